@@ -1,0 +1,196 @@
+//! The commands themselves: each checks its input, calls the core, and returns text or JSON.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::args::{DueArgs, HolidaysArgs, ProceduresAction, ProceduresArgs};
+use super::{CliError, Context};
+use crate::core::calendar::{FIRST_RULE_YEAR, LAST_RULE_YEAR, bank_holidays, format_local, format_rfc3339, local_date};
+use crate::core::procedure::{ClockRule, Procedure, ProcedureSet, Recipient};
+use crate::core::time::parse_instant;
+use crate::core::timescale::Timescale;
+
+pub fn welcome() -> String {
+    "escalate: track safeguarding escalations and their deadlines.\n\
+     \n\
+     Try:\n  \
+     escalate procedures                      the local procedures and their timescales\n  \
+     escalate procedures show pan-bedfordshire\n  \
+     escalate due \"5 working days\" --explain  when is that due, and why\n  \
+     escalate holidays 2027                   bank holidays in England and Wales\n\
+     \n\
+     Run escalate --help for every command.\n"
+        .to_owned()
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError(format!("could not write JSON: {e}")))
+}
+
+pub fn procedures(context: &mut Context, args: ProceduresArgs) -> Result<String, CliError> {
+    let set = context.procedures()?;
+    let default_notification = context.config()?.settings.default_notification;
+    match args.action {
+        None if context.json => to_json(&set.iter().collect::<Vec<_>>()),
+        None => {
+            let mut out = String::new();
+            for (i, procedure) in set.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                describe(&mut out, procedure, default_notification, false);
+            }
+            let _ = writeln!(out, "\nFor one procedure in full: escalate procedures show ID");
+            Ok(out)
+        }
+        Some(ProceduresAction::Show { id }) => {
+            let procedure = find_procedure(&set, &id)?;
+            if context.json {
+                return to_json(procedure);
+            }
+            let mut out = String::new();
+            describe(&mut out, procedure, default_notification, true);
+            if let Some(origin) = set.origin(&procedure.id) {
+                let _ = writeln!(out, "\nDefined in: {origin}");
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Looks a procedure up by id, or says which ids there are.
+pub fn find_procedure<'a>(set: &'a ProcedureSet, id: &str) -> Result<&'a Procedure, CliError> {
+    set.get(id.trim()).ok_or_else(|| {
+        CliError(format!(
+            "unknown procedure \"{}\"; use one of: {} (see escalate procedures)",
+            id.escape_debug(),
+            set.ids().join(", ")
+        ))
+    })
+}
+
+fn describe_clock(out: &mut String, clock: &ClockRule, indent: &str, full: bool) {
+    let _ = write!(out, "{indent}clock  {}: {} from {}", clock.name, clock.timescale, clock.from.describe());
+    if let Some(provisional) = &clock.provisional_from {
+        let _ = write!(out, " (from {} until then)", provisional.describe());
+    }
+    out.push('\n');
+    if full {
+        let met: Vec<String> = clock.met_by.iter().map(|m| m.describe()).collect();
+        if !met.is_empty() {
+            let _ = writeln!(out, "{indent}       met by {}", met.join(", "));
+        }
+        if clock.reason_if_late {
+            let _ = writeln!(out, "{indent}       once missed, a reason for the delay must be recorded");
+        }
+    }
+}
+
+fn describe(out: &mut String, procedure: &Procedure, default_notification: Timescale, full: bool) {
+    let _ = writeln!(out, "{}  {}", procedure.id, procedure.title);
+    let _ = writeln!(out, "  Source: {}", procedure.source);
+    if full && let Some(summary) = &procedure.summary {
+        let _ = writeln!(out, "  {summary}");
+    }
+    let bodies: Vec<&str> = procedure.partnerships.iter().map(|p| p.name.as_str()).collect();
+    let label = if bodies.len() > 1 { "Partnerships (one is chosen)" } else { "Partnership" };
+    let _ = writeln!(out, "  {label}: {}", bodies.join("; "));
+    if full {
+        let _ = writeln!(out, "  Immediate risk: {}", procedure.immediate_risk);
+        for form in &procedure.forms {
+            let _ = writeln!(out, "  Form {}: {}", form.id, form.title);
+        }
+    }
+    for clock in &procedure.clocks {
+        describe_clock(out, clock, "  ", full);
+    }
+    for stage in &procedure.stages {
+        let _ = writeln!(out, "  Stage {}: {} ({})", stage.number, stage.name, stage.who);
+        if full && let Some(guidance) = &stage.guidance {
+            let _ = writeln!(out, "    {guidance}");
+        }
+        for clock in &stage.clocks {
+            describe_clock(out, clock, "    ", full);
+        }
+    }
+    for notification in &procedure.notifications {
+        let stages = match notification.stages.as_slice() {
+            [] => "at any stage".to_owned(),
+            [one] => format!("at stage {one}"),
+            many => format!(
+                "at stage {}",
+                many.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
+            ),
+        };
+        let timescale = match notification.timescale {
+            Some(t) => t.to_string(),
+            None => format!("{default_notification} (no timescale in the document)"),
+        };
+        let recipient = match &notification.recipient {
+            Recipient::Partnership => "the partnership",
+            Recipient::Named(name) => name.as_str(),
+        };
+        let form = notification.form.as_deref().map(|f| format!(" [{f}]")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  notify {}{form}: to {recipient}, on {} {stages}, within {timescale}",
+            notification.id,
+            notification.on.describe(),
+        );
+    }
+}
+
+pub fn due(context: &mut Context, args: DueArgs) -> Result<String, CliError> {
+    let text = args.timescale.join(" ");
+    let timescale = Timescale::parse(&text)?;
+    let from = match &args.from {
+        Some(given) => parse_instant(given).map_err(|e| CliError(format!("--from: {e}")))?,
+        None => context.now,
+    };
+    let json = context.json;
+    let calendar = &context.config()?.calendar;
+    let explanation = calendar.explain(timescale, from, local_date(from));
+    if json {
+        return to_json(&json!({
+            "timescale": timescale.to_string(),
+            "from": format_rfc3339(from),
+            "due": format_rfc3339(explanation.due),
+            "due_local": format_local(explanation.due),
+            "explanation": if args.explain { Some(&explanation.lines) } else { None },
+        }));
+    }
+    let mut out = format!("{}  {}\n", format_rfc3339(explanation.due), format_local(explanation.due));
+    if args.explain {
+        for line in &explanation.lines {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    Ok(out)
+}
+
+pub fn holidays(context: &Context, args: HolidaysArgs) -> Result<String, CliError> {
+    let year = args
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (FIRST_RULE_YEAR..=LAST_RULE_YEAR).contains(y))
+        .ok_or_else(|| {
+            CliError(format!(
+                "\"{}\" is not a year escalate knows; give a year from {FIRST_RULE_YEAR} (when the early May bank holiday began) to {LAST_RULE_YEAR}, e.g. 2027",
+                args.year.escape_debug()
+            ))
+        })?;
+    let days = bank_holidays(year);
+    if context.json {
+        let list: Vec<_> = days
+            .iter()
+            .map(|h| json!({ "date": h.date.to_string(), "name": h.name }))
+            .collect();
+        return to_json(&list);
+    }
+    Ok(days.iter().map(|h| format!("{} {}\n", h.date, h.name)).collect())
+}

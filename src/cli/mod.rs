@@ -1,0 +1,139 @@
+//! The command line: clap commands that call the core and print text or JSON.
+//!
+//! The CLI never enters raw mode and never reads the system clock: `main` hands it the wall
+//! clock, which `--now` (or `ESCALATE_NOW`) replaces. Every error is one line on standard error
+//! saying what is wrong and how to fix it, with exit status 2. Start at [`run`].
+
+pub mod args;
+mod commands;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+pub use args::Cli;
+
+use crate::config::Config;
+use crate::core::procedure::{ProcedureSet, Source};
+use crate::core::time::parse_instant;
+
+/// A command's failure, already worded for the user.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(error: E) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// Where the user's files live.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// `$XDG_CONFIG_HOME/escalate`.
+    pub config_dir: Option<PathBuf>,
+}
+
+impl Paths {
+    /// The standard places, from the environment.
+    pub fn from_environment() -> Self {
+        Self {
+            config_dir: directories::BaseDirs::new().map(|d| d.config_dir().join("escalate")),
+        }
+    }
+}
+
+/// What a command needs from outside: settings, procedures, the time. Loaded lazily, so that a
+/// broken procedure file does not stop `escalate holidays` from working.
+pub struct Context {
+    pub paths: Paths,
+    pub now: DateTime<Utc>,
+    pub json: bool,
+    config: Option<Config>,
+}
+
+impl Context {
+    pub fn config(&mut self) -> Result<&Config, CliError> {
+        if self.config.is_none() {
+            self.config = Some(load_config(&self.paths)?);
+        }
+        Ok(self.config.get_or_insert_with(Config::default))
+    }
+
+    pub fn procedures(&self) -> Result<ProcedureSet, CliError> {
+        load_procedures(&self.paths)
+    }
+}
+
+fn load_config(paths: &Paths) -> Result<Config, CliError> {
+    let Some(dir) = &paths.config_dir else {
+        return Ok(Config::default());
+    };
+    let path = dir.join("config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(CliError(format!("cannot read settings file {}: {e}", path.display()))),
+    }
+}
+
+/// The built-in procedures plus the user's `*.toml` files in `procedures/` under the config folder.
+fn load_procedures(paths: &Paths) -> Result<ProcedureSet, CliError> {
+    let mut sources = Vec::new();
+    if let Some(dir) = paths.config_dir.as_ref().map(|d| d.join("procedures")) {
+        match std::fs::read_dir(&dir) {
+            Ok(entries) => {
+                let mut files: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                files.sort();
+                for path in files {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| CliError(format!("cannot read procedure file {}: {e}", path.display())))?;
+                    sources.push(Source {
+                        origin: path.display().to_string(),
+                        text,
+                    });
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CliError(format!("cannot read procedures folder {}: {e}", dir.display()))),
+        }
+    }
+    Ok(ProcedureSet::load(&sources)?)
+}
+
+/// Reads `--now` or falls back to the wall clock that `main` read.
+pub fn resolve_now(given: Option<&str>, wall_clock: DateTime<Utc>) -> Result<DateTime<Utc>, CliError> {
+    match given {
+        Some(text) => parse_instant(text).map_err(|e| CliError(format!("--now: {e}"))),
+        None => Ok(wall_clock),
+    }
+}
+
+/// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
+/// Returns what to print on standard output.
+pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, CliError> {
+    let now = resolve_now(cli.global.now.as_deref(), wall_clock)?;
+    let mut context = Context {
+        paths,
+        now,
+        json: cli.global.json,
+        config: None,
+    };
+    match cli.command {
+        None => Ok(commands::welcome()),
+        Some(args::Command::Procedures(a)) => commands::procedures(&mut context, a),
+        Some(args::Command::Due(a)) => commands::due(&mut context, a),
+        Some(args::Command::Holidays(a)) => commands::holidays(&context, a),
+    }
+}

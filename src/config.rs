@@ -1,0 +1,163 @@
+//! The user's settings: `$XDG_CONFIG_HOME/escalate/config.toml`, read into typed [`Config`].
+//!
+//! Every setting is optional; a missing file means the defaults. A bad value is refused with a
+//! message naming the file, the line and the key, so that a wrong close of business can never
+//! silently change a due time. This module parses text; the caller reads the file.
+//!
+//! ```toml
+//! user = "A. Person"                  # the name written into the audit trail; else $USER
+//! close_of_business = "17:00"         # UK local time
+//! due_soon_working_days = 1           # the warning band before a deadline
+//! default_notification = "1 working day"  # for notifications whose document gives no timescale
+//!
+//! [closures]                          # extra non-working days (INSET days, local closures)
+//! "2026-12-21" = "INSET day"
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::core::calendar::{Calendar, default_close_of_business};
+use crate::core::deadline::Settings;
+use crate::core::timescale::Timescale;
+
+/// The settings in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub user: Option<String>,
+    pub calendar: Calendar,
+    pub settings: Settings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            user: None,
+            calendar: Calendar::default(),
+            settings: Settings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}:{line}: {key}: {message}")]
+pub struct ConfigError {
+    pub origin: String,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    user: Option<String>,
+    close_of_business: Option<Spanned<String>>,
+    due_soon_working_days: Option<Spanned<i64>>,
+    default_notification: Option<Timescale>,
+    #[serde(default)]
+    closures: BTreeMap<Spanned<String>, String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+impl Config {
+    /// Reads a settings file's text. `origin` names the file in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, ConfigError> {
+        let error = |offset: usize, key: &str, message: String| ConfigError {
+            origin: origin.to_owned(),
+            line: line_of(text, offset),
+            key: key.to_owned(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let line_text = text.lines().nth(line_of(text, offset) - 1).unwrap_or("");
+            let key = line_text.split_once('=').map_or("file", |(k, _)| k.trim());
+            error(offset, key, e.message().trim().replace('\n', "; "))
+        })?;
+
+        let close_of_business = match &raw.close_of_business {
+            None => default_close_of_business(),
+            Some(value) => NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M").map_err(|_| {
+                error(
+                    value.span().start,
+                    "close_of_business",
+                    format!("\"{}\" is not a time; write it as HH:MM, e.g. \"17:00\"", value.get_ref().escape_debug()),
+                )
+            })?,
+        };
+        let due_soon_working_days = match &raw.due_soon_working_days {
+            None => Settings::default().due_soon_working_days,
+            Some(value) => u32::try_from(*value.get_ref())
+                .ok()
+                .filter(|n| (1..=20).contains(n))
+                .ok_or_else(|| {
+                    error(
+                        value.span().start,
+                        "due_soon_working_days",
+                        format!("{} is out of range; use a whole number of working days from 1 to 20", value.get_ref()),
+                    )
+                })?,
+        };
+        let mut closures = Vec::new();
+        for (date, label) in &raw.closures {
+            let parsed = NaiveDate::parse_from_str(date.get_ref(), "%Y-%m-%d").map_err(|_| {
+                error(
+                    date.span().start,
+                    "closures",
+                    format!("\"{}\" is not a date; write closure dates as \"YYYY-MM-DD\" = \"reason\"", date.get_ref().escape_debug()),
+                )
+            })?;
+            closures.push((parsed, label.clone()));
+        }
+        let user = raw.user.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        Ok(Self {
+            user,
+            calendar: Calendar::new(close_of_business).with_closures(closures),
+            settings: Settings {
+                due_soon_working_days,
+                default_notification: raw.default_notification.unwrap_or(Settings::default().default_notification),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        assert_eq!(Config::parse("c.toml", ""), Ok(Config::default()));
+    }
+
+    #[test]
+    fn settings_are_read() {
+        let text = "user = \"Sam Patel\"\nclose_of_business = \"16:30\"\ndue_soon_working_days = 2\ndefault_notification = { hours = 24 }\n[closures]\n\"2026-12-21\" = \"INSET day\"\n";
+        let config = Config::parse("c.toml", text).unwrap();
+        assert_eq!(config.user.as_deref(), Some("Sam Patel"));
+        assert_eq!(config.calendar.close_of_business(), NaiveTime::from_hms_opt(16, 30, 0).unwrap());
+        assert_eq!(config.settings.due_soon_working_days, 2);
+        assert_eq!(config.settings.default_notification, Timescale::Hours(24));
+        assert!(!config.calendar.is_working_day(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()));
+    }
+
+    #[test]
+    fn bad_values_name_file_line_and_key() {
+        let err = Config::parse("c.toml", "user = \"x\"\nclose_of_business = \"5pm\"\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().starts_with("c.toml:2: close_of_business: \"5pm\" is not a time"), "{err}");
+        let err = Config::parse("c.toml", "[closures]\n\"21/12/2026\" = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains(":2: closures:"), "{err}");
+        let err = Config::parse("c.toml", "colour = \"red\"\n").unwrap_err();
+        assert!(err.to_string().contains(":1: colour: unknown field"), "{err}");
+        let err = Config::parse("c.toml", "due_soon_working_days = 0\n").unwrap_err();
+        assert!(err.to_string().contains("from 1 to 20"), "{err}");
+    }
+}

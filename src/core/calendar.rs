@@ -1,0 +1,528 @@
+//! The working-day calendar of England and Wales, in UK local time.
+//!
+//! Every deadline in the procedures is counted in one of two ways: real hours, or working days
+//! ending at close of business. This module knows which days are working days (Monday to Friday,
+//! less the bank holidays of England and Wales and any extra closure dates a setting adds) and
+//! turns a [`Timescale`] and a start instant into a due instant.
+//!
+//! It must not read the clock or touch the file system: every instant comes in as an argument.
+//! Start reading at [`Calendar::due`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+use super::timescale::Timescale;
+
+/// UK local time: every "day", "today" and "close of business" in the procedures is in this zone.
+pub const LONDON: Tz = chrono_tz::Europe::London;
+
+/// The first year whose bank holidays follow the rules encoded here: the early May bank holiday
+/// began in 1978.
+pub const FIRST_RULE_YEAR: i32 = 1978;
+/// The last year `holidays` will list; far enough for any deadline, small enough for dates to fit.
+pub const LAST_RULE_YEAR: i32 = 9999;
+
+/// A bank holiday of England and Wales.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankHoliday {
+    pub date: NaiveDate,
+    pub name: &'static str,
+}
+
+/// Why a day is, or is not, a working day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayKind {
+    Working,
+    Weekend,
+    BankHoliday(&'static str),
+    /// An extra closure date from the settings (an INSET day, a local closure).
+    Closure(String),
+}
+
+/// The working-day calendar: bank holidays by rule, plus the settings that vary by setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    close_of_business: NaiveTime,
+    closures: BTreeMap<NaiveDate, String>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Self::new(default_close_of_business())
+    }
+}
+
+/// 17:00, the close of business unless the settings say otherwise.
+pub fn default_close_of_business() -> NaiveTime {
+    NaiveTime::from_hms_opt(17, 0, 0).expect("17:00 is a valid time")
+}
+
+impl Calendar {
+    pub fn new(close_of_business: NaiveTime) -> Self {
+        Self {
+            close_of_business,
+            closures: BTreeMap::new(),
+        }
+    }
+
+    /// Adds extra closure dates (each with a label saying why), which then count as non-working.
+    pub fn with_closures(mut self, closures: impl IntoIterator<Item = (NaiveDate, String)>) -> Self {
+        self.closures.extend(closures);
+        self
+    }
+
+    pub fn close_of_business(&self) -> NaiveTime {
+        self.close_of_business
+    }
+
+    pub fn closures(&self) -> impl Iterator<Item = (&NaiveDate, &String)> {
+        self.closures.iter()
+    }
+
+    /// What kind of day `date` is. A bank holiday that falls on a closure date reads as the bank
+    /// holiday, since that is the better-known reason.
+    pub fn day_kind(&self, date: NaiveDate) -> DayKind {
+        if let Some(name) = bank_holiday_name(date) {
+            return DayKind::BankHoliday(name);
+        }
+        if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+            return DayKind::Weekend;
+        }
+        if let Some(label) = self.closures.get(&date) {
+            return DayKind::Closure(label.clone());
+        }
+        DayKind::Working
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+            return false;
+        }
+        bank_holiday_name(date).is_none() && !self.closures.contains_key(&date)
+    }
+
+    /// The first working day strictly after `date`.
+    pub fn next_working_day(&self, date: NaiveDate) -> NaiveDate {
+        self.add_working_days(date, 1)
+    }
+
+    /// The `n`th working day strictly after `date`; `date` itself when `n` is zero.
+    pub fn add_working_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day.succ_opt().unwrap_or(day);
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
+    /// How many working days lie strictly after `from` and up to and including `to`
+    /// (zero when `to` is not after `from`).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut count = 0;
+        let mut day = from;
+        while day < to {
+            day = day.succ_opt().unwrap_or(to);
+            if self.is_working_day(day) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Close of business on `date`, as an instant.
+    pub fn close_of_business_on(&self, date: NaiveDate) -> DateTime<Utc> {
+        local_instant(date, self.close_of_business)
+    }
+
+    /// When something with timescale `timescale` is due, counting from `start`.
+    ///
+    /// `day_one` is the escalation's raise date, used only by [`Timescale::ByDay`].
+    pub fn due(&self, timescale: Timescale, start: DateTime<Utc>, day_one: NaiveDate) -> DateTime<Utc> {
+        match timescale {
+            // Real hours: 48 hours across a clock change is still 48 hours.
+            Timescale::Hours(n) => start + Duration::hours(i64::from(n)),
+            Timescale::WorkingDays(n) => {
+                let start_date = local_date(start);
+                self.close_of_business_on(self.add_working_days(start_date, n))
+            }
+            Timescale::SameWorkingDay => {
+                let start_date = local_date(start);
+                let close = self.close_of_business_on(start_date);
+                if self.is_working_day(start_date) && start < close {
+                    close
+                } else {
+                    self.close_of_business_on(self.next_working_day(start_date))
+                }
+            }
+            Timescale::ByDay(n) => {
+                let date = day_one + Duration::days(i64::from(n.saturating_sub(1)));
+                self.close_of_business_on(date)
+            }
+        }
+    }
+
+    /// The due time together with the reasoning behind it, in plain words: which days were
+    /// counted, which were passed over and why, and any clock change on the way.
+    pub fn explain(&self, timescale: Timescale, start: DateTime<Utc>, day_one: NaiveDate) -> Explanation {
+        let due = self.due(timescale, start, day_one);
+        let start_date = local_date(start);
+        let cob = self.close_of_business.format("%H:%M");
+        let mut lines = vec![format!("Start: {}.", format_local(start))];
+        match timescale {
+            Timescale::Hours(n) => {
+                lines.push(format!(
+                    "{n} real hours are added; weekends and bank holidays count, as the procedure speaks of hours."
+                ));
+            }
+            Timescale::WorkingDays(n) => {
+                lines.push(format!(
+                    "Counting {n} working day{} after {}; the last one ends at close of business ({cob}).",
+                    plural(n),
+                    format_date(start_date)
+                ));
+                self.describe_days(start_date, local_date(due), &mut lines);
+            }
+            Timescale::SameWorkingDay => {
+                let close = self.close_of_business_on(start_date);
+                match self.day_kind(start_date) {
+                    DayKind::Working if start < close => lines.push(format!(
+                        "{} is a working day and the start is before close of business ({cob}), so it is due that day.",
+                        format_date(start_date)
+                    )),
+                    DayKind::Working => lines.push(format!(
+                        "The start is at or after close of business ({cob}), so it is due at close of business on the next working day."
+                    )),
+                    other => lines.push(format!(
+                        "{} is not a working day ({}), so it is due at close of business on the next working day.",
+                        format_date(start_date),
+                        describe_kind(&other)
+                    )),
+                }
+                self.describe_days(start_date, local_date(due), &mut lines);
+            }
+            Timescale::ByDay(n) => {
+                lines.push(format!(
+                    "Day 1 is {}; day {n} is {}, calendar days counted, weekends and bank holidays included.",
+                    format_date(day_one),
+                    format_date(local_date(due))
+                ));
+                lines.push(format!("Due at close of business ({cob}) that day."));
+            }
+        }
+        for change in clock_changes(start.min(due), start.max(due)) {
+            lines.push(change);
+        }
+        lines.push(format!("Due: {}.", format_local(due)));
+        Explanation { due, lines }
+    }
+
+    /// Lists the days strictly after `from` up to `to` that were passed over, and why.
+    fn describe_days(&self, from: NaiveDate, to: NaiveDate, lines: &mut Vec<String>) {
+        let mut day = from;
+        let mut counted = 0;
+        while day < to {
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            match self.day_kind(day) {
+                DayKind::Working => {
+                    counted += 1;
+                    lines.push(format!("  {}: working day {counted}", format_date(day)));
+                }
+                other => lines.push(format!("  {}: passed over ({})", format_date(day), describe_kind(&other))),
+            }
+        }
+    }
+}
+
+/// A due time with the reasons for it, one sentence a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub due: DateTime<Utc>,
+    pub lines: Vec<String>,
+}
+
+fn describe_kind(kind: &DayKind) -> String {
+    match kind {
+        DayKind::Working => "working day".to_owned(),
+        DayKind::Weekend => "weekend".to_owned(),
+        DayKind::BankHoliday(name) => format!("bank holiday: {name}"),
+        DayKind::Closure(label) => format!("closure: {label}"),
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The UK clock changes between two instants, as sentences.
+fn clock_changes(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut date = local_date(from);
+    let end = local_date(to);
+    while date <= end {
+        let Some(next) = date.succ_opt() else { break };
+        let before = offset_seconds(local_instant(date, NaiveTime::MIN));
+        let after = offset_seconds(local_instant(next, NaiveTime::MIN));
+        if before != after {
+            let direction = if after > before { "forward" } else { "back" };
+            out.push(format!(
+                "The clocks went {direction} one hour on {} (British Summer Time {}); the due time is in the local time of its day.",
+                format_date(date),
+                if after > before { "began" } else { "ended" }
+            ));
+        }
+        date = next;
+    }
+    out
+}
+
+fn offset_seconds(instant: DateTime<Utc>) -> i32 {
+    use chrono::Offset;
+    instant.with_timezone(&LONDON).offset().fix().local_minus_utc()
+}
+
+/// The UK local date of an instant.
+pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
+    instant.with_timezone(&LONDON).date_naive()
+}
+
+/// The instant of a UK local date and time. A time in the spring gap (which never happens on the
+/// clock) is read as the instant an hour later; a time in the autumn overlap as the first of the two.
+pub fn local_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = date.and_time(time);
+    match LONDON.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
+        chrono::LocalResult::None => {
+            let later = naive + Duration::hours(1);
+            LONDON
+                .from_local_datetime(&later)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                // The gap is one hour long in Europe/London, so an hour later always exists.
+                .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+        }
+    }
+}
+
+/// `Mon 30 Nov 2026 17:00 GMT`: the readable local form used everywhere on screen.
+pub fn format_local(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&LONDON).format("%a %-d %b %Y %H:%M %Z").to_string()
+}
+
+/// `Mon 30 Nov 2026`.
+pub fn format_date(date: NaiveDate) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
+
+/// RFC 3339 in UK local time, with its offset: `2026-11-30T17:00:00+00:00`.
+pub fn format_rfc3339(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&LONDON).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The bank holidays of England and Wales in `year`, in date order.
+///
+/// Computed by rule (the Banking and Financial Dealings Act 1971 and the royal proclamations
+/// that followed), with the substitute days for holidays falling at a weekend and the one-off
+/// changes listed in [`one_off_changes`].
+pub fn bank_holidays(year: i32) -> Vec<BankHoliday> {
+    let Some(jan1) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+        return Vec::new();
+    };
+    let mut days = Vec::with_capacity(10);
+    let push = |days: &mut Vec<BankHoliday>, date: Option<NaiveDate>, name| {
+        if let Some(date) = date {
+            days.push(BankHoliday { date, name });
+        }
+    };
+
+    // New Year's Day, moved to the Monday when it falls at a weekend.
+    let new_year = match jan1.weekday() {
+        Weekday::Sat => (jan1 + Duration::days(2), "New Year's Day (substitute day)"),
+        Weekday::Sun => (jan1 + Duration::days(1), "New Year's Day (substitute day)"),
+        _ => (jan1, "New Year's Day"),
+    };
+    push(&mut days, Some(new_year.0), new_year.1);
+
+    if let Some(easter) = easter_sunday(year) {
+        push(&mut days, Some(easter - Duration::days(2)), "Good Friday");
+        push(&mut days, Some(easter + Duration::days(1)), "Easter Monday");
+    }
+    push(&mut days, first_monday(year, 5), "Early May bank holiday");
+    push(&mut days, last_monday(year, 5), "Spring bank holiday");
+    push(&mut days, last_monday(year, 8), "Summer bank holiday");
+
+    // Christmas Day and Boxing Day, with substitute days on the next weekdays not already taken.
+    if let (Some(christmas), Some(boxing)) = (
+        NaiveDate::from_ymd_opt(year, 12, 25),
+        NaiveDate::from_ymd_opt(year, 12, 26),
+    ) {
+        match christmas.weekday() {
+            Weekday::Fri => {
+                push(&mut days, Some(christmas), "Christmas Day");
+                push(&mut days, Some(christmas + Duration::days(3)), "Boxing Day (substitute day)");
+            }
+            Weekday::Sat => {
+                push(&mut days, Some(christmas + Duration::days(2)), "Christmas Day (substitute day)");
+                push(&mut days, Some(christmas + Duration::days(3)), "Boxing Day (substitute day)");
+            }
+            Weekday::Sun => {
+                push(&mut days, Some(boxing), "Boxing Day");
+                push(&mut days, Some(christmas + Duration::days(2)), "Christmas Day (substitute day)");
+            }
+            _ => {
+                push(&mut days, Some(christmas), "Christmas Day");
+                push(&mut days, Some(boxing), "Boxing Day");
+            }
+        }
+    }
+
+    for change in one_off_changes().iter().filter(|c| c.year == year) {
+        if let Some(moved_from) = change.replaces.and_then(|(m, d)| NaiveDate::from_ymd_opt(year, m, d)) {
+            days.retain(|h| h.date != moved_from);
+        }
+        push(
+            &mut days,
+            NaiveDate::from_ymd_opt(year, change.month, change.day),
+            change.name,
+        );
+    }
+    days.sort_by_key(|h| h.date);
+    days
+}
+
+/// The name of the bank holiday on `date`, if it is one.
+pub fn bank_holiday_name(date: NaiveDate) -> Option<&'static str> {
+    // Every bank holiday is a weekday; this cheap test spares most days the full computation.
+    if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
+        return None;
+    }
+    bank_holidays(date.year()).into_iter().find(|h| h.date == date).map(|h| h.name)
+}
+
+/// A bank holiday declared by proclamation for one year: either an extra day, or a regular
+/// holiday moved (when `replaces` names the date it was moved from).
+struct OneOff {
+    year: i32,
+    month: u32,
+    day: u32,
+    name: &'static str,
+    replaces: Option<(u32, u32)>,
+}
+
+fn one_off_changes() -> &'static [OneOff] {
+    const fn moved(year: i32, month: u32, day: u32, name: &'static str, from: (u32, u32)) -> OneOff {
+        OneOff { year, month, day, name, replaces: Some(from) }
+    }
+    const fn extra(year: i32, month: u32, day: u32, name: &'static str) -> OneOff {
+        OneOff { year, month, day, name, replaces: None }
+    }
+    const CHANGES: &[OneOff] = &[
+        extra(1981, 7, 29, "Royal Wedding"),
+        moved(1995, 5, 8, "Early May bank holiday (VE Day)", (5, 1)),
+        extra(1999, 12, 31, "Millennium Celebrations"),
+        moved(2002, 6, 4, "Spring bank holiday", (5, 27)),
+        extra(2002, 6, 3, "Golden Jubilee"),
+        extra(2011, 4, 29, "Royal Wedding"),
+        moved(2012, 6, 4, "Spring bank holiday", (5, 28)),
+        extra(2012, 6, 5, "Diamond Jubilee"),
+        moved(2020, 5, 8, "Early May bank holiday (VE Day)", (5, 4)),
+        moved(2022, 6, 2, "Spring bank holiday", (5, 30)),
+        extra(2022, 6, 3, "Platinum Jubilee bank holiday"),
+        extra(2022, 9, 19, "Bank holiday for the State Funeral of Queen Elizabeth II"),
+        extra(2023, 5, 8, "Bank holiday for the coronation of King Charles III"),
+    ];
+    CHANGES
+}
+
+/// Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm).
+pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+    let a = year.rem_euclid(19);
+    let b = year.div_euclid(100);
+    let c = year.rem_euclid(100);
+    let d = b.div_euclid(4);
+    let e = b.rem_euclid(4);
+    let f = (b + 8).div_euclid(25);
+    let g = (b - f + 1).div_euclid(3);
+    let h = (19 * a + b - d - g + 15).rem_euclid(30);
+    let i = c.div_euclid(4);
+    let k = c.rem_euclid(4);
+    let l = (32 + 2 * e + 2 * i - h - k).rem_euclid(7);
+    let m = (a + 11 * h + 22 * l).div_euclid(451);
+    let month = (h + l - 7 * m + 114).div_euclid(31);
+    let day = (h + l - 7 * m + 114).rem_euclid(31) + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+fn first_monday(year: i32, month: u32) -> Option<NaiveDate> {
+    NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, 1)
+}
+
+fn last_monday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_of_next.pred_opt()?;
+    let back = last.weekday().num_days_from_monday();
+    Some(last - Duration::days(i64::from(back)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn dates(year: i32) -> Vec<String> {
+        bank_holidays(year).iter().map(|h| h.date.to_string()).collect()
+    }
+
+    #[test]
+    fn easter_matches_published_dates() {
+        for (year, m, d) in [(2024, 3, 31), (2025, 4, 20), (2026, 4, 5), (2027, 3, 28), (2038, 4, 25), (2285, 3, 22)] {
+            assert_eq!(easter_sunday(year), Some(date(year, m, d)), "{year}");
+        }
+    }
+
+    #[test]
+    fn bank_holidays_match_the_published_lists() {
+        // As published for England and Wales.
+        let cases: &[(i32, &[&str])] = &[
+            (2020, &["2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28"]),
+            (2021, &["2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28"]),
+            (2022, &["2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03", "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27"]),
+            (2023, &["2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29", "2023-08-28", "2023-12-25", "2023-12-26"]),
+            (2026, &["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28"]),
+            (2027, &["2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28"]),
+        ];
+        for (year, expected) in cases {
+            assert_eq!(dates(*year), *expected, "{year}");
+        }
+    }
+
+    #[test]
+    fn substitute_days_are_named() {
+        let names: Vec<_> = bank_holidays(2022).iter().map(|h| h.name).collect();
+        assert!(names.contains(&"New Year's Day (substitute day)"));
+        assert!(names.contains(&"Christmas Day (substitute day)"));
+        assert_eq!(bank_holiday_name(date(2021, 12, 28)), Some("Boxing Day (substitute day)"));
+    }
+
+    #[test]
+    fn closures_are_not_working_days() {
+        let calendar = Calendar::default().with_closures([(date(2026, 11, 24), "INSET day".to_owned())]);
+        assert!(!calendar.is_working_day(date(2026, 11, 24)));
+        assert_eq!(calendar.day_kind(date(2026, 11, 24)), DayKind::Closure("INSET day".to_owned()));
+        assert!(calendar.is_working_day(date(2026, 11, 25)));
+    }
+}

@@ -1,0 +1,523 @@
+//! The deadline engine: given a procedure, what has happened to an escalation, and now, when is
+//! each thing due, and how does it stand?
+//!
+//! The escalation's history is an append-only list of [`Event`]s. Everything else (the current
+//! stage, every clock's start and due time, which notifications are owed) is derived here, never
+//! stored, so that a corrected calendar or procedure re-derives every due time. The engine is a
+//! pure function ([`schedule`]): it reads no clock, and the same input gives the same output.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::calendar::{Calendar, local_date};
+use super::procedure::{ClockRule, Occurrence, Procedure, Recipient};
+use super::timescale::Timescale;
+
+/// Something that happened to an escalation, at a moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// The escalation was raised; it enters stage 1. `concern_at` is when the concern arose,
+    /// when known; `partnership` the id of the chosen body, where the procedure has several.
+    Raised {
+        concern_at: Option<DateTime<Utc>>,
+        immediate_risk: bool,
+        partnership: Option<String>,
+    },
+    /// The escalation moved up to stage `to`.
+    Advanced { to: u8 },
+    Discussion,
+    Meeting,
+    Agreement,
+    NotificationSent { id: String },
+    /// A clock marked met by hand (by its key, see [`ClockStatus::key`]).
+    ClockMet { key: String },
+    /// A reason for a delay was recorded.
+    DelayReason,
+    Resolved,
+    Withdrawn,
+}
+
+/// The engine's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// A clock is "due soon" when it falls due within this many working days.
+    pub due_soon_working_days: u32,
+    /// The timescale of a notification whose document gives none.
+    pub default_notification: Timescale,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            due_soon_working_days: 1,
+            default_notification: Timescale::WorkingDays(1),
+        }
+    }
+}
+
+/// Where an escalation stands overall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Resolved,
+    Withdrawn,
+}
+
+/// How a clock or notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    /// Overdue: its due time has passed and it is not met.
+    Overdue,
+    /// Due later today (UK date).
+    DueToday,
+    /// Due within the warning band (by default, by close of business on the next working day).
+    DueSoon,
+    Running,
+    /// Waiting for the event it counts from (a meeting, say).
+    Pending,
+    MetLate,
+    MetOnTime,
+    /// Its stage was left, or the escalation closed, before it was met.
+    Stopped,
+}
+
+impl ClockState {
+    /// Whether the clock still asks for something to be done.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Overdue | Self::DueToday | Self::DueSoon | Self::Running)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Overdue => "OVERDUE",
+            Self::DueToday => "due today",
+            Self::DueSoon => "due soon",
+            Self::Running => "running",
+            Self::Pending => "not started",
+            Self::MetLate => "met late",
+            Self::MetOnTime => "met on time",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+/// One clock of one escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockStatus {
+    /// Unique within the escalation: `s2.resolve` for a stage clock, `resolve` for an
+    /// escalation-wide one, `immediate-risk` for the immediate-risk clock.
+    pub key: String,
+    pub id: String,
+    pub name: String,
+    /// The stage the clock belongs to; `None` for escalation-wide clocks.
+    pub stage: Option<u8>,
+    pub timescale: Timescale,
+    pub from: Occurrence,
+    pub started_at: Option<DateTime<Utc>>,
+    /// True while the clock counts from its provisional start.
+    pub is_provisional: bool,
+    pub due_at: Option<DateTime<Utc>>,
+    pub state: ClockState,
+    /// When it was met, or stopped.
+    pub ended_at: Option<DateTime<Utc>>,
+    pub form: Option<String>,
+    /// True when a reason for the delay must be recorded and has not been.
+    pub is_reason_required: bool,
+}
+
+/// One notification the escalation requires (it has been triggered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotificationStatus {
+    pub id: String,
+    pub name: String,
+    pub form: Option<String>,
+    pub recipient: String,
+    pub stage: u8,
+    pub triggered_at: DateTime<Utc>,
+    pub timescale: Timescale,
+    pub due_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub state: ClockState,
+}
+
+/// A stage the escalation has been in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StagePeriod {
+    pub stage: u8,
+    pub entered_at: DateTime<Utc>,
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// Everything derived about one escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    pub status: Status,
+    pub stage: u8,
+    pub raised_at: DateTime<Utc>,
+    pub concern_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub stages: Vec<StagePeriod>,
+    pub clocks: Vec<ClockStatus>,
+    pub notifications: Vec<NotificationStatus>,
+}
+
+impl Schedule {
+    /// The live clock due soonest: the one a countdown should show.
+    pub fn most_urgent_clock(&self) -> Option<&ClockStatus> {
+        self.clocks
+            .iter()
+            .filter(|c| c.state.is_live())
+            .min_by_key(|c| (c.due_at, c.key.clone()))
+    }
+
+    /// Notifications triggered and not yet sent.
+    pub fn outstanding_notifications(&self) -> impl Iterator<Item = &NotificationStatus> {
+        self.notifications.iter().filter(|n| n.sent_at.is_none())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the escalation's history does not start with it being raised")]
+    NotRaised,
+}
+
+/// Something that happened, with the stage the escalation was at.
+struct Happening {
+    at: DateTime<Utc>,
+    stage: u8,
+    what: Occurrence,
+}
+
+/// The clock for an escalation flagged as an immediate risk of significant harm.
+pub const IMMEDIATE_RISK_KEY: &str = "immediate-risk";
+
+/// Derives an escalation's schedule from its history. Events may be in any order of recording;
+/// they are taken in time order (the raise first). Events after the escalation closed are
+/// ignored, except notifications sent, clocks marked met and reasons recorded, which may follow.
+pub fn schedule(
+    procedure: &Procedure,
+    calendar: &Calendar,
+    settings: &Settings,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Result<Schedule, EngineError> {
+    let Some((raised_index, raised)) = events
+        .iter()
+        .enumerate()
+        .find(|(_, e)| matches!(e.kind, EventKind::Raised { .. }))
+    else {
+        return Err(EngineError::NotRaised);
+    };
+    let EventKind::Raised {
+        concern_at,
+        immediate_risk,
+        partnership,
+    } = &raised.kind
+    else {
+        return Err(EngineError::NotRaised);
+    };
+    let raised_at = raised.at;
+    let concern_at = concern_at.unwrap_or(raised_at).min(raised_at);
+    let day_one = local_date(raised_at);
+
+    let mut ordered: Vec<&Event> = events
+        .iter()
+        .enumerate()
+        .filter(|&(i, e)| i != raised_index && !matches!(e.kind, EventKind::Raised { .. }))
+        .map(|(_, e)| e)
+        .collect();
+    ordered.sort_by_key(|e| e.at);
+
+    let mut status = Status::Open;
+    let mut stage: u8 = 1;
+    let mut closed_at = None;
+    let mut stages = vec![StagePeriod {
+        stage: 1,
+        entered_at: raised_at,
+        left_at: None,
+    }];
+    let mut happened = vec![
+        Happening { at: concern_at, stage: 1, what: Occurrence::ConcernArose },
+        Happening { at: raised_at, stage: 1, what: Occurrence::Raised },
+        Happening { at: raised_at, stage: 1, what: Occurrence::StageEntered },
+    ];
+    let mut marked: Vec<(&str, DateTime<Utc>)> = Vec::new();
+    let mut has_delay_reason = false;
+
+    for event in ordered {
+        let is_open = status == Status::Open;
+        match &event.kind {
+            EventKind::Raised { .. } => {}
+            EventKind::Advanced { to } if is_open && *to > stage && usize::from(*to) <= procedure.stages.len() => {
+                happened.push(Happening { at: event.at, stage, what: Occurrence::Advanced });
+                if let Some(period) = stages.last_mut() {
+                    period.left_at = Some(event.at);
+                }
+                stage = *to;
+                stages.push(StagePeriod {
+                    stage,
+                    entered_at: event.at,
+                    left_at: None,
+                });
+                happened.push(Happening { at: event.at, stage, what: Occurrence::StageEntered });
+            }
+            EventKind::Advanced { .. } => {}
+            EventKind::Discussion if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Discussion }),
+            EventKind::Meeting if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Meeting }),
+            EventKind::Agreement if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Agreement }),
+            EventKind::Discussion | EventKind::Meeting | EventKind::Agreement => {}
+            EventKind::NotificationSent { id } => happened.push(Happening {
+                at: event.at,
+                stage,
+                what: Occurrence::NotificationSent(id.clone()),
+            }),
+            EventKind::ClockMet { key } => marked.push((key.as_str(), event.at)),
+            EventKind::DelayReason => has_delay_reason = true,
+            EventKind::Resolved | EventKind::Withdrawn if is_open => {
+                let is_resolved = event.kind == EventKind::Resolved;
+                status = if is_resolved { Status::Resolved } else { Status::Withdrawn };
+                closed_at = Some(event.at);
+                if let Some(period) = stages.last_mut() {
+                    period.left_at = Some(event.at);
+                }
+                if is_resolved {
+                    happened.push(Happening { at: event.at, stage, what: Occurrence::Resolved });
+                }
+            }
+            EventKind::Resolved | EventKind::Withdrawn => {}
+        }
+    }
+
+    let context = Context {
+        calendar,
+        settings,
+        happened: &happened,
+        marked: &marked,
+        day_one,
+        now,
+    };
+
+    let mut clocks = Vec::new();
+    if *immediate_risk {
+        let due = calendar.due(Timescale::SameWorkingDay, raised_at, day_one);
+        let met = marked.iter().find(|(k, _)| *k == IMMEDIATE_RISK_KEY).map(|&(_, at)| at);
+        let (state, ended_at) = context.settle(due, met, closed_at);
+        clocks.push(ClockStatus {
+            key: IMMEDIATE_RISK_KEY.to_owned(),
+            id: IMMEDIATE_RISK_KEY.to_owned(),
+            name: "Escalate the immediate risk through safeguarding procedures the same working day".to_owned(),
+            stage: None,
+            timescale: Timescale::SameWorkingDay,
+            from: Occurrence::Raised,
+            started_at: Some(raised_at),
+            is_provisional: false,
+            due_at: Some(due),
+            state,
+            ended_at,
+            form: None,
+            is_reason_required: false,
+        });
+    }
+    for rule in &procedure.clocks {
+        let window = Window { stage: None, start: raised_at, end: closed_at };
+        clocks.push(context.clock(rule, &window, has_delay_reason));
+    }
+    for period in &stages {
+        let Some(definition) = procedure.stage(period.stage) else { continue };
+        for rule in &definition.clocks {
+            let window = Window {
+                stage: Some(period.stage),
+                start: period.entered_at,
+                end: period.left_at,
+            };
+            clocks.push(context.clock(rule, &window, has_delay_reason));
+        }
+    }
+
+    let partnership_name = partnership
+        .as_deref()
+        .and_then(|id| procedure.find_partnership(id))
+        .or_else(|| (procedure.partnerships.len() == 1).then(|| &procedure.partnerships[0]))
+        .map_or_else(|| "the partnership (none chosen)".to_owned(), |p| p.name.clone());
+
+    let mut notifications = Vec::new();
+    for rule in &procedure.notifications {
+        let applies = |h: &&Happening| rule.stages.is_empty() || rule.stages.contains(&h.stage);
+        let trigger = happened.iter().filter(applies).find(|h| match &rule.on {
+            // Reaching a resolution is reaching agreement, when none was recorded before it.
+            Occurrence::Agreement => matches!(h.what, Occurrence::Agreement | Occurrence::Resolved),
+            other => h.what == *other,
+        });
+        let Some(trigger) = trigger else { continue };
+        let timescale = rule.timescale.unwrap_or(settings.default_notification);
+        let due = calendar.due(timescale, trigger.at, day_one);
+        let sent_at = happened
+            .iter()
+            .find(|h| matches!(&h.what, Occurrence::NotificationSent(id) if *id == rule.id))
+            .map(|h| h.at);
+        let state = match sent_at {
+            Some(sent) if sent <= due => ClockState::MetOnTime,
+            Some(_) => ClockState::MetLate,
+            None => context.live_state(due),
+        };
+        notifications.push(NotificationStatus {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            form: rule.form.clone(),
+            recipient: match &rule.recipient {
+                Recipient::Partnership => partnership_name.clone(),
+                Recipient::Named(name) => name.clone(),
+            },
+            stage: trigger.stage,
+            triggered_at: trigger.at,
+            timescale,
+            due_at: due,
+            sent_at,
+            state,
+        });
+    }
+    notifications.sort_by_key(|n| (n.triggered_at, n.due_at));
+
+    Ok(Schedule {
+        status,
+        stage,
+        raised_at,
+        concern_at,
+        closed_at,
+        stages,
+        clocks,
+        notifications,
+    })
+}
+
+/// The span a clock runs in: a stage's time in it, or the whole escalation.
+struct Window {
+    stage: Option<u8>,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    fn admits(&self, h: &Happening) -> bool {
+        self.stage.is_none_or(|s| s == h.stage)
+    }
+}
+
+struct Context<'a> {
+    calendar: &'a Calendar,
+    settings: &'a Settings,
+    happened: &'a [Happening],
+    marked: &'a [(&'a str, DateTime<Utc>)],
+    day_one: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+impl Context<'_> {
+    /// When `anchor` happened within the window, if it has.
+    fn anchor(&self, anchor: &Occurrence, window: &Window) -> Option<DateTime<Utc>> {
+        match anchor {
+            Occurrence::StageEntered => Some(window.start),
+            Occurrence::ConcernArose | Occurrence::Raised => {
+                self.happened.iter().find(|h| h.what == *anchor).map(|h| h.at)
+            }
+            other => self
+                .happened
+                .iter()
+                .find(|h| h.what == *other && window.admits(h) && h.at >= window.start)
+                .map(|h| h.at),
+        }
+    }
+
+    fn clock(&self, rule: &ClockRule, window: &Window, has_delay_reason: bool) -> ClockStatus {
+        let key = match window.stage {
+            Some(stage) => format!("s{stage}.{}", rule.id),
+            None => rule.id.clone(),
+        };
+        let real_start = self.anchor(&rule.from, window);
+        let provisional_start = rule.provisional_from.as_ref().and_then(|p| self.anchor(p, window));
+        let (started_at, is_provisional) = match (real_start, provisional_start) {
+            (Some(start), _) => (Some(start), false),
+            (None, Some(start)) => (Some(start), true),
+            (None, None) => (None, false),
+        };
+        let mut status = ClockStatus {
+            key,
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            stage: window.stage,
+            timescale: rule.timescale,
+            from: rule.from.clone(),
+            started_at,
+            is_provisional,
+            due_at: None,
+            state: ClockState::Pending,
+            ended_at: None,
+            form: rule.form.clone(),
+            is_reason_required: false,
+        };
+        let Some(start) = started_at else {
+            if window.end.is_some() {
+                status.state = ClockState::Stopped;
+                status.ended_at = window.end;
+            }
+            return status;
+        };
+        let due = self.calendar.due(rule.timescale, start, self.day_one);
+        let met_by_event = self
+            .happened
+            .iter()
+            .filter(|h| rule.met_by.contains(&h.what) && window.admits(h) && h.at >= start)
+            .map(|h| h.at)
+            .min();
+        let met_by_hand = self.marked.iter().filter(|(k, _)| *k == status.key).map(|&(_, at)| at).min();
+        let met = met_by_event.into_iter().chain(met_by_hand).min();
+        let (state, ended_at) = self.settle(due, met, window.end);
+        status.due_at = Some(due);
+        status.state = state;
+        status.ended_at = ended_at;
+        status.is_reason_required =
+            rule.reason_if_late && !has_delay_reason && matches!(state, ClockState::Overdue | ClockState::MetLate);
+        status
+    }
+
+    /// A clock's state given its due time, when it was met (if it was) and when its window closed.
+    fn settle(
+        &self,
+        due: DateTime<Utc>,
+        met: Option<DateTime<Utc>>,
+        end: Option<DateTime<Utc>>,
+    ) -> (ClockState, Option<DateTime<Utc>>) {
+        match (met, end) {
+            (Some(at), _) if at <= due => (ClockState::MetOnTime, Some(at)),
+            (Some(at), _) => (ClockState::MetLate, Some(at)),
+            (None, Some(end)) => (ClockState::Stopped, Some(end)),
+            (None, None) => (self.live_state(due), None),
+        }
+    }
+
+    fn live_state(&self, due: DateTime<Utc>) -> ClockState {
+        live_state(self.calendar, self.settings, due, self.now)
+    }
+}
+
+/// How an unmet deadline stands at `now`.
+pub fn live_state(calendar: &Calendar, settings: &Settings, due: DateTime<Utc>, now: DateTime<Utc>) -> ClockState {
+    if now > due {
+        ClockState::Overdue
+    } else if local_date(now) == local_date(due) {
+        ClockState::DueToday
+    } else if due <= calendar.due(Timescale::WorkingDays(settings.due_soon_working_days.max(1)), now, local_date(now)) {
+        ClockState::DueSoon
+    } else {
+        ClockState::Running
+    }
+}

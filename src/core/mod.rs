@@ -1,0 +1,11 @@
+//! The domain core: procedures as data, the working-day calendar, and the deadline engine.
+//!
+//! Pure Rust with no I/O: nothing here reads the clock, the file system, a database or a
+//! terminal. Time comes in as an argument. Start at [`deadline::schedule`], which ties the other
+//! modules together.
+
+pub mod calendar;
+pub mod deadline;
+pub mod procedure;
+pub mod time;
+pub mod timescale;

@@ -1,0 +1,12 @@
+//! `escalate`: track multi-agency safeguarding escalations and their deadlines.
+//!
+//! Crate map (dependencies point downwards only):
+//! - [`cli`]: the command line; reads files and settings, prints text or JSON.
+//! - [`config`]: the user's settings file, read into typed settings.
+//! - [`core`]: procedures, the working-day calendar and the deadline engine. No I/O, no clock.
+//!
+//! Only `main.rs` reads the system clock; everything below takes `now` as an argument.
+
+pub mod cli;
+pub mod config;
+pub mod core;
