@@ -25,21 +25,11 @@ use crate::core::deadline::Settings;
 use crate::core::timescale::Timescale;
 
 /// The settings in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     pub user: Option<String>,
     pub calendar: Calendar,
     pub settings: Settings,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            user: None,
-            calendar: Calendar::default(),
-            settings: Settings::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,7 +53,11 @@ struct RawConfig {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 impl Config {
@@ -84,13 +78,18 @@ impl Config {
 
         let close_of_business = match &raw.close_of_business {
             None => default_close_of_business(),
-            Some(value) => NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M").map_err(|_| {
-                error(
-                    value.span().start,
-                    "close_of_business",
-                    format!("\"{}\" is not a time; write it as HH:MM, e.g. \"17:00\"", value.get_ref().escape_debug()),
-                )
-            })?,
+            Some(value) => {
+                NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M").map_err(|_| {
+                    error(
+                        value.span().start,
+                        "close_of_business",
+                        format!(
+                            "\"{}\" is not a time; write it as HH:MM, e.g. \"17:00\"",
+                            value.get_ref().escape_debug()
+                        ),
+                    )
+                })?
+            }
         };
         let due_soon_working_days = match &raw.due_soon_working_days {
             None => Settings::default().due_soon_working_days,
@@ -101,7 +100,10 @@ impl Config {
                     error(
                         value.span().start,
                         "due_soon_working_days",
-                        format!("{} is out of range; use a whole number of working days from 1 to 20", value.get_ref()),
+                        format!(
+                            "{} is out of range; use a whole number of working days from 1 to 20",
+                            value.get_ref()
+                        ),
                     )
                 })?,
         };
@@ -111,18 +113,26 @@ impl Config {
                 error(
                     date.span().start,
                     "closures",
-                    format!("\"{}\" is not a date; write closure dates as \"YYYY-MM-DD\" = \"reason\"", date.get_ref().escape_debug()),
+                    format!(
+                        "\"{}\" is not a date; write closure dates as \"YYYY-MM-DD\" = \"reason\"",
+                        date.get_ref().escape_debug()
+                    ),
                 )
             })?;
             closures.push((parsed, label.clone()));
         }
-        let user = raw.user.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        let user = raw
+            .user
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
         Ok(Self {
             user,
             calendar: Calendar::new(close_of_business).with_closures(closures),
             settings: Settings {
                 due_soon_working_days,
-                default_notification: raw.default_notification.unwrap_or(Settings::default().default_notification),
+                default_notification: raw
+                    .default_notification
+                    .unwrap_or(Settings::default().default_notification),
             },
         })
     }
@@ -142,21 +152,36 @@ mod tests {
         let text = "user = \"Sam Patel\"\nclose_of_business = \"16:30\"\ndue_soon_working_days = 2\ndefault_notification = { hours = 24 }\n[closures]\n\"2026-12-21\" = \"INSET day\"\n";
         let config = Config::parse("c.toml", text).unwrap();
         assert_eq!(config.user.as_deref(), Some("Sam Patel"));
-        assert_eq!(config.calendar.close_of_business(), NaiveTime::from_hms_opt(16, 30, 0).unwrap());
+        assert_eq!(
+            config.calendar.close_of_business(),
+            NaiveTime::from_hms_opt(16, 30, 0).unwrap()
+        );
         assert_eq!(config.settings.due_soon_working_days, 2);
         assert_eq!(config.settings.default_notification, Timescale::Hours(24));
-        assert!(!config.calendar.is_working_day(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()));
+        assert!(
+            !config
+                .calendar
+                .is_working_day(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap())
+        );
     }
 
     #[test]
     fn bad_values_name_file_line_and_key() {
-        let err = Config::parse("c.toml", "user = \"x\"\nclose_of_business = \"5pm\"\n").unwrap_err();
+        let err =
+            Config::parse("c.toml", "user = \"x\"\nclose_of_business = \"5pm\"\n").unwrap_err();
         assert_eq!(err.line, 2);
-        assert!(err.to_string().starts_with("c.toml:2: close_of_business: \"5pm\" is not a time"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("c.toml:2: close_of_business: \"5pm\" is not a time"),
+            "{err}"
+        );
         let err = Config::parse("c.toml", "[closures]\n\"21/12/2026\" = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains(":2: closures:"), "{err}");
         let err = Config::parse("c.toml", "colour = \"red\"\n").unwrap_err();
-        assert!(err.to_string().contains(":1: colour: unknown field"), "{err}");
+        assert!(
+            err.to_string().contains(":1: colour: unknown field"),
+            "{err}"
+        );
         let err = Config::parse("c.toml", "due_soon_working_days = 0\n").unwrap_err();
         assert!(err.to_string().contains("from 1 to 20"), "{err}");
     }

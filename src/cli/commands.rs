@@ -6,8 +6,12 @@ use serde_json::json;
 
 use super::args::{DueArgs, HolidaysArgs, ProceduresAction, ProceduresArgs};
 use super::{CliError, Context};
-use crate::core::calendar::{FIRST_RULE_YEAR, LAST_RULE_YEAR, bank_holidays, format_local, format_rfc3339, local_date};
-use crate::core::procedure::{ClockRule, Procedure, ProcedureSet, Recipient};
+use crate::core::calendar::{
+    FIRST_RULE_YEAR, LAST_RULE_YEAR, bank_holidays, format_local, format_rfc3339, local_date,
+};
+use crate::core::procedure::{
+    ClockRule, NotificationRule, Occurrence, Procedure, ProcedureSet, Recipient,
+};
 use crate::core::time::parse_instant;
 use crate::core::timescale::Timescale;
 
@@ -43,7 +47,10 @@ pub fn procedures(context: &mut Context, args: ProceduresArgs) -> Result<String,
                 }
                 describe(&mut out, procedure, default_notification, false);
             }
-            let _ = writeln!(out, "\nFor one procedure in full: escalate procedures show ID");
+            let _ = writeln!(
+                out,
+                "\nFor one procedure in full: escalate procedures show ID"
+            );
             Ok(out)
         }
         Some(ProceduresAction::Show { id }) => {
@@ -73,20 +80,69 @@ pub fn find_procedure<'a>(set: &'a ProcedureSet, id: &str) -> Result<&'a Procedu
 }
 
 fn describe_clock(out: &mut String, clock: &ClockRule, indent: &str, full: bool) {
-    let _ = write!(out, "{indent}clock  {}: {} from {}", clock.name, clock.timescale, clock.from.describe());
-    if let Some(provisional) = &clock.provisional_from {
-        let _ = write!(out, " (from {} until then)", provisional.describe());
+    let _ = write!(out, "{indent}clock   {}: ", clock.name);
+    match clock.timescale {
+        Timescale::ByDay(n) => {
+            let _ = write!(
+                out,
+                "by close of business on day {n} (the raise date is day 1)"
+            );
+        }
+        timescale => {
+            let _ = write!(out, "{timescale} from {}", clock.from.describe());
+            if let Some(provisional) = &clock.provisional_from {
+                let _ = write!(out, " (from {} until then)", provisional.describe());
+            }
+        }
     }
     out.push('\n');
     if full {
-        let met: Vec<String> = clock.met_by.iter().map(|m| m.describe()).collect();
+        let met: Vec<String> = clock.met_by.iter().map(Occurrence::describe).collect();
         if !met.is_empty() {
-            let _ = writeln!(out, "{indent}       met by {}", met.join(", "));
+            let _ = writeln!(out, "{indent}        met by {}", met.join(", "));
         }
         if clock.reason_if_late {
-            let _ = writeln!(out, "{indent}       once missed, a reason for the delay must be recorded");
+            let _ = writeln!(
+                out,
+                "{indent}        once missed, a reason for the delay must be recorded"
+            );
         }
     }
+}
+
+fn describe_notification(
+    out: &mut String,
+    notification: &NotificationRule,
+    default_notification: Timescale,
+    indent: &str,
+) {
+    let when = match (&notification.on, notification.stages.as_slice()) {
+        (Occurrence::StageEntered, [stage]) => format!("on entering stage {stage}"),
+        (on, []) => format!("on {}", on.describe()),
+        (on, [stage]) => format!("on {} at stage {stage}", on.describe()),
+        (on, many) => {
+            let stages: Vec<String> = many.iter().map(ToString::to_string).collect();
+            format!("on {} at stage {}", on.describe(), stages.join(" or "))
+        }
+    };
+    let timescale = match notification.timescale {
+        Some(t) => t.to_string(),
+        None => format!("{default_notification} (the document gives no timescale)"),
+    };
+    let recipient = match &notification.recipient {
+        Recipient::Partnership => "the partnership",
+        Recipient::Named(name) => name.as_str(),
+    };
+    let form = notification
+        .form
+        .as_deref()
+        .map(|f| format!(" [form {f}]"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{indent}notify  {}{form}: {}, to {recipient}, {when}, within {timescale}",
+        notification.id, notification.name
+    );
 }
 
 fn describe(out: &mut String, procedure: &Procedure, default_notification: Timescale, full: bool) {
@@ -95,8 +151,16 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
     if full && let Some(summary) = &procedure.summary {
         let _ = writeln!(out, "  {summary}");
     }
-    let bodies: Vec<&str> = procedure.partnerships.iter().map(|p| p.name.as_str()).collect();
-    let label = if bodies.len() > 1 { "Partnerships (one is chosen)" } else { "Partnership" };
+    let bodies: Vec<&str> = procedure
+        .partnerships
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let label = if bodies.len() > 1 {
+        "Partnerships (one is chosen)"
+    } else {
+        "Partnership"
+    };
     let _ = writeln!(out, "  {label}: {}", bodies.join("; "));
     if full {
         let _ = writeln!(out, "  Immediate risk: {}", procedure.immediate_risk);
@@ -104,42 +168,36 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
             let _ = writeln!(out, "  Form {}: {}", form.id, form.title);
         }
     }
+    let is_single_stage = |n: &&NotificationRule| n.stages.len() == 1;
     for clock in &procedure.clocks {
         describe_clock(out, clock, "  ", full);
     }
+    for notification in procedure
+        .notifications
+        .iter()
+        .filter(|n| !is_single_stage(n))
+    {
+        describe_notification(out, notification, default_notification, "  ");
+    }
     for stage in &procedure.stages {
-        let _ = writeln!(out, "  Stage {}: {} ({})", stage.number, stage.name, stage.who);
+        let _ = writeln!(
+            out,
+            "  Stage {}: {} ({})",
+            stage.number, stage.name, stage.who
+        );
         if full && let Some(guidance) = &stage.guidance {
             let _ = writeln!(out, "    {guidance}");
         }
         for clock in &stage.clocks {
             describe_clock(out, clock, "    ", full);
         }
-    }
-    for notification in &procedure.notifications {
-        let stages = match notification.stages.as_slice() {
-            [] => "at any stage".to_owned(),
-            [one] => format!("at stage {one}"),
-            many => format!(
-                "at stage {}",
-                many.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ")
-            ),
-        };
-        let timescale = match notification.timescale {
-            Some(t) => t.to_string(),
-            None => format!("{default_notification} (no timescale in the document)"),
-        };
-        let recipient = match &notification.recipient {
-            Recipient::Partnership => "the partnership",
-            Recipient::Named(name) => name.as_str(),
-        };
-        let form = notification.form.as_deref().map(|f| format!(" [{f}]")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  notify {}{form}: to {recipient}, on {} {stages}, within {timescale}",
-            notification.id,
-            notification.on.describe(),
-        );
+        for notification in procedure
+            .notifications
+            .iter()
+            .filter(|n| is_single_stage(n) && n.stages[0] == stage.number)
+        {
+            describe_notification(out, notification, default_notification, "    ");
+        }
     }
 }
 
@@ -162,7 +220,11 @@ pub fn due(context: &mut Context, args: DueArgs) -> Result<String, CliError> {
             "explanation": if args.explain { Some(&explanation.lines) } else { None },
         }));
     }
-    let mut out = format!("{}  {}\n", format_rfc3339(explanation.due), format_local(explanation.due));
+    let mut out = format!(
+        "{}  {}\n",
+        format_rfc3339(explanation.due),
+        format_local(explanation.due)
+    );
     if args.explain {
         for line in &explanation.lines {
             let _ = writeln!(out, "{line}");
@@ -192,5 +254,8 @@ pub fn holidays(context: &Context, args: HolidaysArgs) -> Result<String, CliErro
             .collect();
         return to_json(&list);
     }
-    Ok(days.iter().map(|h| format!("{} {}\n", h.date, h.name)).collect())
+    Ok(days
+        .iter()
+        .map(|h| format!("{} {}\n", h.date, h.name))
+        .collect())
 }

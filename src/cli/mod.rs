@@ -80,7 +80,10 @@ fn load_config(paths: &Paths) -> Result<Config, CliError> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(CliError(format!("cannot read settings file {}: {e}", path.display()))),
+        Err(e) => Err(CliError(format!(
+            "cannot read settings file {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -97,8 +100,12 @@ fn load_procedures(paths: &Paths) -> Result<ProcedureSet, CliError> {
                     .collect();
                 files.sort();
                 for path in files {
-                    let text = std::fs::read_to_string(&path)
-                        .map_err(|e| CliError(format!("cannot read procedure file {}: {e}", path.display())))?;
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        CliError(format!(
+                            "cannot read procedure file {}: {e}",
+                            path.display()
+                        ))
+                    })?;
                     sources.push(Source {
                         origin: path.display().to_string(),
                         text,
@@ -106,14 +113,22 @@ fn load_procedures(paths: &Paths) -> Result<ProcedureSet, CliError> {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(CliError(format!("cannot read procedures folder {}: {e}", dir.display()))),
+            Err(e) => {
+                return Err(CliError(format!(
+                    "cannot read procedures folder {}: {e}",
+                    dir.display()
+                )));
+            }
         }
     }
     Ok(ProcedureSet::load(&sources)?)
 }
 
 /// Reads `--now` or falls back to the wall clock that `main` read.
-pub fn resolve_now(given: Option<&str>, wall_clock: DateTime<Utc>) -> Result<DateTime<Utc>, CliError> {
+pub fn resolve_now(
+    given: Option<&str>,
+    wall_clock: DateTime<Utc>,
+) -> Result<DateTime<Utc>, CliError> {
     match given {
         Some(text) => parse_instant(text).map_err(|e| CliError(format!("--now: {e}"))),
         None => Ok(wall_clock),

@@ -68,7 +68,10 @@ impl Calendar {
     }
 
     /// Adds extra closure dates (each with a label saying why), which then count as non-working.
-    pub fn with_closures(mut self, closures: impl IntoIterator<Item = (NaiveDate, String)>) -> Self {
+    pub fn with_closures(
+        mut self,
+        closures: impl IntoIterator<Item = (NaiveDate, String)>,
+    ) -> Self {
         self.closures.extend(closures);
         self
     }
@@ -143,7 +146,12 @@ impl Calendar {
     /// When something with timescale `timescale` is due, counting from `start`.
     ///
     /// `day_one` is the escalation's raise date, used only by [`Timescale::ByDay`].
-    pub fn due(&self, timescale: Timescale, start: DateTime<Utc>, day_one: NaiveDate) -> DateTime<Utc> {
+    pub fn due(
+        &self,
+        timescale: Timescale,
+        start: DateTime<Utc>,
+        day_one: NaiveDate,
+    ) -> DateTime<Utc> {
         match timescale {
             // Real hours: 48 hours across a clock change is still 48 hours.
             Timescale::Hours(n) => start + Duration::hours(i64::from(n)),
@@ -169,7 +177,12 @@ impl Calendar {
 
     /// The due time together with the reasoning behind it, in plain words: which days were
     /// counted, which were passed over and why, and any clock change on the way.
-    pub fn explain(&self, timescale: Timescale, start: DateTime<Utc>, day_one: NaiveDate) -> Explanation {
+    pub fn explain(
+        &self,
+        timescale: Timescale,
+        start: DateTime<Utc>,
+        day_one: NaiveDate,
+    ) -> Explanation {
         let due = self.due(timescale, start, day_one);
         let start_date = local_date(start);
         let cob = self.close_of_business.format("%H:%M");
@@ -234,7 +247,11 @@ impl Calendar {
                     counted += 1;
                     lines.push(format!("  {}: working day {counted}", format_date(day)));
                 }
-                other => lines.push(format!("  {}: passed over ({})", format_date(day), describe_kind(&other))),
+                other => lines.push(format!(
+                    "  {}: passed over ({})",
+                    format_date(day),
+                    describe_kind(&other)
+                )),
             }
         }
     }
@@ -284,7 +301,11 @@ fn clock_changes(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
 
 fn offset_seconds(instant: DateTime<Utc>) -> i32 {
     use chrono::Offset;
-    instant.with_timezone(&LONDON).offset().fix().local_minus_utc()
+    instant
+        .with_timezone(&LONDON)
+        .offset()
+        .fix()
+        .local_minus_utc()
 }
 
 /// The UK local date of an instant.
@@ -313,7 +334,10 @@ pub fn local_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 
 /// `Mon 30 Nov 2026 17:00 GMT`: the readable local form used everywhere on screen.
 pub fn format_local(instant: DateTime<Utc>) -> String {
-    instant.with_timezone(&LONDON).format("%a %-d %b %Y %H:%M %Z").to_string()
+    instant
+        .with_timezone(&LONDON)
+        .format("%a %-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 /// `Mon 30 Nov 2026`.
@@ -323,7 +347,9 @@ pub fn format_date(date: NaiveDate) -> String {
 
 /// RFC 3339 in UK local time, with its offset: `2026-11-30T17:00:00+00:00`.
 pub fn format_rfc3339(instant: DateTime<Utc>) -> String {
-    instant.with_timezone(&LONDON).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    instant
+        .with_timezone(&LONDON)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The bank holidays of England and Wales in `year`, in date order.
@@ -366,15 +392,31 @@ pub fn bank_holidays(year: i32) -> Vec<BankHoliday> {
         match christmas.weekday() {
             Weekday::Fri => {
                 push(&mut days, Some(christmas), "Christmas Day");
-                push(&mut days, Some(christmas + Duration::days(3)), "Boxing Day (substitute day)");
+                push(
+                    &mut days,
+                    Some(christmas + Duration::days(3)),
+                    "Boxing Day (substitute day)",
+                );
             }
             Weekday::Sat => {
-                push(&mut days, Some(christmas + Duration::days(2)), "Christmas Day (substitute day)");
-                push(&mut days, Some(christmas + Duration::days(3)), "Boxing Day (substitute day)");
+                push(
+                    &mut days,
+                    Some(christmas + Duration::days(2)),
+                    "Christmas Day (substitute day)",
+                );
+                push(
+                    &mut days,
+                    Some(christmas + Duration::days(3)),
+                    "Boxing Day (substitute day)",
+                );
             }
             Weekday::Sun => {
                 push(&mut days, Some(boxing), "Boxing Day");
-                push(&mut days, Some(christmas + Duration::days(2)), "Christmas Day (substitute day)");
+                push(
+                    &mut days,
+                    Some(christmas + Duration::days(2)),
+                    "Christmas Day (substitute day)",
+                );
             }
             _ => {
                 push(&mut days, Some(christmas), "Christmas Day");
@@ -384,7 +426,10 @@ pub fn bank_holidays(year: i32) -> Vec<BankHoliday> {
     }
 
     for change in one_off_changes().iter().filter(|c| c.year == year) {
-        if let Some(moved_from) = change.replaces.and_then(|(m, d)| NaiveDate::from_ymd_opt(year, m, d)) {
+        if let Some(moved_from) = change
+            .replaces
+            .and_then(|(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+        {
             days.retain(|h| h.date != moved_from);
         }
         push(
@@ -403,7 +448,10 @@ pub fn bank_holiday_name(date: NaiveDate) -> Option<&'static str> {
     if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
         return None;
     }
-    bank_holidays(date.year()).into_iter().find(|h| h.date == date).map(|h| h.name)
+    bank_holidays(date.year())
+        .into_iter()
+        .find(|h| h.date == date)
+        .map(|h| h.name)
 }
 
 /// A bank holiday declared by proclamation for one year: either an extra day, or a regular
@@ -417,11 +465,29 @@ struct OneOff {
 }
 
 fn one_off_changes() -> &'static [OneOff] {
-    const fn moved(year: i32, month: u32, day: u32, name: &'static str, from: (u32, u32)) -> OneOff {
-        OneOff { year, month, day, name, replaces: Some(from) }
+    const fn moved(
+        year: i32,
+        month: u32,
+        day: u32,
+        name: &'static str,
+        from: (u32, u32),
+    ) -> OneOff {
+        OneOff {
+            year,
+            month,
+            day,
+            name,
+            replaces: Some(from),
+        }
     }
     const fn extra(year: i32, month: u32, day: u32, name: &'static str) -> OneOff {
-        OneOff { year, month, day, name, replaces: None }
+        OneOff {
+            year,
+            month,
+            day,
+            name,
+            replaces: None,
+        }
     }
     const CHANGES: &[OneOff] = &[
         extra(1981, 7, 29, "Royal Wedding"),
@@ -435,8 +501,18 @@ fn one_off_changes() -> &'static [OneOff] {
         moved(2020, 5, 8, "Early May bank holiday (VE Day)", (5, 4)),
         moved(2022, 6, 2, "Spring bank holiday", (5, 30)),
         extra(2022, 6, 3, "Platinum Jubilee bank holiday"),
-        extra(2022, 9, 19, "Bank holiday for the State Funeral of Queen Elizabeth II"),
-        extra(2023, 5, 8, "Bank holiday for the coronation of King Charles III"),
+        extra(
+            2022,
+            9,
+            19,
+            "Bank holiday for the State Funeral of Queen Elizabeth II",
+        ),
+        extra(
+            2023,
+            5,
+            8,
+            "Bank holiday for the coronation of King Charles III",
+        ),
     ];
     CHANGES
 }
@@ -484,12 +560,22 @@ mod tests {
     }
 
     fn dates(year: i32) -> Vec<String> {
-        bank_holidays(year).iter().map(|h| h.date.to_string()).collect()
+        bank_holidays(year)
+            .iter()
+            .map(|h| h.date.to_string())
+            .collect()
     }
 
     #[test]
     fn easter_matches_published_dates() {
-        for (year, m, d) in [(2024, 3, 31), (2025, 4, 20), (2026, 4, 5), (2027, 3, 28), (2038, 4, 25), (2285, 3, 22)] {
+        for (year, m, d) in [
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+            (2027, 3, 28),
+            (2038, 4, 25),
+            (2285, 3, 22),
+        ] {
             assert_eq!(easter_sunday(year), Some(date(year, m, d)), "{year}");
         }
     }
@@ -498,12 +584,87 @@ mod tests {
     fn bank_holidays_match_the_published_lists() {
         // As published for England and Wales.
         let cases: &[(i32, &[&str])] = &[
-            (2020, &["2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25", "2020-08-31", "2020-12-25", "2020-12-28"]),
-            (2021, &["2021-01-01", "2021-04-02", "2021-04-05", "2021-05-03", "2021-05-31", "2021-08-30", "2021-12-27", "2021-12-28"]),
-            (2022, &["2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03", "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27"]),
-            (2023, &["2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29", "2023-08-28", "2023-12-25", "2023-12-26"]),
-            (2026, &["2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28"]),
-            (2027, &["2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30", "2027-12-27", "2027-12-28"]),
+            (
+                2020,
+                &[
+                    "2020-01-01",
+                    "2020-04-10",
+                    "2020-04-13",
+                    "2020-05-08",
+                    "2020-05-25",
+                    "2020-08-31",
+                    "2020-12-25",
+                    "2020-12-28",
+                ],
+            ),
+            (
+                2021,
+                &[
+                    "2021-01-01",
+                    "2021-04-02",
+                    "2021-04-05",
+                    "2021-05-03",
+                    "2021-05-31",
+                    "2021-08-30",
+                    "2021-12-27",
+                    "2021-12-28",
+                ],
+            ),
+            (
+                2022,
+                &[
+                    "2022-01-03",
+                    "2022-04-15",
+                    "2022-04-18",
+                    "2022-05-02",
+                    "2022-06-02",
+                    "2022-06-03",
+                    "2022-08-29",
+                    "2022-09-19",
+                    "2022-12-26",
+                    "2022-12-27",
+                ],
+            ),
+            (
+                2023,
+                &[
+                    "2023-01-02",
+                    "2023-04-07",
+                    "2023-04-10",
+                    "2023-05-01",
+                    "2023-05-08",
+                    "2023-05-29",
+                    "2023-08-28",
+                    "2023-12-25",
+                    "2023-12-26",
+                ],
+            ),
+            (
+                2026,
+                &[
+                    "2026-01-01",
+                    "2026-04-03",
+                    "2026-04-06",
+                    "2026-05-04",
+                    "2026-05-25",
+                    "2026-08-31",
+                    "2026-12-25",
+                    "2026-12-28",
+                ],
+            ),
+            (
+                2027,
+                &[
+                    "2027-01-01",
+                    "2027-03-26",
+                    "2027-03-29",
+                    "2027-05-03",
+                    "2027-05-31",
+                    "2027-08-30",
+                    "2027-12-27",
+                    "2027-12-28",
+                ],
+            ),
         ];
         for (year, expected) in cases {
             assert_eq!(dates(*year), *expected, "{year}");
@@ -515,14 +676,21 @@ mod tests {
         let names: Vec<_> = bank_holidays(2022).iter().map(|h| h.name).collect();
         assert!(names.contains(&"New Year's Day (substitute day)"));
         assert!(names.contains(&"Christmas Day (substitute day)"));
-        assert_eq!(bank_holiday_name(date(2021, 12, 28)), Some("Boxing Day (substitute day)"));
+        assert_eq!(
+            bank_holiday_name(date(2021, 12, 28)),
+            Some("Boxing Day (substitute day)")
+        );
     }
 
     #[test]
     fn closures_are_not_working_days() {
-        let calendar = Calendar::default().with_closures([(date(2026, 11, 24), "INSET day".to_owned())]);
+        let calendar =
+            Calendar::default().with_closures([(date(2026, 11, 24), "INSET day".to_owned())]);
         assert!(!calendar.is_working_day(date(2026, 11, 24)));
-        assert_eq!(calendar.day_kind(date(2026, 11, 24)), DayKind::Closure("INSET day".to_owned()));
+        assert_eq!(
+            calendar.day_kind(date(2026, 11, 24)),
+            DayKind::Closure("INSET day".to_owned())
+        );
         assert!(calendar.is_working_day(date(2026, 11, 25)));
     }
 }

@@ -30,13 +30,19 @@ pub enum EventKind {
         partnership: Option<String>,
     },
     /// The escalation moved up to stage `to`.
-    Advanced { to: u8 },
+    Advanced {
+        to: u8,
+    },
     Discussion,
     Meeting,
     Agreement,
-    NotificationSent { id: String },
+    NotificationSent {
+        id: String,
+    },
     /// A clock marked met by hand (by its key, see [`ClockStatus::key`]).
-    ClockMet { key: String },
+    ClockMet {
+        key: String,
+    },
     /// A reason for a delay was recorded.
     DelayReason,
     Resolved,
@@ -92,7 +98,10 @@ pub enum ClockState {
 impl ClockState {
     /// Whether the clock still asks for something to be done.
     pub fn is_live(self) -> bool {
-        matches!(self, Self::Overdue | Self::DueToday | Self::DueSoon | Self::Running)
+        matches!(
+            self,
+            Self::Overdue | Self::DueToday | Self::DueSoon | Self::Running
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -246,9 +255,21 @@ pub fn schedule(
         left_at: None,
     }];
     let mut happened = vec![
-        Happening { at: concern_at, stage: 1, what: Occurrence::ConcernArose },
-        Happening { at: raised_at, stage: 1, what: Occurrence::Raised },
-        Happening { at: raised_at, stage: 1, what: Occurrence::StageEntered },
+        Happening {
+            at: concern_at,
+            stage: 1,
+            what: Occurrence::ConcernArose,
+        },
+        Happening {
+            at: raised_at,
+            stage: 1,
+            what: Occurrence::Raised,
+        },
+        Happening {
+            at: raised_at,
+            stage: 1,
+            what: Occurrence::StageEntered,
+        },
     ];
     let mut marked: Vec<(&str, DateTime<Utc>)> = Vec::new();
     let mut has_delay_reason = false;
@@ -257,8 +278,14 @@ pub fn schedule(
         let is_open = status == Status::Open;
         match &event.kind {
             EventKind::Raised { .. } => {}
-            EventKind::Advanced { to } if is_open && *to > stage && usize::from(*to) <= procedure.stages.len() => {
-                happened.push(Happening { at: event.at, stage, what: Occurrence::Advanced });
+            EventKind::Advanced { to }
+                if is_open && *to > stage && usize::from(*to) <= procedure.stages.len() =>
+            {
+                happened.push(Happening {
+                    at: event.at,
+                    stage,
+                    what: Occurrence::Advanced,
+                });
                 if let Some(period) = stages.last_mut() {
                     period.left_at = Some(event.at);
                 }
@@ -268,12 +295,28 @@ pub fn schedule(
                     entered_at: event.at,
                     left_at: None,
                 });
-                happened.push(Happening { at: event.at, stage, what: Occurrence::StageEntered });
+                happened.push(Happening {
+                    at: event.at,
+                    stage,
+                    what: Occurrence::StageEntered,
+                });
             }
             EventKind::Advanced { .. } => {}
-            EventKind::Discussion if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Discussion }),
-            EventKind::Meeting if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Meeting }),
-            EventKind::Agreement if is_open => happened.push(Happening { at: event.at, stage, what: Occurrence::Agreement }),
+            EventKind::Discussion if is_open => happened.push(Happening {
+                at: event.at,
+                stage,
+                what: Occurrence::Discussion,
+            }),
+            EventKind::Meeting if is_open => happened.push(Happening {
+                at: event.at,
+                stage,
+                what: Occurrence::Meeting,
+            }),
+            EventKind::Agreement if is_open => happened.push(Happening {
+                at: event.at,
+                stage,
+                what: Occurrence::Agreement,
+            }),
             EventKind::Discussion | EventKind::Meeting | EventKind::Agreement => {}
             EventKind::NotificationSent { id } => happened.push(Happening {
                 at: event.at,
@@ -284,13 +327,21 @@ pub fn schedule(
             EventKind::DelayReason => has_delay_reason = true,
             EventKind::Resolved | EventKind::Withdrawn if is_open => {
                 let is_resolved = event.kind == EventKind::Resolved;
-                status = if is_resolved { Status::Resolved } else { Status::Withdrawn };
+                status = if is_resolved {
+                    Status::Resolved
+                } else {
+                    Status::Withdrawn
+                };
                 closed_at = Some(event.at);
                 if let Some(period) = stages.last_mut() {
                     period.left_at = Some(event.at);
                 }
                 if is_resolved {
-                    happened.push(Happening { at: event.at, stage, what: Occurrence::Resolved });
+                    happened.push(Happening {
+                        at: event.at,
+                        stage,
+                        what: Occurrence::Resolved,
+                    });
                 }
             }
             EventKind::Resolved | EventKind::Withdrawn => {}
@@ -309,12 +360,17 @@ pub fn schedule(
     let mut clocks = Vec::new();
     if *immediate_risk {
         let due = calendar.due(Timescale::SameWorkingDay, raised_at, day_one);
-        let met = marked.iter().find(|(k, _)| *k == IMMEDIATE_RISK_KEY).map(|&(_, at)| at);
+        let met = marked
+            .iter()
+            .find(|(k, _)| *k == IMMEDIATE_RISK_KEY)
+            .map(|&(_, at)| at);
         let (state, ended_at) = context.settle(due, met, closed_at);
         clocks.push(ClockStatus {
             key: IMMEDIATE_RISK_KEY.to_owned(),
             id: IMMEDIATE_RISK_KEY.to_owned(),
-            name: "Escalate the immediate risk through safeguarding procedures the same working day".to_owned(),
+            name:
+                "Escalate the immediate risk through safeguarding procedures the same working day"
+                    .to_owned(),
             stage: None,
             timescale: Timescale::SameWorkingDay,
             from: Occurrence::Raised,
@@ -328,11 +384,17 @@ pub fn schedule(
         });
     }
     for rule in &procedure.clocks {
-        let window = Window { stage: None, start: raised_at, end: closed_at };
+        let window = Window {
+            stage: None,
+            start: raised_at,
+            end: closed_at,
+        };
         clocks.push(context.clock(rule, &window, has_delay_reason));
     }
     for period in &stages {
-        let Some(definition) = procedure.stage(period.stage) else { continue };
+        let Some(definition) = procedure.stage(period.stage) else {
+            continue;
+        };
         for rule in &definition.clocks {
             let window = Window {
                 stage: Some(period.stage),
@@ -347,7 +409,10 @@ pub fn schedule(
         .as_deref()
         .and_then(|id| procedure.find_partnership(id))
         .or_else(|| (procedure.partnerships.len() == 1).then(|| &procedure.partnerships[0]))
-        .map_or_else(|| "the partnership (none chosen)".to_owned(), |p| p.name.clone());
+        .map_or_else(
+            || "the partnership (none chosen)".to_owned(),
+            |p| p.name.clone(),
+        );
 
     let mut notifications = Vec::new();
     for rule in &procedure.notifications {
@@ -426,9 +491,11 @@ impl Context<'_> {
     fn anchor(&self, anchor: &Occurrence, window: &Window) -> Option<DateTime<Utc>> {
         match anchor {
             Occurrence::StageEntered => Some(window.start),
-            Occurrence::ConcernArose | Occurrence::Raised => {
-                self.happened.iter().find(|h| h.what == *anchor).map(|h| h.at)
-            }
+            Occurrence::ConcernArose | Occurrence::Raised => self
+                .happened
+                .iter()
+                .find(|h| h.what == *anchor)
+                .map(|h| h.at),
             other => self
                 .happened
                 .iter()
@@ -443,7 +510,10 @@ impl Context<'_> {
             None => rule.id.clone(),
         };
         let real_start = self.anchor(&rule.from, window);
-        let provisional_start = rule.provisional_from.as_ref().and_then(|p| self.anchor(p, window));
+        let provisional_start = rule
+            .provisional_from
+            .as_ref()
+            .and_then(|p| self.anchor(p, window));
         let (started_at, is_provisional) = match (real_start, provisional_start) {
             (Some(start), _) => (Some(start), false),
             (None, Some(start)) => (Some(start), true),
@@ -478,14 +548,20 @@ impl Context<'_> {
             .filter(|h| rule.met_by.contains(&h.what) && window.admits(h) && h.at >= start)
             .map(|h| h.at)
             .min();
-        let met_by_hand = self.marked.iter().filter(|(k, _)| *k == status.key).map(|&(_, at)| at).min();
+        let met_by_hand = self
+            .marked
+            .iter()
+            .filter(|(k, _)| *k == status.key)
+            .map(|&(_, at)| at)
+            .min();
         let met = met_by_event.into_iter().chain(met_by_hand).min();
         let (state, ended_at) = self.settle(due, met, window.end);
         status.due_at = Some(due);
         status.state = state;
         status.ended_at = ended_at;
-        status.is_reason_required =
-            rule.reason_if_late && !has_delay_reason && matches!(state, ClockState::Overdue | ClockState::MetLate);
+        status.is_reason_required = rule.reason_if_late
+            && !has_delay_reason
+            && matches!(state, ClockState::Overdue | ClockState::MetLate);
         status
     }
 
@@ -510,12 +586,23 @@ impl Context<'_> {
 }
 
 /// How an unmet deadline stands at `now`.
-pub fn live_state(calendar: &Calendar, settings: &Settings, due: DateTime<Utc>, now: DateTime<Utc>) -> ClockState {
+pub fn live_state(
+    calendar: &Calendar,
+    settings: &Settings,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ClockState {
     if now > due {
         ClockState::Overdue
     } else if local_date(now) == local_date(due) {
         ClockState::DueToday
-    } else if due <= calendar.due(Timescale::WorkingDays(settings.due_soon_working_days.max(1)), now, local_date(now)) {
+    } else if due
+        <= calendar.due(
+            Timescale::WorkingDays(settings.due_soon_working_days.max(1)),
+            now,
+            local_date(now),
+        )
+    {
         ClockState::DueSoon
     } else {
         ClockState::Running

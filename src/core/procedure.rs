@@ -20,8 +20,14 @@ use super::timescale::Timescale;
 
 /// The built-in procedures: (file name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("pan-bedfordshire.toml", include_str!("../../procedures/pan-bedfordshire.toml")),
-    ("staffordshire.toml", include_str!("../../procedures/staffordshire.toml")),
+    (
+        "pan-bedfordshire.toml",
+        include_str!("../../procedures/pan-bedfordshire.toml"),
+    ),
+    (
+        "staffordshire.toml",
+        include_str!("../../procedures/staffordshire.toml"),
+    ),
     ("london.toml", include_str!("../../procedures/london.toml")),
     ("barnet.toml", include_str!("../../procedures/barnet.toml")),
 ];
@@ -230,7 +236,11 @@ pub struct ProcedureError {
 impl fmt::Display for ProcedureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}: {}", self.origin, line, self.field, self.message),
+            Some(line) => write!(
+                f,
+                "{}:{}: {}: {}",
+                self.origin, line, self.field, self.message
+            ),
             None => write!(f, "{}: {}: {}", self.origin, self.field, self.message),
         }
     }
@@ -344,10 +354,19 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
-    fn at<T>(&mut self, spanned: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) {
+    fn at<T>(
+        &mut self,
+        spanned: &Spanned<T>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let line = self.line_of(spanned.span().start);
         self.errors.push(ProcedureError {
             origin: self.origin.to_owned(),
@@ -370,7 +389,9 @@ impl Checker<'_> {
         let value = id.get_ref();
         let fine = !value.is_empty()
             && value.len() <= 64
-            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !value.starts_with('-');
         if !fine {
             self.at(
@@ -381,11 +402,23 @@ impl Checker<'_> {
         }
     }
 
-    fn check_unique<'s>(&mut self, ids: impl IntoIterator<Item = &'s Spanned<String>>, field: &str, what: &str) {
+    fn check_unique<'s>(
+        &mut self,
+        ids: impl IntoIterator<Item = &'s Spanned<String>>,
+        field: &str,
+        what: &str,
+    ) {
         let mut seen = BTreeSet::new();
         for id in ids {
             if !seen.insert(id.get_ref().clone()) {
-                self.at(id, field, format!("duplicate {what} id \"{}\"; each must be unique", printable(id.get_ref())));
+                self.at(
+                    id,
+                    field,
+                    format!(
+                        "duplicate {what} id \"{}\"; each must be unique",
+                        printable(id.get_ref())
+                    ),
+                );
             }
         }
     }
@@ -403,7 +436,10 @@ fn field_on_line(text: &str, line: usize) -> String {
     };
     let source = source.trim();
     if source.starts_with('[') {
-        return source.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+        return source
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim()
+            .to_owned();
     }
     match source.split_once('=') {
         Some((key, _)) if !key.trim().is_empty() => printable(key.trim()),
@@ -452,12 +488,19 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
     non_empty(checker, &raw.source, "source");
 
     if raw.partnerships.is_empty() {
-        checker.nowhere("partnerships", "a procedure needs at least one partnership or board body to notify");
+        checker.nowhere(
+            "partnerships",
+            "a procedure needs at least one partnership or board body to notify",
+        );
     }
     for p in &raw.partnerships {
         checker.check_id(&p.id, "partnerships.id");
     }
-    checker.check_unique(raw.partnerships.iter().map(|p| &p.id), "partnerships.id", "partnership");
+    checker.check_unique(
+        raw.partnerships.iter().map(|p| &p.id),
+        "partnerships.id",
+        "partnership",
+    );
     for f in &raw.forms {
         checker.check_id(&f.id, "forms.id");
     }
@@ -465,7 +508,13 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
     let form_ids: BTreeSet<String> = raw.forms.iter().map(|f| f.id.get_ref().clone()).collect();
 
     if raw.stages.is_empty() || raw.stages.len() > MAX_STAGES {
-        checker.nowhere("stages", format!("a procedure needs between 1 and {MAX_STAGES} stages, not {}", raw.stages.len()));
+        checker.nowhere(
+            "stages",
+            format!(
+                "a procedure needs between 1 and {MAX_STAGES} stages, not {}",
+                raw.stages.len()
+            ),
+        );
     }
     let stage_count = raw.stages.len().min(MAX_STAGES);
 
@@ -478,8 +527,15 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         raw_notifications.extend(stage.notifications.drain(..).map(|n| (Some(number), n)));
         raw_stages.push((number, stage));
     }
-    checker.check_unique(raw_notifications.iter().map(|(_, n)| &n.id), "notifications.id", "notification");
-    let notification_ids: BTreeSet<String> = raw_notifications.iter().map(|(_, n)| n.id.get_ref().clone()).collect();
+    checker.check_unique(
+        raw_notifications.iter().map(|(_, n)| &n.id),
+        "notifications.id",
+        "notification",
+    );
+    let notification_ids: BTreeSet<String> = raw_notifications
+        .iter()
+        .map(|(_, n)| n.id.get_ref().clone())
+        .collect();
 
     let context = RefContext {
         forms: &form_ids,
@@ -492,10 +548,21 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         if let Some(given) = &stage.number
             && *given.get_ref() != u32::from(number)
         {
-            checker.at(given, format!("{field}.number"), format!("stage {} is listed in position {number}; stages are numbered in order from 1", given.get_ref()));
+            checker.at(
+                given,
+                format!("{field}.number"),
+                format!(
+                    "stage {} is listed in position {number}; stages are numbered in order from 1",
+                    given.get_ref()
+                ),
+            );
         }
         non_empty(checker, &stage.name, &format!("{field}.name"));
-        checker.check_unique(stage.clocks.iter().map(|c| &c.id), &format!("{field}.clocks.id"), "clock");
+        checker.check_unique(
+            stage.clocks.iter().map(|c| &c.id),
+            &format!("{field}.clocks.id"),
+            "clock",
+        );
         let clocks = stage
             .clocks
             .into_iter()
@@ -527,7 +594,9 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         title: raw.title,
         source: raw.source,
         summary: raw.summary,
-        immediate_risk: raw.immediate_risk.unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK.to_owned()),
+        immediate_risk: raw
+            .immediate_risk
+            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK.to_owned()),
         partnerships: raw
             .partnerships
             .into_iter()
@@ -556,8 +625,10 @@ struct RefContext<'a> {
     notifications: &'a BTreeSet<String>,
 }
 
-const ANCHORS: &str = "concern, raised, stage_entered, discussion, meeting, agreement or notification:ID";
-const COMPLETIONS: &str = "raised, advanced, resolved, discussion, meeting, agreement or notification:ID";
+const ANCHORS: &str =
+    "concern, raised, stage_entered, discussion, meeting, agreement or notification:ID";
+const COMPLETIONS: &str =
+    "raised, advanced, resolved, discussion, meeting, agreement or notification:ID";
 const TRIGGERS: &str = "stage_entered, resolved, agreement, meeting or discussion";
 
 fn occurrence(
@@ -570,43 +641,94 @@ fn occurrence(
 ) -> Option<Occurrence> {
     match Occurrence::parse(value.get_ref()) {
         Some(Occurrence::NotificationSent(id)) if !context.notifications.contains(&id) => {
-            checker.at(value, field, format!("no notification \"{}\" in this procedure", printable(&id)));
+            checker.at(
+                value,
+                field,
+                format!("no notification \"{}\" in this procedure", printable(&id)),
+            );
             None
         }
         Some(o) if allowed(&o) => Some(o),
         _ => {
-            checker.at(value, field, format!("\"{}\" is not allowed here; use {list}", printable(value.get_ref())));
+            checker.at(
+                value,
+                field,
+                format!(
+                    "\"{}\" is not allowed here; use {list}",
+                    printable(value.get_ref())
+                ),
+            );
             None
         }
     }
 }
 
-fn check_form(checker: &mut Checker<'_>, form: &Option<Spanned<String>>, field: &str, context: &RefContext<'_>) {
+fn check_form(
+    checker: &mut Checker<'_>,
+    form: &Option<Spanned<String>>,
+    field: &str,
+    context: &RefContext<'_>,
+) {
     if let Some(form) = form
         && !context.forms.contains(form.get_ref())
     {
-        checker.at(form, field, format!("no form \"{}\" in this procedure; add it under [[forms]] or fix the id", printable(form.get_ref())));
+        checker.at(
+            form,
+            field,
+            format!(
+                "no form \"{}\" in this procedure; add it under [[forms]] or fix the id",
+                printable(form.get_ref())
+            ),
+        );
     }
 }
 
-fn build_clock(checker: &mut Checker<'_>, raw: RawClock, field: &str, in_stage: bool, context: &RefContext<'_>) -> ClockRule {
+fn build_clock(
+    checker: &mut Checker<'_>,
+    raw: RawClock,
+    field: &str,
+    in_stage: bool,
+    context: &RefContext<'_>,
+) -> ClockRule {
     checker.check_id(&raw.id, &format!("{field}.id"));
     let anchor_ok = |o: &Occurrence| {
-        !matches!(o, Occurrence::Advanced | Occurrence::Resolved) && (in_stage || *o != Occurrence::StageEntered)
+        !matches!(o, Occurrence::Advanced | Occurrence::Resolved)
+            && (in_stage || *o != Occurrence::StageEntered)
     };
-    let from = occurrence(checker, &raw.from, &format!("{field}.from"), anchor_ok, ANCHORS, context);
-    let provisional_from = raw
-        .provisional_from
-        .as_ref()
-        .and_then(|p| occurrence(checker, p, &format!("{field}.provisional_from"), anchor_ok, ANCHORS, context));
+    let from = occurrence(
+        checker,
+        &raw.from,
+        &format!("{field}.from"),
+        anchor_ok,
+        ANCHORS,
+        context,
+    );
+    let provisional_from = raw.provisional_from.as_ref().and_then(|p| {
+        occurrence(
+            checker,
+            p,
+            &format!("{field}.provisional_from"),
+            anchor_ok,
+            ANCHORS,
+            context,
+        )
+    });
     let met_by = raw
         .met_by
         .iter()
         .filter_map(|m| {
             let ok = |o: &Occurrence| {
-                !matches!(o, Occurrence::ConcernArose | Occurrence::StageEntered) && (in_stage || *o != Occurrence::Advanced)
+                !matches!(o, Occurrence::ConcernArose | Occurrence::StageEntered)
+                    && (in_stage || *o != Occurrence::Advanced)
             };
-            occurrence(checker, m, &format!("{field}.met_by"), ok, COMPLETIONS, context)
+            occurrence(
+                checker,
+                m,
+                &format!("{field}.met_by"),
+                ok,
+                COMPLETIONS,
+                context,
+            )
         })
         .collect();
     check_form(checker, &raw.form, &format!("{field}.form"), context);
@@ -638,10 +760,21 @@ fn build_notification(
     let trigger_ok = |o: &Occurrence| {
         matches!(
             o,
-            Occurrence::StageEntered | Occurrence::Resolved | Occurrence::Agreement | Occurrence::Meeting | Occurrence::Discussion
+            Occurrence::StageEntered
+                | Occurrence::Resolved
+                | Occurrence::Agreement
+                | Occurrence::Meeting
+                | Occurrence::Discussion
         )
     };
-    let on = occurrence(checker, &raw.on, &format!("{field}.on"), trigger_ok, TRIGGERS, context);
+    let on = occurrence(
+        checker,
+        &raw.on,
+        &format!("{field}.on"),
+        trigger_ok,
+        TRIGGERS,
+        context,
+    );
     let mut stages = Vec::new();
     if let Some(listed) = &raw.stages {
         if stage.is_some() {
@@ -650,7 +783,11 @@ fn build_notification(
         for &n in listed.get_ref() {
             match u8::try_from(n) {
                 Ok(n) if n >= 1 && usize::from(n) <= stage_count => stages.push(n),
-                _ => checker.at(listed, format!("{field}.stages"), format!("there is no stage {n}; this procedure has {stage_count}")),
+                _ => checker.at(
+                    listed,
+                    format!("{field}.stages"),
+                    format!("there is no stage {n}; this procedure has {stage_count}"),
+                ),
             }
         }
     }
@@ -754,7 +891,9 @@ impl ProcedureSet {
 }
 
 fn line_of_id(text: &str) -> Option<usize> {
-    text.lines().position(|l| l.trim_start().starts_with("id")).map(|i| i + 1)
+    text.lines()
+        .position(|l| l.trim_start().starts_with("id"))
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -787,7 +926,12 @@ met_by = ["resolved"]
 "#;
 
     fn errors(text: &str) -> Vec<String> {
-        parse_procedure("t.toml", text).unwrap_err().0.iter().map(ToString::to_string).collect()
+        parse_procedure("t.toml", text)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 
     #[test]
@@ -804,30 +948,54 @@ met_by = ["resolved"]
         let errs = errors(&text);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].starts_with("t.toml:22: timescale: "), "{}", errs[0]);
-        assert!(errs[0].contains("unknown timescale \"fortnights\""), "{}", errs[0]);
+        assert!(
+            errs[0].contains("unknown timescale \"fortnights\""),
+            "{}",
+            errs[0]
+        );
     }
 
     #[test]
     fn missing_form_and_bad_reference_are_all_reported() {
-        let text = MINIMAL.replace("met_by = [\"resolved\"]", "met_by = [\"notification:nope\"]\nform = \"appendix-9\"");
+        let text = MINIMAL.replace(
+            "met_by = [\"resolved\"]",
+            "met_by = [\"notification:nope\"]\nform = \"appendix-9\"",
+        );
         let errs = errors(&text);
         assert_eq!(errs.len(), 2, "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains(":23: stages[0].clocks.met_by: no notification \"nope\"")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains(":24: stages[0].clocks.form: no form \"appendix-9\"")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":23: stages[0].clocks.met_by: no notification \"nope\"")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":24: stages[0].clocks.form: no form \"appendix-9\"")),
+            "{errs:?}"
+        );
     }
 
     #[test]
     fn duplicate_ids_are_refused() {
         let text = format!("{MINIMAL}\n[[forms]]\nid = \"f\"\ntitle = \"again\"\n");
         let errs = errors(&text);
-        assert!(errs.iter().any(|e| e.contains("duplicate form id \"f\"")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.contains("duplicate form id \"f\"")),
+            "{errs:?}"
+        );
     }
 
     #[test]
     fn unknown_field_is_named() {
-        let text = MINIMAL.replace("who = \"practitioners\"", "who = \"practitioners\"\nwhom = \"x\"");
+        let text = MINIMAL.replace(
+            "who = \"practitioners\"",
+            "who = \"practitioners\"\nwhom = \"x\"",
+        );
         let errs = errors(&text);
-        assert!(errs[0].contains(":17: whom: unknown field `whom`"), "{errs:?}");
+        assert!(
+            errs[0].contains(":17: whom: unknown field `whom`"),
+            "{errs:?}"
+        );
     }
 
     #[test]
@@ -836,7 +1004,11 @@ met_by = ["resolved"]
             "{MINIMAL}\n[[clocks]]\nid = \"x\"\nname = \"X\"\nfrom = \"stage_entered\"\ntimescale = \"1 hour\"\n"
         );
         let errs = errors(&text);
-        assert!(errs.iter().any(|e| e.contains("clocks.from: \"stage_entered\" is not allowed here")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("clocks.from: \"stage_entered\" is not allowed here")),
+            "{errs:?}"
+        );
     }
 
     #[test]
@@ -850,16 +1022,28 @@ met_by = ["resolved"]
         assert_eq!(set.get("barnet").unwrap().title, "Tiny");
         assert_eq!(set.origin("barnet"), Some("mine.toml"));
         let twice = [
-            Source { origin: "a.toml".into(), text: copy.clone() },
-            Source { origin: "b.toml".into(), text: copy },
+            Source {
+                origin: "a.toml".into(),
+                text: copy.clone(),
+            },
+            Source {
+                origin: "b.toml".into(),
+                text: copy,
+            },
         ];
         let err = ProcedureSet::load(&twice).unwrap_err().to_string();
-        assert!(err.contains("b.toml") && err.contains("already defined in a.toml"), "{err}");
+        assert!(
+            err.contains("b.toml") && err.contains("already defined in a.toml"),
+            "{err}"
+        );
     }
 
     #[test]
     fn builtins_load() {
         let set = ProcedureSet::builtin();
-        assert_eq!(set.ids(), ["barnet", "london", "pan-bedfordshire", "staffordshire"]);
+        assert_eq!(
+            set.ids(),
+            ["barnet", "london", "pan-bedfordshire", "staffordshire"]
+        );
     }
 }

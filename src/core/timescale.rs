@@ -39,7 +39,11 @@ pub enum TimescaleError {
     )]
     Unknown(String),
     #[error("\"{text}\": {unit} must be a whole number from 1 to {max}")]
-    OutOfRange { text: String, unit: &'static str, max: u32 },
+    OutOfRange {
+        text: String,
+        unit: &'static str,
+        max: u32,
+    },
 }
 
 impl Timescale {
@@ -61,7 +65,9 @@ impl Timescale {
         match words.as_slice() {
             [n, "hour" | "hours"] => Ok(Self::Hours(number(n, "hours", MAX_HOURS)?)),
             ["same", "working", "day"] => Ok(Self::SameWorkingDay),
-            [n, "working", "day" | "days"] => Ok(Self::WorkingDays(number(n, "working days", MAX_DAYS)?)),
+            [n, "working", "day" | "days"] => {
+                Ok(Self::WorkingDays(number(n, "working days", MAX_DAYS)?))
+            }
             ["day", n] => Ok(Self::ByDay(number(n, "the day number", MAX_DAYS)?)),
             _ => Err(TimescaleError::Unknown(text.trim().to_owned())),
         }
@@ -121,11 +127,17 @@ impl<'de> Deserialize<'de> for Timescale {
                     u32::try_from(n)
                         .ok()
                         .filter(|n| (1..=max).contains(n))
-                        .ok_or_else(|| de::Error::custom(format!("{key} must be a whole number from 1 to {max}, not {n}")))
+                        .ok_or_else(|| {
+                            de::Error::custom(format!(
+                                "{key} must be a whole number from 1 to {max}, not {n}"
+                            ))
+                        })
                 };
                 let timescale = match key.as_str() {
                     "hours" => Timescale::Hours(in_range(map.next_value::<i64>()?, MAX_HOURS)?),
-                    "working_days" => Timescale::WorkingDays(in_range(map.next_value::<i64>()?, MAX_DAYS)?),
+                    "working_days" => {
+                        Timescale::WorkingDays(in_range(map.next_value::<i64>()?, MAX_DAYS)?)
+                    }
                     "by_day" => Timescale::ByDay(in_range(map.next_value::<i64>()?, MAX_DAYS)?),
                     "same_working_day" => {
                         if !map.next_value::<bool>()? {
@@ -158,7 +170,14 @@ mod tests {
 
     #[test]
     fn words_round_trip_through_display() {
-        for text in ["1 hour", "48 hours", "1 working day", "5 working days", "same working day", "day 9"] {
+        for text in [
+            "1 hour",
+            "48 hours",
+            "1 working day",
+            "5 working days",
+            "same working day",
+            "day 9",
+        ] {
             let timescale = Timescale::parse(text).unwrap();
             assert_eq!(timescale.to_string(), text);
         }
@@ -166,7 +185,10 @@ mod tests {
 
     #[test]
     fn parsing_ignores_case_and_spacing() {
-        assert_eq!(Timescale::parse("  5   Working DAYS "), Ok(Timescale::WorkingDays(5)));
+        assert_eq!(
+            Timescale::parse("  5   Working DAYS "),
+            Ok(Timescale::WorkingDays(5))
+        );
         assert_eq!(Timescale::parse("Day 2"), Ok(Timescale::ByDay(2)));
     }
 
@@ -187,24 +209,57 @@ mod tests {
     }
 
     fn from_toml(text: &str) -> Result<Timescale, String> {
-        toml::from_str::<Holder>(text).map(|h| h.timescale).map_err(|e| e.message().to_owned())
+        toml::from_str::<Holder>(text)
+            .map(|h| h.timescale)
+            .map_err(|e| e.message().to_owned())
     }
 
     #[test]
     fn toml_tables_are_read() {
-        assert_eq!(from_toml("timescale = { hours = 24 }"), Ok(Timescale::Hours(24)));
-        assert_eq!(from_toml("timescale = { working_days = 5 }"), Ok(Timescale::WorkingDays(5)));
-        assert_eq!(from_toml("timescale = { same_working_day = true }"), Ok(Timescale::SameWorkingDay));
-        assert_eq!(from_toml("timescale = { by_day = 9 }"), Ok(Timescale::ByDay(9)));
-        assert_eq!(from_toml("timescale = \"day 23\""), Ok(Timescale::ByDay(23)));
+        assert_eq!(
+            from_toml("timescale = { hours = 24 }"),
+            Ok(Timescale::Hours(24))
+        );
+        assert_eq!(
+            from_toml("timescale = { working_days = 5 }"),
+            Ok(Timescale::WorkingDays(5))
+        );
+        assert_eq!(
+            from_toml("timescale = { same_working_day = true }"),
+            Ok(Timescale::SameWorkingDay)
+        );
+        assert_eq!(
+            from_toml("timescale = { by_day = 9 }"),
+            Ok(Timescale::ByDay(9))
+        );
+        assert_eq!(
+            from_toml("timescale = \"day 23\""),
+            Ok(Timescale::ByDay(23))
+        );
     }
 
     #[test]
     fn bad_toml_tables_are_refused() {
-        assert!(from_toml("timescale = { fortnights = 1 }").unwrap_err().contains("unknown timescale"));
-        assert!(from_toml("timescale = { hours = 0 }").unwrap_err().contains("from 1"));
-        assert!(from_toml("timescale = { hours = 2, by_day = 3 }").unwrap_err().contains("one part"));
+        assert!(
+            from_toml("timescale = { fortnights = 1 }")
+                .unwrap_err()
+                .contains("unknown timescale")
+        );
+        assert!(
+            from_toml("timescale = { hours = 0 }")
+                .unwrap_err()
+                .contains("from 1")
+        );
+        assert!(
+            from_toml("timescale = { hours = 2, by_day = 3 }")
+                .unwrap_err()
+                .contains("one part")
+        );
         assert!(from_toml("timescale = { same_working_day = false }").is_err());
-        assert!(from_toml("timescale = {}").unwrap_err().contains("empty timescale"));
+        assert!(
+            from_toml("timescale = {}")
+                .unwrap_err()
+                .contains("empty timescale")
+        );
     }
 }

@@ -1,0 +1,91 @@
+//! Architecture invariants, checked cheaply on the source text (see docs/ARCHITECTURE.md).
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// The source without its `#[cfg(test)]` module, which may use what the rest may not.
+fn code_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    match text.find("#[cfg(test)]") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+#[test]
+fn the_core_does_no_io() {
+    let forbidden = [
+        "rusqlite",
+        "tokio",
+        "ratatui",
+        "crossterm",
+        "clap",
+        "std::fs",
+        "std::env",
+        "std::io",
+        "std::net",
+        "std::process",
+        "crate::cli",
+        "crate::config",
+    ];
+    let files = rust_files(&src().join("core"));
+    assert!(
+        files.len() >= 5,
+        "expected the core's files, found {files:?}"
+    );
+    for path in files {
+        let code = code_of(&path);
+        for word in forbidden {
+            assert!(
+                !code.contains(word),
+                "{} uses {word}; the core must do no I/O",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn only_main_reads_the_clock() {
+    let clock_reads = [
+        "Utc::now",
+        "Local::now",
+        "SystemTime::now",
+        "Instant::now",
+        "chrono::Utc::now",
+    ];
+    for path in rust_files(&src()) {
+        if path.ends_with("main.rs") {
+            continue;
+        }
+        let code = code_of(&path);
+        for read in clock_reads {
+            assert!(
+                !code.contains(read),
+                "{} calls {read}; take `now` as an argument",
+                path.display()
+            );
+        }
+    }
+    let main = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    assert!(
+        main.contains("Utc::now()"),
+        "main.rs should be where the clock is read"
+    );
+}
