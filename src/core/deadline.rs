@@ -472,8 +472,11 @@ struct Window {
 }
 
 impl Window {
+    /// Whether a happening counts for a clock in this window. A notification is sent once for
+    /// the whole escalation, so its sending counts whatever stage it was recorded in (Pan
+    /// Bedfordshire's Appendix 4 is often sent just before the move to stage 4 is recorded).
     fn admits(&self, h: &Happening) -> bool {
-        self.stage.is_none_or(|s| s == h.stage)
+        matches!(h.what, Occurrence::NotificationSent(_)) || self.stage.is_none_or(|s| s == h.stage)
     }
 }
 
@@ -499,7 +502,12 @@ impl Context<'_> {
             other => self
                 .happened
                 .iter()
-                .find(|h| h.what == *other && window.admits(h) && h.at >= window.start)
+                .find(|h| {
+                    h.what == *other
+                        && window.admits(h)
+                        && (h.at >= window.start
+                            || matches!(h.what, Occurrence::NotificationSent(_)))
+                })
                 .map(|h| h.at),
         }
     }
