@@ -5,7 +5,9 @@
 //! modules together.
 
 pub mod calendar;
+pub mod change;
 pub mod deadline;
 pub mod procedure;
+pub mod record;
 pub mod time;
 pub mod timescale;

@@ -1,0 +1,637 @@
+//! Changes to an escalation, and the rules each must pass before it is written.
+//!
+//! Every change is planned here against the escalation as it stands (and its schedule), then
+//! written by `storage` in one transaction with its audit entry. Planning is pure: the same
+//! rules refuse the same things on the command line and in the dashboard. A refused change is
+//! a [`RecordError`] saying what is wrong and how to fix it; nothing is written.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::deadline::Schedule;
+use super::procedure::Procedure;
+use super::record::{
+    AMENDABLE, Category, Escalation, Method, Mode, NoteKind, RecordError, check_dob,
+    choose_partnership, clean_text, not_in_future, optional_text, printable, required_text,
+};
+use super::time::{parse_date, parse_instant};
+
+/// A checked change, ready to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    Advance {
+        to_stage: u8,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+    Discuss {
+        at: DateTime<Utc>,
+        participants: String,
+        mode: Mode,
+        notes: String,
+        decisions: Option<String>,
+        is_agreement: bool,
+        stage: u8,
+    },
+    AddAction {
+        what: String,
+        owner: String,
+        due_on: NaiveDate,
+    },
+    CompleteAction {
+        action_id: i64,
+        at: DateTime<Utc>,
+    },
+    NotificationSent {
+        notification: String,
+        at: DateTime<Utc>,
+        method: Method,
+        reference: Option<String>,
+    },
+    Resolve {
+        at: DateTime<Utc>,
+        stage: u8,
+        how: String,
+        learning: Option<String>,
+        parents_informed: Option<bool>,
+        why_not: Option<String>,
+        child_record_updated: Option<bool>,
+    },
+    Withdraw {
+        at: DateTime<Utc>,
+        stage: u8,
+        why: String,
+    },
+    Amend {
+        field: String,
+        old_value: Option<String>,
+        new_value: Option<String>,
+        why: String,
+    },
+    Note {
+        kind: NoteKind,
+        clock: String,
+        at: DateTime<Utc>,
+        text: String,
+    },
+}
+
+impl Change {
+    /// A short description for the audit trail, in the procedures' words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Advance {
+                to_stage, reason, ..
+            } => format!("advanced to stage {to_stage}: {reason}"),
+            Self::Discuss {
+                mode, participants, ..
+            } => format!("discussion recorded ({mode}) with {participants}"),
+            Self::AddAction {
+                what,
+                owner,
+                due_on,
+            } => format!("action agreed: {what} (owner {owner}, due {due_on})"),
+            Self::CompleteAction { action_id, .. } => format!("action {action_id} done"),
+            Self::NotificationSent {
+                notification,
+                method,
+                ..
+            } => format!("notification {notification} sent by {method}"),
+            Self::Resolve { stage, how, .. } => format!("resolved at stage {stage}: {how}"),
+            Self::Withdraw { stage, why, .. } => format!("withdrawn at stage {stage}: {why}"),
+            Self::Amend { field, why, .. } => format!("amended {field}: {why}"),
+            Self::Note {
+                kind: NoteKind::ClockMet,
+                clock,
+                ..
+            } => format!("clock {clock} marked met"),
+            Self::Note {
+                kind: NoteKind::DelayReason,
+                ..
+            } => "reason for delay recorded".to_owned(),
+        }
+    }
+}
+
+fn must_be_open(escalation: &Escalation, what: &str) -> Result<(), RecordError> {
+    match &escalation.outcome {
+        None => Ok(()),
+        Some(outcome) => {
+            let state = match outcome {
+                super::record::Outcome::Resolved { .. } => "resolved",
+                super::record::Outcome::Withdrawn { .. } => "withdrawn",
+            };
+            Err(RecordError::new(
+                "escalation",
+                format!(
+                    "escalation {} is {state}, so it cannot be {what}; correct a mistake with escalate amend",
+                    escalation.id
+                ),
+            ))
+        }
+    }
+}
+
+/// A time for something that happened during the escalation: not later than now, and not
+/// before `earliest` (named in the message as `earliest_what`).
+fn during(
+    field: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    earliest: DateTime<Utc>,
+    earliest_what: &str,
+) -> Result<(), RecordError> {
+    not_in_future(field, at, now)?;
+    if at < earliest {
+        return Err(RecordError::new(
+            field,
+            format!(
+                "is before {earliest_what} ({}); give a later time",
+                super::calendar::format_local(earliest)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn plan_advance(
+    escalation: &Escalation,
+    procedure: &Procedure,
+    reason: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "advanced")?;
+    let stage = escalation.stage();
+    if stage >= procedure.last_stage() {
+        return Err(RecordError::new(
+            "stage",
+            format!(
+                "escalation {} is at stage {stage}, the last stage of {}; there is no further stage (resolve or withdraw it instead)",
+                escalation.id, procedure.id
+            ),
+        ));
+    }
+    let reason = required_text("reason", reason, true)?;
+    during(
+        "at",
+        at,
+        now,
+        escalation.last_stage_change_at(),
+        "the escalation entered its current stage",
+    )?;
+    Ok(Change::Advance {
+        to_stage: stage + 1,
+        at,
+        reason,
+    })
+}
+
+/// A discussion as typed.
+#[derive(Debug, Clone, Default)]
+pub struct DiscussionInput {
+    pub participants: String,
+    pub mode: String,
+    pub notes: String,
+    pub decisions: Option<String>,
+    pub is_agreement: bool,
+    pub at: Option<DateTime<Utc>>,
+}
+
+pub fn plan_discussion(
+    escalation: &Escalation,
+    input: &DiscussionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "discussed further")?;
+    let participants = required_text("with", &input.participants, false)?;
+    let mode: Mode = input.mode.parse()?;
+    let notes = required_text("notes", &input.notes, true)?;
+    let decisions = optional_text("decisions", input.decisions.as_deref(), true)?;
+    let at = input.at.unwrap_or(now);
+    let earliest = escalation
+        .concern_at
+        .unwrap_or(escalation.raised_at)
+        .min(escalation.raised_at);
+    during("at", at, now, earliest, "the concern arose")?;
+    // The stage the escalation was at when the discussion took place.
+    let stage = escalation
+        .stage_changes
+        .iter()
+        .filter(|c| c.at <= at)
+        .map(|c| c.to_stage)
+        .next_back()
+        .unwrap_or(1);
+    Ok(Change::Discuss {
+        at,
+        participants,
+        mode,
+        notes,
+        decisions,
+        is_agreement: input.is_agreement,
+        stage,
+    })
+}
+
+pub fn plan_action(
+    escalation: &Escalation,
+    what: &str,
+    owner: &str,
+    due_on: &str,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "given new actions")?;
+    let what = required_text("what", what, true)?;
+    let owner = required_text("owner", owner, false)?;
+    let due_on = parse_date(due_on).map_err(|e| RecordError::new("due", e.to_string()))?;
+    Ok(Change::AddAction {
+        what,
+        owner,
+        due_on,
+    })
+}
+
+pub fn plan_action_done(
+    escalation: &Escalation,
+    action_id: i64,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let Some(action) = escalation.actions.iter().find(|a| a.id == action_id) else {
+        let ids: Vec<String> = escalation
+            .actions
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect();
+        let known = if ids.is_empty() {
+            "it has none".to_owned()
+        } else {
+            format!("its actions are {}", ids.join(", "))
+        };
+        return Err(RecordError::new(
+            "action",
+            format!(
+                "escalation {} has no action {action_id}; {known} (see escalate show {})",
+                escalation.id, escalation.id
+            ),
+        ));
+    };
+    if let Some(done) = action.done_at {
+        return Err(RecordError::new(
+            "action",
+            format!(
+                "action {action_id} was already marked done at {}",
+                super::calendar::format_local(done)
+            ),
+        ));
+    }
+    during(
+        "at",
+        at,
+        now,
+        escalation.raised_at,
+        "the escalation was raised",
+    )?;
+    Ok(Change::CompleteAction { action_id, at })
+}
+
+pub fn plan_notification_sent(
+    escalation: &Escalation,
+    schedule: &Schedule,
+    notification: &str,
+    method: &str,
+    reference: Option<&str>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let wanted = notification.trim();
+    let Some(required) = schedule.notifications.iter().find(|n| n.id == wanted) else {
+        let owed: Vec<&str> = schedule
+            .outstanding_notifications()
+            .map(|n| n.id.as_str())
+            .collect();
+        let known = if owed.is_empty() {
+            "none is outstanding".to_owned()
+        } else {
+            format!("outstanding: {}", owed.join(", "))
+        };
+        return Err(RecordError::new(
+            "notification",
+            format!(
+                "escalation {} does not require a notification \"{}\" (yet); {known}",
+                escalation.id,
+                printable(wanted, false)
+            ),
+        ));
+    };
+    if let Some(sent) = required.sent_at {
+        return Err(RecordError::new(
+            "notification",
+            format!(
+                "{} was already recorded as sent at {}",
+                required.id,
+                super::calendar::format_local(sent)
+            ),
+        ));
+    }
+    let method: Method = method.parse()?;
+    let reference = optional_text("reference", reference, false)?;
+    during(
+        "at",
+        at,
+        now,
+        required.triggered_at,
+        "the event that required it",
+    )?;
+    Ok(Change::NotificationSent {
+        notification: required.id.clone(),
+        at,
+        method,
+        reference,
+    })
+}
+
+/// A resolution as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ResolutionInput {
+    pub how: String,
+    pub learning: Option<String>,
+    pub parents_informed: Option<bool>,
+    pub why_not: Option<String>,
+    pub child_record_updated: Option<bool>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+pub fn plan_resolve(
+    escalation: &Escalation,
+    input: &ResolutionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "resolved again")?;
+    let how = required_text("how", &input.how, true)?;
+    let learning = optional_text("learning", input.learning.as_deref(), true)?;
+    let why_not = optional_text("why-not", input.why_not.as_deref(), true)?;
+    if input.parents_informed == Some(false) && why_not.is_none() {
+        return Err(RecordError::new(
+            "why-not",
+            "parents or carers were not informed, so say why with --why-not (e.g. informing them would place the child at risk)",
+        ));
+    }
+    let at = input.at.unwrap_or(now);
+    during(
+        "at",
+        at,
+        now,
+        escalation.last_stage_change_at(),
+        "the escalation entered its current stage",
+    )?;
+    Ok(Change::Resolve {
+        at,
+        stage: escalation.stage(),
+        how,
+        learning,
+        parents_informed: input.parents_informed,
+        why_not,
+        child_record_updated: input.child_record_updated,
+    })
+}
+
+pub fn plan_withdraw(
+    escalation: &Escalation,
+    why: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "withdrawn")?;
+    let why = required_text("why", why, true)?;
+    during(
+        "at",
+        at,
+        now,
+        escalation.last_stage_change_at(),
+        "the escalation entered its current stage",
+    )?;
+    Ok(Change::Withdraw {
+        at,
+        stage: escalation.stage(),
+        why,
+    })
+}
+
+pub fn plan_note(
+    escalation: &Escalation,
+    schedule: &Schedule,
+    kind: NoteKind,
+    clock: &str,
+    text: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let text = required_text("text", text, true)?;
+    let clock = clock.trim().to_owned();
+    if kind == NoteKind::ClockMet {
+        let Some(status) = schedule.clocks.iter().find(|c| c.key == clock) else {
+            let keys: Vec<&str> = schedule.clocks.iter().map(|c| c.key.as_str()).collect();
+            return Err(RecordError::new(
+                "clock",
+                format!(
+                    "escalation {} has no clock \"{}\"; its clocks are {}",
+                    escalation.id,
+                    printable(&clock, false),
+                    keys.join(", ")
+                ),
+            ));
+        };
+        if !status.state.is_live() && status.state != super::deadline::ClockState::Pending {
+            return Err(RecordError::new(
+                "clock",
+                format!(
+                    "clock {clock} is {}; there is nothing to mark",
+                    status.state.label()
+                ),
+            ));
+        }
+    }
+    during(
+        "at",
+        at,
+        now,
+        escalation.raised_at,
+        "the escalation was raised",
+    )?;
+    Ok(Change::Note {
+        kind,
+        clock,
+        at,
+        text,
+    })
+}
+
+/// Reads a yes/no answer.
+pub fn parse_yes_no(field: &str, text: &str) -> Result<bool, RecordError> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" => Ok(true),
+        "no" | "n" | "false" => Ok(false),
+        other => Err(RecordError::new(
+            field,
+            format!("\"{}\" is not yes or no", printable(other, false)),
+        )),
+    }
+}
+
+/// The current value of an amendable field, as text (`None` when empty).
+pub fn field_value(escalation: &Escalation, field: &str) -> Option<String> {
+    let time = |t: DateTime<Utc>| super::calendar::format_rfc3339(t);
+    match field {
+        "child" => Some(escalation.child.name.clone()),
+        "dob" => escalation.child.dob.map(|d| d.to_string()),
+        "child-ref" => escalation.child.reference.clone(),
+        "raised-by" => Some(escalation.raised_by.clone()),
+        "agency" => Some(escalation.agency.clone()),
+        "raised-with" => Some(escalation.raised_with.clone()),
+        "partnership" => escalation.partnership.clone(),
+        "category" => Some(escalation.category.to_string()),
+        "summary" => Some(escalation.summary.clone()),
+        "outcome-sought" => escalation.outcome_sought.clone(),
+        "concern-at" => escalation.concern_at.map(time),
+        "raised-at" => Some(time(escalation.raised_at)),
+        "immediate-risk" => Some(
+            if escalation.immediate_risk {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// Applies an amended value to an escalation (as storage does when loading it). The value has
+/// been checked by [`plan_amend`]; a value that no longer parses is left as it was.
+pub fn apply_amendment(escalation: &mut Escalation, field: &str, value: Option<&str>) {
+    let text = || value.unwrap_or_default().to_owned();
+    match field {
+        "child" => escalation.child.name = text(),
+        "dob" => escalation.child.dob = value.and_then(|v| parse_date(v).ok()),
+        "child-ref" => escalation.child.reference = value.map(str::to_owned),
+        "raised-by" => escalation.raised_by = text(),
+        "agency" => escalation.agency = text(),
+        "raised-with" => escalation.raised_with = text(),
+        "partnership" => escalation.partnership = value.map(str::to_owned),
+        "category" => {
+            if let Some(c) = value.and_then(|v| v.parse::<Category>().ok()) {
+                escalation.category = c;
+            }
+        }
+        "summary" => escalation.summary = text(),
+        "outcome-sought" => escalation.outcome_sought = value.map(str::to_owned),
+        "concern-at" => escalation.concern_at = value.and_then(|v| parse_instant(v).ok()),
+        "raised-at" => {
+            if let Some(t) = value.and_then(|v| parse_instant(v).ok()) {
+                escalation.raised_at = t;
+            }
+        }
+        "immediate-risk" => escalation.immediate_risk = value == Some("yes"),
+        _ => {}
+    }
+}
+
+/// Checks a correction of one field: a known field, a valid new value that differs from the
+/// current one, a reason, and an escalation that still makes sense afterwards.
+pub fn plan_amend(
+    escalation: &Escalation,
+    procedure: &Procedure,
+    field: &str,
+    value: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let field = field.trim().to_lowercase().replace('_', "-");
+    if !AMENDABLE.iter().any(|(name, _)| *name == field) {
+        let names: Vec<&str> = AMENDABLE.iter().map(|(name, _)| *name).collect();
+        return Err(RecordError::new(
+            "field",
+            format!(
+                "\"{}\" cannot be amended; choose one of: {}",
+                printable(&field, false),
+                names.join(", ")
+            ),
+        ));
+    }
+    let why = required_text("why", why, true)?;
+    let is_multiline = matches!(field.as_str(), "summary" | "outcome-sought");
+    let new_value: Option<String> = match field.as_str() {
+        "child" | "raised-by" | "agency" | "raised-with" | "summary" => {
+            Some(required_text(&field, value, is_multiline)?)
+        }
+        "child-ref" | "outcome-sought" => optional_text(&field, Some(value), is_multiline)?,
+        "dob" => match clean_text(&field, value, false)?.as_str() {
+            "" => None,
+            text => {
+                let dob = parse_date(text).map_err(|e| RecordError::new("dob", e.to_string()))?;
+                check_dob(dob, now)?;
+                Some(dob.to_string())
+            }
+        },
+        "partnership" => choose_partnership(procedure, Some(value))?,
+        "category" => Some(value.parse::<Category>()?.to_string()),
+        "concern-at" | "raised-at" => match clean_text(&field, value, false)?.as_str() {
+            "" if field == "concern-at" => None,
+            text => {
+                let at =
+                    parse_instant(text).map_err(|e| RecordError::new(&field, e.to_string()))?;
+                not_in_future(&field, at, now)?;
+                Some(super::calendar::format_rfc3339(at))
+            }
+        },
+        "immediate-risk" => Some(
+            if parse_yes_no(&field, value)? {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_owned(),
+        ),
+        _ => None,
+    };
+    let old_value = field_value(escalation, &field);
+    if old_value == new_value {
+        return Err(RecordError::new(
+            &field,
+            "already has that value; nothing to amend",
+        ));
+    }
+    let mut amended = escalation.clone();
+    apply_amendment(&mut amended, &field, new_value.as_deref());
+    if let Some(concern) = amended.concern_at
+        && concern > amended.raised_at
+    {
+        return Err(RecordError::new(
+            &field,
+            "would put the concern after the raise; the escalation is raised at or after the concern",
+        ));
+    }
+    if amended
+        .stage_changes
+        .first()
+        .is_some_and(|c| c.at < amended.raised_at)
+        || amended.discussions.iter().any(|d| {
+            d.at < amended
+                .concern_at
+                .unwrap_or(amended.raised_at)
+                .min(amended.raised_at)
+        })
+    {
+        return Err(RecordError::new(
+            &field,
+            "would put the raise after things already recorded on this escalation; check the time",
+        ));
+    }
+    Ok(Change::Amend {
+        field,
+        old_value,
+        new_value,
+        why,
+    })
+}

@@ -1,0 +1,662 @@
+//! The case record: what an escalation holds, the rules every entry must pass, and the history
+//! the deadline engine reads from it.
+//!
+//! The fields follow the source forms (Pan Bedfordshire Appendices 1 to 5, the Staffordshire
+//! escalation form). Validation is pure and shared: the command line and the dashboard's forms
+//! call the same functions, with `now` passed in, so they refuse the same things in the same
+//! words. Nothing here stores anything; `storage` does that.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::calendar::local_date;
+use super::deadline::{Event, EventKind};
+use super::procedure::Procedure;
+
+/// Why an entry was refused, worded for the person typing it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RecordError {
+    pub field: String,
+    pub message: String,
+}
+
+impl RecordError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The longest single-line entry (a name, an agency) and the longest multi-line one (notes).
+pub const MAX_LINE_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Checks and tidies typed text. Leading and trailing spaces are dropped and Windows line ends
+/// become `\n`; control characters and escape sequences are refused (newlines and tabs are fine
+/// in multi-line fields). Everything else (accents, wide characters, combining marks,
+/// right-to-left scripts) is kept exactly.
+pub fn clean_text(field: &str, value: &str, is_multiline: bool) -> Result<String, RecordError> {
+    let value = value.replace("\r\n", "\n");
+    let value = value.trim();
+    if let Some(c) = value
+        .chars()
+        .find(|&c| c.is_control() && !(is_multiline && (c == '\n' || c == '\t')))
+    {
+        let what = if c == '\u{1b}' {
+            "an escape sequence".to_owned()
+        } else if c == '\n' {
+            "a line break".to_owned()
+        } else {
+            format!("a control character (U+{:04X})", u32::from(c))
+        };
+        let hint = if c == '\n' {
+            "; keep it to one line"
+        } else {
+            "; remove it"
+        };
+        return Err(RecordError::new(field, format!("contains {what}{hint}")));
+    }
+    let limit = if is_multiline {
+        MAX_TEXT_CHARS
+    } else {
+        MAX_LINE_CHARS
+    };
+    let count = value.chars().count();
+    if count > limit {
+        return Err(RecordError::new(
+            field,
+            format!("is {count} characters long; shorten it to {limit} or fewer"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Like [`clean_text`], and the result must not be empty.
+pub fn required_text(field: &str, value: &str, is_multiline: bool) -> Result<String, RecordError> {
+    let cleaned = clean_text(field, value, is_multiline)?;
+    if cleaned.is_empty() {
+        return Err(RecordError::new(field, "is required; it cannot be empty"));
+    }
+    Ok(cleaned)
+}
+
+/// Like [`clean_text`], with empty meaning "not given".
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    is_multiline: bool,
+) -> Result<Option<String>, RecordError> {
+    match value {
+        None => Ok(None),
+        Some(v) => Ok(Some(clean_text(field, v, is_multiline)?).filter(|s| !s.is_empty())),
+    }
+}
+
+/// Text from storage made safe to print: control characters (which could move the cursor or
+/// change colours) are shown escaped, never sent raw. Newlines and tabs survive when allowed.
+pub fn printable(text: &str, keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A time given for something that has happened may not be later than now.
+pub fn not_in_future(
+    field: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RecordError> {
+    if at > now {
+        return Err(RecordError::new(
+            field,
+            "is later than now; a record is of something that has happened, so give a time no later than now",
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &[Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $word),+ }
+            }
+
+            fn words() -> String {
+                [$($word),+].join(", ")
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// Reads the word, ignoring case and treating spaces and underscores as hyphens.
+        impl FromStr for $name {
+            type Err = RecordError;
+
+            fn from_str(text: &str) -> Result<Self, RecordError> {
+                let wanted = text.trim().to_lowercase().replace([' ', '_'], "-");
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == wanted)
+                    .ok_or_else(|| RecordError::new($what, format!(
+                        "\"{}\" is not one of: {}", printable(text.trim(), false), Self::words()
+                    )))
+            }
+        }
+    };
+}
+
+word_enum!(
+    /// What the disagreement is about.
+    Category, "category", {
+        Thresholds => "thresholds",
+        RolesAndResponsibilities => "roles-and-responsibilities",
+        InformationSharing => "information-sharing",
+        PlanProgression => "plan-progression",
+        CaseConference => "case-conference",
+        Communication => "communication",
+        Other => "other",
+    }
+);
+
+word_enum!(
+    /// How a discussion took place.
+    Mode, "mode", {
+        FaceToFace => "face-to-face",
+        Phone => "phone",
+        Video => "video",
+        Email => "email",
+        Letter => "letter",
+        Meeting => "meeting",
+    }
+);
+
+word_enum!(
+    /// How a notification was sent.
+    Method, "method", {
+        SecureEmail => "secure-email",
+        Email => "email",
+        OnlineForm => "online-form",
+        Letter => "letter",
+        Phone => "phone",
+        InPerson => "in-person",
+        Other => "other",
+    }
+);
+
+/// A new escalation as entered, before it is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewEscalationInput {
+    pub procedure: String,
+    pub partnership: Option<String>,
+    pub child_name: String,
+    pub child_dob: Option<NaiveDate>,
+    pub child_ref: Option<String>,
+    pub raised_by: String,
+    pub agency: String,
+    pub raised_with: String,
+    pub category: String,
+    pub summary: String,
+    pub outcome_sought: Option<String>,
+    pub concern_at: Option<DateTime<Utc>>,
+    pub raised_at: Option<DateTime<Utc>>,
+    pub immediate_risk: bool,
+}
+
+/// A new escalation that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewEscalation {
+    pub procedure: String,
+    /// The chosen partnership body's id, where the procedure has several.
+    pub partnership: Option<String>,
+    pub child: Child,
+    pub raised_by: String,
+    pub agency: String,
+    pub raised_with: String,
+    pub category: Category,
+    pub summary: String,
+    pub outcome_sought: Option<String>,
+    pub concern_at: Option<DateTime<Utc>>,
+    pub raised_at: DateTime<Utc>,
+    pub immediate_risk: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Child {
+    pub name: String,
+    pub dob: Option<NaiveDate>,
+    /// The child's own record reference in the DSL's system.
+    pub reference: Option<String>,
+}
+
+/// Checks a date of birth: not after today.
+pub fn check_dob(dob: NaiveDate, now: DateTime<Utc>) -> Result<(), RecordError> {
+    if dob > local_date(now) {
+        return Err(RecordError::new(
+            "dob",
+            format!(
+                "{dob} is in the future; give the child's date of birth as YYYY-MM-DD, no later than today"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Chooses the partnership body: required (by id or name) where the procedure has several.
+pub fn choose_partnership(
+    procedure: &Procedure,
+    given: Option<&str>,
+) -> Result<Option<String>, RecordError> {
+    let ids = || {
+        procedure
+            .partnerships
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match given.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(text) => procedure
+            .find_partnership(text)
+            .map(|p| Some(p.id.clone()))
+            .ok_or_else(|| {
+                RecordError::new(
+                    "partnership",
+                    format!(
+                        "\"{}\" is not a partnership of {}; use one of: {}",
+                        printable(text, false),
+                        procedure.id,
+                        ids()
+                    ),
+                )
+            }),
+        None if procedure.partnerships.len() > 1 => Err(RecordError::new(
+            "partnership",
+            format!(
+                "{} has several partnerships; choose one with --partnership: {}",
+                procedure.id,
+                ids()
+            ),
+        )),
+        None => Ok(None),
+    }
+}
+
+impl NewEscalationInput {
+    /// Checks every field against the procedure and `now`. Returns the first problem found.
+    pub fn check(
+        &self,
+        procedure: &Procedure,
+        now: DateTime<Utc>,
+    ) -> Result<NewEscalation, RecordError> {
+        let child_name = required_text("child", &self.child_name, false)?;
+        if let Some(dob) = self.child_dob {
+            check_dob(dob, now)?;
+        }
+        let child_ref = optional_text("child-ref", self.child_ref.as_deref(), false)?;
+        let raised_by = required_text("raised-by", &self.raised_by, false)?;
+        let agency = required_text("agency", &self.agency, false)?;
+        let raised_with = required_text("raised-with", &self.raised_with, false)?;
+        let partnership = choose_partnership(procedure, self.partnership.as_deref())?;
+        let category: Category = self.category.parse()?;
+        let summary = required_text("summary", &self.summary, true)?;
+        let outcome_sought = optional_text("outcome-sought", self.outcome_sought.as_deref(), true)?;
+        let raised_at = self.raised_at.unwrap_or(now);
+        not_in_future("raised-at", raised_at, now)?;
+        if let Some(concern_at) = self.concern_at {
+            not_in_future("concern-at", concern_at, now)?;
+            if raised_at < concern_at {
+                return Err(RecordError::new(
+                    "raised-at",
+                    "is before the concern arose; an escalation is raised at or after the concern (check --concern-at and --raised-at)",
+                ));
+            }
+        }
+        Ok(NewEscalation {
+            procedure: procedure.id.clone(),
+            partnership,
+            child: Child {
+                name: child_name,
+                dob: self.child_dob,
+                reference: child_ref,
+            },
+            raised_by,
+            agency,
+            raised_with,
+            category,
+            summary,
+            outcome_sought,
+            concern_at: self.concern_at,
+            raised_at,
+            immediate_risk: self.immediate_risk,
+        })
+    }
+}
+
+/// A move to the next stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageChange {
+    pub to_stage: u8,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: String,
+}
+
+/// A contemporaneous record of a discussion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discussion {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who took part: names, roles, agencies.
+    pub participants: String,
+    pub mode: Mode,
+    pub notes: String,
+    pub decisions: Option<String>,
+    /// Whether the parties reached agreement in it.
+    pub is_agreement: bool,
+    pub stage: u8,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An agreed action, with an owner and a due date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgreedAction {
+    pub id: i64,
+    pub what: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A required notification, recorded as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentNotification {
+    /// The procedure's notification id, e.g. `appendix-2`.
+    pub notification: String,
+    pub sent_at: DateTime<Utc>,
+    pub method: Method,
+    pub reference: Option<String>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// How an escalation ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    Resolved {
+        at: DateTime<Utc>,
+        stage: u8,
+        how: String,
+        learning: Option<String>,
+        /// `Some(true)` informed; `Some(false)` not, with `why_not`; `None` not recorded.
+        parents_informed: Option<bool>,
+        why_not: Option<String>,
+        child_record_updated: Option<bool>,
+        by: String,
+    },
+    Withdrawn {
+        at: DateTime<Utc>,
+        stage: u8,
+        why: String,
+        by: String,
+    },
+}
+
+impl Outcome {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Resolved { at, .. } | Self::Withdrawn { at, .. } => *at,
+        }
+    }
+}
+
+/// A correction: the original is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amendment {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub why: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A clock marked met by hand, or a reason recorded for a delay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub at: DateTime<Utc>,
+    /// The clock's key for a mark; empty for a delay reason.
+    pub clock: String,
+    pub text: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    ClockMet,
+    DelayReason,
+}
+
+/// An escalation as stored, with amendments applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    pub id: i64,
+    pub procedure: String,
+    pub partnership: Option<String>,
+    pub child: Child,
+    pub raised_by: String,
+    pub agency: String,
+    pub raised_with: String,
+    pub category: Category,
+    pub summary: String,
+    pub outcome_sought: Option<String>,
+    pub concern_at: Option<DateTime<Utc>>,
+    pub raised_at: DateTime<Utc>,
+    pub immediate_risk: bool,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+    pub stage_changes: Vec<StageChange>,
+    pub discussions: Vec<Discussion>,
+    pub actions: Vec<AgreedAction>,
+    pub sent: Vec<SentNotification>,
+    pub notes: Vec<Note>,
+    pub outcome: Option<Outcome>,
+    pub amendments: Vec<Amendment>,
+}
+
+impl Escalation {
+    /// The stage the escalation is at (or ended at).
+    pub fn stage(&self) -> u8 {
+        self.stage_changes.last().map_or(1, |c| c.to_stage)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.outcome.is_none()
+    }
+
+    /// The history the deadline engine reads.
+    pub fn events(&self) -> Vec<Event> {
+        let mut events = vec![Event {
+            at: self.raised_at,
+            kind: EventKind::Raised {
+                concern_at: self.concern_at,
+                immediate_risk: self.immediate_risk,
+                partnership: self.partnership.clone(),
+            },
+        }];
+        for change in &self.stage_changes {
+            events.push(Event {
+                at: change.at,
+                kind: EventKind::Advanced {
+                    to: change.to_stage,
+                },
+            });
+        }
+        for d in &self.discussions {
+            events.push(Event {
+                at: d.at,
+                kind: EventKind::Discussion,
+            });
+            if d.mode == Mode::Meeting {
+                events.push(Event {
+                    at: d.at,
+                    kind: EventKind::Meeting,
+                });
+            }
+            if d.is_agreement {
+                events.push(Event {
+                    at: d.at,
+                    kind: EventKind::Agreement,
+                });
+            }
+        }
+        for s in &self.sent {
+            events.push(Event {
+                at: s.sent_at,
+                kind: EventKind::NotificationSent {
+                    id: s.notification.clone(),
+                },
+            });
+        }
+        for n in &self.notes {
+            let kind = match n.kind {
+                NoteKind::ClockMet => EventKind::ClockMet {
+                    key: n.clock.clone(),
+                },
+                NoteKind::DelayReason => EventKind::DelayReason,
+            };
+            events.push(Event { at: n.at, kind });
+        }
+        match &self.outcome {
+            Some(Outcome::Resolved { at, .. }) => events.push(Event {
+                at: *at,
+                kind: EventKind::Resolved,
+            }),
+            Some(Outcome::Withdrawn { at, .. }) => events.push(Event {
+                at: *at,
+                kind: EventKind::Withdrawn,
+            }),
+            None => {}
+        }
+        events
+    }
+
+    /// The latest time anything was recorded as happening: a backdated entry may not precede
+    /// the raise, and a stage move may not precede the last one.
+    pub fn last_stage_change_at(&self) -> DateTime<Utc> {
+        self.stage_changes.last().map_or(self.raised_at, |c| c.at)
+    }
+}
+
+/// The fields `amend` can correct, with whether each is multi-line text.
+pub const AMENDABLE: &[(&str, &str)] = &[
+    ("child", "the child's name"),
+    (
+        "dob",
+        "the child's date of birth (YYYY-MM-DD, or empty to clear)",
+    ),
+    ("child-ref", "the child's record reference"),
+    ("raised-by", "who raised it"),
+    ("agency", "their agency"),
+    ("raised-with", "the agency and team it was raised with"),
+    ("partnership", "the partnership body"),
+    ("category", "the category"),
+    ("summary", "the circumstances"),
+    ("outcome-sought", "the outcome sought"),
+    ("concern-at", "when the concern arose"),
+    ("raised-at", "when it was raised"),
+    ("immediate-risk", "the immediate-risk flag (yes or no)"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_unicode_and_refuses_controls() {
+        for name in [
+            "Zoë Ångström",
+            "李小龍",
+            "e\u{301}mile",
+            "محمد علي",
+            "Ṩophie 👧🏽",
+        ] {
+            assert_eq!(clean_text("child", name, false).unwrap(), name);
+        }
+        let err = clean_text("child", "Bob\u{1b}[31m", false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "child: contains an escape sequence; remove it"
+        );
+        assert!(
+            clean_text("child", "a\nb", false)
+                .unwrap_err()
+                .message
+                .contains("line break")
+        );
+        assert_eq!(clean_text("notes", "a\r\nb\tc", true).unwrap(), "a\nb\tc");
+        assert!(
+            clean_text("notes", "a\u{7}b", true)
+                .unwrap_err()
+                .message
+                .contains("U+0007")
+        );
+        assert!(
+            required_text("child", "   ", false)
+                .unwrap_err()
+                .message
+                .contains("required")
+        );
+    }
+
+    #[test]
+    fn printable_escapes_what_would_drive_a_terminal() {
+        assert_eq!(printable("a\u{1b}[2Jb", false), "a\\u{1b}[2Jb");
+        assert_eq!(printable("x\ny", true), "x\ny");
+        assert_eq!(printable("x\ny", false), "x\\ny");
+    }
+
+    #[test]
+    fn words_are_read_loosely() {
+        assert_eq!(
+            "Information sharing".parse::<Category>().unwrap(),
+            Category::InformationSharing
+        );
+        assert_eq!("face_to_face".parse::<Mode>().unwrap(), Mode::FaceToFace);
+        let err = "telepathy".parse::<Mode>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("mode: \"telepathy\" is not one of: face-to-face, phone"),
+            "{err}"
+        );
+    }
+}
