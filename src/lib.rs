@@ -3,6 +3,7 @@
 //! Crate map (dependencies point downwards only):
 //! - [`cli`]: the command line; reads files and settings, prints text or JSON.
 //! - [`config`]: the user's settings file, read into typed settings.
+//! - [`storage`]: the SQLite store; the only module that knows SQL.
 //! - [`core`]: procedures, the working-day calendar and the deadline engine. No I/O, no clock.
 //!
 //! Only `main.rs` reads the system clock; everything below takes `now` as an argument.
@@ -10,3 +11,4 @@
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod storage;

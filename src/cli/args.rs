@@ -30,6 +30,10 @@ pub struct Global {
     /// Print JSON instead of text
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// The escalation database (default: $XDG_DATA_HOME/escalate/escalate.db)
+    #[arg(long, global = true, env = "ESCALATE_DB", value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +44,267 @@ pub enum Command {
     Due(DueArgs),
     /// List a year's bank holidays in England and Wales
     Holidays(HolidaysArgs),
+    /// Record a new escalation; prints its id
+    New(NewArgs),
+    /// List escalations (open ones unless --all), most urgent first
+    List(ListArgs),
+    /// Show one escalation in full: clocks, notifications, discussions, actions, history
+    Show(IdArgs),
+    /// Move an escalation up to its next stage
+    Advance(AdvanceArgs),
+    /// Record a discussion (the contemporaneous record the procedures ask for)
+    Discuss(DiscussArgs),
+    /// Agree an action, or mark one done
+    Action(ActionArgs),
+    /// Record that a required notification was sent
+    Notify(NotifyArgs),
+    /// Record that a clock was met (e.g. the immediate-risk escalation was made)
+    Met(MetArgs),
+    /// Record the reason for a delay (Barnet asks for one past 5 working days)
+    Delay(DelayArgs),
+    /// Record how an escalation was resolved
+    Resolve(ResolveArgs),
+    /// Withdraw an escalation, saying why
+    Withdraw(WithdrawArgs),
+    /// Correct a field; the original is kept, with who changed it, when and why
+    Amend(AmendArgs),
+    /// Print an escalation's audit trail
+    History(IdArgs),
+    /// Check the database: SQLite integrity and the whole audit chain
+    Verify,
+    /// Write a consistent copy of the database, readable only by you
+    Backup(BackupArgs),
+    /// Fill an empty database with a fictional caseload, to try the app
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The escalation's id (see escalate list)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The procedure's id (see escalate procedures)
+    #[arg(long)]
+    pub procedure: String,
+    /// The child's name
+    #[arg(long)]
+    pub child: String,
+    /// The child's date of birth, YYYY-MM-DD
+    #[arg(long)]
+    pub dob: Option<String>,
+    /// The child's record reference in your system
+    #[arg(long)]
+    pub child_ref: Option<String>,
+    /// The practitioner raising the escalation
+    #[arg(long)]
+    pub raised_by: String,
+    /// Their agency
+    #[arg(long)]
+    pub agency: String,
+    /// The agency and team it is raised with
+    #[arg(long)]
+    pub raised_with: String,
+    /// The partnership or board body, where the procedure has several (name or id)
+    #[arg(long)]
+    pub partnership: Option<String>,
+    /// thresholds, roles-and-responsibilities, information-sharing, plan-progression, case-conference, communication or other
+    #[arg(long)]
+    pub category: String,
+    /// The circumstances: what the disagreement is about
+    #[arg(long)]
+    pub summary: String,
+    /// The outcome you are seeking
+    #[arg(long)]
+    pub outcome_sought: Option<String>,
+    /// When the concern arose (default: when it was raised)
+    #[arg(long, value_name = "TIME")]
+    pub concern_at: Option<String>,
+    /// When the escalation was raised (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub raised_at: Option<String>,
+    /// The child is at immediate risk of significant harm
+    #[arg(long)]
+    pub immediate_risk: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Include resolved and withdrawn escalations
+    #[arg(long)]
+    pub all: bool,
+    /// Only escalations at this stage
+    #[arg(long, value_name = "N")]
+    pub stage: Option<String>,
+    /// Only escalations with something overdue
+    #[arg(long)]
+    pub overdue: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdvanceArgs {
+    pub id: String,
+    /// Why it is being escalated
+    #[arg(long)]
+    pub reason: String,
+    /// When (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscussArgs {
+    pub id: String,
+    /// Who took part: names, roles, agencies
+    #[arg(long = "with")]
+    pub participants: String,
+    /// face-to-face, phone, video, email, letter or meeting
+    #[arg(long)]
+    pub mode: String,
+    /// What was said
+    #[arg(long)]
+    pub notes: String,
+    /// Decisions made
+    #[arg(long)]
+    pub decisions: Option<String>,
+    /// The parties reached agreement in this discussion
+    #[arg(long)]
+    pub agreed: bool,
+    /// When it took place (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    #[command(subcommand)]
+    pub action: ActionCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Agree an action with an owner and a due date
+    Add {
+        id: String,
+        /// What is to be done
+        #[arg(long)]
+        what: String,
+        /// Who will do it
+        #[arg(long)]
+        owner: String,
+        /// By when, YYYY-MM-DD
+        #[arg(long)]
+        due: String,
+    },
+    /// Mark an action done
+    Done {
+        id: String,
+        action_id: String,
+        /// When it was done (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    pub id: String,
+    /// The notification's id, as escalate show lists it (e.g. appendix-2)
+    pub notification: String,
+    /// secure-email, email, online-form, letter, phone, in-person or other
+    #[arg(long)]
+    pub method: String,
+    /// The reference you were given, if any
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// When it was sent (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetArgs {
+    pub id: String,
+    /// The clock's key, as escalate show lists it (e.g. immediate-risk, s3.referral)
+    pub clock: String,
+    /// What was done
+    #[arg(long)]
+    pub note: String,
+    /// When (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DelayArgs {
+    pub id: String,
+    /// Why it is taking longer, and how the child is kept safe meanwhile
+    #[arg(long)]
+    pub reason: String,
+    /// When (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    pub id: String,
+    /// How it was resolved
+    #[arg(long)]
+    pub how: String,
+    /// Learning points
+    #[arg(long)]
+    pub learning: Option<String>,
+    /// Were parents or carers informed? yes or no (no needs --why-not)
+    #[arg(long, value_name = "yes|no")]
+    pub parents_informed: Option<String>,
+    /// Why parents or carers were not informed
+    #[arg(long)]
+    pub why_not: Option<String>,
+    /// Has the child's record been updated? yes or no
+    #[arg(long, value_name = "yes|no")]
+    pub child_record_updated: Option<String>,
+    /// When (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    pub id: String,
+    /// Why it is withdrawn
+    #[arg(long)]
+    pub why: String,
+    /// When (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    pub id: String,
+    /// The field: child, dob, child-ref, raised-by, agency, raised-with, partnership, category, summary, outcome-sought, concern-at, raised-at, immediate-risk
+    pub field: String,
+    /// The corrected value (empty to clear an optional field)
+    pub value: String,
+    /// Why it is being corrected
+    #[arg(long)]
+    pub why: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist yet)
+    pub file: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Vary the fictional caseload
+    #[arg(long, default_value = "1")]
+    pub seed: String,
 }
 
 #[derive(Debug, Args)]

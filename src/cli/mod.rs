@@ -6,6 +6,9 @@
 
 pub mod args;
 mod commands;
+mod demo;
+mod records;
+mod view;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -17,6 +20,7 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
+use crate::storage::Store;
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -34,18 +38,32 @@ impl<E: std::error::Error> From<E> for CliError {
     }
 }
 
-/// Where the user's files live.
-#[derive(Debug, Clone)]
+/// The name in the audit trail when neither the settings nor the environment give one.
+pub const UNKNOWN_USER: &str = "unknown user (set user in config.toml)";
+
+/// Where the user's files live, and who they are: what `main` learns from the environment.
+#[derive(Debug, Clone, Default)]
 pub struct Paths {
     /// `$XDG_CONFIG_HOME/escalate`.
     pub config_dir: Option<PathBuf>,
+    /// The default database, `$XDG_DATA_HOME/escalate/escalate.db`.
+    pub default_db: Option<PathBuf>,
+    /// `$USER`, the name written into the audit trail unless the settings give one.
+    pub user: Option<String>,
 }
 
 impl Paths {
     /// The standard places, from the environment.
     pub fn from_environment() -> Self {
+        let base = directories::BaseDirs::new();
         Self {
-            config_dir: directories::BaseDirs::new().map(|d| d.config_dir().join("escalate")),
+            config_dir: base.as_ref().map(|d| d.config_dir().join("escalate")),
+            default_db: base
+                .as_ref()
+                .map(|d| d.data_dir().join("escalate").join("escalate.db")),
+            user: ["USER", "LOGNAME"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|u| !u.trim().is_empty())),
         }
     }
 }
@@ -56,7 +74,9 @@ pub struct Context {
     pub paths: Paths,
     pub now: DateTime<Utc>,
     pub json: bool,
+    db: Option<PathBuf>,
     config: Option<Config>,
+    store: Option<Store>,
 }
 
 impl Context {
@@ -69,6 +89,38 @@ impl Context {
 
     pub fn procedures(&self) -> Result<ProcedureSet, CliError> {
         load_procedures(&self.paths)
+    }
+
+    /// The database path: `--db`, `ESCALATE_DB`, or the default.
+    pub fn db_path(&self) -> Result<PathBuf, CliError> {
+        self.db
+            .clone()
+            .or_else(|| self.paths.default_db.clone())
+            .ok_or_else(|| {
+                CliError(
+                    "cannot tell where your data folder is; give the database with --db PATH"
+                        .to_owned(),
+                )
+            })
+    }
+
+    /// The open database, opened (and created, privately) on first use.
+    pub fn store(&mut self) -> Result<&mut Store, CliError> {
+        let store = match self.store.take() {
+            Some(store) => store,
+            None => Store::open(&self.db_path()?)?,
+        };
+        Ok(self.store.insert(store))
+    }
+
+    /// Who is making the change: the settings' `user`, else `$USER` (or `$LOGNAME`). With
+    /// none of them, the audit trail says so rather than guessing.
+    pub fn actor(&mut self) -> Result<String, CliError> {
+        let configured = self.config()?.user.clone();
+        let name = configured
+            .or_else(|| self.paths.user.clone())
+            .unwrap_or_else(|| UNKNOWN_USER.to_owned());
+        Ok(crate::core::record::printable(&name, false))
     }
 }
 
@@ -143,12 +195,31 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, 
         paths,
         now,
         json: cli.global.json,
+        db: cli.global.db,
         config: None,
+        store: None,
     };
+    use args::Command;
     match cli.command {
         None => Ok(commands::welcome()),
-        Some(args::Command::Procedures(a)) => commands::procedures(&mut context, a),
-        Some(args::Command::Due(a)) => commands::due(&mut context, a),
-        Some(args::Command::Holidays(a)) => commands::holidays(&context, a),
+        Some(Command::Procedures(a)) => commands::procedures(&mut context, a),
+        Some(Command::Due(a)) => commands::due(&mut context, a),
+        Some(Command::Holidays(a)) => commands::holidays(&context, a),
+        Some(Command::New(a)) => records::new(&mut context, a),
+        Some(Command::List(a)) => records::list(&mut context, a),
+        Some(Command::Show(a)) => records::show(&mut context, a),
+        Some(Command::Advance(a)) => records::advance(&mut context, a),
+        Some(Command::Discuss(a)) => records::discuss(&mut context, a),
+        Some(Command::Action(a)) => records::action(&mut context, a),
+        Some(Command::Notify(a)) => records::notify(&mut context, a),
+        Some(Command::Met(a)) => records::met(&mut context, a),
+        Some(Command::Delay(a)) => records::delay(&mut context, a),
+        Some(Command::Resolve(a)) => records::resolve(&mut context, a),
+        Some(Command::Withdraw(a)) => records::withdraw(&mut context, a),
+        Some(Command::Amend(a)) => records::amend(&mut context, a),
+        Some(Command::History(a)) => records::history(&mut context, a),
+        Some(Command::Verify) => records::verify(&mut context),
+        Some(Command::Backup(a)) => records::backup(&mut context, a),
+        Some(Command::Demo(a)) => demo::run(&mut context, a),
     }
 }

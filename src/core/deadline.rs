@@ -616,3 +616,70 @@ pub fn live_state(
         ClockState::Running
     }
 }
+
+/// How long is left until a deadline, or how late it is, for a countdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Countdown {
+    pub is_overdue: bool,
+    /// Whole minutes to go (or, when overdue, past).
+    pub minutes: i64,
+    pub is_due_today: bool,
+    /// Working days left before the due date, for clocks that count working days.
+    pub working_days_left: Option<u32>,
+}
+
+impl Countdown {
+    pub fn new(
+        calendar: &Calendar,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+        counts_working_days: bool,
+    ) -> Self {
+        let is_overdue = now > due;
+        let minutes = (due - now).num_minutes().abs();
+        let is_due_today = !is_overdue && local_date(now) == local_date(due);
+        let working_days_left = (counts_working_days && !is_overdue)
+            .then(|| calendar.working_days_between(local_date(now), local_date(due)));
+        Self {
+            is_overdue,
+            minutes,
+            is_due_today,
+            working_days_left,
+        }
+    }
+
+    /// `2d 4h`, `3h 20m`, `12m`: a span in the largest two units.
+    pub fn span(&self) -> String {
+        let (days, hours, minutes) = (
+            self.minutes / 1440,
+            (self.minutes % 1440) / 60,
+            self.minutes % 60,
+        );
+        match (days, hours) {
+            (0, 0) => format!("{minutes}m"),
+            (0, h) => format!("{h}h {minutes}m"),
+            (d, h) => format!("{d}d {h}h"),
+        }
+    }
+}
+
+impl std::fmt::Display for Countdown {
+    /// `OVERDUE 1d 3h`, `due today, 2h 10m left`, `2d 4h left (3 working days)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_overdue {
+            return write!(f, "OVERDUE {}", self.span());
+        }
+        if self.is_due_today {
+            return write!(f, "due today, {} left", self.span());
+        }
+        write!(f, "{} left", self.span())?;
+        if let Some(days) = self.working_days_left {
+            write!(
+                f,
+                " ({days} working day{})",
+                if days == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    }
+}

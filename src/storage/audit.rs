@@ -1,0 +1,313 @@
+//! The audit trail: one entry for every change, written in the change's own transaction, each
+//! carrying a hash over its content, the fingerprint of the row it wrote, and the previous entry's
+//! hash. Editing, inserting or deleting a row behind the app's back breaks the chain or a
+//! fingerprint, and [`verify`] names the first entry that no longer matches.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::schema::RECORD_TABLES;
+use super::{Result, StoreError, time_from_sql, time_to_sql};
+
+/// The hash the first entry chains from.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub escalation_id: Option<i64>,
+    pub action: String,
+    pub summary: String,
+    pub record_table: String,
+    pub record_id: i64,
+    pub hash: String,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// Audit entries checked.
+    pub entries: usize,
+    /// The first problem, in words; `None` when everything matches.
+    pub problem: Option<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// A hash of a record row's every column, or `None` if the row is gone.
+fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
+    if !RECORD_TABLES.contains(&table) {
+        return Err(StoreError::Corrupt(format!(
+            "audit names an unknown table \"{}\"",
+            table.escape_debug()
+        )));
+    }
+    // The table name comes from the fixed list above, never from input.
+    let mut statement = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE id = ?1"))?;
+    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
+    let mut rows = statement.query(params![id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut values = Vec::with_capacity(names.len());
+    for (index, name) in names.iter().enumerate() {
+        let value = match row.get_ref(index)? {
+            ValueRef::Null => serde_json::Value::Null,
+            ValueRef::Integer(i) => serde_json::Value::from(i),
+            ValueRef::Real(f) => serde_json::Value::from(f),
+            ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => serde_json::Value::from(hex(b)),
+        };
+        values.push((name.clone(), value));
+    }
+    let canonical =
+        serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(sha256(&canonical)))
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each column of the entry is hashed; a struct would only rename them"
+)]
+fn entry_hash(
+    prev: &str,
+    id: i64,
+    at: &str,
+    actor: &str,
+    escalation_id: Option<i64>,
+    action: &str,
+    summary: &str,
+    table: &str,
+    record_id: i64,
+    record_hash: &str,
+) -> String {
+    let canonical = serde_json::json!([
+        prev,
+        id,
+        at,
+        actor,
+        escalation_id,
+        action,
+        summary,
+        table,
+        record_id,
+        record_hash
+    ]);
+    sha256(&canonical.to_string())
+}
+
+/// Appends the entry for a row just written. Runs inside the change's immediate transaction, so
+/// the chain is extended by one writer at a time.
+#[allow(clippy::too_many_arguments, reason = "the columns of one audit entry")]
+pub fn append(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    actor: &str,
+    escalation_id: Option<i64>,
+    action: &str,
+    summary: &str,
+    table: &str,
+    record_id: i64,
+) -> Result<()> {
+    let record_hash = fingerprint(conn, table, record_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("{table} row {record_id} vanished")))?;
+    let (last_id, prev): (i64, String) = conn
+        .query_row(
+            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS.to_owned())),
+            other => Err(other),
+        })?;
+    let id = last_id + 1;
+    let at = time_to_sql(now);
+    let hash = entry_hash(
+        &prev,
+        id,
+        &at,
+        actor,
+        escalation_id,
+        action,
+        summary,
+        table,
+        record_id,
+        &record_hash,
+    );
+    conn.execute(
+        "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![id, at, actor, escalation_id, action, summary, table, record_id, record_hash, prev, hash],
+    )?;
+    Ok(())
+}
+
+pub fn entries(conn: &Connection, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, hash FROM audit
+         WHERE ?1 IS NULL OR escalation_id = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map(params![escalation], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, i64>(7)?,
+            r.get::<_, String>(8)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, at, actor, escalation_id, action, summary, record_table, record_id, hash) = row?;
+        out.push(AuditEntry {
+            id,
+            at: time_from_sql(&at)?,
+            actor,
+            escalation_id,
+            action,
+            summary,
+            record_table,
+            record_id,
+            hash,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks SQLite's own integrity, then every audit entry in order: that it chains from the one
+/// before, that its hash matches its content, and that the row it wrote is still as written;
+/// then that every record row has an entry. Stops at the first problem.
+pub fn verify(conn: &Connection) -> Result<Verification> {
+    let mut statement = conn.prepare("PRAGMA integrity_check")?;
+    let report: Vec<String> = statement
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if report != ["ok"] {
+        return Ok(Verification {
+            entries: 0,
+            problem: Some(format!(
+                "SQLite integrity check failed: {}",
+                report.join("; ")
+            )),
+        });
+    }
+
+    let mut statement = conn.prepare(
+        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash
+         FROM audit ORDER BY id",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut expected_prev = GENESIS.to_owned();
+    let mut expected_id = 1;
+    let mut count = 0;
+    while let Some(r) = rows.next()? {
+        count += 1;
+        let id: i64 = r.get(0)?;
+        let at: String = r.get(1)?;
+        let actor: String = r.get(2)?;
+        let escalation_id: Option<i64> = r.get(3)?;
+        let action: String = r.get(4)?;
+        let summary: String = r.get(5)?;
+        let table: String = r.get(6)?;
+        let record_id: i64 = r.get(7)?;
+        let record_hash: String = r.get(8)?;
+        let prev: String = r.get(9)?;
+        let hash: String = r.get(10)?;
+        let name = format!(
+            "audit entry {id} ({action}{}, recorded {at} by {})",
+            escalation_id
+                .map(|e| format!(" on escalation {e}"))
+                .unwrap_or_default(),
+            actor.escape_debug()
+        );
+        let fail = |what: String| {
+            Ok(Verification {
+                entries: count,
+                problem: Some(format!("{name} does not match: {what}")),
+            })
+        };
+        if id != expected_id {
+            return fail(format!(
+                "entry {expected_id} is missing before it; entries were deleted"
+            ));
+        }
+        if prev != expected_prev {
+            return fail(
+                "it does not follow on from the entry before it; the trail was altered".to_owned(),
+            );
+        }
+        let recomputed = entry_hash(
+            &prev,
+            id,
+            &at,
+            &actor,
+            escalation_id,
+            &action,
+            &summary,
+            &table,
+            record_id,
+            &record_hash,
+        );
+        if recomputed != hash {
+            return fail("its content was changed after it was written".to_owned());
+        }
+        match fingerprint(conn, &table, record_id)? {
+            None => {
+                return fail(format!(
+                    "the {table} row {record_id} it recorded has been deleted"
+                ));
+            }
+            Some(current) if current != record_hash => {
+                return fail(format!(
+                    "the {table} row {record_id} it recorded has been changed since"
+                ));
+            }
+            Some(_) => {}
+        }
+        expected_prev = hash;
+        expected_id += 1;
+    }
+
+    for table in RECORD_TABLES {
+        let orphan: Option<i64> = conn
+            .query_row(
+                &format!(
+                    "SELECT id FROM {table} WHERE id NOT IN (SELECT record_id FROM audit WHERE record_table = ?1) ORDER BY id LIMIT 1"
+                ),
+                params![table],
+                |r| r.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                other => Err(other),
+            })?;
+        if let Some(row) = orphan {
+            return Ok(Verification {
+                entries: count,
+                problem: Some(format!(
+                    "the {table} row {row} has no audit entry: it was added behind escalate's back"
+                )),
+            });
+        }
+    }
+    Ok(Verification {
+        entries: count,
+        problem: None,
+    })
+}

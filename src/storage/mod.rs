@@ -1,0 +1,764 @@
+//! Storage: the only place that knows about SQL.
+//!
+//! A [`Store`] is one SQLite database (rusqlite, bundled SQLite) in WAL mode with
+//! `synchronous=FULL`, foreign keys on and a busy timeout, so that the dashboard and a command in
+//! another terminal can share one file. Every change is planned by the core
+//! ([`crate::core::change`]) against the escalation as it stands *inside* an immediate
+//! transaction, then written with its audit entry in that same transaction: either both are on
+//! disk or neither is. The record is insert-only (see [`schema`]); the audit trail is a hash
+//! chain that [`Store::verify`] checks. Start at [`Store::open`] and [`Store::change`].
+
+mod audit;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+pub use audit::{AuditEntry, Verification};
+
+use crate::core::change::{Change, apply_amendment};
+use crate::core::record::{
+    AgreedAction, Amendment, Child, Discussion, Escalation, NewEscalation, Note, NoteKind, Outcome,
+    RecordError, SentNotification, StageChange,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("escalation {0} does not exist; see escalate list --all for the ids")]
+    NotFound(i64),
+    #[error(
+        "{path} was written by a newer version of escalate (database version {found}; this version knows up to {known}); update escalate to open it. The database was left untouched."
+    )]
+    NewerSchema {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path} is not an escalate database (or is damaged): {detail}")]
+    NotADatabase { path: String, detail: String },
+    #[error("{0}")]
+    Refused(#[from] RecordError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the database holds a value escalate cannot read ({0}); run escalate verify")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How long a write waits for another process's write to finish before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open escalation database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// Which escalations to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub include_closed: bool,
+    pub stage: Option<u8>,
+}
+
+/// Times are stored as RFC 3339 in UTC with milliseconds, so that text order is time order.
+pub fn time_to_sql(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn time_from_sql(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::Corrupt(format!("time \"{}\"", text.escape_debug())))
+}
+
+fn date_from_sql(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("date \"{}\"", text.escape_debug())))
+}
+
+fn word_from_sql<T: std::str::FromStr>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("\"{}\"", text.escape_debug())))
+}
+
+/// Creates the folder (0700) and the file (0600) before SQLite opens it, so that a child's name
+/// is never, even for a moment, in a file others can read. SQLite gives its WAL and shared-memory
+/// files the database file's permissions.
+fn prepare_private_file(path: &Path) -> Result<()> {
+    let io = |what: String| move |source| StoreError::Io { what, source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(io(format!("cannot create the folder {}", dir.display())))?;
+        restrict(dir, 0o700).map_err(io(format!("cannot make {} private", dir.display())))?;
+    }
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(format!("cannot create the database {}", path.display()))(e)),
+        }
+    }
+    restrict(path, 0o600).map_err(io(format!("cannot make {} private", path.display())))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if need be) the database at `path`, and brings its schema up to date.
+    /// A database from a newer version is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Self> {
+        prepare_private_file(path)?;
+        let conn = Connection::open(path)?;
+        Self::configure(conn, Some(path.to_owned()))
+    }
+
+    /// A private database in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::configure(Connection::open_in_memory()?, None)
+    }
+
+    fn configure(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        let shown = path
+            .as_ref()
+            .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| StoreError::NotADatabase {
+                path: shown.clone(),
+                detail: e.to_string(),
+            })?;
+        let known = schema::current_version();
+        if version > known {
+            return Err(StoreError::NewerSchema {
+                path: shown,
+                found: version,
+                known,
+            });
+        }
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Self { conn, path };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let migrations = schema::migrations();
+        if from >= schema::current_version() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited for the lock.
+        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, sql) in migrations.iter().enumerate() {
+            let number = i64::try_from(index).unwrap_or(i64::MAX) + 1;
+            if number > version {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", number)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Records a new escalation; returns its id.
+    pub fn create(&mut self, new: &NewEscalation, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO escalations (procedure, partnership, child_name, child_dob, child_ref, raised_by, agency,
+                raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            params![
+                new.procedure,
+                new.partnership,
+                new.child.name,
+                new.child.dob.map(|d| d.to_string()),
+                new.child.reference,
+                new.raised_by,
+                new.agency,
+                new.raised_with,
+                new.category.as_str(),
+                new.summary,
+                new.outcome_sought,
+                new.concern_at.map(time_to_sql),
+                time_to_sql(new.raised_at),
+                new.immediate_risk,
+                actor,
+                time_to_sql(now),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (?1, 1, 1)",
+            params![id],
+        )?;
+        let summary = format!("escalation raised under {} (stage 1)", new.procedure);
+        audit::append(
+            &tx,
+            now,
+            actor,
+            Some(id),
+            "raised",
+            &summary,
+            "escalations",
+            id,
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Plans and writes a change in one immediate transaction: `plan` sees the escalation as it
+    /// stands with every other writer held off, so two processes cannot both advance it. Returns
+    /// the id of the row written.
+    pub fn change<F>(
+        &mut self,
+        id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<(Change, i64)>
+    where
+        F: FnOnce(&Escalation) -> std::result::Result<Change, RecordError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let escalation = load(&tx, id)?;
+        let change = plan(&escalation)?;
+        let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+        audit::append(
+            &tx,
+            now,
+            actor,
+            Some(id),
+            action,
+            &change.describe(),
+            table,
+            row,
+        )?;
+        tx.commit()?;
+        Ok((change, row))
+    }
+
+    /// One escalation, with its whole record and amendments applied.
+    pub fn escalation(&self, id: i64) -> Result<Escalation> {
+        load(&self.conn, id)
+    }
+
+    /// Escalations in id order: the open ones, or all with `include_closed`.
+    pub fn escalations(&self, filter: Filter) -> Result<Vec<Escalation>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT escalation_id FROM escalation_state
+             WHERE (?1 OR is_open = 1) AND (?2 IS NULL OR stage = ?2)
+             ORDER BY escalation_id",
+        )?;
+        let ids: Vec<i64> = statement
+            .query_map(params![filter.include_closed, filter.stage], |row| {
+                row.get(0)
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        ids.into_iter().map(|id| load(&self.conn, id)).collect()
+    }
+
+    /// The audit trail, oldest first: of one escalation, or of the whole database.
+    pub fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
+        audit::entries(&self.conn, escalation)
+    }
+
+    /// Checks SQLite's integrity, the audit chain, and every record row against its audit entry.
+    pub fn verify(&self) -> Result<Verification> {
+        audit::verify(&self.conn)
+    }
+
+    /// Writes a consistent copy to `destination` (which must not exist yet), readable only by
+    /// its owner, while other processes go on using the database.
+    pub fn backup(&self, destination: &Path) -> Result<()> {
+        if destination.exists() {
+            return Err(StoreError::Refused(RecordError::new(
+                "backup",
+                format!(
+                    "{} already exists; choose a new file name so that nothing is overwritten",
+                    destination.display()
+                ),
+            )));
+        }
+        prepare_private_file(destination)?;
+        let mut copy = Connection::open(destination)?;
+        let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+        // One step copies every page under a single read transaction: a consistent snapshot.
+        backup.step(-1)?;
+        drop(backup);
+        copy.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
+    }
+}
+
+fn write_change(
+    tx: &rusqlite::Transaction<'_>,
+    escalation: &Escalation,
+    change: &Change,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(&'static str, &'static str, i64)> {
+    let id = escalation.id;
+    let recorded_at = time_to_sql(now);
+    let written = match change {
+        Change::Advance {
+            to_stage,
+            at,
+            reason,
+        } => {
+            tx.execute(
+                "INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, to_stage, time_to_sql(*at), reason, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE escalation_state SET stage = ?2 WHERE escalation_id = ?1",
+                params![id, to_stage],
+            )?;
+            ("advanced", "stage_changes", row)
+        }
+        Change::Discuss {
+            at,
+            participants,
+            mode,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+        } => {
+            tx.execute(
+                "INSERT INTO discussions (escalation_id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id, time_to_sql(*at), participants, mode.as_str(), notes, decisions, is_agreement, stage, actor, recorded_at],
+            )?;
+            ("discussion", "discussions", tx.last_insert_rowid())
+        }
+        Change::AddAction {
+            what,
+            owner,
+            due_on,
+        } => {
+            tx.execute(
+                "INSERT INTO actions (escalation_id, what, owner, due_on, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, what, owner, due_on.to_string(), actor, recorded_at],
+            )?;
+            ("action agreed", "actions", tx.last_insert_rowid())
+        }
+        Change::CompleteAction { action_id, at } => {
+            tx.execute(
+                "INSERT INTO action_completions (action_id, escalation_id, at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![action_id, id, time_to_sql(*at), actor, recorded_at],
+            )?;
+            ("action done", "action_completions", tx.last_insert_rowid())
+        }
+        Change::NotificationSent {
+            notification,
+            at,
+            method,
+            reference,
+        } => {
+            tx.execute(
+                "INSERT INTO notifications_sent (escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, notification, time_to_sql(*at), method.as_str(), reference, actor, recorded_at],
+            )?;
+            (
+                "notification sent",
+                "notifications_sent",
+                tx.last_insert_rowid(),
+            )
+        }
+        Change::Resolve {
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+        } => {
+            tx.execute(
+                "INSERT INTO outcomes (escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by, recorded_at)
+                 VALUES (?1, 'resolved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id, time_to_sql(*at), stage, how, learning, parents_informed, why_not, child_record_updated, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
+                params![id],
+            )?;
+            ("resolved", "outcomes", row)
+        }
+        Change::Withdraw { at, stage, why } => {
+            tx.execute(
+                "INSERT INTO outcomes (escalation_id, kind, at, stage, how, recorded_by, recorded_at) VALUES (?1, 'withdrawn', ?2, ?3, ?4, ?5, ?6)",
+                params![id, time_to_sql(*at), stage, why, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
+                params![id],
+            )?;
+            ("withdrawn", "outcomes", row)
+        }
+        Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        } => {
+            tx.execute(
+                "INSERT INTO amendments (escalation_id, field, old_value, new_value, why, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, field, old_value, new_value, why, actor, recorded_at],
+            )?;
+            ("amended", "amendments", tx.last_insert_rowid())
+        }
+        Change::Note {
+            kind,
+            clock,
+            at,
+            text,
+        } => {
+            let kind_word = match kind {
+                NoteKind::ClockMet => "clock_met",
+                NoteKind::DelayReason => "delay_reason",
+            };
+            tx.execute(
+                "INSERT INTO notes (escalation_id, kind, clock, at, text, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, kind_word, clock, time_to_sql(*at), text, actor, recorded_at],
+            )?;
+            ("note", "notes", tx.last_insert_rowid())
+        }
+    };
+    Ok(written)
+}
+
+fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
+    row.get(index)
+}
+
+fn optional(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
+    row.get(index)
+}
+
+/// Loads one escalation with everything recorded on it, amendments applied in order.
+fn load(conn: &Connection, id: i64) -> Result<Escalation> {
+    type Base = (Vec<Option<String>>, bool);
+    let base: Option<Base> = conn
+        .query_row(
+            "SELECT procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with, category,
+                    summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
+             FROM escalations WHERE id = ?1",
+            params![id],
+            |row| {
+                let texts = (0..15).map(|i| optional(row, i)).collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((texts, row.get::<_, bool>(15)?))
+            },
+        )
+        .optional()?;
+    let Some((f, immediate_risk)) = base else {
+        return Err(StoreError::NotFound(id));
+    };
+    let required = |i: usize| {
+        f[i].clone()
+            .ok_or_else(|| StoreError::Corrupt(format!("missing field {i} of escalation {id}")))
+    };
+    let mut escalation = Escalation {
+        id,
+        procedure: required(0)?,
+        partnership: f[1].clone(),
+        child: Child {
+            name: required(2)?,
+            dob: f[3].as_deref().map(date_from_sql).transpose()?,
+            reference: f[4].clone(),
+        },
+        raised_by: required(5)?,
+        agency: required(6)?,
+        raised_with: required(7)?,
+        category: word_from_sql(&required(8)?)?,
+        summary: required(9)?,
+        outcome_sought: f[10].clone(),
+        concern_at: f[11].as_deref().map(time_from_sql).transpose()?,
+        raised_at: time_from_sql(&required(12)?)?,
+        immediate_risk,
+        recorded_by: required(13)?,
+        recorded_at: time_from_sql(&required(14)?)?,
+        stage_changes: Vec::new(),
+        discussions: Vec::new(),
+        actions: Vec::new(),
+        sent: Vec::new(),
+        notes: Vec::new(),
+        outcome: None,
+        amendments: Vec::new(),
+    };
+
+    let mut statement = conn.prepare_cached(
+        "SELECT to_stage, at, recorded_by, reason FROM stage_changes WHERE escalation_id = ?1 ORDER BY at, id",
+    )?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok((r.get::<_, u8>(0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?))
+    })?;
+    for row in rows {
+        let (to_stage, at, by, reason) = row?;
+        escalation.stage_changes.push(StageChange {
+            to_stage,
+            at: time_from_sql(&at)?,
+            by,
+            reason,
+        });
+    }
+
+    let mut statement = conn.prepare_cached(
+        "SELECT id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at
+         FROM discussions WHERE escalation_id = ?1 ORDER BY at, id",
+    )?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [text(r, 1)?, text(r, 2)?, text(r, 3)?, text(r, 4)?],
+            optional(r, 5)?,
+            r.get::<_, bool>(6)?,
+            r.get::<_, u8>(7)?,
+            text(r, 8)?,
+            text(r, 9)?,
+        ))
+    })?;
+    for row in rows {
+        let (
+            discussion_id,
+            [at, participants, mode, notes],
+            decisions,
+            is_agreement,
+            stage,
+            recorded_by,
+            recorded_at,
+        ) = row?;
+        escalation.discussions.push(Discussion {
+            id: discussion_id,
+            at: time_from_sql(&at)?,
+            participants,
+            mode: word_from_sql(&mode)?,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let mut statement = conn.prepare_cached(
+        "SELECT a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
+         FROM actions a LEFT JOIN action_completions c ON c.action_id = a.id
+         WHERE a.escalation_id = ?1 ORDER BY a.id",
+    )?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [
+                text(r, 1)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+            ],
+            optional(r, 6)?,
+            optional(r, 7)?,
+        ))
+    })?;
+    for row in rows {
+        let (action_id, [what, owner, due_on, recorded_by, recorded_at], done_at, done_by) = row?;
+        escalation.actions.push(AgreedAction {
+            id: action_id,
+            what,
+            owner,
+            due_on: date_from_sql(&due_on)?,
+            done_at: done_at.as_deref().map(time_from_sql).transpose()?,
+            done_by,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let mut statement = conn.prepare_cached(
+        "SELECT notification, sent_at, method, reference, recorded_by, recorded_at
+         FROM notifications_sent WHERE escalation_id = ?1 ORDER BY sent_at, id",
+    )?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok((
+            [text(r, 0)?, text(r, 1)?, text(r, 2)?],
+            optional(r, 3)?,
+            text(r, 4)?,
+            text(r, 5)?,
+        ))
+    })?;
+    for row in rows {
+        let ([notification, sent_at, method], reference, recorded_by, recorded_at) = row?;
+        escalation.sent.push(SentNotification {
+            notification,
+            sent_at: time_from_sql(&sent_at)?,
+            method: word_from_sql(&method)?,
+            reference,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let mut statement =
+        conn.prepare_cached("SELECT kind, clock, at, text, recorded_by FROM notes WHERE escalation_id = ?1 ORDER BY at, id")?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok([
+            text(r, 0)?,
+            text(r, 1)?,
+            text(r, 2)?,
+            text(r, 3)?,
+            text(r, 4)?,
+        ])
+    })?;
+    for row in rows {
+        let [kind, clock, at, note_text, by] = row?;
+        let kind = match kind.as_str() {
+            "clock_met" => NoteKind::ClockMet,
+            "delay_reason" => NoteKind::DelayReason,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "note kind \"{}\"",
+                    other.escape_debug()
+                )));
+            }
+        };
+        escalation.notes.push(Note {
+            kind,
+            at: time_from_sql(&at)?,
+            clock,
+            text: note_text,
+            by,
+        });
+    }
+
+    let outcome = conn
+        .query_row(
+            "SELECT kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
+             FROM outcomes WHERE escalation_id = ?1",
+            params![id],
+            |r| {
+                Ok((
+                    text(r, 0)?,
+                    text(r, 1)?,
+                    r.get::<_, u8>(2)?,
+                    text(r, 3)?,
+                    optional(r, 4)?,
+                    r.get::<_, Option<bool>>(5)?,
+                    optional(r, 6)?,
+                    r.get::<_, Option<bool>>(7)?,
+                    text(r, 8)?,
+                ))
+            },
+        )
+        .optional()?;
+    if let Some((
+        kind,
+        at,
+        stage,
+        how,
+        learning,
+        parents_informed,
+        why_not,
+        child_record_updated,
+        by,
+    )) = outcome
+    {
+        let at = time_from_sql(&at)?;
+        escalation.outcome = Some(if kind == "withdrawn" {
+            Outcome::Withdrawn {
+                at,
+                stage,
+                why: how,
+                by,
+            }
+        } else {
+            Outcome::Resolved {
+                at,
+                stage,
+                how,
+                learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
+                by,
+            }
+        });
+    }
+
+    let mut statement = conn.prepare_cached(
+        "SELECT field, old_value, new_value, why, recorded_by, recorded_at FROM amendments WHERE escalation_id = ?1 ORDER BY id",
+    )?;
+    let rows = statement.query_map(params![id], |r| {
+        Ok((
+            text(r, 0)?,
+            optional(r, 1)?,
+            optional(r, 2)?,
+            text(r, 3)?,
+            text(r, 4)?,
+            text(r, 5)?,
+        ))
+    })?;
+    for row in rows {
+        let (field, old_value, new_value, why, by, at) = row?;
+        apply_amendment(&mut escalation, &field, new_value.as_deref());
+        escalation.amendments.push(Amendment {
+            field,
+            old_value,
+            new_value,
+            why,
+            by,
+            at: time_from_sql(&at)?,
+        });
+    }
+    Ok(escalation)
+}

@@ -1,0 +1,187 @@
+//! The schema, as numbered migrations. A released migration is never edited: add a new one.
+//!
+//! Every table of the record is insert-only: triggers refuse UPDATE and DELETE, so a record is
+//! never overwritten or lost, and a correction is a row in `amendments`. The one exception is
+//! `escalation_state`, a cache of each escalation's stage and openness (both derivable from the
+//! record) kept so that the dashboard can load what is open through an index.
+
+/// The tables whose rows are the record, in the order `verify` checks them.
+pub const RECORD_TABLES: &[&str] = &[
+    "escalations",
+    "stage_changes",
+    "discussions",
+    "actions",
+    "action_completions",
+    "notifications_sent",
+    "notes",
+    "outcomes",
+    "amendments",
+];
+
+const MIGRATION_1: &str = r"
+CREATE TABLE escalations (
+    id INTEGER PRIMARY KEY,
+    procedure TEXT NOT NULL,
+    partnership TEXT,
+    child_name TEXT NOT NULL,
+    child_dob TEXT,
+    child_ref TEXT,
+    raised_by TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    raised_with TEXT NOT NULL,
+    category TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    outcome_sought TEXT,
+    concern_at TEXT,
+    raised_at TEXT NOT NULL,
+    immediate_risk INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE escalation_state (
+    escalation_id INTEGER PRIMARY KEY REFERENCES escalations(id),
+    is_open INTEGER NOT NULL,
+    stage INTEGER NOT NULL
+);
+CREATE INDEX escalation_state_open ON escalation_state(is_open, stage);
+
+CREATE TABLE stage_changes (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    to_stage INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX stage_changes_escalation ON stage_changes(escalation_id);
+
+CREATE TABLE discussions (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    at TEXT NOT NULL,
+    participants TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    decisions TEXT,
+    is_agreement INTEGER NOT NULL,
+    stage INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX discussions_escalation ON discussions(escalation_id);
+
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    what TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX actions_escalation ON actions(escalation_id);
+
+CREATE TABLE action_completions (
+    id INTEGER PRIMARY KEY,
+    action_id INTEGER NOT NULL UNIQUE REFERENCES actions(id),
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX action_completions_escalation ON action_completions(escalation_id);
+
+CREATE TABLE notifications_sent (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    notification TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    method TEXT NOT NULL,
+    reference TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    UNIQUE (escalation_id, notification)
+);
+
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    kind TEXT NOT NULL,
+    clock TEXT NOT NULL,
+    at TEXT NOT NULL,
+    text TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX notes_escalation ON notes(escalation_id);
+
+CREATE TABLE outcomes (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL UNIQUE REFERENCES escalations(id),
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    stage INTEGER NOT NULL,
+    how TEXT NOT NULL,
+    learning TEXT,
+    parents_informed INTEGER,
+    why_not TEXT,
+    child_record_updated INTEGER,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE amendments (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    field TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    why TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX amendments_escalation ON amendments(escalation_id);
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    escalation_id INTEGER,
+    action TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    record_table TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    record_hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_escalation ON audit(escalation_id);
+CREATE INDEX audit_record ON audit(record_table, record_id);
+";
+
+/// Triggers that make the record insert-only, built for every record table and the audit.
+fn insert_only_triggers() -> String {
+    let mut sql = String::new();
+    for table in RECORD_TABLES.iter().chain(&["audit"]) {
+        for operation in ["UPDATE", "DELETE"] {
+            sql.push_str(&format!(
+                "CREATE TRIGGER {table}_no_{op} BEFORE {operation} ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'escalate records are never changed or deleted; record an amendment instead'); END;\n",
+                op = operation.to_lowercase()
+            ));
+        }
+    }
+    sql
+}
+
+/// The migrations, in order; migration N brings the schema to version N.
+pub fn migrations() -> Vec<String> {
+    vec![format!("{MIGRATION_1}\n{}", insert_only_triggers())]
+}
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    i64::try_from(migrations().len()).unwrap_or(i64::MAX)
+}
