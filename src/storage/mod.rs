@@ -57,6 +57,15 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// How long a write waits for another process's write to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The caseload queries. The open ones go through the `escalation_state_open` index, so that the
+/// dashboard reads what is open, not the whole history (checked in the tests).
+const OPEN_IDS: &str =
+    "SELECT escalation_id FROM escalation_state WHERE is_open = 1 ORDER BY escalation_id";
+const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open = 1 AND stage = ?1 ORDER BY escalation_id";
+const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
+const ALL_IDS_AT_STAGE: &str =
+    "SELECT escalation_id FROM escalation_state WHERE stage = ?1 ORDER BY escalation_id";
+
 /// An open escalation database.
 pub struct Store {
     conn: Connection,
@@ -290,15 +299,16 @@ impl Store {
 
     /// Escalations in id order: the open ones, or all with `include_closed`.
     pub fn escalations(&self, filter: Filter) -> Result<Vec<Escalation>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT escalation_id FROM escalation_state
-             WHERE (?1 OR is_open = 1) AND (?2 IS NULL OR stage = ?2)
-             ORDER BY escalation_id",
-        )?;
+        let sql = match (filter.include_closed, filter.stage.is_some()) {
+            (false, false) => OPEN_IDS,
+            (false, true) => OPEN_IDS_AT_STAGE,
+            (true, false) => ALL_IDS,
+            (true, true) => ALL_IDS_AT_STAGE,
+        };
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let stage: Vec<u8> = filter.stage.into_iter().collect();
         let ids: Vec<i64> = statement
-            .query_map(params![filter.include_closed, filter.stage], |row| {
-                row.get(0)
-            })?
+            .query_map(rusqlite::params_from_iter(stage), |row| row.get(0))?
             .collect::<std::result::Result<_, _>>()?;
         ids.into_iter().map(|id| load(&self.conn, id)).collect()
     }
@@ -761,4 +771,186 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
     Ok(escalation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{DiscussionInput, plan_amend, plan_discussion};
+    use crate::core::procedure::ProcedureSet;
+    use crate::core::record::NewEscalationInput;
+    use crate::core::time::parse_instant;
+
+    fn t(text: &str) -> DateTime<Utc> {
+        parse_instant(text).unwrap()
+    }
+
+    fn new_escalation(name: &str) -> NewEscalation {
+        let procedures = ProcedureSet::builtin();
+        NewEscalationInput {
+            procedure: "london".into(),
+            child_name: name.into(),
+            raised_by: "A DSL".into(),
+            agency: "School".into(),
+            raised_with: "Social care".into(),
+            category: "thresholds".into(),
+            summary: "Referral refused.\nSecond line.".into(),
+            raised_at: Some(t("2026-11-23 09:00")),
+            ..Default::default()
+        }
+        .check(procedures.get("london").unwrap(), t("2026-11-23 10:00"))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_database_is_at_the_current_version() {
+        let store = Store::open_in_memory().unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, schema::current_version());
+        assert!(store.escalations(Filter::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn escalations_round_trip() {
+        let mut store = Store::open_in_memory().unwrap();
+        let new = new_escalation("محمد علي");
+        let id = store.create(&new, "jo", t("2026-11-23 10:00")).unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.child, new.child);
+        assert_eq!(loaded.summary, new.summary);
+        assert_eq!(loaded.raised_at, new.raised_at);
+        assert_eq!(loaded.recorded_by, "jo");
+        assert!(loaded.is_open());
+        let trail = store.audit_trail(Some(id)).unwrap();
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].action, "raised");
+    }
+
+    #[test]
+    fn a_missing_escalation_is_not_found() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(matches!(
+            store.escalation(42),
+            Err(StoreError::NotFound(42))
+        ));
+        assert!(
+            StoreError::NotFound(42)
+                .to_string()
+                .contains("escalate list --all")
+        );
+    }
+
+    #[test]
+    fn a_refused_change_writes_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = DiscussionInput {
+            participants: "SW".into(),
+            mode: "telepathy".into(),
+            notes: "n".into(),
+            ..Default::default()
+        };
+        let result = store.change(id, "jo", now, |e| plan_discussion(e, &input, now));
+        assert!(matches!(result, Err(StoreError::Refused(_))));
+        assert_eq!(store.audit_trail(None).unwrap().len(), 1);
+        assert!(store.escalation(id).unwrap().discussions.is_empty());
+    }
+
+    #[test]
+    fn amendments_keep_the_original() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("Jon Smith"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let procedures = ProcedureSet::builtin();
+        let procedure = procedures.get("london").unwrap();
+        let now = t("2026-11-23 11:00");
+        store
+            .change(id, "sam", now, |e| {
+                plan_amend(e, procedure, "child", "John Smith", "Misspelt", now)
+            })
+            .unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.child.name, "John Smith");
+        assert_eq!(loaded.amendments[0].old_value.as_deref(), Some("Jon Smith"));
+        let original: String = store
+            .conn
+            .query_row(
+                "SELECT child_name FROM escalations WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(original, "Jon Smith");
+    }
+
+    #[test]
+    fn records_cannot_be_updated_or_deleted() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        for sql in [
+            "UPDATE escalations SET child_name = 'B'",
+            "DELETE FROM escalations",
+            "UPDATE audit SET actor = 'x'",
+            "DELETE FROM audit",
+        ] {
+            let err = store.conn.execute(sql, []).unwrap_err().to_string();
+            assert!(err.contains("never changed or deleted"), "{sql}: {err}");
+        }
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
+    fn verify_names_the_entry_whose_row_changed() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        store
+            .create(&new_escalation("B"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        store
+            .conn
+            .execute_batch("DROP TRIGGER escalations_no_update; UPDATE escalations SET child_name = 'Z' WHERE id = 2;")
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.starts_with("audit entry 2 (raised on escalation 2"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("escalations row 2 it recorded has been changed"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn the_open_caseload_is_read_through_its_index() {
+        let store = Store::open_in_memory().unwrap();
+        for sql in [OPEN_IDS, OPEN_IDS_AT_STAGE] {
+            let mut statement = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let stage = vec![2; statement.parameter_count()];
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(stage), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("INDEX escalation_state_open"),
+                "{sql}:\n{plan}"
+            );
+        }
+    }
 }
