@@ -215,16 +215,11 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
         return Ok(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n");
     }
     if rows.is_empty() {
-        let what = if args.overdue {
-            "Nothing is overdue."
-        } else if args.all {
-            "No escalations yet."
-        } else {
-            "No open escalations."
-        };
-        return Ok(format!(
-            "{what} Record one with escalate new, or try escalate demo on a new database.\n"
-        ));
+        return Ok(match (args.overdue, args.all) {
+            (true, _) => "Nothing is overdue.\n".to_owned(),
+            (false, true) => "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n".to_owned(),
+            (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
+        });
     }
     let mut out = String::new();
     let _ = writeln!(

@@ -100,7 +100,16 @@ impl Change {
             } => format!("notification {notification} sent by {method}"),
             Self::Resolve { stage, how, .. } => format!("resolved at stage {stage}: {how}"),
             Self::Withdraw { stage, why, .. } => format!("withdrawn at stage {stage}: {why}"),
-            Self::Amend { field, why, .. } => format!("amended {field}: {why}"),
+            Self::Amend {
+                field,
+                old_value,
+                new_value,
+                why,
+            } => format!(
+                "amended {field} from \"{}\" to \"{}\": {why}",
+                old_value.as_deref().unwrap_or(""),
+                new_value.as_deref().unwrap_or("")
+            ),
             Self::Note {
                 kind: NoteKind::ClockMet,
                 clock,
