@@ -221,6 +221,7 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
         });
     }
+    let calendar = context.config()?.calendar.clone();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -231,7 +232,7 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
         let _ = writeln!(
             out,
             "{}",
-            view::list_line(escalation, procedure, schedule, context.now)
+            view::list_line(&calendar, escalation, procedure, schedule, context.now)
         );
     }
     Ok(out)
@@ -252,7 +253,9 @@ pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
         );
         return Ok(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n");
     }
+    let calendar = context.config()?.calendar.clone();
     Ok(view::escalation_text(
+        &calendar,
         &escalation,
         &procedure,
         &schedule,
@@ -352,7 +355,7 @@ where
         let _ = writeln!(
             out,
             "  Next deadline: {}",
-            view::clock_summary(clock, context.now)
+            view::clock_summary(&config.calendar, clock, context.now)
         );
     }
     Ok(out)

@@ -70,15 +70,11 @@ pub fn has_overdue(escalation: &Escalation, schedule: &Schedule, today: NaiveDat
 }
 
 /// `OVERDUE 1d 3h: Resolved by day 9 (due Tue 1 Dec 2026 17:00 GMT)`.
-pub fn clock_summary(clock: &ClockStatus, now: DateTime<Utc>) -> String {
+pub fn clock_summary(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> String {
     match clock.due_at {
         Some(due) => {
-            let countdown = Countdown::new(
-                &Calendar::default(),
-                due,
-                now,
-                clock.timescale.counts_working_days(),
-            );
+            let countdown =
+                Countdown::new(calendar, due, now, clock.timescale.counts_working_days());
             format!("{countdown}: {} (due {})", clock.name, format_local(due))
         }
         None => format!("{}: waiting for {}", clock.name, clock.from.describe()),
@@ -95,17 +91,17 @@ fn countdown_text(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) 
 }
 
 pub fn list_line(
+    calendar: &Calendar,
     escalation: &Escalation,
     procedure: &Procedure,
     schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> String {
-    let calendar = Calendar::default();
     let next = match (schedule.status, schedule.most_urgent_clock()) {
         (Status::Open, Some(clock)) => format!(
             "{} {}",
             symbol(clock.state),
-            countdown_text(&calendar, clock, now)
+            countdown_text(calendar, clock, now)
         ),
         (Status::Open, None) => "   no live deadline".to_owned(),
         (status, _) => format!("   {}", status_word(status)),
@@ -293,13 +289,13 @@ pub fn escalation_json(
 }
 
 pub fn escalation_text(
+    calendar: &Calendar,
     escalation: &Escalation,
     procedure: &Procedure,
     schedule: &Schedule,
     now: DateTime<Utc>,
     trail: &[AuditEntry],
 ) -> String {
-    let calendar = Calendar::default();
     let today = local_date(now);
     let mut out = String::new();
     let stage_name = procedure
@@ -374,7 +370,7 @@ pub fn escalation_text(
             out,
             "  {} {:<28} {:<22} due {due}  {}{extra}",
             symbol(clock.state),
-            countdown_text(&calendar, clock, now),
+            countdown_text(calendar, clock, now),
             clock.key,
             clock.name
         );
@@ -403,7 +399,7 @@ pub fn escalation_text(
             None => format!(
                 "{} {}",
                 symbol(n.state),
-                Countdown::new(&calendar, n.due_at, now, n.timescale.counts_working_days())
+                Countdown::new(calendar, n.due_at, now, n.timescale.counts_working_days())
             ),
         };
         let form = n
