@@ -41,9 +41,30 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
-    let rendered = error.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("escalate: {first} (run escalate --help for usage)");
+    eprintln!(
+        "escalate: {} (run escalate --help for usage)",
+        one_line(&error.to_string())
+    );
     ExitCode::from(2)
+}
+
+/// Clap's message on one line: the first line, with any indented lines after it (the names of
+/// missing arguments, say) joined on; the usage block is left out.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .trim_end_matches(':');
+    let details: Vec<&str> = lines
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with(' '))
+        .map(str::trim)
+        .collect();
+    if details.is_empty() {
+        first.to_owned()
+    } else {
+        format!("{first}: {}", details.join(", "))
+    }
 }

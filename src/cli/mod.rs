@@ -113,6 +113,21 @@ impl Context {
         Ok(self.store.insert(store))
     }
 
+    /// The open database, for commands that need records to exist: a missing file is an error,
+    /// and is not created, so a mistyped `--db` leaves nothing behind.
+    pub fn existing_store(&mut self) -> Result<&mut Store, CliError> {
+        if self.store.is_none() {
+            let path = self.db_path()?;
+            if !path.exists() {
+                return Err(CliError(format!(
+                    "there is no escalation database at {} yet; record a first escalation with escalate new, or check --db",
+                    path.display()
+                )));
+            }
+        }
+        self.store()
+    }
+
     /// Who is making the change: the settings' `user`, else `$USER` (or `$LOGNAME`). With
     /// none of them, the audit trail says so rather than guessing.
     pub fn actor(&mut self) -> Result<String, CliError> {

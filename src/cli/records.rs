@@ -151,7 +151,7 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
 
 /// Loads an escalation and its procedure.
 fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), CliError> {
-    let escalation = context.store()?.escalation(id)?;
+    let escalation = context.existing_store()?.escalation(id)?;
     let procedures = context.procedures()?;
     let procedure = procedures.get(&escalation.procedure).cloned().ok_or_else(|| {
         CliError(format!(
@@ -179,10 +179,16 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
                 })
         })
         .transpose()?;
-    let escalations = context.store()?.escalations(Filter {
-        include_closed: args.all,
-        stage,
-    })?;
+    // A database not yet created holds no escalations; listing does not create it.
+    let escalations = if context.db_path()?.exists() {
+        // Overdue includes closed escalations that still owe a notification.
+        context.store()?.escalations(Filter {
+            include_closed: args.all || args.overdue,
+            stage,
+        })?
+    } else {
+        Vec::new()
+    };
     let procedures = context.procedures()?;
     let mut rows = Vec::new();
     for escalation in escalations {
@@ -242,7 +248,7 @@ pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let (escalation, procedure) = load(context, id)?;
     let schedule = schedule_of(context, &escalation, &procedure)?;
-    let trail = context.store()?.audit_trail(Some(id))?;
+    let trail = context.existing_store()?.audit_trail(Some(id))?;
     if context.json {
         let value = view::escalation_json(
             &escalation,
@@ -266,7 +272,7 @@ pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
 
 pub fn history(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let store = context.store()?;
+    let store = context.existing_store()?;
     store.escalation(id)?;
     let trail = store.audit_trail(Some(id))?;
     if context.json {
@@ -292,7 +298,7 @@ where
     let config = context.config()?.clone();
     let json = context.json;
     let (change, row) = context
-        .store()?
+        .existing_store()?
         .change(id, &actor, now, |escalation| {
             let procedure = procedures.get(&escalation.procedure).ok_or_else(|| {
                 RecordError::new(
@@ -320,7 +326,7 @@ where
     if json {
         return Ok(format!(
             "{}\n",
-            json!({ "id": id, "change": change, "row": row })
+            json!({ "id": id, "change": change.kind(), "summary": change.describe(), "row": row })
         ));
     }
     let mut out = format!(
@@ -484,7 +490,7 @@ pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError>
 
 pub fn verify(context: &mut Context) -> Result<String, CliError> {
     let json = context.json;
-    let store = context.store()?;
+    let store = context.existing_store()?;
     let report = store.verify()?;
     if json {
         let text = json!({ "ok": report.problem.is_none(), "entries": report.entries, "problem": report.problem });
@@ -503,7 +509,7 @@ pub fn verify(context: &mut Context) -> Result<String, CliError> {
 }
 
 pub fn backup(context: &mut Context, args: BackupArgs) -> Result<String, CliError> {
-    let store = context.store()?;
+    let store = context.existing_store()?;
     store.backup(&args.file).map_err(|e| match e {
         crate::storage::StoreError::Refused(r) => CliError(r.message),
         other => other.into(),

@@ -78,6 +78,21 @@ pub enum Change {
 }
 
 impl Change {
+    /// The kind of change, one word: `advance`, `discuss`, `add_action`, ...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Advance { .. } => "advance",
+            Self::Discuss { .. } => "discuss",
+            Self::AddAction { .. } => "add_action",
+            Self::CompleteAction { .. } => "complete_action",
+            Self::NotificationSent { .. } => "notification_sent",
+            Self::Resolve { .. } => "resolve",
+            Self::Withdraw { .. } => "withdraw",
+            Self::Amend { .. } => "amend",
+            Self::Note { .. } => "note",
+        }
+    }
+
     /// A short description for the audit trail, in the procedures' words.
     pub fn describe(&self) -> String {
         match self {

@@ -105,12 +105,18 @@ fn word_from_sql<T: std::str::FromStr>(text: &str) -> Result<T> {
 /// files the database file's permissions.
 fn prepare_private_file(path: &Path) -> Result<()> {
     let io = |what: String| move |source| StoreError::Io { what, source };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Every folder created here is made private, not only the innermost.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
         std::fs::create_dir_all(dir)
             .map_err(io(format!("cannot create the folder {}", dir.display())))?;
-        restrict(dir, 0o700).map_err(io(format!("cannot make {} private", dir.display())))?;
+        for folder in missing {
+            restrict(folder, 0o700)
+                .map_err(io(format!("cannot make {} private", folder.display())))?;
+        }
     }
     if !path.exists() {
         let mut options = std::fs::OpenOptions::new();
@@ -126,7 +132,7 @@ fn prepare_private_file(path: &Path) -> Result<()> {
             Err(e) => return Err(io(format!("cannot create the database {}", path.display()))(e)),
         }
     }
-    restrict(path, 0o600).map_err(io(format!("cannot make {} private", path.display())))
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -150,7 +156,14 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         prepare_private_file(path)?;
         let conn = Connection::open(path)?;
-        Self::configure(conn, Some(path.to_owned()))
+        let store = Self::configure(conn, Some(path.to_owned()))?;
+        // Only a file accepted as an escalate database has its permissions tightened (a file
+        // refused above is left exactly as it was).
+        restrict(path, 0o600).map_err(|source| StoreError::Io {
+            what: format!("cannot make {} private", path.display()),
+            source,
+        })?;
+        Ok(store)
     }
 
     /// A private database in memory, for tests and benchmarks.
@@ -336,6 +349,10 @@ impl Store {
             )));
         }
         prepare_private_file(destination)?;
+        restrict(destination, 0o600).map_err(|source| StoreError::Io {
+            what: format!("cannot make {} private", destination.display()),
+            source,
+        })?;
         let mut copy = Connection::open(destination)?;
         let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
         // One step copies every page under a single read transaction: a consistent snapshot.
