@@ -448,10 +448,33 @@ pub fn bank_holiday_name(date: NaiveDate) -> Option<&'static str> {
     if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
         return None;
     }
-    bank_holidays(date.year())
+    let year = date.year();
+    if let Some(table) = cached_years()
+        && let Some(days) = usize::try_from(year - CACHE_FIRST_YEAR)
+            .ok()
+            .and_then(|i| table.get(i))
+    {
+        return days.iter().find(|h| h.date == date).map(|h| h.name);
+    }
+    bank_holidays(year)
         .into_iter()
         .find(|h| h.date == date)
         .map(|h| h.name)
+}
+
+/// The years whose bank holidays are computed once and kept: every deadline the app will see
+/// falls in them, and working-day arithmetic asks about holidays on every day it counts.
+const CACHE_FIRST_YEAR: i32 = 2000;
+const CACHE_LAST_YEAR: i32 = 2100;
+
+fn cached_years() -> Option<&'static Vec<Vec<BankHoliday>>> {
+    // A pure, deterministic table built on first use: this is memoisation, not I/O or state.
+    static TABLE: std::sync::OnceLock<Vec<Vec<BankHoliday>>> = std::sync::OnceLock::new();
+    Some(TABLE.get_or_init(|| {
+        (CACHE_FIRST_YEAR..=CACHE_LAST_YEAR)
+            .map(bank_holidays)
+            .collect()
+    }))
 }
 
 /// A bank holiday declared by proclamation for one year: either an extra day, or a regular

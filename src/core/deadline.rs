@@ -140,6 +140,9 @@ pub struct ClockStatus {
     pub form: Option<String>,
     /// True when a reason for the delay must be recorded and has not been.
     pub is_reason_required: bool,
+    /// True when the procedure asks for a reason once this clock is missed and none is recorded.
+    #[serde(skip)]
+    pub asks_reason_if_late: bool,
 }
 
 /// One notification the escalation requires (it has been triggered).
@@ -185,6 +188,24 @@ impl Schedule {
             .iter()
             .filter(|c| c.state.is_live())
             .min_by_key(|c| (c.due_at, c.key.clone()))
+    }
+
+    /// Re-evaluates, as of `now`, the state of every clock and notification still waiting to be
+    /// met: what a ticking countdown needs, without walking the history again. The same as
+    /// running [`schedule`] afresh at `now`, since only the live states depend on the time.
+    pub fn refresh(&mut self, calendar: &Calendar, settings: &Settings, now: DateTime<Utc>) {
+        for clock in &mut self.clocks {
+            if let (true, Some(due)) = (clock.state.is_live(), clock.due_at) {
+                clock.state = live_state(calendar, settings, due, now);
+                clock.is_reason_required =
+                    clock.asks_reason_if_late && clock.state == ClockState::Overdue;
+            }
+        }
+        for notification in &mut self.notifications {
+            if notification.state.is_live() {
+                notification.state = live_state(calendar, settings, notification.due_at, now);
+            }
+        }
     }
 
     /// Notifications triggered and not yet sent.
@@ -381,6 +402,7 @@ pub fn schedule(
             ended_at,
             form: None,
             is_reason_required: false,
+            asks_reason_if_late: false,
         });
     }
     for rule in &procedure.clocks {
@@ -541,6 +563,7 @@ impl Context<'_> {
             ended_at: None,
             form: rule.form.clone(),
             is_reason_required: false,
+            asks_reason_if_late: rule.reason_if_late && !has_delay_reason,
         };
         let Some(start) = started_at else {
             if window.end.is_some() {
@@ -567,8 +590,7 @@ impl Context<'_> {
         status.due_at = Some(due);
         status.state = state;
         status.ended_at = ended_at;
-        status.is_reason_required = rule.reason_if_late
-            && !has_delay_reason
+        status.is_reason_required = status.asks_reason_if_late
             && matches!(state, ClockState::Overdue | ClockState::MetLate);
         status
     }
@@ -624,6 +646,8 @@ pub struct Countdown {
     /// Whole minutes to go (or, when overdue, past).
     pub minutes: i64,
     pub is_due_today: bool,
+    /// The due time on the UK clock, for "due 17:00 today".
+    pub due_local: chrono::NaiveTime,
     /// Working days left before the due date, for clocks that count working days.
     pub working_days_left: Option<u32>,
 }
@@ -644,6 +668,7 @@ impl Countdown {
             is_overdue,
             minutes,
             is_due_today,
+            due_local: due.with_timezone(&super::calendar::LONDON).time(),
             working_days_left,
         }
     }
@@ -664,13 +689,13 @@ impl Countdown {
 }
 
 impl std::fmt::Display for Countdown {
-    /// `OVERDUE 1d 3h`, `due today, 2h 10m left`, `2d 4h left (3 working days)`.
+    /// `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left (3 working days)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.is_overdue {
             return write!(f, "OVERDUE {}", self.span());
         }
         if self.is_due_today {
-            return write!(f, "due today, {} left", self.span());
+            return write!(f, "due {} today", self.due_local.format("%H:%M"));
         }
         write!(f, "{} left", self.span())?;
         if let Some(days) = self.working_days_left {
@@ -681,5 +706,64 @@ impl std::fmt::Display for Countdown {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::procedure::ProcedureSet;
+    use crate::core::time::parse_instant;
+
+    fn t(text: &str) -> DateTime<Utc> {
+        parse_instant(text).unwrap()
+    }
+
+    fn event(at: &str, kind: EventKind) -> Event {
+        Event { at: t(at), kind }
+    }
+
+    #[test]
+    fn refreshing_a_schedule_agrees_with_deriving_it_afresh() {
+        let procedures = ProcedureSet::builtin();
+        let calendar = Calendar::default();
+        let settings = Settings::default();
+        let raised = EventKind::Raised {
+            concern_at: None,
+            immediate_risk: true,
+            partnership: Some("luton".into()),
+        };
+        for id in ["pan-bedfordshire", "staffordshire", "london", "barnet"] {
+            let procedure = procedures.get(id).unwrap();
+            let events = vec![
+                event("2026-12-18 10:00", raised.clone()),
+                event("2026-12-21 12:00", EventKind::Advanced { to: 2 }),
+                event("2026-12-22 09:00", EventKind::Discussion),
+            ];
+            let start = t("2026-12-22 10:00");
+            let mut refreshed = schedule(procedure, &calendar, &settings, &events, start).unwrap();
+            for hour in 0..24 * 30 {
+                let now = start + chrono::Duration::hours(hour) + chrono::Duration::minutes(7);
+                refreshed.refresh(&calendar, &settings, now);
+                let fresh = schedule(procedure, &calendar, &settings, &events, now).unwrap();
+                assert_eq!(refreshed, fresh, "{id} at {now}");
+            }
+        }
+    }
+
+    #[test]
+    fn countdowns_read_as_the_issue_shows_them() {
+        let calendar = Calendar::default();
+        let now = t("2026-11-23 10:00");
+        let text =
+            |due: &str, working: bool| Countdown::new(&calendar, t(due), now, working).to_string();
+        assert_eq!(text("2026-11-25 14:00", false), "2d 4h left");
+        assert_eq!(text("2026-11-23 17:00", true), "due 17:00 today");
+        assert_eq!(text("2026-11-22 07:00", false), "OVERDUE 1d 3h");
+        assert_eq!(
+            text("2026-11-26 17:00", true),
+            "3d 7h left (3 working days)"
+        );
+        assert_eq!(text("2026-11-23 09:48", false), "OVERDUE 12m");
     }
 }
