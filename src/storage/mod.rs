@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, Row, TransactionBehavior, params};
 
 pub use audit::{AuditEntry, Verification};
 
@@ -63,6 +63,7 @@ const OPEN_IDS: &str =
     "SELECT escalation_id FROM escalation_state WHERE is_open = 1 ORDER BY escalation_id";
 const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open = 1 AND stage = ?1 ORDER BY escalation_id";
 const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
+const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1";
 const ALL_IDS_AT_STAGE: &str =
     "SELECT escalation_id FROM escalation_state WHERE stage = ?1 ORDER BY escalation_id";
 
@@ -254,7 +255,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         tx.execute(
-            "INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (?1, 1, 1)",
+            "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (?1, 1, 1, 1)",
             params![id],
         )?;
         let summary = format!("escalation raised under {} (stage 1)", new.procedure);
@@ -291,6 +292,11 @@ impl Store {
         let escalation = load(&tx, id)?;
         let change = plan(&escalation)?;
         let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+        // Any change may leave something owed: the dashboard looks again until it is settled.
+        tx.execute(
+            "UPDATE escalation_state SET needs_attention = 1 WHERE escalation_id = ?1",
+            params![id],
+        )?;
         audit::append(
             &tx,
             now,
@@ -318,12 +324,32 @@ impl Store {
             (true, false) => ALL_IDS,
             (true, true) => ALL_IDS_AT_STAGE,
         };
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let stage: Vec<u8> = filter.stage.into_iter().collect();
-        let ids: Vec<i64> = statement
-            .query_map(rusqlite::params_from_iter(stage), |row| row.get(0))?
-            .collect::<std::result::Result<_, _>>()?;
-        ids.into_iter().map(|id| load(&self.conn, id)).collect()
+        let stage: Vec<i64> = filter.stage.map(i64::from).into_iter().collect();
+        load_many(&self.conn, sql, &stage)
+    }
+
+    /// What the dashboard shows: every open escalation, and any closed one that may still owe a
+    /// notification. Read through an index, with one query a table.
+    pub fn caseload(&self) -> Result<Vec<Escalation>> {
+        load_many(&self.conn, ATTENTION_IDS, &[])
+    }
+
+    /// Marks closed escalations as needing no attention (they owe nothing), so the dashboard
+    /// stops loading them. Any later change to one marks it again.
+    pub fn settle(&mut self, closed: &[i64]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut statement = tx.prepare_cached(
+                "UPDATE escalation_state SET needs_attention = 0 WHERE escalation_id = ?1 AND is_open = 0",
+            )?;
+            for id in closed {
+                statement.execute(params![id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The audit trail, oldest first: of one escalation, or of the whole database.
@@ -515,64 +541,99 @@ fn optional(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
 
 /// Loads one escalation with everything recorded on it, amendments applied in order.
 fn load(conn: &Connection, id: i64) -> Result<Escalation> {
-    type Base = (Vec<Option<String>>, bool);
-    let base: Option<Base> = conn
-        .query_row(
-            "SELECT procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with, category,
-                    summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
-             FROM escalations WHERE id = ?1",
-            params![id],
-            |row| {
-                let texts = (0..15).map(|i| optional(row, i)).collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok((texts, row.get::<_, bool>(15)?))
-            },
-        )
-        .optional()?;
-    let Some((f, immediate_risk)) = base else {
-        return Err(StoreError::NotFound(id));
-    };
-    let required = |i: usize| {
-        f[i].clone()
-            .ok_or_else(|| StoreError::Corrupt(format!("missing field {i} of escalation {id}")))
-    };
-    let mut escalation = Escalation {
-        id,
-        procedure: required(0)?,
-        partnership: f[1].clone(),
-        child: Child {
-            name: required(2)?,
-            dob: f[3].as_deref().map(date_from_sql).transpose()?,
-            reference: f[4].clone(),
-        },
-        raised_by: required(5)?,
-        agency: required(6)?,
-        raised_with: required(7)?,
-        category: word_from_sql(&required(8)?)?,
-        summary: required(9)?,
-        outcome_sought: f[10].clone(),
-        concern_at: f[11].as_deref().map(time_from_sql).transpose()?,
-        raised_at: time_from_sql(&required(12)?)?,
-        immediate_risk,
-        recorded_by: required(13)?,
-        recorded_at: time_from_sql(&required(14)?)?,
-        stage_changes: Vec::new(),
-        discussions: Vec::new(),
-        actions: Vec::new(),
-        sent: Vec::new(),
-        notes: Vec::new(),
-        outcome: None,
-        amendments: Vec::new(),
-    };
+    load_many(conn, "SELECT ?1", &[id])?
+        .pop()
+        .ok_or(StoreError::NotFound(id))
+}
 
-    let mut statement = conn.prepare_cached(
-        "SELECT to_stage, at, recorded_by, reason FROM stage_changes WHERE escalation_id = ?1 ORDER BY at, id",
-    )?;
-    let rows = statement.query_map(params![id], |r| {
-        Ok((r.get::<_, u8>(0)?, text(r, 1)?, text(r, 2)?, text(r, 3)?))
+/// The escalation a child row belongs to, among those being loaded.
+fn entry(
+    loaded: &mut std::collections::BTreeMap<i64, Escalation>,
+    id: i64,
+) -> Result<&mut Escalation> {
+    loaded.get_mut(&id).ok_or_else(|| {
+        StoreError::Corrupt(format!("a row of escalation {id}, which was not loaded"))
+    })
+}
+
+/// Loads every escalation whose id the query `ids` selects (with `params` bound), in id order,
+/// with a fixed handful of queries however many there are: one per table, not one per escalation.
+fn load_many(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Escalation>> {
+    use std::collections::BTreeMap;
+    let bind = || rusqlite::params_from_iter(params.iter());
+    let mut by_id: BTreeMap<i64, Escalation> = BTreeMap::new();
+
+    let sql = format!(
+        "SELECT id, procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with,
+                category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
+         FROM escalations WHERE id IN ({ids}) ORDER BY id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |row| {
+        let texts = (1..16)
+            .map(|i| optional(row, i))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((row.get::<_, i64>(0)?, texts, row.get::<_, bool>(16)?))
     })?;
     for row in rows {
-        let (to_stage, at, by, reason) = row?;
-        escalation.stage_changes.push(StageChange {
+        let (id, f, immediate_risk) = row?;
+        let required = |i: usize| {
+            f[i].clone()
+                .ok_or_else(|| StoreError::Corrupt(format!("missing field {i} of escalation {id}")))
+        };
+        by_id.insert(
+            id,
+            Escalation {
+                id,
+                procedure: required(0)?,
+                partnership: f[1].clone(),
+                child: Child {
+                    name: required(2)?,
+                    dob: f[3].as_deref().map(date_from_sql).transpose()?,
+                    reference: f[4].clone(),
+                },
+                raised_by: required(5)?,
+                agency: required(6)?,
+                raised_with: required(7)?,
+                category: word_from_sql(&required(8)?)?,
+                summary: required(9)?,
+                outcome_sought: f[10].clone(),
+                concern_at: f[11].as_deref().map(time_from_sql).transpose()?,
+                raised_at: time_from_sql(&required(12)?)?,
+                immediate_risk,
+                recorded_by: required(13)?,
+                recorded_at: time_from_sql(&required(14)?)?,
+                stage_changes: Vec::new(),
+                discussions: Vec::new(),
+                actions: Vec::new(),
+                sent: Vec::new(),
+                notes: Vec::new(),
+                outcome: None,
+                amendments: Vec::new(),
+            },
+        );
+    }
+    if by_id.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, to_stage, at, recorded_by, reason FROM stage_changes
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, u8>(1)?,
+            text(r, 2)?,
+            text(r, 3)?,
+            text(r, 4)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, to_stage, at, by, reason) = row?;
+        entry(&mut by_id, id)?.stage_changes.push(StageChange {
             to_stage,
             at: time_from_sql(&at)?,
             by,
@@ -580,23 +641,26 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let mut statement = conn.prepare_cached(
-        "SELECT id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at
-         FROM discussions WHERE escalation_id = ?1 ORDER BY at, id",
-    )?;
-    let rows = statement.query_map(params![id], |r| {
+    let sql = format!(
+        "SELECT escalation_id, id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at
+         FROM discussions WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            [text(r, 1)?, text(r, 2)?, text(r, 3)?, text(r, 4)?],
-            optional(r, 5)?,
-            r.get::<_, bool>(6)?,
-            r.get::<_, u8>(7)?,
-            text(r, 8)?,
+            r.get::<_, i64>(1)?,
+            [text(r, 2)?, text(r, 3)?, text(r, 4)?, text(r, 5)?],
+            optional(r, 6)?,
+            r.get::<_, bool>(7)?,
+            r.get::<_, u8>(8)?,
             text(r, 9)?,
+            text(r, 10)?,
         ))
     })?;
     for row in rows {
         let (
+            id,
             discussion_id,
             [at, participants, mode, notes],
             decisions,
@@ -605,7 +669,7 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
             recorded_by,
             recorded_at,
         ) = row?;
-        escalation.discussions.push(Discussion {
+        entry(&mut by_id, id)?.discussions.push(Discussion {
             id: discussion_id,
             at: time_from_sql(&at)?,
             participants,
@@ -619,28 +683,31 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let mut statement = conn.prepare_cached(
-        "SELECT a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
+    let sql = format!(
+        "SELECT a.escalation_id, a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
          FROM actions a LEFT JOIN action_completions c ON c.action_id = a.id
-         WHERE a.escalation_id = ?1 ORDER BY a.id",
-    )?;
-    let rows = statement.query_map(params![id], |r| {
+         WHERE a.escalation_id IN ({ids}) ORDER BY a.escalation_id, a.id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
         Ok((
             r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
             [
-                text(r, 1)?,
                 text(r, 2)?,
                 text(r, 3)?,
                 text(r, 4)?,
                 text(r, 5)?,
+                text(r, 6)?,
             ],
-            optional(r, 6)?,
             optional(r, 7)?,
+            optional(r, 8)?,
         ))
     })?;
     for row in rows {
-        let (action_id, [what, owner, due_on, recorded_by, recorded_at], done_at, done_by) = row?;
-        escalation.actions.push(AgreedAction {
+        let (id, action_id, [what, owner, due_on, recorded_by, recorded_at], done_at, done_by) =
+            row?;
+        entry(&mut by_id, id)?.actions.push(AgreedAction {
             id: action_id,
             what,
             owner,
@@ -652,21 +719,23 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let mut statement = conn.prepare_cached(
-        "SELECT notification, sent_at, method, reference, recorded_by, recorded_at
-         FROM notifications_sent WHERE escalation_id = ?1 ORDER BY sent_at, id",
-    )?;
-    let rows = statement.query_map(params![id], |r| {
+    let sql = format!(
+        "SELECT escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at
+         FROM notifications_sent WHERE escalation_id IN ({ids}) ORDER BY escalation_id, sent_at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
         Ok((
-            [text(r, 0)?, text(r, 1)?, text(r, 2)?],
-            optional(r, 3)?,
-            text(r, 4)?,
+            r.get::<_, i64>(0)?,
+            [text(r, 1)?, text(r, 2)?, text(r, 3)?],
+            optional(r, 4)?,
             text(r, 5)?,
+            text(r, 6)?,
         ))
     })?;
     for row in rows {
-        let ([notification, sent_at, method], reference, recorded_by, recorded_at) = row?;
-        escalation.sent.push(SentNotification {
+        let (id, [notification, sent_at, method], reference, recorded_by, recorded_at) = row?;
+        entry(&mut by_id, id)?.sent.push(SentNotification {
             notification,
             sent_at: time_from_sql(&sent_at)?,
             method: word_from_sql(&method)?,
@@ -676,19 +745,25 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let mut statement =
-        conn.prepare_cached("SELECT kind, clock, at, text, recorded_by FROM notes WHERE escalation_id = ?1 ORDER BY at, id")?;
-    let rows = statement.query_map(params![id], |r| {
-        Ok([
-            text(r, 0)?,
-            text(r, 1)?,
-            text(r, 2)?,
-            text(r, 3)?,
-            text(r, 4)?,
-        ])
+    let sql = format!(
+        "SELECT escalation_id, kind, clock, at, text, recorded_by FROM notes
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [
+                text(r, 1)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+            ],
+        ))
     })?;
     for row in rows {
-        let [kind, clock, at, note_text, by] = row?;
+        let (id, [kind, clock, at, note_text, by]) = row?;
         let kind = match kind.as_str() {
             "clock_met" => NoteKind::ClockMet,
             "delay_reason" => NoteKind::DelayReason,
@@ -699,7 +774,7 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
                 )));
             }
         };
-        escalation.notes.push(Note {
+        entry(&mut by_id, id)?.notes.push(Note {
             kind,
             at: time_from_sql(&at)?,
             clock,
@@ -708,40 +783,40 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let outcome = conn
-        .query_row(
-            "SELECT kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
-             FROM outcomes WHERE escalation_id = ?1",
-            params![id],
-            |r| {
-                Ok((
-                    text(r, 0)?,
-                    text(r, 1)?,
-                    r.get::<_, u8>(2)?,
-                    text(r, 3)?,
-                    optional(r, 4)?,
-                    r.get::<_, Option<bool>>(5)?,
-                    optional(r, 6)?,
-                    r.get::<_, Option<bool>>(7)?,
-                    text(r, 8)?,
-                ))
-            },
-        )
-        .optional()?;
-    if let Some((
-        kind,
-        at,
-        stage,
-        how,
-        learning,
-        parents_informed,
-        why_not,
-        child_record_updated,
-        by,
-    )) = outcome
-    {
+    let sql = format!(
+        "SELECT escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
+         FROM outcomes WHERE escalation_id IN ({ids}) ORDER BY escalation_id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            text(r, 1)?,
+            text(r, 2)?,
+            r.get::<_, u8>(3)?,
+            text(r, 4)?,
+            optional(r, 5)?,
+            r.get::<_, Option<bool>>(6)?,
+            optional(r, 7)?,
+            r.get::<_, Option<bool>>(8)?,
+            text(r, 9)?,
+        ))
+    })?;
+    for row in rows {
+        let (
+            id,
+            kind,
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+            by,
+        ) = row?;
         let at = time_from_sql(&at)?;
-        escalation.outcome = Some(if kind == "withdrawn" {
+        entry(&mut by_id, id)?.outcome = Some(if kind == "withdrawn" {
             Outcome::Withdrawn {
                 at,
                 stage,
@@ -762,22 +837,26 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
         });
     }
 
-    let mut statement = conn.prepare_cached(
-        "SELECT field, old_value, new_value, why, recorded_by, recorded_at FROM amendments WHERE escalation_id = ?1 ORDER BY id",
-    )?;
-    let rows = statement.query_map(params![id], |r| {
+    let sql = format!(
+        "SELECT escalation_id, field, old_value, new_value, why, recorded_by, recorded_at FROM amendments
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
         Ok((
-            text(r, 0)?,
-            optional(r, 1)?,
+            r.get::<_, i64>(0)?,
+            text(r, 1)?,
             optional(r, 2)?,
-            text(r, 3)?,
+            optional(r, 3)?,
             text(r, 4)?,
             text(r, 5)?,
+            text(r, 6)?,
         ))
     })?;
     for row in rows {
-        let (field, old_value, new_value, why, by, at) = row?;
-        apply_amendment(&mut escalation, &field, new_value.as_deref());
+        let (id, field, old_value, new_value, why, by, at) = row?;
+        let escalation = entry(&mut by_id, id)?;
+        apply_amendment(escalation, &field, new_value.as_deref());
         escalation.amendments.push(Amendment {
             field,
             old_value,
@@ -787,7 +866,7 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
             at: time_from_sql(&at)?,
         });
     }
-    Ok(escalation)
+    Ok(by_id.into_values().collect())
 }
 
 #[cfg(test)]
@@ -950,9 +1029,60 @@ mod tests {
     }
 
     #[test]
+    fn the_caseload_keeps_closed_escalations_until_settled() {
+        use crate::core::change::{ResolutionInput, plan_resolve};
+        let mut store = Store::open_in_memory().unwrap();
+        let open = store
+            .create(&new_escalation("Open"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let closed = store
+            .create(&new_escalation("Closed"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = ResolutionInput {
+            how: "Agreed".into(),
+            ..Default::default()
+        };
+        store
+            .change(closed, "jo", now, |e| plan_resolve(e, &input, now))
+            .unwrap();
+        let ids = |store: &Store| {
+            store
+                .caseload()
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(&store),
+            [open, closed],
+            "a just-closed escalation may still owe something"
+        );
+        store.settle(&[open, closed]).unwrap();
+        assert_eq!(
+            ids(&store),
+            [open],
+            "settling never drops an open escalation"
+        );
+        let many = store
+            .escalations(Filter {
+                include_closed: true,
+                stage: None,
+            })
+            .unwrap();
+        assert_eq!(many.len(), 2);
+        assert_eq!(
+            many[1],
+            store.escalation(closed).unwrap(),
+            "bulk and single loads agree"
+        );
+    }
+
+    #[test]
     fn the_open_caseload_is_read_through_its_index() {
         let store = Store::open_in_memory().unwrap();
-        for sql in [OPEN_IDS, OPEN_IDS_AT_STAGE] {
+        for sql in [OPEN_IDS, OPEN_IDS_AT_STAGE, ATTENTION_IDS] {
             let mut statement = store
                 .conn
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -965,9 +1095,11 @@ mod tests {
                 .unwrap();
             let plan = plan.join("\n");
             assert!(
-                plan.contains("INDEX escalation_state_open"),
+                plan.starts_with("SEARCH escalation_state USING"),
                 "{sql}:\n{plan}"
             );
+            assert!(plan.contains("INDEX escalation_state_"), "{sql}:\n{plan}");
+            assert!(!plan.contains("SCAN"), "{sql}:\n{plan}");
         }
     }
 }

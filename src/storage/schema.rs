@@ -176,9 +176,20 @@ fn insert_only_triggers() -> String {
     sql
 }
 
+/// Whether an escalation may need the dashboard's attention: open, or closed but perhaps still
+/// owing a notification. A cache like the rest of `escalation_state`: set on every change, and
+/// cleared by the dashboard once a closed escalation is seen to owe nothing.
+const MIGRATION_2: &str = r"
+ALTER TABLE escalation_state ADD COLUMN needs_attention INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX escalation_state_attention ON escalation_state(needs_attention, escalation_id);
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
-    vec![format!("{MIGRATION_1}\n{}", insert_only_triggers())]
+    vec![
+        format!("{MIGRATION_1}\n{}", insert_only_triggers()),
+        MIGRATION_2.to_owned(),
+    ]
 }
 
 /// The schema version this build writes.
