@@ -8,7 +8,12 @@
 //!
 //! Only `main.rs` reads the system clock; everything below takes `now` as an argument.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod demo;
+pub mod keys;
 pub mod storage;
+pub mod tui;
+pub mod ui;

@@ -13,6 +13,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return clap_error(&error),
     };
+    if cli.command.is_none() {
+        return dashboard(cli);
+    }
     match cli::run(cli, Paths::from_environment(), chrono::Utc::now()) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
@@ -20,13 +23,45 @@ fn main() -> ExitCode {
             let _ = stdout.write_all(output.as_bytes());
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            for line in error.to_string().lines() {
-                eprintln!("escalate: {line}");
-            }
-            ExitCode::from(2)
-        }
+        Err(error) => fail(&error.to_string()),
     }
+}
+
+/// Opens the full-screen dashboard. `--now` starts its clock at that time, moving on in real time.
+fn dashboard(cli: Cli) -> ExitCode {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "escalate: the dashboard needs a terminal; run a command instead (escalate --help lists them)"
+        );
+        return ExitCode::from(2);
+    }
+    let start = match cli::resolve_now(cli.global.now.as_deref(), chrono::Utc::now()) {
+        Ok(now) => now,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let clock: Box<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send> = if cli.global.now.is_some() {
+        let started = std::time::Instant::now();
+        Box::new(move || start + chrono::Duration::from_std(started.elapsed()).unwrap_or_default())
+    } else {
+        Box::new(chrono::Utc::now)
+    };
+    let no_color = escalate::ui::theme::is_no_color(std::env::var("NO_COLOR").ok().as_deref());
+    let options = match cli::dashboard(cli, Paths::from_environment(), clock, no_color) {
+        Ok(options) => options,
+        Err(error) => return fail(&error.to_string()),
+    };
+    match escalate::tui::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    for line in message.lines() {
+        eprintln!("escalate: {line}");
+    }
+    ExitCode::from(2)
 }
 
 /// Help and version print as clap wrote them; a usage error becomes one line.

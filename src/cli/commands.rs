@@ -259,3 +259,38 @@ pub fn holidays(context: &Context, args: HolidaysArgs) -> Result<String, CliErro
         .map(|h| format!("{} {}\n", h.date, h.name))
         .collect())
 }
+
+pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String, CliError> {
+    let seed: u64 = args.seed.trim().parse().map_err(|_| {
+        CliError(format!(
+            "--seed: \"{}\" is not a whole number",
+            args.seed.escape_debug()
+        ))
+    })?;
+    let procedures = context.procedures()?;
+    let actor = context.actor()?;
+    let config = context.config()?.clone();
+    let now = context.now;
+    let json = context.json;
+    let path = context.db_path()?;
+    let store = context.store()?;
+    let ids = crate::demo::fill(store, &procedures, &config, &actor, now, seed).map_err(|e| {
+        if e.starts_with("the database already holds") {
+            CliError(format!(
+                "{}: {e}. Try: escalate demo --db /tmp/escalate-demo.db",
+                path.display()
+            ))
+        } else {
+            CliError(e)
+        }
+    })?;
+    if json {
+        return Ok(format!("{}\n", json!({ "ids": ids })));
+    }
+    Ok(format!(
+        "Added {} fictional escalations to {} (seed {seed}).\nTry: escalate list, escalate show {}, escalate list --overdue\n",
+        ids.len(),
+        path.display(),
+        ids.first().copied().unwrap_or(1)
+    ))
+}

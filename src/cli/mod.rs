@@ -6,7 +6,6 @@
 
 pub mod args;
 mod commands;
-mod demo;
 mod records;
 mod view;
 
@@ -202,6 +201,71 @@ pub fn resolve_now(
     }
 }
 
+/// Gathers what the dashboard needs: settings, procedures, themes (the user's too, with any
+/// problems in them to show), and the open database. `clock` is the time source `main` made.
+pub fn dashboard(
+    cli: Cli,
+    paths: Paths,
+    clock: Box<dyn Fn() -> DateTime<Utc> + Send>,
+    no_color: bool,
+) -> Result<crate::tui::Options, CliError> {
+    let mut context = Context {
+        paths,
+        now: clock(),
+        json: false,
+        db: cli.global.db,
+        config: None,
+        store: None,
+    };
+    let procedures = context.procedures()?;
+    let config = context.config()?.clone();
+    let actor = context.actor()?;
+    let (themes, errors) = crate::ui::theme::load_themes(&read_theme_files(&context.paths));
+    let themes = if no_color {
+        themes
+            .iter()
+            .map(crate::ui::theme::Theme::no_color)
+            .collect()
+    } else {
+        themes
+    };
+    let path = context.db_path()?;
+    let store = Store::open(&path)?;
+    Ok(crate::tui::Options {
+        store,
+        procedures,
+        config,
+        actor,
+        themes,
+        theme_errors: errors.iter().map(ToString::to_string).collect(),
+        clock,
+    })
+}
+
+/// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text). A file
+/// that cannot be read is passed on as an empty text, so that its error names it.
+fn read_theme_files(paths: &Paths) -> Vec<(String, String)> {
+    let Some(dir) = paths.config_dir.as_ref().map(|d| d.join("themes")) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (path.display().to_string(), text)
+        })
+        .collect()
+}
+
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
 /// Returns what to print on standard output.
 pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, CliError> {
@@ -235,6 +299,6 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, 
         Some(Command::History(a)) => records::history(&mut context, a),
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
-        Some(Command::Demo(a)) => demo::run(&mut context, a),
+        Some(Command::Demo(a)) => commands::demo(&mut context, a),
     }
 }

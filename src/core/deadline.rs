@@ -187,7 +187,7 @@ impl Schedule {
         self.clocks
             .iter()
             .filter(|c| c.state.is_live())
-            .min_by_key(|c| (c.due_at, c.key.clone()))
+            .min_by(|a, b| (a.due_at, &a.key).cmp(&(b.due_at, &b.key)))
     }
 
     /// Re-evaluates, as of `now`, the state of every clock and notification still waiting to be
@@ -640,7 +640,7 @@ pub fn live_state(
 }
 
 /// How long is left until a deadline, or how late it is, for a countdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Countdown {
     pub is_overdue: bool,
     /// Whole minutes to go (or, when overdue, past).

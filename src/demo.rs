@@ -1,4 +1,5 @@
-//! `escalate demo`: a plainly fictional caseload, relative to now, for trying the app.
+//! The demo caseload: plainly fictional escalations, relative to now, for trying the app
+//! (`escalate demo`, or `D` on the dashboard's welcome screen).
 //!
 //! Every escalation goes through the same checks and the same store calls as real ones, so the
 //! demo also shows that the rules hold. It covers every procedure, every stage and every state:
@@ -6,10 +7,7 @@
 //! an empty database, so fictional children can never mix with real ones.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 
-use super::args::DemoArgs;
-use super::{CliError, Context};
 use crate::core::change::{
     Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
     plan_discussion, plan_notification_sent, plan_resolve, plan_withdraw,
@@ -338,60 +336,48 @@ fn seeded_hours(rng: &mut fastrand::Rng, hours: i64) -> i64 {
     (hours + rng.i64(-1..=1)).max(1)
 }
 
-pub fn run(context: &mut Context, args: DemoArgs) -> Result<String, CliError> {
-    let seed: u64 = args.seed.trim().parse().map_err(|_| {
-        CliError(format!(
-            "--seed: \"{}\" is not a whole number",
-            args.seed.escape_debug()
-        ))
-    })?;
-    let procedures = context.procedures()?;
-    let actor = context.actor()?;
-    let config = context.config()?.clone();
-    let now = context.now;
-    let json = context.json;
-    let path = context.db_path()?;
-    let store = context.store()?;
+/// Fills an empty database with the demo caseload; returns the new ids. Refuses a database
+/// that already holds escalations, so that fictional children never mix with real ones.
+pub fn fill(
+    store: &mut Store,
+    procedures: &ProcedureSet,
+    config: &crate::config::Config,
+    actor: &str,
+    now: DateTime<Utc>,
+    seed: u64,
+) -> Result<Vec<i64>, String> {
     let existing = store
         .escalations(Filter {
             include_closed: true,
             stage: None,
-        })?
+        })
+        .map_err(|e| e.to_string())?
         .len();
     if existing > 0 {
-        return Err(CliError(format!(
-            "{} already holds {existing} escalation(s); the demo only fills an empty database, so that fictional children never mix with real ones. Try: escalate demo --db /tmp/escalate-demo.db",
-            path.display()
-        )));
+        return Err(format!(
+            "the database already holds {existing} escalation(s); the demo only fills an empty database, so that fictional children never mix with real ones"
+        ));
     }
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut ids = Vec::new();
     for scenario in scenarios() {
-        let id = create(store, &procedures, &scenario, &actor, now, &mut rng)?;
-        let raised = store.escalation(id)?.raised_at;
+        let id = create(store, procedures, &scenario, actor, now, &mut rng)?;
+        let raised = store.escalation(id).map_err(|e| e.to_string())?.raised_at;
         let mut last_action = None;
         for (offset, step) in &scenario.steps {
             let at = (raised + Duration::hours(*offset)).min(now);
             let (change, row) = store
-                .change(id, &actor, now, |e| {
-                    plan_step(e, &procedures, &config, step, at, now, last_action)
+                .change(id, actor, now, |e| {
+                    plan_step(e, procedures, config, step, at, now, last_action)
                 })
-                .map_err(|e| CliError(format!("demo escalation for {}: {e}", scenario.child)))?;
+                .map_err(|e| format!("demo escalation for {}: {e}", scenario.child))?;
             if let Change::AddAction { .. } = change {
                 last_action = Some(row);
             }
         }
         ids.push(id);
     }
-    if json {
-        return Ok(format!("{}\n", json!({ "ids": ids })));
-    }
-    Ok(format!(
-        "Added {} fictional escalations to {} (seed {seed}).\nTry: escalate list, escalate show {}, escalate list --overdue\n",
-        ids.len(),
-        path.display(),
-        ids.first().copied().unwrap_or(1)
-    ))
+    Ok(ids)
 }
 
 fn create(
@@ -401,10 +387,10 @@ fn create(
     actor: &str,
     now: DateTime<Utc>,
     rng: &mut fastrand::Rng,
-) -> Result<i64, CliError> {
+) -> Result<i64, String> {
     let procedure = procedures
         .get(scenario.procedure)
-        .ok_or_else(|| CliError(format!("the demo needs procedure {}", scenario.procedure)))?;
+        .ok_or_else(|| format!("the demo needs procedure {}", scenario.procedure))?;
     let raised_at = now - Duration::hours(seeded_hours(rng, scenario.age_hours));
     let input = NewEscalationInput {
         procedure: scenario.procedure.to_owned(),
@@ -428,8 +414,10 @@ fn create(
     };
     let checked = input
         .check(procedure, now)
-        .map_err(|e| CliError(format!("demo escalation for {}: {e}", scenario.child)))?;
-    Ok(store.create(&checked, actor, now)?)
+        .map_err(|e| format!("demo escalation for {}: {e}", scenario.child))?;
+    store
+        .create(&checked, actor, now)
+        .map_err(|e| e.to_string())
 }
 
 fn plan_step(

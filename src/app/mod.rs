@@ -1,0 +1,79 @@
+//! The dashboard's state and how it changes: Elm-shaped, with no terminal and no awaiting.
+//!
+//! Input arrives as an [`Intent`] (what the user asked for, from the key table) or a [`Msg`]
+//! (what happened outside: a tick of the clock, a resize, storage's reply). [`update`] changes the
+//! [`State`] and returns [`Effect`]s for the runtime to carry out (load this, settle that). The
+//! view draws from `&State` alone. Start at [`update`].
+
+mod state;
+mod update;
+
+use chrono::{DateTime, Utc};
+
+pub use state::{
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, initials,
+};
+pub use update::update;
+
+use crate::core::record::Escalation;
+use crate::storage::AuditEntry;
+
+/// What the user asked for. Named as imperatives; bound to keys in `keys.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Intent {
+    Quit,
+    Left,
+    Right,
+    Up,
+    Down,
+    Open,
+    Back,
+    NextLane,
+    PreviousLane,
+    JumpToLane(u8),
+    StartFilter,
+    TogglePrivacy,
+    CycleTheme,
+    ToggleHelp,
+    NextTab,
+    LoadDemo,
+    /// Typing into the filter.
+    FilterType(char),
+    FilterBackspace,
+    FilterDone,
+    FilterCancel,
+}
+
+/// What happened outside the user's keys. Named in the past tense.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// The clock moved on (once a second).
+    Ticked(DateTime<Utc>),
+    Resized {
+        width: u16,
+        height: u16,
+    },
+    CaseloadLoaded(Result<Vec<Escalation>, String>),
+    TrailLoaded {
+        id: i64,
+        trail: Result<Vec<AuditEntry>, String>,
+    },
+    DemoLoaded(Result<usize, String>),
+}
+
+/// Something for the runtime to do off the UI task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadCaseload,
+    LoadTrail(i64),
+    LoadDemo,
+    /// These closed escalations owe nothing: stop loading them.
+    Settle(Vec<i64>),
+}
+
+/// Either kind of input to [`update`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Intent(Intent),
+    Msg(Msg),
+}

@@ -1,0 +1,403 @@
+//! The one state tree the dashboard draws from, and the derived views kept in it.
+//!
+//! Derived numbers (clock states, countdowns, lane order, totals) are computed here by core
+//! functions when the caseload or the clock changes, and stored; the view only formats them.
+
+use chrono::{DateTime, Utc};
+
+use crate::core::calendar::{Calendar, local_date};
+use crate::core::deadline::{ClockState, Countdown, Schedule, Settings, Status, schedule};
+use crate::core::procedure::ProcedureSet;
+use crate::core::record::{Escalation, printable};
+use crate::storage::AuditEntry;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    Detail {
+        id: i64,
+        tab: DetailTab,
+        scroll: u16,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailTab {
+    Record,
+    Audit,
+}
+
+/// An overlay on top of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+}
+
+/// The countdown a card shows: its most urgent live clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Urgent {
+    pub clock: String,
+    pub state: ClockState,
+    pub due_at: DateTime<Utc>,
+    pub countdown: Countdown,
+}
+
+/// One escalation as the dashboard knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub escalation: Escalation,
+    pub schedule: Schedule,
+    pub procedure_title: String,
+    pub stage_count: u8,
+    /// Text from the record made safe to draw.
+    pub child: String,
+    pub initials: String,
+    pub agency: String,
+    /// What the filter matches: child, agency and procedure, in lower case.
+    pub search: String,
+    pub urgent: Option<Urgent>,
+}
+
+impl Entry {
+    pub fn is_open(&self) -> bool {
+        self.schedule.status == Status::Open
+    }
+
+    pub fn is_overdue(&self) -> bool {
+        self.schedule
+            .clocks
+            .iter()
+            .any(|c| c.state == ClockState::Overdue)
+            || self
+                .schedule
+                .notifications
+                .iter()
+                .any(|n| n.state == ClockState::Overdue)
+    }
+
+    pub fn is_immediate_risk(&self) -> bool {
+        self.escalation.immediate_risk && self.is_open()
+    }
+
+    /// The child's name, or initials in privacy mode.
+    pub fn child_shown(&self, is_privacy: bool) -> &str {
+        if is_privacy {
+            &self.initials
+        } else {
+            &self.child
+        }
+    }
+}
+
+/// A lane: the open escalations at one stage, most urgent first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LaneView {
+    pub stage: u8,
+    /// Indexes into `State::entries`, in display order.
+    pub cards: Vec<usize>,
+    pub overdue: usize,
+}
+
+/// A notification owed, for the notifications panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationRow {
+    pub entry: usize,
+    /// Index into the entry's `schedule.notifications`.
+    pub index: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub open: usize,
+    pub overdue: usize,
+    pub due_today: usize,
+    pub notifications_owed: usize,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now: DateTime<Utc>,
+    pub width: u16,
+    pub height: u16,
+    pub procedures: ProcedureSet,
+    pub calendar: Calendar,
+    pub settings: Settings,
+    pub entries: Vec<Entry>,
+    pub lanes: Vec<LaneView>,
+    pub notifications: Vec<NotificationRow>,
+    pub totals: Totals,
+    /// The lane in focus, and the selected escalation's id in each lane.
+    pub lane: usize,
+    pub selected: Vec<Option<i64>>,
+    pub filter: String,
+    pub is_filtering: bool,
+    pub is_privacy: bool,
+    pub theme_names: Vec<String>,
+    pub theme: usize,
+    pub screen: Screen,
+    pub popup: Option<Popup>,
+    pub trail: Option<(i64, Vec<AuditEntry>)>,
+    /// A line for the status bar: what just happened, or what went wrong.
+    pub status: Option<String>,
+    pub has_loaded: bool,
+    pub is_loading: bool,
+    pub should_quit: bool,
+    /// Whether what is on screen changed since the last draw.
+    pub is_dirty: bool,
+}
+
+/// The least lanes shown: the built-in procedures all have four stages.
+pub const MIN_LANES: u8 = 4;
+
+/// Initials for privacy mode: the first letter of each part of the name, `A.S.`
+pub fn initials(name: &str) -> String {
+    let letters: Vec<String> = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .map(|c| c.to_uppercase().collect::<String>())
+        .collect();
+    if letters.is_empty() {
+        "?".to_owned()
+    } else {
+        format!("{}.", letters.join("."))
+    }
+}
+
+impl State {
+    pub fn new(
+        procedures: ProcedureSet,
+        calendar: Calendar,
+        settings: Settings,
+        theme_names: Vec<String>,
+        now: DateTime<Utc>,
+        (width, height): (u16, u16),
+    ) -> Self {
+        Self {
+            now,
+            width,
+            height,
+            procedures,
+            calendar,
+            settings,
+            entries: Vec::new(),
+            lanes: Vec::new(),
+            notifications: Vec::new(),
+            totals: Totals::default(),
+            lane: 0,
+            selected: Vec::new(),
+            filter: String::new(),
+            is_filtering: false,
+            is_privacy: false,
+            theme_names,
+            theme: 0,
+            screen: Screen::Dashboard,
+            popup: None,
+            trail: None,
+            status: None,
+            has_loaded: false,
+            is_loading: true,
+            should_quit: false,
+            is_dirty: true,
+        }
+    }
+
+    /// Builds the entries from loaded escalations. Returns the closed ones that owe nothing.
+    pub fn set_caseload(&mut self, escalations: Vec<Escalation>) -> Vec<i64> {
+        let mut settled = Vec::new();
+        let mut entries = Vec::with_capacity(escalations.len());
+        let mut unknown = 0;
+        for escalation in escalations {
+            let Some(procedure) = self.procedures.get(&escalation.procedure) else {
+                unknown += 1;
+                continue;
+            };
+            let Ok(schedule) = schedule(
+                procedure,
+                &self.calendar,
+                &self.settings,
+                &escalation.events(),
+                self.now,
+            ) else {
+                continue;
+            };
+            if schedule.status != Status::Open
+                && schedule.outstanding_notifications().next().is_none()
+            {
+                settled.push(escalation.id);
+                continue;
+            }
+            let child = printable(&escalation.child.name, false);
+            let agency = printable(&escalation.raised_with, false);
+            let search =
+                format!("{child}\n{agency}\n{}\n{}", procedure.id, procedure.title).to_lowercase();
+            entries.push(Entry {
+                initials: initials(&child),
+                child,
+                agency,
+                search,
+                procedure_title: procedure.title.clone(),
+                stage_count: procedure.last_stage(),
+                escalation,
+                schedule,
+                urgent: None,
+            });
+        }
+        self.entries = entries;
+        if unknown > 0 {
+            self.status = Some(format!(
+                "{unknown} escalation(s) follow a procedure that is no longer defined; restore its file to see them"
+            ));
+        }
+        self.derive();
+        settled
+    }
+
+    /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
+    pub fn derive(&mut self) {
+        let today = local_date(self.now);
+        for entry in &mut self.entries {
+            entry.urgent = entry.schedule.most_urgent_clock().and_then(|clock| {
+                Some(Urgent {
+                    clock: clock.name.clone(),
+                    state: clock.state,
+                    due_at: clock.due_at?,
+                    countdown: Countdown::new(
+                        &self.calendar,
+                        clock.due_at?,
+                        self.now,
+                        clock.timescale.counts_working_days(),
+                    ),
+                })
+            });
+        }
+        let lane_count = self
+            .entries
+            .iter()
+            .filter(|e| e.is_open())
+            .map(|e| e.stage_count)
+            .max()
+            .unwrap_or(MIN_LANES)
+            .max(MIN_LANES);
+        let filter = self.filter.trim().to_lowercase();
+        let mut lanes: Vec<LaneView> = (1..=lane_count)
+            .map(|stage| LaneView {
+                stage,
+                ..LaneView::default()
+            })
+            .collect();
+        for (index, entry) in self.entries.iter().enumerate() {
+            if !entry.is_open() || (!filter.is_empty() && !entry.search.contains(&filter)) {
+                continue;
+            }
+            let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);
+            lanes[lane].cards.push(index);
+            if entry.is_overdue() {
+                lanes[lane].overdue += 1;
+            }
+        }
+        for lane in &mut lanes {
+            lane.cards.sort_by_key(|&i| {
+                let entry = &self.entries[i];
+                let due = entry.urgent.as_ref().map(|u| u.due_at);
+                (
+                    !entry.is_immediate_risk(),
+                    due.is_none(),
+                    due,
+                    entry.escalation.id,
+                )
+            });
+        }
+        let mut notifications: Vec<NotificationRow> = Vec::new();
+        for (entry_index, entry) in self.entries.iter().enumerate() {
+            if !filter.is_empty() && !entry.search.contains(&filter) {
+                continue;
+            }
+            for (index, n) in entry.schedule.notifications.iter().enumerate() {
+                if n.sent_at.is_none() {
+                    notifications.push(NotificationRow {
+                        entry: entry_index,
+                        index,
+                    });
+                }
+            }
+        }
+        notifications.sort_by_key(|row| {
+            let n = &self.entries[row.entry].schedule.notifications[row.index];
+            (
+                n.state != ClockState::Overdue,
+                n.due_at,
+                self.entries[row.entry].escalation.id,
+            )
+        });
+        let open: Vec<&Entry> = self.entries.iter().filter(|e| e.is_open()).collect();
+        self.totals = Totals {
+            open: open.len(),
+            overdue: self.entries.iter().filter(|e| e.is_overdue()).count(),
+            due_today: open
+                .iter()
+                .filter(|e| {
+                    e.schedule.clocks.iter().any(|c| {
+                        c.state == ClockState::DueToday
+                            && c.due_at.is_some_and(|d| local_date(d) == today)
+                    })
+                })
+                .count(),
+            notifications_owed: self
+                .entries
+                .iter()
+                .map(|e| e.schedule.outstanding_notifications().count())
+                .sum(),
+        };
+        self.lanes = lanes;
+        self.notifications = notifications;
+        self.selected.resize(self.lanes.len(), None);
+        self.lane = self.lane.min(self.lanes.len().saturating_sub(1));
+        for (lane, selected) in self.lanes.iter().zip(self.selected.iter_mut()) {
+            let still_there = selected.is_some_and(|id| {
+                lane.cards
+                    .iter()
+                    .any(|&i| self.entries[i].escalation.id == id)
+            });
+            if !still_there {
+                *selected = lane.cards.first().map(|&i| self.entries[i].escalation.id);
+            }
+        }
+        self.is_dirty = true;
+    }
+
+    /// The lane in focus.
+    pub fn current_lane(&self) -> Option<&LaneView> {
+        self.lanes.get(self.lane)
+    }
+
+    /// The position of the selected card in the focused lane.
+    pub fn selected_position(&self, lane: usize) -> Option<usize> {
+        let id = (*self.selected.get(lane)?)?;
+        self.lanes
+            .get(lane)?
+            .cards
+            .iter()
+            .position(|&i| self.entries[i].escalation.id == id)
+    }
+
+    pub fn entry(&self, id: i64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.escalation.id == id)
+    }
+
+    /// The welcome screen shows when the database holds nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.has_loaded && self.entries.is_empty()
+    }
+
+    /// Whether the terminal is too small to draw anything useful.
+    pub fn is_too_small(&self) -> bool {
+        self.width < 60 || self.height < 15
+    }
+
+    /// Below this width the lanes become tabs, one lane shown at a time.
+    pub fn is_tabbed(&self) -> bool {
+        self.width < 100
+    }
+}

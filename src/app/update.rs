@@ -1,0 +1,226 @@
+//! `update`: the only place the dashboard's state changes.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::state::{DetailTab, Popup, Screen, State};
+use super::{Effect, Input, Intent, Msg};
+
+/// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
+/// no storage, no clock (time arrives in [`Msg::Ticked`]).
+pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
+    match input {
+        Input::Intent(intent) => {
+            state.is_dirty = true;
+            on_intent(state, intent)
+        }
+        Input::Msg(msg) => on_msg(state, msg),
+    }
+}
+
+/// What on screen depends on the time: the minute shown, and every state and countdown.
+fn time_fingerprint(state: &State) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    state.now.timestamp().div_euclid(60).hash(&mut hasher);
+    for entry in &state.entries {
+        if let Some(urgent) = &entry.urgent {
+            (urgent.state, urgent.countdown).hash(&mut hasher);
+        }
+        for n in &entry.schedule.notifications {
+            n.state.hash(&mut hasher);
+        }
+    }
+    (state.totals.overdue, state.totals.due_today).hash(&mut hasher);
+    hasher.finish()
+}
+
+fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Ticked(now) => {
+            let before = time_fingerprint(state);
+            state.now = now;
+            for entry in &mut state.entries {
+                entry
+                    .schedule
+                    .refresh(&state.calendar, &state.settings, now);
+            }
+            let was_dirty = state.is_dirty;
+            state.derive();
+            // Redraw only when what is on screen changed.
+            state.is_dirty = was_dirty || time_fingerprint(state) != before;
+            Vec::new()
+        }
+        Msg::Resized { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Msg::CaseloadLoaded(Ok(escalations)) => {
+            let settled = state.set_caseload(escalations);
+            state.has_loaded = true;
+            state.is_loading = false;
+            if settled.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::Settle(settled)]
+            }
+        }
+        Msg::CaseloadLoaded(Err(error)) => {
+            state.is_loading = false;
+            state.status = Some(format!("Could not load the caseload: {error}"));
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Msg::TrailLoaded { id, trail } => {
+            match trail {
+                Ok(trail) => state.trail = Some((id, trail)),
+                Err(error) => {
+                    state.status = Some(format!("Could not load the audit trail: {error}"))
+                }
+            }
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Msg::DemoLoaded(result) => {
+            state.is_dirty = true;
+            match result {
+                Ok(count) => {
+                    state.status = Some(format!(
+                        "Loaded {count} fictional escalations. Press ? for the keys."
+                    ));
+                    vec![Effect::LoadCaseload]
+                }
+                Err(error) => {
+                    state.status = Some(format!("Could not load the demo: {error}"));
+                    Vec::new()
+                }
+            }
+        }
+    }
+}
+
+fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
+    if intent == Intent::Quit {
+        state.should_quit = true;
+        return Vec::new();
+    }
+    if state.popup.is_some() {
+        if matches!(intent, Intent::ToggleHelp | Intent::Back) {
+            state.popup = None;
+        }
+        return Vec::new();
+    }
+    if intent == Intent::ToggleHelp {
+        state.popup = Some(Popup::Help);
+        return Vec::new();
+    }
+    if state.is_filtering {
+        return on_filter(state, intent);
+    }
+    match state.screen.clone() {
+        Screen::Dashboard => on_dashboard(state, intent),
+        Screen::Detail { id, tab, scroll } => on_detail(state, intent, id, tab, scroll),
+    }
+}
+
+fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
+    match intent {
+        Intent::FilterType(c) if !c.is_control() => state.filter.push(c),
+        Intent::FilterBackspace => {
+            state.filter.pop();
+        }
+        Intent::FilterDone => state.is_filtering = false,
+        Intent::FilterCancel => {
+            state.filter.clear();
+            state.is_filtering = false;
+        }
+        _ => return Vec::new(),
+    }
+    state.derive();
+    Vec::new()
+}
+
+fn move_selection(state: &mut State, step: isize) {
+    let lane = state.lane;
+    let Some(view) = state.lanes.get(lane) else {
+        return;
+    };
+    if view.cards.is_empty() {
+        return;
+    }
+    let current = state.selected_position(lane).unwrap_or(0);
+    let last = view.cards.len() - 1;
+    let next = current.saturating_add_signed(step).min(last);
+    state.selected[lane] = Some(state.entries[view.cards[next]].escalation.id);
+}
+
+fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let lanes = state.lanes.len();
+    match intent {
+        Intent::Left => state.lane = state.lane.saturating_sub(1),
+        Intent::Right => state.lane = (state.lane + 1).min(lanes.saturating_sub(1)),
+        Intent::NextLane if lanes > 0 => state.lane = (state.lane + 1) % lanes,
+        Intent::PreviousLane if lanes > 0 => state.lane = (state.lane + lanes - 1) % lanes,
+        Intent::JumpToLane(n) if usize::from(n) >= 1 && usize::from(n) <= lanes => {
+            state.lane = usize::from(n) - 1
+        }
+        Intent::Up => move_selection(state, -1),
+        Intent::Down => move_selection(state, 1),
+        Intent::Open => {
+            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
+                state.screen = Screen::Detail {
+                    id,
+                    tab: DetailTab::Record,
+                    scroll: 0,
+                };
+                state.trail = None;
+                return vec![Effect::LoadTrail(id)];
+            }
+        }
+        Intent::Back => {
+            state.filter.clear();
+            state.status = None;
+            state.derive();
+        }
+        Intent::StartFilter => state.is_filtering = true,
+        Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
+        Intent::CycleTheme if !state.theme_names.is_empty() => {
+            state.theme = (state.theme + 1) % state.theme_names.len();
+            state.status = Some(format!("Theme: {}", state.theme_names[state.theme]));
+        }
+        Intent::LoadDemo if state.is_empty() => {
+            state.status = Some("Loading the demo caseload…".to_owned());
+            return vec![Effect::LoadDemo];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_detail(
+    state: &mut State,
+    intent: Intent,
+    id: i64,
+    tab: DetailTab,
+    scroll: u16,
+) -> Vec<Effect> {
+    let screen = |tab, scroll| Screen::Detail { id, tab, scroll };
+    match intent {
+        Intent::Back => state.screen = Screen::Dashboard,
+        Intent::Up => state.screen = screen(tab, scroll.saturating_sub(1)),
+        Intent::Down => state.screen = screen(tab, scroll.saturating_add(1)),
+        Intent::NextTab | Intent::Left | Intent::Right => {
+            let next = match tab {
+                DetailTab::Record => DetailTab::Audit,
+                DetailTab::Audit => DetailTab::Record,
+            };
+            state.screen = screen(next, 0);
+        }
+        Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
+        Intent::CycleTheme if !state.theme_names.is_empty() => {
+            state.theme = (state.theme + 1) % state.theme_names.len();
+        }
+        _ => {}
+    }
+    Vec::new()
+}

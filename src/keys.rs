@@ -1,0 +1,487 @@
+//! The one table of key bindings. The runtime looks keys up here, and the footer and the help
+//! screen are drawn from the same rows, so they can never disagree with what the keys do.
+//!
+//! Keys are written as text (`"ctrl-s"`, `"shift-tab"`, `"?"`), so that a `[keys]` section in
+//! the settings can later override them and be checked for conflicts the same way.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::app::{Intent, Popup, Screen, State};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Dashboard,
+    Welcome,
+    Detail,
+    Filter,
+    Help,
+}
+
+/// A key with its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// Reads `"q"`, `"?"`, `"enter"`, `"esc"`, `"tab"`, `"shift-tab"`, `"ctrl-s"`, `"left"`, `"f1"`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text.trim();
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                modifiers |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                modifiers |= KeyModifiers::ALT;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("shift-") {
+                modifiers |= KeyModifiers::SHIFT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" if modifiers.contains(KeyModifiers::SHIFT) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backspace" => KeyCode::Backspace,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "space" => KeyCode::Char(' '),
+            f if f.starts_with('f') && f.len() > 1 => KeyCode::F(
+                f[1..]
+                    .parse()
+                    .map_err(|_| format!("unknown key \"{text}\""))?,
+            ),
+            single if single.chars().count() == 1 => {
+                KeyCode::Char(single.chars().next().unwrap_or(' '))
+            }
+            _ => return Err(format!("unknown key \"{text}\"")),
+        };
+        Ok(Self { code, modifiers })
+    }
+
+    /// Normalises a terminal's key event: shifted letters and symbols arrive with SHIFT set,
+    /// which the character itself already says.
+    pub fn from_event(event: &KeyEvent) -> Self {
+        let mut modifiers = event.modifiers;
+        if matches!(event.code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        Self {
+            code: event.code,
+            modifiers,
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub scope: Scope,
+    pub key: Key,
+    pub intent: Intent,
+    /// The footer's word for it ("" keeps it out of the footer but in the help).
+    pub label: &'static str,
+    /// The help screen's sentence.
+    pub help: &'static str,
+}
+
+/// One default binding, as text: (scopes, keys, intent, footer label, help).
+type DefaultBinding = (
+    &'static [Scope],
+    &'static [&'static str],
+    Intent,
+    &'static str,
+    &'static str,
+);
+
+/// The defaults.
+const DEFAULTS: &[DefaultBinding] = {
+    use Intent::*;
+    use Scope::{Dashboard, Detail, Filter, Help, Welcome};
+    &[
+        (&[Dashboard], &["left", "h"], Left, "lane", "Previous lane"),
+        (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
+        (&[Dashboard], &["up", "k"], Up, "card", "Previous card"),
+        (&[Dashboard], &["down", "j"], Down, "", "Next card"),
+        (
+            &[Dashboard],
+            &["tab"],
+            NextLane,
+            "",
+            "Next lane (wraps round)",
+        ),
+        (
+            &[Dashboard],
+            &["shift-tab"],
+            PreviousLane,
+            "",
+            "Previous lane (wraps round)",
+        ),
+        (&[Dashboard], &["1"], JumpToLane(1), "", "Jump to stage 1"),
+        (&[Dashboard], &["2"], JumpToLane(2), "", "Jump to stage 2"),
+        (&[Dashboard], &["3"], JumpToLane(3), "", "Jump to stage 3"),
+        (&[Dashboard], &["4"], JumpToLane(4), "", "Jump to stage 4"),
+        (
+            &[Dashboard],
+            &["5"],
+            JumpToLane(5),
+            "",
+            "Jump to stage 5 (where a procedure has one)",
+        ),
+        (
+            &[Dashboard],
+            &["enter"],
+            Open,
+            "open",
+            "Open the selected escalation",
+        ),
+        (
+            &[Dashboard],
+            &["/"],
+            StartFilter,
+            "filter",
+            "Filter by child, agency or procedure as you type",
+        ),
+        (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
+        (
+            &[Welcome],
+            &["D"],
+            LoadDemo,
+            "load demo",
+            "Load a fictional demo caseload into this empty database",
+        ),
+        (&[Detail], &["up", "k"], Up, "scroll", "Scroll up"),
+        (&[Detail], &["down", "j"], Down, "", "Scroll down"),
+        (
+            &[Detail],
+            &["tab", "left", "right", "h", "l"],
+            NextTab,
+            "record/audit",
+            "Switch between the record and the audit trail",
+        ),
+        (&[Detail], &["esc"], Back, "back", "Back to the dashboard"),
+        (
+            &[Dashboard, Detail, Welcome],
+            &["p"],
+            TogglePrivacy,
+            "privacy",
+            "Privacy mode: initials only, for shared offices",
+        ),
+        (
+            &[Dashboard, Detail, Welcome],
+            &["t"],
+            CycleTheme,
+            "",
+            "Next colour theme",
+        ),
+        (
+            &[Dashboard, Detail, Welcome],
+            &["?"],
+            ToggleHelp,
+            "help",
+            "Show every key",
+        ),
+        (
+            &[Dashboard, Detail, Welcome],
+            &["q", "ctrl-c"],
+            Quit,
+            "quit",
+            "Quit",
+        ),
+        (
+            &[Filter],
+            &["enter"],
+            FilterDone,
+            "keep filter",
+            "Keep the filter and go back to the cards",
+        ),
+        (
+            &[Filter],
+            &["esc"],
+            FilterCancel,
+            "clear",
+            "Clear the filter",
+        ),
+        (
+            &[Filter],
+            &["backspace"],
+            FilterBackspace,
+            "",
+            "Delete the last character",
+        ),
+        (&[Filter], &["ctrl-c"], Quit, "", "Quit"),
+        (
+            &[Help],
+            &["?", "esc"],
+            ToggleHelp,
+            "close",
+            "Close the help",
+        ),
+        (&[Help], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+    ]
+};
+
+/// The table, parsed once from [`DEFAULTS`].
+pub fn bindings() -> &'static [Binding] {
+    static TABLE: OnceLock<Vec<Binding>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = Vec::new();
+        for (scopes, keys, intent, label, help) in DEFAULTS {
+            for scope in *scopes {
+                for (i, key) in keys.iter().enumerate() {
+                    table.push(Binding {
+                        scope: *scope,
+                        // The defaults are fixed text, checked by the tests below.
+                        key: Key::parse(key).unwrap_or(Key {
+                            code: KeyCode::Null,
+                            modifiers: KeyModifiers::NONE,
+                        }),
+                        intent: *intent,
+                        label: if i == 0 { label } else { "" },
+                        help,
+                    });
+                }
+            }
+        }
+        table
+    })
+}
+
+/// The scope the state is in, for looking keys up.
+pub fn scope(state: &State) -> Scope {
+    if state.popup == Some(Popup::Help) {
+        Scope::Help
+    } else if state.is_filtering {
+        Scope::Filter
+    } else if matches!(state.screen, Screen::Detail { .. }) {
+        Scope::Detail
+    } else if state.is_empty() {
+        Scope::Welcome
+    } else {
+        Scope::Dashboard
+    }
+}
+
+/// What a key press asks for in this scope, if anything. In the filter, plain characters type.
+pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    let key = Key::from_event(event);
+    if let Some(binding) = bindings().iter().find(|b| b.scope == scope && b.key == key) {
+        return Some(binding.intent);
+    }
+    match (scope, key.code) {
+        (Scope::Filter, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::FilterType(c))
+        }
+        _ => None,
+    }
+}
+
+/// The keys of one intent in a scope, joined: `↑/k`.
+fn keys_of(scope: Scope, intent: Intent) -> String {
+    bindings()
+        .iter()
+        .filter(|b| b.scope == scope && b.intent == intent)
+        .map(|b| b.key.to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The footer for a scope: (keys, label) for each labelled binding, in table order.
+pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
+    bindings()
+        .iter()
+        .filter(|b| b.scope == scope && !b.label.is_empty())
+        .map(|b| {
+            // The footer shows the first key of each; the help lists them all.
+            let keys = match b.intent {
+                Intent::Left => "←→/hl".to_owned(),
+                Intent::Up if scope == Scope::Dashboard || scope == Scope::Detail => {
+                    "↑↓/jk".to_owned()
+                }
+                Intent::NextTab => "Tab".to_owned(),
+                _ => b.key.to_string(),
+            };
+            (keys, b.label)
+        })
+        .collect()
+}
+
+/// The help screen for a scope: (keys, sentence) for every intent, in table order.
+pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
+    let mut seen = Vec::new();
+    let mut rows = Vec::new();
+    for b in bindings().iter().filter(|b| b.scope == scope) {
+        if !seen.contains(&b.intent) {
+            seen.push(b.intent);
+            rows.push((keys_of(scope, b.intent), b.help));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_key_parses() {
+        for (_, keys, ..) in DEFAULTS {
+            for key in *keys {
+                assert!(Key::parse(key).is_ok(), "{key}");
+            }
+        }
+        assert!(bindings().iter().all(|b| b.key.code != KeyCode::Null));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_scope() {
+        let table = bindings();
+        for (i, a) in table.iter().enumerate() {
+            for b in &table[i + 1..] {
+                assert!(
+                    !(a.scope == b.scope && a.key == b.key),
+                    "{} is bound twice in {:?}: {:?} and {:?}",
+                    a.key,
+                    a.scope,
+                    a.intent,
+                    b.intent
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_intent_has_a_key() {
+        use Intent::*;
+        let typed = [FilterType('x')];
+        let all = [
+            Quit,
+            Left,
+            Right,
+            Up,
+            Down,
+            Open,
+            Back,
+            NextLane,
+            PreviousLane,
+            JumpToLane(1),
+            StartFilter,
+            TogglePrivacy,
+            CycleTheme,
+            ToggleHelp,
+            NextTab,
+            LoadDemo,
+            FilterBackspace,
+            FilterDone,
+            FilterCancel,
+        ];
+        for intent in all {
+            assert!(
+                bindings().iter().any(|b| b.intent == intent),
+                "{intent:?} has no key"
+            );
+        }
+        // Typing into the filter is every plain character, not a table row.
+        let event = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        assert_eq!(super::intent(Scope::Filter, &event), Some(typed[0]));
+    }
+
+    #[test]
+    fn keys_parse_from_text() {
+        assert_eq!(
+            Key::parse("ctrl-s"),
+            Ok(Key {
+                code: KeyCode::Char('s'),
+                modifiers: KeyModifiers::CONTROL
+            })
+        );
+        assert_eq!(
+            Key::parse("shift-tab").map(|k| k.code),
+            Ok(KeyCode::BackTab)
+        );
+        assert!(Key::parse("hyper-x").is_err());
+        assert_eq!(Key::parse("ctrl-s").unwrap().to_string(), "Ctrl-s");
+    }
+
+    #[test]
+    fn shifted_characters_match_their_binding() {
+        let event = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(intent(Scope::Dashboard, &event), Some(Intent::ToggleHelp));
+        let event = KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT);
+        assert_eq!(intent(Scope::Welcome, &event), Some(Intent::LoadDemo));
+    }
+
+    #[test]
+    fn footers_come_from_the_table() {
+        let footer = footer(Scope::Dashboard);
+        assert!(
+            footer
+                .iter()
+                .any(|(keys, label)| keys == "q" && *label == "quit"),
+            "{footer:?}"
+        );
+        assert!(
+            footer
+                .iter()
+                .any(|(keys, label)| keys == "/" && *label == "filter"),
+            "{footer:?}"
+        );
+        assert!(
+            help(Scope::Detail)
+                .iter()
+                .any(|(_, help)| help.contains("audit trail"))
+        );
+    }
+}

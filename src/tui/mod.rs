@@ -1,0 +1,165 @@
+//! The terminal dashboard's runtime: owns the terminal, runs the event loop, and carries out
+//! effects against storage on a worker thread, so that no database work ever blocks a keypress.
+//!
+//! The loop `select!`s over the terminal's events, a one-second tick for the countdowns, and
+//! storage's replies. It draws only when `update` says something on screen changed, so an idle
+//! dashboard costs next to nothing. The terminal is restored on every exit: normal, error or
+//! panic (ratatui's panic hook restores it before the panic is reported). Start at [`run`].
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::app::{Effect, Input, Msg, State, update};
+use crate::config::Config;
+use crate::core::procedure::ProcedureSet;
+use crate::keys;
+use crate::storage::Store;
+use crate::ui::theme::Theme;
+
+/// Everything the dashboard needs from outside, gathered by `main` and the CLI layer.
+pub struct Options {
+    pub store: Store,
+    pub procedures: ProcedureSet,
+    pub config: Config,
+    /// The name written into the audit trail.
+    pub actor: String,
+    pub themes: Vec<Theme>,
+    /// Problems found in the user's theme files, shown once at start.
+    pub theme_errors: Vec<String>,
+    /// The time source: the wall clock, or `--now` moving on in real time.
+    pub clock: Box<dyn Fn() -> DateTime<Utc> + Send>,
+}
+
+/// Runs the storage worker: it owns the connection and answers each effect with a message.
+fn spawn_worker(
+    mut store: Store,
+    procedures: ProcedureSet,
+    config: Config,
+    actor: String,
+    replies: UnboundedSender<Msg>,
+) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
+    let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
+    thread::spawn(move || {
+        for (effect, now) in inbox {
+            let reply = match effect {
+                Effect::LoadCaseload => Some(Msg::CaseloadLoaded(
+                    store.caseload().map_err(|e| e.to_string()),
+                )),
+                Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
+                    id,
+                    trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),
+                }),
+                Effect::LoadDemo => Some(Msg::DemoLoaded(
+                    crate::demo::fill(&mut store, &procedures, &config, &actor, now, 1)
+                        .map(|ids| ids.len()),
+                )),
+                // Settling is only a cache; if it fails the caseload is simply loaded again.
+                Effect::Settle(ids) => {
+                    let _ = store.settle(&ids);
+                    None
+                }
+            };
+            if let Some(reply) = reply
+                && replies.send(reply).is_err()
+            {
+                break;
+            }
+        }
+    });
+    jobs
+}
+
+/// Opens the dashboard and runs it until the user quits.
+pub fn run(options: Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| format!("cannot start the dashboard: {e}"))?;
+    let mut terminal = ratatui::init();
+    let result = runtime.block_on(event_loop(&mut terminal, options));
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    options: Options,
+) -> Result<(), String> {
+    let Options {
+        store,
+        procedures,
+        config,
+        actor,
+        themes,
+        theme_errors,
+        clock,
+    } = options;
+    let size = terminal
+        .size()
+        .map_err(|e| format!("cannot read the terminal size: {e}"))?;
+    let now = clock();
+    let theme_names = themes.iter().map(|t| t.name.clone()).collect();
+    let mut state = State::new(
+        procedures.clone(),
+        config.calendar.clone(),
+        config.settings,
+        theme_names,
+        now,
+        (size.width, size.height),
+    );
+    if !theme_errors.is_empty() {
+        state.status = Some(format!(
+            "{} (using the default theme)",
+            theme_errors.join("; ")
+        ));
+    }
+    let (replies, mut inbox) = unbounded_channel();
+    let worker = spawn_worker(store, procedures, config, actor, replies);
+    let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
+    send(Effect::LoadCaseload, now);
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        if state.is_dirty {
+            let theme = themes.get(state.theme).or_else(|| themes.first());
+            let fallback = Theme::default();
+            let theme = theme.unwrap_or(&fallback);
+            terminal
+                .draw(|frame| crate::ui::render(&state, theme, frame.area(), frame.buffer_mut()))
+                .map_err(|e| format!("cannot draw: {e}"))?;
+            state.is_dirty = false;
+        }
+        if state.should_quit {
+            return Ok(());
+        }
+        let input = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => keys::intent(keys::scope(&state), &key).map(Input::Intent),
+                Some(Ok(Event::Resize(width, height))) => Some(Input::Msg(Msg::Resized { width, height })),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
+                None => return Ok(()),
+            },
+            _ = tick.tick() => Some(Input::Msg(Msg::Ticked(clock()))),
+            Some(msg) = inbox.recv() => Some(Input::Msg(msg)),
+        };
+        if let Some(input) = input {
+            for effect in update(&mut state, input) {
+                if !send(effect, state.now) {
+                    return Err(
+                        "the storage worker stopped; your data is safe, restart escalate"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+    }
+}

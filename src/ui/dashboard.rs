@@ -1,0 +1,288 @@
+//! The caseload at a glance: a lane for each stage (tabs when narrow), and the notifications
+//! still owed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
+
+use super::theme::{Role, Theme};
+use super::{stage_role, state_mark};
+use crate::app::{Entry, LaneView, State};
+use crate::core::calendar::LONDON;
+use crate::core::deadline::Countdown;
+
+/// The lanes' everyday names, by stage number.
+pub fn lane_name(stage: u8) -> String {
+    match stage {
+        1 => "Practitioners".to_owned(),
+        2 => "Line managers".to_owned(),
+        3 => "Senior managers".to_owned(),
+        4 => "Partnership".to_owned(),
+        n => format!("Stage {n}"),
+    }
+}
+
+/// Lines a card takes, with the gap after it.
+const CARD_HEIGHT: u16 = 4;
+
+pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let owed = u16::try_from(state.notifications.len()).unwrap_or(u16::MAX);
+    let (lanes_area, panel_area) = if state.width >= 160 {
+        let [lanes, panel] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(56)]).areas(area);
+        (lanes, panel)
+    } else {
+        let panel_height = (owed + 2).clamp(3, if state.height >= 40 { 10 } else { 6 });
+        let [lanes, panel] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(panel_height)]).areas(area);
+        (lanes, panel)
+    };
+    if state.is_tabbed() {
+        let [tabs, lane] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(lanes_area);
+        render_tabs(state, theme, tabs, buf);
+        if let Some(view) = state.current_lane() {
+            render_lane(state, theme, view, state.lane, true, lane, buf);
+        }
+    } else {
+        let count = state.lanes.len().max(1);
+        let areas = Layout::horizontal(vec![Constraint::Fill(1); count]).split(lanes_area);
+        for (index, (view, lane_area)) in state.lanes.iter().zip(areas.iter()).enumerate() {
+            render_lane(
+                state,
+                theme,
+                view,
+                index,
+                index == state.lane,
+                *lane_area,
+                buf,
+            );
+        }
+    }
+    render_notifications(state, theme, panel_area, buf);
+}
+
+fn lane_title(view: &LaneView) -> String {
+    let overdue = if view.overdue > 0 {
+        format!(", {} overdue !!", view.overdue)
+    } else {
+        String::new()
+    };
+    format!(
+        " {} {} ({}{overdue}) ",
+        view.stage,
+        lane_name(view.stage),
+        view.cards.len()
+    )
+}
+
+/// The tab bar when lanes are tabs: the focused lane in full, the others as `2: 3 (2!!)`.
+fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    for (index, view) in state.lanes.iter().enumerate() {
+        if index == state.lane {
+            spans.push(Span::styled(lane_title(view), theme.style(Role::Focus)));
+        } else {
+            let overdue = if view.overdue > 0 {
+                format!(" ({}!!)", view.overdue)
+            } else {
+                String::new()
+            };
+            spans.push(Span::styled(
+                format!(" {}: {}{overdue} ", view.stage, view.cards.len()),
+                theme.style(stage_role(view.stage)),
+            ));
+        }
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn render_lane(
+    state: &State,
+    theme: &Theme,
+    view: &LaneView,
+    index: usize,
+    is_focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let accent = theme.style(stage_role(view.stage));
+    let border = if is_focused {
+        theme.style(Role::Focus)
+    } else {
+        accent
+    };
+    let block = Block::bordered()
+        .border_type(if is_focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(border)
+        .title(Span::styled(
+            lane_title(view),
+            if is_focused { border } else { accent },
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if view.cards.is_empty() {
+        Paragraph::new("Nothing at this stage.")
+            .style(theme.style(Role::Muted))
+            .render(inner, buf);
+        return;
+    }
+    let selected = if is_focused {
+        state.selected_position(index)
+    } else {
+        None
+    };
+    let visible = usize::from((inner.height / CARD_HEIGHT).max(1));
+    // Keep the selected card in view.
+    let first = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
+    for (row, &entry_index) in view.cards.iter().skip(first).take(visible).enumerate() {
+        let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX) * CARD_HEIGHT;
+        let height = (CARD_HEIGHT - 1).min(inner.bottom().saturating_sub(y));
+        if height == 0 {
+            break;
+        }
+        let card = Rect::new(inner.x, y, inner.width, height);
+        render_card(
+            state,
+            theme,
+            &state.entries[entry_index],
+            Some(first + row) == selected,
+            card,
+            buf,
+        );
+    }
+    let hidden = view.cards.len().saturating_sub(first + visible);
+    if hidden > 0 && inner.height > 0 {
+        let more = format!(" {hidden} more ↓ ");
+        let y = area.bottom().saturating_sub(1);
+        buf.set_string(area.x + 2, y, more, theme.style(Role::Muted));
+    }
+}
+
+/// The countdown words for a card: `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left (3 working days)`.
+pub fn countdown_text(countdown: &Countdown) -> String {
+    countdown.to_string()
+}
+
+fn render_card(
+    state: &State,
+    theme: &Theme,
+    entry: &Entry,
+    is_selected: bool,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let muted = theme.style(Role::Muted);
+    // The selected card has a bar down its left edge and its name in the focus style, so that the
+    // urgency colours of its countdown stay as they are everywhere else.
+    let edge = if is_selected {
+        Span::styled("▌ ", theme.style(Role::Focus))
+    } else {
+        Span::raw("  ")
+    };
+    let name_style = if is_selected {
+        theme.style(Role::Focus)
+    } else {
+        theme.style(Role::Text).add_modifier(Modifier::BOLD)
+    };
+    let first = vec![
+        edge.clone(),
+        Span::styled(entry.child_shown(state.is_privacy).to_owned(), name_style),
+    ];
+    let mut second = vec![edge.clone()];
+    if entry.is_immediate_risk() {
+        // Pinned to the top of its lane, and marked in words as well as colour.
+        second.push(Span::styled(
+            "IMMEDIATE RISK",
+            theme.style(Role::ImmediateRisk),
+        ));
+        second.push(Span::styled(" · ", muted));
+    }
+    second.push(Span::styled(
+        format!("{} · {}", entry.agency, entry.escalation.procedure),
+        muted,
+    ));
+    let second = Line::from(second);
+    let third = match &entry.urgent {
+        Some(urgent) => {
+            let (mark, role) = state_mark(urgent.state);
+            Line::from(vec![
+                edge,
+                Span::styled(
+                    format!("{mark} {}", countdown_text(&urgent.countdown)),
+                    theme.style(role),
+                ),
+                Span::styled(format!("  {}", urgent.clock), muted),
+            ])
+        }
+        None => Line::from(vec![edge, Span::styled("no live deadline", muted)]),
+    };
+    Paragraph::new(vec![Line::from(first), second, third]).render(area, buf);
+}
+
+fn render_notifications(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" Notifications owed ({}) ", state.notifications.len()),
+            theme.style(Role::Text),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if state.notifications.is_empty() {
+        Paragraph::new("None owed.")
+            .style(theme.style(Role::OnTrack))
+            .render(inner, buf);
+        return;
+    }
+    let wide = area.width >= 100 || state.width >= 160;
+    let mut lines = Vec::new();
+    for row in state.notifications.iter().take(usize::from(inner.height)) {
+        let entry = &state.entries[row.entry];
+        let n = &entry.schedule.notifications[row.index];
+        let (mark, role) = state_mark(n.state);
+        let countdown = Countdown::new(
+            &state.calendar,
+            n.due_at,
+            state.now,
+            n.timescale.counts_working_days(),
+        );
+        let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
+        let form = n.form.as_deref().unwrap_or(&n.id);
+        let mut spans = vec![
+            Span::styled(
+                format!("{mark} {:<16}", countdown.to_string()),
+                theme.style(role),
+            ),
+            Span::styled(
+                format!(" {form}"),
+                theme.style(Role::Text).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(" {}", entry.child_shown(state.is_privacy)),
+                theme.style(Role::Text),
+            ),
+        ];
+        if wide {
+            spans.push(Span::styled(
+                format!(" → {} · due {due}", n.recipient),
+                theme.style(Role::Muted),
+            ));
+        } else {
+            spans.push(Span::styled(
+                format!(" · due {due}"),
+                theme.style(Role::Muted),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}

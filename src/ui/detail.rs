@@ -1,0 +1,410 @@
+//! One escalation in full: who and what, the stage timeline with every clock's due time and
+//! whether it was met, how the most urgent due time was worked out, notifications, discussions
+//! (newest first), actions and outcome; and the audit trail on its own tab.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
+
+use super::state_mark;
+use super::theme::{Role, Theme};
+use crate::app::{DetailTab, Entry, State};
+use crate::core::calendar::{format_local, local_date};
+use crate::core::deadline::{ClockStatus, Countdown, Status};
+use crate::core::record::{Outcome, printable};
+
+fn when(t: DateTime<Utc>) -> String {
+    format_local(t)
+}
+
+pub fn render(
+    state: &State,
+    theme: &Theme,
+    id: i64,
+    tab: DetailTab,
+    scroll: u16,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let (record_role, audit_role) = match tab {
+        DetailTab::Record => (Role::Focus, Role::Muted),
+        DetailTab::Audit => (Role::Muted, Role::Focus),
+    };
+    Line::from(vec![
+        Span::styled(" Record ", theme.style(record_role)),
+        Span::raw(" "),
+        Span::styled(" Audit trail ", theme.style(audit_role)),
+    ])
+    .render(tabs, buf);
+    let Some(entry) = state.entry(id) else {
+        Paragraph::new("This escalation is no longer in the caseload (it may have been closed elsewhere). Esc goes back.")
+            .style(theme.style(Role::Muted))
+            .render(body, buf);
+        return;
+    };
+    let lines = match tab {
+        DetailTab::Record => record_lines(state, theme, entry),
+        DetailTab::Audit => audit_lines(state, theme, id),
+    };
+    let title = format!(" Escalation {id}: {} ", entry.child_shown(state.is_privacy));
+    Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme.style(Role::Border))
+                .title(Span::styled(
+                    title,
+                    theme.style(Role::Text).add_modifier(Modifier::BOLD),
+                )),
+        )
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(body, buf);
+}
+
+fn heading(theme: &Theme, text: &str) -> Line<'static> {
+    Line::styled(
+        text.to_owned(),
+        theme
+            .style(Role::Text)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+    )
+}
+
+fn field(theme: &Theme, label: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), theme.style(Role::Muted)),
+        Span::styled(value, theme.style(Role::Text)),
+    ])
+}
+
+fn block_lines(theme: &Theme, text: &str) -> Vec<Line<'static>> {
+    printable(text, true)
+        .lines()
+        .map(|l| Line::styled(format!("  {l}"), theme.style(Role::Text)))
+        .collect()
+}
+
+fn clock_line(state: &State, theme: &Theme, clock: &ClockStatus) -> Line<'static> {
+    let (mark, role) = state_mark(clock.state);
+    let status = match (clock.state.is_live(), clock.due_at) {
+        (true, Some(due)) => Countdown::new(
+            &state.calendar,
+            due,
+            state.now,
+            clock.timescale.counts_working_days(),
+        )
+        .to_string(),
+        _ => clock.state.label().to_owned(),
+    };
+    let due = clock.due_at.map_or_else(|| "not started".to_owned(), when);
+    let provisional = if clock.is_provisional {
+        " (provisional)"
+    } else {
+        ""
+    };
+    let mut spans = vec![
+        Span::styled(format!("  {mark} {status:<28}"), theme.style(role)),
+        Span::styled(format!(" {}", clock.name), theme.style(Role::Text)),
+        Span::styled(
+            format!("  due {due}{provisional}"),
+            theme.style(Role::Muted),
+        ),
+    ];
+    if clock.is_reason_required {
+        spans.push(Span::styled(
+            "  REASON FOR DELAY REQUIRED",
+            theme.style(Role::Overdue),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static>> {
+    let e = &entry.escalation;
+    let s = &entry.schedule;
+    let procedure = state.procedures.get(&e.procedure);
+    let mut lines = Vec::new();
+    let status = match s.status {
+        Status::Open => "OPEN",
+        Status::Resolved => "RESOLVED",
+        Status::Withdrawn => "WITHDRAWN",
+    };
+    let stage_name = procedure
+        .and_then(|p| p.stage(s.stage))
+        .map_or("", |st| st.name.as_str());
+    lines.push(Line::styled(
+        format!(
+            "{status} · stage {} of {}: {stage_name}",
+            s.stage, entry.stage_count
+        ),
+        theme.style(Role::Text).add_modifier(Modifier::BOLD),
+    ));
+    lines.push(Line::styled(
+        entry.procedure_title.clone(),
+        theme.style(Role::Muted),
+    ));
+    if entry.is_immediate_risk() {
+        let advice = procedure.map_or("", |p| p.immediate_risk.as_str());
+        lines.push(Line::styled(
+            format!(" IMMEDIATE RISK OF SIGNIFICANT HARM: {advice} "),
+            theme.style(Role::ImmediateRisk),
+        ));
+    }
+    lines.push(Line::default());
+    let mut child = entry.child_shown(state.is_privacy).to_owned();
+    if !state.is_privacy {
+        if let Some(dob) = e.child.dob {
+            child.push_str(&format!(", born {dob}"));
+        }
+        if let Some(reference) = &e.child.reference {
+            child.push_str(&format!(", record {}", printable(reference, false)));
+        }
+    }
+    lines.push(field(theme, "Child", child));
+    lines.push(field(
+        theme,
+        "Raised by",
+        format!(
+            "{} ({}), {}",
+            printable(&e.raised_by, false),
+            printable(&e.agency, false),
+            when(e.raised_at)
+        ),
+    ));
+    lines.push(field(theme, "Raised with", entry.agency.clone()));
+    if let Some(concern) = e.concern_at {
+        lines.push(field(theme, "Concern arose", when(concern)));
+    }
+    lines.push(field(theme, "Category", e.category.to_string()));
+    lines.push(Line::styled("Circumstances:", theme.style(Role::Muted)));
+    lines.extend(block_lines(theme, &e.summary));
+    if let Some(sought) = &e.outcome_sought {
+        lines.push(Line::styled("Outcome sought:", theme.style(Role::Muted)));
+        lines.extend(block_lines(theme, sought));
+    }
+
+    lines.push(Line::default());
+    lines.push(heading(theme, "Stage timeline"));
+    for clock in s.clocks.iter().filter(|c| c.stage.is_none()) {
+        lines.push(clock_line(state, theme, clock));
+    }
+    for period in &s.stages {
+        let name = procedure
+            .and_then(|p| p.stage(period.stage))
+            .map_or("", |st| st.name.as_str());
+        let left = period
+            .left_at
+            .map(|t| format!(", left {}", when(t)))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!(
+                "Stage {} {name}: entered {}{left}",
+                period.stage,
+                when(period.entered_at)
+            ),
+            theme.style(Role::Text),
+        ));
+        if let Some(who) = procedure
+            .and_then(|p| p.stage(period.stage))
+            .map(|st| st.who.clone())
+        {
+            lines.push(Line::styled(
+                format!("  Involved: {who}"),
+                theme.style(Role::Muted),
+            ));
+        }
+        for clock in s.clocks.iter().filter(|c| c.stage == Some(period.stage)) {
+            lines.push(clock_line(state, theme, clock));
+        }
+    }
+    if let Some(clock) = s.most_urgent_clock()
+        && let Some(start) = clock.started_at
+    {
+        lines.push(Line::default());
+        lines.push(heading(
+            theme,
+            &format!("How \"{}\" is worked out", clock.name),
+        ));
+        let explanation = state
+            .calendar
+            .explain(clock.timescale, start, local_date(s.raised_at));
+        for line in explanation.lines {
+            lines.push(Line::styled(format!("  {line}"), theme.style(Role::Muted)));
+        }
+    }
+
+    lines.push(Line::default());
+    lines.push(heading(theme, "Notifications"));
+    if s.notifications.is_empty() {
+        lines.push(Line::styled(
+            "  none required yet",
+            theme.style(Role::Muted),
+        ));
+    }
+    for n in &s.notifications {
+        let (mark, role) = state_mark(n.state);
+        let status = match n.sent_at {
+            Some(sent) => format!("sent {}", when(sent)),
+            None => Countdown::new(
+                &state.calendar,
+                n.due_at,
+                state.now,
+                n.timescale.counts_working_days(),
+            )
+            .to_string(),
+        };
+        let form = n
+            .form
+            .as_deref()
+            .map(|f| format!(" [{f}]"))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {mark} {status:<28}"), theme.style(role)),
+            Span::styled(format!(" {}{form}", n.name), theme.style(Role::Text)),
+            Span::styled(
+                format!("  to {}, due {}", n.recipient, when(n.due_at)),
+                theme.style(Role::Muted),
+            ),
+        ]));
+    }
+
+    lines.push(Line::default());
+    lines.push(heading(theme, "Discussions (newest first)"));
+    if e.discussions.is_empty() {
+        lines.push(Line::styled("  none recorded", theme.style(Role::Muted)));
+    }
+    for d in e.discussions.iter().rev() {
+        let agreed = if d.is_agreement {
+            ", agreement reached"
+        } else {
+            ""
+        };
+        lines.push(Line::styled(
+            format!(
+                "{} · {} · stage {}{agreed} · with {}",
+                when(d.at),
+                d.mode,
+                d.stage,
+                printable(&d.participants, false)
+            ),
+            theme.style(Role::Text),
+        ));
+        lines.extend(block_lines(theme, &d.notes));
+        if let Some(decisions) = &d.decisions {
+            lines.push(Line::styled("  Decisions:", theme.style(Role::Muted)));
+            lines.extend(block_lines(theme, decisions));
+        }
+    }
+
+    if !e.actions.is_empty() {
+        lines.push(Line::default());
+        lines.push(heading(theme, "Actions"));
+        let today = local_date(state.now);
+        for a in &e.actions {
+            let (text, role) = match a.done_at {
+                Some(done) => (format!("✓  done {}", when(done)), Role::OnTrack),
+                None if a.due_on < today => {
+                    (format!("!! OVERDUE since {}", a.due_on), Role::Overdue)
+                }
+                None => (format!("·  due {}", a.due_on), Role::OnTrack),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {text:<32}"), theme.style(role)),
+                Span::styled(
+                    format!(
+                        " {} (owner {})",
+                        printable(&a.what, false),
+                        printable(&a.owner, false)
+                    ),
+                    theme.style(Role::Text),
+                ),
+            ]));
+        }
+    }
+
+    if let Some(outcome) = &e.outcome {
+        lines.push(Line::default());
+        lines.push(heading(theme, "Outcome"));
+        match outcome {
+            Outcome::Resolved {
+                at,
+                stage,
+                how,
+                learning,
+                ..
+            } => {
+                lines.push(Line::styled(
+                    format!("Resolved at stage {stage}, {}", when(*at)),
+                    theme.style(Role::Text),
+                ));
+                lines.extend(block_lines(theme, how));
+                if let Some(learning) = learning {
+                    lines.push(Line::styled("  Learning:", theme.style(Role::Muted)));
+                    lines.extend(block_lines(theme, learning));
+                }
+            }
+            Outcome::Withdrawn { at, stage, why, .. } => {
+                lines.push(Line::styled(
+                    format!("Withdrawn at stage {stage}, {}", when(*at)),
+                    theme.style(Role::Text),
+                ));
+                lines.extend(block_lines(theme, why));
+            }
+        }
+    }
+    if !e.amendments.is_empty() {
+        lines.push(Line::default());
+        lines.push(heading(theme, "Amendments (originals kept)"));
+        for a in &e.amendments {
+            let (old, new) = if state.is_privacy && matches!(a.field.as_str(), "child" | "dob") {
+                ("(hidden)".to_owned(), "(hidden)".to_owned())
+            } else {
+                (
+                    printable(a.old_value.as_deref().unwrap_or(""), false),
+                    printable(a.new_value.as_deref().unwrap_or(""), false),
+                )
+            };
+            lines.push(Line::styled(
+                format!(
+                    "  {} {} changed {} from \"{old}\" to \"{new}\": {}",
+                    when(a.at),
+                    printable(&a.by, false),
+                    a.field,
+                    printable(&a.why, false)
+                ),
+                theme.style(Role::Text),
+            ));
+        }
+    }
+    lines
+}
+
+fn audit_lines(state: &State, theme: &Theme, id: i64) -> Vec<Line<'static>> {
+    match &state.trail {
+        Some((trail_id, trail)) if *trail_id == id => trail
+            .iter()
+            .map(|a| {
+                Line::from(vec![
+                    Span::styled(
+                        format!("{:>5}  {}  ", a.id, when(a.at)),
+                        theme.style(Role::Muted),
+                    ),
+                    Span::styled(printable(&a.actor, false), theme.style(Role::Text)),
+                    Span::styled(
+                        format!("  {}", printable(&a.summary, false)),
+                        theme.style(Role::Text),
+                    ),
+                ])
+            })
+            .collect(),
+        _ => vec![Line::styled(
+            "Loading the audit trail…",
+            theme.style(Role::Muted),
+        )],
+    }
+}

@@ -1,0 +1,290 @@
+//! The view: draws the dashboard from `&State` into a buffer. It changes nothing, queries
+//! nothing and reads no clock; every number it shows was computed by `update`.
+//!
+//! Urgency is never shown by colour alone: every state has a symbol and a word (see
+//! [`state_mark`]). Start at [`render`].
+
+mod dashboard;
+mod detail;
+pub mod theme;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+
+use crate::app::{Popup, Screen, State};
+use crate::core::calendar::LONDON;
+use crate::core::deadline::ClockState;
+use crate::keys;
+use theme::{Role, Theme};
+
+/// The symbol and style role of a clock state: `!!` overdue, `!` due today, `~` due soon.
+pub fn state_mark(state: ClockState) -> (&'static str, Role) {
+    match state {
+        ClockState::Overdue => ("!!", Role::Overdue),
+        ClockState::DueToday => ("! ", Role::DueToday),
+        ClockState::DueSoon => ("~ ", Role::DueSoon),
+        ClockState::Running => ("· ", Role::OnTrack),
+        ClockState::Pending => ("… ", Role::Muted),
+        ClockState::MetOnTime => ("✓ ", Role::OnTrack),
+        ClockState::MetLate => ("✓!", Role::DueSoon),
+        ClockState::Stopped => ("– ", Role::Muted),
+    }
+}
+
+/// The accent role of a stage's lane.
+pub fn stage_role(stage: u8) -> Role {
+    match stage {
+        1 => Role::Stage1,
+        2 => Role::Stage2,
+        3 => Role::Stage3,
+        _ => Role::Stage4,
+    }
+}
+
+/// Draws the whole screen for `state` into `buf`.
+pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, theme.style(Role::Background));
+    if state.is_too_small() {
+        too_small(state, theme, area, buf);
+        return;
+    }
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(state, theme, header, buf);
+    match &state.screen {
+        _ if !state.has_loaded => {
+            Paragraph::new("Loading the caseload…")
+                .style(theme.style(Role::Muted))
+                .alignment(Alignment::Center)
+                .render(body, buf);
+        }
+        Screen::Detail { id, tab, scroll } => {
+            detail::render(state, theme, *id, *tab, *scroll, body, buf)
+        }
+        Screen::Dashboard if state.is_empty() => render_welcome(theme, body, buf),
+        Screen::Dashboard => dashboard::render(state, theme, body, buf),
+    }
+    render_status(state, theme, status, buf);
+    render_footer(state, theme, footer, buf);
+    if state.popup == Some(Popup::Help) {
+        render_help(state, theme, area, buf);
+    }
+}
+
+fn too_small(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let text = format!(
+        "The terminal is too small ({}x{}).\nescalate needs at least 60x15: make the window bigger or the font smaller.\nq quits.",
+        state.width, state.height
+    );
+    let height = 3.min(area.height);
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    Paragraph::new(text)
+        .style(theme.style(Role::Text))
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true })
+        .render(
+            Rect::new(area.x, y, area.width, area.height - (y - area.y)),
+            buf,
+        );
+}
+
+fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let is_narrow = state.width < 100;
+    let format = if is_narrow {
+        "%a %-d %b %H:%M"
+    } else {
+        "%a %-d %b %Y %H:%M"
+    };
+    let now = state.now.with_timezone(&LONDON).format(format).to_string();
+    let totals = state.totals;
+    let muted = theme.style(Role::Muted);
+    let mut spans = vec![
+        Span::styled(" escalate ", theme.style(Role::Focus)),
+        Span::styled(format!(" {now}  "), theme.style(Role::Text)),
+        Span::styled(format!("{} open", totals.open), theme.style(Role::Text)),
+        Span::styled(" · ", muted),
+    ];
+    let overdue_role = if totals.overdue > 0 {
+        Role::Overdue
+    } else {
+        Role::OnTrack
+    };
+    let overdue_mark = if totals.overdue > 0 { "!! " } else { "" };
+    spans.push(Span::styled(
+        format!("{overdue_mark}{} overdue", totals.overdue),
+        theme.style(overdue_role),
+    ));
+    spans.push(Span::styled(" · ", muted));
+    let today_role = if totals.due_today > 0 {
+        Role::DueToday
+    } else {
+        Role::Text
+    };
+    spans.push(Span::styled(
+        format!("{} due today", totals.due_today),
+        theme.style(today_role),
+    ));
+    spans.push(Span::styled(" · ", muted));
+    let owed = if is_narrow {
+        "owed"
+    } else {
+        "notifications owed"
+    };
+    spans.push(Span::styled(
+        format!("{} {owed}", totals.notifications_owed),
+        theme.style(Role::Text),
+    ));
+    if state.is_privacy {
+        let label = if is_narrow {
+            "  [PRIVACY]"
+        } else {
+            "  [PRIVACY: initials only]"
+        };
+        spans.push(Span::styled(label, theme.style(Role::Focus)));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let line = if state.is_filtering {
+        Line::from(vec![
+            Span::styled(" Filter: ", theme.style(Role::Focus)),
+            Span::styled(format!("{}▏", state.filter), theme.style(Role::Text)),
+            Span::styled(
+                "  (child, agency or procedure; Enter keeps it, Esc clears)",
+                theme.style(Role::Muted),
+            ),
+        ])
+    } else if !state.filter.is_empty() {
+        Line::from(vec![
+            Span::styled(" Filtered by: ", theme.style(Role::Focus)),
+            Span::styled(state.filter.clone(), theme.style(Role::Text)),
+            Span::styled("  (Esc clears)", theme.style(Role::Muted)),
+        ])
+    } else if let Some(status) = &state.status {
+        Line::styled(format!(" {status}"), theme.style(Role::Muted))
+    } else {
+        Line::default()
+    };
+    line.render(area, buf);
+}
+
+fn render_footer(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    for (keys, label) in keys::footer(keys::scope(state)) {
+        spans.push(Span::styled(format!(" {keys}"), theme.style(Role::Focus)));
+        spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let text = theme.style(Role::Text);
+    let muted = theme.style(Role::Muted);
+    let focus = theme.style(Role::Focus);
+    let lines = vec![
+        Line::styled("Welcome to escalate", text.add_modifier(Modifier::BOLD)),
+        Line::default(),
+        Line::styled("There are no escalations in this database yet.", text),
+        Line::styled(
+            "Once there are, this screen shows them by stage, with a live countdown to every deadline.",
+            muted,
+        ),
+        Line::default(),
+        Line::styled(
+            "To record your first escalation, in another terminal:",
+            text,
+        ),
+        Line::styled(
+            "  escalate new --procedure london --child \"…\" --raised-by \"…\" \\",
+            muted,
+        ),
+        Line::styled(
+            "      --agency \"…\" --raised-with \"…\" --category thresholds --summary \"…\"",
+            muted,
+        ),
+        Line::styled(
+            "  (escalate new --help lists every field; escalate procedures the procedures)",
+            muted,
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("To try it with a fictional caseload, press ", text),
+            Span::styled(" D ", focus),
+            Span::styled(".", text),
+        ]),
+        Line::default(),
+        Line::styled("? shows every key; q quits.", muted),
+    ];
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let width = 96.min(area.width);
+    let x = area.x + (area.width - width) / 2;
+    let y = area.y + (area.height - height) / 2;
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(Rect::new(x, y, width, height), buf);
+}
+
+fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let behind = match &state.screen {
+        Screen::Detail { .. } => keys::Scope::Detail,
+        Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
+        Screen::Dashboard => keys::Scope::Dashboard,
+    };
+    let mut rows: Vec<(String, &str)> = keys::help(behind);
+    if behind == keys::Scope::Dashboard {
+        rows.extend(
+            keys::help(keys::Scope::Filter)
+                .into_iter()
+                .map(|(k, h)| (format!("(filter) {k}"), h)),
+        );
+    }
+    let key_width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(keys, help)| {
+            Line::from(vec![
+                Span::styled(format!(" {keys:<key_width$}  "), theme.style(Role::Focus)),
+                Span::styled((*help).to_owned(), theme.style(Role::Text)),
+            ])
+        })
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        " Symbols: !! overdue, ! due today, ~ due soon, · on track, ✓ met, – stopped, … not started",
+        theme.style(Role::Muted),
+    ));
+    let width = (area.width.saturating_sub(4)).min(90);
+    let height =
+        (u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2).min(area.height.saturating_sub(2));
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    buf.set_style(popup, theme.style(Role::Background));
+    Paragraph::new(lines)
+        .block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme.style(Role::Focus))
+                .title(" Keys (? or Esc closes) "),
+        )
+        .render(popup, buf);
+}
