@@ -64,18 +64,28 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     render_notifications(state, theme, panel_area, buf);
 }
 
-fn lane_title(view: &LaneView) -> String {
+/// A lane's heading: its count and how many are overdue, with its name where there is room.
+fn lane_title(view: &LaneView, width: u16) -> String {
     let overdue = if view.overdue > 0 {
         format!(", {} overdue !!", view.overdue)
     } else {
         String::new()
     };
-    format!(
+    let full = format!(
         " {} {} ({}{overdue}) ",
         view.stage,
         lane_name(view.stage),
         view.cards.len()
-    )
+    );
+    if full.chars().count() + 2 <= usize::from(width) {
+        return full;
+    }
+    let overdue = if view.overdue > 0 {
+        format!(", {}!!", view.overdue)
+    } else {
+        String::new()
+    };
+    format!(" Stage {}: {}{overdue} ", view.stage, view.cards.len())
 }
 
 /// The tab bar when lanes are tabs: the focused lane in full, the others as `2: 3 (2!!)`.
@@ -83,7 +93,10 @@ fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
     for (index, view) in state.lanes.iter().enumerate() {
         if index == state.lane {
-            spans.push(Span::styled(lane_title(view), theme.style(Role::Focus)));
+            spans.push(Span::styled(
+                lane_title(view, u16::MAX),
+                theme.style(Role::Focus),
+            ));
         } else {
             let overdue = if view.overdue > 0 {
                 format!(" ({}!!)", view.overdue)
@@ -123,7 +136,7 @@ fn render_lane(
         })
         .border_style(border)
         .title(Span::styled(
-            lane_title(view),
+            lane_title(view, area.width),
             if is_focused { border } else { accent },
         ));
     let inner = block.inner(area);
