@@ -67,6 +67,8 @@ pub enum Effect {
     LoadCaseload,
     LoadTrail(i64),
     LoadDemo,
+    /// Reload the caseload if another process (a command in another terminal) changed it.
+    LoadCaseloadIfChanged,
     /// These closed escalations owe nothing: stop loading them.
     Settle(Vec<i64>),
 }

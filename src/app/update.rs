@@ -47,7 +47,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.derive();
             // Redraw only when what is on screen changed.
             state.is_dirty = was_dirty || time_fingerprint(state) != before;
-            Vec::new()
+            if state.has_loaded {
+                vec![Effect::LoadCaseloadIfChanged]
+            } else {
+                Vec::new()
+            }
         }
         Msg::Resized { width, height } => {
             state.width = width;

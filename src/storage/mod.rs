@@ -334,6 +334,14 @@ impl Store {
         load_many(&self.conn, ATTENTION_IDS, &[])
     }
 
+    /// A number that changes whenever another connection commits to the database (SQLite's
+    /// `data_version`): how the dashboard notices a record added from another terminal.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))?)
+    }
+
     /// Marks closed escalations as needing no attention (they owe nothing), so the dashboard
     /// stops loading them. Any later change to one marks it again.
     pub fn settle(&mut self, closed: &[i64]) -> Result<()> {

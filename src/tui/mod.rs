@@ -46,11 +46,26 @@ fn spawn_worker(
 ) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
     thread::spawn(move || {
+        let mut seen_version = None;
         for (effect, now) in inbox {
             let reply = match effect {
-                Effect::LoadCaseload => Some(Msg::CaseloadLoaded(
-                    store.caseload().map_err(|e| e.to_string()),
-                )),
+                Effect::LoadCaseload => {
+                    seen_version = store.data_version().ok();
+                    Some(Msg::CaseloadLoaded(
+                        store.caseload().map_err(|e| e.to_string()),
+                    ))
+                }
+                Effect::LoadCaseloadIfChanged => {
+                    let version = store.data_version().ok();
+                    if version == seen_version {
+                        None
+                    } else {
+                        seen_version = version;
+                        Some(Msg::CaseloadLoaded(
+                            store.caseload().map_err(|e| e.to_string()),
+                        ))
+                    }
+                }
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,
                     trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),
