@@ -7,8 +7,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget};
 
+use super::state_mark;
 use super::theme::{Role, Theme};
-use super::{stage_role, state_mark};
 use crate::app::{Entry, LaneView, State};
 use crate::core::calendar::LONDON;
 use crate::core::deadline::Countdown;
@@ -105,7 +105,7 @@ fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
             };
             spans.push(Span::styled(
                 format!(" {}: {}{overdue} ", view.stage, view.cards.len()),
-                theme.style(stage_role(view.stage)),
+                theme.style(Role::stage(usize::from(view.stage))),
             ));
         }
         spans.push(Span::raw(" "));
@@ -122,7 +122,7 @@ fn render_lane(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let accent = theme.style(stage_role(view.stage));
+    let accent = theme.style(Role::stage(usize::from(view.stage)));
     let border = if is_focused {
         theme.style(Role::Focus)
     } else {

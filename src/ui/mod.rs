@@ -34,16 +34,6 @@ pub fn state_mark(state: ClockState) -> (&'static str, Role) {
     }
 }
 
-/// The accent role of a stage's lane.
-pub fn stage_role(stage: u8) -> Role {
-    match stage {
-        1 => Role::Stage1,
-        2 => Role::Stage2,
-        3 => Role::Stage3,
-        _ => Role::Stage4,
-    }
-}
-
 /// Draws the whole screen for `state` into `buf`.
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Role::Background));

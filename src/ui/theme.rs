@@ -294,7 +294,7 @@ struct Source<'a> {
 impl Source<'_> {
     fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ThemeError {
         ThemeError {
-            origin: one_line(self.origin),
+            origin: printable(self.origin),
             line: line_of(self.text, span.start),
             key: key.to_owned(),
             message: one_line(&message.into()),
@@ -556,26 +556,28 @@ fn quoted_key(key: &str) -> String {
     if bare { key.to_owned() } else { quoted(key) }
 }
 
-/// Guarantees one line: newlines become "; " and other control characters are escaped.
+/// Guarantees one line: line breaks become "; " and other control characters are escaped.
 fn one_line(message: &str) -> String {
     let joined = message
-        .trim()
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    joined
-        .chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    printable(&joined)
+}
+
+/// Text as it may be shown on a terminal: control characters escaped (`\n`, `\u{1b}`).
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
