@@ -160,11 +160,8 @@ pub fn escalation_json(
     trail: Option<&[AuditEntry]>,
 ) -> Value {
     let today = local_date(now);
-    let partnership = escalation
-        .partnership
-        .as_deref()
-        .and_then(|id| procedure.find_partnership(id))
-        .or_else(|| (procedure.partnerships.len() == 1).then(|| &procedure.partnerships[0]))
+    let partnership = procedure
+        .notified_body(escalation.partnership.as_deref())
         .map(|p| json!({ "id": p.id, "name": p.name }));
     let clocks: Vec<Value> = schedule
         .clocks
@@ -317,12 +314,7 @@ pub fn escalation_text(
         );
     }
     let _ = writeln!(out, "Procedure: {} ({})", procedure.title, procedure.id);
-    if let Some(p) = escalation
-        .partnership
-        .as_deref()
-        .and_then(|id| procedure.find_partnership(id))
-        .or_else(|| (procedure.partnerships.len() == 1).then(|| &procedure.partnerships[0]))
-    {
+    if let Some(p) = procedure.notified_body(escalation.partnership.as_deref()) {
         let _ = writeln!(out, "Partnership: {}", p.name);
     }
     let mut child = format!("Child: {}", line(&escalation.child.name));

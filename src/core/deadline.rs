@@ -427,14 +427,10 @@ pub fn schedule(
         }
     }
 
-    let partnership_name = partnership
-        .as_deref()
-        .and_then(|id| procedure.find_partnership(id))
-        .or_else(|| (procedure.partnerships.len() == 1).then(|| &procedure.partnerships[0]))
-        .map_or_else(
-            || "the partnership (none chosen)".to_owned(),
-            |p| p.name.clone(),
-        );
+    let partnership_name = procedure.notified_body(partnership.as_deref()).map_or_else(
+        || "the partnership (none chosen)".to_owned(),
+        |p| p.name.clone(),
+    );
 
     let mut notifications = Vec::new();
     for rule in &procedure.notifications {

@@ -214,6 +214,13 @@ impl Procedure {
         self.notifications.iter().find(|n| n.id == id)
     }
 
+    /// The body an escalation notifies: the one it chose, or the procedure's only one.
+    pub fn notified_body(&self, chosen: Option<&str>) -> Option<&Partnership> {
+        chosen
+            .and_then(|id| self.find_partnership(id))
+            .or_else(|| (self.partnerships.len() == 1).then(|| &self.partnerships[0]))
+    }
+
     /// Finds a partnership body by id or name, case-insensitively.
     pub fn find_partnership(&self, text: &str) -> Option<&Partnership> {
         let wanted = text.trim().to_lowercase();
