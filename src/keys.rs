@@ -358,14 +358,30 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-/// The help screen for a scope: (keys, sentence) for every intent, in table order.
+/// The help screen for a scope: (keys, sentence) for every intent, in table order. The lane
+/// jumps share one row (`1-5`).
 pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
     let mut seen = Vec::new();
-    let mut rows = Vec::new();
+    let mut rows: Vec<(String, &'static str)> = Vec::new();
+    let mut jumps = Vec::new();
     for b in bindings().iter().filter(|b| b.scope == scope) {
+        if let Intent::JumpToLane(n) = b.intent {
+            if jumps.is_empty() {
+                rows.push((String::new(), "Jump to a stage's lane"));
+                jumps.push(rows.len() - 1);
+            }
+            jumps.push(usize::from(n));
+            continue;
+        }
         if !seen.contains(&b.intent) {
             seen.push(b.intent);
             rows.push((keys_of(scope, b.intent), b.help));
+        }
+    }
+    if let Some((&row, stages)) = jumps.split_first() {
+        let (first, last) = (stages.iter().min(), stages.iter().max());
+        if let (Some(first), Some(last)) = (first, last) {
+            rows[row].0 = format!("{first}-{last}");
         }
     }
     rows

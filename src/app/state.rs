@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::core::calendar::{Calendar, local_date};
+use crate::core::calendar::Calendar;
 use crate::core::deadline::{ClockState, Countdown, Schedule, Settings, Status, schedule};
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{Escalation, printable};
@@ -113,6 +113,7 @@ pub struct Totals {
     pub overdue: usize,
     pub due_today: usize,
     pub notifications_owed: usize,
+    pub notifications_overdue: usize,
 }
 
 /// Everything the dashboard shows.
@@ -163,6 +164,33 @@ pub fn initials(name: &str) -> String {
     } else {
         format!("{}.", letters.join("."))
     }
+}
+
+/// What a card counts down to: the soonest of its live clocks and the notifications it still
+/// owes, so that an unsent notification makes the card read OVERDUE as it does its lane.
+fn most_urgent(schedule: &Schedule, calendar: &Calendar, now: DateTime<Utc>) -> Option<Urgent> {
+    let clocks = schedule
+        .clocks
+        .iter()
+        .filter(|c| c.state.is_live())
+        .filter_map(|c| Some((c.due_at?, c.name.clone(), c.state, c.timescale)));
+    let notifications = schedule.outstanding_notifications().map(|n| {
+        (
+            n.due_at,
+            format!("{} to send", n.form.as_deref().unwrap_or(&n.id)),
+            n.state,
+            n.timescale,
+        )
+    });
+    clocks
+        .chain(notifications)
+        .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
+        .map(|(due_at, clock, state, timescale)| Urgent {
+            clock,
+            state,
+            due_at,
+            countdown: Countdown::new(calendar, due_at, now, timescale.counts_working_days()),
+        })
 }
 
 impl State {
@@ -256,21 +284,8 @@ impl State {
 
     /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
     pub fn derive(&mut self) {
-        let today = local_date(self.now);
         for entry in &mut self.entries {
-            entry.urgent = entry.schedule.most_urgent_clock().and_then(|clock| {
-                Some(Urgent {
-                    clock: clock.name.clone(),
-                    state: clock.state,
-                    due_at: clock.due_at?,
-                    countdown: Countdown::new(
-                        &self.calendar,
-                        clock.due_at?,
-                        self.now,
-                        clock.timescale.counts_working_days(),
-                    ),
-                })
-            });
+            entry.urgent = most_urgent(&entry.schedule, &self.calendar, self.now);
         }
         let lane_count = self
             .entries
@@ -334,14 +349,14 @@ impl State {
         let open: Vec<&Entry> = self.entries.iter().filter(|e| e.is_open()).collect();
         self.totals = Totals {
             open: open.len(),
-            overdue: self.entries.iter().filter(|e| e.is_overdue()).count(),
+            overdue: open.iter().filter(|e| e.is_overdue()).count(),
             due_today: open
                 .iter()
                 .filter(|e| {
-                    e.schedule.clocks.iter().any(|c| {
-                        c.state == ClockState::DueToday
-                            && c.due_at.is_some_and(|d| local_date(d) == today)
-                    })
+                    e.schedule
+                        .clocks
+                        .iter()
+                        .any(|c| c.state == ClockState::DueToday)
                 })
                 .count(),
             notifications_owed: self
@@ -349,11 +364,17 @@ impl State {
                 .iter()
                 .map(|e| e.schedule.outstanding_notifications().count())
                 .sum(),
+            notifications_overdue: self
+                .entries
+                .iter()
+                .flat_map(|e| e.schedule.outstanding_notifications())
+                .filter(|n| n.state == ClockState::Overdue)
+                .count(),
         };
         self.lanes = lanes;
         self.notifications = notifications;
         self.selected.resize(self.lanes.len(), None);
-        self.lane = self.lane.min(self.lanes.len().saturating_sub(1));
+        self.lane = self.lane.min(self.tab_count().saturating_sub(1));
         for (lane, selected) in self.lanes.iter().zip(self.selected.iter_mut()) {
             let still_there = selected.is_some_and(|id| {
                 lane.cards
@@ -399,5 +420,16 @@ impl State {
     /// Below this width the lanes become tabs, one lane shown at a time.
     pub fn is_tabbed(&self) -> bool {
         self.width < 100
+    }
+
+    /// How many tabs (or side-by-side lanes) there are to move between: the lanes, and, when
+    /// they are tabs, a last tab listing the notifications owed in full.
+    pub fn tab_count(&self) -> usize {
+        self.lanes.len() + usize::from(self.is_tabbed())
+    }
+
+    /// Whether the notifications tab is showing (on a narrow screen).
+    pub fn is_owed_tab(&self) -> bool {
+        self.is_tabbed() && self.lane == self.lanes.len()
     }
 }

@@ -10,10 +10,50 @@ use super::{Effect, Input, Intent, Msg};
 pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
     match input {
         Input::Intent(intent) => {
-            state.is_dirty = true;
-            on_intent(state, intent)
+            let before = ViewKey::of(state);
+            let effects = on_intent(state, intent);
+            // A key that changes nothing on screen (↑ on the first card) draws nothing.
+            if ViewKey::of(state) != before || !effects.is_empty() {
+                state.is_dirty = true;
+            }
+            effects
         }
         Input::Msg(msg) => on_msg(state, msg),
+    }
+}
+
+/// The furthest the detail view scrolls: more lines than any record has.
+const MAX_SCROLL: u16 = 2_000;
+
+/// What an intent can change on screen.
+#[derive(PartialEq)]
+struct ViewKey {
+    lane: usize,
+    selected: Vec<Option<i64>>,
+    screen: Screen,
+    popup: Option<Popup>,
+    filter: String,
+    is_filtering: bool,
+    is_privacy: bool,
+    theme: usize,
+    status: Option<String>,
+    should_quit: bool,
+}
+
+impl ViewKey {
+    fn of(state: &State) -> Self {
+        Self {
+            lane: state.lane,
+            selected: state.selected.clone(),
+            screen: state.screen.clone(),
+            popup: state.popup,
+            filter: state.filter.clone(),
+            is_filtering: state.is_filtering,
+            is_privacy: state.is_privacy,
+            theme: state.theme,
+            status: state.status.clone(),
+            should_quit: state.should_quit,
+        }
     }
 }
 
@@ -56,6 +96,8 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resized { width, height } => {
             state.width = width;
             state.height = height;
+            // Widening away from the notifications tab lands on the last lane.
+            state.lane = state.lane.min(state.tab_count().saturating_sub(1));
             state.is_dirty = true;
             Vec::new()
         }
@@ -160,11 +202,12 @@ fn move_selection(state: &mut State, step: isize) {
 
 fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
     let lanes = state.lanes.len();
+    let tabs = state.tab_count();
     match intent {
         Intent::Left => state.lane = state.lane.saturating_sub(1),
-        Intent::Right => state.lane = (state.lane + 1).min(lanes.saturating_sub(1)),
-        Intent::NextLane if lanes > 0 => state.lane = (state.lane + 1) % lanes,
-        Intent::PreviousLane if lanes > 0 => state.lane = (state.lane + lanes - 1) % lanes,
+        Intent::Right => state.lane = (state.lane + 1).min(tabs.saturating_sub(1)),
+        Intent::NextLane if tabs > 0 => state.lane = (state.lane + 1) % tabs,
+        Intent::PreviousLane if tabs > 0 => state.lane = (state.lane + tabs - 1) % tabs,
         Intent::JumpToLane(n) if usize::from(n) >= 1 && usize::from(n) <= lanes => {
             state.lane = usize::from(n) - 1
         }
@@ -212,7 +255,8 @@ fn on_detail(
     match intent {
         Intent::Back => state.screen = Screen::Dashboard,
         Intent::Up => state.screen = screen(tab, scroll.saturating_sub(1)),
-        Intent::Down => state.screen = screen(tab, scroll.saturating_add(1)),
+        // The view stops at the last line; the cap keeps Up responsive after holding Down.
+        Intent::Down => state.screen = screen(tab, scroll.saturating_add(1).min(MAX_SCROLL)),
         Intent::NextTab | Intent::Left | Intent::Right => {
             let next = match tab {
                 DetailTab::Record => DetailTab::Audit,

@@ -520,7 +520,7 @@ pub fn escalation_text(
                 "  {} {} changed {} from \"{}\" to \"{}\": {}",
                 format_local(a.at),
                 line(&a.by),
-                a.field,
+                line(&a.field),
                 line(a.old_value.as_deref().unwrap_or("")),
                 line(a.new_value.as_deref().unwrap_or("")),
                 line(&a.why)

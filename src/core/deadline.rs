@@ -684,6 +684,23 @@ impl Countdown {
     }
 }
 
+impl Countdown {
+    /// The words for a narrow card: as [`Display`](std::fmt::Display), but `7d 5h · 5 working
+    /// days` rather than `7d 5h left (5 working days)`, so the working days are never cut off.
+    pub fn compact(&self) -> String {
+        match self.working_days_left {
+            Some(days) if !self.is_overdue && !self.is_due_today => {
+                format!(
+                    "{} · {days} working day{}",
+                    self.span(),
+                    if days == 1 { "" } else { "s" }
+                )
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for Countdown {
     /// `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left (3 working days)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -761,5 +778,11 @@ mod tests {
             "3d 7h left (3 working days)"
         );
         assert_eq!(text("2026-11-23 09:48", false), "OVERDUE 12m");
+        let compact =
+            |due: &str, working: bool| Countdown::new(&calendar, t(due), now, working).compact();
+        assert_eq!(compact("2026-11-30 17:00", true), "7d 7h · 5 working days");
+        assert_eq!(compact("2026-11-24 17:00", true), "1d 7h · 1 working day");
+        assert_eq!(compact("2026-11-23 17:00", true), "due 17:00 today");
+        assert_eq!(compact("2026-11-25 14:00", false), "2d 4h left");
     }
 }

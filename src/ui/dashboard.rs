@@ -28,40 +28,42 @@ pub fn lane_name(stage: u8) -> String {
 const CARD_HEIGHT: u16 = 4;
 
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let owed = u16::try_from(state.notifications.len()).unwrap_or(u16::MAX);
-    let (lanes_area, panel_area) = if state.width >= 160 {
-        let [lanes, panel] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Length(56)]).areas(area);
-        (lanes, panel)
-    } else {
-        let panel_height = (owed + 2).clamp(3, if state.height >= 40 { 10 } else { 6 });
-        let [lanes, panel] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(panel_height)]).areas(area);
-        (lanes, panel)
-    };
+    // The notifications owed: a panel along the bottom, or on a narrow screen a tab of their
+    // own, so that every row has room for what is owed, whose, by when and to whom.
+    let rows = notification_rows(state, theme, area.width.saturating_sub(2));
     if state.is_tabbed() {
-        let [tabs, lane] =
-            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(lanes_area);
+        // Narrow: the lanes and the notifications owed are tabs, each at full height.
+        let [tabs, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
         render_tabs(state, theme, tabs, buf);
-        if let Some(view) = state.current_lane() {
-            render_lane(state, theme, view, state.lane, true, lane, buf);
+        if state.is_owed_tab() {
+            render_notifications(state, theme, rows, body, buf);
+        } else if let Some(view) = state.current_lane() {
+            render_lane(state, theme, view, state.lane, true, body, buf);
         }
-    } else {
-        let count = state.lanes.len().max(1);
-        let areas = Layout::horizontal(vec![Constraint::Fill(1); count]).split(lanes_area);
-        for (index, (view, lane_area)) in state.lanes.iter().zip(areas.iter()).enumerate() {
-            render_lane(
-                state,
-                theme,
-                view,
-                index,
-                index == state.lane,
-                *lane_area,
-                buf,
-            );
-        }
+        return;
     }
-    render_notifications(state, theme, panel_area, buf);
+    // The panel is as tall as its rows need, within limits.
+    let needed = u16::try_from(rows.iter().map(Vec::len).sum::<usize>()).unwrap_or(u16::MAX);
+    let panel_height = needed
+        .saturating_add(2)
+        .clamp(3, if state.height >= 40 { 12 } else { 8 });
+    let [lanes_area, panel_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(panel_height)]).areas(area);
+    let count = state.lanes.len().max(1);
+    let areas = Layout::horizontal(vec![Constraint::Fill(1); count]).split(lanes_area);
+    for (index, (view, lane_area)) in state.lanes.iter().zip(areas.iter()).enumerate() {
+        render_lane(
+            state,
+            theme,
+            view,
+            index,
+            index == state.lane,
+            *lane_area,
+            buf,
+        );
+    }
+    render_notifications(state, theme, rows, panel_area, buf);
 }
 
 /// A lane's heading: its count and how many are overdue, with its name where there is room.
@@ -110,6 +112,20 @@ fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         spans.push(Span::raw(" "));
     }
+    let overdue = state.totals.notifications_overdue;
+    let owed = if overdue > 0 {
+        format!(" Owed: {} ({overdue}!!) ", state.notifications.len())
+    } else {
+        format!(" Owed: {} ", state.notifications.len())
+    };
+    let role = if state.is_owed_tab() {
+        Role::Focus
+    } else if overdue > 0 {
+        Role::Overdue
+    } else {
+        Role::Text
+    };
+    spans.push(Span::styled(owed, theme.style(role)));
     Line::from(spans).render(area, buf);
 }
 
@@ -179,9 +195,10 @@ fn render_lane(
     }
 }
 
-/// The countdown words for a card: `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left (3 working days)`.
+/// The countdown words for a card: `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left`,
+/// `7d 5h · 5 working days`.
 pub fn countdown_text(countdown: &Countdown) -> String {
-    countdown.to_string()
+    countdown.compact()
 }
 
 fn render_card(
@@ -205,24 +222,26 @@ fn render_card(
     } else {
         theme.style(Role::Text).add_modifier(Modifier::BOLD)
     };
-    let first = vec![
+    let mut first = vec![
         edge.clone(),
         Span::styled(entry.child_shown(state.is_privacy).to_owned(), name_style),
     ];
-    let mut second = vec![edge.clone()];
     if entry.is_immediate_risk() {
         // Pinned to the top of its lane, and marked in words as well as colour.
-        second.push(Span::styled(
-            "IMMEDIATE RISK",
+        first.push(Span::raw(" "));
+        first.push(Span::styled(
+            " IMMEDIATE RISK ",
             theme.style(Role::ImmediateRisk),
         ));
-        second.push(Span::styled(" · ", muted));
     }
-    second.push(Span::styled(
-        format!("{} · {}", entry.agency, entry.escalation.procedure),
-        muted,
-    ));
-    let second = Line::from(second);
+    // The short procedure id first, so a long agency name is what a narrow card cuts.
+    let second = Line::from(vec![
+        edge.clone(),
+        Span::styled(
+            format!("{} · {}", entry.escalation.procedure, entry.agency),
+            muted,
+        ),
+    ]);
     let third = match &entry.urgent {
         Some(urgent) => {
             let (mark, role) = state_mark(urgent.state);
@@ -240,25 +259,11 @@ fn render_card(
     Paragraph::new(vec![Line::from(first), second, third]).render(area, buf);
 }
 
-fn render_notifications(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(Role::Border))
-        .title(Span::styled(
-            format!(" Notifications owed ({}) ", state.notifications.len()),
-            theme.style(Role::Text),
-        ));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if state.notifications.is_empty() {
-        Paragraph::new("None owed.")
-            .style(theme.style(Role::OnTrack))
-            .render(inner, buf);
-        return;
-    }
-    let wide = area.width >= 100 || state.width >= 160;
-    let mut lines = Vec::new();
-    for row in state.notifications.iter().take(usize::from(inner.height)) {
+/// The notifications owed, each as one line where it fits in `width`, else two: how late,
+/// what and whose first; then when and to whom.
+fn notification_rows(state: &State, theme: &Theme, width: u16) -> Vec<Vec<Line<'static>>> {
+    let mut rows = Vec::with_capacity(state.notifications.len());
+    for row in &state.notifications {
         let entry = &state.entries[row.entry];
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
@@ -270,13 +275,13 @@ fn render_notifications(state: &State, theme: &Theme, area: Rect, buf: &mut Buff
         );
         let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
         let form = n.form.as_deref().unwrap_or(&n.id);
-        let mut spans = vec![
+        let what = vec![
             Span::styled(
-                format!("{mark} {:<16}", countdown.to_string()),
+                format!("{mark} {:<17}", countdown.to_string()),
                 theme.style(role),
             ),
             Span::styled(
-                format!(" {form}"),
+                form.to_owned(),
                 theme.style(Role::Text).add_modifier(Modifier::BOLD),
             ),
             Span::styled(
@@ -284,18 +289,75 @@ fn render_notifications(state: &State, theme: &Theme, area: Rect, buf: &mut Buff
                 theme.style(Role::Text),
             ),
         ];
-        if wide {
-            spans.push(Span::styled(
-                format!(" → {} · due {due}", n.recipient),
-                theme.style(Role::Muted),
-            ));
-        } else {
-            spans.push(Span::styled(
-                format!(" · due {due}"),
-                theme.style(Role::Muted),
-            ));
+        let mut to_whom = format!("due {due} → {}", n.recipient);
+        if 3 + to_whom.chars().count() > usize::from(width) {
+            // The documents' own abbreviations, used only where the full name will not fit.
+            to_whom = to_whom
+                .replace("Safeguarding Children Partnership", "SCP")
+                .replace("Safeguarding Children Board", "SCB");
         }
-        lines.push(Line::from(spans));
+        let to_whom = Span::styled(to_whom, theme.style(Role::Muted));
+        let one_line = Line::from(what.clone()).width() + 3 + to_whom.width();
+        rows.push(if one_line <= usize::from(width) {
+            let mut spans = what;
+            spans.push(Span::styled(" · ", theme.style(Role::Muted)));
+            spans.push(to_whom);
+            vec![Line::from(spans)]
+        } else {
+            vec![
+                Line::from(what),
+                Line::from(vec![Span::raw("   "), to_whom]),
+            ]
+        });
+    }
+    rows
+}
+
+fn render_notifications(
+    state: &State,
+    theme: &Theme,
+    rows: Vec<Vec<Line<'static>>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Border))
+        .title(Span::styled(
+            format!(" Notifications owed ({}) ", state.notifications.len()),
+            theme.style(Role::Text),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if rows.is_empty() {
+        let none = if state.filter.is_empty() {
+            "None owed."
+        } else {
+            "None owed among the filtered escalations."
+        };
+        Paragraph::new(none)
+            .style(theme.style(Role::OnTrack))
+            .render(inner, buf);
+        return;
+    }
+    let height = usize::from(inner.height);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut shown = 0;
+    for row in rows.iter() {
+        if lines.len() + row.len() > height {
+            break;
+        }
+        lines.extend(row.iter().cloned());
+        shown += 1;
+    }
+    if rows.len() > shown && height > 0 {
+        let more = format!(" {} more ↓ ", rows.len() - shown);
+        buf.set_string(
+            area.x + 2,
+            area.bottom().saturating_sub(1),
+            more,
+            theme.style(Role::Muted),
+        );
     }
     Paragraph::new(lines).render(inner, buf);
 }

@@ -50,6 +50,9 @@ pub fn render(
         DetailTab::Record => record_lines(state, theme, entry),
         DetailTab::Audit => audit_lines(state, theme, id),
     };
+    // Scrolling stops at the last line rather than running on into blank space.
+    let last = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let scroll = scroll.min(last);
     let title = format!(" Escalation {id}: {} ", entry.child_shown(state.is_privacy));
     Paragraph::new(lines)
         .block(
@@ -374,7 +377,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                     "  {} {} changed {} from \"{old}\" to \"{new}\": {}",
                     when(a.at),
                     printable(&a.by, false),
-                    a.field,
+                    printable(&a.field, false),
                     printable(&a.why, false)
                 ),
                 theme.style(Role::Text),

@@ -96,18 +96,22 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let now = state.now.with_timezone(&LONDON).format(format).to_string();
     let totals = state.totals;
     let muted = theme.style(Role::Muted);
-    let mut spans = vec![
-        Span::styled(" escalate ", theme.style(Role::Focus)),
-        Span::styled(format!(" {now}  "), theme.style(Role::Text)),
-        Span::styled(format!("{} open", totals.open), theme.style(Role::Text)),
-        Span::styled(" · ", muted),
-    ];
-    let overdue_role = if totals.overdue > 0 {
-        Role::Overdue
+    let mut spans = vec![Span::styled(" escalate ", theme.style(Role::Focus))];
+    // First, so that it is never cut off: a glance says whether names are hidden.
+    if state.is_privacy {
+        spans.push(Span::styled(" PRIVACY ", theme.style(Role::ImmediateRisk)));
+    }
+    spans.push(Span::styled(format!(" {now}  "), theme.style(Role::Text)));
+    spans.push(Span::styled(
+        format!("{} open", totals.open),
+        theme.style(Role::Text),
+    ));
+    spans.push(Span::styled(" · ", muted));
+    let (overdue_role, overdue_mark) = if totals.overdue > 0 {
+        (Role::Overdue, "!! ")
     } else {
-        Role::OnTrack
+        (Role::OnTrack, "")
     };
-    let overdue_mark = if totals.overdue > 0 { "!! " } else { "" };
     spans.push(Span::styled(
         format!("{overdue_mark}{} overdue", totals.overdue),
         theme.style(overdue_role),
@@ -132,13 +136,11 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         format!("{} {owed}", totals.notifications_owed),
         theme.style(Role::Text),
     ));
-    if state.is_privacy {
-        let label = if is_narrow {
-            "  [PRIVACY]"
-        } else {
-            "  [PRIVACY: initials only]"
-        };
-        spans.push(Span::styled(label, theme.style(Role::Focus)));
+    if totals.notifications_overdue > 0 {
+        spans.push(Span::styled(
+            format!(" ({} !! overdue)", totals.notifications_overdue),
+            theme.style(Role::Overdue),
+        ));
     }
     Line::from(spans).render(area, buf);
 }
@@ -183,28 +185,26 @@ fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
     let lines = vec![
         Line::styled("Welcome to escalate", text.add_modifier(Modifier::BOLD)),
         Line::default(),
-        Line::styled("There are no escalations in this database yet.", text),
         Line::styled(
-            "Once there are, this screen shows them by stage, with a live countdown to every deadline.",
-            muted,
+            "There are no escalations in this database yet. Once there are,",
+            text,
+        ),
+        Line::styled(
+            "this screen shows them by stage, with a countdown to every deadline.",
+            text,
         ),
         Line::default(),
         Line::styled(
             "To record your first escalation, in another terminal:",
             text,
         ),
+        Line::styled("  escalate new --procedure london --child \"…\" \\", muted),
         Line::styled(
-            "  escalate new --procedure london --child \"…\" --raised-by \"…\" \\",
+            "    --raised-by \"…\" --agency \"…\" --raised-with \"…\" \\",
             muted,
         ),
-        Line::styled(
-            "      --agency \"…\" --raised-with \"…\" --category thresholds --summary \"…\"",
-            muted,
-        ),
-        Line::styled(
-            "  (escalate new --help lists every field; escalate procedures the procedures)",
-            muted,
-        ),
+        Line::styled("    --category thresholds --summary \"…\"", muted),
+        Line::styled("  (escalate new --help lists every field)", muted),
         Line::default(),
         Line::from(vec![
             Span::styled("To try it with a fictional caseload, press ", text),
@@ -217,7 +217,7 @@ fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
     let height = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let width = 96.min(area.width);
+    let width = 76.min(area.width);
     let x = area.x + (area.width - width) / 2;
     let y = area.y + (area.height - height) / 2;
     Paragraph::new(lines)
@@ -236,6 +236,7 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         rows.extend(
             keys::help(keys::Scope::Filter)
                 .into_iter()
+                .filter(|(_, help)| *help != "Quit")
                 .map(|(k, h)| (format!("(filter) {k}"), h)),
         );
     }
@@ -255,7 +256,11 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::default());
     lines.push(Line::styled(
-        " Symbols: !! overdue, ! due today, ~ due soon, · on track, ✓ met, – stopped, … not started",
+        " Symbols: !! overdue, ! due today, ~ due soon, · on track,",
+        theme.style(Role::Muted),
+    ));
+    lines.push(Line::styled(
+        "          ✓ met, ✓! met late, – stopped, … not started",
         theme.style(Role::Muted),
     ));
     let width = (area.width.saturating_sub(4)).min(90);

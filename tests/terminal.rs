@@ -1,0 +1,332 @@
+//! The real binary in a real pseudo-terminal: `escalate` with no subcommand opens the
+//! dashboard, answers keys, and on `q` exits 0 with the terminal given back as it found it
+//! (alternate screen left, cursor shown, line editing restored). Driven through tmux, which gives
+//! the program a terminal of a known size and lets the test read the screen back.
+//!
+//! tmux is required (it is on the development and CI images): without it these tests fail and
+//! say so, rather than skip. Every wait is bounded and polls the screen. Each test runs its own
+//! tmux server, on a socket in its own temporary folder, killed when the test ends however it
+//! ends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+const NOW: &str = "2026-11-23 11:00";
+/// The longest any one thing may take to appear on screen.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A private home for one run: config and data folders, and a demo database.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let sandbox = Self {
+            dir: TempDir::new().unwrap(),
+        };
+        for sub in ["config", "data"] {
+            std::fs::create_dir_all(sandbox.dir.path().join(sub)).unwrap();
+        }
+        sandbox
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("data").join("demo.db")
+    }
+
+    /// The environment every run gets: nothing from the developer's own setup.
+    fn apply(&self, command: &mut Command) {
+        command
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("HOME", self.dir.path())
+            .env("USER", "test-dsl")
+            .env("SHELL", "/bin/sh")
+            .env_remove("ESCALATE_NOW")
+            .env_remove("ESCALATE_DB")
+            .env_remove("NO_COLOR")
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE");
+    }
+
+    /// Fills the database with the demo caseload, through the binary.
+    fn fill_demo(&self) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+        command
+            .args(["demo", "--db"])
+            .arg(self.db())
+            .args(["--now", NOW]);
+        self.apply(&mut command);
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "escalate demo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Single-quotes a word for the shell.
+fn quoted(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+/// A tmux server of this test's own, on a socket in the sandbox, killed on drop.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    /// Starts a detached session of `width` x `height` running `shell_command` under /bin/sh.
+    fn start(sandbox: &Sandbox, width: u16, height: u16, shell_command: &str) -> Self {
+        match Command::new("tmux").arg("-V").output() {
+            Ok(out) if out.status.success() => {}
+            other => panic!(
+                "these tests drive the dashboard through tmux, which is not available ({other:?}); install it (apt-get install tmux)"
+            ),
+        }
+        let tmux = Self {
+            socket: sandbox.dir.path().join("tmux.sock"),
+        };
+        let mut command = tmux.command();
+        command.args([
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            shell_command,
+        ]);
+        sandbox.apply(&mut command);
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"]);
+        command.stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.command().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "tmux {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// The pane's visible screen, as text.
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "main"]).stdout)
+            .into_owned()
+    }
+
+    /// A pane variable, such as `alternate_on` or `cursor_flag`.
+    fn pane(&self, variable: &str) -> String {
+        let format = format!("#{{{variable}}}");
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", "main", &format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    }
+
+    /// Types keys (tmux key names: `l`, `Enter`, `Escape`).
+    fn send(&self, key: &str) {
+        self.run(&["send-keys", "-t", "main", key]);
+    }
+
+    /// Polls the screen until `done` holds, and returns it; fails with the last screen seen.
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out after {TIMEOUT:?} waiting for {what}; the screen shows:\n{screen}"
+            );
+            sleep(Duration::from_millis(40));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// After the program: its exit status, and whether the terminal's line discipline is back to
+/// normal (canonical input, echo, signals), as `stty` sees it.
+const AFTER: &str = "echo EXIT=$?; \
+    if stty -a | tr ' ;' '\\n\\n' | grep -q -x -e -icanon -e -echo -e -isig; \
+    then echo TTY=raw; else echo TTY=cooked; fi; \
+    sleep 60";
+
+#[test]
+fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &program);
+
+    // The header, the lanes and the notifications panel of the demo caseload.
+    let screen = tmux.wait_for("the dashboard", |s| {
+        s.contains("escalate  Mon 23 Nov 2026 11:0") && s.contains("Notifications owed")
+    });
+    assert!(screen.contains("10 open"), "{screen}");
+    assert!(screen.contains("▌ Ava Sample"), "{screen}");
+    assert!(screen.contains("IMMEDIATE RISK"), "{screen}");
+    assert_eq!(
+        tmux.pane("alternate_on"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+
+    // l: the next lane, j: its second card, Enter: the detail.
+    tmux.send("l");
+    tmux.wait_for("the second lane to be focused", |s| {
+        s.contains("▌ Leo Example")
+    });
+    tmux.send("j");
+    tmux.wait_for("the second card to be selected", |s| {
+        s.contains("▌ Noah Fictional")
+    });
+    tmux.send("Enter");
+    let detail = tmux.wait_for("the detail view", |s| {
+        s.contains(": Noah Fictional") && s.contains("Stage timeline")
+    });
+    assert!(detail.contains("Audit trail"), "{detail}");
+    assert!(
+        detail.contains("Raised with: Police public protection unit"),
+        "{detail}"
+    );
+    assert!(!detail.contains("Notifications owed"), "{detail}");
+
+    // Esc on its own: back to the dashboard, with the same card selected. Waiting for the
+    // dashboard keeps the next key from arriving with the Esc (which would read as Alt-q).
+    tmux.send("Escape");
+    tmux.wait_for("the dashboard again", |s| {
+        s.contains("Notifications owed") && s.contains("▌ Noah Fictional")
+    });
+    sleep(Duration::from_millis(200));
+
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "escalate should exit 0:\n{after}");
+    assert!(
+        after.contains("TTY=cooked"),
+        "the terminal was left in raw mode:\n{after}"
+    );
+    // The alternate screen was left: the shell's own screen shows, without the dashboard.
+    assert!(!after.contains("Notifications owed"), "{after}");
+    assert!(!after.contains("Noah Fictional"), "{after}");
+    assert_eq!(
+        tmux.pane("alternate_on"),
+        "0",
+        "still on the alternate screen"
+    );
+    assert_eq!(tmux.pane("cursor_flag"), "1", "the cursor was left hidden");
+}
+
+#[test]
+fn the_dashboard_shows_the_welcome_on_an_empty_database_and_quits_from_it() {
+    let sandbox = Sandbox::new();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 80, 24, &program);
+    let screen = tmux.wait_for("the welcome", |s| s.contains("Welcome to escalate"));
+    assert!(screen.contains("0 open"), "{screen}");
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(after.contains("TTY=cooked"), "{after}");
+    assert!(!after.contains("Welcome to escalate"), "{after}");
+}
+
+#[test]
+fn in_a_terminal_with_stdout_redirected_the_dashboard_refuses_in_one_line() {
+    // Standard input is the terminal; standard output is a file.
+    let sandbox = Sandbox::new();
+    let out = sandbox.dir.path().join("out.txt");
+    let program = format!(
+        "{} --db {} > {}; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+        quoted(&out),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 20, &program);
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=2"), "{after}");
+    let errors: Vec<&str> = after
+        .lines()
+        .filter(|l| l.starts_with("escalate:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{after}");
+    assert!(errors[0].contains("terminal"), "{after}");
+    assert_eq!(tmux.pane("alternate_on"), "0");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "");
+}
+
+#[test]
+fn without_a_terminal_the_dashboard_prints_one_line_and_exits_2() {
+    let sandbox = Sandbox::new();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+    command
+        .arg("--db")
+        .arg(sandbox.db())
+        .args(["--now", NOW])
+        .stdin(Stdio::null());
+    sandbox.apply(&mut command);
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(stderr.ends_with('\n'), "{stderr:?}");
+    assert!(stderr.starts_with("escalate: "), "{stderr:?}");
+    assert!(stderr.contains("terminal"), "{stderr:?}");
+    // No escape sequence was written anywhere (the terminal was never taken).
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
