@@ -305,6 +305,12 @@ pub struct DemoArgs {
     /// Vary the fictional caseload
     #[arg(long, default_value = "1")]
     pub seed: String,
+    /// Generate this many fictional escalations (1 to 1000000) instead of the 13 hand-written ones
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub count: Option<String>,
+    /// With --count: the share left open, from 0 to 1 (default 0.1); the rest were resolved or withdrawn in the past
+    #[arg(long, value_name = "F", allow_hyphen_values = true)]
+    pub open_share: Option<String>,
 }
 
 #[derive(Debug, Args)]

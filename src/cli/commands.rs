@@ -261,12 +261,50 @@ pub fn holidays(context: &Context, args: HolidaysArgs) -> Result<String, CliErro
 }
 
 pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String, CliError> {
+    use crate::demo::{DEFAULT_OPEN_SHARE, Generate, MAX_COUNT};
     let seed: u64 = args.seed.trim().parse().map_err(|_| {
         CliError(format!(
             "--seed: \"{}\" is not a whole number",
             args.seed.escape_debug()
         ))
     })?;
+    let count = args
+        .count
+        .as_deref()
+        .map(|text| {
+            text.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_COUNT).contains(n))
+                .ok_or_else(|| {
+                    CliError(format!(
+                        "--count: \"{}\" is not a number of escalations; use a whole number from 1 to {MAX_COUNT}",
+                        text.escape_debug()
+                    ))
+                })
+        })
+        .transpose()?;
+    let open_share = args
+        .open_share
+        .as_deref()
+        .map(|text| {
+            text.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|share| (0.0..=1.0).contains(share))
+                .ok_or_else(|| {
+                    CliError(format!(
+                        "--open-share: \"{}\" is not a share; use a number from 0 to 1",
+                        text.escape_debug()
+                    ))
+                })
+        })
+        .transpose()?;
+    if open_share.is_some() && count.is_none() {
+        return Err(CliError(
+            "--open-share: applies only to a generated caseload; add --count N (e.g. --count 1000 --open-share 0.2)".to_owned(),
+        ));
+    }
     let procedures = context.procedures()?;
     let actor = context.actor()?;
     let config = context.config()?.clone();
@@ -274,7 +312,7 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
     let json = context.json;
     let path = context.db_path()?;
     let store = context.store()?;
-    let ids = crate::demo::fill(store, &procedures, &config, &actor, now, seed).map_err(|e| {
+    let refused = |e: String| {
         if e.starts_with("the database already holds") {
             CliError(format!(
                 "{}: {e}. Try: escalate demo --db /tmp/escalate-demo.db",
@@ -283,7 +321,39 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
         } else {
             CliError(e)
         }
-    })?;
+    };
+    if let Some(count) = count {
+        let how = Generate {
+            count,
+            open_share: open_share.unwrap_or(DEFAULT_OPEN_SHARE),
+            seed,
+        };
+        let generated = crate::demo::generate(store, &procedures, &config, &actor, now, how)
+            .map_err(refused)?;
+        let (first, last) = (
+            generated.ids.first().copied().unwrap_or(1),
+            generated.ids.last().copied().unwrap_or(1),
+        );
+        if json {
+            return Ok(format!(
+                "{}\n",
+                json!({
+                    "count": generated.ids.len(),
+                    "open": generated.open,
+                    "first_id": first,
+                    "last_id": last,
+                    "seed": seed,
+                })
+            ));
+        }
+        return Ok(format!(
+            "Added {} fictional escalations ({} open, ids {first} to {last}) to {} (seed {seed}).\nTry: escalate list, escalate list --overdue, escalate show {first}\n",
+            generated.ids.len(),
+            generated.open,
+            path.display(),
+        ));
+    }
+    let ids = crate::demo::fill(store, &procedures, &config, &actor, now, seed).map_err(refused)?;
     if json {
         return Ok(format!("{}\n", json!({ "ids": ids })));
     }

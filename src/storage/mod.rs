@@ -230,45 +230,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO escalations (procedure, partnership, child_name, child_dob, child_ref, raised_by, agency,
-                raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                new.procedure,
-                new.partnership,
-                new.child.name,
-                new.child.dob.map(|d| d.to_string()),
-                new.child.reference,
-                new.raised_by,
-                new.agency,
-                new.raised_with,
-                new.category.as_str(),
-                new.summary,
-                new.outcome_sought,
-                new.concern_at.map(time_to_sql),
-                time_to_sql(new.raised_at),
-                new.immediate_risk,
-                actor,
-                time_to_sql(now),
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (?1, 1, 1, 1)",
-            params![id],
-        )?;
-        let summary = format!("escalation raised under {} (stage 1)", new.procedure);
-        audit::append(
-            &tx,
-            now,
-            actor,
-            Some(id),
-            "raised",
-            &summary,
-            "escalations",
-            id,
-        )?;
+        let id = write_new(&tx, new, actor, now)?;
         tx.commit()?;
         Ok(id)
     }
@@ -309,6 +271,51 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((change, row))
+    }
+
+    /// Records many new escalations, each with its changes, in ONE immediate transaction: for
+    /// filling a database in bulk (`escalate demo --count`), where a sync to disk for every row
+    /// would take hours. Each escalation is written as [`Store::create`] writes it, and each
+    /// change as [`Store::change`] writes it, with the same audit entries in the same chain.
+    ///
+    /// Each item is a checked new escalation with its `plan`, or the reason it could not be made.
+    /// `plan` is asked for the escalation's next change, shown the escalation as written so far
+    /// (kept in memory, exactly as it would load), until it answers `None`. An item's error, a
+    /// refused change or any other error writes nothing at all. Returns the new ids, in order.
+    pub fn import<I, P>(&mut self, items: I, actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>>
+    where
+        I: IntoIterator<Item = std::result::Result<(NewEscalation, P), RecordError>>,
+        P: FnMut(&Escalation) -> std::result::Result<Option<Change>, RecordError>,
+    {
+        // Every statement is prepared once for the whole import, not once a row.
+        self.conn.set_prepared_statement_cache_capacity(64);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut ids = Vec::new();
+        for item in items {
+            let (new, mut plan) = item?;
+            let id = write_new(&tx, &new, actor, now)?;
+            let mut escalation = as_written(id, new, actor, now);
+            while let Some(change) = plan(&escalation)? {
+                let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+                // `needs_attention` is already 1, as `change` would set it.
+                audit::append(
+                    &tx,
+                    now,
+                    actor,
+                    Some(id),
+                    action,
+                    &change.describe(),
+                    table,
+                    row,
+                )?;
+                remember(&mut escalation, change, row, actor, now);
+            }
+            ids.push(id);
+        }
+        tx.commit()?;
+        Ok(ids)
     }
 
     /// One escalation, with its whole record and amendments applied.
@@ -397,6 +404,69 @@ impl Store {
     }
 }
 
+/// Writes a new escalation at stage 1 with its audit entry: what [`Store::create`] and
+/// [`Store::import`] both write. Returns its id.
+fn write_new(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewEscalation,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    run_cached(
+        tx,
+        "INSERT INTO escalations (procedure, partnership, child_name, child_dob, child_ref, raised_by, agency,
+            raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            new.procedure,
+            new.partnership,
+            new.child.name,
+            new.child.dob.map(|d| d.to_string()),
+            new.child.reference,
+            new.raised_by,
+            new.agency,
+            new.raised_with,
+            new.category.as_str(),
+            new.summary,
+            new.outcome_sought,
+            new.concern_at.map(time_to_sql),
+            time_to_sql(new.raised_at),
+            new.immediate_risk,
+            actor,
+            time_to_sql(now),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    run_cached(
+        tx,
+        "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (?1, 1, 1, 1)",
+        params![id],
+    )?;
+    let summary = format!("escalation raised under {} (stage 1)", new.procedure);
+    audit::append(
+        tx,
+        now,
+        actor,
+        Some(id),
+        "raised",
+        &summary,
+        "escalations",
+        id,
+    )?;
+    Ok(id)
+}
+
+/// Runs one of the statements that write the record, prepared once per connection (not once a
+/// row, which matters when [`Store::import`] writes thousands).
+fn run_cached(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<()> {
+    tx.prepare_cached(sql)?.execute(params)?;
+    Ok(())
+}
+
 fn write_change(
     tx: &rusqlite::Transaction<'_>,
     escalation: &Escalation,
@@ -412,12 +482,14 @@ fn write_change(
             at,
             reason,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, to_stage, time_to_sql(*at), reason, actor, recorded_at],
             )?;
             let row = tx.last_insert_rowid();
-            tx.execute(
+            run_cached(
+                tx,
                 "UPDATE escalation_state SET stage = ?2 WHERE escalation_id = ?1",
                 params![id, to_stage],
             )?;
@@ -432,7 +504,8 @@ fn write_change(
             is_agreement,
             stage,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO discussions (escalation_id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![id, time_to_sql(*at), participants, mode.as_str(), notes, decisions, is_agreement, stage, actor, recorded_at],
@@ -444,14 +517,16 @@ fn write_change(
             owner,
             due_on,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO actions (escalation_id, what, owner, due_on, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, what, owner, due_on.to_string(), actor, recorded_at],
             )?;
             ("action agreed", "actions", tx.last_insert_rowid())
         }
         Change::CompleteAction { action_id, at } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO action_completions (action_id, escalation_id, at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![action_id, id, time_to_sql(*at), actor, recorded_at],
             )?;
@@ -463,7 +538,8 @@ fn write_change(
             method,
             reference,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO notifications_sent (escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![id, notification, time_to_sql(*at), method.as_str(), reference, actor, recorded_at],
@@ -483,25 +559,29 @@ fn write_change(
             why_not,
             child_record_updated,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO outcomes (escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by, recorded_at)
                  VALUES (?1, 'resolved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![id, time_to_sql(*at), stage, how, learning, parents_informed, why_not, child_record_updated, actor, recorded_at],
             )?;
             let row = tx.last_insert_rowid();
-            tx.execute(
+            run_cached(
+                tx,
                 "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
                 params![id],
             )?;
             ("resolved", "outcomes", row)
         }
         Change::Withdraw { at, stage, why } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO outcomes (escalation_id, kind, at, stage, how, recorded_by, recorded_at) VALUES (?1, 'withdrawn', ?2, ?3, ?4, ?5, ?6)",
                 params![id, time_to_sql(*at), stage, why, actor, recorded_at],
             )?;
             let row = tx.last_insert_rowid();
-            tx.execute(
+            run_cached(
+                tx,
                 "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
                 params![id],
             )?;
@@ -513,7 +593,8 @@ fn write_change(
             new_value,
             why,
         } => {
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO amendments (escalation_id, field, old_value, new_value, why, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![id, field, old_value, new_value, why, actor, recorded_at],
             )?;
@@ -529,14 +610,218 @@ fn write_change(
                 NoteKind::ClockMet => "clock_met",
                 NoteKind::DelayReason => "delay_reason",
             };
-            tx.execute(
+            run_cached(
+                tx,
                 "INSERT INTO notes (escalation_id, kind, clock, at, text, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, kind_word, clock, time_to_sql(*at), text, actor, recorded_at],
+                params![
+                    id,
+                    kind_word,
+                    clock,
+                    time_to_sql(*at),
+                    text,
+                    actor,
+                    recorded_at
+                ],
             )?;
             ("note", "notes", tx.last_insert_rowid())
         }
     };
     Ok(written)
+}
+
+/// A time as it reads back from the database (stored to the millisecond).
+fn as_stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    time_from_sql(&time_to_sql(t)).unwrap_or(t)
+}
+
+/// A new escalation just written by [`write_new`] as [`load`] would read it back: the start of
+/// the in-memory copy [`Store::import`] keeps up to date.
+fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) -> Escalation {
+    Escalation {
+        id,
+        procedure: new.procedure,
+        partnership: new.partnership,
+        child: new.child,
+        raised_by: new.raised_by,
+        agency: new.agency,
+        raised_with: new.raised_with,
+        category: new.category,
+        summary: new.summary,
+        outcome_sought: new.outcome_sought,
+        concern_at: new.concern_at.map(as_stored),
+        raised_at: as_stored(new.raised_at),
+        immediate_risk: new.immediate_risk,
+        recorded_by: actor.to_owned(),
+        recorded_at: as_stored(now),
+        stage_changes: Vec::new(),
+        discussions: Vec::new(),
+        actions: Vec::new(),
+        sent: Vec::new(),
+        notes: Vec::new(),
+        outcome: None,
+        amendments: Vec::new(),
+    }
+}
+
+/// Applies a change just written by [`write_change`] (as row `row`) to the in-memory copy of its
+/// escalation, so that it stays what [`load`] would read back, in [`load_many`]'s orders.
+fn remember(
+    escalation: &mut Escalation,
+    change: Change,
+    row: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) {
+    let by = actor.to_owned();
+    match change {
+        Change::Advance {
+            to_stage,
+            at,
+            reason,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.stage_changes.partition_point(|c| c.at <= at);
+            escalation.stage_changes.insert(
+                index,
+                StageChange {
+                    to_stage,
+                    at,
+                    by,
+                    reason,
+                },
+            );
+        }
+        Change::Discuss {
+            at,
+            participants,
+            mode,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.discussions.partition_point(|d| d.at <= at);
+            escalation.discussions.insert(
+                index,
+                Discussion {
+                    id: row,
+                    at,
+                    participants,
+                    mode,
+                    notes,
+                    decisions,
+                    is_agreement,
+                    stage,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::AddAction {
+            what,
+            owner,
+            due_on,
+        } => escalation.actions.push(AgreedAction {
+            id: row,
+            what,
+            owner,
+            due_on,
+            done_at: None,
+            done_by: None,
+            recorded_by: by,
+            recorded_at: as_stored(now),
+        }),
+        Change::CompleteAction { action_id, at } => {
+            if let Some(action) = escalation.actions.iter_mut().find(|a| a.id == action_id) {
+                action.done_at = Some(as_stored(at));
+                action.done_by = Some(by);
+            }
+        }
+        Change::NotificationSent {
+            notification,
+            at,
+            method,
+            reference,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.sent.partition_point(|s| s.sent_at <= at);
+            escalation.sent.insert(
+                index,
+                SentNotification {
+                    notification,
+                    sent_at: at,
+                    method,
+                    reference,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::Resolve {
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+        } => {
+            escalation.outcome = Some(Outcome::Resolved {
+                at: as_stored(at),
+                stage,
+                how,
+                learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
+                by,
+            });
+        }
+        Change::Withdraw { at, stage, why } => {
+            escalation.outcome = Some(Outcome::Withdrawn {
+                at: as_stored(at),
+                stage,
+                why,
+                by,
+            });
+        }
+        Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        } => {
+            apply_amendment(escalation, &field, new_value.as_deref());
+            escalation.amendments.push(Amendment {
+                field,
+                old_value,
+                new_value,
+                why,
+                by,
+                at: as_stored(now),
+            });
+        }
+        Change::Note {
+            kind,
+            clock,
+            at,
+            text,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.notes.partition_point(|n| n.at <= at);
+            escalation.notes.insert(
+                index,
+                Note {
+                    kind,
+                    at,
+                    clock,
+                    text,
+                    by,
+                },
+            );
+        }
+    }
 }
 
 fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
@@ -1085,6 +1370,190 @@ mod tests {
             store.escalation(closed).unwrap(),
             "bulk and single loads agree"
         );
+    }
+
+    /// The changes the import tests make, in order, planned against the escalation as it stands.
+    fn story(e: &Escalation, step: usize) -> std::result::Result<Option<Change>, RecordError> {
+        use crate::core::calendar::Calendar;
+        use crate::core::change::{
+            ResolutionInput, plan_action, plan_action_done, plan_advance, plan_note,
+            plan_notification_sent, plan_resolve, plan_withdraw,
+        };
+        use crate::core::deadline::{Settings, schedule};
+        let procedures = ProcedureSet::builtin();
+        let london = procedures.get("london").unwrap();
+        let now = t("2026-11-23 16:00");
+        let planned = match step {
+            0 => plan_discussion(
+                e,
+                &DiscussionInput {
+                    participants: "SW".into(),
+                    mode: "phone".into(),
+                    notes: "Talked it through.".into(),
+                    at: Some(t("2026-11-23 11:00")),
+                    ..Default::default()
+                },
+                now,
+            ),
+            1 => plan_action(e, "Send the chronology", "DSL", "2026-11-25"),
+            2 => plan_action_done(e, e.actions[0].id, t("2026-11-23 12:00"), now),
+            3 => plan_advance(e, london, "No agreement.", t("2026-11-23 13:00"), now),
+            4 | 6 => {
+                let schedule = schedule(
+                    london,
+                    &Calendar::default(),
+                    &Settings::default(),
+                    &e.events(),
+                    now,
+                )
+                .unwrap();
+                if step == 4 {
+                    plan_notification_sent(
+                        e,
+                        &schedule,
+                        "inform-referrer",
+                        "email",
+                        Some("REF-1"),
+                        t("2026-11-23 14:00"),
+                        now,
+                    )
+                } else if e.id == 1 {
+                    plan_note(
+                        e,
+                        &schedule,
+                        NoteKind::DelayReason,
+                        "",
+                        "Waiting for the manager.",
+                        t("2026-11-23 15:00"),
+                        now,
+                    )
+                } else {
+                    plan_note(
+                        e,
+                        &schedule,
+                        NoteKind::ClockMet,
+                        "s2.resolve",
+                        "Met on a call.",
+                        t("2026-11-23 15:00"),
+                        now,
+                    )
+                }
+            }
+            5 => plan_amend(
+                e,
+                london,
+                "child",
+                &format!("{} Corrected", e.child.name),
+                "Misspelt",
+                now,
+            ),
+            7 if e.id == 1 => plan_resolve(
+                e,
+                &ResolutionInput {
+                    how: "Agreed".into(),
+                    at: Some(t("2026-11-23 15:30")),
+                    ..Default::default()
+                },
+                now,
+            ),
+            7 => plan_withdraw(e, "Raised in error.", t("2026-11-23 15:30"), now),
+            _ => return Ok(None),
+        };
+        planned.map(Some)
+    }
+
+    #[test]
+    fn an_import_writes_and_audits_exactly_what_create_and_change_do() {
+        let now = t("2026-11-23 16:00");
+        let names = ["Ava Sample", "Leo Example"];
+
+        let mut one_by_one = Store::open_in_memory().unwrap();
+        for name in names {
+            let id = one_by_one.create(&new_escalation(name), "jo", now).unwrap();
+            for step in 0.. {
+                let as_it_stands = one_by_one.escalation(id).unwrap();
+                if story(&as_it_stands, step).unwrap().is_none() {
+                    break;
+                }
+                one_by_one
+                    .change(id, "jo", now, |e| story(e, step).map(Option::unwrap))
+                    .unwrap();
+            }
+        }
+
+        let mut imported = Store::open_in_memory().unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let seen_ref = &seen;
+        let items = names.map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                let next = story(e, step)?;
+                step += 1;
+                if next.is_none() {
+                    seen_ref.borrow_mut().push(e.clone());
+                }
+                Ok(next)
+            }))
+        });
+        let ids = imported.import(items, "jo", now).unwrap();
+        assert_eq!(ids, [1, 2]);
+
+        let all = Filter {
+            include_closed: true,
+            stage: None,
+        };
+        let written = imported.escalations(all).unwrap();
+        assert_eq!(written, one_by_one.escalations(all).unwrap());
+        assert_eq!(
+            written,
+            seen.into_inner(),
+            "the planner saw each escalation exactly as it loads"
+        );
+        assert_eq!(written[0].amendments.len(), 1);
+        assert!(matches!(written[0].outcome, Some(Outcome::Resolved { .. })));
+        assert!(matches!(
+            written[1].outcome,
+            Some(Outcome::Withdrawn { .. })
+        ));
+        assert_eq!(written[1].notes[0].kind, NoteKind::ClockMet);
+        assert_eq!(written[0].actions[0].done_by.as_deref(), Some("jo"));
+        assert_eq!(
+            imported.audit_trail(None).unwrap(),
+            one_by_one.audit_trail(None).unwrap(),
+            "the same audit entries, hash for hash"
+        );
+        assert_eq!(imported.verify().unwrap().problem, None);
+        let state: Vec<(i64, i64, i64)> = imported
+            .conn
+            .prepare("SELECT is_open, stage, needs_attention FROM escalation_state ORDER BY escalation_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(state, [(0, 2, 1), (0, 2, 1)]);
+    }
+
+    #[test]
+    fn a_refused_import_writes_nothing() {
+        let now = t("2026-11-23 16:00");
+        let mut store = Store::open_in_memory().unwrap();
+        let items = ["Ava Sample", "Leo Example"].map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                step += 1;
+                if e.id == 2 && step == 2 {
+                    // A change the rules refuse, after one that was written.
+                    return plan_discussion(e, &DiscussionInput::default(), now).map(Some);
+                }
+                story(e, step - 1)
+            }))
+        });
+        let result = store.import(items, "jo", now);
+        assert!(matches!(result, Err(StoreError::Refused(_))), "{result:?}");
+        assert!(store.audit_trail(None).unwrap().is_empty());
+        assert!(store.escalations(Filter::default()).unwrap().is_empty());
+        assert_eq!(store.verify().unwrap().problem, None);
     }
 
     #[test]
