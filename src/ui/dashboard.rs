@@ -30,7 +30,9 @@ const CARD_HEIGHT: u16 = 4;
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The notifications owed: a panel along the bottom, or on a narrow screen a tab of their
     // own, so that every row has room for what is owed, whose, by when and to whom.
-    let rows = notification_rows(state, theme, area.width.saturating_sub(2));
+    // Only as many rows as could ever show: a caseload can owe thousands.
+    let limit = usize::from(area.height);
+    let rows = notification_rows(state, theme, area.width.saturating_sub(2), limit);
     if state.is_tabbed() {
         // Narrow: the lanes and the notifications owed are tabs, each at full height.
         let [tabs, body] =
@@ -261,9 +263,14 @@ fn render_card(
 
 /// The notifications owed, each as one line where it fits in `width`, else two: how late,
 /// what and whose first; then when and to whom.
-fn notification_rows(state: &State, theme: &Theme, width: u16) -> Vec<Vec<Line<'static>>> {
-    let mut rows = Vec::with_capacity(state.notifications.len());
-    for row in &state.notifications {
+fn notification_rows(
+    state: &State,
+    theme: &Theme,
+    width: u16,
+    limit: usize,
+) -> Vec<Vec<Line<'static>>> {
+    let mut rows = Vec::with_capacity(state.notifications.len().min(limit));
+    for row in state.notifications.iter().take(limit) {
         let entry = &state.entries[row.entry];
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
@@ -329,7 +336,7 @@ fn render_notifications(
         ));
     let inner = block.inner(area);
     block.render(area, buf);
-    if rows.is_empty() {
+    if state.notifications.is_empty() {
         let none = if state.filter.is_empty() {
             "None owed."
         } else {
@@ -350,8 +357,8 @@ fn render_notifications(
         lines.extend(row.iter().cloned());
         shown += 1;
     }
-    if rows.len() > shown && height > 0 {
-        let more = format!(" {} more ↓ ", rows.len() - shown);
+    if state.notifications.len() > shown && height > 0 {
+        let more = format!(" {} more ↓ ", state.notifications.len() - shown);
         buf.set_string(
             area.x + 2,
             area.bottom().saturating_sub(1),
