@@ -149,6 +149,9 @@ pub struct State {
     pub is_dirty: bool,
 }
 
+/// From how many escalations schedules are derived on two threads.
+const PARALLEL_FROM: usize = 2_000;
+
 /// The least lanes shown: the built-in procedures all have four stages.
 pub const MIN_LANES: u8 = 4;
 
@@ -236,18 +239,13 @@ impl State {
         let mut settled = Vec::new();
         let mut entries = Vec::with_capacity(escalations.len());
         let mut unknown = 0;
-        for escalation in escalations {
+        let schedules = self.schedules(&escalations);
+        for (escalation, schedule) in escalations.into_iter().zip(schedules) {
             let Some(procedure) = self.procedures.get(&escalation.procedure) else {
                 unknown += 1;
                 continue;
             };
-            let Ok(schedule) = schedule(
-                procedure,
-                &self.calendar,
-                &self.settings,
-                &escalation.events(),
-                self.now,
-            ) else {
+            let Some(schedule) = schedule else {
                 continue;
             };
             if schedule.status != Status::Open
@@ -280,6 +278,34 @@ impl State {
         }
         self.derive();
         settled
+    }
+
+    /// Every escalation's schedule as of now (`None` where its procedure is unknown). A large
+    /// caseload is split across two threads: deriving ten thousand schedules is the biggest
+    /// single cost of the first frame, and the engine is pure, so the halves cannot interfere.
+    fn schedules(&self, escalations: &[Escalation]) -> Vec<Option<Schedule>> {
+        let one = |escalation: &Escalation| {
+            let procedure = self.procedures.get(&escalation.procedure)?;
+            schedule(
+                procedure,
+                &self.calendar,
+                &self.settings,
+                &escalation.events(),
+                self.now,
+            )
+            .ok()
+        };
+        if escalations.len() < PARALLEL_FROM {
+            return escalations.iter().map(one).collect();
+        }
+        let (first, second) = escalations.split_at(escalations.len() / 2);
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| second.iter().map(one).collect::<Vec<_>>());
+            let mut all: Vec<Option<Schedule>> = first.iter().map(one).collect();
+            // A panic in the engine would be a bug; treat its half as unknown rather than lose all.
+            all.extend(later.join().unwrap_or_else(|_| vec![None; second.len()]));
+            all
+        })
     }
 
     /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
