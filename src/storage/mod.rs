@@ -79,6 +79,21 @@ pub struct Store {
     path: Option<PathBuf>,
 }
 
+/// What has been typed into a form but not yet saved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    /// Set once stored.
+    pub id: Option<i64>,
+    /// Which form: `new`, `discuss`, `advance`, ...
+    pub form: String,
+    /// The escalation the form is about, if any.
+    pub escalation_id: Option<i64>,
+    /// Each field's text, by field name.
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub saved_at: Option<DateTime<Utc>>,
+    pub saved_by: Option<String>,
+}
+
 /// Which escalations to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -382,6 +397,67 @@ impl Store {
             caseload.extend(rest);
             Ok(caseload)
         })
+    }
+
+    /// Keeps what has been typed into a form (replacing the form's earlier draft), so that it
+    /// survives the app closing, crashing or being killed. Returns the draft's id.
+    pub fn save_draft(&mut self, draft: &Draft, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let fields =
+            serde_json::to_string(&draft.fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO drafts (form, escalation_id, fields, saved_at, saved_by) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (form, ifnull(escalation_id, 0))
+             DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+            params![draft.form, draft.escalation_id, fields, time_to_sql(now), actor],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM drafts WHERE form = ?1 AND ifnull(escalation_id, 0) = ifnull(?2, 0)",
+            params![draft.form, draft.escalation_id],
+            |row| row.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every draft left from an earlier session, oldest first, to offer back.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, form, escalation_id, fields, saved_at, saved_by FROM drafts ORDER BY saved_at, id")?;
+        let rows = statement.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut drafts = Vec::new();
+        for row in rows {
+            let (id, form, escalation_id, fields, saved_at, saved_by) = row?;
+            drafts.push(Draft {
+                id: Some(id),
+                form,
+                escalation_id,
+                fields: serde_json::from_str(&fields)
+                    .map_err(|_| StoreError::Corrupt(format!("draft {id}")))?,
+                saved_at: Some(time_from_sql(&saved_at)?),
+                saved_by: Some(saved_by),
+            });
+        }
+        Ok(drafts)
+    }
+
+    /// Throws a draft away (once its form is saved, or when the user discards it).
+    pub fn discard_draft(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM drafts WHERE id = ?1", params![id])?;
+        Ok(())
     }
 
     /// A number that changes whenever another connection commits to the database (SQLite's
@@ -1652,6 +1728,53 @@ mod tests {
             halves == whole,
             "two halves must load exactly what one pass does"
         );
+    }
+
+    #[test]
+    fn drafts_survive_a_reopen_and_replace_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("drafts.db");
+        let mut store = Store::open(&path).unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let mut draft = Draft {
+            form: "discuss".into(),
+            escalation_id: Some(id),
+            ..Default::default()
+        };
+        draft.fields.insert(
+            "notes".into(),
+            "Spoke to the duty SW; محمد\nsecond line".into(),
+        );
+        let first = store
+            .save_draft(&draft, "jo", t("2026-11-23 10:05"))
+            .unwrap();
+        draft.fields.insert("with".into(), "Duty SW".into());
+        let second = store
+            .save_draft(&draft, "jo", t("2026-11-23 10:06"))
+            .unwrap();
+        assert_eq!(first, second, "one draft per form and escalation");
+        let other = Draft {
+            form: "new".into(),
+            ..Default::default()
+        };
+        store
+            .save_draft(&other, "jo", t("2026-11-23 10:07"))
+            .unwrap();
+        drop(store);
+
+        let mut store = Store::open(&path).unwrap();
+        let drafts = store.drafts().unwrap();
+        assert_eq!(drafts.len(), 2);
+        assert_eq!(drafts[0].fields, draft.fields);
+        assert_eq!(drafts[0].saved_at, Some(t("2026-11-23 10:06")));
+        assert_eq!(drafts[1].form, "new");
+        store.discard_draft(second).unwrap();
+        assert_eq!(store.drafts().unwrap().len(), 1);
+        // Drafts are not records: the audit trail and verify are untouched by them.
+        assert_eq!(store.audit_trail(None).unwrap().len(), 1);
+        assert_eq!(store.verify().unwrap().problem, None);
     }
 
     #[test]

@@ -184,11 +184,27 @@ ALTER TABLE escalation_state ADD COLUMN needs_attention INTEGER NOT NULL DEFAULT
 CREATE INDEX escalation_state_attention ON escalation_state(needs_attention, escalation_id);
 ";
 
+/// Drafts of forms being typed in the dashboard, so that a crash or a closed terminal loses
+/// nothing typed. Not part of the record (nothing in them has been saved as fact), so they may
+/// be replaced and deleted; one draft per form and escalation.
+const MIGRATION_3: &str = r"
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY,
+    form TEXT NOT NULL,
+    escalation_id INTEGER REFERENCES escalations(id),
+    fields TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    saved_by TEXT NOT NULL
+);
+CREATE UNIQUE INDEX drafts_form ON drafts(form, ifnull(escalation_id, 0));
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
         format!("{MIGRATION_1}\n{}", insert_only_triggers()),
         MIGRATION_2.to_owned(),
+        MIGRATION_3.to_owned(),
     ]
 }
 
