@@ -19,6 +19,10 @@ pub enum Scope {
     Detail,
     Filter,
     Help,
+    /// A form is open.
+    Form,
+    /// Esc was pressed in a form with something typed.
+    FormConfirm,
 }
 
 /// A key with its modifiers.
@@ -130,6 +134,8 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+const NEXT_LANE_HELP: &str = "Next lane (wraps round)";
+
 /// One default binding, as text: (scopes, keys, intent, footer label, help).
 type DefaultBinding = (
     &'static [Scope],
@@ -142,19 +148,13 @@ type DefaultBinding = (
 /// The defaults.
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
-    use Scope::{Dashboard, Detail, Filter, Help, Welcome};
+    use Scope::{Dashboard, Detail, Filter, Form, FormConfirm, Help, Welcome};
     &[
-        (&[Dashboard], &["left", "h"], Left, "lane", "Previous lane"),
+        (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
         (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
-        (&[Dashboard], &["up", "k"], Up, "card", "Previous card"),
+        (&[Dashboard], &["up", "k"], Up, "", "Previous card"),
         (&[Dashboard], &["down", "j"], Down, "", "Next card"),
-        (
-            &[Dashboard],
-            &["tab"],
-            NextLane,
-            "",
-            "Next lane (wraps round)",
-        ),
+        (&[Dashboard], &["tab"], NextLane, "", NEXT_LANE_HELP),
         (
             &[Dashboard],
             &["shift-tab"],
@@ -181,6 +181,13 @@ const DEFAULTS: &[DefaultBinding] = {
             "Open the selected escalation",
         ),
         (
+            &[Dashboard, Detail],
+            &["d"],
+            RecordDiscussion,
+            "discussion",
+            "Record a discussion on this escalation",
+        ),
+        (
             &[Dashboard],
             &["/"],
             StartFilter,
@@ -201,7 +208,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Detail],
             &["tab", "left", "right", "h", "l"],
             NextTab,
-            "record/audit",
+            "audit",
             "Switch between the record and the audit trail",
         ),
         (&[Detail], &["esc"], Back, "back", "Back to the dashboard"),
@@ -255,6 +262,50 @@ const DEFAULTS: &[DefaultBinding] = {
             "Delete the last character",
         ),
         (&[Filter], &["ctrl-c"], Quit, "", "Quit"),
+        (&[Form], &["tab"], FormNext, "next field", "Next field"),
+        (
+            &[Form],
+            &["shift-tab"],
+            FormPrevious,
+            "previous",
+            "Previous field",
+        ),
+        (
+            &[Form],
+            &["ctrl-s"],
+            FormSave,
+            "save",
+            "Save (every field is checked first)",
+        ),
+        (
+            &[Form],
+            &["esc"],
+            FormCancel,
+            "cancel",
+            "Cancel (asks first if anything was typed)",
+        ),
+        (
+            &[Form],
+            &["ctrl-c"],
+            Quit,
+            "",
+            "Quit (asks first if anything was typed)",
+        ),
+        (
+            &[FormConfirm],
+            &["y"],
+            DiscardForm,
+            "discard",
+            "Throw away what was typed",
+        ),
+        (
+            &[FormConfirm],
+            &["n", "esc"],
+            KeepEditing,
+            "keep editing",
+            "Go back to the form",
+        ),
+        (&[FormConfirm], &["ctrl-c"], Quit, "", "Quit without saving"),
         (
             &[Help],
             &["?", "esc"],
@@ -296,6 +347,12 @@ pub fn bindings() -> &'static [Binding] {
 pub fn scope(state: &State) -> Scope {
     if state.popup == Some(Popup::Help) {
         Scope::Help
+    } else if let Some(form) = &state.form {
+        if form.is_confirming_discard {
+            Scope::FormConfirm
+        } else {
+            Scope::Form
+        }
     } else if state.is_filtering {
         Scope::Filter
     } else if matches!(state.screen, Screen::Detail { .. }) {
@@ -324,6 +381,8 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
         {
             Some(Intent::FilterType(c))
         }
+        // Every other key goes to the form's focused field.
+        (Scope::Form, _) => Some(Intent::FormInput(*event)),
         _ => None,
     }
 }
@@ -346,7 +405,7 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
         .map(|b| {
             // The footer shows the first key of each; the help lists them all.
             let keys = match b.intent {
-                Intent::Left => "←→/hl".to_owned(),
+                Intent::Left => "←↑↓→/hjkl".to_owned(),
                 Intent::Up if scope == Scope::Dashboard || scope == Scope::Detail => {
                     "↑↓/jk".to_owned()
                 }
@@ -365,6 +424,14 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
     let mut rows: Vec<(String, &'static str)> = Vec::new();
     let mut jumps = Vec::new();
     for b in bindings().iter().filter(|b| b.scope == scope) {
+        // Shift-Tab shares Tab's row: one is the other backwards.
+        if b.intent == Intent::PreviousLane
+            && let Some(next) = rows.iter_mut().find(|(_, help)| *help == NEXT_LANE_HELP)
+        {
+            next.0 = format!("{}/{}", next.0, b.key);
+            next.1 = "Next / previous lane (wraps round)";
+            continue;
+        }
         if let Intent::JumpToLane(n) = b.intent {
             if jumps.is_empty() {
                 rows.push((String::new(), "Jump to a stage's lane"));
@@ -442,6 +509,13 @@ mod tests {
             FilterBackspace,
             FilterDone,
             FilterCancel,
+            RecordDiscussion,
+            FormNext,
+            FormPrevious,
+            FormSave,
+            FormCancel,
+            DiscardForm,
+            KeepEditing,
         ];
         for intent in all {
             assert!(

@@ -5,6 +5,7 @@
 //! [`State`] and returns [`Effect`]s for the runtime to carry out (load this, settle that). The
 //! view draws from `&State` alone. Start at [`update`].
 
+pub mod form;
 mod state;
 mod update;
 
@@ -42,6 +43,18 @@ pub enum Intent {
     FilterBackspace,
     FilterDone,
     FilterCancel,
+    /// Open the form to record a discussion on the selected escalation.
+    RecordDiscussion,
+    FormNext,
+    FormPrevious,
+    FormSave,
+    FormCancel,
+    /// A key for the focused field of a form.
+    FormInput(crossterm::event::KeyEvent),
+    /// Throw away what was typed (after Esc asked).
+    DiscardForm,
+    /// Go back to the form (after Esc asked).
+    KeepEditing,
 }
 
 /// What happened outside the user's keys. Named in the past tense.
@@ -59,6 +72,8 @@ pub enum Msg {
         trail: Result<Vec<AuditEntry>, String>,
     },
     DemoLoaded(Result<usize, String>),
+    /// A form was saved (with what was written), or refused (with why).
+    Saved(Result<String, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -71,6 +86,11 @@ pub enum Effect {
     LoadCaseloadIfChanged,
     /// These closed escalations owe nothing: stop loading them.
     Settle(Vec<i64>),
+    /// Record a discussion, checked again by the core inside the write.
+    SaveDiscussion {
+        escalation: i64,
+        input: crate::core::change::DiscussionInput,
+    },
 }
 
 /// Either kind of input to [`update`].

@@ -140,6 +140,8 @@ pub struct State {
     pub screen: Screen,
     pub popup: Option<Popup>,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
+    /// A form being filled in, over the screen.
+    pub form: Option<super::form::Form>,
     /// A line for the status bar: what just happened, or what went wrong.
     pub status: Option<String>,
     pub has_loaded: bool,
@@ -226,6 +228,7 @@ impl State {
             screen: Screen::Dashboard,
             popup: None,
             trail: None,
+            form: None,
             status: None,
             has_loaded: false,
             is_loading: true,
@@ -284,16 +287,12 @@ impl State {
     /// caseload is split across two threads: deriving ten thousand schedules is the biggest
     /// single cost of the first frame, and the engine is pure, so the halves cannot interfere.
     fn schedules(&self, escalations: &[Escalation]) -> Vec<Option<Schedule>> {
+        // Only what the engine needs crosses to the other thread.
+        let (procedures, calendar, settings, now) =
+            (&self.procedures, &self.calendar, &self.settings, self.now);
         let one = |escalation: &Escalation| {
-            let procedure = self.procedures.get(&escalation.procedure)?;
-            schedule(
-                procedure,
-                &self.calendar,
-                &self.settings,
-                &escalation.events(),
-                self.now,
-            )
-            .ok()
+            let procedure = procedures.get(&escalation.procedure)?;
+            schedule(procedure, calendar, settings, &escalation.events(), now).ok()
         };
         if escalations.len() < PARALLEL_FROM {
             return escalations.iter().map(one).collect();

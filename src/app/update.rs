@@ -2,6 +2,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use super::form::{FieldKind, Form, FormKind};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 
@@ -11,9 +12,15 @@ pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
     match input {
         Input::Intent(intent) => {
             let before = ViewKey::of(state);
+            let had_form = state.form.is_some();
             let effects = on_intent(state, intent);
-            // A key that changes nothing on screen (↑ on the first card) draws nothing.
-            if ViewKey::of(state) != before || !effects.is_empty() {
+            // A key that changes nothing on screen (↑ on the first card) draws nothing; in a
+            // form, every key may change what is typed.
+            if had_form
+                || state.form.is_some()
+                || ViewKey::of(state) != before
+                || !effects.is_empty()
+            {
                 state.is_dirty = true;
             }
             effects
@@ -127,6 +134,22 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             Vec::new()
         }
+        Msg::Saved(result) => {
+            state.is_dirty = true;
+            match result {
+                Ok(what) => {
+                    state.form = None;
+                    state.status = Some(format!("Saved: {what}"));
+                }
+                Err(why) => {
+                    if let Some(form) = &mut state.form {
+                        form.is_saving = false;
+                    }
+                    state.status = Some(format!("Not saved: {why}"));
+                }
+            }
+            Vec::new()
+        }
         Msg::DemoLoaded(result) => {
             state.is_dirty = true;
             match result {
@@ -146,7 +169,8 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
-    if intent == Intent::Quit {
+    // Quitting with a form open asks first, like Esc, so nothing typed is lost by accident.
+    if intent == Intent::Quit && state.form.as_ref().is_none_or(|f| !f.is_changed) {
         state.should_quit = true;
         return Vec::new();
     }
@@ -159,6 +183,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     if intent == Intent::ToggleHelp {
         state.popup = Some(Popup::Help);
         return Vec::new();
+    }
+    if state.form.is_some() {
+        return on_form(state, intent);
     }
     if state.is_filtering {
         return on_filter(state, intent);
@@ -230,6 +257,11 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.derive();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::RecordDiscussion => {
+            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
+                open_discussion(state, id);
+            }
+        }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
@@ -268,7 +300,113 @@ fn on_detail(
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
         }
+        Intent::RecordDiscussion => open_discussion(state, id),
         _ => {}
     }
     Vec::new()
+}
+
+/// Opens the discussion form on an open escalation (a closed one says why not).
+fn open_discussion(state: &mut State, id: i64) {
+    let Some(entry) = state.entry(id) else { return };
+    if !entry.is_open() {
+        state.status = Some(format!(
+            "Escalation {id} is closed, so no discussion can be added; correct a mistake with escalate amend"
+        ));
+        return;
+    }
+    let title = format!(
+        " Record a discussion: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    let mut form = Form::discussion(id, title);
+    form.check(state.now);
+    state.form = Some(form);
+}
+
+fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let now = state.now;
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    if form.is_confirming_discard {
+        match intent {
+            Intent::DiscardForm | Intent::Quit => {
+                let quit = intent == Intent::Quit;
+                state.form = None;
+                state.status = Some("Discarded.".to_owned());
+                state.should_quit = quit;
+            }
+            Intent::KeepEditing => form.is_confirming_discard = false,
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if form.is_saving {
+        return Vec::new();
+    }
+    let count = form.fields.len();
+    match intent {
+        Intent::FormNext => form.focus = (form.focus + 1) % count,
+        Intent::FormPrevious => form.focus = (form.focus + count - 1) % count,
+        Intent::FormCancel | Intent::Quit => {
+            if form.is_changed {
+                form.is_confirming_discard = true;
+            } else {
+                state.form = None;
+            }
+        }
+        Intent::FormSave => {
+            let FormKind::Discuss { escalation } = form.kind;
+            form.is_save_attempted = true;
+            match form.check(now) {
+                Some(input) => {
+                    form.is_saving = true;
+                    state.status = Some("Saving…".to_owned());
+                    return vec![Effect::SaveDiscussion { escalation, input }];
+                }
+                None => state.status = Some("Not saved: put right the fields marked ✗".to_owned()),
+            }
+        }
+        Intent::FormInput(key) => {
+            edit_field(form, key);
+            form.check(now);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Applies a key to the focused field: typing, Enter (next field, or a new line in a text),
+/// ← → for a choice, Space for a toggle.
+fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) {
+    use crossterm::event::KeyCode;
+    let count = form.fields.len();
+    let Some(field) = form.fields.get_mut(form.focus) else {
+        return;
+    };
+    let changed = match (field.kind, key.code) {
+        (
+            FieldKind::Line | FieldKind::When | FieldKind::Choice(_) | FieldKind::Toggle,
+            KeyCode::Enter,
+        ) => {
+            form.focus = (form.focus + 1) % count;
+            false
+        }
+        (FieldKind::Choice(items), KeyCode::Right | KeyCode::Char(' ')) => {
+            field.choice = (field.choice + 1) % items.len().max(1);
+            true
+        }
+        (FieldKind::Choice(items), KeyCode::Left) => {
+            field.choice = (field.choice + items.len().max(1) - 1) % items.len().max(1);
+            true
+        }
+        (FieldKind::Toggle, KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) => {
+            field.choice = 1 - field.choice.min(1);
+            true
+        }
+        (FieldKind::Choice(_) | FieldKind::Toggle, _) => false,
+        _ => field.text.input(key),
+    };
+    form.is_changed |= changed;
 }

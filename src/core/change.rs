@@ -213,7 +213,7 @@ pub fn plan_advance(
 }
 
 /// A discussion as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiscussionInput {
     pub participants: String,
     pub mode: String,

@@ -74,6 +74,25 @@ fn spawn_worker(
                     crate::demo::fill(&mut store, &procedures, &config, &actor, now, 1)
                         .map(|ids| ids.len()),
                 )),
+                // The form's input is checked again by the core inside the write transaction,
+                // against the escalation as it stands then. Saved or not, the caseload reloads.
+                Effect::SaveDiscussion { escalation, input } => {
+                    let saved = store
+                        .change(escalation, &actor, now, |e| {
+                            crate::core::change::plan_discussion(e, &input, now)
+                        })
+                        .map(|(change, _)| {
+                            crate::core::record::printable(&change.describe(), false)
+                        })
+                        .map_err(|e| e.to_string());
+                    if replies.send(Msg::Saved(saved)).is_err() {
+                        break;
+                    }
+                    seen_version = store.data_version().ok();
+                    Some(Msg::CaseloadLoaded(
+                        store.caseload().map_err(|e| e.to_string()),
+                    ))
+                }
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);

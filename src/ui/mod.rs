@@ -6,6 +6,7 @@
 
 mod dashboard;
 mod detail;
+mod form;
 pub mod theme;
 
 use ratatui::buffer::Buffer;
@@ -64,6 +65,9 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     render_status(state, theme, status, buf);
     render_footer(state, theme, footer, buf);
+    if let Some(form) = &state.form {
+        form::render(form, theme, body, buf);
+    }
     if state.popup == Some(Popup::Help) {
         render_help(state, theme, area, buf);
     }

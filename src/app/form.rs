@@ -1,0 +1,213 @@
+//! Forms for recording from the keyboard: fields typed into ratatui-textarea editors, checked
+//! as they are typed by the same core rules the command line uses, and saved in one transaction
+//! by the storage worker.
+//!
+//! The first form is "record a discussion" (`d` on a card). Each field says what is wrong with
+//! it in plain words, and a when-field shows the time it was read as, so a DSL typing
+//! `yesterday 14:30` sees `Sun 22 Nov 2026 14:30 GMT` before saving.
+
+use chrono::{DateTime, Utc};
+use ratatui_textarea::TextArea;
+
+use crate::core::calendar::format_local;
+use crate::core::change::DiscussionInput;
+use crate::core::record::{Mode, RecordError, clean_text, optional_text, required_text};
+use crate::core::time::{Direction, parse_when};
+
+/// What a field holds, which decides how keys edit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// One line of text; Enter moves on.
+    Line,
+    /// Several lines; Enter starts a new one.
+    Text,
+    /// A time as people type it ("now", "yesterday 14:30").
+    When,
+    /// One of a fixed list, chosen with ← and →.
+    Choice(&'static [&'static str]),
+    /// Yes or no, switched with Space.
+    Toggle,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub text: TextArea<'static>,
+    /// The chosen item, for a choice; on or off, for a toggle.
+    pub choice: usize,
+    /// What is wrong with it, in plain words.
+    pub error: Option<String>,
+    /// What it was read as (a parsed time).
+    pub hint: Option<String>,
+}
+
+impl Field {
+    fn new(name: &'static str, label: &'static str, kind: FieldKind, initial: &str) -> Self {
+        let mut text = TextArea::new(initial.lines().map(str::to_owned).collect());
+        // Typing carries on from what is already there.
+        text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        text.move_cursor(ratatui_textarea::CursorMove::End);
+        Self {
+            name,
+            label,
+            kind,
+            text,
+            choice: 0,
+            error: None,
+            hint: None,
+        }
+    }
+
+    /// The field's text, lines joined.
+    pub fn value(&self) -> String {
+        match self.kind {
+            FieldKind::Choice(items) => items
+                .get(self.choice)
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            FieldKind::Toggle => if self.choice == 1 { "yes" } else { "no" }.to_owned(),
+            _ => self.text.lines().join("\n"),
+        }
+    }
+
+    pub fn is_typed_into(&self) -> bool {
+        matches!(
+            self.kind,
+            FieldKind::Line | FieldKind::Text | FieldKind::When
+        )
+    }
+}
+
+/// Which form, and what it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Discuss { escalation: i64 },
+}
+
+/// A form on screen.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Esc was pressed with something typed: asking before throwing it away.
+    pub is_confirming_discard: bool,
+    /// Sent to be saved; waiting for the reply.
+    pub is_saving: bool,
+    /// Anything typed since the form opened.
+    pub is_changed: bool,
+    /// Save was tried: from then on an empty required field is marked too (before, a fresh
+    /// form is not covered in marks).
+    pub is_save_attempted: bool,
+}
+
+/// The ways a discussion takes place, in the order the picker offers them.
+pub const MODES: &[&str] = &[
+    "phone",
+    "face-to-face",
+    "video",
+    "email",
+    "letter",
+    "meeting",
+];
+
+impl Form {
+    /// "Record a discussion" on an escalation.
+    pub fn discussion(escalation: i64, title: String) -> Self {
+        Self {
+            kind: FormKind::Discuss { escalation },
+            title,
+            fields: vec![
+                Field::new("at", "When", FieldKind::When, "now"),
+                Field::new(
+                    "with",
+                    "Who took part (names, roles, agencies)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::new("mode", "How", FieldKind::Choice(MODES), ""),
+                Field::new("notes", "What was said", FieldKind::Text, ""),
+                Field::new("decisions", "Decisions", FieldKind::Text, ""),
+                Field::new("agreed", "Agreement reached", FieldKind::Toggle, ""),
+            ],
+            focus: 0,
+            is_confirming_discard: false,
+            is_saving: false,
+            is_changed: false,
+            is_save_attempted: false,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    fn value(&self, name: &str) -> String {
+        self.field(name).map(Field::value).unwrap_or_default()
+    }
+
+    /// Checks every field as it stands, marking each with what is wrong (or what a time was
+    /// read as). Returns the discussion when every field is good.
+    pub fn check(&mut self, now: DateTime<Utc>) -> Option<DiscussionInput> {
+        let at = parse_when(&self.value("at"), now, Direction::Past);
+        let results: Vec<(&str, Result<Option<String>, RecordError>)> = vec![
+            (
+                "at",
+                match &at {
+                    Ok(t) if *t > now => Err(RecordError::new(
+                        "at",
+                        "is later than now; a discussion has happened",
+                    )),
+                    Ok(t) => Ok(Some(format_local(*t))),
+                    Err(e) => Err(RecordError::new("at", e.to_string())),
+                },
+            ),
+            (
+                "with",
+                required_text("with", &self.value("with"), false).map(|_| None),
+            ),
+            ("mode", self.value("mode").parse::<Mode>().map(|_| None)),
+            (
+                "notes",
+                required_text("notes", &self.value("notes"), true).map(|_| None),
+            ),
+            (
+                "decisions",
+                optional_text("decisions", Some(&self.value("decisions")), true).map(|_| None),
+            ),
+        ];
+        let mut is_good = true;
+        let show_empty = self.is_save_attempted;
+        for (name, result) in results {
+            let Some(field) = self.fields.iter_mut().find(|f| f.name == name) else {
+                continue;
+            };
+            match result {
+                Ok(hint) => {
+                    field.error = None;
+                    field.hint = hint;
+                }
+                Err(error) => {
+                    let is_untouched = field.is_typed_into() && field.value().trim().is_empty();
+                    field.error = (show_empty || !is_untouched).then_some(error.message);
+                    field.hint = None;
+                    is_good = false;
+                }
+            }
+        }
+        let at = at.ok()?;
+        is_good.then(|| DiscussionInput {
+            participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
+            mode: self.value("mode"),
+            notes: self.value("notes"),
+            decisions: Some(self.value("decisions")).filter(|d| !d.trim().is_empty()),
+            is_agreement: self.value("agreed") == "yes",
+            at: Some(at),
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! A form over the screen: each field with its label, its editor, and in plain words what is
+//! wrong with it (✗) or what it was read as (a parsed time). Nothing here changes the form:
+//! editors are drawn from a copy, with the cursor shown only in the focused field.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+
+use super::theme::{Role, Theme};
+use crate::app::form::{Field, FieldKind, Form};
+
+/// Lines a field's editor takes.
+fn editor_height(field: &Field) -> u16 {
+    if field.kind == FieldKind::Text { 3 } else { 1 }
+}
+
+pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let width = area.width.saturating_sub(4).min(96);
+    let wanted: u16 = form
+        .fields
+        .iter()
+        .map(|f| 2 + editor_height(f))
+        .sum::<u16>()
+        + 2;
+    let height = wanted.min(area.height.saturating_sub(2));
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    buf.set_style(popup, theme.style(Role::Background));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(
+            form.title.clone(),
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+
+    // Fields are shown whole, from the first that keeps the focused one in view on a short
+    // terminal; a mark says when more are below.
+    let heights: Vec<u16> = form.fields.iter().map(|f| 2 + editor_height(f)).collect();
+    let mut first = 0;
+    while first < form.focus && heights[first..=form.focus].iter().sum::<u16>() > inner.height {
+        first += 1;
+    }
+    let mut y = inner.y;
+    let mut last_shown = first;
+    for (index, field) in form.fields.iter().enumerate().skip(first) {
+        let height = heights[index];
+        if y + height > inner.bottom() {
+            break;
+        }
+        render_field(
+            field,
+            index == form.focus,
+            theme,
+            Rect::new(inner.x, y, inner.width, height),
+            buf,
+        );
+        y += height;
+        last_shown = index;
+    }
+    if last_shown + 1 < form.fields.len() && popup.height > 0 {
+        buf.set_string(
+            popup.x + 2,
+            popup.bottom() - 1,
+            " more below: Tab ",
+            theme.style(Role::Muted),
+        );
+    }
+    if first > 0 {
+        buf.set_string(
+            popup.right().saturating_sub(20),
+            popup.y,
+            " more above ",
+            theme.style(Role::Muted),
+        );
+    }
+    if form.is_confirming_discard {
+        let text = " Throw away what you typed?  y discards · n goes back to the form ";
+        let width = u16::try_from(text.chars().count())
+            .unwrap_or(u16::MAX)
+            .min(popup.width);
+        let confirm = Rect::new(
+            popup.x + (popup.width - width) / 2,
+            popup.y + popup.height / 2,
+            width,
+            1,
+        );
+        Clear.render(confirm, buf);
+        Line::styled(text, theme.style(Role::ImmediateRisk)).render(confirm, buf);
+    }
+}
+
+fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let [label, editor, note] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(editor_height(field)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let label_role = if is_focused { Role::Focus } else { Role::Text };
+    let marker = if is_focused { "▶ " } else { "  " };
+    Line::from(vec![
+        Span::styled(marker, theme.style(Role::Focus)),
+        Span::styled(field.label, theme.style(label_role)),
+    ])
+    .render(label, buf);
+    let editor = Rect::new(
+        editor.x + 2,
+        editor.y,
+        editor.width.saturating_sub(2),
+        editor.height,
+    );
+    match field.kind {
+        FieldKind::Choice(items) => {
+            let mut spans = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let role = if i == field.choice {
+                    Role::Focus
+                } else {
+                    Role::Muted
+                };
+                spans.push(Span::styled(format!(" {item} "), theme.style(role)));
+            }
+            if is_focused {
+                spans.push(Span::styled("  ← →", theme.style(Role::Muted)));
+            }
+            Line::from(spans).render(editor, buf);
+        }
+        FieldKind::Toggle => {
+            let value = if field.choice == 1 {
+                "[x] yes"
+            } else {
+                "[ ] no"
+            };
+            let hint = if is_focused { "  Space switches" } else { "" };
+            Line::from(vec![
+                Span::styled(value, theme.style(Role::Text)),
+                Span::styled(hint, theme.style(Role::Muted)),
+            ])
+            .render(editor, buf);
+        }
+        _ => {
+            let mut text = field.text.clone();
+            let base = theme.style(Role::Text);
+            text.set_style(base);
+            text.set_cursor_line_style(Style::default());
+            text.set_cursor_style(if is_focused {
+                theme.style(Role::Focus)
+            } else {
+                base
+            });
+            buf.set_style(
+                editor,
+                theme.style(Role::Border).add_modifier(Modifier::UNDERLINED),
+            );
+            (&text).render(editor, buf);
+        }
+    }
+    let note_line = match (&field.error, &field.hint) {
+        (Some(error), _) => Line::styled(format!("  ✗ {error}"), theme.style(Role::Overdue)),
+        (None, Some(hint)) => Line::styled(format!("  = {hint}"), theme.style(Role::Muted)),
+        (None, None) => Line::default(),
+    };
+    Paragraph::new(note_line).render(note, buf);
+}

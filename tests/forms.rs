@@ -1,0 +1,335 @@
+//! Recording from the keyboard: the discussion form (`d`), typed through the key table and
+//! `update` as the runtime does (key events in, state and effects out), and drawn.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use escalate::app::{Effect, Input, Msg, State, update};
+use escalate::config::Config;
+use escalate::core::change::DiscussionInput;
+use escalate::core::procedure::ProcedureSet;
+use escalate::keys;
+use escalate::storage::Store;
+use escalate::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The demo's "now": Monday 23 November 2026, 11:00 UK time.
+fn now() -> DateTime<Utc> {
+    at("2026-11-23 11:00")
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    escalate::core::time::parse_instant(text).unwrap()
+}
+
+/// The demo caseload loaded into a dashboard of `size`; the first lane's first card (Ava
+/// Sample, escalation 1, open) is selected.
+fn dashboard(size: (u16, u16)) -> State {
+    let mut store = Store::open_in_memory().unwrap();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    let config = Config::default();
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        now(),
+        size,
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    state
+}
+
+fn press_event(state: &mut State, event: KeyEvent) -> Vec<Effect> {
+    match keys::intent(keys::scope(state), &event) {
+        Some(intent) => update(state, Input::Intent(intent)),
+        None => Vec::new(),
+    }
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    press_event(state, KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(state: &mut State, c: char) -> Vec<Effect> {
+    press_event(
+        state,
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+    )
+}
+
+fn type_text(state: &mut State, text: &str) {
+    for c in text.chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        press(state, code);
+    }
+}
+
+fn draw(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
+    terminal
+        .draw(|f| escalate::ui::render(state, &Theme::default(), f.area(), f.buffer_mut()))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn focused(state: &State) -> &'static str {
+    let form = state.form.as_ref().expect("a form is open");
+    form.fields[form.focus].name
+}
+
+/// Clears the focused field's text (the When field starts as "now").
+fn clear_field(state: &mut State) {
+    for _ in 0..40 {
+        press(state, KeyCode::Backspace);
+    }
+}
+
+#[test]
+fn a_whole_discussion_typed_and_saved() {
+    let mut state = dashboard((120, 40));
+    assert!(press(&mut state, KeyCode::Char('d')).is_empty());
+    assert_eq!(keys::scope(&state), keys::Scope::Form);
+    assert_eq!(focused(&state), "at");
+    // When: the words people type, read back beside the field.
+    clear_field(&mut state);
+    type_text(&mut state, "9:30");
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(
+        form.field("at").unwrap().hint.as_deref(),
+        Some("Mon 23 Nov 2026 09:30 GMT")
+    );
+    // Enter in a one-line field moves on; keys that mean something on the dashboard type here.
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(focused(&state), "with");
+    type_text(&mut state, "Duty SW (Luton MASH); q j l d");
+    press(&mut state, KeyCode::Tab);
+    assert_eq!(focused(&state), "mode");
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Left);
+    press(&mut state, KeyCode::Tab);
+    // Enter in a text field starts a new line.
+    type_text(
+        &mut state,
+        "Asked for a review.\nCall back promised by 2pm.",
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Manager to review.");
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Char(' '));
+    assert!(!state.should_quit, "q typed into a field does not quit");
+
+    let effects = ctrl(&mut state, 's');
+    assert_eq!(
+        effects,
+        [Effect::SaveDiscussion {
+            escalation: 1,
+            input: DiscussionInput {
+                participants: "Duty SW (Luton MASH); q j l d".into(),
+                mode: "face-to-face".into(),
+                notes: "Asked for a review.\nCall back promised by 2pm.".into(),
+                decisions: Some("Manager to review.".into()),
+                is_agreement: true,
+                at: Some(at("2026-11-23 09:30")),
+            },
+        }]
+    );
+    assert!(state.form.as_ref().unwrap().is_saving);
+    assert!(draw(&state).contains("Saving…"));
+    // Keys wait while it saves.
+    assert!(ctrl(&mut state, 's').is_empty());
+
+    update(
+        &mut state,
+        Input::Msg(Msg::Saved(Ok("discussion recorded (face-to-face)".into()))),
+    );
+    assert!(state.form.is_none());
+    assert!(draw(&state).contains("Saved: discussion recorded (face-to-face)"));
+}
+
+#[test]
+fn invalid_input_is_marked_and_nothing_is_saved() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    // A fresh form is not covered in marks.
+    assert!(!draw(&state).contains('✗'), "{}", draw(&state));
+    // Save with nothing typed: refused, and now every empty required field says so.
+    assert!(ctrl(&mut state, 's').is_empty());
+    let form = state.form.as_ref().unwrap();
+    assert!(!form.is_saving);
+    for name in ["with", "notes"] {
+        let error = form.field(name).unwrap().error.as_deref();
+        assert_eq!(error, Some("is required; it cannot be empty"), "{name}");
+    }
+    let shown = draw(&state);
+    assert!(
+        shown.contains("✗ is required; it cannot be empty"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Not saved: put right the fields marked ✗"),
+        "{shown}"
+    );
+
+    // A time that cannot be read, and one in the future, are marked as typed.
+    clear_field(&mut state);
+    type_text(&mut state, "half past nine");
+    let error = state
+        .form
+        .as_ref()
+        .unwrap()
+        .field("at")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(error.contains("is not a time"), "{error}");
+    clear_field(&mut state);
+    type_text(&mut state, "+2h");
+    let error = state
+        .form
+        .as_ref()
+        .unwrap()
+        .field("at")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(error.contains("later than now"), "{error}");
+    // A control character cannot be typed into a name.
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "SW");
+    press_event(
+        &mut state,
+        KeyEvent::new(KeyCode::Char('\u{1b}'), KeyModifiers::NONE),
+    );
+    assert!(ctrl(&mut state, 's').is_empty());
+
+    // The storage worker refusing (the escalation closed meanwhile) keeps the form and says why.
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    update(
+        &mut state,
+        Input::Msg(Msg::Saved(Err("escalation 1 is resolved".into()))),
+    );
+    assert!(state.form.is_some());
+    assert!(draw(&state).contains("Not saved: escalation 1 is resolved"));
+}
+
+#[test]
+fn cancelling_asks_only_when_something_was_typed() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Esc);
+    assert!(state.form.is_none(), "nothing typed: Esc closes at once");
+
+    press(&mut state, KeyCode::Char('d'));
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Duty SW");
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(keys::scope(&state), keys::Scope::FormConfirm);
+    assert!(draw(&state).contains("Throw away what you typed?"));
+    press(&mut state, KeyCode::Char('n'));
+    assert_eq!(keys::scope(&state), keys::Scope::Form);
+    assert_eq!(
+        state.form.as_ref().unwrap().field("with").unwrap().value(),
+        "Duty SW"
+    );
+    // Ctrl-C asks too, rather than losing what was typed.
+    ctrl(&mut state, 'c');
+    assert!(!state.should_quit);
+    assert_eq!(keys::scope(&state), keys::Scope::FormConfirm);
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Char('y'));
+    assert!(state.form.is_none());
+    assert!(!state.should_quit);
+}
+
+#[test]
+fn the_form_opens_from_the_detail_view_and_not_on_a_closed_escalation() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('d'));
+    assert!(state.form.is_some());
+    let shown = draw(&state);
+    assert!(
+        shown.contains("Record a discussion: escalation 1, Ava Sample"),
+        "{shown}"
+    );
+    // Privacy mode: the form's title shows initials.
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('p'));
+    press(&mut state, KeyCode::Char('d'));
+    assert!(draw(&state).contains("escalation 1, A.S."));
+    assert!(!draw(&state).contains("Ava Sample"));
+    // A closed escalation (李小龍's, resolved but owing a learning note) takes no discussion.
+    let mut state = dashboard((120, 40));
+    let closed = state
+        .entries
+        .iter()
+        .find(|e| !e.is_open())
+        .map(|e| e.escalation.id)
+        .unwrap();
+    update(&mut state, Input::Intent(escalate::app::Intent::Open));
+    state.screen = escalate::app::Screen::Detail {
+        id: closed,
+        tab: escalate::app::DetailTab::Record,
+        scroll: 0,
+    };
+    press(&mut state, KeyCode::Char('d'));
+    assert!(state.form.is_none());
+    assert!(
+        state
+            .status
+            .as_deref()
+            .unwrap_or_default()
+            .contains("is closed")
+    );
+}
+
+#[test]
+fn the_form_at_two_sizes_with_and_without_marks() {
+    for size in [(80, 24), (120, 40)] {
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('d'));
+        press(&mut state, KeyCode::Tab);
+        type_text(&mut state, "Duty SW");
+        insta::assert_snapshot!(
+            format!("discussion_form_{}x{}", size.0, size.1),
+            draw(&state)
+        );
+        ctrl(&mut state, 's');
+        insta::assert_snapshot!(
+            format!("discussion_form_marked_{}x{}", size.0, size.1),
+            draw(&state)
+        );
+    }
+}
