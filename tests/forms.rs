@@ -333,3 +333,109 @@ fn the_form_at_two_sizes_with_and_without_marks() {
         );
     }
 }
+
+fn tick(state: &mut State, at_time: DateTime<Utc>) -> Vec<Effect> {
+    update(state, Input::Msg(Msg::Ticked(at_time)))
+}
+
+#[test]
+fn what_is_typed_is_kept_as_a_draft_a_second_after_the_last_key() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    // Nothing typed, nothing kept.
+    assert!(
+        !tick(&mut state, at("2026-11-23 11:00:05"))
+            .iter()
+            .any(|e| matches!(e, Effect::SaveDraft(_)))
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Duty SW");
+    // The keys were typed at the state's time (11:00:05); a tick under a second later waits.
+    let drafts = |effects: Vec<Effect>| -> Vec<escalate::storage::Draft> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::SaveDraft(d) => Some(d),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(drafts(tick(&mut state, at("2026-11-23 11:00:05"))).is_empty());
+    let kept = drafts(tick(&mut state, at("2026-11-23 11:00:07")));
+    assert_eq!(kept.len(), 1);
+    let draft = &kept[0];
+    assert_eq!(draft.form, "discuss");
+    assert_eq!(draft.escalation_id, Some(1));
+    assert_eq!(draft.fields["with"], "Duty SW");
+    // "now" is kept as the time it meant, so resuming later does not move the discussion.
+    assert_eq!(draft.fields["at"], "2026-11-23 11:00");
+    // Kept once: the next tick has nothing new to keep.
+    assert!(drafts(tick(&mut state, at("2026-11-23 11:00:09"))).is_empty());
+
+    // Throwing the form away throws its draft away too.
+    press(&mut state, KeyCode::Esc);
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert_eq!(
+        effects,
+        [Effect::DiscardDraft {
+            form: "discuss".into(),
+            escalation: Some(1)
+        }]
+    );
+}
+
+#[test]
+fn a_draft_from_last_time_is_offered_and_resumed() {
+    let mut state = dashboard((120, 40));
+    let mut draft = escalate::storage::Draft {
+        id: Some(7),
+        form: "discuss".into(),
+        escalation_id: Some(1),
+        saved_at: Some(at("2026-11-23 10:40")),
+        ..Default::default()
+    };
+    for (name, value) in [
+        ("at", "2026-11-23 10:30"),
+        ("with", "Duty SW"),
+        ("mode", "video"),
+        ("notes", "Typed before the crash.\nSecond line."),
+        ("decisions", ""),
+        ("agreed", "yes"),
+    ] {
+        draft.fields.insert(name.into(), value.into());
+    }
+    update(&mut state, Input::Msg(Msg::DraftsLoaded(vec![draft])));
+    let shown = draw(&state);
+    assert!(
+        shown.contains("Kept from last time, unsaved: a discussion on escalation 1"),
+        "{shown}"
+    );
+
+    press(&mut state, KeyCode::Char('d'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("with").unwrap().value(), "Duty SW");
+    assert_eq!(form.field("mode").unwrap().value(), "video");
+    assert_eq!(
+        form.field("notes").unwrap().value(),
+        "Typed before the crash.\nSecond line."
+    );
+    assert_eq!(form.field("agreed").unwrap().value(), "yes");
+    assert!(
+        state.drafts.is_empty(),
+        "a resumed draft is no longer waiting"
+    );
+    assert!(
+        draw(&state).contains("Carrying on from what you typed before (Mon 23 Nov 2026 10:40 GMT)")
+    );
+    // Resumed text counts as typed: Esc asks before throwing it away.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(keys::scope(&state), keys::Scope::FormConfirm);
+    // And it saves as typed then.
+    press(&mut state, KeyCode::Char('n'));
+    let effects = ctrl(&mut state, 's');
+    assert!(
+        matches!(&effects[..], [Effect::SaveDiscussion { escalation: 1, input }]
+            if input.at == Some(at("2026-11-23 10:30")) && input.is_agreement && input.mode == "video"),
+        "{effects:?}"
+    );
+}

@@ -330,3 +330,77 @@ fn without_a_terminal_the_dashboard_prints_one_line_and_exits_2() {
     // No escape sequence was written anywhere (the terminal was never taken).
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
+
+/// Kills (SIGKILL) the escalate process working on `db`, leaving the shell that ran it alone.
+fn kill_escalate_on(db: &Path) {
+    let db = db.display().to_string();
+    let mut killed = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let is_escalate = args.first().is_some_and(|a| a.ends_with("/escalate"));
+        if is_escalate && args.contains(&db) {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            let status = Command::new("kill").args(["-9", &pid]).status().unwrap();
+            assert!(status.success());
+            killed += 1;
+        }
+    }
+    assert_eq!(killed, 1, "expected one escalate process on {db}");
+}
+
+#[test]
+fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    // The dashboard twice in a row: the second opens once the first has been killed.
+    let run = format!(
+        "{} --db {} --now '{NOW}'",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &format!("{run}; {run}; {AFTER}"));
+    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed"));
+    tmux.send("d");
+    tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
+    tmux.send("Tab");
+    tmux.send("Duty SW");
+    tmux.send("Tab");
+    tmux.send("Tab");
+    tmux.send("Typed before the kill.");
+    tmux.wait_for("the typing", |s| s.contains("Typed before the kill."));
+    // The draft is kept on the first tick a second after the last key.
+    sleep(Duration::from_millis(2_500));
+    kill_escalate_on(&sandbox.db());
+
+    let screen = tmux.wait_for("the offer of the draft", |s| {
+        s.contains("Kept from last time")
+    });
+    assert!(screen.contains("a discussion on escalation 1"), "{screen}");
+    tmux.send("d");
+    let form = tmux.wait_for("the form with what was typed", |s| {
+        s.contains("Typed before the kill.")
+    });
+    assert!(form.contains("Duty SW"), "{form}");
+    assert!(
+        form.contains("Carrying on from what you typed before"),
+        "{form}"
+    );
+    // Throw it away and quit: the draft is gone, and the next start offers nothing.
+    tmux.send("Escape");
+    tmux.wait_for("the question", |s| s.contains("Throw away what you typed?"));
+    tmux.send("y");
+    tmux.wait_for("the dashboard again", |s| s.contains("Discarded."));
+    tmux.send("q");
+    tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    let drafts = rusqlite::Connection::open(sandbox.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM drafts", [], |r| r.get::<_, i64>(0))
+        .unwrap();
+    assert_eq!(drafts, 0);
+}

@@ -9,10 +9,11 @@
 use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
-use crate::core::calendar::format_local;
+use crate::core::calendar::{LONDON, format_local};
 use crate::core::change::DiscussionInput;
 use crate::core::record::{Mode, RecordError, clean_text, optional_text, required_text};
 use crate::core::time::{Direction, parse_when};
+use crate::storage::Draft;
 
 /// What a field holds, which decides how keys edit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +105,13 @@ pub struct Form {
     /// Save was tried: from then on an empty required field is marked too (before, a fresh
     /// form is not covered in marks).
     pub is_save_attempted: bool,
+    /// When the form was last typed into without its draft being kept since: the next tick a
+    /// second or more later keeps it, so a crash loses at most a couple of seconds of typing.
+    pub unkept_since: Option<DateTime<Utc>>,
 }
+
+/// The name drafts of the discussion form are kept under.
+pub const DISCUSS_DRAFT: &str = "discuss";
 
 /// The ways a discussion takes place, in the order the picker offers them.
 pub const MODES: &[&str] = &[
@@ -140,7 +147,55 @@ impl Form {
             is_saving: false,
             is_changed: false,
             is_save_attempted: false,
+            unkept_since: None,
         }
+    }
+
+    /// What has been typed, to keep as a draft. A time typed in words ("now", "9:30") is kept
+    /// as the time it meant when typed, so that resuming later does not move it.
+    pub fn to_draft(&self, now: DateTime<Utc>) -> Draft {
+        let FormKind::Discuss { escalation } = self.kind;
+        let value = |f: &Field| match (f.kind, parse_when(&f.value(), now, Direction::Past)) {
+            (FieldKind::When, Ok(at)) => at
+                .with_timezone(&LONDON)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            _ => f.value(),
+        };
+        Draft {
+            id: None,
+            form: DISCUSS_DRAFT.to_owned(),
+            escalation_id: Some(escalation),
+            fields: self
+                .fields
+                .iter()
+                .map(|f| (f.name.to_owned(), value(f)))
+                .collect(),
+            saved_at: None,
+            saved_by: None,
+        }
+    }
+
+    /// Puts a kept draft's text back into the form's fields.
+    pub fn restore(&mut self, draft: &Draft) {
+        for field in &mut self.fields {
+            let Some(value) = draft.fields.get(field.name) else {
+                continue;
+            };
+            match field.kind {
+                FieldKind::Choice(items) => {
+                    field.choice = items.iter().position(|i| i == value).unwrap_or(0)
+                }
+                FieldKind::Toggle => field.choice = usize::from(value == "yes"),
+                _ => {
+                    let mut text = TextArea::new(value.lines().map(str::to_owned).collect());
+                    text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                    text.move_cursor(ratatui_textarea::CursorMove::End);
+                    field.text = text;
+                }
+            }
+        }
+        self.is_changed = true;
     }
 
     pub fn field(&self, name: &str) -> Option<&Field> {

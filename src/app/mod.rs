@@ -74,6 +74,8 @@ pub enum Msg {
     DemoLoaded(Result<usize, String>),
     /// A form was saved (with what was written), or refused (with why).
     Saved(Result<String, String>),
+    /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
+    DraftsLoaded(Vec<crate::storage::Draft>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -91,6 +93,15 @@ pub enum Effect {
         escalation: i64,
         input: crate::core::change::DiscussionInput,
     },
+    /// Keep what has been typed into a form, so a crash loses nothing.
+    SaveDraft(crate::storage::Draft),
+    /// The form was discarded: throw its draft away too.
+    DiscardDraft {
+        form: String,
+        escalation: Option<i64>,
+    },
+    /// Load the drafts kept from an earlier session.
+    LoadDrafts,
 }
 
 /// Either kind of input to [`update`].

@@ -142,6 +142,8 @@ pub struct State {
     pub trail: Option<(i64, Vec<AuditEntry>)>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
+    /// Drafts kept from an earlier session, offered back when their form is opened again.
+    pub drafts: Vec<crate::storage::Draft>,
     /// A line for the status bar: what just happened, or what went wrong.
     pub status: Option<String>,
     pub has_loaded: bool,
@@ -229,6 +231,7 @@ impl State {
             popup: None,
             trail: None,
             form: None,
+            drafts: Vec::new(),
             status: None,
             has_loaded: false,
             is_loading: true,

@@ -2,7 +2,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{FieldKind, Form, FormKind};
+use super::form::{DISCUSS_DRAFT, FieldKind, Form, FormKind};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 
@@ -94,8 +94,18 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.derive();
             // Redraw only when what is on screen changed.
             state.is_dirty = was_dirty || time_fingerprint(state) != before;
+            let mut effects = Vec::new();
+            if let Some(form) = &mut state.form
+                && let Some(since) = form.unkept_since
+                && !form.is_saving
+                && now - since >= chrono::Duration::seconds(1)
+            {
+                form.unkept_since = None;
+                effects.push(Effect::SaveDraft(form.to_draft(since)));
+            }
             if state.has_loaded {
-                vec![Effect::LoadCaseloadIfChanged]
+                effects.push(Effect::LoadCaseloadIfChanged);
+                effects
             } else {
                 Vec::new()
             }
@@ -148,6 +158,24 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.status = Some(format!("Not saved: {why}"));
                 }
             }
+            Vec::new()
+        }
+        Msg::DraftsLoaded(drafts) => {
+            if !drafts.is_empty() {
+                let which: Vec<String> = drafts
+                    .iter()
+                    .map(|d| match d.escalation_id {
+                        Some(id) => format!("a discussion on escalation {id}"),
+                        None => format!("a {} form", d.form),
+                    })
+                    .collect();
+                state.status = Some(format!(
+                    "Kept from last time, unsaved: {}. Press d on it to carry on (Esc then y throws it away).",
+                    which.join(", ")
+                ));
+                state.is_dirty = true;
+            }
+            state.drafts = drafts;
             Vec::new()
         }
         Msg::DemoLoaded(result) => {
@@ -320,6 +348,22 @@ fn open_discussion(state: &mut State, id: i64) {
         entry.child_shown(state.is_privacy)
     );
     let mut form = Form::discussion(id, title);
+    // Carry on from a draft kept from an earlier session, if there is one.
+    if let Some(index) = state
+        .drafts
+        .iter()
+        .position(|d| d.form == DISCUSS_DRAFT && d.escalation_id == Some(id))
+    {
+        let draft = state.drafts.remove(index);
+        form.restore(&draft);
+        let when = draft
+            .saved_at
+            .map(crate::core::calendar::format_local)
+            .unwrap_or_default();
+        state.status = Some(format!(
+            "Carrying on from what you typed before ({when}); Esc then y throws it away."
+        ));
+    }
     form.check(state.now);
     state.form = Some(form);
 }
@@ -333,9 +377,14 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
         match intent {
             Intent::DiscardForm | Intent::Quit => {
                 let quit = intent == Intent::Quit;
+                let FormKind::Discuss { escalation } = form.kind;
                 state.form = None;
                 state.status = Some("Discarded.".to_owned());
                 state.should_quit = quit;
+                return vec![Effect::DiscardDraft {
+                    form: DISCUSS_DRAFT.to_owned(),
+                    escalation: Some(escalation),
+                }];
             }
             Intent::KeepEditing => form.is_confirming_discard = false,
             _ => {}
@@ -369,7 +418,9 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
             }
         }
         Intent::FormInput(key) => {
-            edit_field(form, key);
+            if edit_field(form, key) {
+                form.unkept_since = Some(now);
+            }
             form.check(now);
         }
         _ => {}
@@ -379,11 +430,11 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
 
 /// Applies a key to the focused field: typing, Enter (next field, or a new line in a text),
 /// ← → for a choice, Space for a toggle.
-fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) {
+fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) -> bool {
     use crossterm::event::KeyCode;
     let count = form.fields.len();
     let Some(field) = form.fields.get_mut(form.focus) else {
-        return;
+        return false;
     };
     let changed = match (field.kind, key.code) {
         (
@@ -409,4 +460,5 @@ fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) {
         _ => field.text.input(key),
     };
     form.is_changed |= changed;
+    changed
 }

@@ -453,6 +453,15 @@ impl Store {
         Ok(drafts)
     }
 
+    /// Throws away the draft of a form (once it is saved, or when the user discards it).
+    pub fn discard_draft_of(&mut self, form: &str, escalation_id: Option<i64>) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM drafts WHERE form = ?1 AND ifnull(escalation_id, 0) = ifnull(?2, 0)",
+            params![form, escalation_id],
+        )?;
+        Ok(())
+    }
+
     /// Throws a draft away (once its form is saved, or when the user discards it).
     pub fn discard_draft(&mut self, id: i64) -> Result<()> {
         self.conn
@@ -1772,6 +1781,8 @@ mod tests {
         assert_eq!(drafts[1].form, "new");
         store.discard_draft(second).unwrap();
         assert_eq!(store.drafts().unwrap().len(), 1);
+        store.discard_draft_of("new", None).unwrap();
+        assert!(store.drafts().unwrap().is_empty());
         // Drafts are not records: the audit trail and verify are untouched by them.
         assert_eq!(store.audit_trail(None).unwrap().len(), 1);
         assert_eq!(store.verify().unwrap().problem, None);

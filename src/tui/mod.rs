@@ -85,6 +85,11 @@ fn spawn_worker(
                             crate::core::record::printable(&change.describe(), false)
                         })
                         .map_err(|e| e.to_string());
+                    // Saved: the draft has done its job.
+                    if saved.is_ok() {
+                        let _ = store
+                            .discard_draft_of(crate::app::form::DISCUSS_DRAFT, Some(escalation));
+                    }
                     if replies.send(Msg::Saved(saved)).is_err() {
                         break;
                     }
@@ -93,6 +98,15 @@ fn spawn_worker(
                         store.caseload().map_err(|e| e.to_string()),
                     ))
                 }
+                Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
+                    Ok(_) => None,
+                    Err(e) => Some(Msg::Saved(Err(format!("the draft could not be kept: {e}")))),
+                },
+                Effect::DiscardDraft { form, escalation } => {
+                    let _ = store.discard_draft_of(&form, escalation);
+                    None
+                }
+                Effect::LoadDrafts => Some(Msg::DraftsLoaded(store.drafts().unwrap_or_default())),
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);
@@ -157,6 +171,7 @@ async fn event_loop(
     let worker = spawn_worker(store, procedures, config, actor, replies);
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     send(Effect::LoadCaseload, now);
+    send(Effect::LoadDrafts, now);
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
