@@ -134,8 +134,6 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-const NEXT_LANE_HELP: &str = "Next lane (wraps round)";
-
 /// One default binding, as text: (scopes, keys, intent, footer label, help).
 type DefaultBinding = (
     &'static [Scope],
@@ -154,7 +152,13 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
         (&[Dashboard], &["up", "k"], Up, "", "Previous card"),
         (&[Dashboard], &["down", "j"], Down, "", "Next card"),
-        (&[Dashboard], &["tab"], NextLane, "", NEXT_LANE_HELP),
+        (
+            &[Dashboard],
+            &["tab"],
+            NextLane,
+            "",
+            "Next lane (wraps round)",
+        ),
         (
             &[Dashboard],
             &["shift-tab"],
@@ -186,6 +190,13 @@ const DEFAULTS: &[DefaultBinding] = {
             RecordDiscussion,
             "discussion",
             "Record a discussion on this escalation",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["a"],
+            AdvanceStage,
+            "advance",
+            "Advance to the next stage (previews what it sets off)",
         ),
         (
             &[Dashboard],
@@ -420,36 +431,54 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
 /// The help screen for a scope: (keys, sentence) for every intent, in table order. The lane
 /// jumps share one row (`1-5`).
 pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
-    let mut seen = Vec::new();
+    let mut row_of: Vec<(Intent, usize)> = Vec::new();
     let mut rows: Vec<(String, &'static str)> = Vec::new();
-    let mut jumps = Vec::new();
+    let mut jumps: Option<(usize, Vec<u8>)> = None;
     for b in bindings().iter().filter(|b| b.scope == scope) {
-        // Shift-Tab shares Tab's row: one is the other backwards.
-        if b.intent == Intent::PreviousLane
-            && let Some(next) = rows.iter_mut().find(|(_, help)| *help == NEXT_LANE_HELP)
-        {
-            next.0 = format!("{}/{}", next.0, b.key);
-            next.1 = "Next / previous lane (wraps round)";
+        if row_of.iter().any(|(i, _)| *i == b.intent) {
             continue;
         }
+        // The lane jumps share one row (`1-5`).
         if let Intent::JumpToLane(n) = b.intent {
-            if jumps.is_empty() {
-                rows.push((String::new(), "Jump to a stage's lane"));
-                jumps.push(rows.len() - 1);
+            match &mut jumps {
+                Some((_, stages)) => stages.push(n),
+                None => {
+                    rows.push((String::new(), "Jump to a stage's lane"));
+                    jumps = Some((rows.len() - 1, vec![n]));
+                }
             }
-            jumps.push(usize::from(n));
+            row_of.push((b.intent, rows.len() - 1));
             continue;
         }
-        if !seen.contains(&b.intent) {
-            seen.push(b.intent);
-            rows.push((keys_of(scope, b.intent), b.help));
+        // Each key shares a row with its opposite: → with ←, ↓ with ↑, Shift-Tab with Tab.
+        let pair = match b.intent {
+            Intent::Right if scope == Scope::Dashboard => {
+                Some((Intent::Left, "Previous / next lane"))
+            }
+            Intent::Down if scope == Scope::Dashboard => Some((Intent::Up, "Previous / next card")),
+            Intent::PreviousLane => Some((Intent::NextLane, "Next / previous lane (wraps round)")),
+            _ => None,
+        };
+        if let Some((first, both)) = pair
+            && let Some(&(_, row)) = row_of.iter().find(|(i, _)| *i == first)
+        {
+            let separator = if b.intent == Intent::PreviousLane {
+                "/"
+            } else {
+                ", "
+            };
+            rows[row].0 = format!("{}{separator}{}", rows[row].0, keys_of(scope, b.intent));
+            rows[row].1 = both;
+            row_of.push((b.intent, row));
+            continue;
         }
+        rows.push((keys_of(scope, b.intent), b.help));
+        row_of.push((b.intent, rows.len() - 1));
     }
-    if let Some((&row, stages)) = jumps.split_first() {
-        let (first, last) = (stages.iter().min(), stages.iter().max());
-        if let (Some(first), Some(last)) = (first, last) {
-            rows[row].0 = format!("{first}-{last}");
-        }
+    if let Some((row, stages)) = jumps
+        && let (Some(first), Some(last)) = (stages.iter().min(), stages.iter().max())
+    {
+        rows[row].0 = format!("{first}-{last}");
     }
     rows
 }
@@ -510,6 +539,7 @@ mod tests {
             FilterDone,
             FilterCancel,
             RecordDiscussion,
+            AdvanceStage,
             FormNext,
             FormPrevious,
             FormSave,

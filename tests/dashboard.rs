@@ -1380,8 +1380,8 @@ fn the_help_shows_every_key_and_the_whole_legend_at_120x40_and_80x24() {
             .collect();
         for key in expected {
             assert!(
-                popup.iter().any(|line| line.contains(&format!("│ {key} "))
-                    || line.contains(&format!("│ {key}"))),
+                popup.iter().any(|line| line.contains(&format!("│ {key}"))
+                    || line.contains(&format!(", {key} "))),
                 "{size:?}: the help does not show {key:?}:\n{}",
                 screen(&buffer)
             );

@@ -439,3 +439,85 @@ fn a_draft_from_last_time_is_offered_and_resumed() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn advancing_previews_what_it_sets_off_and_needs_a_deliberate_confirmation() {
+    let mut state = dashboard((120, 40));
+    // Ava Sample: Pan Bedfordshire, stage 1, Luton partnership.
+    press(&mut state, KeyCode::Char('a'));
+    let form = state.form.as_ref().expect("the advance form");
+    let preview = form.preview.join("\n");
+    assert!(
+        preview.contains("Moves to stage 2 of 4: Line manager to line manager"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("Involved there: Safeguarding leads or line managers"),
+        "{preview}"
+    );
+    // Day 9 of an escalation raised Mon 23 Nov 2026 at 09:00 (two hours before now).
+    assert!(
+        preview.contains("New clock: Resolved by day 9, due Tue 1 Dec 2026 17:00 GMT"),
+        "{preview}"
+    );
+    // Entering stage 2 makes Appendix 2 owed to the chosen partnership, a working day on.
+    assert!(
+        preview.contains(
+            "Owed: Tell the partnership the escalation procedure was triggered to Luton Safeguarding Children Partnership, due Tue 24 Nov 2026 17:00 GMT"
+        ),
+        "{preview}"
+    );
+    let shown = draw(&state);
+    assert!(shown.contains("Moves to stage 2 of 4"), "{shown}");
+
+    // A reason alone is not enough: the move must be confirmed.
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "No reply from the duty team.");
+    assert!(ctrl(&mut state, 's').is_empty());
+    let error = state
+        .form
+        .as_ref()
+        .unwrap()
+        .field("confirm")
+        .unwrap()
+        .error
+        .clone();
+    assert_eq!(
+        error.as_deref(),
+        Some("press Space to confirm the move to stage 2")
+    );
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Char(' '));
+    let effects = ctrl(&mut state, 's');
+    assert_eq!(
+        effects,
+        [Effect::SaveAdvance {
+            escalation: 1,
+            reason: "No reply from the duty team.".into(),
+            at: now(),
+        }]
+    );
+}
+
+#[test]
+fn the_last_stage_cannot_be_advanced() {
+    let mut state = dashboard((120, 40));
+    // The fourth lane holds escalations at stage 4, the last stage of every built-in procedure.
+    press(&mut state, KeyCode::Char('4'));
+    press(&mut state, KeyCode::Char('a'));
+    assert!(state.form.is_none());
+    let status = state.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("the last stage") && status.contains("resolve or withdraw"),
+        "{status}"
+    );
+}
+
+#[test]
+fn the_advance_form_at_two_sizes() {
+    for size in [(80, 24), (120, 40)] {
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('a'));
+        insta::assert_snapshot!(format!("advance_form_{}x{}", size.0, size.1), draw(&state));
+    }
+}

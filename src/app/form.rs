@@ -86,7 +86,37 @@ impl Field {
 /// Which form, and what it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
-    Discuss { escalation: i64 },
+    Discuss {
+        escalation: i64,
+    },
+    /// Advance the escalation to `to_stage`.
+    Advance {
+        escalation: i64,
+        to_stage: u8,
+    },
+}
+
+impl FormKind {
+    pub fn escalation(self) -> i64 {
+        match self {
+            Self::Discuss { escalation } | Self::Advance { escalation, .. } => escalation,
+        }
+    }
+
+    /// The name its drafts are kept under.
+    pub fn draft_name(self) -> &'static str {
+        match self {
+            Self::Discuss { .. } => DISCUSS_DRAFT,
+            Self::Advance { .. } => ADVANCE_DRAFT,
+        }
+    }
+}
+
+/// What a form gives when every field is good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormOutput {
+    Discuss(DiscussionInput),
+    Advance { reason: String, at: DateTime<Utc> },
 }
 
 /// A form on screen.
@@ -108,10 +138,14 @@ pub struct Form {
     /// When the form was last typed into without its draft being kept since: the next tick a
     /// second or more later keeps it, so a crash loses at most a couple of seconds of typing.
     pub unkept_since: Option<DateTime<Utc>>,
+    /// What saving will do, shown above the fields (the advance form's next stage, clocks and
+    /// notifications).
+    pub preview: Vec<String>,
 }
 
-/// The name drafts of the discussion form are kept under.
+/// The names drafts of each form are kept under.
 pub const DISCUSS_DRAFT: &str = "discuss";
+pub const ADVANCE_DRAFT: &str = "advance";
 
 /// The ways a discussion takes place, in the order the picker offers them.
 pub const MODES: &[&str] = &[
@@ -148,13 +182,35 @@ impl Form {
             is_changed: false,
             is_save_attempted: false,
             unkept_since: None,
+            preview: Vec::new(),
         }
+    }
+
+    /// "Advance to the next stage": when, why, and a deliberate confirmation, under a preview
+    /// of what the move sets off.
+    pub fn advance(escalation: i64, to_stage: u8, title: String, preview: Vec<String>) -> Self {
+        let mut form = Self::discussion(escalation, title);
+        form.kind = FormKind::Advance {
+            escalation,
+            to_stage,
+        };
+        form.fields = vec![
+            Field::new("at", "When", FieldKind::When, "now"),
+            Field::new("reason", "Why it is being escalated", FieldKind::Text, ""),
+            Field::new(
+                "confirm",
+                "Move it on to the next stage",
+                FieldKind::Toggle,
+                "",
+            ),
+        ];
+        form.preview = preview;
+        form
     }
 
     /// What has been typed, to keep as a draft. A time typed in words ("now", "9:30") is kept
     /// as the time it meant when typed, so that resuming later does not move it.
     pub fn to_draft(&self, now: DateTime<Utc>) -> Draft {
-        let FormKind::Discuss { escalation } = self.kind;
         let value = |f: &Field| match (f.kind, parse_when(&f.value(), now, Direction::Past)) {
             (FieldKind::When, Ok(at)) => at
                 .with_timezone(&LONDON)
@@ -164,8 +220,8 @@ impl Form {
         };
         Draft {
             id: None,
-            form: DISCUSS_DRAFT.to_owned(),
-            escalation_id: Some(escalation),
+            form: self.kind.draft_name().to_owned(),
+            escalation_id: Some(self.kind.escalation()),
             fields: self
                 .fields
                 .iter()
@@ -207,35 +263,55 @@ impl Form {
     }
 
     /// Checks every field as it stands, marking each with what is wrong (or what a time was
-    /// read as). Returns the discussion when every field is good.
-    pub fn check(&mut self, now: DateTime<Utc>) -> Option<DiscussionInput> {
+    /// read as). Returns what to save when every field is good.
+    pub fn check(&mut self, now: DateTime<Utc>) -> Option<FormOutput> {
         let at = parse_when(&self.value("at"), now, Direction::Past);
-        let results: Vec<(&str, Result<Option<String>, RecordError>)> = vec![
-            (
-                "at",
-                match &at {
-                    Ok(t) if *t > now => Err(RecordError::new(
-                        "at",
-                        "is later than now; a discussion has happened",
-                    )),
-                    Ok(t) => Ok(Some(format_local(*t))),
-                    Err(e) => Err(RecordError::new("at", e.to_string())),
-                },
-            ),
-            (
-                "with",
-                required_text("with", &self.value("with"), false).map(|_| None),
-            ),
-            ("mode", self.value("mode").parse::<Mode>().map(|_| None)),
-            (
-                "notes",
-                required_text("notes", &self.value("notes"), true).map(|_| None),
-            ),
-            (
-                "decisions",
-                optional_text("decisions", Some(&self.value("decisions")), true).map(|_| None),
-            ),
-        ];
+        let mut results: Vec<(&str, Result<Option<String>, RecordError>)> = vec![(
+            "at",
+            match &at {
+                Ok(t) if *t > now => Err(RecordError::new(
+                    "at",
+                    "is later than now; give a time that has passed",
+                )),
+                Ok(t) => Ok(Some(format_local(*t))),
+                Err(e) => Err(RecordError::new("at", e.to_string())),
+            },
+        )];
+        match self.kind {
+            FormKind::Discuss { .. } => {
+                results.push((
+                    "with",
+                    required_text("with", &self.value("with"), false).map(|_| None),
+                ));
+                results.push(("mode", self.value("mode").parse::<Mode>().map(|_| None)));
+                results.push((
+                    "notes",
+                    required_text("notes", &self.value("notes"), true).map(|_| None),
+                ));
+                results.push((
+                    "decisions",
+                    optional_text("decisions", Some(&self.value("decisions")), true).map(|_| None),
+                ));
+            }
+            FormKind::Advance { to_stage, .. } => {
+                results.push((
+                    "reason",
+                    required_text("reason", &self.value("reason"), true).map(|_| None),
+                ));
+                let confirmed = self.value("confirm") == "yes";
+                results.push((
+                    "confirm",
+                    if confirmed {
+                        Ok(None)
+                    } else {
+                        Err(RecordError::new(
+                            "confirm",
+                            format!("press Space to confirm the move to stage {to_stage}"),
+                        ))
+                    },
+                ));
+            }
+        }
         let mut is_good = true;
         let show_empty = self.is_save_attempted;
         for (name, result) in results {
@@ -248,7 +324,8 @@ impl Form {
                     field.hint = hint;
                 }
                 Err(error) => {
-                    let is_untouched = field.is_typed_into() && field.value().trim().is_empty();
+                    let is_untouched = (field.is_typed_into() && field.value().trim().is_empty())
+                        || field.kind == FieldKind::Toggle;
                     field.error = (show_empty || !is_untouched).then_some(error.message);
                     field.hint = None;
                     is_good = false;
@@ -256,13 +333,22 @@ impl Form {
             }
         }
         let at = at.ok()?;
-        is_good.then(|| DiscussionInput {
-            participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
-            mode: self.value("mode"),
-            notes: self.value("notes"),
-            decisions: Some(self.value("decisions")).filter(|d| !d.trim().is_empty()),
-            is_agreement: self.value("agreed") == "yes",
-            at: Some(at),
+        if !is_good {
+            return None;
+        }
+        Some(match self.kind {
+            FormKind::Discuss { .. } => FormOutput::Discuss(DiscussionInput {
+                participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
+                mode: self.value("mode"),
+                notes: self.value("notes"),
+                decisions: Some(self.value("decisions")).filter(|d| !d.trim().is_empty()),
+                is_agreement: self.value("agreed") == "yes",
+                at: Some(at),
+            }),
+            FormKind::Advance { .. } => FormOutput::Advance {
+                reason: self.value("reason"),
+                at,
+            },
         })
     }
 }

@@ -45,6 +45,8 @@ pub enum Intent {
     FilterCancel,
     /// Open the form to record a discussion on the selected escalation.
     RecordDiscussion,
+    /// Open the form to move the selected escalation to its next stage.
+    AdvanceStage,
     FormNext,
     FormPrevious,
     FormSave,
@@ -92,6 +94,12 @@ pub enum Effect {
     SaveDiscussion {
         escalation: i64,
         input: crate::core::change::DiscussionInput,
+    },
+    /// Move an escalation to its next stage, checked again by the core inside the write.
+    SaveAdvance {
+        escalation: i64,
+        reason: String,
+        at: DateTime<Utc>,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.
     SaveDraft(crate::storage::Draft),

@@ -2,7 +2,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{DISCUSS_DRAFT, FieldKind, Form, FormKind};
+use super::form::{FieldKind, Form, FormOutput};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 
@@ -290,6 +290,11 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
                 open_discussion(state, id);
             }
         }
+        Intent::AdvanceStage => {
+            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
+                open_advance(state, id);
+            }
+        }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
@@ -329,6 +334,7 @@ fn on_detail(
             state.theme = (state.theme + 1) % state.theme_names.len();
         }
         Intent::RecordDiscussion => open_discussion(state, id),
+        Intent::AdvanceStage => open_advance(state, id),
         _ => {}
     }
     Vec::new()
@@ -347,12 +353,17 @@ fn open_discussion(state: &mut State, id: i64) {
         " Record a discussion: escalation {id}, {} ",
         entry.child_shown(state.is_privacy)
     );
-    let mut form = Form::discussion(id, title);
-    // Carry on from a draft kept from an earlier session, if there is one.
+    let form = Form::discussion(id, title);
+    open_form(state, form);
+}
+
+/// Shows a form, carrying on from a draft kept from an earlier session if there is one.
+fn open_form(state: &mut State, mut form: Form) {
+    let (name, id) = (form.kind.draft_name(), form.kind.escalation());
     if let Some(index) = state
         .drafts
         .iter()
-        .position(|d| d.form == DISCUSS_DRAFT && d.escalation_id == Some(id))
+        .position(|d| d.form == name && d.escalation_id == Some(id))
     {
         let draft = state.drafts.remove(index);
         form.restore(&draft);
@@ -368,6 +379,83 @@ fn open_discussion(state: &mut State, id: i64) {
     state.form = Some(form);
 }
 
+/// Opens the form to advance an open escalation, previewing what the move sets off: the next
+/// stage and who is involved there, its clocks with their due times if it moved now, and the
+/// notifications it makes owed.
+fn open_advance(state: &mut State, id: i64) {
+    use crate::core::calendar::format_local;
+    use crate::core::deadline::{Event, EventKind, schedule};
+    let Some(entry) = state.entry(id) else { return };
+    let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
+        return;
+    };
+    if !entry.is_open() {
+        state.status = Some(format!(
+            "Escalation {id} is closed, so it cannot be advanced"
+        ));
+        return;
+    }
+    let next = entry.schedule.stage + 1;
+    let Some(stage) = procedure.stage(next) else {
+        state.status = Some(format!(
+            "Escalation {id} is at stage {}, the last stage of {}; resolve or withdraw it instead",
+            entry.schedule.stage, procedure.id
+        ));
+        return;
+    };
+    let mut preview = vec![
+        format!(
+            "Moves to stage {next} of {}: {}",
+            procedure.last_stage(),
+            stage.name
+        ),
+        format!("Involved there: {}", stage.who),
+    ];
+    let mut events = entry.escalation.events();
+    events.push(Event {
+        at: state.now,
+        kind: EventKind::Advanced { to: next },
+    });
+    if let Ok(after) = schedule(
+        procedure,
+        &state.calendar,
+        &state.settings,
+        &events,
+        state.now,
+    ) {
+        for clock in after.clocks.iter().filter(|c| c.stage == Some(next)) {
+            let due = clock.due_at.map_or_else(
+                || format!("starts with {}", clock.from.describe()),
+                |d| format!("due {}", format_local(d)),
+            );
+            preview.push(format!("New clock: {}, {due}", clock.name));
+        }
+        let before: Vec<&str> = entry
+            .schedule
+            .notifications
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect();
+        for n in after
+            .notifications
+            .iter()
+            .filter(|n| !before.contains(&n.id.as_str()))
+        {
+            preview.push(format!(
+                "Owed: {} to {}, due {}",
+                n.name,
+                n.recipient,
+                format_local(n.due_at)
+            ));
+        }
+    }
+    let title = format!(
+        " Advance escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::advance(id, next, title, preview));
+}
+
 fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
     let now = state.now;
     let Some(form) = state.form.as_mut() else {
@@ -377,13 +465,13 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
         match intent {
             Intent::DiscardForm | Intent::Quit => {
                 let quit = intent == Intent::Quit;
-                let FormKind::Discuss { escalation } = form.kind;
+                let kind = form.kind;
                 state.form = None;
                 state.status = Some("Discarded.".to_owned());
                 state.should_quit = quit;
                 return vec![Effect::DiscardDraft {
-                    form: DISCUSS_DRAFT.to_owned(),
-                    escalation: Some(escalation),
+                    form: kind.draft_name().to_owned(),
+                    escalation: Some(kind.escalation()),
                 }];
             }
             Intent::KeepEditing => form.is_confirming_discard = false,
@@ -406,13 +494,20 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
             }
         }
         Intent::FormSave => {
-            let FormKind::Discuss { escalation } = form.kind;
+            let escalation = form.kind.escalation();
             form.is_save_attempted = true;
             match form.check(now) {
-                Some(input) => {
+                Some(output) => {
                     form.is_saving = true;
                     state.status = Some("Saving…".to_owned());
-                    return vec![Effect::SaveDiscussion { escalation, input }];
+                    return vec![match output {
+                        FormOutput::Discuss(input) => Effect::SaveDiscussion { escalation, input },
+                        FormOutput::Advance { reason, at } => Effect::SaveAdvance {
+                            escalation,
+                            reason,
+                            at,
+                        },
+                    }];
                 }
                 None => state.status = Some("Not saved: put right the fields marked ✗".to_owned()),
             }

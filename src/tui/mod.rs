@@ -98,6 +98,37 @@ fn spawn_worker(
                         store.caseload().map_err(|e| e.to_string()),
                     ))
                 }
+                Effect::SaveAdvance {
+                    escalation,
+                    reason,
+                    at,
+                } => {
+                    let saved = store
+                        .change(escalation, &actor, now, |e| {
+                            let procedure = procedures.get(&e.procedure).ok_or_else(|| {
+                                crate::core::record::RecordError::new(
+                                    "procedure",
+                                    "is no longer defined; restore its file",
+                                )
+                            })?;
+                            crate::core::change::plan_advance(e, procedure, &reason, at, now)
+                        })
+                        .map(|(change, _)| {
+                            crate::core::record::printable(&change.describe(), false)
+                        })
+                        .map_err(|e| e.to_string());
+                    if saved.is_ok() {
+                        let _ = store
+                            .discard_draft_of(crate::app::form::ADVANCE_DRAFT, Some(escalation));
+                    }
+                    if replies.send(Msg::Saved(saved)).is_err() {
+                        break;
+                    }
+                    seen_version = store.data_version().ok();
+                    Some(Msg::CaseloadLoaded(
+                        store.caseload().map_err(|e| e.to_string()),
+                    ))
+                }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
                     Err(e) => Some(Msg::Saved(Err(format!("the draft could not be kept: {e}")))),

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
 use super::theme::{Role, Theme};
 use crate::app::form::{Field, FieldKind, Form};
@@ -18,12 +18,27 @@ fn editor_height(field: &Field) -> u16 {
 
 pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let width = area.width.saturating_sub(4).min(96);
+    // Preview lines wrap inside the box (less its borders and a margin).
+    let text_width = usize::from(width.saturating_sub(3)).max(1);
+    let preview_lines: usize = form
+        .preview
+        .iter()
+        .map(|l| l.chars().count().div_ceil(text_width).max(1))
+        .sum();
+    let preview_height = if form.preview.is_empty() {
+        0
+    } else {
+        u16::try_from(preview_lines)
+            .unwrap_or(u16::MAX)
+            .saturating_add(1)
+    };
     let wanted: u16 = form
         .fields
         .iter()
         .map(|f| 2 + editor_height(f))
         .sum::<u16>()
-        + 2;
+        + 2
+        + preview_height;
     let height = wanted.min(area.height.saturating_sub(2));
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
@@ -40,8 +55,26 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
             form.title.clone(),
             theme.style(Role::Text).add_modifier(Modifier::BOLD),
         ));
-    let inner = block.inner(popup);
+    let mut inner = block.inner(popup);
     block.render(popup, buf);
+    // What saving will set off, above the fields.
+    if preview_height > 0 && inner.height > preview_height {
+        let lines: Vec<Line> = form
+            .preview
+            .iter()
+            .map(|l| Line::styled(format!(" {l}"), theme.style(Role::Text)))
+            .collect();
+        Paragraph::new(lines).wrap(Wrap { trim: false }).render(
+            Rect::new(inner.x, inner.y, inner.width, preview_height - 1),
+            buf,
+        );
+        inner = Rect::new(
+            inner.x,
+            inner.y + preview_height,
+            inner.width,
+            inner.height - preview_height,
+        );
+    }
 
     // Fields are shown whole, from the first that keeps the focused one in view on a short
     // terminal; a mark says when more are below.

@@ -174,8 +174,26 @@ fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_footer(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    // Every key of this screen, in the table's order; when they do not all fit, the ones
+    // before help and quit give way from the end (the help lists them all).
+    let mut entries = keys::footer(keys::scope(state));
+    let width = |entries: &[(String, &str)]| -> usize {
+        entries
+            .iter()
+            .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
+            .sum()
+    };
+    while width(&entries) > usize::from(area.width) {
+        let Some(index) = entries
+            .iter()
+            .rposition(|(_, label)| *label != "help" && *label != "quit")
+        else {
+            break;
+        };
+        entries.remove(index);
+    }
     let mut spans = Vec::new();
-    for (keys, label) in keys::footer(keys::scope(state)) {
+    for (keys, label) in entries {
         spans.push(Span::styled(format!(" {keys}"), theme.style(Role::Focus)));
         spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
     }
