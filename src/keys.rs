@@ -185,20 +185,6 @@ const DEFAULTS: &[DefaultBinding] = {
             "Open the selected escalation",
         ),
         (
-            &[Dashboard, Detail],
-            &["d"],
-            RecordDiscussion,
-            "discussion",
-            "Record a discussion on this escalation",
-        ),
-        (
-            &[Dashboard, Detail],
-            &["a"],
-            AdvanceStage,
-            "advance",
-            "Advance to the next stage (previews what it sets off)",
-        ),
-        (
             &[Dashboard],
             &["/"],
             StartFilter,
@@ -229,6 +215,34 @@ const DEFAULTS: &[DefaultBinding] = {
             TogglePrivacy,
             "privacy",
             "Privacy mode: initials only, for shared offices",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["d"],
+            RecordDiscussion,
+            "discussion",
+            "Record a discussion on this escalation",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["a"],
+            AdvanceStage,
+            "advance",
+            "Advance to the next stage (previews what it sets off)",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["r"],
+            ResolveEscalation,
+            "resolve",
+            "Record how this escalation was resolved",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["w"],
+            WithdrawEscalation,
+            "withdraw",
+            "Withdraw this escalation, saying why",
         ),
         (
             &[Dashboard, Detail, Welcome],
@@ -452,6 +466,12 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
         }
         // Each key shares a row with its opposite: → with ←, ↓ with ↑, Shift-Tab with Tab.
         let pair = match b.intent {
+            Intent::AdvanceStage | Intent::ResolveEscalation | Intent::WithdrawEscalation => {
+                Some((
+                    Intent::RecordDiscussion,
+                    "Record: d a discussion, a advance a stage, r resolve, w withdraw",
+                ))
+            }
             Intent::Right if scope == Scope::Dashboard => {
                 Some((Intent::Left, "Previous / next lane"))
             }
@@ -462,10 +482,9 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
         if let Some((first, both)) = pair
             && let Some(&(_, row)) = row_of.iter().find(|(i, _)| *i == first)
         {
-            let separator = if b.intent == Intent::PreviousLane {
-                "/"
-            } else {
-                ", "
+            let separator = match b.intent {
+                Intent::Left | Intent::Right | Intent::Up | Intent::Down => ", ",
+                _ => "/",
             };
             rows[row].0 = format!("{}{separator}{}", rows[row].0, keys_of(scope, b.intent));
             rows[row].1 = both;
@@ -540,6 +559,8 @@ mod tests {
             FilterCancel,
             RecordDiscussion,
             AdvanceStage,
+            ResolveEscalation,
+            WithdrawEscalation,
             FormNext,
             FormPrevious,
             FormSave,

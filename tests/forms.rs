@@ -521,3 +521,68 @@ fn the_advance_form_at_two_sizes() {
         insta::assert_snapshot!(format!("advance_form_{}x{}", size.0, size.1), draw(&state));
     }
 }
+
+#[test]
+fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('r'));
+    assert!(draw(&state).contains("Resolve escalation 1, Ava Sample"));
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "MASH accepted the referral on review.");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Ask for the threshold reasons in writing.");
+    press(&mut state, KeyCode::Tab);
+    // Parents or carers: not recorded → yes → no.
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    assert!(
+        ctrl(&mut state, 's').is_empty(),
+        "no without a reason is refused"
+    );
+    let error = state
+        .form
+        .as_ref()
+        .unwrap()
+        .field("why_not")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(error.contains("say why"), "{error}");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "It would place the child at risk.");
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Right);
+    let effects = ctrl(&mut state, 's');
+    assert_eq!(
+        effects,
+        [Effect::SaveResolve {
+            escalation: 1,
+            input: escalate::core::change::ResolutionInput {
+                how: "MASH accepted the referral on review.".into(),
+                learning: Some("Ask for the threshold reasons in writing.".into()),
+                parents_informed: Some(false),
+                why_not: Some("It would place the child at risk.".into()),
+                child_record_updated: Some(true),
+                at: Some(now()),
+            },
+        }]
+    );
+
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('w'));
+    assert!(
+        ctrl(&mut state, 's').is_empty(),
+        "a withdrawal needs a reason"
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Raised about the wrong family.");
+    assert_eq!(
+        ctrl(&mut state, 's'),
+        [Effect::SaveWithdraw {
+            escalation: 1,
+            why: "Raised about the wrong family.".into(),
+            at: now(),
+        }]
+    );
+}

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local};
-use crate::core::change::DiscussionInput;
+use crate::core::change::{DiscussionInput, ResolutionInput};
 use crate::core::record::{Mode, RecordError, clean_text, optional_text, required_text};
 use crate::core::time::{Direction, parse_when};
 use crate::storage::Draft;
@@ -94,12 +94,21 @@ pub enum FormKind {
         escalation: i64,
         to_stage: u8,
     },
+    Resolve {
+        escalation: i64,
+    },
+    Withdraw {
+        escalation: i64,
+    },
 }
 
 impl FormKind {
     pub fn escalation(self) -> i64 {
         match self {
-            Self::Discuss { escalation } | Self::Advance { escalation, .. } => escalation,
+            Self::Discuss { escalation }
+            | Self::Advance { escalation, .. }
+            | Self::Resolve { escalation }
+            | Self::Withdraw { escalation } => escalation,
         }
     }
 
@@ -108,6 +117,8 @@ impl FormKind {
         match self {
             Self::Discuss { .. } => DISCUSS_DRAFT,
             Self::Advance { .. } => ADVANCE_DRAFT,
+            Self::Resolve { .. } => "resolve",
+            Self::Withdraw { .. } => "withdraw",
         }
     }
 }
@@ -117,6 +128,8 @@ impl FormKind {
 pub enum FormOutput {
     Discuss(DiscussionInput),
     Advance { reason: String, at: DateTime<Utc> },
+    Resolve(ResolutionInput),
+    Withdraw { why: String, at: DateTime<Utc> },
 }
 
 /// A form on screen.
@@ -146,6 +159,9 @@ pub struct Form {
 /// The names drafts of each form are kept under.
 pub const DISCUSS_DRAFT: &str = "discuss";
 pub const ADVANCE_DRAFT: &str = "advance";
+
+/// The answers to a yes-or-no question that may not have been asked yet.
+pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
 
 /// The ways a discussion takes place, in the order the picker offers them.
 pub const MODES: &[&str] = &[
@@ -184,6 +200,43 @@ impl Form {
             unkept_since: None,
             preview: Vec::new(),
         }
+    }
+
+    /// "Resolve": how, the learning, whether parents or carers were told (and why not), and
+    /// whether the child's record was updated: what the Pan Bedfordshire Appendix 3 asks.
+    pub fn resolve(escalation: i64, title: String) -> Self {
+        let mut form = Self::discussion(escalation, title);
+        form.kind = FormKind::Resolve { escalation };
+        form.fields = vec![
+            Field::new("at", "When", FieldKind::When, "now"),
+            Field::new("how", "How it was resolved", FieldKind::Text, ""),
+            Field::new("learning", "Learning points", FieldKind::Text, ""),
+            Field::new(
+                "parents",
+                "Parents or carers informed",
+                FieldKind::Choice(ANSWERS),
+                "",
+            ),
+            Field::new("why_not", "If not, why not", FieldKind::Line, ""),
+            Field::new(
+                "record",
+                "Child's record updated",
+                FieldKind::Choice(ANSWERS),
+                "",
+            ),
+        ];
+        form
+    }
+
+    /// "Withdraw": when and why.
+    pub fn withdraw(escalation: i64, title: String) -> Self {
+        let mut form = Self::discussion(escalation, title);
+        form.kind = FormKind::Withdraw { escalation };
+        form.fields = vec![
+            Field::new("at", "When", FieldKind::When, "now"),
+            Field::new("why", "Why it is withdrawn", FieldKind::Text, ""),
+        ];
+        form
     }
 
     /// "Advance to the next stage": when, why, and a deliberate confirmation, under a preview
@@ -293,6 +346,34 @@ impl Form {
                     optional_text("decisions", Some(&self.value("decisions")), true).map(|_| None),
                 ));
             }
+            FormKind::Resolve { .. } => {
+                results.push((
+                    "how",
+                    required_text("how", &self.value("how"), true).map(|_| None),
+                ));
+                results.push((
+                    "learning",
+                    optional_text("learning", Some(&self.value("learning")), true).map(|_| None),
+                ));
+                let why_not = self.value("why_not");
+                results.push((
+                    "why_not",
+                    if self.value("parents") == "no" && why_not.trim().is_empty() {
+                        Err(RecordError::new(
+                            "why_not",
+                            "parents or carers were not informed, so say why (e.g. it would place the child at risk)",
+                        ))
+                    } else {
+                        optional_text("why_not", Some(&why_not), false).map(|_| None)
+                    },
+                ));
+            }
+            FormKind::Withdraw { .. } => {
+                results.push((
+                    "why",
+                    required_text("why", &self.value("why"), true).map(|_| None),
+                ));
+            }
             FormKind::Advance { to_stage, .. } => {
                 results.push((
                     "reason",
@@ -347,6 +428,26 @@ impl Form {
             }),
             FormKind::Advance { .. } => FormOutput::Advance {
                 reason: self.value("reason"),
+                at,
+            },
+            FormKind::Resolve { .. } => {
+                let answer = |name: &str| match self.value(name).as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                };
+                let text = |name: &str| Some(self.value(name)).filter(|v| !v.trim().is_empty());
+                FormOutput::Resolve(ResolutionInput {
+                    how: self.value("how"),
+                    learning: text("learning"),
+                    parents_informed: answer("parents"),
+                    why_not: text("why_not"),
+                    child_record_updated: answer("record"),
+                    at: Some(at),
+                })
+            }
+            FormKind::Withdraw { .. } => FormOutput::Withdraw {
+                why: self.value("why"),
                 at,
             },
         })

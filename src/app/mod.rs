@@ -47,6 +47,10 @@ pub enum Intent {
     RecordDiscussion,
     /// Open the form to move the selected escalation to its next stage.
     AdvanceStage,
+    /// Open the form to record how the selected escalation was resolved.
+    ResolveEscalation,
+    /// Open the form to withdraw the selected escalation.
+    WithdrawEscalation,
     FormNext,
     FormPrevious,
     FormSave,
@@ -99,6 +103,17 @@ pub enum Effect {
     SaveAdvance {
         escalation: i64,
         reason: String,
+        at: DateTime<Utc>,
+    },
+    /// Record how an escalation was resolved, checked again by the core inside the write.
+    SaveResolve {
+        escalation: i64,
+        input: crate::core::change::ResolutionInput,
+    },
+    /// Withdraw an escalation, checked again by the core inside the write.
+    SaveWithdraw {
+        escalation: i64,
+        why: String,
         at: DateTime<Utc>,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.

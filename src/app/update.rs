@@ -295,6 +295,11 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
                 open_advance(state, id);
             }
         }
+        Intent::ResolveEscalation | Intent::WithdrawEscalation => {
+            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
+                open_closing(state, id, intent == Intent::ResolveEscalation);
+            }
+        }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
@@ -335,6 +340,8 @@ fn on_detail(
         }
         Intent::RecordDiscussion => open_discussion(state, id),
         Intent::AdvanceStage => open_advance(state, id),
+        Intent::ResolveEscalation => open_closing(state, id, true),
+        Intent::WithdrawEscalation => open_closing(state, id, false),
         _ => {}
     }
     Vec::new()
@@ -377,6 +384,24 @@ fn open_form(state: &mut State, mut form: Form) {
     }
     form.check(state.now);
     state.form = Some(form);
+}
+
+/// Opens the form to resolve (or withdraw) an open escalation.
+fn open_closing(state: &mut State, id: i64, is_resolving: bool) {
+    let Some(entry) = state.entry(id) else { return };
+    if !entry.is_open() {
+        state.status = Some(format!(
+            "Escalation {id} is already closed; correct a mistake with escalate amend"
+        ));
+        return;
+    }
+    let child = entry.child_shown(state.is_privacy).to_owned();
+    let form = if is_resolving {
+        Form::resolve(id, format!(" Resolve escalation {id}, {child} "))
+    } else {
+        Form::withdraw(id, format!(" Withdraw escalation {id}, {child} "))
+    };
+    open_form(state, form);
 }
 
 /// Opens the form to advance an open escalation, previewing what the move sets off: the next
@@ -505,6 +530,12 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
                         FormOutput::Advance { reason, at } => Effect::SaveAdvance {
                             escalation,
                             reason,
+                            at,
+                        },
+                        FormOutput::Resolve(input) => Effect::SaveResolve { escalation, input },
+                        FormOutput::Withdraw { why, at } => Effect::SaveWithdraw {
+                            escalation,
+                            why,
                             at,
                         },
                     }];

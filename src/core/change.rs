@@ -376,7 +376,7 @@ pub fn plan_notification_sent(
 }
 
 /// A resolution as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolutionInput {
     pub how: String,
     pub learning: Option<String>,

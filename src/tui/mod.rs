@@ -129,6 +129,36 @@ fn spawn_worker(
                         store.caseload().map_err(|e| e.to_string()),
                     ))
                 }
+                Effect::SaveResolve { escalation, input } => {
+                    let saved = store.change(escalation, &actor, now, |e| {
+                        crate::core::change::plan_resolve(e, &input, now)
+                    });
+                    finish_save(
+                        &mut store,
+                        saved,
+                        "resolve",
+                        escalation,
+                        &replies,
+                        &mut seen_version,
+                    )
+                }
+                Effect::SaveWithdraw {
+                    escalation,
+                    why,
+                    at,
+                } => {
+                    let saved = store.change(escalation, &actor, now, |e| {
+                        crate::core::change::plan_withdraw(e, &why, at, now)
+                    });
+                    finish_save(
+                        &mut store,
+                        saved,
+                        "withdraw",
+                        escalation,
+                        &replies,
+                        &mut seen_version,
+                    )
+                }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
                     Err(e) => Some(Msg::Saved(Err(format!("the draft could not be kept: {e}")))),
@@ -152,6 +182,28 @@ fn spawn_worker(
         }
     });
     jobs
+}
+
+/// After a form's write: discards its draft when saved, reports the outcome, and reloads.
+fn finish_save(
+    store: &mut Store,
+    saved: crate::storage::Result<(crate::core::change::Change, i64)>,
+    draft: &str,
+    escalation: i64,
+    replies: &UnboundedSender<Msg>,
+    seen_version: &mut Option<i64>,
+) -> Option<Msg> {
+    let saved = saved
+        .map(|(change, _)| crate::core::record::printable(&change.describe(), false))
+        .map_err(|e| e.to_string());
+    if saved.is_ok() {
+        let _ = store.discard_draft_of(draft, Some(escalation));
+    }
+    let _ = replies.send(Msg::Saved(saved));
+    *seen_version = store.data_version().ok();
+    Some(Msg::CaseloadLoaded(
+        store.caseload().map_err(|e| e.to_string()),
+    ))
 }
 
 /// Opens the dashboard and runs it until the user quits.
