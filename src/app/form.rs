@@ -117,8 +117,8 @@ impl FormKind {
         match self {
             Self::Discuss { .. } => DISCUSS_DRAFT,
             Self::Advance { .. } => ADVANCE_DRAFT,
-            Self::Resolve { .. } => "resolve",
-            Self::Withdraw { .. } => "withdraw",
+            Self::Resolve { .. } => RESOLVE_DRAFT,
+            Self::Withdraw { .. } => WITHDRAW_DRAFT,
         }
     }
 }
@@ -159,6 +159,8 @@ pub struct Form {
 /// The names drafts of each form are kept under.
 pub const DISCUSS_DRAFT: &str = "discuss";
 pub const ADVANCE_DRAFT: &str = "advance";
+pub const RESOLVE_DRAFT: &str = "resolve";
+pub const WITHDRAW_DRAFT: &str = "withdraw";
 
 /// The answers to a yes-or-no question that may not have been asked yet.
 pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
@@ -174,12 +176,28 @@ pub const MODES: &[&str] = &[
 ];
 
 impl Form {
+    /// A form of `kind` with these fields, focused on the first.
+    fn with_fields(kind: FormKind, title: String, fields: Vec<Field>) -> Self {
+        Self {
+            kind,
+            title,
+            fields,
+            focus: 0,
+            is_confirming_discard: false,
+            is_saving: false,
+            is_changed: false,
+            is_save_attempted: false,
+            unkept_since: None,
+            preview: Vec::new(),
+        }
+    }
+
     /// "Record a discussion" on an escalation.
     pub fn discussion(escalation: i64, title: String) -> Self {
-        Self {
-            kind: FormKind::Discuss { escalation },
+        Self::with_fields(
+            FormKind::Discuss { escalation },
             title,
-            fields: vec![
+            vec![
                 Field::new("at", "When", FieldKind::When, "now"),
                 Field::new(
                     "with",
@@ -192,71 +210,68 @@ impl Form {
                 Field::new("decisions", "Decisions", FieldKind::Text, ""),
                 Field::new("agreed", "Agreement reached", FieldKind::Toggle, ""),
             ],
-            focus: 0,
-            is_confirming_discard: false,
-            is_saving: false,
-            is_changed: false,
-            is_save_attempted: false,
-            unkept_since: None,
-            preview: Vec::new(),
-        }
+        )
     }
 
     /// "Resolve": how, the learning, whether parents or carers were told (and why not), and
     /// whether the child's record was updated: what the Pan Bedfordshire Appendix 3 asks.
     pub fn resolve(escalation: i64, title: String) -> Self {
-        let mut form = Self::discussion(escalation, title);
-        form.kind = FormKind::Resolve { escalation };
-        form.fields = vec![
-            Field::new("at", "When", FieldKind::When, "now"),
-            Field::new("how", "How it was resolved", FieldKind::Text, ""),
-            Field::new("learning", "Learning points", FieldKind::Text, ""),
-            Field::new(
-                "parents",
-                "Parents or carers informed",
-                FieldKind::Choice(ANSWERS),
-                "",
-            ),
-            Field::new("why_not", "If not, why not", FieldKind::Line, ""),
-            Field::new(
-                "record",
-                "Child's record updated",
-                FieldKind::Choice(ANSWERS),
-                "",
-            ),
-        ];
-        form
+        Self::with_fields(
+            FormKind::Resolve { escalation },
+            title,
+            vec![
+                Field::new("at", "When", FieldKind::When, "now"),
+                Field::new("how", "How it was resolved", FieldKind::Text, ""),
+                Field::new("learning", "Learning points", FieldKind::Text, ""),
+                Field::new(
+                    "parents",
+                    "Parents or carers informed",
+                    FieldKind::Choice(ANSWERS),
+                    "",
+                ),
+                Field::new("why_not", "If not, why not", FieldKind::Line, ""),
+                Field::new(
+                    "record",
+                    "Child's record updated",
+                    FieldKind::Choice(ANSWERS),
+                    "",
+                ),
+            ],
+        )
     }
 
     /// "Withdraw": when and why.
     pub fn withdraw(escalation: i64, title: String) -> Self {
-        let mut form = Self::discussion(escalation, title);
-        form.kind = FormKind::Withdraw { escalation };
-        form.fields = vec![
-            Field::new("at", "When", FieldKind::When, "now"),
-            Field::new("why", "Why it is withdrawn", FieldKind::Text, ""),
-        ];
-        form
+        Self::with_fields(
+            FormKind::Withdraw { escalation },
+            title,
+            vec![
+                Field::new("at", "When", FieldKind::When, "now"),
+                Field::new("why", "Why it is withdrawn", FieldKind::Text, ""),
+            ],
+        )
     }
 
     /// "Advance to the next stage": when, why, and a deliberate confirmation, under a preview
     /// of what the move sets off.
     pub fn advance(escalation: i64, to_stage: u8, title: String, preview: Vec<String>) -> Self {
-        let mut form = Self::discussion(escalation, title);
-        form.kind = FormKind::Advance {
-            escalation,
-            to_stage,
-        };
-        form.fields = vec![
-            Field::new("at", "When", FieldKind::When, "now"),
-            Field::new("reason", "Why it is being escalated", FieldKind::Text, ""),
-            Field::new(
-                "confirm",
-                "Move it on to the next stage",
-                FieldKind::Toggle,
-                "",
-            ),
-        ];
+        let mut form = Self::with_fields(
+            FormKind::Advance {
+                escalation,
+                to_stage,
+            },
+            title,
+            vec![
+                Field::new("at", "When", FieldKind::When, "now"),
+                Field::new("reason", "Why it is being escalated", FieldKind::Text, ""),
+                Field::new(
+                    "confirm",
+                    "Move it on to the next stage",
+                    FieldKind::Toggle,
+                    "",
+                ),
+            ],
+        );
         form.preview = preview;
         form
     }

@@ -15,6 +15,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use crate::app::form::{ADVANCE_DRAFT, DISCUSS_DRAFT, RESOLVE_DRAFT, WITHDRAW_DRAFT};
 use crate::app::{Effect, Input, Msg, State, update};
 use crate::config::Config;
 use crate::core::procedure::ProcedureSet;
@@ -74,60 +75,43 @@ fn spawn_worker(
                     crate::demo::fill(&mut store, &procedures, &config, &actor, now, 1)
                         .map(|ids| ids.len()),
                 )),
-                // The form's input is checked again by the core inside the write transaction,
+                // Each form's input is checked again by the core inside the write transaction,
                 // against the escalation as it stands then. Saved or not, the caseload reloads.
                 Effect::SaveDiscussion { escalation, input } => {
-                    let saved = store
-                        .change(escalation, &actor, now, |e| {
-                            crate::core::change::plan_discussion(e, &input, now)
-                        })
-                        .map(|(change, _)| {
-                            crate::core::record::printable(&change.describe(), false)
-                        })
-                        .map_err(|e| e.to_string());
-                    // Saved: the draft has done its job.
-                    if saved.is_ok() {
-                        let _ = store
-                            .discard_draft_of(crate::app::form::DISCUSS_DRAFT, Some(escalation));
-                    }
-                    if replies.send(Msg::Saved(saved)).is_err() {
-                        break;
-                    }
-                    seen_version = store.data_version().ok();
-                    Some(Msg::CaseloadLoaded(
-                        store.caseload().map_err(|e| e.to_string()),
-                    ))
+                    let saved = store.change(escalation, &actor, now, |e| {
+                        crate::core::change::plan_discussion(e, &input, now)
+                    });
+                    finish_save(
+                        &mut store,
+                        saved,
+                        DISCUSS_DRAFT,
+                        escalation,
+                        &replies,
+                        &mut seen_version,
+                    )
                 }
                 Effect::SaveAdvance {
                     escalation,
                     reason,
                     at,
                 } => {
-                    let saved = store
-                        .change(escalation, &actor, now, |e| {
-                            let procedure = procedures.get(&e.procedure).ok_or_else(|| {
-                                crate::core::record::RecordError::new(
-                                    "procedure",
-                                    "is no longer defined; restore its file",
-                                )
-                            })?;
-                            crate::core::change::plan_advance(e, procedure, &reason, at, now)
-                        })
-                        .map(|(change, _)| {
-                            crate::core::record::printable(&change.describe(), false)
-                        })
-                        .map_err(|e| e.to_string());
-                    if saved.is_ok() {
-                        let _ = store
-                            .discard_draft_of(crate::app::form::ADVANCE_DRAFT, Some(escalation));
-                    }
-                    if replies.send(Msg::Saved(saved)).is_err() {
-                        break;
-                    }
-                    seen_version = store.data_version().ok();
-                    Some(Msg::CaseloadLoaded(
-                        store.caseload().map_err(|e| e.to_string()),
-                    ))
+                    let saved = store.change(escalation, &actor, now, |e| {
+                        let procedure = procedures.get(&e.procedure).ok_or_else(|| {
+                            crate::core::record::RecordError::new(
+                                "procedure",
+                                "is no longer defined; restore its file",
+                            )
+                        })?;
+                        crate::core::change::plan_advance(e, procedure, &reason, at, now)
+                    });
+                    finish_save(
+                        &mut store,
+                        saved,
+                        ADVANCE_DRAFT,
+                        escalation,
+                        &replies,
+                        &mut seen_version,
+                    )
                 }
                 Effect::SaveResolve { escalation, input } => {
                     let saved = store.change(escalation, &actor, now, |e| {
@@ -136,7 +120,7 @@ fn spawn_worker(
                     finish_save(
                         &mut store,
                         saved,
-                        "resolve",
+                        RESOLVE_DRAFT,
                         escalation,
                         &replies,
                         &mut seen_version,
@@ -153,7 +137,7 @@ fn spawn_worker(
                     finish_save(
                         &mut store,
                         saved,
-                        "withdraw",
+                        WITHDRAW_DRAFT,
                         escalation,
                         &replies,
                         &mut seen_version,
