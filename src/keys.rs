@@ -23,6 +23,8 @@ pub enum Scope {
     Form,
     /// Esc was pressed in a form with something typed.
     FormConfirm,
+    /// Saving a new escalation flagged as immediate risk: the procedure's advice is showing.
+    RiskConfirm,
 }
 
 /// A key with its modifiers.
@@ -146,7 +148,7 @@ type DefaultBinding = (
 /// The defaults.
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
-    use Scope::{Dashboard, Detail, Filter, Form, FormConfirm, Help, Welcome};
+    use Scope::{Dashboard, Detail, Filter, Form, FormConfirm, Help, RiskConfirm, Welcome};
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
         (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
@@ -157,14 +159,14 @@ const DEFAULTS: &[DefaultBinding] = {
             &["tab"],
             NextLane,
             "",
-            "Next lane (wraps round)",
+            "Next lane, then the notifications owed (wraps round)",
         ),
         (
             &[Dashboard],
             &["shift-tab"],
             PreviousLane,
             "",
-            "Previous lane (wraps round)",
+            "Previous lane, or the notifications owed (wraps round)",
         ),
         (&[Dashboard], &["1"], JumpToLane(1), "", "Jump to stage 1"),
         (&[Dashboard], &["2"], JumpToLane(2), "", "Jump to stage 2"),
@@ -243,6 +245,34 @@ const DEFAULTS: &[DefaultBinding] = {
             WithdrawEscalation,
             "withdraw",
             "Withdraw this escalation, saying why",
+        ),
+        (
+            &[Dashboard, Detail, Welcome],
+            &["n"],
+            NewEscalation,
+            "new",
+            "Record a new escalation",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["s"],
+            MarkNotificationSent,
+            "sent",
+            "Record a notification owed as sent (the one selected on the panel)",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["x"],
+            MarkActionDone,
+            "action done",
+            "Mark an agreed action done",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["e"],
+            AmendField,
+            "amend",
+            "Correct a field, saying why (the original is kept)",
         ),
         (
             &[Dashboard, Detail, Welcome],
@@ -332,12 +362,28 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (&[FormConfirm], &["ctrl-c"], Quit, "", "Quit without saving"),
         (
+            &[RiskConfirm],
+            &["y"],
+            ConfirmImmediateRisk,
+            "save as immediate risk",
+            "Save as immediate risk, having read the procedure's advice",
+        ),
+        (
+            &[RiskConfirm],
+            &["n", "esc"],
+            KeepEditing,
+            "back to the form",
+            "Go back to the form without saving",
+        ),
+        (
             &[Help],
             &["?", "esc"],
             ToggleHelp,
             "close",
             "Close the help",
         ),
+        (&[Help], &["up", "k"], Up, "scroll", "Scroll the help up"),
+        (&[Help], &["down", "j"], Down, "", "Scroll the help down"),
         (&[Help], &["q", "ctrl-c"], Quit, "quit", "Quit"),
     ]
 };
@@ -373,10 +419,10 @@ pub fn scope(state: &State) -> Scope {
     if state.popup == Some(Popup::Help) {
         Scope::Help
     } else if let Some(form) = &state.form {
-        if form.is_confirming_discard {
-            Scope::FormConfirm
-        } else {
-            Scope::Form
+        match form.confirm {
+            Some(crate::app::form::Confirm::Discard) => Scope::FormConfirm,
+            Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
+            None => Scope::Form,
         }
     } else if state.is_filtering {
         Scope::Filter
@@ -476,7 +522,10 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
                 Some((Intent::Left, "Previous / next lane"))
             }
             Intent::Down if scope == Scope::Dashboard => Some((Intent::Up, "Previous / next card")),
-            Intent::PreviousLane => Some((Intent::NextLane, "Next / previous lane (wraps round)")),
+            Intent::PreviousLane => Some((
+                Intent::NextLane,
+                "Next / previous lane, and the notifications owed (wraps round)",
+            )),
             _ => None,
         };
         if let Some((first, both)) = pair
@@ -567,6 +616,11 @@ mod tests {
             FormCancel,
             DiscardForm,
             KeepEditing,
+            NewEscalation,
+            MarkNotificationSent,
+            MarkActionDone,
+            AmendField,
+            ConfirmImmediateRisk,
         ];
         for intent in all {
             assert!(

@@ -856,10 +856,16 @@ fn arrows_and_hjkl_move_between_lanes_and_cards_and_stop_at_the_edges() {
     assert_eq!((state.lane, selected(&state).as_str()), (1, "Leo Example"));
     press(&mut state, KeyCode::Right);
     press(&mut state, KeyCode::Right);
-    press_char(&mut state, 'l');
-    press(&mut state, KeyCode::Right);
-    assert_eq!(state.lane, 3, "right stops at the last lane");
+    assert_eq!(state.lane, 3);
     assert_eq!(selected(&state), "محمد علي (demo)");
+    // Past the last lane, the notifications panel takes the focus, and right stops there.
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    assert!(
+        state.is_owed_focus(),
+        "right stops at the notifications panel"
+    );
+    press(&mut state, KeyCode::Left);
     press(&mut state, KeyCode::Left);
     assert_eq!(state.lane, 2);
     press_char(&mut state, 'h');
@@ -879,14 +885,19 @@ fn tab_wraps_round_and_number_keys_jump_to_a_lane() {
     press_char(&mut state, '4');
     assert_eq!(state.lane, 3);
     press(&mut state, KeyCode::Tab);
-    assert_eq!(state.lane, 0, "Tab wraps from the last lane to the first");
+    assert!(
+        state.is_owed_focus(),
+        "after the last lane, the notifications panel"
+    );
+    press(&mut state, KeyCode::Tab);
+    assert_eq!(state.lane, 0, "Tab wraps round to the first lane");
     press_event(
         &mut state,
         KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
     );
-    assert_eq!(
-        state.lane, 3,
-        "Shift-Tab wraps from the first lane to the last"
+    assert!(
+        state.is_owed_focus(),
+        "Shift-Tab wraps from the first lane to the notifications panel"
     );
     press_char(&mut state, '3');
     assert_eq!((state.lane, selected(&state).as_str()), (2, "Isla Model"));
@@ -1373,11 +1384,20 @@ fn the_help_shows_every_key_and_the_whole_legend_at_120x40_and_80x24() {
     for size in [(120, 40), (80, 24)] {
         let (_store, mut state) = demo(size);
         press_char(&mut state, '?');
+        // Everything the help holds, scrolling down through it where it does not fit.
+        let mut popup: Vec<String> = Vec::new();
+        for _ in 0..40 {
+            let buffer = draw(&state, &Theme::default());
+            let (_, top) = find(&buffer, "Keys (? or Esc closes").unwrap();
+            popup.extend((top..buffer.area.height).map(|y| row_text(&buffer, y)));
+            press_char(&mut state, 'j');
+        }
+        assert_eq!(
+            state.popup,
+            Some(Popup::Help),
+            "j scrolls, it does not close"
+        );
         let buffer = draw(&state, &Theme::default());
-        let (_, top) = find(&buffer, "Keys (? or Esc closes)").unwrap();
-        let popup: Vec<String> = (top..buffer.area.height)
-            .map(|y| row_text(&buffer, y))
-            .collect();
         for key in expected {
             assert!(
                 popup.iter().any(|line| line.contains(&format!("│ {key}"))

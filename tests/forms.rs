@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use escalate::app::form::{ActionInput, FormKind, FormOutput};
 use escalate::app::{Effect, Input, Msg, State, update};
 use escalate::config::Config;
 use escalate::core::change::DiscussionInput;
@@ -16,6 +17,10 @@ use ratatui::backend::TestBackend;
 /// The demo's "now": Monday 23 November 2026, 11:00 UK time.
 fn now() -> DateTime<Utc> {
     at("2026-11-23 11:00")
+}
+
+fn day(text: &str) -> chrono::NaiveDate {
+    escalate::core::time::parse_date(text).unwrap()
 }
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -142,21 +147,56 @@ fn a_whole_discussion_typed_and_saved() {
     press(&mut state, KeyCode::Tab);
     type_text(&mut state, "Manager to review.");
     press(&mut state, KeyCode::Tab);
+    // Agreed actions, one a line, due dates in words read forward from Monday 23 November.
+    assert_eq!(focused(&state), "actions");
+    type_text(
+        &mut state,
+        "Send the chronology ; Duty SW ; fri\nBook a strategy meeting; Me; +2d",
+    );
+    let hint = state
+        .form
+        .as_ref()
+        .unwrap()
+        .field("actions")
+        .unwrap()
+        .hint
+        .clone();
+    assert_eq!(
+        hint.as_deref(),
+        Some(
+            "Send the chronology (Duty SW, due Fri 27 Nov); Book a strategy meeting (Me, due Wed 25 Nov)"
+        )
+    );
+    press(&mut state, KeyCode::Tab);
     press(&mut state, KeyCode::Char(' '));
     assert!(!state.should_quit, "q typed into a field does not quit");
 
     let effects = ctrl(&mut state, 's');
     assert_eq!(
         effects,
-        [Effect::SaveDiscussion {
-            escalation: 1,
-            input: DiscussionInput {
-                participants: "Duty SW (Luton MASH); q j l d".into(),
-                mode: "face-to-face".into(),
-                notes: "Asked for a review.\nCall back promised by 2pm.".into(),
-                decisions: Some("Manager to review.".into()),
-                is_agreement: true,
-                at: Some(at("2026-11-23 09:30")),
+        [Effect::Save {
+            kind: FormKind::Discuss { escalation: 1 },
+            output: FormOutput::Discuss {
+                input: DiscussionInput {
+                    participants: "Duty SW (Luton MASH); q j l d".into(),
+                    mode: "face-to-face".into(),
+                    notes: "Asked for a review.\nCall back promised by 2pm.".into(),
+                    decisions: Some("Manager to review.".into()),
+                    is_agreement: true,
+                    at: Some(at("2026-11-23 09:30")),
+                },
+                actions: vec![
+                    ActionInput {
+                        what: "Send the chronology".into(),
+                        owner: "Duty SW".into(),
+                        due_on: day("2026-11-27"),
+                    },
+                    ActionInput {
+                        what: "Book a strategy meeting".into(),
+                        owner: "Me".into(),
+                        due_on: day("2026-11-25"),
+                    },
+                ],
             },
         }]
     );
@@ -434,7 +474,7 @@ fn a_draft_from_last_time_is_offered_and_resumed() {
     press(&mut state, KeyCode::Char('n'));
     let effects = ctrl(&mut state, 's');
     assert!(
-        matches!(&effects[..], [Effect::SaveDiscussion { escalation: 1, input }]
+        matches!(&effects[..], [Effect::Save { kind: FormKind::Discuss { escalation: 1 }, output: FormOutput::Discuss { input, .. } }]
             if input.at == Some(at("2026-11-23 10:30")) && input.is_agreement && input.mode == "video"),
         "{effects:?}"
     );
@@ -491,10 +531,15 @@ fn advancing_previews_what_it_sets_off_and_needs_a_deliberate_confirmation() {
     let effects = ctrl(&mut state, 's');
     assert_eq!(
         effects,
-        [Effect::SaveAdvance {
-            escalation: 1,
-            reason: "No reply from the duty team.".into(),
-            at: now(),
+        [Effect::Save {
+            kind: FormKind::Advance {
+                escalation: 1,
+                to_stage: 2
+            },
+            output: FormOutput::Advance {
+                reason: "No reply from the duty team.".into(),
+                at: now(),
+            },
         }]
     );
 }
@@ -543,7 +588,7 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
         .form
         .as_ref()
         .unwrap()
-        .field("why_not")
+        .field("why-not")
         .unwrap()
         .error
         .clone()
@@ -556,16 +601,16 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
     let effects = ctrl(&mut state, 's');
     assert_eq!(
         effects,
-        [Effect::SaveResolve {
-            escalation: 1,
-            input: escalate::core::change::ResolutionInput {
+        [Effect::Save {
+            kind: FormKind::Resolve { escalation: 1 },
+            output: FormOutput::Resolve(escalate::core::change::ResolutionInput {
                 how: "MASH accepted the referral on review.".into(),
                 learning: Some("Ask for the threshold reasons in writing.".into()),
                 parents_informed: Some(false),
                 why_not: Some("It would place the child at risk.".into()),
                 child_record_updated: Some(true),
                 at: Some(now()),
-            },
+            }),
         }]
     );
 
@@ -579,10 +624,12 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
     type_text(&mut state, "Raised about the wrong family.");
     assert_eq!(
         ctrl(&mut state, 's'),
-        [Effect::SaveWithdraw {
-            escalation: 1,
-            why: "Raised about the wrong family.".into(),
-            at: now(),
+        [Effect::Save {
+            kind: FormKind::Withdraw { escalation: 1 },
+            output: FormOutput::Withdraw {
+                why: "Raised about the wrong family.".into(),
+                at: now(),
+            },
         }]
     );
 }

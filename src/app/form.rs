@@ -2,17 +2,28 @@
 //! as they are typed by the same core rules the command line uses, and saved in one transaction
 //! by the storage worker.
 //!
-//! The first form is "record a discussion" (`d` on a card). Each field says what is wrong with
-//! it in plain words, and a when-field shows the time it was read as, so a DSL typing
-//! `yesterday 14:30` sees `Sun 22 Nov 2026 14:30 GMT` before saving.
+//! Every form is a list of [`Field`]s. [`Form::check`] runs after every key: each field is
+//! checked on its own (so that several can be marked at once), then, when each is good, the
+//! whole is planned by the same `core` function the command line calls (so that rules across
+//! fields, such as "raised before the concern arose", refuse exactly what the command line
+//! refuses). A when-field shows the time it was read as, so a DSL typing `yesterday 14:30` sees
+//! `Sun 22 Nov 2026 14:30 GMT` before saving.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ratatui_textarea::TextArea;
 
-use crate::core::calendar::{LONDON, format_local};
-use crate::core::change::{DiscussionInput, ResolutionInput};
-use crate::core::record::{Mode, RecordError, clean_text, optional_text, required_text};
-use crate::core::time::{Direction, parse_when};
+use crate::core::calendar::{LONDON, format_local, local_date};
+use crate::core::change::{
+    DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance, plan_amend,
+    plan_discussion, plan_notification_sent, plan_resolve, plan_withdraw,
+};
+use crate::core::deadline::Schedule;
+use crate::core::procedure::ProcedureSet;
+use crate::core::record::{
+    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
+    clean_text, optional_text, printable, required_text,
+};
+use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::storage::Draft;
 
 /// What a field holds, which decides how keys edit it.
@@ -24,8 +35,8 @@ pub enum FieldKind {
     Text,
     /// A time as people type it ("now", "yesterday 14:30").
     When,
-    /// One of a fixed list, chosen with ← and →.
-    Choice(&'static [&'static str]),
+    /// One of a list (the field's `items`), chosen with ← and →.
+    Choice,
     /// Yes or no, switched with Space.
     Toggle,
 }
@@ -37,42 +48,71 @@ pub struct Field {
     pub label: &'static str,
     pub kind: FieldKind,
     pub text: TextArea<'static>,
+    /// A choice's values (what is saved) and, index for index, what is shown for each.
+    pub items: Vec<String>,
+    pub labels: Vec<String>,
     /// The chosen item, for a choice; on or off, for a toggle.
     pub choice: usize,
     /// What is wrong with it, in plain words.
     pub error: Option<String>,
-    /// What it was read as (a parsed time).
+    /// What it was read as (a parsed time), or what it holds now (an amendment).
     pub hint: Option<String>,
+}
+
+fn editor(initial: &str) -> TextArea<'static> {
+    let mut text = TextArea::new(initial.lines().map(str::to_owned).collect());
+    // Typing carries on from what is already there.
+    text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    text.move_cursor(ratatui_textarea::CursorMove::End);
+    text
 }
 
 impl Field {
     fn new(name: &'static str, label: &'static str, kind: FieldKind, initial: &str) -> Self {
-        let mut text = TextArea::new(initial.lines().map(str::to_owned).collect());
-        // Typing carries on from what is already there.
-        text.move_cursor(ratatui_textarea::CursorMove::Bottom);
-        text.move_cursor(ratatui_textarea::CursorMove::End);
         Self {
             name,
             label,
             kind,
-            text,
+            text: editor(initial),
+            items: Vec::new(),
+            labels: Vec::new(),
             choice: 0,
             error: None,
             hint: None,
         }
     }
 
-    /// The field's text, lines joined.
+    /// A choice between `items`, each shown as its label.
+    fn choice(name: &'static str, label: &'static str, items: Vec<(String, String)>) -> Self {
+        let mut field = Self::new(name, label, FieldKind::Choice, "");
+        (field.items, field.labels) = items.into_iter().unzip();
+        field
+    }
+
+    /// A choice between words, each shown as itself.
+    fn words(name: &'static str, label: &'static str, words: &[&str]) -> Self {
+        Self::choice(
+            name,
+            label,
+            words
+                .iter()
+                .map(|w| ((*w).to_owned(), (*w).to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The field's text, lines joined; a choice's chosen value; `yes` or `no` for a toggle.
     pub fn value(&self) -> String {
         match self.kind {
-            FieldKind::Choice(items) => items
-                .get(self.choice)
-                .copied()
-                .unwrap_or_default()
-                .to_owned(),
+            FieldKind::Choice => self.items.get(self.choice).cloned().unwrap_or_default(),
             FieldKind::Toggle => if self.choice == 1 { "yes" } else { "no" }.to_owned(),
             _ => self.text.lines().join("\n"),
         }
+    }
+
+    /// What a choice shows for its chosen item.
+    pub fn chosen_label(&self) -> &str {
+        self.labels.get(self.choice).map_or("", String::as_str)
     }
 
     pub fn is_typed_into(&self) -> bool {
@@ -81,11 +121,20 @@ impl Field {
             FieldKind::Line | FieldKind::Text | FieldKind::When
         )
     }
+
+    /// Chooses the item with this value, if there is one.
+    fn select(&mut self, value: &str) {
+        if let Some(index) = self.items.iter().position(|i| i == value) {
+            self.choice = index;
+        }
+    }
 }
 
 /// Which form, and what it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
+    /// A new escalation.
+    New,
     Discuss {
         escalation: i64,
     },
@@ -100,36 +149,144 @@ pub enum FormKind {
     Withdraw {
         escalation: i64,
     },
+    /// Record a notification to the partnership as sent.
+    NotificationSent {
+        escalation: i64,
+    },
+    /// Mark an agreed action done.
+    ActionDone {
+        escalation: i64,
+    },
+    /// Correct one field of the escalation, keeping the original.
+    Amend {
+        escalation: i64,
+    },
 }
 
 impl FormKind {
-    pub fn escalation(self) -> i64 {
+    /// The escalation the form is about (none for a new one).
+    pub fn escalation(self) -> Option<i64> {
         match self {
+            Self::New => None,
             Self::Discuss { escalation }
             | Self::Advance { escalation, .. }
             | Self::Resolve { escalation }
-            | Self::Withdraw { escalation } => escalation,
+            | Self::Withdraw { escalation }
+            | Self::NotificationSent { escalation }
+            | Self::ActionDone { escalation }
+            | Self::Amend { escalation } => Some(escalation),
         }
     }
 
     /// The name its drafts are kept under.
     pub fn draft_name(self) -> &'static str {
         match self {
-            Self::Discuss { .. } => DISCUSS_DRAFT,
-            Self::Advance { .. } => ADVANCE_DRAFT,
-            Self::Resolve { .. } => RESOLVE_DRAFT,
-            Self::Withdraw { .. } => WITHDRAW_DRAFT,
+            Self::New => "new",
+            Self::Discuss { .. } => "discuss",
+            Self::Advance { .. } => "advance",
+            Self::Resolve { .. } => "resolve",
+            Self::Withdraw { .. } => "withdraw",
+            Self::NotificationSent { .. } => "notify",
+            Self::ActionDone { .. } => "action-done",
+            Self::Amend { .. } => "amend",
         }
     }
+
+    /// What the form records, in a few words ("a discussion"), for offering a draft back.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::New => "a new escalation",
+            Self::Discuss { .. } => "a discussion",
+            Self::Advance { .. } => "a move to the next stage",
+            Self::Resolve { .. } => "a resolution",
+            Self::Withdraw { .. } => "a withdrawal",
+            Self::NotificationSent { .. } => "a notification sent",
+            Self::ActionDone { .. } => "an action done",
+            Self::Amend { .. } => "an amendment",
+        }
+    }
+
+    /// Every kind a draft of this name and escalation can belong to (the advance form's stage
+    /// is worked out again when it is opened).
+    pub fn of_draft(name: &str, escalation: Option<i64>) -> Option<Self> {
+        let kind = match (name, escalation) {
+            ("new", None) => Self::New,
+            ("discuss", Some(escalation)) => Self::Discuss { escalation },
+            ("advance", Some(escalation)) => Self::Advance {
+                escalation,
+                to_stage: 0,
+            },
+            ("resolve", Some(escalation)) => Self::Resolve { escalation },
+            ("withdraw", Some(escalation)) => Self::Withdraw { escalation },
+            ("notify", Some(escalation)) => Self::NotificationSent { escalation },
+            ("action-done", Some(escalation)) => Self::ActionDone { escalation },
+            ("amend", Some(escalation)) => Self::Amend { escalation },
+            _ => return None,
+        };
+        Some(kind)
+    }
+}
+
+/// An action agreed in a discussion, as typed on one line of the discussion form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInput {
+    pub what: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
 }
 
 /// What a form gives when every field is good.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormOutput {
-    Discuss(DiscussionInput),
-    Advance { reason: String, at: DateTime<Utc> },
+    New(NewEscalationInput),
+    Discuss {
+        input: DiscussionInput,
+        actions: Vec<ActionInput>,
+    },
+    Advance {
+        reason: String,
+        at: DateTime<Utc>,
+    },
     Resolve(ResolutionInput),
-    Withdraw { why: String, at: DateTime<Utc> },
+    Withdraw {
+        why: String,
+        at: DateTime<Utc>,
+    },
+    NotificationSent {
+        notification: String,
+        method: String,
+        reference: Option<String>,
+        at: DateTime<Utc>,
+    },
+    ActionDone {
+        action_id: i64,
+        at: DateTime<Utc>,
+    },
+    Amend {
+        field: String,
+        value: String,
+        why: String,
+    },
+}
+
+/// A question asked over the form before going on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    /// Esc was pressed with something typed: throw it away?
+    Discard,
+    /// Saving a new escalation flagged as immediate risk: the procedure's advice is shown
+    /// first, because the escalation process is not the route for a child at risk now.
+    ImmediateRisk,
+}
+
+/// What checking needs from outside the form: the procedures, and the escalation as the
+/// dashboard has it now.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub procedures: &'a ProcedureSet,
+    pub escalation: Option<&'a Escalation>,
+    pub schedule: Option<&'a Schedule>,
 }
 
 /// A form on screen.
@@ -139,8 +296,8 @@ pub struct Form {
     pub title: String,
     pub fields: Vec<Field>,
     pub focus: usize,
-    /// Esc was pressed with something typed: asking before throwing it away.
-    pub is_confirming_discard: bool,
+    /// A question asked over the form (throw away what was typed? save as immediate risk?).
+    pub confirm: Option<Confirm>,
     /// Sent to be saved; waiting for the reply.
     pub is_saving: bool,
     /// Anything typed since the form opened.
@@ -151,29 +308,21 @@ pub struct Form {
     /// When the form was last typed into without its draft being kept since: the next tick a
     /// second or more later keeps it, so a crash loses at most a couple of seconds of typing.
     pub unkept_since: Option<DateTime<Utc>>,
-    /// What saving will do, shown above the fields (the advance form's next stage, clocks and
-    /// notifications).
+    /// What saving will do, or what to know first, shown above the fields (the advance form's
+    /// next stage, clocks and notifications; the procedure's immediate-risk advice).
     pub preview: Vec<String>,
 }
-
-/// The names drafts of each form are kept under.
-pub const DISCUSS_DRAFT: &str = "discuss";
-pub const ADVANCE_DRAFT: &str = "advance";
-pub const RESOLVE_DRAFT: &str = "resolve";
-pub const WITHDRAW_DRAFT: &str = "withdraw";
 
 /// The answers to a yes-or-no question that may not have been asked yet.
 pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
 
-/// The ways a discussion takes place, in the order the picker offers them.
-pub const MODES: &[&str] = &[
-    "phone",
-    "face-to-face",
-    "video",
-    "email",
-    "letter",
-    "meeting",
-];
+/// How the agreed-actions field of the discussion form is typed.
+pub const ACTIONS_HELP: &str =
+    "one a line: what ; owner ; due (e.g. Send the chronology ; J Okafor ; fri)";
+
+fn word_items<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
+    all.iter().map(ToString::to_string).collect()
+}
 
 impl Form {
     /// A form of `kind` with these fields, focused on the first.
@@ -183,7 +332,7 @@ impl Form {
             title,
             fields,
             focus: 0,
-            is_confirming_discard: false,
+            confirm: None,
             is_saving: false,
             is_changed: false,
             is_save_attempted: false,
@@ -192,7 +341,81 @@ impl Form {
         }
     }
 
-    /// "Record a discussion" on an escalation.
+    /// "New escalation": the procedure (each shown with its title and source), the partnership
+    /// body where it has several, the child, who raised it with whom, the category, when, the
+    /// circumstances and outcome sought, and immediate risk.
+    pub fn new_escalation(procedures: &ProcedureSet) -> Self {
+        let procedure_items = procedures
+            .iter()
+            .map(|p| (p.id.clone(), format!("{} ({})", p.title, p.source)))
+            .collect();
+        let mut form = Self::with_fields(
+            FormKind::New,
+            " New escalation ".to_owned(),
+            vec![
+                Field::choice("procedure", "Procedure", procedure_items),
+                Field::choice("partnership", "Partnership to notify", Vec::new()),
+                Field::new("child", "Child's name", FieldKind::Line, ""),
+                Field::new(
+                    "dob",
+                    "Date of birth (YYYY-MM-DD, optional)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::new(
+                    "child-ref",
+                    "Child's record reference (optional)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::new(
+                    "raised-by",
+                    "Raised by (name and role)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::new("agency", "Their agency", FieldKind::Line, ""),
+                Field::new(
+                    "raised-with",
+                    "Raised with (agency and team)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::choice(
+                    "category",
+                    "What the disagreement is about",
+                    word_items(Category::ALL)
+                        .into_iter()
+                        .map(|w| (w.clone(), w.replace('-', " ")))
+                        .collect(),
+                ),
+                Field::new(
+                    "concern-at",
+                    "When the concern arose (optional)",
+                    FieldKind::When,
+                    "",
+                ),
+                Field::new("raised-at", "When it was raised", FieldKind::When, "now"),
+                Field::new("summary", "Circumstances", FieldKind::Text, ""),
+                Field::new(
+                    "outcome-sought",
+                    "Outcome sought (optional)",
+                    FieldKind::Text,
+                    "",
+                ),
+                Field::new(
+                    "immediate-risk",
+                    "A child is at immediate risk",
+                    FieldKind::Toggle,
+                    "",
+                ),
+            ],
+        );
+        form.fit_partnerships(procedures);
+        form
+    }
+
+    /// "Record a discussion" on an escalation, with the actions agreed in it.
     pub fn discussion(escalation: i64, title: String) -> Self {
         Self::with_fields(
             FormKind::Discuss { escalation },
@@ -205,9 +428,26 @@ impl Form {
                     FieldKind::Line,
                     "",
                 ),
-                Field::new("mode", "How", FieldKind::Choice(MODES), ""),
+                Field::words(
+                    "mode",
+                    "How",
+                    &[
+                        "phone",
+                        "face-to-face",
+                        "video",
+                        "email",
+                        "letter",
+                        "meeting",
+                    ],
+                ),
                 Field::new("notes", "What was said", FieldKind::Text, ""),
                 Field::new("decisions", "Decisions", FieldKind::Text, ""),
+                Field::new(
+                    "actions",
+                    "Agreed actions: what ; owner ; due (one a line)",
+                    FieldKind::Text,
+                    "",
+                ),
                 Field::new("agreed", "Agreement reached", FieldKind::Toggle, ""),
             ],
         )
@@ -223,19 +463,9 @@ impl Form {
                 Field::new("at", "When", FieldKind::When, "now"),
                 Field::new("how", "How it was resolved", FieldKind::Text, ""),
                 Field::new("learning", "Learning points", FieldKind::Text, ""),
-                Field::new(
-                    "parents",
-                    "Parents or carers informed",
-                    FieldKind::Choice(ANSWERS),
-                    "",
-                ),
-                Field::new("why_not", "If not, why not", FieldKind::Line, ""),
-                Field::new(
-                    "record",
-                    "Child's record updated",
-                    FieldKind::Choice(ANSWERS),
-                    "",
-                ),
+                Field::words("parents", "Parents or carers informed", ANSWERS),
+                Field::new("why-not", "If not, why not", FieldKind::Line, ""),
+                Field::words("record", "Child's record updated", ANSWERS),
             ],
         )
     }
@@ -276,6 +506,107 @@ impl Form {
         form
     }
 
+    /// "Notification sent": which of the notifications owed (each `(id, label)`), when, how,
+    /// and the reference it went under.
+    pub fn notification_sent(
+        escalation: i64,
+        title: String,
+        owed: Vec<(String, String)>,
+        chosen: Option<&str>,
+    ) -> Self {
+        let mut notification = Field::choice("notification", "Notification", owed);
+        if let Some(id) = chosen {
+            notification.select(id);
+        }
+        Self::with_fields(
+            FormKind::NotificationSent { escalation },
+            title,
+            vec![
+                notification,
+                Field::new("at", "When it was sent", FieldKind::When, "now"),
+                Field::choice(
+                    "method",
+                    "How",
+                    word_items(Method::ALL)
+                        .into_iter()
+                        .map(|w| (w.clone(), w.replace('-', " ")))
+                        .collect(),
+                ),
+                Field::new(
+                    "reference",
+                    "Reference (email subject, form number; optional)",
+                    FieldKind::Line,
+                    "",
+                ),
+            ],
+        )
+    }
+
+    /// "Action done": which of the open actions (each `(id, label)`), and when.
+    pub fn action_done(escalation: i64, title: String, open: Vec<(String, String)>) -> Self {
+        Self::with_fields(
+            FormKind::ActionDone { escalation },
+            title,
+            vec![
+                Field::choice("action", "Action", open),
+                Field::new("at", "When it was done", FieldKind::When, "now"),
+            ],
+        )
+    }
+
+    /// "Amend": which field, its corrected value, and why. The original is kept and shown.
+    pub fn amend(escalation: i64, title: String) -> Self {
+        Self::with_fields(
+            FormKind::Amend { escalation },
+            title,
+            vec![
+                Field::choice(
+                    "field",
+                    "Field to correct",
+                    AMENDABLE
+                        .iter()
+                        .map(|(name, what)| ((*name).to_owned(), format!("{name}: {what}")))
+                        .collect(),
+                ),
+                Field::new("value", "Corrected value", FieldKind::Line, ""),
+                Field::new("why", "Why it is being corrected", FieldKind::Text, ""),
+            ],
+        )
+    }
+
+    /// Fits the partnership choice to the chosen procedure: its bodies where it has several,
+    /// otherwise one item saying none needs choosing. Keeps the choice when it still fits.
+    fn fit_partnerships(&mut self, procedures: &ProcedureSet) {
+        let procedure = self
+            .field("procedure")
+            .and_then(|f| procedures.get(&f.value()));
+        let items: Vec<(String, String)> = match procedure {
+            Some(p) if p.partnerships.len() > 1 => p
+                .partnerships
+                .iter()
+                .map(|b| (b.id.clone(), b.name.clone()))
+                .collect(),
+            Some(p) => vec![(
+                String::new(),
+                p.partnerships.first().map_or_else(
+                    || "none to choose".to_owned(),
+                    |b| format!("{} (the only one)", b.name),
+                ),
+            )],
+            None => vec![(String::new(), "choose a procedure first".to_owned())],
+        };
+        let Some(field) = self.fields.iter_mut().find(|f| f.name == "partnership") else {
+            return;
+        };
+        let ids: Vec<&String> = items.iter().map(|(id, _)| id).collect();
+        if field.items.iter().collect::<Vec<_>>() != ids {
+            let kept = field.value();
+            (field.items, field.labels) = items.into_iter().unzip();
+            field.choice = 0;
+            field.select(&kept);
+        }
+    }
+
     /// What has been typed, to keep as a draft. A time typed in words ("now", "9:30") is kept
     /// as the time it meant when typed, so that resuming later does not move it.
     pub fn to_draft(&self, now: DateTime<Utc>) -> Draft {
@@ -289,7 +620,7 @@ impl Form {
         Draft {
             id: None,
             form: self.kind.draft_name().to_owned(),
-            escalation_id: Some(self.kind.escalation()),
+            escalation_id: self.kind.escalation(),
             fields: self
                 .fields
                 .iter()
@@ -301,22 +632,20 @@ impl Form {
     }
 
     /// Puts a kept draft's text back into the form's fields.
-    pub fn restore(&mut self, draft: &Draft) {
-        for field in &mut self.fields {
+    pub fn restore(&mut self, draft: &Draft, procedures: &ProcedureSet) {
+        for index in 0..self.fields.len() {
+            let field = &mut self.fields[index];
             let Some(value) = draft.fields.get(field.name) else {
                 continue;
             };
             match field.kind {
-                FieldKind::Choice(items) => {
-                    field.choice = items.iter().position(|i| i == value).unwrap_or(0)
-                }
+                FieldKind::Choice => field.select(value),
                 FieldKind::Toggle => field.choice = usize::from(value == "yes"),
-                _ => {
-                    let mut text = TextArea::new(value.lines().map(str::to_owned).collect());
-                    text.move_cursor(ratatui_textarea::CursorMove::Bottom);
-                    text.move_cursor(ratatui_textarea::CursorMove::End);
-                    field.text = text;
-                }
+                _ => field.text = editor(value),
+            }
+            // The partnership's items depend on the procedure, restored just before it.
+            if field.name == "procedure" {
+                self.fit_partnerships(procedures);
             }
         }
         self.is_changed = true;
@@ -330,87 +659,360 @@ impl Form {
         self.field(name).map(Field::value).unwrap_or_default()
     }
 
+    /// The field's value, or `None` when it is blank.
+    fn text(&self, name: &str) -> Option<String> {
+        Some(self.value(name)).filter(|v| !v.trim().is_empty())
+    }
+
     /// Checks every field as it stands, marking each with what is wrong (or what a time was
-    /// read as). Returns what to save when every field is good.
-    pub fn check(&mut self, now: DateTime<Utc>) -> Option<FormOutput> {
-        let at = parse_when(&self.value("at"), now, Direction::Past);
-        let mut results: Vec<(&str, Result<Option<String>, RecordError>)> = vec![(
-            "at",
-            match &at {
-                Ok(t) if *t > now => Err(RecordError::new(
-                    "at",
-                    "is later than now; give a time that has passed",
-                )),
-                Ok(t) => Ok(Some(format_local(*t))),
-                Err(e) => Err(RecordError::new("at", e.to_string())),
-            },
-        )];
-        match self.kind {
-            FormKind::Discuss { .. } => {
-                results.push((
-                    "with",
-                    required_text("with", &self.value("with"), false).map(|_| None),
-                ));
-                results.push(("mode", self.value("mode").parse::<Mode>().map(|_| None)));
-                results.push((
-                    "notes",
-                    required_text("notes", &self.value("notes"), true).map(|_| None),
-                ));
-                results.push((
-                    "decisions",
-                    optional_text("decisions", Some(&self.value("decisions")), true).map(|_| None),
-                ));
-            }
-            FormKind::Resolve { .. } => {
-                results.push((
-                    "how",
-                    required_text("how", &self.value("how"), true).map(|_| None),
-                ));
-                results.push((
-                    "learning",
-                    optional_text("learning", Some(&self.value("learning")), true).map(|_| None),
-                ));
-                let why_not = self.value("why_not");
-                results.push((
-                    "why_not",
-                    if self.value("parents") == "no" && why_not.trim().is_empty() {
-                        Err(RecordError::new(
-                            "why_not",
-                            "parents or carers were not informed, so say why (e.g. it would place the child at risk)",
-                        ))
-                    } else {
-                        optional_text("why_not", Some(&why_not), false).map(|_| None)
-                    },
-                ));
-            }
-            FormKind::Withdraw { .. } => {
-                results.push((
-                    "why",
-                    required_text("why", &self.value("why"), true).map(|_| None),
-                ));
-            }
+    /// read as). Returns what to save when every field is good and the core would accept it.
+    pub fn check(&mut self, context: &Context) -> Option<FormOutput> {
+        let now = context.now;
+        if self.kind == FormKind::New {
+            self.fit_partnerships(context.procedures);
+        }
+        let mut marks = Marks::default();
+        let at = self.check_times(&mut marks, now);
+        let output = match self.kind {
+            FormKind::New => self.check_new(&mut marks, context),
+            FormKind::Discuss { .. } => self.check_discussion(&mut marks, now, at),
             FormKind::Advance { to_stage, .. } => {
-                results.push((
-                    "reason",
-                    required_text("reason", &self.value("reason"), true).map(|_| None),
-                ));
+                marks.text("reason", &self.value("reason"), true, true);
                 let confirmed = self.value("confirm") == "yes";
-                results.push((
+                marks.set(
                     "confirm",
                     if confirmed {
                         Ok(None)
                     } else {
-                        Err(RecordError::new(
-                            "confirm",
-                            format!("press Space to confirm the move to stage {to_stage}"),
+                        Err(format!(
+                            "press Space to confirm the move to stage {to_stage}"
                         ))
                     },
-                ));
+                );
+                at.map(|at| FormOutput::Advance {
+                    reason: self.value("reason"),
+                    at,
+                })
             }
+            FormKind::Resolve { .. } => {
+                marks.text("how", &self.value("how"), true, true);
+                marks.text("learning", &self.value("learning"), false, true);
+                let why_not = self.value("why-not");
+                if self.value("parents") == "no" && why_not.trim().is_empty() {
+                    marks.set(
+                        "why-not",
+                        Err("parents or carers were not informed, so say why (e.g. it would place the child at risk)".to_owned()),
+                    );
+                } else {
+                    marks.text("why-not", &why_not, false, false);
+                }
+                let answer = |name: &str| match self.value(name).as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                };
+                at.map(|at| {
+                    FormOutput::Resolve(ResolutionInput {
+                        how: self.value("how"),
+                        learning: self.text("learning"),
+                        parents_informed: answer("parents"),
+                        why_not: self.text("why-not"),
+                        child_record_updated: answer("record"),
+                        at: Some(at),
+                    })
+                })
+            }
+            FormKind::Withdraw { .. } => {
+                marks.text("why", &self.value("why"), true, true);
+                at.map(|at| FormOutput::Withdraw {
+                    why: self.value("why"),
+                    at,
+                })
+            }
+            FormKind::NotificationSent { .. } => {
+                marks.text("reference", &self.value("reference"), false, false);
+                at.map(|at| FormOutput::NotificationSent {
+                    notification: self.value("notification"),
+                    method: self.value("method"),
+                    reference: self.text("reference"),
+                    at,
+                })
+            }
+            FormKind::ActionDone { .. } => {
+                let action_id = self.value("action").parse::<i64>().ok();
+                if action_id.is_none() {
+                    marks.set(
+                        "action",
+                        Err("there is no open action to mark done".to_owned()),
+                    );
+                }
+                at.zip(action_id)
+                    .map(|(at, action_id)| FormOutput::ActionDone { action_id, at })
+            }
+            FormKind::Amend { .. } => {
+                let field = self.value("field");
+                let current = context
+                    .escalation
+                    .and_then(|e| crate::core::change::field_value(e, &field));
+                marks.set(
+                    "field",
+                    Ok(Some(format!(
+                        "now: {}",
+                        current.map_or_else(|| "(empty)".to_owned(), |v| printable(&v, false))
+                    ))),
+                );
+                marks.text("why", &self.value("why"), true, true);
+                Some(FormOutput::Amend {
+                    field,
+                    value: self.value("value"),
+                    why: self.value("why"),
+                })
+            }
+        };
+        // Only a form whose every field is good is planned as a whole by the core.
+        let output = output.filter(|_| marks.is_good());
+        if let Some(output) = &output
+            && let Err(error) = self.plan(output, context)
+        {
+            let name = self.field_for(&error.field);
+            marks.set(name, Err(error.message));
         }
-        let mut is_good = true;
+        let is_good = marks.is_good();
+        self.apply(marks);
+        output.filter(|_| is_good)
+    }
+
+    /// Reads the form's when-fields: `at` (required, not in the future), and a new escalation's
+    /// `raised-at` and optional `concern-at`. Returns `at` when it is good.
+    fn check_times(&self, marks: &mut Marks, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut at = None;
+        for field in self.fields.iter().filter(|f| f.kind == FieldKind::When) {
+            let text = field.value();
+            if field.name == "concern-at" && text.trim().is_empty() {
+                marks.set(field.name, Ok(None));
+                continue;
+            }
+            let result = match parse_when(&text, now, Direction::Past) {
+                Ok(t) if t > now => Err("is later than now; give a time that has passed".into()),
+                Ok(t) => {
+                    if field.name == "at" {
+                        at = Some(t);
+                    }
+                    Ok(Some(format_local(t)))
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            marks.set(field.name, result);
+        }
+        at
+    }
+
+    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<FormOutput> {
+        let now = context.now;
+        for (name, is_required) in [
+            ("child", true),
+            ("child-ref", false),
+            ("raised-by", true),
+            ("agency", true),
+            ("raised-with", true),
+        ] {
+            marks.text(name, &self.value(name), is_required, false);
+        }
+        marks.text("summary", &self.value("summary"), true, true);
+        marks.text("outcome-sought", &self.value("outcome-sought"), false, true);
+        let dob = match self.text("dob") {
+            None => Ok(None),
+            Some(text) => parse_date(text.trim())
+                .map_err(|e| e.to_string())
+                .and_then(|d| check_dob(d, now).map(|()| d).map_err(|e| e.message))
+                .map(Some),
+        };
+        marks.set(
+            "dob",
+            dob.as_ref()
+                .map(|d| d.map(|d| d.format("%-d %B %Y").to_string()))
+                .map_err(Clone::clone),
+        );
+        let when = |name: &str| {
+            self.text(name)
+                .and_then(|t| parse_when(&t, now, Direction::Past).ok())
+        };
+        let procedure = context.procedures.get(&self.value("procedure"));
+        if self.value("immediate-risk") == "yes"
+            && let Some(p) = procedure
+        {
+            marks.set(
+                "immediate-risk",
+                Ok(Some(format!("{}: {}", p.title, p.immediate_risk))),
+            );
+        }
+        Some(FormOutput::New(NewEscalationInput {
+            procedure: self.value("procedure"),
+            partnership: self.text("partnership"),
+            child_name: self.value("child"),
+            child_dob: dob.ok().flatten(),
+            child_ref: self.text("child-ref"),
+            raised_by: self.value("raised-by"),
+            agency: self.value("agency"),
+            raised_with: self.value("raised-with"),
+            category: self.value("category"),
+            summary: self.value("summary"),
+            outcome_sought: self.text("outcome-sought"),
+            concern_at: when("concern-at"),
+            raised_at: when("raised-at"),
+            immediate_risk: self.value("immediate-risk") == "yes",
+        }))
+    }
+
+    fn check_discussion(
+        &self,
+        marks: &mut Marks,
+        now: DateTime<Utc>,
+        at: Option<DateTime<Utc>>,
+    ) -> Option<FormOutput> {
+        marks.text("with", &self.value("with"), true, false);
+        marks.set(
+            "mode",
+            self.value("mode")
+                .parse::<Mode>()
+                .map(|_| None)
+                .map_err(|e| e.message),
+        );
+        marks.text("notes", &self.value("notes"), true, true);
+        marks.text("decisions", &self.value("decisions"), false, true);
+        let actions = parse_actions(&self.value("actions"), local_date(now));
+        marks.set(
+            "actions",
+            actions.as_ref().map_err(Clone::clone).map(|list| {
+                (!list.is_empty()).then(|| {
+                    let each: Vec<String> = list
+                        .iter()
+                        .map(|a| {
+                            format!(
+                                "{} ({}, due {})",
+                                a.what,
+                                a.owner,
+                                a.due_on.format("%a %-d %b")
+                            )
+                        })
+                        .collect();
+                    each.join("; ")
+                })
+            }),
+        );
+        let actions = actions.ok()?;
+        Some(FormOutput::Discuss {
+            input: DiscussionInput {
+                participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
+                mode: self.value("mode"),
+                notes: self.value("notes"),
+                decisions: self.text("decisions"),
+                is_agreement: self.value("agreed") == "yes",
+                at: Some(at?),
+            },
+            actions,
+        })
+    }
+
+    /// Plans the output with the core, as the storage worker will inside the write.
+    fn plan(&self, output: &FormOutput, context: &Context) -> Result<(), RecordError> {
+        let now = context.now;
+        if let FormOutput::New(input) = output {
+            let procedure = context
+                .procedures
+                .get(&input.procedure)
+                .ok_or_else(|| RecordError::new("procedure", "choose a procedure"))?;
+            return input.check(procedure, now).map(|_| ());
+        }
+        let escalation = context.escalation.ok_or_else(|| {
+            RecordError::new(
+                "escalation",
+                "this escalation is no longer on the dashboard; press Esc",
+            )
+        })?;
+        let procedure = context.procedures.get(&escalation.procedure);
+        let no_procedure =
+            || RecordError::new("procedure", "is no longer defined; restore its file");
+        match output {
+            FormOutput::New(_) => Ok(()),
+            FormOutput::Discuss { input, actions } => {
+                plan_discussion(escalation, input, now)?;
+                for action in actions {
+                    plan_action(
+                        escalation,
+                        &action.what,
+                        &action.owner,
+                        &action.due_on.to_string(),
+                    )
+                    .map_err(|e| RecordError::new("actions", e.message))?;
+                }
+                Ok(())
+            }
+            FormOutput::Advance { reason, at } => plan_advance(
+                escalation,
+                procedure.ok_or_else(no_procedure)?,
+                reason,
+                *at,
+                now,
+            )
+            .map(|_| ()),
+            FormOutput::Resolve(input) => plan_resolve(escalation, input, now).map(|_| ()),
+            FormOutput::Withdraw { why, at } => {
+                plan_withdraw(escalation, why, *at, now).map(|_| ())
+            }
+            FormOutput::NotificationSent {
+                notification,
+                method,
+                reference,
+                at,
+            } => {
+                let schedule = context.schedule.ok_or_else(|| {
+                    RecordError::new("notification", "its schedule is not loaded yet")
+                })?;
+                plan_notification_sent(
+                    escalation,
+                    schedule,
+                    notification,
+                    method,
+                    reference.as_deref(),
+                    *at,
+                    now,
+                )
+                .map(|_| ())
+            }
+            FormOutput::ActionDone { action_id, at } => {
+                plan_action_done(escalation, *action_id, *at, now).map(|_| ())
+            }
+            FormOutput::Amend { field, value, why } => plan_amend(
+                escalation,
+                procedure.ok_or_else(no_procedure)?,
+                field,
+                value,
+                why,
+                now,
+            )
+            .map(|_| ()),
+        }
+    }
+
+    /// The form field an error from the core belongs to.
+    fn field_for(&self, core_field: &str) -> &'static str {
+        if let Some(field) = self.fields.iter().find(|f| f.name == core_field) {
+            return field.name;
+        }
+        match (self.kind, core_field) {
+            (FormKind::Amend { .. }, "why") => "why",
+            // The amended field's own name: the corrected value is wrong.
+            (FormKind::Amend { .. }, _) => "value",
+            _ => self.fields.first().map_or("", |f| f.name),
+        }
+    }
+
+    /// Shows the marks on the fields. An empty field that was never typed into is not marked
+    /// until a save is tried.
+    fn apply(&mut self, marks: Marks) {
         let show_empty = self.is_save_attempted;
-        for (name, result) in results {
+        for (name, result) in marks.0 {
             let Some(field) = self.fields.iter_mut().find(|f| f.name == name) else {
                 continue;
             };
@@ -422,49 +1024,116 @@ impl Form {
                 Err(error) => {
                     let is_untouched = (field.is_typed_into() && field.value().trim().is_empty())
                         || field.kind == FieldKind::Toggle;
-                    field.error = (show_empty || !is_untouched).then_some(error.message);
+                    field.error = (show_empty || !is_untouched).then_some(error);
                     field.hint = None;
-                    is_good = false;
                 }
             }
         }
-        let at = at.ok()?;
-        if !is_good {
-            return None;
+    }
+
+    /// Whether saving this form needs the immediate-risk question asked first.
+    pub fn needs_risk_confirmation(&self) -> bool {
+        self.kind == FormKind::New && self.value("immediate-risk") == "yes"
+    }
+}
+
+/// Each field's mark: a hint (`Ok`), or what is wrong (`Err`). A later mark for the same field
+/// replaces an earlier one.
+#[derive(Default)]
+struct Marks(Vec<(&'static str, Result<Option<String>, String>)>);
+
+impl Marks {
+    fn set(&mut self, name: &'static str, result: Result<Option<String>, String>) {
+        self.0.retain(|(n, _)| *n != name);
+        self.0.push((name, result));
+    }
+
+    /// A text field: required or optional, one line or several.
+    fn text(&mut self, name: &'static str, value: &str, is_required: bool, is_multiline: bool) {
+        let result = if is_required {
+            required_text(name, value, is_multiline).map(|_| None)
+        } else {
+            optional_text(name, Some(value), is_multiline).map(|_| None)
+        };
+        self.set(name, result.map_err(|e| e.message));
+    }
+
+    fn is_good(&self) -> bool {
+        self.0.iter().all(|(_, r)| r.is_ok())
+    }
+}
+
+/// Reads the discussion form's agreed actions: one a line, `what ; owner ; due`, the due date
+/// as people type it (`fri`, `+2d`, `2026-12-01`), looking forward from `today`.
+pub fn parse_actions(text: &str, today: NaiveDate) -> Result<Vec<ActionInput>, String> {
+    let mut actions = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
         }
-        Some(match self.kind {
-            FormKind::Discuss { .. } => FormOutput::Discuss(DiscussionInput {
-                participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
-                mode: self.value("mode"),
-                notes: self.value("notes"),
-                decisions: Some(self.value("decisions")).filter(|d| !d.trim().is_empty()),
-                is_agreement: self.value("agreed") == "yes",
-                at: Some(at),
-            }),
-            FormKind::Advance { .. } => FormOutput::Advance {
-                reason: self.value("reason"),
-                at,
-            },
-            FormKind::Resolve { .. } => {
-                let answer = |name: &str| match self.value(name).as_str() {
-                    "yes" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                };
-                let text = |name: &str| Some(self.value(name)).filter(|v| !v.trim().is_empty());
-                FormOutput::Resolve(ResolutionInput {
-                    how: self.value("how"),
-                    learning: text("learning"),
-                    parents_informed: answer("parents"),
-                    why_not: text("why_not"),
-                    child_record_updated: answer("record"),
-                    at: Some(at),
-                })
-            }
-            FormKind::Withdraw { .. } => FormOutput::Withdraw {
-                why: self.value("why"),
-                at,
-            },
-        })
+        let line_no = number + 1;
+        let mut parts = line.rsplitn(3, ';').map(str::trim);
+        let (Some(due), Some(owner), Some(what)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!("line {line_no}: write {ACTIONS_HELP}"));
+        };
+        let problem = |e: String| format!("line {line_no}: {e}");
+        let what = required_text("what", what, false).map_err(|e| problem(e.to_string()))?;
+        let owner = required_text("owner", owner, false).map_err(|e| problem(e.to_string()))?;
+        let due_on =
+            parse_day(due, today, Direction::Future).map_err(|e| problem(format!("due: {e}")))?;
+        actions.push(ActionInput {
+            what,
+            owner,
+            due_on,
+        });
+    }
+    Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        parse_date(text).unwrap()
+    }
+
+    #[test]
+    fn agreed_actions_are_read_one_a_line() {
+        // Monday 23 November 2026: "fri" looks forward to the 27th.
+        let actions = parse_actions(
+            "Send the chronology ; J Okafor ; fri\n\n  Book a meeting; me; 2026-12-01 ",
+            day("2026-11-23"),
+        )
+        .unwrap();
+        assert_eq!(
+            actions,
+            vec![
+                ActionInput {
+                    what: "Send the chronology".into(),
+                    owner: "J Okafor".into(),
+                    due_on: day("2026-11-27"),
+                },
+                ActionInput {
+                    what: "Book a meeting".into(),
+                    owner: "me".into(),
+                    due_on: day("2026-12-01"),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_semicolon_in_what_is_kept_and_a_bad_line_is_named() {
+        let actions = parse_actions("Call GP; then school ; A ; +2d", day("2026-11-23")).unwrap();
+        assert_eq!(actions[0].what, "Call GP; then school");
+        assert_eq!(actions[0].due_on, day("2026-11-25"));
+        let error = parse_actions("ok ; me ; mon\nno owner here", day("2026-11-23")).unwrap_err();
+        assert!(error.starts_with("line 2: write one a line"), "{error}");
+        let error = parse_actions("x ; me ; someday", day("2026-11-23")).unwrap_err();
+        assert!(error.starts_with("line 1: due:"), "{error}");
+        let error = parse_actions("x ;  ; mon", day("2026-11-23")).unwrap_err();
+        assert!(error.starts_with("line 1: owner"), "{error}");
     }
 }

@@ -51,6 +51,15 @@ pub enum Intent {
     ResolveEscalation,
     /// Open the form to withdraw the selected escalation.
     WithdrawEscalation,
+    /// Open the form for a new escalation.
+    NewEscalation,
+    /// Open the form to record a notification owed as sent (the selected one on the
+    /// notifications panel, or the first owed on the selected escalation).
+    MarkNotificationSent,
+    /// Open the form to mark an agreed action of the selected escalation done.
+    MarkActionDone,
+    /// Open the form to correct a field of the selected escalation.
+    AmendField,
     FormNext,
     FormPrevious,
     FormSave,
@@ -59,8 +68,10 @@ pub enum Intent {
     FormInput(crossterm::event::KeyEvent),
     /// Throw away what was typed (after Esc asked).
     DiscardForm,
-    /// Go back to the form (after Esc asked).
+    /// Go back to the form (after Esc asked, or from the immediate-risk question).
     KeepEditing,
+    /// Save a new escalation as immediate risk, having read the procedure's advice.
+    ConfirmImmediateRisk,
 }
 
 /// What happened outside the user's keys. Named in the past tense.
@@ -94,27 +105,10 @@ pub enum Effect {
     LoadCaseloadIfChanged,
     /// These closed escalations owe nothing: stop loading them.
     Settle(Vec<i64>),
-    /// Record a discussion, checked again by the core inside the write.
-    SaveDiscussion {
-        escalation: i64,
-        input: crate::core::change::DiscussionInput,
-    },
-    /// Move an escalation to its next stage, checked again by the core inside the write.
-    SaveAdvance {
-        escalation: i64,
-        reason: String,
-        at: DateTime<Utc>,
-    },
-    /// Record how an escalation was resolved, checked again by the core inside the write.
-    SaveResolve {
-        escalation: i64,
-        input: crate::core::change::ResolutionInput,
-    },
-    /// Withdraw an escalation, checked again by the core inside the write.
-    SaveWithdraw {
-        escalation: i64,
-        why: String,
-        at: DateTime<Utc>,
+    /// Save what a form gave, checked again by the core inside the write transaction.
+    Save {
+        kind: form::FormKind,
+        output: form::FormOutput,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.
     SaveDraft(crate::storage::Draft),

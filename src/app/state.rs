@@ -132,6 +132,8 @@ pub struct State {
     /// The lane in focus, and the selected escalation's id in each lane.
     pub lane: usize,
     pub selected: Vec<Option<i64>>,
+    /// The selected row of the notifications owed (an index into `notifications`).
+    pub owed_selected: usize,
     pub filter: String,
     pub is_filtering: bool,
     pub is_privacy: bool,
@@ -139,6 +141,8 @@ pub struct State {
     pub theme: usize,
     pub screen: Screen,
     pub popup: Option<Popup>,
+    /// How far the help is scrolled.
+    pub help_scroll: u16,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
@@ -222,6 +226,7 @@ impl State {
             totals: Totals::default(),
             lane: 0,
             selected: Vec::new(),
+            owed_selected: 0,
             filter: String::new(),
             is_filtering: false,
             is_privacy: false,
@@ -229,6 +234,7 @@ impl State {
             theme: 0,
             screen: Screen::Dashboard,
             popup: None,
+            help_scroll: 0,
             trail: None,
             form: None,
             drafts: Vec::new(),
@@ -401,6 +407,9 @@ impl State {
         };
         self.lanes = lanes;
         self.notifications = notifications;
+        self.owed_selected = self
+            .owed_selected
+            .min(self.notifications.len().saturating_sub(1));
         self.selected.resize(self.lanes.len(), None);
         self.lane = self.lane.min(self.tab_count().saturating_sub(1));
         for (lane, selected) in self.lanes.iter().zip(self.selected.iter_mut()) {
@@ -450,14 +459,42 @@ impl State {
         self.width < 100
     }
 
-    /// How many tabs (or side-by-side lanes) there are to move between: the lanes, and, when
-    /// they are tabs, a last tab listing the notifications owed in full.
+    /// How many places focus moves between: the lanes, then the notifications owed (a panel
+    /// along the bottom, or on a narrow screen a last tab).
     pub fn tab_count(&self) -> usize {
-        self.lanes.len() + usize::from(self.is_tabbed())
+        self.lanes.len() + 1
+    }
+
+    /// Whether the notifications owed have the focus (their panel, or their tab).
+    pub fn is_owed_focus(&self) -> bool {
+        self.lane == self.lanes.len()
     }
 
     /// Whether the notifications tab is showing (on a narrow screen).
     pub fn is_owed_tab(&self) -> bool {
-        self.is_tabbed() && self.lane == self.lanes.len()
+        self.is_tabbed() && self.is_owed_focus()
+    }
+
+    /// The notification selected on the notifications panel, when it has the focus, with the
+    /// entry it belongs to.
+    pub fn selected_notification(&self) -> Option<&crate::core::deadline::NotificationStatus> {
+        if !self.is_owed_focus() {
+            return None;
+        }
+        let row = self.notifications.get(self.owed_selected)?;
+        self.entries[row.entry]
+            .schedule
+            .notifications
+            .get(row.index)
+    }
+
+    /// The escalation the record keys act on: the selected card, or the escalation of the
+    /// selected notification owed.
+    pub fn selected_id(&self) -> Option<i64> {
+        if self.is_owed_focus() {
+            let row = self.notifications.get(self.owed_selected)?;
+            return Some(self.entries[row.entry].escalation.id);
+        }
+        self.selected.get(self.lane).copied().flatten()
     }
 }

@@ -2,7 +2,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{FieldKind, Form, FormOutput};
+use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormOutput};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 
@@ -32,6 +32,9 @@ pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
 /// The furthest the detail view scrolls: more lines than any record has.
 const MAX_SCROLL: u16 = 2_000;
 
+/// The furthest the help scrolls: more lines than it has.
+const MAX_HELP_SCROLL: u16 = 60;
+
 /// What an intent can change on screen.
 #[derive(PartialEq)]
 struct ViewKey {
@@ -39,6 +42,7 @@ struct ViewKey {
     selected: Vec<Option<i64>>,
     screen: Screen,
     popup: Option<Popup>,
+    help_scroll: u16,
     filter: String,
     is_filtering: bool,
     is_privacy: bool,
@@ -54,6 +58,7 @@ impl ViewKey {
             selected: state.selected.clone(),
             screen: state.screen.clone(),
             popup: state.popup,
+            help_scroll: state.help_scroll,
             filter: state.filter.clone(),
             is_filtering: state.is_filtering,
             is_privacy: state.is_privacy,
@@ -164,13 +169,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
                     .iter()
-                    .map(|d| match d.escalation_id {
-                        Some(id) => format!("a discussion on escalation {id}"),
-                        None => format!("a {} form", d.form),
+                    .map(|d| {
+                        let what = FormKind::of_draft(&d.form, d.escalation_id)
+                            .map_or("a form", FormKind::describe);
+                        match d.escalation_id {
+                            Some(id) => format!("{what} on escalation {id}"),
+                            None => what.to_owned(),
+                        }
                     })
                     .collect();
                 state.status = Some(format!(
-                    "Kept from last time, unsaved: {}. Press d on it to carry on (Esc then y throws it away).",
+                    "Kept from last time, unsaved: {}. Open the same form again to carry on (Esc then y throws it away).",
                     which.join(", ")
                 ));
                 state.is_dirty = true;
@@ -203,13 +212,18 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
         return Vec::new();
     }
     if state.popup.is_some() {
-        if matches!(intent, Intent::ToggleHelp | Intent::Back) {
-            state.popup = None;
+        match intent {
+            Intent::ToggleHelp | Intent::Back => state.popup = None,
+            // The view stops at the last line; the cap keeps Up responsive after holding Down.
+            Intent::Up => state.help_scroll = state.help_scroll.saturating_sub(1),
+            Intent::Down => state.help_scroll = (state.help_scroll + 1).min(MAX_HELP_SCROLL),
+            _ => {}
         }
         return Vec::new();
     }
     if intent == Intent::ToggleHelp {
         state.popup = Some(Popup::Help);
+        state.help_scroll = 0;
         return Vec::new();
     }
     if state.form.is_some() {
@@ -266,10 +280,17 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
         Intent::JumpToLane(n) if usize::from(n) >= 1 && usize::from(n) <= lanes => {
             state.lane = usize::from(n) - 1
         }
+        Intent::Up if state.is_owed_focus() => {
+            state.owed_selected = state.owed_selected.saturating_sub(1)
+        }
+        Intent::Down if state.is_owed_focus() => {
+            state.owed_selected =
+                (state.owed_selected + 1).min(state.notifications.len().saturating_sub(1))
+        }
         Intent::Up => move_selection(state, -1),
         Intent::Down => move_selection(state, 1),
         Intent::Open => {
-            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
+            if let Some(id) = state.selected_id() {
                 state.screen = Screen::Detail {
                     id,
                     tab: DetailTab::Record,
@@ -285,19 +306,14 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.derive();
         }
         Intent::StartFilter => state.is_filtering = true,
-        Intent::RecordDiscussion => {
-            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
-                open_discussion(state, id);
-            }
+        Intent::NewEscalation => {
+            let form = Form::new_escalation(&state.procedures);
+            open_form(state, form);
         }
-        Intent::AdvanceStage => {
-            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
-                open_advance(state, id);
-            }
-        }
-        Intent::ResolveEscalation | Intent::WithdrawEscalation => {
-            if let Some(id) = state.selected.get(state.lane).copied().flatten() {
-                open_closing(state, id, intent == Intent::ResolveEscalation);
+        Intent::MarkNotificationSent => {
+            if let Some(id) = state.selected_id() {
+                let chosen = state.selected_notification().map(|n| n.id.clone());
+                open_notification_sent(state, id, chosen.as_deref());
             }
         }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
@@ -309,7 +325,11 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.status = Some("Loading the demo caseload…".to_owned());
             return vec![Effect::LoadDemo];
         }
-        _ => {}
+        intent => {
+            if let Some(id) = state.selected_id() {
+                open_record_form(state, intent, id);
+            }
+        }
     }
     Vec::new()
 }
@@ -338,13 +358,104 @@ fn on_detail(
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
         }
+        Intent::MarkNotificationSent => open_notification_sent(state, id, None),
+        Intent::NewEscalation => {
+            let form = Form::new_escalation(&state.procedures);
+            open_form(state, form);
+        }
+        intent => open_record_form(state, intent, id),
+    }
+    Vec::new()
+}
+
+/// Opens the form an intent asks for on escalation `id`, if it asks for one.
+fn open_record_form(state: &mut State, intent: Intent, id: i64) {
+    match intent {
         Intent::RecordDiscussion => open_discussion(state, id),
         Intent::AdvanceStage => open_advance(state, id),
         Intent::ResolveEscalation => open_closing(state, id, true),
         Intent::WithdrawEscalation => open_closing(state, id, false),
+        Intent::MarkActionDone => open_action_done(state, id),
+        Intent::AmendField => {
+            if let Some(entry) = state.entry(id) {
+                let title = format!(
+                    " Correct escalation {id}, {} (the original is kept) ",
+                    entry.child_shown(state.is_privacy)
+                );
+                open_form(state, Form::amend(id, title));
+            }
+        }
         _ => {}
     }
-    Vec::new()
+}
+
+/// Opens the form to record a notification as sent: one of those the escalation owes,
+/// `chosen` first if given. One that owes none says so.
+fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
+    use crate::core::calendar::format_local;
+    let Some(entry) = state.entry(id) else { return };
+    let owed: Vec<(String, String)> = entry
+        .schedule
+        .outstanding_notifications()
+        .map(|n| {
+            let form = n.form.as_deref().unwrap_or(&n.id);
+            (
+                n.id.clone(),
+                crate::core::record::printable(
+                    &format!("{form} to {}, due {}", n.recipient, format_local(n.due_at)),
+                    false,
+                ),
+            )
+        })
+        .collect();
+    if owed.is_empty() {
+        state.status = Some(format!(
+            "Escalation {id} owes no notification to the partnership now"
+        ));
+        return;
+    }
+    let title = format!(
+        " Notification sent: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::notification_sent(id, title, owed, chosen));
+}
+
+/// Opens the form to mark one of the escalation's open actions done.
+fn open_action_done(state: &mut State, id: i64) {
+    use crate::core::record::printable;
+    let Some(entry) = state.entry(id) else { return };
+    let open: Vec<(String, String)> = entry
+        .escalation
+        .actions
+        .iter()
+        .filter(|a| a.done_at.is_none())
+        .map(|a| {
+            (
+                a.id.to_string(),
+                printable(
+                    &format!(
+                        "{} ({}, due {})",
+                        a.what,
+                        a.owner,
+                        a.due_on.format("%a %-d %b %Y")
+                    ),
+                    false,
+                ),
+            )
+        })
+        .collect();
+    if open.is_empty() {
+        state.status = Some(format!(
+            "Escalation {id} has no open agreed action; record actions with d (a discussion)"
+        ));
+        return;
+    }
+    let title = format!(
+        " Action done: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::action_done(id, title, open));
 }
 
 /// Opens the discussion form on an open escalation (a closed one says why not).
@@ -370,10 +481,10 @@ fn open_form(state: &mut State, mut form: Form) {
     if let Some(index) = state
         .drafts
         .iter()
-        .position(|d| d.form == name && d.escalation_id == Some(id))
+        .position(|d| d.form == name && d.escalation_id == id)
     {
         let draft = state.drafts.remove(index);
-        form.restore(&draft);
+        form.restore(&draft, &state.procedures);
         let when = draft
             .saved_at
             .map(crate::core::calendar::format_local)
@@ -382,8 +493,30 @@ fn open_form(state: &mut State, mut form: Form) {
             "Carrying on from what you typed before ({when}); Esc then y throws it away."
         ));
     }
-    form.check(state.now);
     state.form = Some(form);
+    check_form(state);
+}
+
+/// Checks the open form against the procedures and its escalation as loaded now.
+fn check_form(state: &mut State) -> Option<FormOutput> {
+    let State {
+        form,
+        procedures,
+        entries,
+        now,
+        ..
+    } = state;
+    let form = form.as_mut()?;
+    let entry = form
+        .kind
+        .escalation()
+        .and_then(|id| entries.iter().find(|e| e.escalation.id == id));
+    form.check(&Context {
+        now: *now,
+        procedures,
+        escalation: entry.map(|e| &e.escalation),
+        schedule: entry.map(|e| &e.schedule),
+    })
 }
 
 /// Opens the form to resolve (or withdraw) an open escalation.
@@ -486,23 +619,37 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
     let Some(form) = state.form.as_mut() else {
         return Vec::new();
     };
-    if form.is_confirming_discard {
-        match intent {
-            Intent::DiscardForm | Intent::Quit => {
-                let quit = intent == Intent::Quit;
-                let kind = form.kind;
-                state.form = None;
-                state.status = Some("Discarded.".to_owned());
-                state.should_quit = quit;
-                return vec![Effect::DiscardDraft {
-                    form: kind.draft_name().to_owned(),
-                    escalation: Some(kind.escalation()),
-                }];
+    match form.confirm {
+        Some(Confirm::Discard) => {
+            match intent {
+                Intent::DiscardForm | Intent::Quit => {
+                    let quit = intent == Intent::Quit;
+                    let kind = form.kind;
+                    state.form = None;
+                    state.status = Some("Discarded.".to_owned());
+                    state.should_quit = quit;
+                    return vec![Effect::DiscardDraft {
+                        form: kind.draft_name().to_owned(),
+                        escalation: kind.escalation(),
+                    }];
+                }
+                Intent::KeepEditing => form.confirm = None,
+                _ => {}
             }
-            Intent::KeepEditing => form.is_confirming_discard = false,
-            _ => {}
+            return Vec::new();
         }
-        return Vec::new();
+        Some(Confirm::ImmediateRisk) => {
+            match intent {
+                Intent::ConfirmImmediateRisk => {
+                    form.confirm = None;
+                    return save_form(state);
+                }
+                Intent::KeepEditing | Intent::FormCancel => form.confirm = None,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        None => {}
     }
     if form.is_saving {
         return Vec::new();
@@ -513,45 +660,53 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
         Intent::FormPrevious => form.focus = (form.focus + count - 1) % count,
         Intent::FormCancel | Intent::Quit => {
             if form.is_changed {
-                form.is_confirming_discard = true;
+                form.confirm = Some(Confirm::Discard);
             } else {
                 state.form = None;
             }
         }
         Intent::FormSave => {
-            let escalation = form.kind.escalation();
             form.is_save_attempted = true;
-            match form.check(now) {
-                Some(output) => {
-                    form.is_saving = true;
-                    state.status = Some("Saving…".to_owned());
-                    return vec![match output {
-                        FormOutput::Discuss(input) => Effect::SaveDiscussion { escalation, input },
-                        FormOutput::Advance { reason, at } => Effect::SaveAdvance {
-                            escalation,
-                            reason,
-                            at,
-                        },
-                        FormOutput::Resolve(input) => Effect::SaveResolve { escalation, input },
-                        FormOutput::Withdraw { why, at } => Effect::SaveWithdraw {
-                            escalation,
-                            why,
-                            at,
-                        },
-                    }];
+            // A child at immediate risk: the procedure's advice comes first, then the save.
+            if form.needs_risk_confirmation() && check_form(state).is_some() {
+                if let Some(form) = state.form.as_mut() {
+                    form.confirm = Some(Confirm::ImmediateRisk);
                 }
-                None => state.status = Some("Not saved: put right the fields marked ✗".to_owned()),
+                return Vec::new();
             }
+            return save_form(state);
         }
         Intent::FormInput(key) => {
             if edit_field(form, key) {
                 form.unkept_since = Some(now);
             }
-            form.check(now);
+            check_form(state);
         }
         _ => {}
     }
     Vec::new()
+}
+
+/// Checks the form once more and, when it is good, sends it to be saved.
+fn save_form(state: &mut State) -> Vec<Effect> {
+    let output = check_form(state);
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    match output {
+        Some(output) => {
+            form.is_saving = true;
+            state.status = Some("Saving…".to_owned());
+            vec![Effect::Save {
+                kind: form.kind,
+                output,
+            }]
+        }
+        None => {
+            state.status = Some("Not saved: put right the fields marked ✗".to_owned());
+            Vec::new()
+        }
+    }
 }
 
 /// Applies a key to the focused field: typing, Enter (next field, or a new line in a text),
@@ -562,27 +717,28 @@ fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) -> bool {
     let Some(field) = form.fields.get_mut(form.focus) else {
         return false;
     };
+    let items = field.items.len().max(1);
     let changed = match (field.kind, key.code) {
         (
-            FieldKind::Line | FieldKind::When | FieldKind::Choice(_) | FieldKind::Toggle,
+            FieldKind::Line | FieldKind::When | FieldKind::Choice | FieldKind::Toggle,
             KeyCode::Enter,
         ) => {
             form.focus = (form.focus + 1) % count;
             false
         }
-        (FieldKind::Choice(items), KeyCode::Right | KeyCode::Char(' ')) => {
-            field.choice = (field.choice + 1) % items.len().max(1);
+        (FieldKind::Choice, KeyCode::Right | KeyCode::Char(' ')) => {
+            field.choice = (field.choice + 1) % items;
             true
         }
-        (FieldKind::Choice(items), KeyCode::Left) => {
-            field.choice = (field.choice + items.len().max(1) - 1) % items.len().max(1);
+        (FieldKind::Choice, KeyCode::Left) => {
+            field.choice = (field.choice + items - 1) % items;
             true
         }
         (FieldKind::Toggle, KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right) => {
             field.choice = 1 - field.choice.min(1);
             true
         }
-        (FieldKind::Choice(_) | FieldKind::Toggle, _) => false,
+        (FieldKind::Choice | FieldKind::Toggle, _) => false,
         _ => field.text.input(key),
     };
     form.is_changed |= changed;

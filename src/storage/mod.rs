@@ -272,29 +272,54 @@ impl Store {
     where
         F: FnOnce(&Escalation) -> std::result::Result<Change, RecordError>,
     {
+        let mut written = self.change_all(id, actor, now, |e| plan(e).map(|c| vec![c]))?;
+        written
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a planned change was not written".to_owned()))
+    }
+
+    /// Plans and writes several changes to one escalation in one immediate transaction, each
+    /// with its own audit entry: a discussion and the actions agreed in it are saved together
+    /// or not at all. `plan` sees the escalation as it stands; the changes are written in the
+    /// order given. Returns each change with the id of the row it wrote.
+    pub fn change_all<F>(
+        &mut self,
+        id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<Vec<(Change, i64)>>
+    where
+        F: FnOnce(&Escalation) -> std::result::Result<Vec<Change>, RecordError>,
+    {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let escalation = load(&tx, id)?;
-        let change = plan(&escalation)?;
-        let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+        let mut escalation = load(&tx, id)?;
+        let changes = plan(&escalation)?;
+        let mut written = Vec::with_capacity(changes.len());
+        for change in changes {
+            let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+            audit::append(
+                &tx,
+                now,
+                actor,
+                Some(id),
+                action,
+                &change.describe(),
+                table,
+                row,
+            )?;
+            remember(&mut escalation, change.clone(), row, actor, now);
+            written.push((change, row));
+        }
         // Any change may leave something owed: the dashboard looks again until it is settled.
         tx.execute(
             "UPDATE escalation_state SET needs_attention = 1 WHERE escalation_id = ?1",
             params![id],
         )?;
-        audit::append(
-            &tx,
-            now,
-            actor,
-            Some(id),
-            action,
-            &change.describe(),
-            table,
-            row,
-        )?;
         tx.commit()?;
-        Ok((change, row))
+        Ok(written)
     }
 
     /// Records many new escalations, each with its changes, in ONE immediate transaction: for

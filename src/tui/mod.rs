@@ -15,7 +15,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::app::form::{ADVANCE_DRAFT, DISCUSS_DRAFT, RESOLVE_DRAFT, WITHDRAW_DRAFT};
+use crate::app::form::{FormKind, FormOutput};
 use crate::app::{Effect, Input, Msg, State, update};
 use crate::config::Config;
 use crate::core::procedure::ProcedureSet;
@@ -77,71 +77,9 @@ fn spawn_worker(
                 )),
                 // Each form's input is checked again by the core inside the write transaction,
                 // against the escalation as it stands then. Saved or not, the caseload reloads.
-                Effect::SaveDiscussion { escalation, input } => {
-                    let saved = store.change(escalation, &actor, now, |e| {
-                        crate::core::change::plan_discussion(e, &input, now)
-                    });
-                    finish_save(
-                        &mut store,
-                        saved,
-                        DISCUSS_DRAFT,
-                        escalation,
-                        &replies,
-                        &mut seen_version,
-                    )
-                }
-                Effect::SaveAdvance {
-                    escalation,
-                    reason,
-                    at,
-                } => {
-                    let saved = store.change(escalation, &actor, now, |e| {
-                        let procedure = procedures.get(&e.procedure).ok_or_else(|| {
-                            crate::core::record::RecordError::new(
-                                "procedure",
-                                "is no longer defined; restore its file",
-                            )
-                        })?;
-                        crate::core::change::plan_advance(e, procedure, &reason, at, now)
-                    });
-                    finish_save(
-                        &mut store,
-                        saved,
-                        ADVANCE_DRAFT,
-                        escalation,
-                        &replies,
-                        &mut seen_version,
-                    )
-                }
-                Effect::SaveResolve { escalation, input } => {
-                    let saved = store.change(escalation, &actor, now, |e| {
-                        crate::core::change::plan_resolve(e, &input, now)
-                    });
-                    finish_save(
-                        &mut store,
-                        saved,
-                        RESOLVE_DRAFT,
-                        escalation,
-                        &replies,
-                        &mut seen_version,
-                    )
-                }
-                Effect::SaveWithdraw {
-                    escalation,
-                    why,
-                    at,
-                } => {
-                    let saved = store.change(escalation, &actor, now, |e| {
-                        crate::core::change::plan_withdraw(e, &why, at, now)
-                    });
-                    finish_save(
-                        &mut store,
-                        saved,
-                        WITHDRAW_DRAFT,
-                        escalation,
-                        &replies,
-                        &mut seen_version,
-                    )
+                Effect::Save { kind, output } => {
+                    let saved = save(&mut store, &procedures, &config, &actor, now, kind, output);
+                    finish_save(&mut store, saved, kind, &replies, &mut seen_version)
                 }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
@@ -168,20 +106,104 @@ fn spawn_worker(
     jobs
 }
 
+/// Writes what a form gave, planned by the same core functions the command line uses, in
+/// one transaction. Returns what was written, in words.
+fn save(
+    store: &mut Store,
+    procedures: &ProcedureSet,
+    config: &Config,
+    actor: &str,
+    now: DateTime<Utc>,
+    kind: FormKind,
+    output: FormOutput,
+) -> Result<String, String> {
+    use crate::core::change::{
+        plan_action, plan_action_done, plan_advance, plan_amend, plan_discussion,
+        plan_notification_sent, plan_resolve, plan_withdraw,
+    };
+    use crate::core::record::{RecordError, printable};
+    let no_procedure = || RecordError::new("procedure", "is no longer defined; restore its file");
+    let Some(id) = kind.escalation() else {
+        let FormOutput::New(input) = output else {
+            return Err("this form needs an escalation; press Esc".to_owned());
+        };
+        let procedure = procedures.get(&input.procedure).ok_or_else(no_procedure);
+        let checked = procedure
+            .and_then(|p| input.check(p, now))
+            .map_err(|e| e.to_string())?;
+        let id = store
+            .create(&checked, actor, now)
+            .map_err(|e| e.to_string())?;
+        return Ok(format!("escalation {id} recorded"));
+    };
+    let written = store.change_all(id, actor, now, |e| {
+        let procedure = || procedures.get(&e.procedure).ok_or_else(no_procedure);
+        let schedule = || {
+            crate::core::deadline::schedule(
+                procedure()?,
+                &config.calendar,
+                &config.settings,
+                &e.events(),
+                now,
+            )
+            .map_err(|err| RecordError::new("escalation", err.to_string()))
+        };
+        Ok(match &output {
+            FormOutput::New(_) => Vec::new(),
+            FormOutput::Discuss { input, actions } => {
+                let mut changes = vec![plan_discussion(e, input, now)?];
+                for action in actions {
+                    changes.push(plan_action(
+                        e,
+                        &action.what,
+                        &action.owner,
+                        &action.due_on.to_string(),
+                    )?);
+                }
+                changes
+            }
+            FormOutput::Advance { reason, at } => {
+                vec![plan_advance(e, procedure()?, reason, *at, now)?]
+            }
+            FormOutput::Resolve(input) => vec![plan_resolve(e, input, now)?],
+            FormOutput::Withdraw { why, at } => vec![plan_withdraw(e, why, *at, now)?],
+            FormOutput::NotificationSent {
+                notification,
+                method,
+                reference,
+                at,
+            } => vec![plan_notification_sent(
+                e,
+                &schedule()?,
+                notification,
+                method,
+                reference.as_deref(),
+                *at,
+                now,
+            )?],
+            FormOutput::ActionDone { action_id, at } => {
+                vec![plan_action_done(e, *action_id, *at, now)?]
+            }
+            FormOutput::Amend { field, value, why } => {
+                vec![plan_amend(e, procedure()?, field, value, why, now)?]
+            }
+        })
+    });
+    let written = written.map_err(|e| e.to_string())?;
+    let each: Vec<String> = written.iter().map(|(c, _)| c.describe()).collect();
+    Ok(printable(&each.join("; "), false))
+}
+
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
     store: &mut Store,
-    saved: crate::storage::Result<(crate::core::change::Change, i64)>,
-    draft: &str,
-    escalation: i64,
+    saved: Result<String, String>,
+    kind: FormKind,
     replies: &UnboundedSender<Msg>,
     seen_version: &mut Option<i64>,
 ) -> Option<Msg> {
-    let saved = saved
-        .map(|(change, _)| crate::core::record::printable(&change.describe(), false))
-        .map_err(|e| e.to_string());
     if saved.is_ok() {
-        let _ = store.discard_draft_of(draft, Some(escalation));
+        let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
     }
     let _ = replies.send(Msg::Saved(saved));
     *seen_version = store.data_version().ok();

@@ -31,7 +31,7 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The notifications owed: a panel along the bottom, or on a narrow screen a tab of their
     // own, so that every row has room for what is owed, whose, by when and to whom.
     // Only as many rows as could ever show: a caseload can owe thousands.
-    let limit = usize::from(area.height);
+    let limit = usize::from(area.height) + state.owed_selected;
     let rows = notification_rows(state, theme, area.width.saturating_sub(2), limit);
     if state.is_tabbed() {
         // Narrow: the lanes and the notifications owed are tabs, each at full height.
@@ -270,7 +270,8 @@ fn notification_rows(
     limit: usize,
 ) -> Vec<Vec<Line<'static>>> {
     let mut rows = Vec::with_capacity(state.notifications.len().min(limit));
-    for row in state.notifications.iter().take(limit) {
+    for (position, row) in state.notifications.iter().take(limit).enumerate() {
+        let is_selected = state.is_owed_focus() && position == state.owed_selected;
         let entry = &state.entries[row.entry];
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
@@ -282,7 +283,9 @@ fn notification_rows(
         );
         let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
         let form = n.form.as_deref().unwrap_or(&n.id);
+        let pointer = if is_selected { "▶" } else { " " };
         let what = vec![
+            Span::styled(pointer, theme.style(Role::Focus)),
             Span::styled(
                 format!("{mark} {:<17}", countdown.to_string()),
                 theme.style(role),
@@ -313,7 +316,7 @@ fn notification_rows(
         } else {
             vec![
                 Line::from(what),
-                Line::from(vec![Span::raw("   "), to_whom]),
+                Line::from(vec![Span::raw("    "), to_whom]),
             ]
         });
     }
@@ -327,13 +330,23 @@ fn render_notifications(
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let is_focused = state.is_owed_focus();
+    let title = if is_focused {
+        format!(
+            " Notifications owed ({}): s records one sent ",
+            state.notifications.len()
+        )
+    } else {
+        format!(" Notifications owed ({}) ", state.notifications.len())
+    };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(theme.style(Role::Border))
-        .title(Span::styled(
-            format!(" Notifications owed ({}) ", state.notifications.len()),
-            theme.style(Role::Text),
-        ));
+        .border_style(theme.style(if is_focused {
+            Role::Focus
+        } else {
+            Role::Border
+        }))
+        .title(Span::styled(title, theme.style(Role::Text)));
     let inner = block.inner(area);
     block.render(area, buf);
     if state.notifications.is_empty() {
@@ -348,14 +361,28 @@ fn render_notifications(
         return;
     }
     let height = usize::from(inner.height);
+    // From the first row that keeps the selected one in view.
+    let selected = state.owed_selected.min(rows.len().saturating_sub(1));
+    let mut first = 0;
+    while first < selected && rows[first..=selected].iter().map(Vec::len).sum::<usize>() > height {
+        first += 1;
+    }
     let mut lines: Vec<Line> = Vec::new();
-    let mut shown = 0;
-    for row in rows.iter() {
+    let mut shown = first;
+    for row in rows.iter().skip(first) {
         if lines.len() + row.len() > height {
             break;
         }
         lines.extend(row.iter().cloned());
         shown += 1;
+    }
+    if first > 0 && height > 0 {
+        buf.set_string(
+            area.right().saturating_sub(14),
+            area.bottom().saturating_sub(1),
+            format!(" {first} above ↑ "),
+            theme.style(Role::Muted),
+        );
     }
     if state.notifications.len() > shown && height > 0 {
         let more = format!(" {} more ↓ ", state.notifications.len() - shown);

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
 use super::theme::{Role, Theme};
-use crate::app::form::{Field, FieldKind, Form};
+use crate::app::form::{Confirm, Field, FieldKind, Form};
 
 /// Lines a field's editor takes.
 fn editor_height(field: &Field) -> u16 {
@@ -116,19 +116,69 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
             theme.style(Role::Muted),
         );
     }
-    if form.is_confirming_discard {
-        let text = " Throw away what you typed?  y discards · n goes back to the form ";
-        let width = u16::try_from(text.chars().count())
-            .unwrap_or(u16::MAX)
-            .min(popup.width);
-        let confirm = Rect::new(
-            popup.x + (popup.width - width) / 2,
-            popup.y + popup.height / 2,
-            width,
-            1,
-        );
-        Clear.render(confirm, buf);
-        Line::styled(text, theme.style(Role::ImmediateRisk)).render(confirm, buf);
+    match form.confirm {
+        Some(Confirm::Discard) => {
+            let text = " Throw away what you typed?  y discards · n goes back to the form ";
+            let width = u16::try_from(text.chars().count())
+                .unwrap_or(u16::MAX)
+                .min(popup.width);
+            let confirm = Rect::new(
+                popup.x + (popup.width - width) / 2,
+                popup.y + popup.height / 2,
+                width,
+                1,
+            );
+            Clear.render(confirm, buf);
+            Line::styled(text, theme.style(Role::ImmediateRisk)).render(confirm, buf);
+        }
+        Some(Confirm::ImmediateRisk) => {
+            // The procedure's advice, over the form, before a child at risk is saved.
+            let advice = form
+                .field("immediate-risk")
+                .and_then(|f| f.hint.clone())
+                .unwrap_or_default();
+            let lines = vec![
+                Line::styled(
+                    "A child at immediate risk: act now, do not wait for the escalation.",
+                    theme.style(Role::ImmediateRisk),
+                ),
+                Line::default(),
+                Line::styled(advice, theme.style(Role::Text)),
+                Line::default(),
+                Line::styled(
+                    "y saves it as immediate risk · n goes back to the form",
+                    theme.style(Role::Focus),
+                ),
+            ];
+            let inner_width = usize::from(popup.width.saturating_sub(4).max(1));
+            // Word wrapping can take a line or two more than the characters need.
+            let height: usize = lines
+                .iter()
+                .map(|l| (l.width() * 11 / 10).div_ceil(inner_width).max(1))
+                .sum();
+            let height = u16::try_from(height)
+                .unwrap_or(u16::MAX)
+                .saturating_add(2)
+                .min(popup.height);
+            let area = Rect::new(
+                popup.x + 1,
+                popup.y + (popup.height - height) / 2,
+                popup.width.saturating_sub(2),
+                height,
+            );
+            Clear.render(area, buf);
+            buf.set_style(area, theme.style(Role::Background));
+            let block = Block::bordered()
+                .border_type(BorderType::Double)
+                .border_style(theme.style(Role::ImmediateRisk))
+                .title(" Immediate risk ");
+            let inner = block.inner(area);
+            block.render(area, buf);
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+        }
+        None => {}
     }
 }
 
@@ -153,18 +203,33 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
         editor.height,
     );
     match field.kind {
-        FieldKind::Choice(items) => {
+        FieldKind::Choice => {
+            let arrows = if is_focused { "  ← →" } else { "" };
+            let all: usize = field.labels.iter().map(|l| l.chars().count() + 2).sum();
             let mut spans = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                let role = if i == field.choice {
-                    Role::Focus
-                } else {
-                    Role::Muted
-                };
-                spans.push(Span::styled(format!(" {item} "), theme.style(role)));
-            }
-            if is_focused {
-                spans.push(Span::styled("  ← →", theme.style(Role::Muted)));
+            if field.labels.len() > 1 && all + 5 <= usize::from(editor.width) {
+                // Every item, the chosen one marked, where they fit across the form.
+                for (i, label) in field.labels.iter().enumerate() {
+                    let role = if i == field.choice {
+                        Role::Focus
+                    } else {
+                        Role::Muted
+                    };
+                    spans.push(Span::styled(format!(" {label} "), theme.style(role)));
+                }
+                spans.push(Span::styled(arrows, theme.style(Role::Muted)));
+            } else {
+                // Otherwise the chosen one alone, with where it stands in the list.
+                spans.push(Span::styled(
+                    format!(" {} ", field.chosen_label()),
+                    theme.style(if is_focused { Role::Focus } else { Role::Text }),
+                ));
+                if field.items.len() > 1 {
+                    spans.push(Span::styled(
+                        format!(" {} of {}{arrows}", field.choice + 1, field.items.len()),
+                        theme.style(Role::Muted),
+                    ));
+                }
             }
             Line::from(spans).render(editor, buf);
         }

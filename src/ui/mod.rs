@@ -286,8 +286,17 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         theme.style(Role::Muted),
     ));
     let width = (area.width.saturating_sub(4)).min(90);
-    let height =
-        (u16::try_from(lines.len()).unwrap_or(u16::MAX) + 2).min(area.height.saturating_sub(2));
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let height = (total + 2).min(area.height.saturating_sub(2));
+    // Scrolled no further than its last line reaching the bottom.
+    let scroll = state
+        .help_scroll
+        .min(total.saturating_sub(height.saturating_sub(2)));
+    let title = if total + 2 > height {
+        " Keys (? or Esc closes, ↑ ↓ scroll) "
+    } else {
+        " Keys (? or Esc closes) "
+    };
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -297,11 +306,12 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(popup, buf);
     buf.set_style(popup, theme.style(Role::Background));
     Paragraph::new(lines)
+        .scroll((scroll, 0))
         .block(
             Block::bordered()
                 .border_type(BorderType::Rounded)
                 .border_style(theme.style(Role::Focus))
-                .title(" Keys (? or Esc closes) "),
+                .title(title),
         )
         .render(popup, buf);
 }
