@@ -633,3 +633,385 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
         }]
     );
 }
+
+/// The open form's field `name`: its error, or `None`.
+fn error_of(state: &State, name: &str) -> Option<String> {
+    state.form.as_ref()?.field(name)?.error.clone()
+}
+
+fn hint_of(state: &State, name: &str) -> Option<String> {
+    state.form.as_ref()?.field(name)?.hint.clone()
+}
+
+/// Moves the focus to the field `name`.
+fn focus(state: &mut State, name: &str) {
+    for _ in 0..30 {
+        if focused(state) == name {
+            return;
+        }
+        press(state, KeyCode::Tab);
+    }
+    panic!("no field {name}");
+}
+
+#[test]
+fn a_new_escalation_typed_checked_and_saved() {
+    let mut state = dashboard((120, 40));
+    assert!(press(&mut state, KeyCode::Char('n')).is_empty());
+    assert!(draw(&state).contains("New escalation"));
+    // The procedures in turn: Barnet, London, Pan Bedfordshire; each shows its source.
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    // London's procedure is taken from Bromley's policy: the source says so under the title.
+    press(&mut state, KeyCode::Left);
+    assert_eq!(
+        hint_of(&state, "procedure").as_deref(),
+        Some(
+            format!(
+                "from {}",
+                ProcedureSet::builtin().get("london").unwrap().source
+            )
+            .as_str()
+        )
+    );
+    press(&mut state, KeyCode::Right);
+    // Pan Bedfordshire has three partnerships: none is chosen for the DSL.
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("procedure").unwrap().value(), "pan-bedfordshire");
+    let partnership = form.field("partnership").unwrap();
+    assert_eq!(partnership.items.len(), 4);
+    assert_eq!(partnership.value(), "");
+    assert!(
+        error_of(&state, "partnership")
+            .unwrap()
+            .contains("choose the one to notify")
+    );
+
+    focus(&mut state, "child");
+    type_text(&mut state, "Zara Test");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "2030-01-01");
+    let error = error_of(&state, "dob").unwrap();
+    assert!(error.contains("in the future"), "{error}");
+    for _ in 0..10 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "2015-03-14");
+    assert_eq!(error_of(&state, "dob"), None);
+    assert_eq!(hint_of(&state, "dob").as_deref(), Some("14 March 2015"));
+    focus(&mut state, "raised-by");
+    type_text(&mut state, "A Head, DSL");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "St Mary's Primary");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Luton MASH");
+    press(&mut state, KeyCode::Tab);
+    assert_eq!(focused(&state), "category");
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "today 10:00");
+    press(&mut state, KeyCode::Tab);
+    clear_field(&mut state);
+    type_text(&mut state, "9:00");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Referral declined after a disclosure.");
+
+    // Saving now is refused: no partnership chosen, and a raise before the concern.
+    assert!(ctrl(&mut state, 's').is_empty());
+    assert!(error_of(&state, "partnership").is_some());
+    focus(&mut state, "partnership");
+    press(&mut state, KeyCode::Right);
+    assert_eq!(error_of(&state, "partnership"), None);
+    assert!(ctrl(&mut state, 's').is_empty());
+    let error = error_of(&state, "raised-at").unwrap();
+    assert!(error.contains("before the concern arose"), "{error}");
+    focus(&mut state, "raised-at");
+    clear_field(&mut state);
+    type_text(&mut state, "now");
+
+    let effects = ctrl(&mut state, 's');
+    assert_eq!(
+        effects,
+        [Effect::Save {
+            kind: FormKind::New,
+            output: FormOutput::New(escalate::core::record::NewEscalationInput {
+                procedure: "pan-bedfordshire".into(),
+                partnership: Some("bedford-borough".into()),
+                child_name: "Zara Test".into(),
+                child_dob: Some(day("2015-03-14")),
+                child_ref: None,
+                raised_by: "A Head, DSL".into(),
+                agency: "St Mary's Primary".into(),
+                raised_with: "Luton MASH".into(),
+                category: "roles-and-responsibilities".into(),
+                summary: "Referral declined after a disclosure.".into(),
+                outcome_sought: None,
+                concern_at: Some(at("2026-11-23 10:00")),
+                raised_at: Some(now()),
+                immediate_risk: false,
+            }),
+        }]
+    );
+}
+
+#[test]
+fn immediate_risk_shows_the_procedures_advice_before_saving() {
+    let mut state = dashboard((80, 24));
+    press(&mut state, KeyCode::Char('n'));
+    // Barnet, the first procedure, has one partnership: nothing to choose.
+    focus(&mut state, "child");
+    type_text(&mut state, "Sam Child");
+    for (field, text) in [
+        ("raised-by", "DSL"),
+        ("agency", "School"),
+        ("raised-with", "Barnet MASH"),
+        ("summary", "Disclosure of harm at home."),
+    ] {
+        focus(&mut state, field);
+        type_text(&mut state, text);
+    }
+    focus(&mut state, "immediate-risk");
+    press(&mut state, KeyCode::Char(' '));
+    assert!(ctrl(&mut state, 's').is_empty(), "asks first");
+    assert_eq!(keys::scope(&state), keys::Scope::RiskConfirm);
+    let shown = draw(&state);
+    assert!(shown.contains("Immediate risk"), "{shown}");
+    assert!(shown.contains("y saves it as immediate risk"), "{shown}");
+    let procedures = ProcedureSet::builtin();
+    let advice = &procedures.get("barnet").unwrap().immediate_risk;
+    let first_words: String = advice
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        shown.contains(&first_words),
+        "{first_words:?} not in\n{shown}"
+    );
+    // n goes back to the form with nothing saved; y saves.
+    assert!(press(&mut state, KeyCode::Char('n')).is_empty());
+    assert_eq!(keys::scope(&state), keys::Scope::Form);
+    ctrl(&mut state, 's');
+    let effects = press(&mut state, KeyCode::Char('y'));
+    assert!(
+        matches!(&effects[..], [Effect::Save { kind: FormKind::New, output: FormOutput::New(input) }]
+            if input.immediate_risk && input.procedure == "barnet" && input.partnership.is_none()),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_notification_is_marked_sent_from_the_notifications_panel() {
+    let mut state = dashboard((120, 40));
+    // After the four lanes, the panel: its second row is Leo Example's Appendix 2.
+    for _ in 0..4 {
+        press(&mut state, KeyCode::Tab);
+    }
+    assert!(state.is_owed_focus());
+    assert!(draw(&state).contains("s records one sent"));
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char('s'));
+    assert!(draw(&state).contains("Notification sent: escalation 2, Leo Example"));
+    assert_eq!(
+        state
+            .form
+            .as_ref()
+            .unwrap()
+            .field("notification")
+            .unwrap()
+            .value(),
+        "appendix-2"
+    );
+    focus(&mut state, "at");
+    clear_field(&mut state);
+    type_text(&mut state, "2026-11-01 09:00");
+    let error = error_of(&state, "at").unwrap();
+    assert!(
+        error.contains("is before the event that required it"),
+        "{error}"
+    );
+    clear_field(&mut state);
+    type_text(&mut state, "10:15");
+    focus(&mut state, "method");
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "CBSCP ref 4471");
+    assert_eq!(
+        ctrl(&mut state, 's'),
+        [Effect::Save {
+            kind: FormKind::NotificationSent { escalation: 2 },
+            output: FormOutput::NotificationSent {
+                notification: "appendix-2".into(),
+                method: "email".into(),
+                reference: Some("CBSCP ref 4471".into()),
+                at: at("2026-11-23 10:15"),
+            },
+        }]
+    );
+
+    // An escalation that owes nothing says so.
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('2'));
+    press(&mut state, KeyCode::Down);
+    assert_eq!(
+        state.selected_id(),
+        Some(4),
+        "Noah Fictional, who owes nothing"
+    );
+    press(&mut state, KeyCode::Char('s'));
+    assert!(state.form.is_none());
+    assert!(
+        state
+            .status
+            .clone()
+            .unwrap()
+            .contains("owes no notification")
+    );
+}
+
+#[test]
+fn an_action_is_marked_done_and_an_escalation_without_one_says_so() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('2'));
+    assert_eq!(state.selected_id(), Some(2));
+    press(&mut state, KeyCode::Char('x'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("action").unwrap().value(), "1");
+    assert!(draw(&state).contains("Send chronology of concerns to"));
+    focus(&mut state, "at");
+    clear_field(&mut state);
+    type_text(&mut state, "+1d");
+    assert!(error_of(&state, "at").unwrap().contains("later than now"));
+    clear_field(&mut state);
+    type_text(&mut state, "8:45");
+    assert_eq!(
+        ctrl(&mut state, 's'),
+        [Effect::Save {
+            kind: FormKind::ActionDone { escalation: 2 },
+            output: FormOutput::ActionDone {
+                action_id: 1,
+                at: at("2026-11-23 08:45"),
+            },
+        }]
+    );
+
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('x'));
+    assert!(state.form.is_none(), "Ava Sample has no open action");
+    assert!(
+        state
+            .status
+            .clone()
+            .unwrap()
+            .contains("no open agreed action")
+    );
+}
+
+#[test]
+fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('e'));
+    assert_eq!(hint_of(&state, "field").as_deref(), Some("now: Ava Sample"));
+    press(&mut state, KeyCode::Right);
+    assert_eq!(
+        state.form.as_ref().unwrap().field("field").unwrap().value(),
+        "dob"
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "2030-02-03");
+    assert!(error_of(&state, "value").unwrap().contains("in the future"));
+    for _ in 0..10 {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "2014-02-03");
+    assert_eq!(error_of(&state, "value"), None);
+    assert!(ctrl(&mut state, 's').is_empty(), "a reason is required");
+    assert!(error_of(&state, "why").is_some());
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Typed from the wrong form.");
+    assert_eq!(
+        ctrl(&mut state, 's'),
+        [Effect::Save {
+            kind: FormKind::Amend { escalation: 1 },
+            output: FormOutput::Amend {
+                field: "dob".into(),
+                value: "2014-02-03".into(),
+                why: "Typed from the wrong form.".into(),
+            },
+        }]
+    );
+}
+
+#[test]
+fn after_an_advance_is_saved_the_dashboard_follows_the_escalation_to_its_lane() {
+    let mut store = Store::open_in_memory().unwrap();
+    let procedures = ProcedureSet::builtin();
+    escalate::demo::fill(
+        &mut store,
+        &procedures,
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('a'));
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "No reply.");
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Char(' '));
+    assert_eq!(ctrl(&mut state, 's').len(), 1);
+    // What the worker does: write, report, reload.
+    store
+        .change(1, "Test DSL", now(), |e| {
+            escalate::core::change::plan_advance(
+                e,
+                procedures.get("pan-bedfordshire").unwrap(),
+                "No reply.",
+                now(),
+                now(),
+            )
+        })
+        .unwrap();
+    update(&mut state, Input::Msg(Msg::Saved(Ok("advanced".into()))));
+    assert!(state.form.is_none());
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    assert_eq!(state.lane, 1, "the second lane, where it now is");
+    assert_eq!(state.selected_id(), Some(1));
+}
+
+#[test]
+fn every_form_at_80x24_and_120x40() {
+    // (key, setup keys, name): each form as it opens; the new escalation also marked.
+    for size in [(80, 24), (120, 40)] {
+        let (w, h) = size;
+        let mut shots: Vec<(String, String)> = Vec::new();
+        for (key, lane, name) in [
+            ('n', '1', "new_escalation"),
+            ('r', '1', "resolve"),
+            ('w', '1', "withdraw"),
+            ('x', '2', "action_done"),
+            ('s', '2', "notification_sent"),
+            ('e', '1', "amend"),
+        ] {
+            let mut state = dashboard(size);
+            press(&mut state, KeyCode::Char(lane));
+            press(&mut state, KeyCode::Char(key));
+            assert!(state.form.is_some(), "{name}");
+            shots.push((format!("{name}_form_{w}x{h}"), draw(&state)));
+        }
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('n'));
+        focus(&mut state, "dob");
+        type_text(&mut state, "14/03/2015");
+        ctrl(&mut state, 's');
+        shots.push((format!("new_escalation_form_marked_{w}x{h}"), draw(&state)));
+        for (name, shown) in shots {
+            insta::assert_snapshot!(name, shown);
+        }
+    }
+}

@@ -316,10 +316,6 @@ pub struct Form {
 /// The answers to a yes-or-no question that may not have been asked yet.
 pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
 
-/// How the agreed-actions field of the discussion form is typed.
-pub const ACTIONS_HELP: &str =
-    "one a line: what ; owner ; due (e.g. Send the chronology ; J Okafor ; fri)";
-
 fn word_items<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
     all.iter().map(ToString::to_string).collect()
 }
@@ -347,7 +343,7 @@ impl Form {
     pub fn new_escalation(procedures: &ProcedureSet) -> Self {
         let procedure_items = procedures
             .iter()
-            .map(|p| (p.id.clone(), format!("{} ({})", p.title, p.source)))
+            .map(|p| (p.id.clone(), p.title.clone()))
             .collect();
         let mut form = Self::with_fields(
             FormKind::New,
@@ -581,11 +577,16 @@ impl Form {
             .field("procedure")
             .and_then(|f| procedures.get(&f.value()));
         let items: Vec<(String, String)> = match procedure {
-            Some(p) if p.partnerships.len() > 1 => p
-                .partnerships
-                .iter()
-                .map(|b| (b.id.clone(), b.name.clone()))
-                .collect(),
+            // Several: nothing is chosen until the DSL chooses, as the procedure requires.
+            Some(p) if p.partnerships.len() > 1 => {
+                std::iter::once((String::new(), "choose one (← →)".to_owned()))
+                    .chain(
+                        p.partnerships
+                            .iter()
+                            .map(|b| (b.id.clone(), b.name.clone())),
+                    )
+                    .collect()
+            }
             Some(p) => vec![(
                 String::new(),
                 p.partnerships.first().map_or_else(
@@ -598,8 +599,12 @@ impl Form {
         let Some(field) = self.fields.iter_mut().find(|f| f.name == "partnership") else {
             return;
         };
-        let ids: Vec<&String> = items.iter().map(|(id, _)| id).collect();
-        if field.items.iter().collect::<Vec<_>>() != ids {
+        let is_same = items.len() == field.items.len()
+            && items
+                .iter()
+                .zip(field.items.iter().zip(&field.labels))
+                .all(|((id, label), (had_id, had_label))| id == had_id && label == had_label);
+        if !is_same {
             let kept = field.value();
             (field.items, field.labels) = items.into_iter().unzip();
             field.choice = 0;
@@ -762,6 +767,14 @@ impl Form {
                     ))),
                 );
                 marks.text("why", &self.value("why"), true, true);
+                // The corrected value is checked as it is typed, before a reason is given.
+                if let Some(e) = context.escalation
+                    && let Some(p) = context.procedures.get(&e.procedure)
+                    && let Err(error) =
+                        plan_amend(e, p, &field, &self.value("value"), "being checked", now)
+                {
+                    marks.set("value", Err(error.message));
+                }
                 Some(FormOutput::Amend {
                     field,
                     value: self.value("value"),
@@ -769,6 +782,15 @@ impl Form {
                 })
             }
         };
+        if self.kind == FormKind::New
+            && self.value("partnership").is_empty()
+            && self.field("partnership").is_some_and(|f| f.items.len() > 1)
+        {
+            marks.set(
+                "partnership",
+                Err("this procedure has several partnerships: choose the one to notify".to_owned()),
+            );
+        }
         // Only a form whose every field is good is planned as a whole by the core.
         let output = output.filter(|_| marks.is_good());
         if let Some(output) = &output
@@ -838,6 +860,16 @@ impl Form {
                 .and_then(|t| parse_when(&t, now, Direction::Past).ok())
         };
         let procedure = context.procedures.get(&self.value("procedure"));
+        // The document each procedure encodes, under its title.
+        marks.set(
+            "procedure",
+            procedure
+                .map(|p| {
+                    let is_title = p.title.starts_with(&p.source) || p.source.starts_with(&p.title);
+                    (!is_title).then(|| format!("from {}", p.source))
+                })
+                .ok_or_else(|| "choose a procedure".to_owned()),
+        );
         if self.value("immediate-risk") == "yes"
             && let Some(p) = procedure
         {
@@ -1012,6 +1044,11 @@ impl Form {
     /// until a save is tried.
     fn apply(&mut self, marks: Marks) {
         let show_empty = self.is_save_attempted;
+        // A field with no mark this time has nothing wrong and nothing to show.
+        for field in &mut self.fields {
+            field.error = None;
+            field.hint = None;
+        }
         for (name, result) in marks.0 {
             let Some(field) = self.fields.iter_mut().find(|f| f.name == name) else {
                 continue;
@@ -1075,7 +1112,7 @@ pub fn parse_actions(text: &str, today: NaiveDate) -> Result<Vec<ActionInput>, S
         let mut parts = line.rsplitn(3, ';').map(str::trim);
         let (Some(due), Some(owner), Some(what)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(format!("line {line_no}: write {ACTIONS_HELP}"));
+            return Err(format!("line {line_no}: write it as what ; owner ; due"));
         };
         let problem = |e: String| format!("line {line_no}: {e}");
         let what = required_text("what", what, false).map_err(|e| problem(e.to_string()))?;
@@ -1130,7 +1167,7 @@ mod tests {
         assert_eq!(actions[0].what, "Call GP; then school");
         assert_eq!(actions[0].due_on, day("2026-11-25"));
         let error = parse_actions("ok ; me ; mon\nno owner here", day("2026-11-23")).unwrap_err();
-        assert!(error.starts_with("line 2: write one a line"), "{error}");
+        assert_eq!(error, "line 2: write it as what ; owner ; due");
         let error = parse_actions("x ; me ; someday", day("2026-11-23")).unwrap_err();
         assert!(error.starts_with("line 1: due:"), "{error}");
         let error = parse_actions("x ;  ; mon", day("2026-11-23")).unwrap_err();

@@ -134,6 +134,8 @@ pub struct State {
     pub selected: Vec<Option<i64>>,
     /// The selected row of the notifications owed (an index into `notifications`).
     pub owed_selected: usize,
+    /// An escalation just saved, to select when the caseload comes back.
+    pub follow: Option<i64>,
     pub filter: String,
     pub is_filtering: bool,
     pub is_privacy: bool,
@@ -227,6 +229,7 @@ impl State {
             lane: 0,
             selected: Vec::new(),
             owed_selected: 0,
+            follow: None,
             filter: String::new(),
             is_filtering: false,
             is_privacy: false,
@@ -438,6 +441,20 @@ impl State {
             .cards
             .iter()
             .position(|&i| self.entries[i].escalation.id == id)
+    }
+
+    /// Selects an open escalation's card and focuses its lane (the detail view stays open).
+    pub fn select(&mut self, id: i64) {
+        let found = self.lanes.iter().enumerate().find_map(|(lane, view)| {
+            view.cards
+                .iter()
+                .any(|&i| self.entries[i].escalation.id == id)
+                .then_some(lane)
+        });
+        if let Some(lane) = found {
+            self.lane = lane;
+            self.selected[lane] = Some(id);
+        }
     }
 
     pub fn entry(&self, id: i64) -> Option<&Entry> {

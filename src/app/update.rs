@@ -125,6 +125,9 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CaseloadLoaded(Ok(escalations)) => {
             let settled = state.set_caseload(escalations);
+            if let Some(id) = state.follow.take() {
+                state.select(id);
+            }
             state.has_loaded = true;
             state.is_loading = false;
             if settled.is_empty() {
@@ -153,7 +156,8 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             match result {
                 Ok(what) => {
-                    state.form = None;
+                    // The dashboard follows the escalation saved (to its new lane, if it moved).
+                    state.follow = state.form.take().and_then(|f| f.kind.escalation());
                     state.status = Some(format!("Saved: {what}"));
                 }
                 Err(why) => {
@@ -402,7 +406,7 @@ fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
             (
                 n.id.clone(),
                 crate::core::record::printable(
-                    &format!("{form} to {}, due {}", n.recipient, format_local(n.due_at)),
+                    &format!("{form}, due {} → {}", format_local(n.due_at), n.recipient),
                     false,
                 ),
             )

@@ -1410,6 +1410,54 @@ mod tests {
     }
 
     #[test]
+    fn a_discussion_and_its_actions_are_written_together_or_not_at_all() {
+        use crate::core::change::plan_action;
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = DiscussionInput {
+            participants: "SW".into(),
+            mode: "phone".into(),
+            notes: "Agreed to review.".into(),
+            ..Default::default()
+        };
+        // The second action is refused (no owner): neither the discussion nor the first
+        // action is written.
+        let refused = store.change_all(id, "jo", now, |e| {
+            Ok(vec![
+                plan_discussion(e, &input, now)?,
+                plan_action(e, "Send chronology", "SW", "2026-11-27")?,
+                plan_action(e, "Call back", " ", "2026-11-27")?,
+            ])
+        });
+        assert!(
+            matches!(refused, Err(StoreError::Refused(_))),
+            "{refused:?}"
+        );
+        let unchanged = store.escalation(id).unwrap();
+        assert!(unchanged.discussions.is_empty() && unchanged.actions.is_empty());
+        assert_eq!(store.audit_trail(Some(id)).unwrap().len(), 1);
+
+        let written = store
+            .change_all(id, "jo", now, |e| {
+                Ok(vec![
+                    plan_discussion(e, &input, now)?,
+                    plan_action(e, "Send chronology", "SW", "2026-11-27")?,
+                ])
+            })
+            .unwrap();
+        assert_eq!(written.len(), 2);
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.discussions.len(), 1);
+        assert_eq!(loaded.actions[0].what, "Send chronology");
+        let trail = store.audit_trail(Some(id)).unwrap();
+        assert_eq!(trail.len(), 3, "each change has its own audit entry");
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
     fn a_refused_change_writes_nothing() {
         let mut store = Store::open_in_memory().unwrap();
         let id = store

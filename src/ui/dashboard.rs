@@ -287,7 +287,7 @@ fn notification_rows(
         let what = vec![
             Span::styled(pointer, theme.style(Role::Focus)),
             Span::styled(
-                format!("{mark} {:<17}", countdown.to_string()),
+                format!("{mark} {:<17} ", countdown.to_string()),
                 theme.style(role),
             ),
             Span::styled(

@@ -219,17 +219,18 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
                 }
                 spans.push(Span::styled(arrows, theme.style(Role::Muted)));
             } else {
-                // Otherwise the chosen one alone, with where it stands in the list.
+                // Otherwise the chosen one alone, after where it stands in the list.
+                if field.items.len() > 1 {
+                    let arrows = if is_focused { "← → " } else { "" };
+                    spans.push(Span::styled(
+                        format!("{arrows}{}/{}", field.choice + 1, field.items.len()),
+                        theme.style(Role::Muted),
+                    ));
+                }
                 spans.push(Span::styled(
                     format!(" {} ", field.chosen_label()),
                     theme.style(if is_focused { Role::Focus } else { Role::Text }),
                 ));
-                if field.items.len() > 1 {
-                    spans.push(Span::styled(
-                        format!(" {} of {}{arrows}", field.choice + 1, field.items.len()),
-                        theme.style(Role::Muted),
-                    ));
-                }
             }
             Line::from(spans).render(editor, buf);
         }
