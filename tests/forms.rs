@@ -1015,3 +1015,45 @@ fn every_form_at_80x24_and_120x40() {
         }
     }
 }
+
+#[test]
+fn a_new_escalation_is_kept_as_a_draft_and_resumed_with_its_partnership() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('n'));
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Right);
+    press(&mut state, KeyCode::Right);
+    focus(&mut state, "child");
+    type_text(&mut state, "Zara Test");
+    let effects = tick(&mut state, at("2026-11-23 11:00:05"));
+    let draft = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SaveDraft(d) => Some(d.clone()),
+            _ => None,
+        })
+        .expect("kept a second after the last key");
+    assert_eq!((draft.form.as_str(), draft.escalation_id), ("new", None));
+    assert_eq!(draft.fields["partnership"], "central-bedfordshire");
+
+    // Next time: offered, and n carries on from it.
+    let mut state = dashboard((120, 40));
+    update(
+        &mut state,
+        Input::Msg(Msg::DraftsLoaded(vec![escalate::storage::Draft {
+            saved_at: Some(at("2026-11-23 11:00")),
+            ..draft
+        }])),
+    );
+    assert!(draw(&state).contains("Kept from last time, unsaved: a new escalation."));
+    press(&mut state, KeyCode::Char('n'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("procedure").unwrap().value(), "pan-bedfordshire");
+    assert_eq!(
+        form.field("partnership").unwrap().value(),
+        "central-bedfordshire"
+    );
+    assert_eq!(form.field("child").unwrap().value(), "Zara Test");
+}

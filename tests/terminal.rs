@@ -404,3 +404,162 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
         .unwrap();
     assert_eq!(drafts, 0);
 }
+
+#[test]
+fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
+    let sandbox = Sandbox::new();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &program);
+    tmux.wait_for("the welcome", |s| s.contains("Welcome to escalate"));
+    let keys = |keys: &[&str]| {
+        for key in keys {
+            tmux.send(key);
+        }
+    };
+
+    // n: a new escalation under Pan Bedfordshire (the third procedure), notified to Bedford
+    // Borough (the first of its three partnerships).
+    tmux.send("n");
+    tmux.wait_for("the new escalation form", |s| s.contains("New escalation"));
+    keys(&[
+        "Right",
+        "Right",
+        "Tab",
+        "Right",
+        "Tab",
+        "Zara Test",
+        "Tab",
+        "2015-03-14",
+    ]);
+    keys(&[
+        "Tab",
+        "Tab",
+        "A Head, DSL",
+        "Tab",
+        "St Mary's Primary",
+        "Tab",
+        "Luton MASH",
+    ]);
+    keys(&["Tab", "Tab", "today 9:00", "Tab", "Tab"]);
+    keys(&["Referral declined after a disclosure.", "C-s"]);
+    tmux.wait_for("the new escalation saved", |s| {
+        s.contains("Saved: escalation 1 recorded") && s.contains("▌ Zara Test")
+    });
+
+    // d: a discussion, with an action agreed in it.
+    tmux.send("d");
+    tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
+    keys(&[
+        "Tab",
+        "Duty SW, Luton MASH",
+        "Tab",
+        "Tab",
+        "Asked for a review.",
+    ]);
+    keys(&["Tab", "Tab", "Send the chronology ; A Head ; fri", "C-s"]);
+    tmux.wait_for("the discussion saved", |s| {
+        s.contains("Saved: discussion recorded (phone) with Duty SW, Luton MASH; action agreed")
+    });
+
+    // a: to stage 2, which makes Appendix 2 owed to the partnership.
+    tmux.send("a");
+    let preview = tmux.wait_for("the advance form", |s| s.contains("Advance escalation 1"));
+    assert!(preview.contains("Moves to stage 2"), "{preview}");
+    keys(&["Tab", "No reply from the duty team.", "Tab", "Space", "C-s"]);
+    tmux.wait_for("the advance saved", |s| {
+        s.contains("Saved: advanced to stage 2") && s.contains("appendix-2 Zara Test")
+    });
+
+    // s on the notifications panel (after lanes 2, 3 and 4): Appendix 2 sent by email.
+    keys(&["Tab", "Tab", "Tab"]);
+    tmux.wait_for("the panel focused", |s| s.contains("s records one sent"));
+    tmux.send("s");
+    tmux.wait_for("the notification form", |s| {
+        s.contains("Notification sent: escalation 1")
+    });
+    keys(&["Tab", "Tab", "Right", "Tab", "BB-4471", "C-s"]);
+    tmux.wait_for("the notification saved", |s| {
+        s.contains("Saved: notification appendix-2 sent by email")
+    });
+
+    // r on the card: resolved, parents informed, the child's record updated.
+    tmux.send("2");
+    tmux.wait_for("the second lane", |s| s.contains("▌ Zara Test"));
+    tmux.send("r");
+    tmux.wait_for("the resolve form", |s| s.contains("Resolve escalation 1"));
+    keys(&[
+        "Tab",
+        "The duty team accepted the referral.",
+        "Tab",
+        "Tab",
+        "Right",
+    ]);
+    keys(&["Tab", "Tab", "Right", "C-s"]);
+    tmux.wait_for("the resolution saved", |s| {
+        s.contains("Saved: resolved at stage 2")
+    });
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
+
+    // The command line sees all of it.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+    command
+        .args(["show", "1", "--json", "--db"])
+        .arg(sandbox.db())
+        .args(["--now", "2026-11-23 12:00"]);
+    sandbox.apply(&mut command);
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["procedure"], "pan-bedfordshire");
+    assert_eq!(shown["partnership"]["id"], "bedford-borough");
+    assert_eq!(shown["child"]["name"], "Zara Test");
+    assert_eq!(shown["child"]["dob"], "2015-03-14");
+    assert_eq!(shown["raised_with"], "Luton MASH");
+    assert_eq!(shown["concern_at"], "2026-11-23T09:00:00+00:00");
+    assert_eq!(shown["status"], "resolved");
+    assert_eq!(shown["stage"], 2);
+    let discussions = shown["discussions"].as_array().unwrap();
+    assert_eq!(discussions.len(), 1);
+    assert_eq!(discussions[0]["with"], "Duty SW, Luton MASH");
+    assert_eq!(discussions[0]["notes"], "Asked for a review.");
+    let actions = shown["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0]["what"], "Send the chronology");
+    assert_eq!(actions[0]["owner"], "A Head");
+    // Friday after Monday 23 November 2026.
+    assert_eq!(actions[0]["due_on"], "2026-11-27");
+    assert_eq!(shown["stages"][1]["reason"], "No reply from the duty team.");
+    let sent: Vec<&serde_json::Value> = shown["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["id"] == "appendix-2")
+        .collect();
+    assert_eq!(sent.len(), 1, "{shown}");
+    assert_eq!(sent[0]["method"], "email");
+    assert_eq!(sent[0]["reference"], "BB-4471");
+    assert!(sent[0]["sent_at"].is_string(), "{shown}");
+    assert_eq!(
+        shown["outcome"]["how"],
+        "The duty team accepted the referral."
+    );
+    assert_eq!(shown["outcome"]["parents_informed"], true);
+    assert_eq!(shown["outcome"]["child_record_updated"], true);
+    // Every change is in the audit trail under the user's name.
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(history.len(), 6, "{shown}");
+    assert!(
+        history.iter().all(|h| h.to_string().contains("test-dsl")),
+        "{shown}"
+    );
+}
