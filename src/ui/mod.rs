@@ -216,17 +216,15 @@ fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
             text,
         ),
         Line::default(),
+        Line::from(vec![
+            Span::styled("To record your first escalation, press ", text),
+            Span::styled(" n ", focus),
+            Span::styled(".", text),
+        ]),
         Line::styled(
-            "To record your first escalation, in another terminal:",
-            text,
-        ),
-        Line::styled("  escalate new --procedure london --child \"…\" \\", muted),
-        Line::styled(
-            "    --raised-by \"…\" --agency \"…\" --raised-with \"…\" \\",
+            "(Or from a script: escalate new --help lists every field.)",
             muted,
         ),
-        Line::styled("    --category thresholds --summary \"…\"", muted),
-        Line::styled("  (escalate new --help lists every field)", muted),
         Line::default(),
         Line::from(vec![
             Span::styled("To try it with a fictional caseload, press ", text),
