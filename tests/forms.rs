@@ -909,6 +909,15 @@ fn an_action_is_marked_done_and_an_escalation_without_one_says_so() {
 
 #[test]
 fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
+    // In privacy mode the name stays hidden, in the form as everywhere else.
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('p'));
+    press(&mut state, KeyCode::Char('e'));
+    assert_eq!(
+        hint_of(&state, "field").as_deref(),
+        Some("now: (hidden in privacy mode)")
+    );
+    assert!(!draw(&state).contains("Ava Sample"));
     let mut state = dashboard((120, 40));
     press(&mut state, KeyCode::Char('e'));
     assert_eq!(hint_of(&state, "field").as_deref(), Some("now: Ava Sample"));

@@ -287,6 +287,8 @@ pub struct Context<'a> {
     pub procedures: &'a ProcedureSet,
     pub escalation: Option<&'a Escalation>,
     pub schedule: Option<&'a Schedule>,
+    /// Privacy mode: the child's name and date of birth are not shown.
+    pub is_privacy: bool,
 }
 
 /// A form on screen.
@@ -759,13 +761,14 @@ impl Form {
                 let current = context
                     .escalation
                     .and_then(|e| crate::core::change::field_value(e, &field));
-                marks.set(
-                    "field",
-                    Ok(Some(format!(
-                        "now: {}",
-                        current.map_or_else(|| "(empty)".to_owned(), |v| printable(&v, false))
-                    ))),
-                );
+                let shown = match current {
+                    _ if context.is_privacy && matches!(field.as_str(), "child" | "dob") => {
+                        "(hidden in privacy mode)".to_owned()
+                    }
+                    Some(value) => printable(&value, false),
+                    None => "(empty)".to_owned(),
+                };
+                marks.set("field", Ok(Some(format!("now: {shown}"))));
                 marks.text("why", &self.value("why"), true, true);
                 // The corrected value is checked as it is typed, before a reason is given.
                 if let Some(e) = context.escalation

@@ -508,6 +508,7 @@ fn check_form(state: &mut State) -> Option<FormOutput> {
         procedures,
         entries,
         now,
+        is_privacy,
         ..
     } = state;
     let form = form.as_mut()?;
@@ -520,6 +521,7 @@ fn check_form(state: &mut State) -> Option<FormOutput> {
         procedures,
         escalation: entry.map(|e| &e.escalation),
         schedule: entry.map(|e| &e.schedule),
+        is_privacy: *is_privacy,
     })
 }
 
