@@ -165,19 +165,8 @@ const PARALLEL_FROM: usize = 2_000;
 /// The least lanes shown: the built-in procedures all have four stages.
 pub const MIN_LANES: u8 = 4;
 
-/// Initials for privacy mode: the first letter of each part of the name, `A.S.`
-pub fn initials(name: &str) -> String {
-    let letters: Vec<String> = name
-        .split_whitespace()
-        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
-        .map(|c| c.to_uppercase().collect::<String>())
-        .collect();
-    if letters.is_empty() {
-        "?".to_owned()
-    } else {
-        format!("{}.", letters.join("."))
-    }
-}
+/// Initials for privacy mode; in the core so that the command line's reports use the same.
+pub use crate::core::record::initials;
 
 /// What a card counts down to: the soonest of its live clocks and the notifications it still
 /// owes, so that an unsent notification makes the card read OVERDUE as it does its lane.

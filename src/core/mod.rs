@@ -2,12 +2,13 @@
 //!
 //! Pure Rust with no I/O: nothing here reads the clock, the file system, a database or a
 //! terminal. Time comes in as an argument. Start at [`deadline::schedule`], which ties the other
-//! modules together.
+//! modules together; [`review`] builds the morning review on top of it.
 
 pub mod calendar;
 pub mod change;
 pub mod deadline;
 pub mod procedure;
 pub mod record;
+pub mod review;
 pub mod time;
 pub mod timescale;

@@ -112,6 +112,21 @@ pub fn printable(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Initials for privacy mode (the dashboard's `p`, the reports' `--privacy`): the first letter
+/// or digit of each part of the name, upper-cased, `A.S.`; `?` when there is none.
+pub fn initials(name: &str) -> String {
+    let letters: Vec<String> = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .map(|c| c.to_uppercase().collect::<String>())
+        .collect();
+    if letters.is_empty() {
+        "?".to_owned()
+    } else {
+        format!("{}.", letters.join("."))
+    }
+}
+
 /// A time given for something that has happened may not be later than now.
 pub fn not_in_future(
     field: &str,
@@ -651,6 +666,15 @@ mod tests {
         assert_eq!(printable("a\u{1b}[2Jb", false), "a\\u{1b}[2Jb");
         assert_eq!(printable("x\ny", true), "x\ny");
         assert_eq!(printable("x\ny", false), "x\\ny");
+    }
+
+    #[test]
+    fn initials_take_the_first_letter_of_each_name() {
+        assert_eq!(initials("Ava Sample"), "A.S.");
+        assert_eq!(initials("  zoë   ångström "), "Z.Å.");
+        assert_eq!(initials("محمد علي"), "م.ع.");
+        assert_eq!(initials("(demo) 李小龍"), "D.李.");
+        assert_eq!(initials(" -- "), "?");
     }
 
     #[test]

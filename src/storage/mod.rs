@@ -24,6 +24,7 @@ use crate::core::record::{
     AgreedAction, Amendment, Child, Discussion, Escalation, NewEscalation, Note, NoteKind, Outcome,
     RecordError, SentNotification, StageChange,
 };
+use crate::core::review::ReviewSummary;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -422,6 +423,37 @@ impl Store {
             caseload.extend(rest);
             Ok(caseload)
         })
+    }
+
+    /// Records that `actor` finished a morning review at `now`: a row in `reviews` and the audit
+    /// entry "reviewed by NAME: 7 items, 3 acted on, 4 outstanding" (of no one escalation), in
+    /// one immediate transaction. Returns the review's id.
+    pub fn record_review(
+        &mut self,
+        summary: &ReviewSummary,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                time_to_sql(now),
+                summary.horizon().working_days(),
+                summary.items(),
+                summary.acted_on(),
+                summary.outstanding(),
+                actor
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let text = format!("reviewed by {actor}: {}", summary.describe());
+        audit::append(&tx, now, actor, None, "review", &text, "reviews", id)?;
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Keeps what has been typed into a form (replacing the form's earlier draft), so that it
@@ -1889,5 +1921,115 @@ mod tests {
             assert!(plan.contains("INDEX escalation_state_"), "{sql}:\n{plan}");
             assert!(!plan.contains("SCAN"), "{sql}:\n{plan}");
         }
+    }
+
+    fn summary(items: u32, acted_on: u32, outstanding: u32) -> ReviewSummary {
+        use crate::core::review::Horizon;
+        ReviewSummary::new(items, acted_on, outstanding, Horizon::DEFAULT).unwrap()
+    }
+
+    #[test]
+    fn a_review_is_recorded_with_its_audit_entry_and_verifies() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let at = t("2026-11-24 08:40");
+        let id = store
+            .record_review(&summary(7, 3, 4), "Sam Patel", at)
+            .unwrap();
+        let row: (String, i64, i64, i64, i64, String) = store
+            .conn
+            .query_row(
+                "SELECT at, horizon_working_days, items, acted_on, outstanding, recorded_by FROM reviews WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (time_to_sql(at), 1, 7, 3, 4, "Sam Patel".to_owned()));
+        let trail = store.audit_trail(None).unwrap();
+        let entry = trail.last().unwrap();
+        assert_eq!(entry.action, "review");
+        assert_eq!(entry.escalation_id, None);
+        assert_eq!(entry.actor, "Sam Patel");
+        assert_eq!(entry.at, at);
+        assert_eq!(
+            entry.summary,
+            "reviewed by Sam Patel: 7 items, 3 acted on, 4 outstanding"
+        );
+        assert_eq!(
+            (entry.record_table.as_str(), entry.record_id),
+            ("reviews", id)
+        );
+        // Of no escalation: not in any escalation's history.
+        assert_eq!(store.audit_trail(Some(1)).unwrap().len(), 1);
+        assert_eq!(store.verify().unwrap().problem, None);
+        for sql in ["UPDATE reviews SET items = 0", "DELETE FROM reviews"] {
+            let err = store.conn.execute(sql, []).unwrap_err().to_string();
+            assert!(err.contains("never changed or deleted"), "{sql}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_review_changed_or_added_behind_the_apps_back_fails_verify() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .record_review(&summary(2, 1, 1), "jo", t("2026-11-24 08:40"))
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+                 VALUES ('2026-11-25T08:00:00.000Z', 1, 0, 0, 0, 'x')",
+                [],
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.contains("the reviews row 2 has no audit entry"),
+            "{problem}"
+        );
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER reviews_no_update; DROP TRIGGER reviews_no_delete;
+                 DELETE FROM reviews WHERE id = 2; UPDATE reviews SET outstanding = 0 WHERE id = 1;",
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.starts_with("audit entry 1 (review, recorded"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("the reviews row 1 it recorded has been changed"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_version_3_database_gains_the_reviews_table_and_still_verifies() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &schema::migrations()[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        {
+            let tx = conn.unchecked_transaction().unwrap();
+            write_new(&tx, &new_escalation("A"), "jo", t("2026-11-23 10:00")).unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = Store::configure(conn, None).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 4);
+        store
+            .record_review(&summary(1, 0, 1), "jo", t("2026-11-24 08:40"))
+            .unwrap();
+        let verification = store.verify().unwrap();
+        assert_eq!(verification.problem, None);
+        assert_eq!(verification.entries, 2);
     }
 }

@@ -16,6 +16,22 @@ pub const RECORD_TABLES: &[&str] = &[
     "notes",
     "outcomes",
     "amendments",
+    "reviews",
+];
+
+/// The record tables migration 1 made insert-only. Frozen: migration 1 is released, and must
+/// build the same SQL for ever; later tables get their triggers in their own migration.
+const MIGRATION_1_TABLES: &[&str] = &[
+    "escalations",
+    "stage_changes",
+    "discussions",
+    "actions",
+    "action_completions",
+    "notifications_sent",
+    "notes",
+    "outcomes",
+    "amendments",
+    "audit",
 ];
 
 const MIGRATION_1: &str = r"
@@ -161,10 +177,10 @@ CREATE INDEX audit_escalation ON audit(escalation_id);
 CREATE INDEX audit_record ON audit(record_table, record_id);
 ";
 
-/// Triggers that make the record insert-only, built for every record table and the audit.
-fn insert_only_triggers() -> String {
+/// Triggers that make `tables` insert-only.
+fn insert_only_triggers(tables: &[&str]) -> String {
     let mut sql = String::new();
-    for table in RECORD_TABLES.iter().chain(&["audit"]) {
+    for table in tables {
         for operation in ["UPDATE", "DELETE"] {
             sql.push_str(&format!(
                 "CREATE TRIGGER {table}_no_{op} BEFORE {operation} ON {table} \
@@ -199,12 +215,33 @@ CREATE TABLE drafts (
 CREATE UNIQUE INDEX drafts_form ON drafts(form, ifnull(escalation_id, 0));
 ";
 
+/// The morning reviews walked through on the dashboard (issue 7): when, by whom, how far ahead
+/// it looked, how many items it listed, how many were acted on and how many were still
+/// outstanding at its end. Part of the record (a serious case review may ask when the caseload
+/// was last reviewed), so insert-only like the rest, each row with its audit entry.
+const MIGRATION_4: &str = r"
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    horizon_working_days INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    acted_on INTEGER NOT NULL,
+    outstanding INTEGER NOT NULL,
+    recorded_by TEXT NOT NULL
+);
+CREATE INDEX reviews_at ON reviews(at);
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
-        format!("{MIGRATION_1}\n{}", insert_only_triggers()),
+        format!(
+            "{MIGRATION_1}\n{}",
+            insert_only_triggers(MIGRATION_1_TABLES)
+        ),
         MIGRATION_2.to_owned(),
         MIGRATION_3.to_owned(),
+        format!("{MIGRATION_4}\n{}", insert_only_triggers(&["reviews"])),
     ]
 }
 
