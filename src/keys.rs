@@ -25,6 +25,10 @@ pub enum Scope {
     FormConfirm,
     /// Saving a new escalation flagged as immediate risk: the procedure's advice is showing.
     RiskConfirm,
+    /// The morning review, one item at a time.
+    Review,
+    /// The morning review's summary.
+    ReviewSummary,
 }
 
 /// A key with its modifiers.
@@ -148,7 +152,10 @@ type DefaultBinding = (
 /// The defaults.
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
-    use Scope::{Dashboard, Detail, Filter, Form, FormConfirm, Help, RiskConfirm, Welcome};
+    use Scope::{
+        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
+        Welcome,
+    };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
         (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
@@ -274,6 +281,79 @@ const DEFAULTS: &[DefaultBinding] = {
             "amend",
             "Correct a field, saying why (the original is kept)",
         ),
+        (
+            &[Dashboard],
+            &["R"],
+            StartReview,
+            "review",
+            "Morning review: walk through everything overdue or due soon",
+        ),
+        (
+            &[Review],
+            &["space", "n"],
+            ReviewNext,
+            "next",
+            "Next item of the review",
+        ),
+        (&[Review], &["b"], ReviewBack, "back", "Previous item"),
+        (
+            &[Review],
+            &["esc"],
+            FinishReview,
+            "finish",
+            "Finish the review (shows its summary)",
+        ),
+        (
+            &[Review],
+            &["d"],
+            RecordDiscussion,
+            "discussion",
+            "Record a discussion on this item's escalation",
+        ),
+        (
+            &[Review],
+            &["a"],
+            AdvanceStage,
+            "advance",
+            "Advance this item's escalation",
+        ),
+        (
+            &[Review],
+            &["s"],
+            MarkNotificationSent,
+            "sent",
+            "Record this item's notification sent",
+        ),
+        (
+            &[Review],
+            &["x"],
+            MarkActionDone,
+            "done",
+            "Mark this item's action done",
+        ),
+        (
+            &[Review],
+            &["r"],
+            ResolveEscalation,
+            "resolve",
+            "Resolve this item's escalation",
+        ),
+        (
+            &[Review],
+            &["l"],
+            RecordDelayReason,
+            "delay reason",
+            "Record why this item is late",
+        ),
+        (
+            &[ReviewSummary],
+            &["enter", "esc"],
+            FinishReview,
+            "done",
+            "Record the review and go back to the dashboard",
+        ),
+        (&[Review, ReviewSummary], &["p"], TogglePrivacy, "privacy", "Privacy mode"),
+        (&[Review, ReviewSummary], &["q", "ctrl-c"], Quit, "quit", "Quit"),
         (
             &[Dashboard, Detail, Welcome],
             &["t"],
@@ -423,6 +503,12 @@ pub fn scope(state: &State) -> Scope {
             Some(crate::app::form::Confirm::Discard) => Scope::FormConfirm,
             Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
             None => Scope::Form,
+        }
+    } else if let Some(walk) = &state.review {
+        if walk.summary.is_some() {
+            Scope::ReviewSummary
+        } else {
+            Scope::Review
         }
     } else if state.is_filtering {
         Scope::Filter
@@ -621,6 +707,11 @@ mod tests {
             MarkActionDone,
             AmendField,
             ConfirmImmediateRisk,
+            StartReview,
+            ReviewNext,
+            ReviewBack,
+            FinishReview,
+            RecordDelayReason,
         ];
         for intent in all {
             assert!(

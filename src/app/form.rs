@@ -15,13 +15,13 @@ use ratatui_textarea::TextArea;
 use crate::core::calendar::{LONDON, format_local, local_date};
 use crate::core::change::{
     DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance, plan_amend,
-    plan_discussion, plan_notification_sent, plan_resolve, plan_withdraw,
+    plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
 };
 use crate::core::deadline::Schedule;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
-    clean_text, optional_text, printable, required_text,
+    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, NoteKind, RecordError,
+    check_dob, clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::storage::Draft;
@@ -161,6 +161,10 @@ pub enum FormKind {
     Amend {
         escalation: i64,
     },
+    /// Record why something is late (Barnet asks for one past 5 working days).
+    DelayReason {
+        escalation: i64,
+    },
 }
 
 impl FormKind {
@@ -174,7 +178,8 @@ impl FormKind {
             | Self::Withdraw { escalation }
             | Self::NotificationSent { escalation }
             | Self::ActionDone { escalation }
-            | Self::Amend { escalation } => Some(escalation),
+            | Self::Amend { escalation }
+            | Self::DelayReason { escalation } => Some(escalation),
         }
     }
 
@@ -189,6 +194,7 @@ impl FormKind {
             Self::NotificationSent { .. } => "notify",
             Self::ActionDone { .. } => "action-done",
             Self::Amend { .. } => "amend",
+            Self::DelayReason { .. } => "delay",
         }
     }
 
@@ -203,6 +209,7 @@ impl FormKind {
             Self::NotificationSent { .. } => "a notification sent",
             Self::ActionDone { .. } => "an action done",
             Self::Amend { .. } => "an amendment",
+            Self::DelayReason { .. } => "a reason for a delay",
         }
     }
 
@@ -221,6 +228,7 @@ impl FormKind {
             ("notify", Some(escalation)) => Self::NotificationSent { escalation },
             ("action-done", Some(escalation)) => Self::ActionDone { escalation },
             ("amend", Some(escalation)) => Self::Amend { escalation },
+            ("delay", Some(escalation)) => Self::DelayReason { escalation },
             _ => return None,
         };
         Some(kind)
@@ -266,6 +274,12 @@ pub enum FormOutput {
         field: String,
         value: String,
         why: String,
+    },
+    DelayReason {
+        /// What is late: a clock's key, a notification's id, or `action N`.
+        late: String,
+        reason: String,
+        at: DateTime<Utc>,
     },
 }
 
@@ -541,12 +555,21 @@ impl Form {
     }
 
     /// "Action done": which of the open actions (each `(id, label)`), and when.
-    pub fn action_done(escalation: i64, title: String, open: Vec<(String, String)>) -> Self {
+    pub fn action_done(
+        escalation: i64,
+        title: String,
+        open: Vec<(String, String)>,
+        chosen: Option<&str>,
+    ) -> Self {
+        let mut action = Field::choice("action", "Action", open);
+        if let Some(id) = chosen {
+            action.select(id);
+        }
         Self::with_fields(
             FormKind::ActionDone { escalation },
             title,
             vec![
-                Field::choice("action", "Action", open),
+                action,
                 Field::new("at", "When it was done", FieldKind::When, "now"),
             ],
         )
@@ -568,6 +591,19 @@ impl Form {
                 ),
                 Field::new("value", "Corrected value", FieldKind::Line, ""),
                 Field::new("why", "Why it is being corrected", FieldKind::Text, ""),
+            ],
+        )
+    }
+
+    /// "Reason for the delay": what is late (`(key, label)`), and why.
+    pub fn delay_reason(escalation: i64, title: String, late: (String, String)) -> Self {
+        Self::with_fields(
+            FormKind::DelayReason { escalation },
+            title,
+            vec![
+                Field::choice("late", "What is late", vec![late]),
+                Field::new("at", "When", FieldKind::When, "now"),
+                Field::new("reason", "Why it is late", FieldKind::Text, ""),
             ],
         )
     }
@@ -755,6 +791,14 @@ impl Form {
                 }
                 at.zip(action_id)
                     .map(|(at, action_id)| FormOutput::ActionDone { action_id, at })
+            }
+            FormKind::DelayReason { .. } => {
+                marks.text("reason", &self.value("reason"), true, true);
+                at.map(|at| FormOutput::DelayReason {
+                    late: self.value("late"),
+                    reason: self.value("reason"),
+                    at,
+                })
             }
             FormKind::Amend { .. } => {
                 let field = self.value("field");
@@ -1017,6 +1061,21 @@ impl Form {
             }
             FormOutput::ActionDone { action_id, at } => {
                 plan_action_done(escalation, *action_id, *at, now).map(|_| ())
+            }
+            FormOutput::DelayReason { late, reason, at } => {
+                let schedule = context
+                    .schedule
+                    .ok_or_else(|| RecordError::new("late", "its schedule is not loaded yet"))?;
+                plan_note(
+                    escalation,
+                    schedule,
+                    NoteKind::DelayReason,
+                    late,
+                    reason,
+                    *at,
+                    now,
+                )
+                .map(|_| ())
             }
             FormOutput::Amend { field, value, why } => plan_amend(
                 escalation,

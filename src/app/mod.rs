@@ -6,6 +6,7 @@
 //! view draws from `&State` alone. Start at [`update`].
 
 pub mod form;
+pub mod review;
 mod state;
 mod update;
 
@@ -60,6 +61,16 @@ pub enum Intent {
     MarkActionDone,
     /// Open the form to correct a field of the selected escalation.
     AmendField,
+    /// Start the morning review: a walk through everything that needs attention now.
+    StartReview,
+    /// The review's next item (or, after the last, its summary).
+    ReviewNext,
+    /// The review's previous item.
+    ReviewBack,
+    /// End the review: its summary, then (from the summary) back to the dashboard.
+    FinishReview,
+    /// Open the form to record why the review's item is late.
+    RecordDelayReason,
     FormNext,
     FormPrevious,
     FormSave,
@@ -119,6 +130,8 @@ pub enum Effect {
     },
     /// Load the drafts kept from an earlier session.
     LoadDrafts,
+    /// Write a finished review to the audit trail.
+    RecordReview(crate::core::review::ReviewSummary),
 }
 
 /// Either kind of input to [`update`].

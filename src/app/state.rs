@@ -136,6 +136,8 @@ pub struct State {
     pub owed_selected: usize,
     /// An escalation just saved, to select when the caseload comes back.
     pub follow: Option<i64>,
+    /// The morning review, while it is being walked through.
+    pub review: Option<super::review::ReviewWalk>,
     pub filter: String,
     pub is_filtering: bool,
     pub is_privacy: bool,
@@ -219,6 +221,7 @@ impl State {
             selected: Vec::new(),
             owed_selected: 0,
             follow: None,
+            review: None,
             filter: String::new(),
             is_filtering: false,
             is_privacy: false,

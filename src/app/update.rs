@@ -3,6 +3,8 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormOutput};
+use super::review::{ReviewWalk, review_of};
+use crate::core::review::Subject;
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 
@@ -43,6 +45,8 @@ struct ViewKey {
     screen: Screen,
     popup: Option<Popup>,
     help_scroll: u16,
+    /// Where the review stands: its item, whether the summary shows, how many acted on.
+    review: Option<(usize, bool, usize)>,
     filter: String,
     is_filtering: bool,
     is_privacy: bool,
@@ -59,6 +63,10 @@ impl ViewKey {
             screen: state.screen.clone(),
             popup: state.popup,
             help_scroll: state.help_scroll,
+            review: state
+                .review
+                .as_ref()
+                .map(|w| (w.position, w.summary.is_some(), w.acted_on())),
             filter: state.filter.clone(),
             is_filtering: state.is_filtering,
             is_privacy: state.is_privacy,
@@ -156,6 +164,14 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             match result {
                 Ok(what) => {
+                    // A form saved during the review ticks its item off.
+                    if state.form.is_some()
+                        && let Some(walk) = state.review.as_mut()
+                        && walk.summary.is_none()
+                        && let Some(acted) = walk.acted.get_mut(walk.position)
+                    {
+                        *acted = true;
+                    }
                     // The dashboard follows the escalation saved (to its new lane, if it moved).
                     state.follow = state.form.take().and_then(|f| f.kind.escalation());
                     state.status = Some(format!("Saved: {what}"));
@@ -232,6 +248,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     }
     if state.form.is_some() {
         return on_form(state, intent);
+    }
+    if state.review.is_some() {
+        return on_review(state, intent);
     }
     if state.is_filtering {
         return on_filter(state, intent);
@@ -321,6 +340,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             }
         }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
+        Intent::StartReview => start_review(state),
         Intent::CycleTheme if !state.theme_names.is_empty() => {
             state.theme = (state.theme + 1) % state.theme_names.len();
             state.status = Some(format!("Theme: {}", state.theme_names[state.theme]));
@@ -372,6 +392,99 @@ fn on_detail(
     Vec::new()
 }
 
+/// The review's horizon: the dashboard's "due soon" reach (one working day by default).
+fn review_horizon(state: &State) -> crate::core::review::Horizon {
+    crate::core::review::Horizon::new(state.settings.due_soon_working_days)
+        .unwrap_or(crate::core::review::Horizon::DEFAULT)
+}
+
+/// Starts the morning review, unless nothing needs attention.
+fn start_review(state: &mut State) {
+    let review = review_of(
+        &state.entries,
+        &state.calendar,
+        state.now,
+        review_horizon(state),
+    );
+    if review.items.is_empty() {
+        state.status = Some(
+            "Nothing is overdue or due by close of business on the next working day.".to_owned(),
+        );
+        return;
+    }
+    state.status = None;
+    state.review = Some(ReviewWalk::new(review));
+}
+
+fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let Some(walk) = state.review.as_mut() else {
+        return Vec::new();
+    };
+    if walk.summary.is_some() {
+        match intent {
+            Intent::FinishReview => {
+                let record = walk.record();
+                state.review = None;
+                state.status = Some("Writing the review to the audit trail…".to_owned());
+                return record.map(Effect::RecordReview).into_iter().collect();
+            }
+            Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let count = walk.review.items.len();
+    match intent {
+        Intent::ReviewNext if walk.position + 1 < count => walk.position += 1,
+        Intent::ReviewNext | Intent::FinishReview => {
+            let now_review = review_of(
+                &state.entries,
+                &state.calendar,
+                state.now,
+                walk.review.horizon,
+            );
+            walk.finish(&now_review);
+        }
+        Intent::ReviewBack => walk.position = walk.position.saturating_sub(1),
+        Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
+        _ => {
+            let Some(item) = walk.current().cloned() else {
+                return Vec::new();
+            };
+            let id = item.escalation_id;
+            match (intent, &item.subject) {
+                (Intent::MarkNotificationSent, Subject::Notification { id: n, .. }) => {
+                    open_notification_sent(state, id, Some(n));
+                }
+                (Intent::MarkNotificationSent, _) => open_notification_sent(state, id, None),
+                (Intent::MarkActionDone, Subject::Action { id: action, .. }) => {
+                    open_action_done(state, id, Some(*action));
+                }
+                (Intent::RecordDelayReason, subject) => open_delay_reason(state, id, subject),
+                (intent, _) => open_record_form(state, intent, id),
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Opens the form to record why the review's item is late.
+fn open_delay_reason(state: &mut State, id: i64, subject: &Subject) {
+    let Some(entry) = state.entry(id) else { return };
+    let late = match subject {
+        Subject::ImmediateRisk { name, .. } => ("immediate-risk".to_owned(), name.clone()),
+        Subject::Clock { key, name, .. } => (key.clone(), name.clone()),
+        Subject::Notification { id, name, .. } => (id.clone(), name.clone()),
+        Subject::Action { id, what, .. } => (format!("action {id}"), what.clone()),
+    };
+    let late = (late.0, crate::core::record::printable(&late.1, false));
+    let title = format!(
+        " Reason for the delay: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::delay_reason(id, title, late));
+}
+
 /// Opens the form an intent asks for on escalation `id`, if it asks for one.
 fn open_record_form(state: &mut State, intent: Intent, id: i64) {
     match intent {
@@ -379,7 +492,7 @@ fn open_record_form(state: &mut State, intent: Intent, id: i64) {
         Intent::AdvanceStage => open_advance(state, id),
         Intent::ResolveEscalation => open_closing(state, id, true),
         Intent::WithdrawEscalation => open_closing(state, id, false),
-        Intent::MarkActionDone => open_action_done(state, id),
+        Intent::MarkActionDone => open_action_done(state, id, None),
         Intent::AmendField => {
             if let Some(entry) = state.entry(id) {
                 let title = format!(
@@ -426,7 +539,7 @@ fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
 }
 
 /// Opens the form to mark one of the escalation's open actions done.
-fn open_action_done(state: &mut State, id: i64) {
+fn open_action_done(state: &mut State, id: i64, chosen: Option<i64>) {
     use crate::core::record::printable;
     let Some(entry) = state.entry(id) else { return };
     let open: Vec<(String, String)> = entry
@@ -459,7 +572,10 @@ fn open_action_done(state: &mut State, id: i64) {
         " Action done: escalation {id}, {} ",
         entry.child_shown(state.is_privacy)
     );
-    open_form(state, Form::action_done(id, title, open));
+    open_form(
+        state,
+        Form::action_done(id, title, open, chosen.map(|c| c.to_string()).as_deref()),
+    );
 }
 
 /// Opens the discussion form on an open escalation (a closed one says why not).

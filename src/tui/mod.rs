@@ -89,6 +89,12 @@ fn spawn_worker(
                     let _ = store.discard_draft_of(&form, escalation);
                     None
                 }
+                Effect::RecordReview(summary) => Some(Msg::Saved(
+                    store
+                        .record_review(&summary, &actor, now)
+                        .map(|_| format!("review recorded ({})", summary.describe()))
+                        .map_err(|e| format!("the review could not be recorded: {e}")),
+                )),
                 Effect::LoadDrafts => Some(Msg::DraftsLoaded(store.drafts().unwrap_or_default())),
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::Settle(ids) => {
@@ -118,7 +124,7 @@ fn save(
     output: FormOutput,
 ) -> Result<String, String> {
     use crate::core::change::{
-        plan_action, plan_action_done, plan_advance, plan_amend, plan_discussion,
+        plan_action, plan_action_done, plan_advance, plan_amend, plan_discussion, plan_note,
         plan_notification_sent, plan_resolve, plan_withdraw,
     };
     use crate::core::record::{RecordError, printable};
@@ -187,6 +193,15 @@ fn save(
             FormOutput::Amend { field, value, why } => {
                 vec![plan_amend(e, procedure()?, field, value, why, now)?]
             }
+            FormOutput::DelayReason { late, reason, at } => vec![plan_note(
+                e,
+                &schedule()?,
+                crate::core::record::NoteKind::DelayReason,
+                late,
+                reason,
+                *at,
+                now,
+            )?],
         })
     });
     let written = written.map_err(|e| e.to_string())?;

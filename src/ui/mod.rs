@@ -7,6 +7,7 @@
 mod dashboard;
 mod detail;
 mod form;
+mod review;
 pub mod theme;
 
 use ratatui::buffer::Buffer;
@@ -51,6 +52,11 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     .areas(area);
     render_header(state, theme, header, buf);
     match &state.screen {
+        _ if state.review.is_some() => {
+            if let Some(walk) = &state.review {
+                review::render(state, walk, theme, body, buf);
+            }
+        }
         _ if !state.has_loaded => {
             Paragraph::new("Loading the caseload…")
                 .style(theme.style(Role::Muted))

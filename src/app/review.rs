@@ -1,0 +1,106 @@
+//! The morning review on the dashboard (`R`): a walk, one item at a time, through everything
+//! the core's [`review`](crate::core::review::review) lists as needing attention now, with the
+//! keys to act on each there and then. Items acted on are ticked off; the walk ends with a
+//! summary, which is written to the audit trail ("reviewed by X").
+
+use chrono::{DateTime, Utc};
+
+use crate::core::calendar::Calendar;
+use crate::core::review::{Horizon, Review, ReviewItem, ReviewSummary, Subject, review};
+
+use super::state::Entry;
+
+/// A review being walked through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewWalk {
+    /// The items as they stood when the review started: the walk does not reshuffle under the
+    /// DSL's hands as things are acted on.
+    pub review: Review,
+    /// The item on screen.
+    pub position: usize,
+    /// Which items something was recorded on during the walk.
+    pub acted: Vec<bool>,
+    /// At the end: how many of the items still need attention, with the outstanding ones.
+    pub summary: Option<Outstanding>,
+}
+
+/// What is still outstanding when the walk ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outstanding {
+    /// Indexes into the walk's items, of those the caseload still lists.
+    pub items: Vec<usize>,
+}
+
+/// What an item is about, to match it with the same item in a later review.
+fn identity(item: &ReviewItem) -> (i64, String) {
+    let key = match &item.subject {
+        Subject::ImmediateRisk { .. } => "immediate-risk".to_owned(),
+        Subject::Clock { key, .. } => format!("clock {key}"),
+        Subject::Notification { id, .. } => format!("notification {id}"),
+        Subject::Action { id, .. } => format!("action {id}"),
+    };
+    (item.escalation_id, key)
+}
+
+/// The review of the caseload as the dashboard has it now.
+pub fn review_of(
+    entries: &[Entry],
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    horizon: Horizon,
+) -> Review {
+    review(
+        entries.iter().map(|e| (&e.escalation, &e.schedule)),
+        calendar,
+        now,
+        horizon,
+    )
+}
+
+impl ReviewWalk {
+    pub fn new(review: Review) -> Self {
+        let count = review.items.len();
+        Self {
+            review,
+            position: 0,
+            acted: vec![false; count],
+            summary: None,
+        }
+    }
+
+    /// The item on screen (none once the summary shows).
+    pub fn current(&self) -> Option<&ReviewItem> {
+        if self.summary.is_some() {
+            return None;
+        }
+        self.review.items.get(self.position)
+    }
+
+    pub fn acted_on(&self) -> usize {
+        self.acted.iter().filter(|a| **a).count()
+    }
+
+    /// Ends the walk against `now_review` (the caseload's review at its end): each item is
+    /// outstanding while the caseload still lists it.
+    pub fn finish(&mut self, now_review: &Review) {
+        let still: Vec<(i64, String)> = now_review.items.iter().map(identity).collect();
+        let items = self
+            .review
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| still.contains(&identity(item)))
+            .map(|(index, _)| index)
+            .collect();
+        self.summary = Some(Outstanding { items });
+    }
+
+    /// The summary to write to the audit trail (once finished).
+    pub fn record(&self) -> Option<ReviewSummary> {
+        let outstanding = self.summary.as_ref()?.items.len();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.review
+            .summary(count(self.acted_on()), count(outstanding))
+            .ok()
+    }
+}

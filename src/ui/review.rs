@@ -1,0 +1,248 @@
+//! The morning review on screen: one item at a time with its escalation's context (stage, who
+//! is involved, the last discussion, what the procedure says comes next), then a summary.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
+
+use super::state_mark;
+use super::theme::{Role, Theme};
+use crate::app::State;
+use crate::app::review::ReviewWalk;
+use crate::core::calendar::format_local;
+use crate::core::deadline::ClockState;
+use crate::core::record::printable;
+use crate::core::review::{Group, ReviewItem, Subject};
+
+/// The state an item's mark is drawn as.
+fn state_of(item: &ReviewItem) -> ClockState {
+    match (&item.subject, item.group) {
+        (Subject::ImmediateRisk { state, .. }, _) => *state,
+        (_, Group::DueToday) => ClockState::DueToday,
+        (_, Group::DueWithinHorizon) => ClockState::DueSoon,
+        (_, Group::Outstanding) => ClockState::Running,
+        _ => ClockState::Overdue,
+    }
+}
+
+/// What is due, in words.
+pub fn what_is_due(item: &ReviewItem) -> String {
+    let text = match &item.subject {
+        Subject::ImmediateRisk { name, .. } | Subject::Clock { name, .. } => name.clone(),
+        Subject::Notification {
+            name,
+            form,
+            recipient,
+            ..
+        } => match form {
+            Some(form) => format!("{name} ({form}) to {recipient}"),
+            None => format!("{name} to {recipient}"),
+        },
+        Subject::Action { what, owner, .. } => format!("Action: {what} (owner {owner})"),
+    };
+    printable(&text, false)
+}
+
+pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if walk.summary.is_some() {
+        render_summary(state, walk, theme, area, buf);
+        return;
+    }
+    let Some(item) = walk.current() else { return };
+    let count = walk.review.items.len();
+    let title = format!(
+        " Morning review · {} of {count} · {} acted on ",
+        walk.position + 1,
+        walk.acted_on()
+    );
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(
+            title,
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
+    let text = theme.style(Role::Text);
+    let muted = theme.style(Role::Muted);
+    let (mark, role) = state_mark(state_of(item));
+    let mut lines = vec![
+        Line::styled(
+            item.group.heading().to_uppercase(),
+            theme.style(role).add_modifier(Modifier::BOLD),
+        ),
+        Line::from(vec![
+            Span::styled(format!("{mark} {}  ", item.status()), theme.style(role)),
+            Span::styled(what_is_due(item), text.add_modifier(Modifier::BOLD)),
+        ]),
+        Line::styled(format!("   due {}", format_local(item.due_at)), muted),
+    ];
+    if walk.acted.get(walk.position).copied().unwrap_or(false) {
+        lines.push(Line::styled(
+            "   ✓ acted on during this review",
+            theme.style(Role::OnTrack),
+        ));
+    }
+    lines.push(Line::default());
+    lines.extend(context_lines(state, item, theme));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+/// The escalation's context: who and what, its stage and who is involved, the last discussion,
+/// and what the procedure says comes next.
+fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'static>> {
+    let text = theme.style(Role::Text);
+    let muted = theme.style(Role::Muted);
+    let Some(entry) = state.entry(item.escalation_id) else {
+        return vec![Line::styled(
+            format!(
+                "Escalation {} is no longer on the dashboard.",
+                item.escalation_id
+            ),
+            muted,
+        )];
+    };
+    let e = &entry.escalation;
+    let procedure = state.procedures.get(&e.procedure);
+    let label = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name}: "), muted),
+            Span::styled(value, text),
+        ])
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!(
+                "Escalation {}: {}",
+                e.id,
+                entry.child_shown(state.is_privacy)
+            ),
+            text.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            if entry.is_immediate_risk() {
+                "  IMMEDIATE RISK"
+            } else {
+                ""
+            },
+            theme.style(Role::ImmediateRisk),
+        ),
+    ])];
+    lines.push(label(
+        "Raised with",
+        format!("{} ({})", entry.agency, entry.procedure_title),
+    ));
+    let stage = entry.schedule.stage;
+    if let Some(p) = procedure {
+        if let Some(s) = p.stage(stage) {
+            lines.push(label(
+                "Stage",
+                format!(
+                    "{stage} of {}: {}. Involved: {}",
+                    p.last_stage(),
+                    s.name,
+                    printable(&s.who, false)
+                ),
+            ));
+        }
+        let next = match p.stage(stage + 1) {
+            _ if !entry.is_open() => "closed; only what it still owes remains".to_owned(),
+            Some(next) => format!(
+                "if it is not resolved, stage {}: {} ({})",
+                next.number, next.name, next.who
+            ),
+            None => "this is the procedure's last stage".to_owned(),
+        };
+        lines.push(label("Next", printable(&next, false)));
+    }
+    match e.discussions.iter().max_by_key(|d| d.at) {
+        Some(d) => {
+            let first = d.notes.lines().next().unwrap_or_default();
+            lines.push(label(
+                "Last discussion",
+                format!(
+                    "{} ({}) with {}: {}",
+                    format_local(d.at),
+                    d.mode,
+                    printable(&d.participants, false),
+                    printable(first, false)
+                ),
+            ));
+        }
+        None => lines.push(label("Last discussion", "none recorded".to_owned())),
+    }
+    lines
+}
+
+fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let outstanding = walk.summary.as_ref().map_or(&[][..], |s| &s.items[..]);
+    let count = walk.review.items.len();
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(
+            " Morning review: summary ",
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
+    let text = theme.style(Role::Text);
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{count} item{} reviewed · {} acted on · {} still outstanding",
+                if count == 1 { "" } else { "s" },
+                walk.acted_on(),
+                outstanding.len()
+            ),
+            text.add_modifier(Modifier::BOLD),
+        ),
+        Line::default(),
+    ];
+    if outstanding.is_empty() {
+        lines.push(Line::styled(
+            "Nothing from this review is outstanding.",
+            theme.style(Role::OnTrack),
+        ));
+    } else {
+        lines.push(Line::styled("Still outstanding:", text));
+        for &index in outstanding {
+            let Some(item) = walk.review.items.get(index) else {
+                continue;
+            };
+            let (mark, role) = state_mark(state_of(item));
+            let child = state
+                .entry(item.escalation_id)
+                .map_or("", |e| e.child_shown(state.is_privacy));
+            let ticked = if walk.acted.get(index).copied().unwrap_or(false) {
+                " (acted on)"
+            } else {
+                ""
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} {}  ", item.status()), theme.style(role)),
+                Span::styled(
+                    format!(
+                        "{} {child}: {}{ticked}",
+                        item.escalation_id,
+                        what_is_due(item)
+                    ),
+                    text,
+                ),
+            ]));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Enter records this review in the audit trail and goes back to the dashboard.",
+        theme.style(Role::Muted),
+    ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
