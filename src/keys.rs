@@ -352,8 +352,20 @@ const DEFAULTS: &[DefaultBinding] = {
             "done",
             "Record the review and go back to the dashboard",
         ),
-        (&[Review, ReviewSummary], &["p"], TogglePrivacy, "privacy", "Privacy mode"),
-        (&[Review, ReviewSummary], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[Review, ReviewSummary],
+            &["p"],
+            TogglePrivacy,
+            "privacy",
+            "Privacy mode",
+        ),
+        (
+            &[Review, ReviewSummary],
+            &["q", "ctrl-c"],
+            Quit,
+            "quit",
+            "Quit",
+        ),
         (
             &[Dashboard, Detail, Welcome],
             &["t"],

@@ -597,7 +597,7 @@ impl Form {
 
     /// "Reason for the delay": what is late (`(key, label)`), and why.
     pub fn delay_reason(escalation: i64, title: String, late: (String, String)) -> Self {
-        Self::with_fields(
+        let mut form = Self::with_fields(
             FormKind::DelayReason { escalation },
             title,
             vec![
@@ -605,7 +605,10 @@ impl Form {
                 Field::new("at", "When", FieldKind::When, "now"),
                 Field::new("reason", "Why it is late", FieldKind::Text, ""),
             ],
-        )
+        );
+        // What is late is given; the reason is what is typed.
+        form.focus = 2;
+        form
     }
 
     /// Fits the partnership choice to the chosen procedure: its bodies where it has several,

@@ -4,9 +4,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormOutput};
 use super::review::{ReviewWalk, review_of};
-use crate::core::review::Subject;
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
+use crate::core::review::Subject;
 
 /// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
 /// no storage, no clock (time arrives in [`Msg::Ticked`]).

@@ -1,0 +1,320 @@
+//! The morning review on the dashboard (`R`): walked through the key table and `update` as the
+//! runtime does, on the demo caseload at a fixed time.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use escalate::app::form::{FormKind, FormOutput};
+use escalate::app::{Effect, Input, Msg, State, update};
+use escalate::config::Config;
+use escalate::core::procedure::ProcedureSet;
+use escalate::core::review::{Group, Horizon, Subject};
+use escalate::keys;
+use escalate::storage::Store;
+use escalate::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// Monday 23 November 2026, 11:00 UK time: the demo's "now".
+fn now() -> DateTime<Utc> {
+    at("2026-11-23 11:00")
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    escalate::core::time::parse_instant(text).unwrap()
+}
+
+fn demo(size: (u16, u16)) -> (Store, State) {
+    let mut store = Store::open_in_memory().unwrap();
+    let config = Config::default();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &config,
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        now(),
+        size,
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    (store, state)
+}
+
+fn press_event(state: &mut State, event: KeyEvent) -> Vec<Effect> {
+    match keys::intent(keys::scope(state), &event) {
+        Some(intent) => update(state, Input::Intent(intent)),
+        None => Vec::new(),
+    }
+}
+
+fn press(state: &mut State, code: KeyCode) -> Vec<Effect> {
+    press_event(state, KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn key(state: &mut State, c: char) -> Vec<Effect> {
+    press(state, KeyCode::Char(c))
+}
+
+fn draw(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
+    terminal
+        .draw(|f| escalate::ui::render(state, &Theme::default(), f.area(), f.buffer_mut()))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The review the core makes of the same caseload, to compare the walk with.
+fn core_review(state: &State) -> escalate::core::review::Review {
+    escalate::app::review::review_of(&state.entries, &state.calendar, now(), Horizon::DEFAULT)
+}
+
+#[test]
+fn r_walks_the_core_review_in_order_and_space_and_b_move() {
+    let (_store, mut state) = demo((120, 40));
+    assert!(key(&mut state, 'R').is_empty());
+    assert_eq!(keys::scope(&state), keys::Scope::Review);
+    let expected = core_review(&state);
+    let walk = state.review.as_ref().unwrap();
+    assert_eq!(walk.review.items, expected.items);
+    assert!(walk.review.items.len() > 3);
+    // Most urgent first: Ava Sample's immediate risk.
+    let first = &walk.review.items[0];
+    assert_eq!(
+        (first.escalation_id, first.group),
+        (1, Group::ImmediateRisk)
+    );
+    let shown = draw(&state);
+    assert!(shown.contains("Morning review · 1 of"), "{shown}");
+    assert!(shown.contains("Escalation 1: Ava Sample"), "{shown}");
+    assert!(shown.contains("Involved: "), "{shown}");
+    assert!(shown.contains("Last discussion: "), "{shown}");
+    assert!(
+        shown.contains("Next: if it is not resolved, stage 2"),
+        "{shown}"
+    );
+
+    key(&mut state, ' ');
+    key(&mut state, 'n');
+    assert_eq!(state.review.as_ref().unwrap().position, 2);
+    key(&mut state, 'b');
+    assert_eq!(state.review.as_ref().unwrap().position, 1);
+    key(&mut state, 'b');
+    key(&mut state, 'b');
+    assert_eq!(
+        state.review.as_ref().unwrap().position,
+        0,
+        "b stops at the first"
+    );
+    // Privacy mode holds in the review too.
+    key(&mut state, 'p');
+    let shown = draw(&state);
+    assert!(!shown.contains("Ava Sample"), "{shown}");
+    assert!(shown.contains("Escalation 1: A.S."), "{shown}");
+}
+
+#[test]
+fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
+    let (mut store, mut state) = demo((120, 40));
+    key(&mut state, 'R');
+    let items = state.review.as_ref().unwrap().review.items.clone();
+
+    // d on the first item: a discussion on its escalation; saved, it is ticked off.
+    key(&mut state, 'd');
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.kind, FormKind::Discuss { escalation: 1 });
+    update(
+        &mut state,
+        Input::Msg(Msg::Saved(Ok("discussion recorded".into()))),
+    );
+    assert!(state.form.is_none());
+    assert_eq!(state.review.as_ref().unwrap().acted[0], true);
+    assert!(draw(&state).contains("✓ acted on during this review"));
+
+    // s on a notification item opens on that very notification.
+    let (index, notification) = items
+        .iter()
+        .enumerate()
+        .find_map(|(i, item)| match &item.subject {
+            Subject::Notification { id, .. } => Some((i, (item.escalation_id, id.clone()))),
+            _ => None,
+        })
+        .expect("the demo owes notifications");
+    while state.review.as_ref().unwrap().position < index {
+        key(&mut state, ' ');
+    }
+    key(&mut state, 's');
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(
+        form.kind,
+        FormKind::NotificationSent {
+            escalation: notification.0
+        }
+    );
+    assert_eq!(form.field("notification").unwrap().value(), notification.1);
+    // Cancelled without typing: nothing is ticked.
+    press(&mut state, KeyCode::Esc);
+    assert!(state.form.is_none());
+    assert_eq!(state.review.as_ref().unwrap().acted[index], false);
+
+    // l: a reason for the delay, saved as a note on what is late.
+    key(&mut state, 'l');
+    // It opens on the reason, under what is late.
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("late").unwrap().value(), notification.1);
+    assert_eq!(form.fields[form.focus].name, "reason");
+    for c in "Partnership inbox was down.".chars() {
+        key(&mut state, c);
+    }
+    let effects = press_event(
+        &mut state,
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    assert_eq!(
+        effects,
+        [Effect::Save {
+            kind: FormKind::DelayReason {
+                escalation: notification.0
+            },
+            output: FormOutput::DelayReason {
+                late: notification.1.clone(),
+                reason: "Partnership inbox was down.".into(),
+                at: now(),
+            },
+        }]
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::Saved(Ok("reason recorded".into()))),
+    );
+    assert_eq!(state.review.as_ref().unwrap().acted_on(), 2);
+
+    // Meanwhile Ava Sample's escalation is resolved (as if in another terminal): at the end
+    // its items are no longer outstanding.
+    store
+        .change(1, "Test DSL", now(), |e| {
+            escalate::core::change::plan_resolve(
+                e,
+                &escalate::core::change::ResolutionInput {
+                    how: "MASH accepted.".into(),
+                    ..Default::default()
+                },
+                now(),
+            )
+        })
+        .unwrap();
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
+    let walk = state.review.as_ref().unwrap();
+    let outstanding = &walk.summary.as_ref().unwrap().items;
+    let of_ava = items.iter().filter(|i| i.escalation_id == 1).count();
+    assert!(of_ava >= 1);
+    assert_eq!(outstanding.len(), items.len() - of_ava);
+    assert!(outstanding.iter().all(|&i| items[i].escalation_id != 1));
+    let shown = draw(&state);
+    assert!(
+        shown.contains(&format!(
+            "{} items reviewed · 2 acted on · {} still outstanding",
+            items.len(),
+            items.len() - of_ava
+        )),
+        "{shown}"
+    );
+
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::RecordReview(summary)] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (summary.items(), summary.acted_on(), summary.outstanding()),
+        (
+            u32::try_from(items.len()).unwrap(),
+            2,
+            u32::try_from(items.len() - of_ava).unwrap()
+        )
+    );
+    assert!(state.review.is_none());
+    assert_eq!(keys::scope(&state), keys::Scope::Dashboard);
+}
+
+#[test]
+fn an_action_item_opens_on_its_action_and_nothing_due_says_so() {
+    let (_store, mut state) = demo((80, 24));
+    key(&mut state, 'R');
+    let items = state.review.as_ref().unwrap().review.items.clone();
+    let (index, action) = items
+        .iter()
+        .enumerate()
+        .find_map(|(i, item)| match &item.subject {
+            Subject::Action { id, .. } => Some((i, (item.escalation_id, *id))),
+            _ => None,
+        })
+        .expect("the demo has a slipping action");
+    for _ in 0..index {
+        key(&mut state, 'n');
+    }
+    key(&mut state, 'x');
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(
+        form.kind,
+        FormKind::ActionDone {
+            escalation: action.0
+        }
+    );
+    assert_eq!(form.field("action").unwrap().value(), action.1.to_string());
+
+    // An empty database: nothing to review, and R says so.
+    let config = Config::default();
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        now(),
+        (80, 24),
+    );
+    update(&mut state, Input::Msg(Msg::CaseloadLoaded(Ok(Vec::new()))));
+    update(
+        &mut state,
+        Input::Intent(escalate::app::Intent::StartReview),
+    );
+    assert!(state.review.is_none());
+    assert!(state.status.clone().unwrap().contains("Nothing is overdue"));
+}
+
+#[test]
+fn the_review_screens_at_80x24_and_120x40() {
+    for size in [(80, 24), (120, 40)] {
+        let (_store, mut state) = demo(size);
+        key(&mut state, 'R');
+        insta::assert_snapshot!(format!("review_item_{}x{}", size.0, size.1), draw(&state));
+        press(&mut state, KeyCode::Esc);
+        insta::assert_snapshot!(
+            format!("review_summary_{}x{}", size.0, size.1),
+            draw(&state)
+        );
+    }
+}
