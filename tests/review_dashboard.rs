@@ -147,7 +147,7 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
         Input::Msg(Msg::Saved(Ok("discussion recorded".into()))),
     );
     assert!(state.form.is_none());
-    assert_eq!(state.review.as_ref().unwrap().acted[0], true);
+    assert!(state.review.as_ref().unwrap().acted[0]);
     assert!(draw(&state).contains("✓ acted on during this review"));
 
     // s on a notification item opens on that very notification.
@@ -174,7 +174,7 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
     // Cancelled without typing: nothing is ticked.
     press(&mut state, KeyCode::Esc);
     assert!(state.form.is_none());
-    assert_eq!(state.review.as_ref().unwrap().acted[index], false);
+    assert!(!state.review.as_ref().unwrap().acted[index]);
 
     // l: a reason for the delay, saved as a note on what is late.
     key(&mut state, 'l');
