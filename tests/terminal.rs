@@ -563,3 +563,83 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 100, 30, &program);
+    tmux.wait_for("the dashboard", |s| s.contains("Practitioners"));
+    tmux.send("R");
+    let first = tmux.wait_for("the review", |s| s.contains("Morning review · 1 of"));
+    assert!(first.contains("IMMEDIATE RISK"), "{first}");
+    assert!(first.contains("Escalation 1: Ava Sample"), "{first}");
+
+    // Act on the first item: a discussion with Luton MASH.
+    tmux.send("d");
+    tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
+    for key in [
+        "Tab",
+        "Duty SW, Luton MASH",
+        "Tab",
+        "Tab",
+        "Threshold to be reviewed today.",
+        "C-s",
+    ] {
+        tmux.send(key);
+    }
+    tmux.wait_for("the item ticked off", |s| {
+        s.contains("✓ acted on during this review") && s.contains("1 acted on")
+    });
+
+    // The second item: a reason for its delay.
+    tmux.send("Space");
+    tmux.wait_for("the second item", |s| s.contains("Morning review · 2 of"));
+    tmux.send("l");
+    tmux.wait_for("the delay form", |s| s.contains("Reason for the delay"));
+    tmux.send("Awaiting the strategy meeting date.");
+    tmux.send("C-s");
+    tmux.wait_for("two acted on", |s| s.contains("2 acted on"));
+
+    // Finish: the summary, then the record.
+    tmux.send("Escape");
+    let summary = tmux.wait_for("the summary", |s| s.contains("Morning review: summary"));
+    assert!(summary.contains("2 acted on"), "{summary}");
+    tmux.send("Enter");
+    tmux.wait_for("the review recorded", |s| {
+        s.contains("Saved: review recorded") && s.contains("Practitioners")
+    });
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
+
+    // The audit trail says who reviewed, and what was recorded during it.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+    command
+        .args(["history", "--db"])
+        .arg(sandbox.db())
+        .args(["--now", NOW]);
+    sandbox.apply(&mut command);
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history = String::from_utf8(out.stdout).unwrap();
+    let review = history
+        .lines()
+        .find(|l| l.contains("reviewed by test-dsl"))
+        .unwrap_or_else(|| panic!("no review in the audit trail:\n{history}"));
+    assert!(review.contains("2 acted on"), "{review}");
+    assert!(
+        history.contains("discussion recorded (phone) with Duty SW, Luton MASH"),
+        "{history}"
+    );
+    assert!(history.contains("reason for delay recorded"), "{history}");
+}

@@ -68,8 +68,8 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Correct a field; the original is kept, with who changed it, when and why
     Amend(AmendArgs),
-    /// Print an escalation's audit trail
-    History(IdArgs),
+    /// Print an escalation's audit trail, or without an id the whole audit trail (reviews too)
+    History(HistoryArgs),
     /// Check the database: SQLite integrity and the whole audit chain
     Verify,
     /// Write a consistent copy of the database, readable only by you
@@ -82,6 +82,12 @@ pub enum Command {
 pub struct IdArgs {
     /// The escalation's id (see escalate list)
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The escalation's id (see escalate list); leave it out for every entry
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::args::{
-    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, DelayArgs, DiscussArgs, IdArgs,
-    ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, WithdrawArgs,
+    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, DelayArgs, DiscussArgs,
+    HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, WithdrawArgs,
 };
 use super::view;
 use super::{CliError, Context};
@@ -270,11 +270,13 @@ pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
     ))
 }
 
-pub fn history(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
-    let id = parse_id(&args.id)?;
+pub fn history(context: &mut Context, args: HistoryArgs) -> Result<String, CliError> {
+    let id = args.id.as_deref().map(parse_id).transpose()?;
     let store = context.existing_store()?;
-    store.escalation(id)?;
-    let trail = store.audit_trail(Some(id))?;
+    if let Some(id) = id {
+        store.escalation(id)?;
+    }
+    let trail = store.audit_trail(id)?;
     if context.json {
         return Ok(
             serde_json::to_string_pretty(&view::audit_json(&trail)).unwrap_or_default() + "\n",
