@@ -17,11 +17,16 @@ fn main() -> ExitCode {
         return dashboard(cli);
     }
     match cli::run(cli, Paths::from_environment(), chrono::Utc::now()) {
-        Ok(output) => {
+        Ok(finished) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (escalate ... | head) is not an error worth reporting.
-            let _ = stdout.write_all(output.as_bytes());
-            ExitCode::SUCCESS
+            let _ = stdout.write_all(finished.output.as_bytes());
+            // 1: the report was printed, and something in it is overdue (escalate review).
+            if finished.is_anything_overdue {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(error) => fail(&error.to_string()),
     }

@@ -76,6 +76,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Fill an empty database with a fictional caseload, to try the app
     Demo(DemoArgs),
+    /// The morning review: what is overdue, due today or soon, still owed or slipping; exits 1 if anything is overdue
+    Review(ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -317,6 +319,24 @@ pub struct DemoArgs {
     /// With --count: the share left open, from 0 to 1 (default 0.1); the rest were resolved or withdrawn in the past
     #[arg(long, value_name = "F", allow_hyphen_values = true)]
     pub open_share: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// How far ahead to look, in working days: 1d (today and the next working day, to close of business), 0d (today only), up to 20d
+    #[arg(
+        long,
+        default_value = "1d",
+        value_name = "Nd",
+        allow_hyphen_values = true
+    )]
+    pub horizon: String,
+    /// text, or markdown (to paste into an email)
+    #[arg(long, default_value = "text", value_name = "text|markdown")]
+    pub format: String,
+    /// Initials instead of children's names, everywhere in the report (JSON too)
+    #[arg(long)]
+    pub privacy: bool,
 }
 
 #[derive(Debug, Args)]

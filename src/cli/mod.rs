@@ -2,11 +2,13 @@
 //!
 //! The CLI never enters raw mode and never reads the system clock: `main` hands it the wall
 //! clock, which `--now` (or `ESCALATE_NOW`) replaces. Every error is one line on standard error
-//! saying what is wrong and how to fix it, with exit status 2. Start at [`run`].
+//! saying what is wrong and how to fix it, with exit status 2; `review` exits 1 when it found
+//! something overdue (see [`Finished`]). Start at [`run`].
 
 pub mod args;
 mod commands;
 mod records;
+mod review;
 mod view;
 
 use std::fmt;
@@ -34,6 +36,24 @@ impl fmt::Display for CliError {
 impl<E: std::error::Error> From<E> for CliError {
     fn from(error: E) -> Self {
         Self(error.to_string())
+    }
+}
+
+/// What a command printed, and whether it found something overdue: `escalate review` then exits
+/// 1 (still printing its report), so that cron or a login script can tell. Every other command
+/// finishes with `is_anything_overdue` false.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub output: String,
+    pub is_anything_overdue: bool,
+}
+
+impl From<String> for Finished {
+    fn from(output: String) -> Self {
+        Self {
+            output,
+            is_anything_overdue: false,
+        }
     }
 }
 
@@ -267,8 +287,8 @@ fn read_theme_files(paths: &Paths) -> Vec<(String, String)> {
 }
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
-/// Returns what to print on standard output.
-pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, CliError> {
+/// Returns what to print on standard output, and whether anything was found overdue.
+pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished, CliError> {
     let now = resolve_now(cli.global.now.as_deref(), wall_clock)?;
     let mut context = Context {
         paths,
@@ -279,7 +299,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, 
         store: None,
     };
     use args::Command;
-    match cli.command {
+    let output = match cli.command {
         None => Ok(commands::welcome()),
         Some(Command::Procedures(a)) => commands::procedures(&mut context, a),
         Some(Command::Due(a)) => commands::due(&mut context, a),
@@ -300,5 +320,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<String, 
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
-    }
+        Some(Command::Review(a)) => return review::run(&mut context, a),
+    };
+    output.map(Finished::from)
 }
