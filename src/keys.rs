@@ -202,6 +202,13 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
         (
+            &[Dashboard],
+            &["R"],
+            StartReview,
+            "review",
+            "Morning review: walk through everything overdue or due soon",
+        ),
+        (
             &[Welcome],
             &["D"],
             LoadDemo,
@@ -280,13 +287,6 @@ const DEFAULTS: &[DefaultBinding] = {
             AmendField,
             "amend",
             "Correct a field, saying why (the original is kept)",
-        ),
-        (
-            &[Dashboard],
-            &["R"],
-            StartReview,
-            "review",
-            "Morning review: walk through everything overdue or due soon",
         ),
         (
             &[Review],
