@@ -383,8 +383,9 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
     });
     assert!(screen.contains("a discussion on escalation 1"), "{screen}");
     tmux.send("d");
+    // Waiting for the whole frame: a capture can land while a frame is half written.
     let form = tmux.wait_for("the form with what was typed", |s| {
-        s.contains("Typed before the kill.")
+        s.contains("Typed before the kill.") && s.contains("Carrying on from what you typed before")
     });
     assert!(form.contains("Duty SW"), "{form}");
     assert!(
@@ -467,8 +468,9 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
 
     // a: to stage 2, which makes Appendix 2 owed to the partnership.
     tmux.send("a");
-    let preview = tmux.wait_for("the advance form", |s| s.contains("Advance escalation 1"));
-    assert!(preview.contains("Moves to stage 2"), "{preview}");
+    tmux.wait_for("the advance form", |s| {
+        s.contains("Advance escalation 1") && s.contains("Moves to stage 2")
+    });
     keys(&["Tab", "No reply from the duty team.", "Tab", "Space", "C-s"]);
     tmux.wait_for("the advance saved", |s| {
         s.contains("Saved: advanced to stage 2") && s.contains("appendix-2 Zara Test")
@@ -576,9 +578,12 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     let tmux = Tmux::start(&sandbox, 100, 30, &program);
     tmux.wait_for("the dashboard", |s| s.contains("Practitioners"));
     tmux.send("R");
-    let first = tmux.wait_for("the review", |s| s.contains("Morning review · 1 of"));
-    assert!(first.contains("IMMEDIATE RISK"), "{first}");
-    assert!(first.contains("Escalation 1: Ava Sample"), "{first}");
+    // Waiting for the whole frame: a capture can land while a frame is half written.
+    tmux.wait_for("the review", |s| {
+        s.contains("Morning review · 1 of")
+            && s.contains("IMMEDIATE RISK")
+            && s.contains("Escalation 1: Ava Sample")
+    });
 
     // Act on the first item: a discussion with Luton MASH.
     tmux.send("d");
@@ -608,8 +613,9 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
 
     // Finish: the summary, then the record.
     tmux.send("Escape");
-    let summary = tmux.wait_for("the summary", |s| s.contains("Morning review: summary"));
-    assert!(summary.contains("2 acted on"), "{summary}");
+    tmux.wait_for("the summary", |s| {
+        s.contains("Morning review: summary") && s.contains("2 acted on")
+    });
     tmux.send("Enter");
     tmux.wait_for("the review recorded", |s| {
         s.contains("Saved: review recorded") && s.contains("Practitioners")
