@@ -242,7 +242,6 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
     ));
     let inner = block.inner(area);
     block.render(area, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+    // One line an item, cut at the edge, so that a long morning's list still fits 80x24.
+    Paragraph::new(lines).render(inner, buf);
 }
