@@ -14,8 +14,8 @@ use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local, local_date};
 use crate::core::change::{
-    DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance, plan_amend,
-    plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
+    Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
+    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
 };
 use crate::core::deadline::Schedule;
 use crate::core::procedure::ProcedureSet;
@@ -281,6 +281,92 @@ pub enum FormOutput {
         reason: String,
         at: DateTime<Utc>,
     },
+}
+
+impl FormOutput {
+    /// The changes this output makes to `escalation`, planned by the same core functions the
+    /// command line calls: run by the form as it is typed, and again by the storage worker
+    /// inside the write transaction. `schedule` is the escalation's, where one is known.
+    pub fn plan(
+        &self,
+        escalation: &Escalation,
+        procedures: &ProcedureSet,
+        schedule: Option<&Schedule>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, RecordError> {
+        let procedure = || {
+            procedures.get(&escalation.procedure).ok_or_else(|| {
+                RecordError::new("procedure", "is no longer defined; restore its file")
+            })
+        };
+        let schedule = |field: &str| {
+            schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
+        };
+        Ok(match self {
+            Self::New(_) => {
+                return Err(RecordError::new(
+                    "escalation",
+                    "a new escalation is recorded, not planned as a change",
+                ));
+            }
+            Self::Discuss { input, actions } => {
+                let mut changes = vec![plan_discussion(escalation, input, now)?];
+                for action in actions {
+                    changes.push(
+                        plan_action(
+                            escalation,
+                            &action.what,
+                            &action.owner,
+                            &action.due_on.to_string(),
+                        )
+                        .map_err(|e| RecordError::new("actions", e.message))?,
+                    );
+                }
+                changes
+            }
+            Self::Advance { reason, at } => {
+                vec![plan_advance(escalation, procedure()?, reason, *at, now)?]
+            }
+            Self::Resolve(input) => vec![plan_resolve(escalation, input, now)?],
+            Self::Withdraw { why, at } => vec![plan_withdraw(escalation, why, *at, now)?],
+            Self::NotificationSent {
+                notification,
+                method,
+                reference,
+                at,
+            } => vec![plan_notification_sent(
+                escalation,
+                schedule("notification")?,
+                notification,
+                method,
+                reference.as_deref(),
+                *at,
+                now,
+            )?],
+            Self::ActionDone { action_id, at } => {
+                vec![plan_action_done(escalation, *action_id, *at, now)?]
+            }
+            Self::DelayReason { late, reason, at } => vec![plan_note(
+                escalation,
+                schedule("late")?,
+                NoteKind::DelayReason,
+                late,
+                reason,
+                *at,
+                now,
+            )?],
+            Self::Amend { field, value, why } => {
+                vec![plan_amend(
+                    escalation,
+                    procedure()?,
+                    field,
+                    value,
+                    why,
+                    now,
+                )?]
+            }
+        })
+    }
 }
 
 /// A question asked over the form before going on.
@@ -1012,84 +1098,9 @@ impl Form {
                 "this escalation is no longer on the dashboard; press Esc",
             )
         })?;
-        let procedure = context.procedures.get(&escalation.procedure);
-        let no_procedure =
-            || RecordError::new("procedure", "is no longer defined; restore its file");
-        match output {
-            FormOutput::New(_) => Ok(()),
-            FormOutput::Discuss { input, actions } => {
-                plan_discussion(escalation, input, now)?;
-                for action in actions {
-                    plan_action(
-                        escalation,
-                        &action.what,
-                        &action.owner,
-                        &action.due_on.to_string(),
-                    )
-                    .map_err(|e| RecordError::new("actions", e.message))?;
-                }
-                Ok(())
-            }
-            FormOutput::Advance { reason, at } => plan_advance(
-                escalation,
-                procedure.ok_or_else(no_procedure)?,
-                reason,
-                *at,
-                now,
-            )
-            .map(|_| ()),
-            FormOutput::Resolve(input) => plan_resolve(escalation, input, now).map(|_| ()),
-            FormOutput::Withdraw { why, at } => {
-                plan_withdraw(escalation, why, *at, now).map(|_| ())
-            }
-            FormOutput::NotificationSent {
-                notification,
-                method,
-                reference,
-                at,
-            } => {
-                let schedule = context.schedule.ok_or_else(|| {
-                    RecordError::new("notification", "its schedule is not loaded yet")
-                })?;
-                plan_notification_sent(
-                    escalation,
-                    schedule,
-                    notification,
-                    method,
-                    reference.as_deref(),
-                    *at,
-                    now,
-                )
-                .map(|_| ())
-            }
-            FormOutput::ActionDone { action_id, at } => {
-                plan_action_done(escalation, *action_id, *at, now).map(|_| ())
-            }
-            FormOutput::DelayReason { late, reason, at } => {
-                let schedule = context
-                    .schedule
-                    .ok_or_else(|| RecordError::new("late", "its schedule is not loaded yet"))?;
-                plan_note(
-                    escalation,
-                    schedule,
-                    NoteKind::DelayReason,
-                    late,
-                    reason,
-                    *at,
-                    now,
-                )
-                .map(|_| ())
-            }
-            FormOutput::Amend { field, value, why } => plan_amend(
-                escalation,
-                procedure.ok_or_else(no_procedure)?,
-                field,
-                value,
-                why,
-                now,
-            )
-            .map(|_| ()),
-        }
+        output
+            .plan(escalation, context.procedures, context.schedule, now)
+            .map(|_| ())
     }
 
     /// The form field an error from the core belongs to.

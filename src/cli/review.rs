@@ -20,7 +20,6 @@ use super::args::ReviewArgs;
 use super::view::symbol;
 use super::{CliError, Context, Finished};
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
-use crate::core::deadline::ClockState;
 use crate::core::record::{Escalation, Outcome, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
 use crate::storage::Filter;
@@ -152,14 +151,7 @@ fn describe(escalation: &Escalation, last_stage: u8, is_privacy: bool) -> About 
 
 /// The symbol for an item, as the dashboard and `show` use them: never urgency by colour alone.
 fn item_symbol(item: &ReviewItem) -> &'static str {
-    let state = match (&item.subject, item.group) {
-        (Subject::ImmediateRisk { state, .. }, _) if !state.is_live() => *state,
-        _ if item.is_overdue => ClockState::Overdue,
-        _ if item.countdown.is_due_today || item.group == Group::DueToday => ClockState::DueToday,
-        (_, Group::DueWithinHorizon) => ClockState::DueSoon,
-        _ => ClockState::Running,
-    };
-    symbol(state).trim_end()
+    symbol(item.state()).trim_end()
 }
 
 /// What is due, in words; `clean` makes text safe for the output (and escapes it for Markdown).

@@ -257,6 +257,20 @@ impl ReviewItem {
         }
     }
 
+    /// The state its mark is drawn as (`!!`, `!`, `~`, `·`, or a met immediate-risk clock's `✓`),
+    /// the same in the report and on the dashboard.
+    pub fn state(&self) -> ClockState {
+        match (&self.subject, self.group) {
+            (Subject::ImmediateRisk { state, .. }, _) if !state.is_live() => *state,
+            _ if self.is_overdue => ClockState::Overdue,
+            _ if self.countdown.is_due_today || self.group == Group::DueToday => {
+                ClockState::DueToday
+            }
+            (_, Group::DueWithinHorizon) => ClockState::DueSoon,
+            _ => ClockState::Running,
+        }
+    }
+
     fn order(&self) -> (Group, DateTime<Utc>, i64, (u8, String)) {
         (
             self.group,

@@ -123,10 +123,6 @@ fn save(
     kind: FormKind,
     output: FormOutput,
 ) -> Result<String, String> {
-    use crate::core::change::{
-        plan_action, plan_action_done, plan_advance, plan_amend, plan_discussion, plan_note,
-        plan_notification_sent, plan_resolve, plan_withdraw,
-    };
     use crate::core::record::{RecordError, printable};
     let no_procedure = || RecordError::new("procedure", "is no longer defined; restore its file");
     let Some(id) = kind.escalation() else {
@@ -143,66 +139,12 @@ fn save(
         return Ok(format!("escalation {id} recorded"));
     };
     let written = store.change_all(id, actor, now, |e| {
-        let procedure = || procedures.get(&e.procedure).ok_or_else(no_procedure);
-        let schedule = || {
-            crate::core::deadline::schedule(
-                procedure()?,
-                &config.calendar,
-                &config.settings,
-                &e.events(),
-                now,
-            )
-            .map_err(|err| RecordError::new("escalation", err.to_string()))
-        };
-        Ok(match &output {
-            FormOutput::New(_) => Vec::new(),
-            FormOutput::Discuss { input, actions } => {
-                let mut changes = vec![plan_discussion(e, input, now)?];
-                for action in actions {
-                    changes.push(plan_action(
-                        e,
-                        &action.what,
-                        &action.owner,
-                        &action.due_on.to_string(),
-                    )?);
-                }
-                changes
-            }
-            FormOutput::Advance { reason, at } => {
-                vec![plan_advance(e, procedure()?, reason, *at, now)?]
-            }
-            FormOutput::Resolve(input) => vec![plan_resolve(e, input, now)?],
-            FormOutput::Withdraw { why, at } => vec![plan_withdraw(e, why, *at, now)?],
-            FormOutput::NotificationSent {
-                notification,
-                method,
-                reference,
-                at,
-            } => vec![plan_notification_sent(
-                e,
-                &schedule()?,
-                notification,
-                method,
-                reference.as_deref(),
-                *at,
-                now,
-            )?],
-            FormOutput::ActionDone { action_id, at } => {
-                vec![plan_action_done(e, *action_id, *at, now)?]
-            }
-            FormOutput::Amend { field, value, why } => {
-                vec![plan_amend(e, procedure()?, field, value, why, now)?]
-            }
-            FormOutput::DelayReason { late, reason, at } => vec![plan_note(
-                e,
-                &schedule()?,
-                crate::core::record::NoteKind::DelayReason,
-                late,
-                reason,
-                *at,
-                now,
-            )?],
-        })
+        // Worked out afresh inside the write, with this machine's calendar and settings.
+        let schedule = procedures.get(&e.procedure).and_then(|p| {
+            crate::core::deadline::schedule(p, &config.calendar, &config.settings, &e.events(), now)
+                .ok()
+        });
+        output.plan(e, procedures, schedule.as_ref(), now)
     });
     let written = written.map_err(|e| e.to_string())?;
     let each: Vec<String> = written.iter().map(|(c, _)| c.describe()).collect();

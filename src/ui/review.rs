@@ -12,20 +12,8 @@ use super::theme::{Role, Theme};
 use crate::app::State;
 use crate::app::review::ReviewWalk;
 use crate::core::calendar::format_local;
-use crate::core::deadline::ClockState;
 use crate::core::record::printable;
-use crate::core::review::{Group, ReviewItem, Subject};
-
-/// The state an item's mark is drawn as.
-fn state_of(item: &ReviewItem) -> ClockState {
-    match (&item.subject, item.group) {
-        (Subject::ImmediateRisk { state, .. }, _) => *state,
-        (_, Group::DueToday) => ClockState::DueToday,
-        (_, Group::DueWithinHorizon) => ClockState::DueSoon,
-        (_, Group::Outstanding) => ClockState::Running,
-        _ => ClockState::Overdue,
-    }
-}
+use crate::core::review::{ReviewItem, Subject};
 
 /// What is due, in words.
 pub fn what_is_due(item: &ReviewItem) -> String {
@@ -66,7 +54,7 @@ pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: 
         ));
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
-    let (mark, role) = state_mark(state_of(item));
+    let (mark, role) = state_mark(item.state());
     let mut lines = vec![
         Line::styled(
             item.group.heading().to_uppercase(),
@@ -213,7 +201,7 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
             let Some(item) = walk.review.items.get(index) else {
                 continue;
             };
-            let (mark, role) = state_mark(state_of(item));
+            let (mark, role) = state_mark(item.state());
             let child = state
                 .entry(item.escalation_id)
                 .map_or("", |e| e.child_shown(state.is_privacy));
