@@ -361,6 +361,13 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             &[Review, ReviewSummary],
+            &["?"],
+            ToggleHelp,
+            "help",
+            "Show every key",
+        ),
+        (
+            &[Review, ReviewSummary],
             &["q", "ctrl-c"],
             Quit,
             "quit",

@@ -113,6 +113,22 @@ fn r_walks_the_core_review_in_order_and_space_and_b_move() {
         "{shown}"
     );
 
+    // ? lists the review's own keys, the ones the footer has no room for included.
+    key(&mut state, '?');
+    let shown = draw(&state);
+    for (keys, help) in [
+        ("l", "Record why this item is late"),
+        ("Esc", "Finish the review (shows its summary)"),
+        ("x", "Mark this item's action done"),
+    ] {
+        assert!(
+            shown.lines().any(|l| l.contains(keys) && l.contains(help)),
+            "{keys} {help}:\n{shown}"
+        );
+    }
+    key(&mut state, '?');
+    assert_eq!(keys::scope(&state), keys::Scope::Review);
+
     key(&mut state, ' ');
     key(&mut state, 'n');
     assert_eq!(state.review.as_ref().unwrap().position, 2);

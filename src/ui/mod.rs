@@ -253,6 +253,10 @@ fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let behind = match &state.screen {
+        _ if state.review.as_ref().is_some_and(|w| w.summary.is_some()) => {
+            keys::Scope::ReviewSummary
+        }
+        _ if state.review.is_some() => keys::Scope::Review,
         Screen::Detail { .. } => keys::Scope::Detail,
         Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
         Screen::Dashboard => keys::Scope::Dashboard,
