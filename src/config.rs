@@ -158,10 +158,11 @@ mod tests {
         );
         assert_eq!(config.settings.due_soon_working_days, 2);
         assert_eq!(config.settings.default_notification, Timescale::Hours(24));
-        assert!(
-            !config
+        assert_eq!(
+            config
                 .calendar
-                .is_working_day(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap())
+                .closure_on(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()),
+            Some("INSET day")
         );
     }
 

@@ -767,7 +767,14 @@ fn story(
     };
 
     let mut acts = VecDeque::new();
-    if immediate_risk && (!is_open || rng.bool()) {
+    // Where raising the escalation already meets the immediate-risk clock (Barnet: the DSL is
+    // informed by raising it), there is nothing to mark.
+    let is_met_by_raise = procedure
+        .immediate
+        .clock
+        .met_by
+        .contains(&crate::core::procedure::Occurrence::Raised);
+    if immediate_risk && !is_met_by_raise && (!is_open || rng.bool()) {
         acts.push_back(Act::MarkMet {
             clock: IMMEDIATE_RISK_KEY,
             at: (raised_at + minutes(rng.i64(30 * MINUTE..=6 * HOUR))).min(base),

@@ -149,21 +149,41 @@ fn a_later_close_of_business_setting_moves_every_working_day_deadline() {
     assert_eq!(due, t("2026-11-24 16:00"));
 }
 
+/// Issue 11, item 7: the closures in `config.toml` are the DSL's own organisation's (INSET days);
+/// the other agencies work through them, so a closure never stretches a multi-agency deadline.
+/// It is named as a warning instead.
 #[test]
-fn closures_from_the_settings_are_passed_over() {
-    let calendar =
-        Calendar::default().with_closures([(date("2026-11-24"), "INSET day".to_owned())]);
+fn closures_never_move_a_due_time_and_are_named_as_a_warning() {
+    let calendar = Calendar::default().with_closures([
+        (date("2026-11-24"), "INSET day".to_owned()),
+        (date("2026-11-25"), "INSET day".to_owned()),
+    ]);
+    // Mon 23 Nov 10:00 + 1 working day: Tue 24 Nov 17:00, closure or not.
     let start = t("2026-11-23 10:00");
     assert_eq!(
         calendar.due(Timescale::WorkingDays(1), start, local_date(start)),
-        t("2026-11-25 17:00")
+        t("2026-11-24 17:00")
+    );
+    // Barnet's five working days from Mon 23 Nov: Mon 30 Nov 17:00, not moved by the two INSET
+    // days to Wed 2 Dec.
+    assert_eq!(
+        calendar.due(Timescale::WorkingDays(5), start, local_date(start)),
+        t("2026-11-30 17:00")
     );
     let explanation = calendar.explain(Timescale::WorkingDays(1), start, local_date(start));
+    assert!(
+        explanation.lines.iter().any(|l| l.contains(
+            "Tue 24 Nov 2026: working day 1 (you are closed: INSET day; the other agencies are not)"
+        )),
+        "{:#?}",
+        explanation.lines
+    );
     assert!(
         explanation
             .lines
             .iter()
-            .any(|l| l.contains("Tue 24 Nov 2026: passed over (closure: INSET day)")),
+            .any(|l| l
+                .contains("You are closed on Tue 24 Nov 2026 (INSET day), but this is due then")),
         "{:#?}",
         explanation.lines
     );

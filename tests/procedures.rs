@@ -37,7 +37,9 @@ use escalate::core::deadline::{
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::time::parse_instant;
 
-use ClockState::{DueSoon, DueToday, MetLate, MetOnTime, Overdue, Pending, Running, Stopped};
+use ClockState::{
+    DueSoon, DueToday, LeftLate, MetLate, MetOnTime, Overdue, Pending, Running, Stopped,
+};
 
 // ---- Helpers ----
 
@@ -251,9 +253,11 @@ const LUTON: &str = "Luton Safeguarding Children Partnership";
 const BEDFORD: &str = "Bedford Borough Safeguarding Children Partnership";
 const CENTRAL_BEDS: &str = "Central Bedfordshire Safeguarding Children Partnership";
 
-/// Raised Mon 14 Dec 2026, so day 1 = 14 Dec, day 2 = Tue 15 Dec, day 9 = Tue 22 Dec,
-/// day 16 = Tue 29 Dec, day 23 = 14 + 22 = 36 Dec = Tue 5 Jan 2027. Stage 4 runs over the
-/// 1 January bank holiday.
+/// Concern Sun 13 Dec 2026, raised Mon 14 Dec. "Stage 1 (day 1-2) - Take action within 24hrs of
+/// the concern arising": day 1 is the day the concern arose, Sun 13 Dec; so day 2 = Mon 14 Dec,
+/// day 9 = Mon 21 Dec, day 16 = Mon 28 Dec (the Boxing Day bank holiday: the document's date is
+/// kept) and day 23 = 13 + 22 = 35 Dec = Mon 4 Jan 2027. Stage 4 runs over the 1 January bank
+/// holiday. A stage left after its day had passed shows its clock as left late.
 #[test]
 fn pan_bedfordshire_all_four_stages_over_christmas() {
     let p = "pan-bedfordshire";
@@ -273,11 +277,15 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
         &[
             // Concern Sun 13 Dec 15:00 + 24h = Mon 14 Dec 15:00; raising it at 10:00 acts in time.
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            // Day 2 = Tue 15 Dec; next working day after Mon 14 is Tue 15, so due soon.
-            ("s1.resolve", "2026-12-15 17:00", DueSoon),
+            // "Concerns should be raised by the practitioner with the other agency within one
+            // working day": the first working day after Sun 13 Dec is Mon 14 Dec.
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            // Day 2 = Mon 14 Dec: due today.
+            ("s1.resolve", "2026-12-14 17:00", DueToday),
         ],
     );
     assert_ended(&s, "s1.act", "2026-12-14 10:00");
+    assert_started(&s, "s1.resolve", "2026-12-13 15:00", false);
     expect_notes(&s, &[]);
 
     // Stage 2 on Tue 15 Dec 16:00: Appendix 2 is due 1 working day later, Wed 16 Dec 17:00.
@@ -288,9 +296,11 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
         &s,
         &[
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            ("s1.resolve", "2026-12-15 17:00", Stopped),
-            // Day 9 = Tue 22 Dec.
-            ("s2.resolve", "2026-12-22 17:00", Running),
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            // Day 2 passed unresolved before the move to stage 2: left late.
+            ("s1.resolve", "2026-12-14 17:00", LeftLate),
+            // Day 9 = Mon 21 Dec.
+            ("s2.resolve", "2026-12-21 17:00", Running),
         ],
     );
     assert_ended(&s, "s1.resolve", "2026-12-15 16:00");
@@ -301,21 +311,22 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
     events.push(sent("2026-12-16 11:00", "appendix-2"));
     let s = run(p, &events, "2026-12-21 09:00");
     expect_notes(&s, &[("appendix-2", "2026-12-16 17:00", LUTON, MetOnTime)]);
-    // Mon 21 Dec: day 9 (Tue 22) is the next working day.
-    assert_clock(&s, "s2.resolve", "2026-12-22 17:00", DueSoon);
+    // Mon 21 Dec is day 9.
+    assert_clock(&s, "s2.resolve", "2026-12-21 17:00", DueToday);
 
-    // Stage 3 on Tue 22 Dec 15:00: day 16 = Tue 29 Dec.
+    // Stage 3 on Tue 22 Dec 15:00: day 16 = Mon 28 Dec, a bank holiday, kept as the date.
     events.push(advance("2026-12-22 15:00", 3));
     let s = run(p, &events, "2026-12-24 12:00");
     expect_clocks(
         &s,
         &[
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            ("s1.resolve", "2026-12-15 17:00", Stopped),
-            ("s2.resolve", "2026-12-22 17:00", Stopped),
-            // Thu 24 Dec: the next working day is Tue 29 Dec (25 and 28 Dec are bank holidays),
-            // so day 16 is due soon.
-            ("s3.resolve", "2026-12-29 17:00", DueSoon),
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            ("s1.resolve", "2026-12-14 17:00", LeftLate),
+            ("s2.resolve", "2026-12-21 17:00", LeftLate),
+            // Thu 24 Dec: the next working day is Tue 29 Dec, so day 16 (Mon 28 Dec) is due
+            // soon; the last working day before it is today.
+            ("s3.resolve", "2026-12-28 17:00", DueSoon),
         ],
     );
     assert_ended(&s, "s2.resolve", "2026-12-22 15:00");
@@ -328,11 +339,12 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
         &s,
         &[
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            ("s1.resolve", "2026-12-15 17:00", Stopped),
-            ("s2.resolve", "2026-12-22 17:00", Stopped),
-            ("s3.resolve", "2026-12-29 17:00", Stopped),
-            // Day 23 = Tue 5 Jan 2027.
-            ("s4.resolve", "2027-01-05 17:00", Running),
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            ("s1.resolve", "2026-12-14 17:00", LeftLate),
+            ("s2.resolve", "2026-12-21 17:00", LeftLate),
+            ("s3.resolve", "2026-12-28 17:00", LeftLate),
+            // Day 23 = Mon 4 Jan 2027.
+            ("s4.resolve", "2027-01-04 17:00", Running),
             // Provisionally from entering stage 4 (Tue 29 Dec): 30 Dec (1), 31 Dec (2),
             // [1 Jan bank holiday, 2-3 weekend], 4 Jan (3), 5 Jan (4), 6 Jan (5) → Wed 6 Jan.
             ("s4.recommendation", "2027-01-06 17:00", Running),
@@ -365,8 +377,8 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
     // → Fri 8 Jan 2027.
     assert_clock(&s, "s4.recommendation", "2027-01-08 17:00", Running);
     assert_started(&s, "s4.recommendation", "2026-12-31 09:30", false);
-    // Thu 31 Dec: the next working day is Mon 4 Jan, before day 23 (Tue 5 Jan).
-    assert_clock(&s, "s4.resolve", "2027-01-05 17:00", Running);
+    // Thu 31 Dec: the next working day is Mon 4 Jan, which is day 23: due soon.
+    assert_clock(&s, "s4.resolve", "2027-01-04 17:00", DueSoon);
 
     // A resolution meeting Mon 4 Jan 14:00: Appendix 5 within 5 working days,
     // 5, 6, 7, 8, 11 Jan → Mon 11 Jan.
@@ -376,11 +388,12 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
         &s,
         &[
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            ("s1.resolve", "2026-12-15 17:00", Stopped),
-            ("s2.resolve", "2026-12-22 17:00", Stopped),
-            ("s3.resolve", "2026-12-29 17:00", Stopped),
-            // Mon 4 Jan: day 23 is tomorrow, the next working day.
-            ("s4.resolve", "2027-01-05 17:00", DueSoon),
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            ("s1.resolve", "2026-12-14 17:00", LeftLate),
+            ("s2.resolve", "2026-12-21 17:00", LeftLate),
+            ("s3.resolve", "2026-12-28 17:00", LeftLate),
+            // Mon 4 Jan is day 23.
+            ("s4.resolve", "2027-01-04 17:00", DueToday),
             ("s4.recommendation", "2027-01-08 17:00", Running),
             ("s4.resolution-plan", "2027-01-11 17:00", Running),
         ],
@@ -392,10 +405,10 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
     );
 
     // At exactly the due time it is due today, not yet overdue; a minute later it is overdue.
-    let s = run(p, &events, "2027-01-05 17:00");
-    assert_clock(&s, "s4.resolve", "2027-01-05 17:00", DueToday);
-    let s = run(p, &events, "2027-01-05 17:01");
-    assert_clock(&s, "s4.resolve", "2027-01-05 17:00", Overdue);
+    let s = run(p, &events, "2027-01-04 17:00");
+    assert_clock(&s, "s4.resolve", "2027-01-04 17:00", DueToday);
+    let s = run(p, &events, "2027-01-04 17:01");
+    assert_clock(&s, "s4.resolve", "2027-01-04 17:00", Overdue);
 
     // The partners recommend a way forward on Thu 7 Jan; it is resolved on Fri 8 Jan.
     events.push(agreement("2027-01-07 16:00"));
@@ -408,10 +421,11 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
         &s,
         &[
             ("s1.act", "2026-12-14 15:00", MetOnTime),
-            ("s1.resolve", "2026-12-15 17:00", Stopped),
-            ("s2.resolve", "2026-12-22 17:00", Stopped),
-            ("s3.resolve", "2026-12-29 17:00", Stopped),
-            ("s4.resolve", "2027-01-05 17:00", MetLate),
+            ("s1.raise", "2026-12-14 17:00", MetOnTime),
+            ("s1.resolve", "2026-12-14 17:00", LeftLate),
+            ("s2.resolve", "2026-12-21 17:00", LeftLate),
+            ("s3.resolve", "2026-12-28 17:00", LeftLate),
+            ("s4.resolve", "2027-01-04 17:00", MetLate),
             ("s4.recommendation", "2027-01-08 17:00", MetOnTime),
             ("s4.resolution-plan", "2027-01-11 17:00", MetOnTime),
         ],
@@ -442,7 +456,8 @@ fn pan_bedfordshire_all_four_stages_over_christmas() {
     );
 }
 
-/// Raised Fri 27 Nov 2026; day 2 is Sat 28 Nov (calendar days: a weekend day counts).
+/// Concern Wed 25 Nov 2026, raised late on Fri 27 Nov. Day 1 is the day the concern arose (Wed 25
+/// Nov), so day 2 is Thu 26 Nov: a late raise does not push the deadline back.
 #[test]
 fn pan_bedfordshire_resolved_at_stage_1_needs_no_notification() {
     let p = "pan-bedfordshire";
@@ -458,9 +473,10 @@ fn pan_bedfordshire_resolved_at_stage_1_needs_no_notification() {
         &s,
         &[
             ("s1.act", "2026-11-26 16:00", MetLate),
-            // Day 2 = Sat 28 Nov 17:00; on Fri 27 the next working day is Mon 30 Nov, so it is
-            // due soon.
-            ("s1.resolve", "2026-11-28 17:00", DueSoon),
+            // One working day after Wed 25 Nov: Thu 26 Nov 17:00; raised Fri 27 Nov, late.
+            ("s1.raise", "2026-11-26 17:00", MetLate),
+            // Day 2 = Thu 26 Nov 17:00 (not Sat 28 Nov, as counting from the raise would say).
+            ("s1.resolve", "2026-11-26 17:00", Overdue),
         ],
     );
     assert_eq!(
@@ -477,7 +493,8 @@ fn pan_bedfordshire_resolved_at_stage_1_needs_no_notification() {
         &s,
         &[
             ("s1.act", "2026-11-26 16:00", MetLate),
-            ("s1.resolve", "2026-11-28 17:00", MetOnTime),
+            ("s1.raise", "2026-11-26 17:00", MetLate),
+            ("s1.resolve", "2026-11-26 17:00", MetLate),
         ],
     );
     // "If resolution is reached at Stage 1 the Safeguarding Children Partnerships do not need to
@@ -505,7 +522,9 @@ fn pan_bedfordshire_resolved_at_stage_2_makes_appendix_3_due() {
         &[
             // Mon 23 Nov 10:00 + 24h = Tue 24 Nov 10:00, met by the raise itself.
             ("s1.act", "2026-11-24 10:00", MetOnTime),
-            // Day 2 = Tue 24 Nov.
+            // One working day after Mon 23 Nov: Tue 24 Nov 17:00, met by the raise.
+            ("s1.raise", "2026-11-24 17:00", MetOnTime),
+            // Day 2 = Tue 24 Nov; stage 1 was left before it.
             ("s1.resolve", "2026-11-24 17:00", Stopped),
             // Day 9 = Tue 1 Dec.
             ("s2.resolve", "2026-12-01 17:00", Running),
@@ -534,6 +553,7 @@ fn pan_bedfordshire_resolved_at_stage_2_makes_appendix_3_due() {
         &s,
         &[
             ("s1.act", "2026-11-24 10:00", MetOnTime),
+            ("s1.raise", "2026-11-24 17:00", MetOnTime),
             ("s1.resolve", "2026-11-24 17:00", Stopped),
             ("s2.resolve", "2026-12-01 17:00", MetOnTime),
         ],
@@ -570,6 +590,7 @@ fn pan_bedfordshire_resolved_at_stage_3_after_cob_on_christmas_eve() {
         &s,
         &[
             ("s1.act", "2026-12-18 11:00", MetOnTime),
+            ("s1.raise", "2026-12-18 17:00", MetOnTime),
             // Day 2 = Fri 18 Dec.
             ("s1.resolve", "2026-12-18 17:00", Stopped),
             // Day 9 = Fri 25 Dec (Christmas Day: calendar days count).
@@ -603,17 +624,17 @@ fn pan_bedfordshire_resolved_at_stage_3_after_cob_on_christmas_eve() {
     assert_eq!(note(&s, "appendix-3").state, Overdue);
 }
 
-/// Raised half an hour after midnight in British Summer Time, when the UTC date is still the day
-/// before: day 1 and "the start's date" are UK dates.
+/// The concern arose ten minutes after midnight in British Summer Time, when the UTC date is still
+/// the day before: day 1 and "the start's date" are UK dates.
 #[test]
 fn pan_bedfordshire_days_are_uk_dates_just_after_midnight_in_bst() {
     let p = "pan-bedfordshire";
-    // Thu 22 Oct 2026 00:30 BST is Wed 21 Oct 23:30 UTC; day 1 is Thu 22 Oct.
-    // Concern Wed 21 Oct 22:00 BST + 24h = Thu 22 Oct 22:00 BST.
+    // Concern Thu 22 Oct 2026 00:10 BST (Wed 21 Oct 23:10 UTC): day 1 is Thu 22 Oct.
+    // Raised at 00:30 BST; concern + 24h = Fri 23 Oct 00:10 BST.
     let mut events = vec![
         raise(
             "2026-10-22 00:30",
-            Some("2026-10-21 22:00"),
+            Some("2026-10-22 00:10"),
             false,
             Some("central-bedfordshire"),
         ),
@@ -625,8 +646,10 @@ fn pan_bedfordshire_days_are_uk_dates_just_after_midnight_in_bst() {
     expect_clocks(
         &s,
         &[
-            ("s1.act", "2026-10-22 22:00", MetOnTime),
-            // Day 2 = Fri 23 Oct, 17:00 BST.
+            ("s1.act", "2026-10-23 00:10", MetOnTime),
+            // One working day after Thu 22 Oct (UK): Fri 23 Oct, 17:00 BST.
+            ("s1.raise", "2026-10-23 17:00", MetOnTime),
+            // Day 2 = Fri 23 Oct, 17:00 BST; left before it.
             ("s1.resolve", "2026-10-23 17:00", Stopped),
             // Day 9 = 22 + 8 = Fri 30 Oct, 17:00 GMT.
             ("s2.resolve", "2026-10-30 17:00", Running),
@@ -748,20 +771,24 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     expect_clocks(
         &s,
         &[
-            // Raised before COB on a working day: due Fri 23 Oct 17:00 BST.
-            ("immediate-risk", "2026-10-23 17:00", DueToday),
+            // Paragraph 3: "If there is immediate danger to a child the police should be contacted
+            // immediately": due when the danger was recognised, 09:00, and not yet done.
+            ("immediate-risk", "2026-10-23 09:00", Overdue),
             // 08:00 UTC Fri + 48h = 08:00 UTC Sun 25 Oct = 08:00 GMT (not 09:00).
             ("s1.raise", "2026-10-25 08:00", MetOnTime),
-            // From Fri 23 Oct: 26, 27, 28, 29, 30 Oct → Fri 30 Oct 17:00 GMT.
+            // Paragraph 9, a working week from the disagreement (Fri 23 Oct): 26, 27, 28, 29,
+            // 30 Oct → Fri 30 Oct 17:00 GMT.
             ("s1.resolve", "2026-10-30 17:00", Running),
         ],
     );
+    assert!(clock(&s, "immediate-risk").is_act_now);
     assert_eq!(
         t("2026-10-25 08:00") - t("2026-10-23 09:00"),
         chrono::Duration::hours(48),
         "test arithmetic: 48 real hours"
     );
 
+    // The police were called at 16:00: seven hours after "immediately".
     events.push(clock_met("2026-10-23 16:00", "immediate-risk"));
     // Stage 2 on Sat 24 Oct 10:00 BST (09:00 UTC) + 48h = Mon 26 Oct 09:00 UTC = 09:00 GMT.
     events.push(advance("2026-10-24 10:00", 2));
@@ -769,7 +796,7 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-10-23 17:00", MetOnTime),
+            ("immediate-risk", "2026-10-23 09:00", MetLate),
             ("s1.raise", "2026-10-25 08:00", MetOnTime),
             ("s1.resolve", "2026-10-30 17:00", Stopped),
             // Sun 25 Oct: the next working day is Mon 26 Oct, so due soon.
@@ -782,17 +809,18 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     let s = run(p, &events, "2026-10-26 09:30");
     assert_clock(&s, "s2.resolve", "2026-10-26 09:00", Overdue);
 
-    // Stage 3 on Mon 26 Oct 11:00 GMT: referral and contact +48h = Wed 28 Oct 11:00; the
-    // meeting within 5 working days: 27, 28, 29, 30 Oct, 2 Nov → Mon 2 Nov.
+    // Stage 3 on Mon 26 Oct 11:00 GMT, two hours after stage 2's 48 hours: stage 2 was left
+    // late. Referral and contact +48h = Wed 28 Oct 11:00; the meeting within 5 working days:
+    // 27, 28, 29, 30 Oct, 2 Nov → Mon 2 Nov.
     events.push(advance("2026-10-26 11:00", 3));
     let s = run(p, &events, "2026-10-26 12:00");
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-10-23 17:00", MetOnTime),
+            ("immediate-risk", "2026-10-23 09:00", MetLate),
             ("s1.raise", "2026-10-25 08:00", MetOnTime),
             ("s1.resolve", "2026-10-30 17:00", Stopped),
-            ("s2.resolve", "2026-10-26 09:00", Stopped),
+            ("s2.resolve", "2026-10-26 09:00", LeftLate),
             ("s3.referral", "2026-10-28 11:00", Running),
             ("s3.contact", "2026-10-28 11:00", Running),
             ("s3.meeting", "2026-11-02 17:00", Running),
@@ -800,13 +828,17 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     );
     assert_ended(&s, "s2.resolve", "2026-10-26 11:00");
 
+    // A discussion at stage 3 is not the referral to the Head of Service (paragraph 20) nor the
+    // Head of Service contacting their equivalent (paragraph 21): those are met by being recorded
+    // as met, or by the Heads of Service meeting. The referral is marked met the same afternoon.
     events.push(discussion("2026-10-27 15:00"));
+    events.push(clock_met("2026-10-27 15:30", "s3.referral"));
     let s = run(p, &events, "2026-11-02 09:00");
     assert_clock(&s, "s3.referral", "2026-10-28 11:00", MetOnTime);
-    assert_clock(&s, "s3.contact", "2026-10-28 11:00", MetOnTime);
+    assert_clock(&s, "s3.contact", "2026-10-28 11:00", Overdue);
     assert_clock(&s, "s3.meeting", "2026-11-02 17:00", DueToday);
 
-    // The Heads of Service meet a day late, Tue 3 Nov.
+    // The Heads of Service meet a day late, Tue 3 Nov: that meets the contact too, late.
     events.push(meeting("2026-11-03 10:00"));
     // Stage 4 on Wed 4 Nov 09:00: Board alert 1 working day later, Thu 5 Nov 17:00; the
     // Assistant Directors meet within 5, 5, 6, 9, 10, 11 Nov → Wed 11 Nov.
@@ -815,12 +847,12 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-10-23 17:00", MetOnTime),
+            ("immediate-risk", "2026-10-23 09:00", MetLate),
             ("s1.raise", "2026-10-25 08:00", MetOnTime),
             ("s1.resolve", "2026-10-30 17:00", Stopped),
-            ("s2.resolve", "2026-10-26 09:00", Stopped),
+            ("s2.resolve", "2026-10-26 09:00", LeftLate),
             ("s3.referral", "2026-10-28 11:00", MetOnTime),
-            ("s3.contact", "2026-10-28 11:00", MetOnTime),
+            ("s3.contact", "2026-10-28 11:00", MetLate),
             ("s3.meeting", "2026-11-02 17:00", MetLate),
             ("s4.meeting", "2026-11-11 17:00", Running),
             // The stage 3 meeting does not start the stage 4 decision clock.
@@ -849,12 +881,12 @@ fn staffordshire_all_four_stages_across_the_october_clock_change() {
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-10-23 17:00", MetOnTime),
+            ("immediate-risk", "2026-10-23 09:00", MetLate),
             ("s1.raise", "2026-10-25 08:00", MetOnTime),
             ("s1.resolve", "2026-10-30 17:00", Stopped),
-            ("s2.resolve", "2026-10-26 09:00", Stopped),
+            ("s2.resolve", "2026-10-26 09:00", LeftLate),
             ("s3.referral", "2026-10-28 11:00", MetOnTime),
-            ("s3.contact", "2026-10-28 11:00", MetOnTime),
+            ("s3.contact", "2026-10-28 11:00", MetLate),
             ("s3.meeting", "2026-11-02 17:00", MetLate),
             ("s4.meeting", "2026-11-11 17:00", MetOnTime),
             ("s4.decision", "2026-11-12 14:00", MetLate),
@@ -898,8 +930,9 @@ fn staffordshire_resolved_at_stage_3_over_christmas() {
         &s,
         &[
             ("s1.raise", "2026-12-20 08:00", MetLate),
-            // From Mon 21 Dec: 22 (1), 23 (2), 24 (3), [25, 26, 27, 28], 29 (4), 30 (5).
-            ("s1.resolve", "2026-12-30 17:00", Stopped),
+            // A working week from the disagreement (Fri 18 Dec): 21 (1), 22 (2), 23 (3), 24 (4),
+            // [25, 26, 27, 28], 29 (5) → Tue 29 Dec; left for stage 2 before then.
+            ("s1.resolve", "2026-12-29 17:00", Stopped),
             ("s2.resolve", "2026-12-24 10:00", Running),
         ],
     );
@@ -913,7 +946,7 @@ fn staffordshire_resolved_at_stage_3_over_christmas() {
         &s,
         &[
             ("s1.raise", "2026-12-20 08:00", MetLate),
-            ("s1.resolve", "2026-12-30 17:00", Stopped),
+            ("s1.resolve", "2026-12-29 17:00", Stopped),
             ("s2.resolve", "2026-12-24 10:00", Stopped),
             // Thu 24 Dec: the next working day is Tue 29 Dec, so Sat 26 Dec is due soon.
             ("s3.referral", "2026-12-26 09:00", DueSoon),
@@ -927,7 +960,10 @@ fn staffordshire_resolved_at_stage_3_over_christmas() {
     assert_clock(&s, "s3.meeting", "2027-01-05 17:00", Running);
     expect_notes(&s, &[]);
 
+    // A discussion does not meet the referral or the contact; the meeting on Mon 4 Jan does.
     events.push(discussion("2026-12-29 11:00"));
+    let s = run(p, &events, "2026-12-29 12:00");
+    assert_clock(&s, "s3.referral", "2026-12-26 09:00", Overdue);
     events.push(meeting("2027-01-04 10:00"));
     // Resolved at stage 3, Mon 4 Jan 15:00, with no agreement recorded first: the outcome
     // (advised within 48 hours) and the copy to the Board manager (48 hours) are both due
@@ -940,7 +976,7 @@ fn staffordshire_resolved_at_stage_3_over_christmas() {
         &s,
         &[
             ("s1.raise", "2026-12-20 08:00", MetLate),
-            ("s1.resolve", "2026-12-30 17:00", Stopped),
+            ("s1.resolve", "2026-12-29 17:00", Stopped),
             ("s2.resolve", "2026-12-24 10:00", Stopped),
             ("s3.referral", "2026-12-26 09:00", MetLate),
             ("s3.contact", "2026-12-26 09:00", MetLate),
@@ -965,6 +1001,42 @@ fn staffordshire_resolved_at_stage_3_over_christmas() {
 
     let s = run(p, &events, "2027-01-06 16:00");
     assert_eq!(note(&s, "board-copy").state, Overdue);
+}
+
+/// Paragraph 22: "If resolution is reached the manager will advise the agency of the outcome
+/// within 48 hours, confirm in writing and send a copy to the Safeguarding Board manager." The 48
+/// hours run from the agreement being reached (a recorded event), not from the case being closed
+/// in the app days later: both the outcome letter and the Board manager's copy.
+#[test]
+fn staffordshire_outcome_counts_from_the_agreement_not_the_closing() {
+    let p = "staffordshire";
+    let events = vec![
+        raise("2026-11-02 09:00", None, false, None),
+        advance("2026-11-03 09:00", 2),
+        advance("2026-11-05 10:00", 3),
+        // The Heads of Service meet and agree on Mon 9 Nov 14:00 ...
+        meeting("2026-11-09 14:00"),
+        agreement("2026-11-09 14:30"),
+        // ... and the DSL closes the case in the app on Thu 12 Nov.
+        resolved("2026-11-12 16:00"),
+    ];
+    let s = run(p, &events, "2026-11-12 16:30");
+    // Mon 9 Nov 14:30 + 48h = Wed 11 Nov 14:30, already past when the case was closed.
+    expect_notes(
+        &s,
+        &[
+            ("board-copy", "2026-11-11 14:30", STAFFS_BOARD, Overdue),
+            (
+                "outcome-letter",
+                "2026-11-11 14:30",
+                RAISING_AGENCY,
+                Overdue,
+            ),
+        ],
+    );
+    assert_eq!(note(&s, "board-copy").counted_from, t("2026-11-09 14:30"));
+    // The copy is owed because of the resolution at stage 3.
+    assert_eq!(note(&s, "board-copy").triggered_at, t("2026-11-12 16:00"));
 }
 
 /// Raised on a Saturday; agreement reached at stage 1.
@@ -1022,7 +1094,8 @@ fn london_all_four_stages_over_christmas_and_new_year() {
     let p = "london";
     let mut events = vec![raise("2026-12-17 14:00", None, false, None)];
     let s = run(p, &events, "2026-12-17 15:00");
-    // From Thu 17 Dec: 18 (1), 21 (2), 22 (3), 23 (4), 24 (5) → Thu 24 Dec.
+    // No concern time, so the concern arose at the raise. From Thu 17 Dec: 18 (1), 21 (2),
+    // 22 (3), 23 (4), 24 (5) → Thu 24 Dec.
     expect_clocks(&s, &[("s1.resolve", "2026-12-24 17:00", Running)]);
     expect_notes(&s, &[]);
 
@@ -1066,7 +1139,8 @@ fn london_all_four_stages_over_christmas_and_new_year() {
     );
 
     // Stage 4 Tue 12 Jan 17:30 (after COB: the date still counts as the start): 13, 14, 15, 18,
-    // 19 Jan → Tue 19 Jan; the BSCP referral 1 working day later, Wed 13 Jan.
+    // 19 Jan → Tue 19 Jan; the BSCP referral 1 working day later, Wed 13 Jan. Stage 3 was left
+    // half an hour after its working week ended: left late.
     events.push(advance("2027-01-12 17:30", 4));
     let s = run(p, &events, "2027-01-14 09:00");
     expect_clocks(
@@ -1074,7 +1148,7 @@ fn london_all_four_stages_over_christmas_and_new_year() {
         &[
             ("s1.resolve", "2026-12-24 17:00", Stopped),
             ("s2.resolve", "2027-01-05 17:00", Stopped),
-            ("s3.resolve", "2027-01-12 17:00", Stopped),
+            ("s3.resolve", "2027-01-12 17:00", LeftLate),
             ("s4.resolve", "2027-01-19 17:00", Running),
         ],
     );
@@ -1198,47 +1272,68 @@ fn london_withdrawn_at_stage_2_stops_its_clocks() {
 // ---- Barnet ----
 
 const BARNET_REFERRAL: &str =
-    "Barnet Safeguarding Children Board Manager and the Head of Safeguarding in Barnet";
+    "Barnet Safeguarding Children Board Manager; the Head of Safeguarding in Barnet";
+const BARNET_HEAD_OF_SAFEGUARDING: &str = "Barnet's Head of Safeguarding and Quality Assurance";
 const BARNET_LOG: &str = "Barnet Safeguarding Children Board Manager (BSCB action log)";
 
 /// Raised after close of business on Fri 18 Dec 2026, through all four stages over Christmas,
 /// resolved late with a reason recorded.
+///
+/// Barnet, section 3: "In most cases it is expected that the matter will be resolved by partners
+/// escalating the matter with managers or supervisors the same working day. If the matter is
+/// escalated to the BSCB representative and finally to the BSCB Board Manager this process should
+/// still be completed and resolved the same working day." One working day for the whole process:
+/// every stage's clock, and the stage 4 referral, count from the escalation being raised.
+/// Section 1: "If a child is believed to be at risk of immediate harm, the designated safeguarding
+/// lead in your agency must be informed immediately. The designated safeguarding lead will inform
+/// the Head of Safeguarding and Quality Assurance in Barnet."
 #[test]
 fn barnet_all_four_stages_after_cob_raise_over_christmas() {
     let p = "barnet";
-    // Raised Fri 18 Dec 17:30, after COB, flagged as an immediate risk.
+    // Raised Fri 18 Dec 17:30, after COB, flagged as an immediate risk (no earlier concern time:
+    // the risk was recognised as it was raised).
     let mut events = vec![raise("2026-12-18 17:30", None, true, None)];
     let s = run(p, &events, "2026-12-19 10:00");
     expect_clocks(
         &s,
         &[
-            // After COB on Fri 18 Dec: the next working day, Mon 21 Dec; on Sat 19 Dec that is
-            // the next working day, so due soon.
-            ("immediate-risk", "2026-12-21 17:00", DueSoon),
+            // The DSL informed immediately: due at 17:30, met by the DSL raising it then.
+            ("immediate-risk", "2026-12-18 17:30", MetOnTime),
+            // After COB on Fri 18 Dec there is no working day left: Mon 21 Dec; on Sat 19 Dec that
+            // is the next working day, so due soon.
             ("s1.escalate-or-resolve", "2026-12-21 17:00", DueSoon),
             // From Fri 18 Dec: 21 (1), 22 (2), 23 (3), 24 (4), [25-28], 29 (5) → Tue 29 Dec.
             ("resolve", "2026-12-29 17:00", Running),
         ],
     );
     assert_reason_required(&s, "resolve", false);
+    // The Head of Safeguarding is owed the news at once: since Fri 17:30.
+    expect_notes(
+        &s,
+        &[(
+            "head-of-safeguarding",
+            "2026-12-18 17:30",
+            BARNET_HEAD_OF_SAFEGUARDING,
+            Overdue,
+        )],
+    );
+    assert!(note(&s, "head-of-safeguarding").is_act_now);
 
-    // Stage 2 Mon 21 Dec 16:00: due that day at 17:00. Stage 3 at 17:00 exactly: stage 2 met on
-    // the stroke of its deadline; stage 3 starts at COB, so it is due the next working day,
-    // Tue 22 Dec.
+    // Stage 2 Mon 21 Dec 16:00, stage 3 at 17:00 exactly: both on the stroke of the one working
+    // day (Mon 21 Dec 17:00). Stage 4 on Thu 24 Dec 10:00: stage 3 was left three days late.
     events.push(advance("2026-12-21 16:00", 2));
     events.push(advance("2026-12-21 17:00", 3));
-    // Stage 4 on Thu 24 Dec 10:00: stage 3 met late; stage 4 due Thu 24 Dec 17:00; the referral
-    // to the Board Manager 1 working day later, skipping 25-28 Dec → Tue 29 Dec.
     events.push(advance("2026-12-24 10:00", 4));
     let s = run(p, &events, "2026-12-24 11:00");
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-12-21 17:00", Overdue),
+            ("immediate-risk", "2026-12-18 17:30", MetOnTime),
             ("s1.escalate-or-resolve", "2026-12-21 17:00", MetOnTime),
             ("s2.escalate-or-resolve", "2026-12-21 17:00", MetOnTime),
-            ("s3.escalate-or-resolve", "2026-12-22 17:00", MetLate),
-            ("s4.resolve", "2026-12-24 17:00", DueToday),
+            ("s3.escalate-or-resolve", "2026-12-21 17:00", MetLate),
+            // Resolved the same working day as raised: Mon 21 Dec 17:00, long past.
+            ("s4.resolve", "2026-12-21 17:00", Overdue),
             // Thu 24 Dec: the next working day is Tue 29 Dec.
             ("resolve", "2026-12-29 17:00", DueSoon),
         ],
@@ -1246,28 +1341,48 @@ fn barnet_all_four_stages_after_cob_raise_over_christmas() {
     assert_ended(&s, "s1.escalate-or-resolve", "2026-12-21 16:00");
     assert_ended(&s, "s2.escalate-or-resolve", "2026-12-21 17:00");
     assert_ended(&s, "s3.escalate-or-resolve", "2026-12-24 10:00");
+    // The referral to the Board Manager and the Head of Safeguarding is part of the same working
+    // day: due Mon 21 Dec 17:00, never after the stage's own deadline.
     expect_notes(
         &s,
-        &[(
-            "board-referral",
-            "2026-12-29 17:00",
-            BARNET_REFERRAL,
-            DueSoon,
-        )],
+        &[
+            (
+                "head-of-safeguarding",
+                "2026-12-18 17:30",
+                BARNET_HEAD_OF_SAFEGUARDING,
+                Overdue,
+            ),
+            (
+                "board-referral",
+                "2026-12-21 17:00",
+                BARNET_REFERRAL,
+                Overdue,
+            ),
+        ],
+    );
+    assert_eq!(
+        note(&s, "board-referral").recipients,
+        [
+            "Barnet Safeguarding Children Board Manager",
+            "the Head of Safeguarding in Barnet"
+        ]
     );
 
     let s = run(p, &events, "2026-12-28 12:00");
-    assert_clock(&s, "s4.resolve", "2026-12-24 17:00", Overdue);
+    assert_clock(&s, "s4.resolve", "2026-12-21 17:00", Overdue);
     // Mon 28 Dec is a bank holiday; Tue 29 Dec is the next working day.
     assert_clock(&s, "resolve", "2026-12-29 17:00", DueSoon);
     assert_reason_required(&s, "resolve", false);
 
+    events.push(sent("2026-12-18 17:45", "head-of-safeguarding"));
     events.push(sent("2026-12-29 15:00", "board-referral"));
     // Past five working days: a reason for the delay must be recorded.
     let s = run(p, &events, "2026-12-30 09:00");
     assert_clock(&s, "resolve", "2026-12-29 17:00", Overdue);
     assert_reason_required(&s, "resolve", true);
-    assert_eq!(note(&s, "board-referral").state, MetOnTime);
+    assert_eq!(note(&s, "board-referral").state, MetLate);
+    // Told a quarter of an hour after the risk was recognised: "immediately" was 17:30.
+    assert_eq!(note(&s, "head-of-safeguarding").state, MetLate);
 
     events.push(delay_reason("2026-12-30 10:00"));
     let s = run(p, &events, "2026-12-30 10:30");
@@ -1282,12 +1397,11 @@ fn barnet_all_four_stages_after_cob_raise_over_christmas() {
     expect_clocks(
         &s,
         &[
-            // Never marked met, and the escalation has closed.
-            ("immediate-risk", "2026-12-21 17:00", Stopped),
+            ("immediate-risk", "2026-12-18 17:30", MetOnTime),
             ("s1.escalate-or-resolve", "2026-12-21 17:00", MetOnTime),
             ("s2.escalate-or-resolve", "2026-12-21 17:00", MetOnTime),
-            ("s3.escalate-or-resolve", "2026-12-22 17:00", MetLate),
-            ("s4.resolve", "2026-12-24 17:00", MetLate),
+            ("s3.escalate-or-resolve", "2026-12-21 17:00", MetLate),
+            ("s4.resolve", "2026-12-21 17:00", MetLate),
             ("resolve", "2026-12-29 17:00", MetLate),
         ],
     );
@@ -1296,10 +1410,16 @@ fn barnet_all_four_stages_after_cob_raise_over_christmas() {
         &s,
         &[
             (
+                "head-of-safeguarding",
+                "2026-12-18 17:30",
+                BARNET_HEAD_OF_SAFEGUARDING,
+                MetLate,
+            ),
+            (
                 "board-referral",
-                "2026-12-29 17:00",
+                "2026-12-21 17:00",
                 BARNET_REFERRAL,
-                MetOnTime,
+                MetLate,
             ),
             // Thu 31 Dec: Mon 4 Jan is the next working day.
             ("learning-note", "2027-01-04 17:00", BARNET_LOG, DueSoon),
@@ -1311,31 +1431,48 @@ fn barnet_all_four_stages_after_cob_raise_over_christmas() {
     );
 }
 
-/// Raised on a Saturday with an immediate risk; resolved at stage 1 on the Monday.
+/// A risk recognised on a Saturday morning and raised an hour later; resolved at stage 1 on the
+/// Monday. The DSL was informed an hour after the risk arose: "immediately" was then.
 #[test]
 fn barnet_saturday_raise_with_immediate_risk() {
     let p = "barnet";
-    let mut events = vec![raise("2026-11-28 10:00", None, true, None)];
+    let mut events = vec![raise(
+        "2026-11-28 10:00",
+        Some("2026-11-28 09:00"),
+        true,
+        None,
+    )];
     let s = run(p, &events, "2026-11-28 10:05");
     expect_clocks(
         &s,
         &[
+            // Due at the concern (09:00), met by the raise at 10:00.
+            ("immediate-risk", "2026-11-28 09:00", MetLate),
             // Sat 28 Nov is not a working day: due Mon 30 Nov, the next working day (due soon).
-            ("immediate-risk", "2026-11-30 17:00", DueSoon),
             ("s1.escalate-or-resolve", "2026-11-30 17:00", DueSoon),
             // From Sat 28 Nov: 30 Nov, 1, 2, 3, 4 Dec → Fri 4 Dec.
             ("resolve", "2026-12-04 17:00", Running),
         ],
     );
-    assert_started(&s, "immediate-risk", "2026-11-28 10:00", false);
+    assert_started(&s, "immediate-risk", "2026-11-28 09:00", false);
+    // The Head of Safeguarding: owed at once, from the risk being recognised at 09:00.
+    expect_notes(
+        &s,
+        &[(
+            "head-of-safeguarding",
+            "2026-11-28 09:00",
+            BARNET_HEAD_OF_SAFEGUARDING,
+            Overdue,
+        )],
+    );
 
-    events.push(clock_met("2026-11-28 10:20", "immediate-risk"));
+    events.push(sent("2026-11-28 10:20", "head-of-safeguarding"));
     events.push(resolved("2026-11-30 11:00"));
     let s = run(p, &events, "2026-11-30 12:00");
     expect_clocks(
         &s,
         &[
-            ("immediate-risk", "2026-11-30 17:00", MetOnTime),
+            ("immediate-risk", "2026-11-28 09:00", MetLate),
             ("s1.escalate-or-resolve", "2026-11-30 17:00", MetOnTime),
             ("resolve", "2026-12-04 17:00", MetOnTime),
         ],
@@ -1344,7 +1481,15 @@ fn barnet_saturday_raise_with_immediate_risk() {
     // Mon 30 Nov + 1 working day = Tue 1 Dec.
     expect_notes(
         &s,
-        &[("learning-note", "2026-12-01 17:00", BARNET_LOG, DueSoon)],
+        &[
+            (
+                "head-of-safeguarding",
+                "2026-11-28 09:00",
+                BARNET_HEAD_OF_SAFEGUARDING,
+                MetLate,
+            ),
+            ("learning-note", "2026-12-01 17:00", BARNET_LOG, DueSoon),
+        ],
     );
 }
 
@@ -1388,7 +1533,8 @@ fn barnet_late_resolution_needs_a_reason() {
 }
 
 /// Raised on a bank holiday (Mon 28 Dec 2026, the Boxing Day substitute) and escalated on
-/// another (Fri 1 Jan 2027): "the same working day" is then the next working day.
+/// another (Fri 1 Jan 2027): "the same working day" is then the next working day, Tue 29 Dec, for
+/// every stage, since the one working day counts from the raise.
 #[test]
 fn barnet_bank_holiday_starts_roll_to_the_next_working_day() {
     let p = "barnet";
@@ -1404,16 +1550,15 @@ fn barnet_bank_holiday_starts_roll_to_the_next_working_day() {
         ],
     );
 
-    // Stage 2 on Fri 1 Jan 10:00 (bank holiday): stage 1 was met late; stage 2 is due on the
-    // next working day, Mon 4 Jan.
+    // Stage 2 on Fri 1 Jan 10:00 (bank holiday): stage 1 was met late; stage 2 was due the same
+    // working day as the raise too, Tue 29 Dec, so it is already overdue.
     events.push(advance("2027-01-01 10:00", 2));
     let s = run(p, &events, "2027-01-02 12:00");
     expect_clocks(
         &s,
         &[
             ("s1.escalate-or-resolve", "2026-12-29 17:00", MetLate),
-            // Sat 2 Jan: Mon 4 Jan is the next working day.
-            ("s2.escalate-or-resolve", "2027-01-04 17:00", DueSoon),
+            ("s2.escalate-or-resolve", "2026-12-29 17:00", Overdue),
             ("resolve", "2027-01-05 17:00", Running),
         ],
     );
@@ -1424,7 +1569,7 @@ fn barnet_bank_holiday_starts_roll_to_the_next_working_day() {
         &s,
         &[
             ("s1.escalate-or-resolve", "2026-12-29 17:00", MetLate),
-            ("s2.escalate-or-resolve", "2027-01-04 17:00", MetOnTime),
+            ("s2.escalate-or-resolve", "2026-12-29 17:00", MetLate),
             ("resolve", "2027-01-05 17:00", MetOnTime),
         ],
     );

@@ -394,14 +394,22 @@ fn pan_bedfordshire_walk_through_all_four_stages_to_resolution() {
     assert_eq!(shown["concern_at"], "2026-12-14T08:30:00+00:00");
     // s1.act: 24 real hours from the concern, 14 Dec 08:30 + 24h = 15 Dec 08:30; met by raising.
     assert_clock(&shown, "s1.act", "2026-12-15T08:30:00+00:00", "met_on_time");
-    // s1.resolve: by day 2, day 1 being the raise date 14 Dec, so 15 Dec 17:00.
+    // s1.resolve: by day 2, day 1 being the concern's date 14 Dec, so 15 Dec 17:00.
     assert_clock(
         &shown,
         "s1.resolve",
         "2026-12-15T17:00:00+00:00",
         "due_soon",
     );
-    assert_eq!(clock_keys(&shown), ["s1.act", "s1.resolve"]);
+    // s1.raise: "raised ... with the other agency within one working day" of the concern:
+    // Tue 15 Dec 17:00, met by raising it.
+    assert_clock(
+        &shown,
+        "s1.raise",
+        "2026-12-15T17:00:00+00:00",
+        "met_on_time",
+    );
+    assert_eq!(clock_keys(&shown), ["s1.act", "s1.raise", "s1.resolve"]);
     // No notification is owed at stage 1.
     assert!(notification_ids(&shown).is_empty(), "{shown:#}");
 
@@ -682,7 +690,8 @@ fn staffordshire_walk_through_all_four_stages_to_resolution() {
         "2026-11-25T09:00:00+00:00",
         "met_on_time",
     );
-    // s1.resolve: 5 working days after Mon 23 Nov: Tue 24 .. Fri 27, Mon 30 Nov 17:00.
+    // s1.resolve: a working week from the disagreement (paragraph 9), 5 working days after
+    // Mon 23 Nov: Tue 24 .. Fri 27, Mon 30 Nov 17:00.
     assert_clock(&shown, "s1.resolve", "2026-11-30T17:00:00+00:00", "running");
     assert!(notification_ids(&shown).is_empty());
 
@@ -704,7 +713,8 @@ fn staffordshire_walk_through_all_four_stages_to_resolution() {
     let now = "2026-11-30 09:00";
     let shown = w.advance(now, now, "Line managers could not agree");
     assert_eq!(shown["stage"], 3);
-    assert_eq!(clock(&shown, "s2.resolve")["state"], "stopped");
+    // Stage 2's 48 hours ended on Saturday: the record shows it was left late.
+    assert_eq!(clock(&shown, "s2.resolve")["state"], "left_late");
     assert_clock(
         &shown,
         "s3.referral",
@@ -714,13 +724,39 @@ fn staffordshire_walk_through_all_four_stages_to_resolution() {
     assert_clock(&shown, "s3.contact", "2026-12-02T09:00:00+00:00", "running");
     assert_clock(&shown, "s3.meeting", "2026-12-07T17:00:00+00:00", "running");
 
-    // The referral by email the same afternoon meets both 48-hour clocks.
+    // A discussion by email the same afternoon is not, by itself, the referral to the Head of
+    // Service (paragraph 20) or their contacting their equivalent (paragraph 21).
     let now = "2026-11-30 15:00";
     let shown = w.discuss(now, now, "email", &[]);
+    assert_eq!(clock(&shown, "s3.referral")["state"], "running");
+    assert_eq!(clock(&shown, "s3.contact")["state"], "running");
+    assert_eq!(shown["discussions"][0]["stage"], 3, "latest first");
+    // Each is met by being recorded as met.
+    let shown = w.change(
+        now,
+        &["met"],
+        &[
+            "s3.referral",
+            "--note",
+            "Referred to the Head of Service by email",
+        ],
+        "note",
+    );
     assert_eq!(clock(&shown, "s3.referral")["state"], "met_on_time");
+    assert_eq!(clock(&shown, "s3.contact")["state"], "running");
+    let now = "2026-12-01 11:00";
+    let shown = w.change(
+        now,
+        &["met"],
+        &[
+            "s3.contact",
+            "--note",
+            "Head of Service rang their equivalent",
+        ],
+        "note",
+    );
     assert_eq!(clock(&shown, "s3.contact")["state"], "met_on_time");
     assert_eq!(clock(&shown, "s3.meeting")["state"], "running");
-    assert_eq!(shown["discussions"][0]["stage"], 3, "latest first");
 
     // Stage 4 on Fri 4 Dec 10:00 before the Heads of Service met.
     let now = "2026-12-04 10:00";
@@ -803,7 +839,7 @@ fn staffordshire_walk_through_all_four_stages_to_resolution() {
     assert_eq!(shown["outcome"]["child_record_updated"], true);
     // The board copy is a stage 3 notification: not owed for a resolution at stage 4.
     assert_eq!(notification_ids(&shown), ["board-alert", "outcome-letter"]);
-    assert_eq!(w.entries, 13);
+    assert_eq!(w.entries, 15);
 }
 
 #[test]
@@ -997,13 +1033,27 @@ fn barnet_walk_through_all_four_stages_then_withdrawn() {
     // Escalation-wide: resolve within 5 working days of Fri 18 Dec: Mon 21, Tue 22, Wed 23,
     // Thu 24, (Fri 25 and Mon 28 bank holidays, weekend) Tue 29 Dec 17:00.
     assert_clock(&shown, "resolve", "2026-12-29T17:00:00+00:00", "running");
-    // Same working day, before close of business on a working day: Fri 18 Dec 17:00.
+    // "The designated safeguarding lead ... must be informed immediately": the DSL raising it
+    // at 16:30 is the DSL being informed, then.
     assert_clock(
         &shown,
         "immediate-risk",
-        "2026-12-18T17:00:00+00:00",
-        "due_today",
+        "2026-12-18T16:30:00+00:00",
+        "met_on_time",
     );
+    // "The designated safeguarding lead will inform the Head of Safeguarding and Quality
+    // Assurance": owed at once.
+    assert_notification(
+        &shown,
+        "head-of-safeguarding",
+        "2026-12-18T16:30:00+00:00",
+        None,
+    );
+    assert_eq!(
+        notification(&shown, "head-of-safeguarding")["act_now"],
+        true
+    );
+    // The whole process the same working day as it was raised: Fri 18 Dec 17:00.
     assert_clock(
         &shown,
         "s1.escalate-or-resolve",
@@ -1012,23 +1062,21 @@ fn barnet_walk_through_all_four_stages_then_withdrawn() {
     );
     assert!(clock(&shown, "resolve")["stage"].is_null());
 
-    // The immediate risk is escalated at 16:45.
-    let shown = w.change(
+    // The Head of Safeguarding is told at 16:45: a quarter of an hour after "immediately".
+    let shown = w.notify(
         "2026-12-18 16:50",
-        &["met"],
-        &[
-            "immediate-risk",
-            "--note",
-            "Rang MASH",
-            "--at",
-            "2026-12-18 16:45",
-        ],
-        "note",
+        "head-of-safeguarding",
+        "phone",
+        "2026-12-18 16:45",
     );
-    assert_eq!(clock(&shown, "immediate-risk")["state"], "met_on_time");
+    assert_eq!(
+        notification(&shown, "head-of-safeguarding")["state"],
+        "met_late"
+    );
 
     // Stage 2 at 17:30, after close of business: stage 1's clock was met late, and stage 2's
-    // same working day is the next working day, Mon 21 Dec 17:00.
+    // clock counts from the raise too ("this process should still be completed and resolved the
+    // same working day"): Fri 18 Dec 17:00, already overdue.
     let now = "2026-12-18 17:30";
     let shown = w.advance(now, now, "Not resolved");
     assert_eq!(shown["stage"], 2);
@@ -1036,13 +1084,13 @@ fn barnet_walk_through_all_four_stages_then_withdrawn() {
     assert_clock(
         &shown,
         "s2.escalate-or-resolve",
-        "2026-12-21T17:00:00+00:00",
-        "due_soon",
+        "2026-12-18T17:00:00+00:00",
+        "overdue",
     );
 
     w.discuss("2026-12-21 10:00", "2026-12-21 10:00", "face-to-face", &[]);
 
-    // Stage 3 Thu 24 Dec 10:00: due that day at 17:00.
+    // Stage 3 Thu 24 Dec 10:00: due the same working day as the raise, long past.
     let now = "2026-12-24 10:00";
     let shown = w.advance(now, now, "Managers could not agree");
     assert_eq!(shown["stage"], 3);
@@ -1050,35 +1098,29 @@ fn barnet_walk_through_all_four_stages_then_withdrawn() {
     assert_clock(
         &shown,
         "s3.escalate-or-resolve",
-        "2026-12-24T17:00:00+00:00",
-        "due_today",
+        "2026-12-18T17:00:00+00:00",
+        "overdue",
     );
 
-    // Stage 4 Thu 24 Dec 18:00, after close of business: the next working day is Tue 29 Dec
-    // (Fri 25 bank holiday, weekend, Mon 28 bank holiday).
+    // Stage 4 Thu 24 Dec 18:00: resolved the same working day as raised, Fri 18 Dec 17:00.
     let now = "2026-12-24 18:00";
     let shown = w.advance(now, now, "Representatives could not agree");
     assert_eq!(shown["stage"], 4);
-    // One working day after Thu 24 Dec is Tue 29 Dec too, so it is already "due soon".
-    assert_clock(
-        &shown,
-        "s4.resolve",
-        "2026-12-29T17:00:00+00:00",
-        "due_soon",
+    assert_clock(&shown, "s4.resolve", "2026-12-18T17:00:00+00:00", "overdue");
+    // The referral to the Board Manager and the Head of Safeguarding is part of the same working
+    // day: due Fri 18 Dec 17:00, never after the stage's own deadline.
+    assert_eq!(
+        notification_ids(&shown),
+        ["head-of-safeguarding", "board-referral"]
     );
-    // The board referral, 1 working day after Thu 24 Dec: Tue 29 Dec 17:00.
-    assert_eq!(notification_ids(&shown), ["board-referral"]);
-    assert_notification(&shown, "board-referral", "2026-12-29T17:00:00+00:00", None);
+    assert_notification(&shown, "board-referral", "2026-12-18T17:00:00+00:00", None);
     let shown = w.notify(
         "2026-12-29 09:00",
         "board-referral",
         "secure-email",
         "2026-12-29 09:00",
     );
-    assert_eq!(
-        notification(&shown, "board-referral")["state"],
-        "met_on_time"
-    );
+    assert_eq!(notification(&shown, "board-referral")["state"], "met_late");
 
     // Wed 30 Dec: past 5 working days, so a reason for the delay is required.
     let now = "2026-12-30 10:00";
@@ -1110,10 +1152,14 @@ fn barnet_walk_through_all_four_stages_then_withdrawn() {
     assert_eq!(shown["stage"], 4);
     assert_eq!(shown["outcome"]["kind"], "withdrawn");
     assert_eq!(shown["outcome"]["why"], "The family moved out of the area");
-    // Withdrawal stops the clocks and sends no learning note (that is owed on resolution).
-    assert_eq!(clock(&shown, "s4.resolve")["state"], "stopped");
-    assert_eq!(clock(&shown, "resolve")["state"], "stopped");
-    assert_eq!(notification_ids(&shown), ["board-referral"]);
+    // Withdrawal ends the clocks, both after they were due: the record shows they were left
+    // late. No learning note (that is owed on resolution).
+    assert_eq!(clock(&shown, "s4.resolve")["state"], "left_late");
+    assert_eq!(clock(&shown, "resolve")["state"], "left_late");
+    assert_eq!(
+        notification_ids(&shown),
+        ["head-of-safeguarding", "board-referral"]
+    );
     assert_eq!(w.entries, 11);
 
     // Withdrawn is closed: no advance, no second withdrawal, no resolution.
@@ -2669,8 +2715,9 @@ fn staffordshire_resolution_without_a_recorded_agreement_owes_the_outcome_letter
 #[test]
 fn the_immediate_risk_clock_and_marking_clocks_met() {
     let s = Sandbox::new();
-    // Raised on Sat 21 Nov 2026 11:00 with an immediate risk: the same working day is the
-    // next working day, Mon 23 Nov 17:00.
+    // London's policy sets no immediate-risk timescale, so the app's default protects the child:
+    // due immediately, from the concern arising (Sat 21 Nov 2026 10:00), not from the raise an
+    // hour later, and shown as ACT NOW until it is recorded as met.
     let now = "2026-11-21 11:00";
     let mut args = new_with(&[("--concern-at", "2026-11-21 10:00"), ("--raised-at", now)]);
     args.push("--immediate-risk");
@@ -2679,22 +2726,27 @@ fn the_immediate_risk_clock_and_marking_clocks_met() {
     assert_eq!(lines.next(), Some("1"));
     assert!(out.contains("escalate met 1 immediate-risk"), "{out}");
     let shown = s.show(now, 1);
-    // One working day after Saturday is Monday too: "due soon".
     assert_clock(
         &shown,
         "immediate-risk",
-        "2026-11-23T17:00:00+00:00",
-        "due_soon",
+        "2026-11-21T10:00:00+00:00",
+        "overdue",
     );
+    assert_eq!(clock(&shown, "immediate-risk")["act_now"], true);
+    assert_eq!(clock(&shown, "immediate-risk")["timescale"], "immediately");
     let text = s.ok(now, &["show", "1"]);
     assert!(text.contains("IMMEDIATE RISK"), "{text}");
+    assert!(text.contains("ACT NOW"), "{text}");
+    let list = s.ok(now, &["list", "--overdue"]);
+    assert!(list.contains("ACT NOW"), "{list}");
     s.ok(
         now,
         &["met", "1", "immediate-risk", "--note", "Rang the police"],
     );
+    // Met an hour after "immediately": the record says so.
     assert_eq!(
         clock(&s.show(now, 1), "immediate-risk")["state"],
-        "met_on_time"
+        "met_late"
     );
     s.refused(
         now,
@@ -2709,7 +2761,7 @@ fn the_immediate_risk_clock_and_marking_clocks_met() {
 }
 
 #[test]
-fn pan_bedfordshire_a_late_raise_misses_the_24_hours_and_day_numbers_count_from_the_raise() {
+fn pan_bedfordshire_a_late_raise_misses_the_24_hours_and_day_numbers_count_from_the_concern() {
     let s = Sandbox::new();
     // The concern arose Fri 20 Nov 09:00 but was raised only on Mon 23 Nov 10:00.
     let id = s.new_escalation(
@@ -2724,13 +2776,17 @@ fn pan_bedfordshire_a_late_raise_misses_the_24_hours_and_day_numbers_count_from_
     let shown = s.show(NOW, id);
     // 24 hours from the concern: Sat 21 Nov 09:00, met late by the raise.
     assert_clock(&shown, "s1.act", "2026-11-21T09:00:00+00:00", "met_late");
-    // Day 2 counts the raise date (not the concern's) as day 1: Tue 24 Nov 17:00.
+    // "Within one working day" of the concern: Mon 23 Nov 17:00, met by the raise at 10:00.
     assert_clock(
         &shown,
-        "s1.resolve",
-        "2026-11-24T17:00:00+00:00",
-        "due_soon",
+        "s1.raise",
+        "2026-11-23T17:00:00+00:00",
+        "met_on_time",
     );
+    // "Stage 1 (day 1-2) - Take action within 24hrs of the concern arising": day 1 is the
+    // concern's date, Fri 20 Nov, so day 2 is Sat 21 Nov 17:00, already past. The late raise
+    // does not push it back to Tue 24 Nov.
+    assert_clock(&shown, "s1.resolve", "2026-11-21T17:00:00+00:00", "overdue");
     assert_eq!(shown["partnership"]["id"], "luton");
 }
 

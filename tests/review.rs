@@ -301,9 +301,10 @@ fn easter_caseload() -> Sandbox {
 
 /// Due times of the Easter caseload, worked by hand:
 ///
-/// - #1 immediate risk: "same working day" from Thu 25 Mar 10:00, a working day, before close of
-///   business: Thu 25 Mar 17:00 GMT.
-/// - #1 `s1.resolve`, "by day 2" (calendar days, the raise date day 1): Fri 26 Mar 17:00 GMT.
+/// - #1 immediate risk: "escalated on the same working day" (the Pan Beds briefing), counted from
+///   the concern arising (here the raise, Thu 25 Mar 10:00, a working day, before close of
+///   business): Thu 25 Mar 17:00 GMT.
+/// - #1 `s1.resolve`, "by day 2" (calendar days, the concern's date day 1): Fri 26 Mar 17:00 GMT.
 ///   Good Friday counts, as calendar days do. (`s1.act`, 24 hours from the concern, is met by the
 ///   raise itself.)
 /// - #2 `s1.resolve`, 5 working days from Fri 19 Mar: Mon 22 (1), Tue 23 (2), Wed 24 (3), Thu 25
@@ -356,7 +357,7 @@ Morning review as of Tue 30 Mar 2027 09:00 BST: 9 items, 5 overdue
 Looking ahead 1 working day (1d), to Wed 31 Mar 2027 17:00 BST.
 
 Immediate risk (1)
-  !! Ava Sample (#1, pan-bedfordshire stage 1 of 4): IMMEDIATE RISK: Escalate the immediate risk through safeguarding procedures the same working day; due Thu 25 Mar 2027 17:00 GMT; OVERDUE 4d 15h
+  !! Ava Sample (#1, pan-bedfordshire stage 1 of 4): IMMEDIATE RISK: Escalate the immediate risk the same working day (out of hours: now); due Thu 25 Mar 2027 17:00 GMT; OVERDUE 4d 15h
 
 Overdue (2)
   !! Noah Fictional (#3, pan-bedfordshire stage 2 of 4): Resolved by day 9; due Tue 23 Mar 2027 17:00 GMT; OVERDUE 6d 15h
@@ -369,12 +370,12 @@ Actions slipping (1)
   !! Noah Fictional (#3, pan-bedfordshire stage 2 of 4): action 1: Send the chronology for Noah Fictional to the team manager (owner Sam Patel); due Fri 26 Mar 2027; OVERDUE 3d 8h
 
 Due today (3)
-  !  Leo Example (#2, london stage 1 of 4): Resolve within 5 working days; due Tue 30 Mar 2027 17:00 BST; due 17:00 today
+  !  Leo Example (#2, london stage 1 of 4): Resolve within 5 working days of the concern; due Tue 30 Mar 2027 17:00 BST; due 17:00 today
   !  Mia Placeholder (#4, barnet stage 1 of 4, resolved): learning-note: Refer the issue, learning and outcome to the BSCB action log, to Barnet Safeguarding Children Board Manager (BSCB action log); due Tue 30 Mar 2027 17:00 BST; due 17:00 today
   !  Noah Fictional (#3, pan-bedfordshire stage 2 of 4): action 2: Chase the strategy meeting minutes (owner Jo Bloggs); due Tue 30 Mar 2027; due today
 
 Due within the horizon, by Wed 31 Mar 2027 17:00 BST (1)
-  ~  Amara Exemplar (#6, london stage 1 of 4): Resolve within 5 working days; due Wed 31 Mar 2027 17:00 BST; 1d 8h left (1 working day)
+  ~  Amara Exemplar (#6, london stage 1 of 4): Resolve within 5 working days of the concern; due Wed 31 Mar 2027 17:00 BST; 1d 8h left (1 working day)
 "
     );
 }
@@ -601,10 +602,11 @@ fn the_day_a_stage_4_recommendation_falls_due() {
     assert_eq!(code, 0);
 
     // 2. Barnet, raised Thu 29 Apr 08:00 and taken to stage 4 by 08:30 (each stage's
-    //    same-working-day clock met by the move): stage 4 resolves the same working day, Thu 29
-    //    Apr 17:00 BST; the referral to the Board Manager is due 1 working day after entering
-    //    stage 4, Fri 30 Apr 17:00 BST. (The 5-working-day clock from Thu 29 Apr passes the early
-    //    May bank holiday: Fri 30, Tue 4, Wed 5, Thu 6, Fri 7 May; not listed.)
+    //    same-working-day clock met by the move): stage 4 resolves the same working day as it
+    //    was raised, Thu 29 Apr 17:00 BST; the referral to the Board Manager is part of that same
+    //    working day ("this process should still be completed and resolved the same working
+    //    day"), Thu 29 Apr 17:00 BST too. (The 5-working-day clock from Thu 29 Apr passes the
+    //    early May bank holiday: Fri 30, Tue 4, Wed 5, Thu 6, Fri 7 May; not listed.)
     let early = "2027-04-29 08:30";
     s.new_escalation(
         early,
@@ -631,13 +633,12 @@ fn the_day_a_stage_4_recommendation_falls_due() {
         [
             "due_today #1 s4.recommendation 2027-04-29T17:00:00+01:00 due 17:00 today",
             "due_today #2 s4.resolve 2027-04-29T17:00:00+01:00 due 17:00 today",
-            // Fri 30 16:00Z less Thu 29 08:00Z: 1d 8h.
-            "due_within_horizon #2 board-referral 2027-04-30T17:00:00+01:00 1d 8h left (1 working day)",
+            "due_today #2 board-referral 2027-04-29T17:00:00+01:00 due 17:00 today",
         ]
     );
     assert_eq!(code, 0);
 
-    // The day after, Fri 30 Apr 09:00 BST: both of yesterday's clocks are 16 hours late. The
+    // The day after, Fri 30 Apr 09:00 BST: both of yesterday's clocks and the board referral are 16 hours late. The
     // next working day is Tue 4 May (Mon 3 May is a bank holiday), so the horizon now reaches
     // stage 4's day 23, Tue 4 May 17:00 BST: 4d 8h away, in real days (day N is not a
     // working-day count).
@@ -647,7 +648,7 @@ fn the_day_a_stage_4_recommendation_falls_due() {
         [
             "overdue_clock #1 s4.recommendation 2027-04-29T17:00:00+01:00 OVERDUE 16h 0m",
             "overdue_clock #2 s4.resolve 2027-04-29T17:00:00+01:00 OVERDUE 16h 0m",
-            "due_today #2 board-referral 2027-04-30T17:00:00+01:00 due 17:00 today",
+            "overdue_notification #2 board-referral 2027-04-29T17:00:00+01:00 OVERDUE 16h 0m",
             "due_within_horizon #1 s4.resolve 2027-05-04T17:00:00+01:00 4d 8h left",
         ]
     );
@@ -756,7 +757,7 @@ fn markdown_is_headed_grouped_and_bulleted_for_an_email() {
     assert_eq!(bullets.len(), 9);
     assert_eq!(
         bullets[0],
-        "- Ava Sample (#1, pan-bedfordshire stage 1 of 4): IMMEDIATE RISK: Escalate the immediate risk through safeguarding procedures the same working day; due Thu 25 Mar 2027 17:00 GMT; **OVERDUE 4d 15h**"
+        "- Ava Sample (#1, pan-bedfordshire stage 1 of 4): IMMEDIATE RISK: Escalate the immediate risk the same working day (out of hours: now); due Thu 25 Mar 2027 17:00 GMT; **OVERDUE 4d 15h**"
     );
     // Only what is late is in bold.
     assert_eq!(
@@ -929,7 +930,10 @@ fn odd_text_is_shown_safely() {
     drop(conn);
     let now = "2027-04-06 10:00";
     let (code, text, stderr) = s.review(now, &[]);
-    assert_eq!((code, stderr.as_str()), (0, ""), "{text}");
+    // London sets no immediate-risk timescale: the app's default (immediately) applies, so each
+    // flagged escalation needs action now and the review exits 1.
+    assert_eq!((code, stderr.as_str()), (1, ""), "{text}");
+    assert!(text.contains("ACT NOW"), "{text}");
     for name in [
         "محمد علي",
         "李小龍",
@@ -964,5 +968,73 @@ fn odd_text_is_shown_safely() {
     assert!(
         !private.contains("Evil") && !private.contains("李小龍"),
         "{private}"
+    );
+}
+
+/// Issue 11: an immediate risk recognised at 17:20 on the Thursday before Easter 2027 (Thu 25 Mar,
+/// after close of business). The Pan Beds briefing says it is escalated "on the same working
+/// day"; out of hours there is no same working day to wait for (Good Friday, the weekend and
+/// Easter Monday follow), so it is due at once and the out-of-hours services are to be used now.
+/// The Good Friday morning report must say so and exit 1, so the cron mail is sent.
+#[test]
+fn an_immediate_risk_recognised_after_hours_before_easter_is_due_at_once() {
+    let s = Sandbox::new();
+    s.new_escalation(
+        "2027-03-25 17:30",
+        &[
+            "--procedure",
+            "pan-bedfordshire",
+            "--partnership",
+            "luton",
+            "--child",
+            "Ava Sample",
+            "--concern-at",
+            "2027-03-25 17:20",
+            "--raised-at",
+            "2027-03-25 17:25",
+            "--immediate-risk",
+        ],
+    );
+    // Good Friday, Fri 26 Mar 2027 08:00 GMT.
+    let (code, items) = s.items("2027-03-26 08:00", &[]);
+    assert_eq!(code, 1, "an unmet immediate risk makes the review exit 1");
+    assert_eq!(
+        items[0],
+        "immediate_risk #1 immediate-risk 2027-03-25T17:20:00+00:00 ACT NOW"
+    );
+    let (code, text, _) = s.review("2027-03-26 08:00", &[]);
+    assert_eq!(code, 1);
+    assert!(text.contains("!! Ava Sample"), "{text}");
+    assert!(text.contains("ACT NOW"), "{text}");
+    // The explanation says why, in the DSL's words.
+    let shown: Value =
+        serde_json::from_str(&s.ok("2027-03-26 08:00", &["show", "1", "--json"])).unwrap();
+    let clock = shown["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "immediate-risk")
+        .unwrap()
+        .clone();
+    assert_eq!(clock["due"], "2027-03-25T17:20:00+00:00", "{clock:#}");
+    assert_eq!(clock["act_now"], true, "{clock:#}");
+    let explained = s.ok(
+        "2027-03-26 08:00",
+        &[
+            "due",
+            "same working day or immediately",
+            "--from",
+            "2027-03-25 17:20",
+            "--explain",
+        ],
+    );
+    assert!(
+        explained.starts_with("2027-03-25T17:20:00+00:00"),
+        "{explained}"
+    );
+    assert!(explained.contains("out of hours"), "{explained}");
+    assert!(
+        explained.contains("Use the out-of-hours services now"),
+        "{explained}"
     );
 }

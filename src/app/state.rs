@@ -177,23 +177,30 @@ fn most_urgent(schedule: &Schedule, calendar: &Calendar, now: DateTime<Utc>) -> 
         .clocks
         .iter()
         .filter(|c| c.state.is_live())
-        .filter_map(|c| Some((c.due_at?, c.name.clone(), c.state, c.timescale)));
+        .filter_map(|c| {
+            Some((
+                c.due_at?,
+                c.name.clone(),
+                c.state,
+                Countdown::of_clock(calendar, c, now)?,
+            ))
+        });
     let notifications = schedule.outstanding_notifications().map(|n| {
         (
             n.due_at,
             format!("{} to send", n.form.as_deref().unwrap_or(&n.id)),
             n.state,
-            n.timescale,
+            Countdown::of_notification(calendar, n, now),
         )
     });
     clocks
         .chain(notifications)
         .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
-        .map(|(due_at, clock, state, timescale)| Urgent {
+        .map(|(due_at, clock, state, countdown)| Urgent {
             clock,
             state,
             due_at,
-            countdown: Countdown::new(calendar, due_at, now, timescale.counts_working_days()),
+            countdown,
         })
 }
 

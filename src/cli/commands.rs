@@ -79,14 +79,31 @@ pub fn find_procedure<'a>(set: &'a ProcedureSet, id: &str) -> Result<&'a Procedu
     })
 }
 
-fn describe_clock(out: &mut String, clock: &ClockRule, indent: &str, full: bool) {
+fn describe_clock(
+    out: &mut String,
+    clock: &ClockRule,
+    day_one: &Occurrence,
+    indent: &str,
+    full: bool,
+) {
     let _ = write!(out, "{indent}clock   {}: ", clock.name);
     match clock.timescale {
         Timescale::ByDay(n) => {
             let _ = write!(
                 out,
-                "by close of business on day {n} (the raise date is day 1)"
+                "by close of business on day {n} (day 1 is the date of {}; a day that is not a working day keeps its date)",
+                day_one.describe()
             );
+        }
+        Timescale::SameWorkingDayOrImmediately => {
+            let _ = write!(
+                out,
+                "the same working day from {}; out of hours (after close of business, a weekend or a bank holiday) due at once",
+                clock.from.describe()
+            );
+        }
+        Timescale::Immediately => {
+            let _ = write!(out, "immediately, from {}", clock.from.describe());
         }
         timescale => {
             let _ = write!(out, "{timescale} from {}", clock.from.describe());
@@ -126,13 +143,24 @@ fn describe_notification(
         }
     };
     let timescale = match notification.timescale {
-        Some(t) => t.to_string(),
-        None => format!("{default_notification} (the document gives no timescale)"),
+        Some(Timescale::Immediately) => "immediately".to_owned(),
+        Some(t) => format!("within {t}"),
+        None => format!("within {default_notification} (the document gives no timescale)"),
     };
-    let recipient = match &notification.recipient {
-        Recipient::Partnership => "the partnership",
-        Recipient::Named(name) => name.as_str(),
-    };
+    let recipient = notification
+        .recipients
+        .iter()
+        .map(|r| match r {
+            Recipient::Partnership => "the partnership",
+            Recipient::Named(name) => name.as_str(),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let counted = notification
+        .from
+        .as_ref()
+        .map(|f| format!(" (counted from {})", f.describe()))
+        .unwrap_or_default();
     let form = notification
         .form
         .as_deref()
@@ -140,9 +168,45 @@ fn describe_notification(
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{indent}notify  {}{form}: {}, to {recipient}, {when}, within {timescale}",
+        "{indent}notify  {}{form}: {}, to {recipient}, {when}, {timescale}{counted}",
         notification.id, notification.name
     );
+}
+
+/// The immediate-risk clock in a DSL's words, saying where the rule is the app's default.
+fn describe_immediate(out: &mut String, procedure: &Procedure) {
+    let rule = &procedure.immediate;
+    let _ = write!(out, "  Immediate-risk clock: ");
+    let mut line = String::new();
+    describe_clock(&mut line, &rule.clock, &procedure.day_one, "", false);
+    let line = line.trim_start_matches("clock   ").trim_end();
+    let _ = writeln!(out, "{line}");
+    if rule.is_app_default {
+        let _ = writeln!(
+            out,
+            "    (the app's default, not the document's: the procedure sets no timescale for immediate risk, so it is due at once)"
+        );
+    }
+    if let Some(text) = &rule.out_of_hours {
+        let _ = writeln!(out, "    Out of hours: {text}");
+    }
+    if let Some(stage) = rule.fast_track_stage {
+        let _ = writeln!(
+            out,
+            "    Fast track: an immediate-risk escalation may go straight to stage {stage}; reaching it meets this clock"
+        );
+    }
+    for notification in procedure
+        .notifications
+        .iter()
+        .filter(|n| n.on == Occurrence::ImmediateRisk)
+    {
+        let _ = writeln!(
+            out,
+            "    Owed when flagged: {} ({})",
+            notification.name, notification.id
+        );
+    }
 }
 
 fn describe(out: &mut String, procedure: &Procedure, default_notification: Timescale, full: bool) {
@@ -164,13 +228,26 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
     let _ = writeln!(out, "  {label}: {}", bodies.join("; "));
     if full {
         let _ = writeln!(out, "  Immediate risk: {}", procedure.immediate_risk);
+        describe_immediate(out, procedure);
+        if procedure.stages.iter().any(|s| {
+            s.clocks
+                .iter()
+                .chain(&procedure.clocks)
+                .any(|c| c.timescale.is_day_numbered())
+        }) {
+            let _ = writeln!(
+                out,
+                "  Day numbering: day 1 is the date of {}",
+                procedure.day_one.describe()
+            );
+        }
         for form in &procedure.forms {
             let _ = writeln!(out, "  Form {}: {}", form.id, form.title);
         }
     }
     let is_single_stage = |n: &&NotificationRule| n.stages.len() == 1;
     for clock in &procedure.clocks {
-        describe_clock(out, clock, "  ", full);
+        describe_clock(out, clock, &procedure.day_one, "  ", full);
     }
     for notification in procedure
         .notifications
@@ -188,8 +265,14 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
         if full && let Some(guidance) = &stage.guidance {
             let _ = writeln!(out, "    {guidance}");
         }
+        if full && stage.may_skip_to {
+            let _ = writeln!(
+                out,
+                "    urgent cases may go straight to this stage, skipping those before it (with a reason)"
+            );
+        }
         for clock in &stage.clocks {
-            describe_clock(out, clock, "    ", full);
+            describe_clock(out, clock, &procedure.day_one, "    ", full);
         }
         for notification in procedure
             .notifications

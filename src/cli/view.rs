@@ -49,6 +49,7 @@ pub fn symbol(state: ClockState) -> &'static str {
         ClockState::Pending => "… ",
         ClockState::MetOnTime => "✓ ",
         ClockState::MetLate => "✓!",
+        ClockState::LeftLate => "✗ ",
         ClockState::Stopped => "– ",
     }
 }
@@ -71,21 +72,17 @@ pub fn has_overdue(escalation: &Escalation, schedule: &Schedule, today: NaiveDat
 
 /// `OVERDUE 1d 3h: Resolved by day 9 (due Tue 1 Dec 2026 17:00 GMT)`.
 pub fn clock_summary(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> String {
-    match clock.due_at {
-        Some(due) => {
-            let countdown =
-                Countdown::new(calendar, due, now, clock.timescale.counts_working_days());
+    match (clock.due_at, Countdown::of_clock(calendar, clock, now)) {
+        (Some(due), Some(countdown)) => {
             format!("{countdown}: {} (due {})", clock.name, format_local(due))
         }
-        None => format!("{}: waiting for {}", clock.name, clock.from.describe()),
+        _ => format!("{}: waiting for {}", clock.name, clock.from.describe()),
     }
 }
 
 fn countdown_text(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> String {
-    match clock.due_at {
-        Some(due) if clock.state.is_live() => {
-            Countdown::new(calendar, due, now, clock.timescale.counts_working_days()).to_string()
-        }
+    match Countdown::of_clock(calendar, clock, now) {
+        Some(countdown) if clock.state.is_live() => countdown.to_string(),
         _ => clock.state.label().to_owned(),
     }
 }
@@ -172,6 +169,7 @@ pub fn escalation_json(
                 "started_at": c.started_at.map(time), "is_provisional": c.is_provisional,
                 "due": c.due_at.map(time), "state": c.state, "ended_at": c.ended_at.map(time),
                 "form": c.form, "reason_required": c.is_reason_required,
+                "act_now": c.is_act_now, "tightened_from": c.tightened_from.map(time),
             })
         })
         .collect();
@@ -181,8 +179,10 @@ pub fn escalation_json(
         .map(|n| {
             let sent = escalation.sent.iter().find(|s| s.notification == n.id);
             json!({
-                "id": n.id, "name": n.name, "form": n.form, "recipient": n.recipient, "stage": n.stage,
-                "triggered_at": time(n.triggered_at), "due": time(n.due_at), "state": n.state,
+                "id": n.id, "name": n.name, "form": n.form, "recipient": n.recipient,
+                "recipients": n.recipients, "stage": n.stage,
+                "triggered_at": time(n.triggered_at), "counted_from": time(n.counted_from),
+                "due": time(n.due_at), "state": n.state, "act_now": n.is_act_now,
                 "sent_at": n.sent_at.map(time), "method": sent.map(|s| s.method.as_str()),
                 "reference": sent.and_then(|s| s.reference.clone()),
             })
@@ -391,7 +391,7 @@ pub fn escalation_text(
             None => format!(
                 "{} {}",
                 symbol(n.state),
-                Countdown::new(calendar, n.due_at, now, n.timescale.counts_working_days())
+                Countdown::of_notification(calendar, n, now)
             ),
         };
         let form = n

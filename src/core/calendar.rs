@@ -2,8 +2,12 @@
 //!
 //! Every deadline in the procedures is counted in one of two ways: real hours, or working days
 //! ending at close of business. This module knows which days are working days (Monday to Friday,
-//! less the bank holidays of England and Wales and any extra closure dates a setting adds) and
-//! turns a [`Timescale`] and a start instant into a due instant.
+//! less the bank holidays of England and Wales) and turns a [`Timescale`] and a start instant into
+//! a due instant.
+//!
+//! The closure dates a setting adds (INSET days, a local closure) are the DSL's own
+//! organisation's. The other agencies work through them, so a closure never moves a multi-agency
+//! deadline later: it is only named, as a warning, when something falls due on it.
 //!
 //! It must not read the clock or touch the file system: every instant comes in as an argument.
 //! Start reading at [`Calendar::due`].
@@ -37,7 +41,8 @@ pub enum DayKind {
     Working,
     Weekend,
     BankHoliday(&'static str),
-    /// An extra closure date from the settings (an INSET day, a local closure).
+    /// A working day on which the DSL's own organisation is closed (an INSET day, a local closure,
+    /// from the settings). It still counts as a working day: the other agencies are working.
     Closure(String),
 }
 
@@ -67,7 +72,8 @@ impl Calendar {
         }
     }
 
-    /// Adds extra closure dates (each with a label saying why), which then count as non-working.
+    /// Adds the organisation's own closure dates (each with a label saying why). They are named as
+    /// warnings where something falls due on them; they never move a due time.
     pub fn with_closures(
         mut self,
         closures: impl IntoIterator<Item = (NaiveDate, String)>,
@@ -99,11 +105,18 @@ impl Calendar {
         DayKind::Working
     }
 
+    /// Whether `date` is a working day for the agencies: Monday to Friday and not a bank holiday
+    /// of England and Wales. The organisation's own closures do not change this.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
             return false;
         }
-        bank_holiday_name(date).is_none() && !self.closures.contains_key(&date)
+        bank_holiday_name(date).is_none()
+    }
+
+    /// Why the organisation is closed on `date`, if a closure in the settings says so.
+    pub fn closure_on(&self, date: NaiveDate) -> Option<&str> {
+        self.closures.get(&date).map(String::as_str)
     }
 
     /// The first working day strictly after `date`.
@@ -145,7 +158,8 @@ impl Calendar {
 
     /// When something with timescale `timescale` is due, counting from `start`.
     ///
-    /// `day_one` is the escalation's raise date, used only by [`Timescale::ByDay`].
+    /// `day_one` is the escalation's day 1 (the procedure says whether that is the date the
+    /// concern arose or the date it was raised), used only by [`Timescale::ByDay`].
     pub fn due(
         &self,
         timescale: Timescale,
@@ -153,26 +167,46 @@ impl Calendar {
         day_one: NaiveDate,
     ) -> DateTime<Utc> {
         match timescale {
+            Timescale::Immediately => start,
             // Real hours: 48 hours across a clock change is still 48 hours.
             Timescale::Hours(n) => start + Duration::hours(i64::from(n)),
             Timescale::WorkingDays(n) => {
                 let start_date = local_date(start);
                 self.close_of_business_on(self.add_working_days(start_date, n))
             }
-            Timescale::SameWorkingDay => {
-                let start_date = local_date(start);
-                let close = self.close_of_business_on(start_date);
-                if self.is_working_day(start_date) && start < close {
-                    close
-                } else {
-                    self.close_of_business_on(self.next_working_day(start_date))
-                }
+            Timescale::SameWorkingDay => self.same_working_day(start).unwrap_or_else(|| {
+                self.close_of_business_on(self.next_working_day(local_date(start)))
+            }),
+            Timescale::SameWorkingDayOrImmediately => self.same_working_day(start).unwrap_or(start),
+            Timescale::CalendarDays(n) => {
+                let local = start.with_timezone(&LONDON);
+                let same_time = local
+                    .date_naive()
+                    .checked_add_days(chrono::Days::new(u64::from(n)))
+                    .map_or(start, |date| local_instant(date, local.time()));
+                // Across a clock change the same clock time can be an hour more than N days of
+                // real time; the earlier of the two is never later than the document allows.
+                same_time.min(start + Duration::days(i64::from(n)))
             }
             Timescale::ByDay(n) => {
                 let date = day_one + Duration::days(i64::from(n.saturating_sub(1)));
                 self.close_of_business_on(date)
             }
         }
+    }
+
+    /// Close of business on the start's date, if that is a working day and the start is before it.
+    fn same_working_day(&self, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let start_date = local_date(start);
+        let close = self.close_of_business_on(start_date);
+        (self.is_working_day(start_date) && start < close).then_some(close)
+    }
+
+    /// Whether a due time counted with `timescale` from `start` falls due at once because the
+    /// start is out of hours (the evening, a weekend or a bank holiday).
+    pub fn is_out_of_hours(&self, timescale: Timescale, start: DateTime<Utc>) -> bool {
+        timescale == Timescale::SameWorkingDayOrImmediately
+            && self.same_working_day(start).is_none()
     }
 
     /// The due time together with the reasoning behind it, in plain words: which days were
@@ -201,7 +235,25 @@ impl Calendar {
                 ));
                 self.describe_days(start_date, local_date(due), &mut lines);
             }
-            Timescale::SameWorkingDay => {
+            Timescale::Immediately => {
+                lines.push(
+                    "Due immediately: there is nothing to wait for; act now and record it as met."
+                        .to_owned(),
+                );
+            }
+            Timescale::SameWorkingDayOrImmediately if self.is_out_of_hours(timescale, start) => {
+                lines.push(format!(
+                    "{} is out of hours (after close of business at {cob}, a weekend or a bank holiday), so there is no same working day to wait for: it is due at once. Use the out-of-hours services now (the emergency duty team, or 999).",
+                    format_local(start)
+                ));
+            }
+            Timescale::CalendarDays(n) => {
+                lines.push(format!(
+                    "{n} calendar day{} after the start, weekends and bank holidays included, at the same clock time (never more than {n} times 24 real hours).",
+                    plural(n)
+                ));
+            }
+            Timescale::SameWorkingDay | Timescale::SameWorkingDayOrImmediately => {
                 let close = self.close_of_business_on(start_date);
                 match self.day_kind(start_date) {
                     DayKind::Working if start < close => lines.push(format!(
@@ -220,13 +272,36 @@ impl Calendar {
                 self.describe_days(start_date, local_date(due), &mut lines);
             }
             Timescale::ByDay(n) => {
+                let date = local_date(due);
                 lines.push(format!(
                     "Day 1 is {}; day {n} is {}, calendar days counted, weekends and bank holidays included.",
                     format_date(day_one),
-                    format_date(local_date(due))
+                    format_date(date)
                 ));
                 lines.push(format!("Due at close of business ({cob}) that day."));
+                if !self.is_working_day(date) {
+                    let mut before = date;
+                    while let Some(previous) = before.pred_opt() {
+                        before = previous;
+                        if self.is_working_day(before) {
+                            break;
+                        }
+                    }
+                    lines.push(format!(
+                        "Day {n} is {}, not a working day ({}); the procedure's date is kept, so the last working day before it is {}: act by then.",
+                        format_date(date),
+                        describe_kind(&self.day_kind(date)),
+                        format_date(before)
+                    ));
+                }
             }
+        }
+        if let Some(label) = self.closure_on(local_date(due)) {
+            lines.push(format!(
+                "You are closed on {} ({}), but this is due then: the other agencies are working, so a closure never moves a due time.",
+                format_date(local_date(due)),
+                printable_label(label)
+            ));
         }
         for change in clock_changes(start.min(due), start.max(due)) {
             lines.push(change);
@@ -246,6 +321,14 @@ impl Calendar {
                 DayKind::Working => {
                     counted += 1;
                     lines.push(format!("  {}: working day {counted}", format_date(day)));
+                }
+                DayKind::Closure(label) => {
+                    counted += 1;
+                    lines.push(format!(
+                        "  {}: working day {counted} (you are closed: {}; the other agencies are not)",
+                        format_date(day),
+                        printable_label(&label)
+                    ));
                 }
                 other => lines.push(format!(
                     "  {}: passed over ({})",
@@ -269,8 +352,22 @@ fn describe_kind(kind: &DayKind) -> String {
         DayKind::Working => "working day".to_owned(),
         DayKind::Weekend => "weekend".to_owned(),
         DayKind::BankHoliday(name) => format!("bank holiday: {name}"),
-        DayKind::Closure(label) => format!("closure: {label}"),
+        DayKind::Closure(label) => format!("closure: {}", printable_label(label)),
     }
+}
+
+/// A closure label from the settings file, with control characters shown escaped so that they
+/// never reach a terminal.
+fn printable_label(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    for c in label.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn plural(n: u32) -> &'static str {
@@ -706,10 +803,11 @@ mod tests {
     }
 
     #[test]
-    fn closures_are_not_working_days() {
+    fn closures_are_named_but_the_other_agencies_still_work_them() {
         let calendar =
             Calendar::default().with_closures([(date(2026, 11, 24), "INSET day".to_owned())]);
-        assert!(!calendar.is_working_day(date(2026, 11, 24)));
+        assert!(calendar.is_working_day(date(2026, 11, 24)));
+        assert_eq!(calendar.closure_on(date(2026, 11, 24)), Some("INSET day"));
         assert_eq!(
             calendar.day_kind(date(2026, 11, 24)),
             DayKind::Closure("INSET day".to_owned())

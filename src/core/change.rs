@@ -134,6 +134,15 @@ impl Change {
                 kind: NoteKind::DelayReason,
                 ..
             } => "reason for delay recorded".to_owned(),
+            Self::Note {
+                kind: NoteKind::ClockTightened,
+                clock,
+                at,
+                text,
+            } => format!(
+                "clock {clock} tightened to {}: {text}",
+                super::calendar::format_local(*at)
+            ),
         }
     }
 }

@@ -43,6 +43,12 @@ pub enum EventKind {
     ClockMet {
         key: String,
     },
+    /// A clock tightened on this escalation to an earlier due time (the procedures' "or a
+    /// timescale that protects the child from harm, whichever is less"). It never loosens one.
+    ClockTightened {
+        key: String,
+        due_at: DateTime<Utc>,
+    },
     /// A reason for a delay was recorded.
     DelayReason,
     Resolved,
@@ -90,8 +96,11 @@ pub enum ClockState {
     /// Waiting for the event it counts from (a meeting, say).
     Pending,
     MetLate,
+    /// Its stage was left, or the escalation closed, after it was due and without it being met:
+    /// the record shows the deadline was missed.
+    LeftLate,
     MetOnTime,
-    /// Its stage was left, or the escalation closed, before it was met.
+    /// Its stage was left, or the escalation closed, before it was due and before it was met.
     Stopped,
 }
 
@@ -112,6 +121,7 @@ impl ClockState {
             Self::Running => "running",
             Self::Pending => "not started",
             Self::MetLate => "met late",
+            Self::LeftLate => "left late",
             Self::MetOnTime => "met on time",
             Self::Stopped => "stopped",
         }
@@ -143,6 +153,10 @@ pub struct ClockStatus {
     /// True when the procedure asks for a reason once this clock is missed and none is recorded.
     #[serde(skip)]
     pub asks_reason_if_late: bool,
+    /// True when it is due at its start: something to do now (`!! ACT NOW` until met).
+    pub is_act_now: bool,
+    /// When the procedure's timescale made it due, where the DSL tightened it to `due_at`.
+    pub tightened_from: Option<DateTime<Utc>>,
 }
 
 /// One notification the escalation requires (it has been triggered).
@@ -151,13 +165,19 @@ pub struct NotificationStatus {
     pub id: String,
     pub name: String,
     pub form: Option<String>,
+    /// Everyone it goes to, as one line.
     pub recipient: String,
+    pub recipients: Vec<String>,
     pub stage: u8,
     pub triggered_at: DateTime<Utc>,
+    /// What its timescale counts from: the trigger, or the moment the procedure names.
+    pub counted_from: DateTime<Utc>,
     pub timescale: Timescale,
     pub due_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub state: ClockState,
+    /// True when it is due at once (`!! ACT NOW` until sent).
+    pub is_act_now: bool,
 }
 
 /// A stage the escalation has been in.
@@ -179,6 +199,10 @@ pub struct Schedule {
     pub stages: Vec<StagePeriod>,
     pub clocks: Vec<ClockStatus>,
     pub notifications: Vec<NotificationStatus>,
+    /// Notifications that become owed if a clock still running is missed, each dated at that
+    /// clock's due time; [`Schedule::refresh`] moves them into `notifications` once it passes.
+    #[serde(skip)]
+    pub owed_if_missed: Vec<NotificationStatus>,
 }
 
 impl Schedule {
@@ -205,6 +229,18 @@ impl Schedule {
             if notification.state.is_live() {
                 notification.state = live_state(calendar, settings, notification.due_at, now);
             }
+        }
+        if self.owed_if_missed.iter().any(|n| now > n.triggered_at) {
+            let (owed, waiting) = std::mem::take(&mut self.owed_if_missed)
+                .into_iter()
+                .partition(|n| now > n.triggered_at);
+            self.owed_if_missed = waiting;
+            for mut notification in owed {
+                notification.state = live_state(calendar, settings, notification.due_at, now);
+                self.notifications.push(notification);
+            }
+            self.notifications
+                .sort_by_key(|n| (n.triggered_at, n.due_at));
         }
     }
 
@@ -257,7 +293,10 @@ pub fn schedule(
     };
     let raised_at = raised.at;
     let concern_at = concern_at.unwrap_or(raised_at).min(raised_at);
-    let day_one = local_date(raised_at);
+    let day_one = match procedure.day_one {
+        Occurrence::Raised => local_date(raised_at),
+        _ => local_date(concern_at),
+    };
 
     let mut ordered: Vec<&Event> = events
         .iter()
@@ -275,38 +314,48 @@ pub fn schedule(
         entered_at: raised_at,
         left_at: None,
     }];
-    let mut happened = vec![
-        Happening {
+    let mut happened = vec![Happening {
+        at: concern_at,
+        stage: 1,
+        what: Occurrence::ConcernArose,
+    }];
+    if *immediate_risk {
+        happened.push(Happening {
             at: concern_at,
             stage: 1,
-            what: Occurrence::ConcernArose,
-        },
-        Happening {
+            what: Occurrence::ImmediateRisk,
+        });
+    }
+    for what in [
+        Occurrence::Raised,
+        Occurrence::StageEntered,
+        Occurrence::StageReached(1),
+    ] {
+        happened.push(Happening {
             at: raised_at,
             stage: 1,
-            what: Occurrence::Raised,
-        },
-        Happening {
-            at: raised_at,
-            stage: 1,
-            what: Occurrence::StageEntered,
-        },
-    ];
+            what,
+        });
+    }
     let mut marked: Vec<(&str, DateTime<Utc>)> = Vec::new();
+    let mut tightened: Vec<(&str, DateTime<Utc>)> = Vec::new();
     let mut has_delay_reason = false;
 
     for event in ordered {
         let is_open = status == Status::Open;
+        let mut record = |what: Occurrence, stage: u8| {
+            happened.push(Happening {
+                at: event.at,
+                stage,
+                what,
+            });
+        };
         match &event.kind {
             EventKind::Raised { .. } => {}
             EventKind::Advanced { to }
                 if is_open && *to > stage && usize::from(*to) <= procedure.stages.len() =>
             {
-                happened.push(Happening {
-                    at: event.at,
-                    stage,
-                    what: Occurrence::Advanced,
-                });
+                record(Occurrence::Advanced, stage);
                 if let Some(period) = stages.last_mut() {
                     period.left_at = Some(event.at);
                 }
@@ -316,35 +365,19 @@ pub fn schedule(
                     entered_at: event.at,
                     left_at: None,
                 });
-                happened.push(Happening {
-                    at: event.at,
-                    stage,
-                    what: Occurrence::StageEntered,
-                });
+                record(Occurrence::StageEntered, stage);
+                record(Occurrence::StageReached(stage), stage);
             }
             EventKind::Advanced { .. } => {}
-            EventKind::Discussion if is_open => happened.push(Happening {
-                at: event.at,
-                stage,
-                what: Occurrence::Discussion,
-            }),
-            EventKind::Meeting if is_open => happened.push(Happening {
-                at: event.at,
-                stage,
-                what: Occurrence::Meeting,
-            }),
-            EventKind::Agreement if is_open => happened.push(Happening {
-                at: event.at,
-                stage,
-                what: Occurrence::Agreement,
-            }),
+            EventKind::Discussion if is_open => record(Occurrence::Discussion, stage),
+            EventKind::Meeting if is_open => record(Occurrence::Meeting, stage),
+            EventKind::Agreement if is_open => record(Occurrence::Agreement, stage),
             EventKind::Discussion | EventKind::Meeting | EventKind::Agreement => {}
-            EventKind::NotificationSent { id } => happened.push(Happening {
-                at: event.at,
-                stage,
-                what: Occurrence::NotificationSent(id.clone()),
-            }),
+            EventKind::NotificationSent { id } => {
+                record(Occurrence::NotificationSent(id.clone()), stage);
+            }
             EventKind::ClockMet { key } => marked.push((key.as_str(), event.at)),
+            EventKind::ClockTightened { key, due_at } => tightened.push((key.as_str(), *due_at)),
             EventKind::DelayReason => has_delay_reason = true,
             EventKind::Resolved | EventKind::Withdrawn if is_open => {
                 let is_resolved = event.kind == EventKind::Resolved;
@@ -358,11 +391,7 @@ pub fn schedule(
                     period.left_at = Some(event.at);
                 }
                 if is_resolved {
-                    happened.push(Happening {
-                        at: event.at,
-                        stage,
-                        what: Occurrence::Resolved,
-                    });
+                    record(Occurrence::Resolved, stage);
                 }
             }
             EventKind::Resolved | EventKind::Withdrawn => {}
@@ -374,44 +403,22 @@ pub fn schedule(
         settings,
         happened: &happened,
         marked: &marked,
+        tightened: &tightened,
         day_one,
         now,
     };
 
+    let whole = Window {
+        stage: None,
+        start: raised_at,
+        end: closed_at,
+    };
     let mut clocks = Vec::new();
     if *immediate_risk {
-        let due = calendar.due(Timescale::SameWorkingDay, raised_at, day_one);
-        let met = marked
-            .iter()
-            .find(|(k, _)| *k == IMMEDIATE_RISK_KEY)
-            .map(|&(_, at)| at);
-        let (state, ended_at) = context.settle(due, met, closed_at);
-        clocks.push(ClockStatus {
-            key: IMMEDIATE_RISK_KEY.to_owned(),
-            id: IMMEDIATE_RISK_KEY.to_owned(),
-            name:
-                "Escalate the immediate risk through safeguarding procedures the same working day"
-                    .to_owned(),
-            stage: None,
-            timescale: Timescale::SameWorkingDay,
-            from: Occurrence::Raised,
-            started_at: Some(raised_at),
-            is_provisional: false,
-            due_at: Some(due),
-            state,
-            ended_at,
-            form: None,
-            is_reason_required: false,
-            asks_reason_if_late: false,
-        });
+        clocks.push(context.clock(&procedure.immediate.clock, &whole, has_delay_reason));
     }
     for rule in &procedure.clocks {
-        let window = Window {
-            stage: None,
-            start: raised_at,
-            end: closed_at,
-        };
-        clocks.push(context.clock(rule, &window, has_delay_reason));
+        clocks.push(context.clock(rule, &whole, has_delay_reason));
     }
     for period in &stages {
         let Some(definition) = procedure.stage(period.stage) else {
@@ -431,42 +438,111 @@ pub fn schedule(
         || "the partnership (none chosen)".to_owned(),
         |p| p.name.clone(),
     );
+    let stage_at = |at: DateTime<Utc>| {
+        stages
+            .iter()
+            .rev()
+            .find(|p| p.entered_at <= at)
+            .map_or(1, |p| p.stage)
+    };
 
     let mut notifications = Vec::new();
+    let mut owed_if_missed = Vec::new();
     for rule in &procedure.notifications {
         let applies = |h: &&Happening| rule.stages.is_empty() || rule.stages.contains(&h.stage);
+        let recipients: Vec<String> = rule
+            .recipients
+            .iter()
+            .map(|r| match r {
+                Recipient::Partnership => partnership_name.clone(),
+                Recipient::Named(name) => name.clone(),
+            })
+            .collect();
+        let timescale = rule.timescale.unwrap_or(settings.default_notification);
+        let sent_at = happened
+            .iter()
+            .find(|h| matches!(&h.what, Occurrence::NotificationSent(id) if *id == rule.id))
+            .map(|h| h.at);
+        let owed = |trigger_at: DateTime<Utc>, trigger_stage: u8, counted_from: DateTime<Utc>| {
+            let due = calendar.due(timescale, counted_from, day_one);
+            let state = match sent_at {
+                Some(sent) if sent <= due => ClockState::MetOnTime,
+                Some(_) => ClockState::MetLate,
+                None => context.live_state(due),
+            };
+            NotificationStatus {
+                id: rule.id.clone(),
+                name: rule.name.clone(),
+                form: rule.form.clone(),
+                recipient: recipients.join("; "),
+                recipients: recipients.clone(),
+                stage: trigger_stage,
+                triggered_at: trigger_at,
+                counted_from,
+                timescale,
+                due_at: due,
+                sent_at,
+                state,
+                is_act_now: due == counted_from,
+            }
+        };
+        if let Occurrence::Missed(clock_id) = &rule.on {
+            // Owed from the moment the clock is missed: at its due time, unless it was met by
+            // then or its stage was left before it fell due.
+            let missed = clocks
+                .iter()
+                .filter(|c| {
+                    c.id == *clock_id
+                        && (rule.stages.is_empty()
+                            || c.stage.is_none_or(|s| rule.stages.contains(&s)))
+                })
+                .filter_map(|c| c.due_at.map(|due| (c, due)))
+                .filter(|(c, due)| match c.state {
+                    ClockState::MetOnTime | ClockState::Stopped | ClockState::Pending => false,
+                    ClockState::MetLate | ClockState::LeftLate | ClockState::Overdue => true,
+                    _ => now <= *due,
+                })
+                .min_by_key(|(_, due)| *due);
+            if let Some((clock, due)) = missed {
+                let stage = clock.stage.unwrap_or_else(|| stage_at(due));
+                let counted_from = rule
+                    .from
+                    .as_ref()
+                    .and_then(|f| first_at(&happened, f, due))
+                    .unwrap_or(due);
+                let notification = owed(due, stage, counted_from);
+                if clock.state.is_live() && now <= due {
+                    owed_if_missed.push(notification);
+                } else {
+                    notifications.push(notification);
+                }
+            }
+            continue;
+        }
         let trigger = happened.iter().filter(applies).find(|h| match &rule.on {
             // Reaching a resolution is reaching agreement, when none was recorded before it.
             Occurrence::Agreement => matches!(h.what, Occurrence::Agreement | Occurrence::Resolved),
             other => h.what == *other,
         });
         let Some(trigger) = trigger else { continue };
-        let timescale = rule.timescale.unwrap_or(settings.default_notification);
-        let due = calendar.due(timescale, trigger.at, day_one);
-        let sent_at = happened
-            .iter()
-            .find(|h| matches!(&h.what, Occurrence::NotificationSent(id) if *id == rule.id))
-            .map(|h| h.at);
-        let state = match sent_at {
-            Some(sent) if sent <= due => ClockState::MetOnTime,
-            Some(_) => ClockState::MetLate,
-            None => context.live_state(due),
-        };
-        notifications.push(NotificationStatus {
-            id: rule.id.clone(),
-            name: rule.name.clone(),
-            form: rule.form.clone(),
-            recipient: match &rule.recipient {
-                Recipient::Partnership => partnership_name.clone(),
-                Recipient::Named(name) => name.clone(),
-            },
-            stage: trigger.stage,
-            triggered_at: trigger.at,
-            timescale,
-            due_at: due,
-            sent_at,
-            state,
-        });
+        let counted_from = rule
+            .from
+            .as_ref()
+            .and_then(|f| {
+                let in_stages = happened
+                    .iter()
+                    .filter(applies)
+                    .find(|h| h.what == *f && h.at <= trigger.at)
+                    .map(|h| h.at);
+                match f {
+                    Occurrence::Agreement | Occurrence::Meeting | Occurrence::Discussion => {
+                        in_stages
+                    }
+                    _ => first_at(&happened, f, trigger.at),
+                }
+            })
+            .unwrap_or(trigger.at);
+        notifications.push(owed(trigger.at, trigger.stage, counted_from));
     }
     notifications.sort_by_key(|n| (n.triggered_at, n.due_at));
 
@@ -479,7 +555,16 @@ pub fn schedule(
         stages,
         clocks,
         notifications,
+        owed_if_missed,
     })
+}
+
+/// When `what` first happened, at or before `by`.
+fn first_at(happened: &[Happening], what: &Occurrence, by: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    happened
+        .iter()
+        .find(|h| h.what == *what && h.at <= by)
+        .map(|h| h.at)
 }
 
 /// The span a clock runs in: a stage's time in it, or the whole escalation.
@@ -503,6 +588,7 @@ struct Context<'a> {
     settings: &'a Settings,
     happened: &'a [Happening],
     marked: &'a [(&'a str, DateTime<Utc>)],
+    tightened: &'a [(&'a str, DateTime<Utc>)],
     day_one: NaiveDate,
     now: DateTime<Utc>,
 }
@@ -512,7 +598,7 @@ impl Context<'_> {
     fn anchor(&self, anchor: &Occurrence, window: &Window) -> Option<DateTime<Utc>> {
         match anchor {
             Occurrence::StageEntered => Some(window.start),
-            Occurrence::ConcernArose | Occurrence::Raised => self
+            Occurrence::ConcernArose | Occurrence::Raised | Occurrence::ImmediateRisk => self
                 .happened
                 .iter()
                 .find(|h| h.what == *anchor)
@@ -560,6 +646,8 @@ impl Context<'_> {
             form: rule.form.clone(),
             is_reason_required: false,
             asks_reason_if_late: rule.reason_if_late && !has_delay_reason,
+            is_act_now: false,
+            tightened_from: None,
         };
         let Some(start) = started_at else {
             if window.end.is_some() {
@@ -568,7 +656,21 @@ impl Context<'_> {
             }
             return status;
         };
-        let due = self.calendar.due(rule.timescale, start, self.day_one);
+        let allowed = self.calendar.due(rule.timescale, start, self.day_one);
+        // The DSL may tighten a clock ("or a timescale that protects the child from harm,
+        // whichever is less"), never loosen it: the earliest of them all governs.
+        let due = self
+            .tightened
+            .iter()
+            .filter(|(k, _)| *k == status.key)
+            .map(|&(_, at)| at)
+            .min()
+            .filter(|&at| at < allowed)
+            .unwrap_or(allowed);
+        if due < allowed {
+            status.tightened_from = Some(allowed);
+        }
+        status.is_act_now = due <= start;
         let met_by_event = self
             .happened
             .iter()
@@ -587,7 +689,10 @@ impl Context<'_> {
         status.state = state;
         status.ended_at = ended_at;
         status.is_reason_required = status.asks_reason_if_late
-            && matches!(state, ClockState::Overdue | ClockState::MetLate);
+            && matches!(
+                state,
+                ClockState::Overdue | ClockState::MetLate | ClockState::LeftLate
+            );
         status
     }
 
@@ -601,6 +706,7 @@ impl Context<'_> {
         match (met, end) {
             (Some(at), _) if at <= due => (ClockState::MetOnTime, Some(at)),
             (Some(at), _) => (ClockState::MetLate, Some(at)),
+            (None, Some(end)) if end > due => (ClockState::LeftLate, Some(end)),
             (None, Some(end)) => (ClockState::Stopped, Some(end)),
             (None, None) => (self.live_state(due), None),
         }
@@ -646,6 +752,8 @@ pub struct Countdown {
     pub due_local: chrono::NaiveTime,
     /// Working days left before the due date, for clocks that count working days.
     pub working_days_left: Option<u32>,
+    /// Due at its start (immediately, or out of hours): shown as `ACT NOW` rather than a span.
+    pub is_act_now: bool,
 }
 
 impl Countdown {
@@ -666,7 +774,15 @@ impl Countdown {
             is_due_today,
             due_local: due.with_timezone(&super::calendar::LONDON).time(),
             working_days_left,
+            is_act_now: false,
         }
+    }
+
+    /// The same countdown for something due at once: once its moment has passed it reads
+    /// `ACT NOW` until it is met, not a growing span of lateness.
+    pub fn act_now(mut self, is_act_now: bool) -> Self {
+        self.is_act_now = is_act_now;
+        self
     }
 
     /// `2d 4h`, `3h 20m`, `12m`: a span in the largest two units.
@@ -685,6 +801,29 @@ impl Countdown {
 }
 
 impl Countdown {
+    /// The countdown to a clock's due time, if it has one; `ACT NOW` where it is due at once.
+    pub fn of_clock(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> Option<Self> {
+        clock.due_at.map(|due| {
+            Self::new(calendar, due, now, clock.timescale.counts_working_days())
+                .act_now(clock.is_act_now)
+        })
+    }
+
+    /// The countdown to a notification's due time; `ACT NOW` where it is owed at once.
+    pub fn of_notification(
+        calendar: &Calendar,
+        notification: &NotificationStatus,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self::new(
+            calendar,
+            notification.due_at,
+            now,
+            notification.timescale.counts_working_days(),
+        )
+        .act_now(notification.is_act_now)
+    }
+
     /// The words for a narrow card: as [`Display`](std::fmt::Display), but `7d 5h · 5 working
     /// days` rather than `7d 5h left (5 working days)`, so the working days are never cut off.
     pub fn compact(&self) -> String {
@@ -704,6 +843,9 @@ impl Countdown {
 impl std::fmt::Display for Countdown {
     /// `OVERDUE 1d 3h`, `due 17:00 today`, `2d 4h left (3 working days)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_act_now && (self.is_overdue || self.minutes == 0) {
+            return f.write_str("ACT NOW");
+        }
         if self.is_overdue {
             return write!(f, "OVERDUE {}", self.span());
         }

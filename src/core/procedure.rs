@@ -46,6 +46,11 @@ pub struct Procedure {
     pub summary: Option<String>,
     /// What the procedure says to do at once when a child is at immediate risk of significant harm.
     pub immediate_risk: String,
+    /// The clock (and fast track) an escalation flagged as an immediate risk gets.
+    pub immediate: ImmediateRiskRule,
+    /// Which date is day 1 of the escalation for "by day N" deadlines: the concern arising
+    /// ([`Occurrence::ConcernArose`]) or the escalation being raised ([`Occurrence::Raised`]).
+    pub day_one: Occurrence,
     /// The partnership or board bodies notified; an escalation chooses one when there are several.
     pub partnerships: Vec<Partnership>,
     pub forms: Vec<Form>,
@@ -55,6 +60,25 @@ pub struct Procedure {
     /// Every notification the procedure can require, whichever stage triggers it.
     pub notifications: Vec<NotificationRule>,
 }
+
+/// What an escalation flagged as an immediate risk of significant harm must do, and by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImmediateRiskRule {
+    /// The clock, keyed `immediate-risk`; it counts from the concern arising (the risk being
+    /// recognised) unless the procedure says otherwise.
+    pub clock: ClockRule,
+    /// What to do when the clock falls due at once because the risk was recognised out of hours.
+    pub out_of_hours: Option<String>,
+    /// A fast track: a flagged escalation may go straight to this stage (skipping those before
+    /// it), and the clock is met on reaching it.
+    pub fast_track_stage: Option<u8>,
+    /// True where the procedure's documents set no immediate-risk timescale and the app's
+    /// default (`immediately`) protects the child instead.
+    pub is_app_default: bool,
+}
+
+/// The immediate-risk clock's name where a procedure gives none.
+pub const DEFAULT_IMMEDIATE_RISK_CLOCK: &str = "Act on the immediate risk now";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Partnership {
@@ -77,6 +101,9 @@ pub struct Stage {
     /// Who is involved at this stage.
     pub who: String,
     pub guidance: Option<String>,
+    /// Whether urgent cases may go straight to this stage, skipping those before it (recorded
+    /// with a reason).
+    pub may_skip_to: bool,
     pub clocks: Vec<ClockRule>,
 }
 
@@ -96,11 +123,24 @@ pub enum Occurrence {
     Agreement,
     Resolved,
     NotificationSent(String),
+    /// The escalation was flagged as an immediate risk (at the concern arising).
+    ImmediateRisk,
+    /// Stage N was entered (whichever stage the escalation came from).
+    StageReached(u8),
+    /// A clock (by id) passed its due time without being met.
+    Missed(String),
 }
 
 impl Occurrence {
     fn parse(text: &str) -> Option<Self> {
+        if let Some(id) = text.strip_prefix("missed:") {
+            return Some(Self::Missed(id.to_owned()));
+        }
+        if let Some(n) = text.strip_prefix("stage:") {
+            return n.parse().ok().map(Self::StageReached);
+        }
         Some(match text {
+            "immediate_risk" => Self::ImmediateRisk,
             "concern" => Self::ConcernArose,
             "raised" => Self::Raised,
             "stage_entered" => Self::StageEntered,
@@ -127,6 +167,9 @@ impl Occurrence {
             Self::Agreement => "agreement being reached".to_owned(),
             Self::Resolved => "resolution".to_owned(),
             Self::NotificationSent(id) => format!("notification {id} being sent"),
+            Self::ImmediateRisk => "the immediate risk being recognised".to_owned(),
+            Self::StageReached(n) => format!("reaching stage {n}"),
+            Self::Missed(id) => format!("clock {id} being missed"),
         }
     }
 }
@@ -143,6 +186,9 @@ impl fmt::Display for Occurrence {
             Self::Agreement => f.write_str("agreement"),
             Self::Resolved => f.write_str("resolved"),
             Self::NotificationSent(id) => write!(f, "notification:{id}"),
+            Self::ImmediateRisk => f.write_str("immediate_risk"),
+            Self::StageReached(n) => write!(f, "stage:{n}"),
+            Self::Missed(id) => write!(f, "missed:{id}"),
         }
     }
 }
@@ -187,8 +233,12 @@ pub struct NotificationRule {
     pub id: String,
     pub name: String,
     pub form: Option<String>,
-    pub recipient: Recipient,
+    /// Everyone it goes to (at least one).
+    pub recipients: Vec<Recipient>,
     pub on: Occurrence,
+    /// What its timescale counts from, where that is not the trigger (Barnet's stage 4 referral
+    /// is due the same working day as the escalation was raised, whenever stage 4 is reached).
+    pub from: Option<Occurrence>,
     /// The stages at which `on` triggers it; empty for any stage.
     pub stages: Vec<u8>,
     /// `None` where the document gives no timescale: the engine's default then applies.
@@ -281,7 +331,8 @@ struct RawProcedure {
     title: String,
     source: String,
     summary: Option<String>,
-    immediate_risk: Option<String>,
+    day_one: Option<Spanned<String>>,
+    immediate_risk: Option<RawImmediateRisk>,
     #[serde(default)]
     partnerships: Vec<RawPartnership>,
     #[serde(default)]
@@ -292,6 +343,57 @@ struct RawProcedure {
     clocks: Vec<RawClock>,
     #[serde(default)]
     notifications: Vec<RawNotification>,
+}
+
+/// `immediate_risk = "advice"`, or a table with the advice and the clock.
+enum RawImmediateRisk {
+    Advice(String),
+    Rule(RawImmediateRiskRule),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImmediateRiskRule {
+    advice: Option<String>,
+    name: Option<String>,
+    from: Option<Spanned<String>>,
+    timescale: Option<Spanned<Timescale>>,
+    out_of_hours: Option<String>,
+    stage: Option<Spanned<u32>>,
+    #[serde(default)]
+    met_by: Vec<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawImmediateRisk {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RiskVisitor;
+        impl<'de> serde::de::Visitor<'de> for RiskVisitor {
+            type Value = RawImmediateRisk;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the advice as text, or a table: [immediate_risk] with advice, name, timescale, from, out_of_hours, stage, met_by")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(RawImmediateRisk::Advice(text.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                // Reading the table through the same map keeps the line of every field.
+                RawImmediateRiskRule::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawImmediateRisk::Rule)
+            }
+        }
+        deserializer.deserialize_any(RiskVisitor)
+    }
+}
+
+/// One recipient, or several.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRecipients {
+    One(String),
+    Several(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -317,6 +419,8 @@ struct RawStage {
     who: String,
     guidance: Option<String>,
     #[serde(default)]
+    may_skip_to: Option<Spanned<bool>>,
+    #[serde(default)]
     clocks: Vec<RawClock>,
     #[serde(default)]
     notifications: Vec<RawNotification>,
@@ -329,7 +433,7 @@ struct RawClock {
     name: String,
     from: Spanned<String>,
     provisional_from: Option<Spanned<String>>,
-    timescale: Timescale,
+    timescale: Spanned<Timescale>,
     #[serde(default)]
     met_by: Vec<Spanned<String>>,
     form: Option<Spanned<String>>,
@@ -344,10 +448,11 @@ struct RawNotification {
     id: Spanned<String>,
     name: String,
     form: Option<Spanned<String>>,
-    recipient: String,
+    recipient: Spanned<RawRecipients>,
     on: Spanned<String>,
+    from: Option<Spanned<String>>,
     stages: Option<Spanned<Vec<u32>>>,
-    timescale: Option<Timescale>,
+    timescale: Option<Spanned<Timescale>>,
     note: Option<String>,
 }
 
@@ -494,12 +599,26 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
     non_empty(checker, &raw.title, "title");
     non_empty(checker, &raw.source, "source");
 
-    if raw.partnerships.is_empty() {
-        checker.nowhere(
-            "partnerships",
-            "a procedure needs at least one partnership or board body to notify",
-        );
-    }
+    // A procedure with no partnership to notify is valid: a notification may not then go to
+    // "partnership" (checked with the notifications).
+    let day_one = match &raw.day_one {
+        None => Occurrence::ConcernArose,
+        Some(text) => match text.get_ref().as_str() {
+            "concern" => Occurrence::ConcernArose,
+            "raised" => Occurrence::Raised,
+            other => {
+                checker.at(
+                    text,
+                    "day_one",
+                    format!(
+                        "\"{}\" is not a day 1; use \"concern\" (the date the concern arose) or \"raised\" (the date the escalation was raised)",
+                        printable(other)
+                    ),
+                );
+                Occurrence::ConcernArose
+            }
+        },
+    };
     for p in &raw.partnerships {
         checker.check_id(&p.id, "partnerships.id");
     }
@@ -544,9 +663,19 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         .map(|(_, n)| n.id.get_ref().clone())
         .collect();
 
+    let clock_ids: BTreeSet<String> = raw_stages
+        .iter()
+        .flat_map(|(_, stage)| stage.clocks.iter())
+        .chain(raw.clocks.iter())
+        .map(|c| c.id.get_ref().clone())
+        .collect();
     let context = RefContext {
         forms: &form_ids,
         notifications: &notification_ids,
+        clocks: &clock_ids,
+        day_one: &day_one,
+        stage_count,
+        has_partnership: !raw.partnerships.is_empty(),
     };
 
     let mut stages = Vec::with_capacity(raw_stages.len());
@@ -565,6 +694,17 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
             );
         }
         non_empty(checker, &stage.name, &format!("{field}.name"));
+        let may_skip_to = stage.may_skip_to.as_ref().is_some_and(|m| *m.get_ref());
+        if let Some(flag) = &stage.may_skip_to
+            && *flag.get_ref()
+            && number == 1
+        {
+            checker.at(
+                flag,
+                format!("{field}.may_skip_to"),
+                "every escalation starts at stage 1; may_skip_to belongs on a later stage",
+            );
+        }
         checker.check_unique(
             stage.clocks.iter().map(|c| &c.id),
             &format!("{field}.clocks.id"),
@@ -580,6 +720,7 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
             name: stage.name,
             who: stage.who,
             guidance: stage.guidance,
+            may_skip_to,
             clocks,
         });
     }
@@ -596,14 +737,16 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         .map(|(stage, n)| build_notification(checker, n, stage, stage_count, &context))
         .collect();
 
+    let (immediate_risk, immediate) = build_immediate(checker, raw.immediate_risk, &context);
+
     Procedure {
         id: raw.id.into_inner(),
         title: raw.title,
         source: raw.source,
         summary: raw.summary,
-        immediate_risk: raw
-            .immediate_risk
-            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK.to_owned()),
+        immediate_risk,
+        immediate,
+        day_one,
         partnerships: raw
             .partnerships
             .into_iter()
@@ -630,13 +773,170 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
 struct RefContext<'a> {
     forms: &'a BTreeSet<String>,
     notifications: &'a BTreeSet<String>,
+    /// Every clock id in the procedure, for `missed:ID`.
+    clocks: &'a BTreeSet<String>,
+    day_one: &'a Occurrence,
+    stage_count: usize,
+    has_partnership: bool,
 }
 
-const ANCHORS: &str =
-    "concern, raised, stage_entered, discussion, meeting, agreement or notification:ID";
+const ANCHORS: &str = "concern, raised, stage_entered, discussion, meeting, agreement, immediate_risk or notification:ID";
 const COMPLETIONS: &str =
-    "raised, advanced, resolved, discussion, meeting, agreement or notification:ID";
-const TRIGGERS: &str = "stage_entered, resolved, agreement, meeting or discussion";
+    "raised, advanced, resolved, discussion, meeting, agreement, stage:N or notification:ID";
+const TRIGGERS: &str = "stage_entered, stage:N, resolved, agreement, meeting, discussion, immediate_risk or missed:CLOCK";
+const NOTIFICATION_ANCHORS: &str =
+    "concern, raised, discussion, meeting, agreement, immediate_risk or notification:ID";
+
+/// Reads the immediate-risk rule: the advice, the clock, and any fast track.
+fn build_immediate(
+    checker: &mut Checker<'_>,
+    raw: Option<RawImmediateRisk>,
+    context: &RefContext<'_>,
+) -> (String, ImmediateRiskRule) {
+    let rule = match raw {
+        None => None,
+        Some(RawImmediateRisk::Advice(advice)) => {
+            return (advice, default_immediate_rule());
+        }
+        Some(RawImmediateRisk::Rule(rule)) => Some(rule),
+    };
+    let Some(rule) = rule else {
+        return (DEFAULT_IMMEDIATE_RISK.to_owned(), default_immediate_rule());
+    };
+    let field = "immediate_risk";
+    let from = rule.from.as_ref().map_or(Occurrence::ConcernArose, |from| {
+        occurrence(
+            checker,
+            from,
+            &format!("{field}.from"),
+            |o| matches!(o, Occurrence::ConcernArose | Occurrence::Raised),
+            "concern or raised",
+            context,
+        )
+        .unwrap_or(Occurrence::ConcernArose)
+    });
+    let mut met_by: Vec<Occurrence> = rule
+        .met_by
+        .iter()
+        .filter_map(|m| {
+            occurrence(
+                checker,
+                m,
+                &format!("{field}.met_by"),
+                |o| {
+                    !matches!(
+                        o,
+                        Occurrence::ConcernArose
+                            | Occurrence::StageEntered
+                            | Occurrence::Advanced
+                            | Occurrence::ImmediateRisk
+                            | Occurrence::Missed(_)
+                    )
+                },
+                COMPLETIONS,
+                context,
+            )
+        })
+        .collect();
+    let mut fast_track_stage = None;
+    if let Some(stage) = &rule.stage {
+        let n = *stage.get_ref();
+        match u8::try_from(n) {
+            Ok(n) if n >= 2 && usize::from(n) <= context.stage_count => {
+                fast_track_stage = Some(n);
+                met_by.push(Occurrence::StageReached(n));
+            }
+            _ => checker.at(
+                stage,
+                format!("{field}.stage"),
+                format!(
+                    "a fast track to stage {n}, but this procedure has stages 1 to {}; name a later stage that exists",
+                    context.stage_count
+                ),
+            ),
+        }
+    }
+    let (timescale, is_app_default) = match &rule.timescale {
+        Some(t) => {
+            check_day_numbering(checker, t, &from, &format!("{field}.timescale"), context);
+            (*t.get_ref(), false)
+        }
+        None => (Timescale::Immediately, true),
+    };
+    let clock = ClockRule {
+        id: crate::core::deadline::IMMEDIATE_RISK_KEY.to_owned(),
+        name: rule
+            .name
+            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned()),
+        from,
+        provisional_from: None,
+        timescale,
+        met_by,
+        form: None,
+        reason_if_late: false,
+        note: None,
+    };
+    (
+        rule.advice
+            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK.to_owned()),
+        ImmediateRiskRule {
+            clock,
+            out_of_hours: rule.out_of_hours,
+            fast_track_stage,
+            is_app_default,
+        },
+    )
+}
+
+/// The immediate-risk rule of a procedure whose documents set none: due immediately, from the
+/// concern arising. Nothing is later than now, so nothing can be later than a document allows.
+fn default_immediate_rule() -> ImmediateRiskRule {
+    ImmediateRiskRule {
+        clock: ClockRule {
+            id: crate::core::deadline::IMMEDIATE_RISK_KEY.to_owned(),
+            name: DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned(),
+            from: Occurrence::ConcernArose,
+            provisional_from: None,
+            timescale: Timescale::Immediately,
+            met_by: Vec::new(),
+            form: None,
+            reason_if_late: false,
+            note: None,
+        },
+        out_of_hours: None,
+        fast_track_stage: None,
+        is_app_default: true,
+    }
+}
+
+/// A `by_day` timescale counts the escalation's numbered days, so it must count from the
+/// procedure's day 1; from anything else it would silently miscount.
+fn check_day_numbering(
+    checker: &mut Checker<'_>,
+    timescale: &Spanned<Timescale>,
+    from: &Occurrence,
+    field: &str,
+    context: &RefContext<'_>,
+) {
+    if timescale.get_ref().is_day_numbered() && from != context.day_one {
+        checker.at(
+            timescale,
+            field,
+            format!(
+                "\"{}\" counts the escalation's numbered days from day 1 ({}), but this counts from \"{from}\"; use {{ calendar_days = N }} to count days from {}, or from = \"{}\"{}",
+                timescale.get_ref(),
+                context.day_one.describe(),
+                from.describe(),
+                context.day_one,
+                if *from == Occurrence::Raised {
+                    " (or, if the document numbers its days from the raise, day_one = \"raised\")"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+}
 
 fn occurrence(
     checker: &mut Checker<'_>,
@@ -647,6 +947,25 @@ fn occurrence(
     context: &RefContext<'_>,
 ) -> Option<Occurrence> {
     match Occurrence::parse(value.get_ref()) {
+        Some(Occurrence::StageReached(n)) if n < 1 || usize::from(n) > context.stage_count => {
+            checker.at(
+                value,
+                field,
+                format!(
+                    "there is no stage {n}; this procedure has stages 1 to {}",
+                    context.stage_count
+                ),
+            );
+            None
+        }
+        Some(Occurrence::Missed(id)) if !context.clocks.contains(&id) => {
+            checker.at(
+                value,
+                field,
+                format!("no clock \"{}\" in this procedure", printable(&id)),
+            );
+            None
+        }
         Some(Occurrence::NotificationSent(id)) if !context.notifications.contains(&id) => {
             checker.at(
                 value,
@@ -699,8 +1018,13 @@ fn build_clock(
 ) -> ClockRule {
     checker.check_id(&raw.id, &format!("{field}.id"));
     let anchor_ok = |o: &Occurrence| {
-        !matches!(o, Occurrence::Advanced | Occurrence::Resolved)
-            && (in_stage || *o != Occurrence::StageEntered)
+        !matches!(
+            o,
+            Occurrence::Advanced
+                | Occurrence::Resolved
+                | Occurrence::StageReached(_)
+                | Occurrence::Missed(_)
+        ) && (in_stage || *o != Occurrence::StageEntered)
     };
     let from = occurrence(
         checker,
@@ -725,8 +1049,13 @@ fn build_clock(
         .iter()
         .filter_map(|m| {
             let ok = |o: &Occurrence| {
-                !matches!(o, Occurrence::ConcernArose | Occurrence::StageEntered)
-                    && (in_stage || *o != Occurrence::Advanced)
+                !matches!(
+                    o,
+                    Occurrence::ConcernArose
+                        | Occurrence::StageEntered
+                        | Occurrence::ImmediateRisk
+                        | Occurrence::Missed(_)
+                ) && (in_stage || *o != Occurrence::Advanced)
             };
             occurrence(
                 checker,
@@ -739,12 +1068,32 @@ fn build_clock(
         })
         .collect();
     check_form(checker, &raw.form, &format!("{field}.form"), context);
+    if let Some(from) = &from {
+        check_day_numbering(
+            checker,
+            &raw.timescale,
+            from,
+            &format!("{field}.timescale"),
+            context,
+        );
+    }
+    if let Some(provisional) = &provisional_from
+        && raw.timescale.get_ref().is_day_numbered()
+    {
+        check_day_numbering(
+            checker,
+            &raw.timescale,
+            provisional,
+            &format!("{field}.timescale"),
+            context,
+        );
+    }
     ClockRule {
         id: raw.id.into_inner(),
         name: raw.name,
         from: from.unwrap_or(Occurrence::Raised),
         provisional_from,
-        timescale: raw.timescale,
+        timescale: raw.timescale.into_inner(),
         met_by,
         form: raw.form.map(Spanned::into_inner),
         reason_if_late: raw.reason_if_late,
@@ -768,10 +1117,13 @@ fn build_notification(
         matches!(
             o,
             Occurrence::StageEntered
+                | Occurrence::StageReached(_)
                 | Occurrence::Resolved
                 | Occurrence::Agreement
                 | Occurrence::Meeting
                 | Occurrence::Discussion
+                | Occurrence::ImmediateRisk
+                | Occurrence::Missed(_)
         )
     };
     let on = occurrence(
@@ -782,6 +1134,36 @@ fn build_notification(
         TRIGGERS,
         context,
     );
+    let from = raw.from.as_ref().and_then(|from| {
+        occurrence(
+            checker,
+            from,
+            &format!("{field}.from"),
+            |o| {
+                matches!(
+                    o,
+                    Occurrence::ConcernArose
+                        | Occurrence::Raised
+                        | Occurrence::Discussion
+                        | Occurrence::Meeting
+                        | Occurrence::Agreement
+                        | Occurrence::ImmediateRisk
+                        | Occurrence::NotificationSent(_)
+                )
+            },
+            NOTIFICATION_ANCHORS,
+            context,
+        )
+    });
+    if let (Some(timescale), Some(anchor)) = (&raw.timescale, from.as_ref().or(on.as_ref())) {
+        check_day_numbering(
+            checker,
+            timescale,
+            anchor,
+            &format!("{field}.timescale"),
+            context,
+        );
+    }
     let mut stages = Vec::new();
     if let Some(listed) = &raw.stages {
         if stage.is_some() {
@@ -800,20 +1182,47 @@ fn build_notification(
     }
     stages.extend(stage);
     check_form(checker, &raw.form, &format!("{field}.form"), context);
-    non_empty(checker, &raw.recipient, &format!("{field}.recipient"));
-    let recipient = if raw.recipient.trim() == "partnership" {
-        Recipient::Partnership
-    } else {
-        Recipient::Named(raw.recipient)
+    let names = match raw.recipient.get_ref() {
+        RawRecipients::One(name) => vec![name.clone()],
+        RawRecipients::Several(names) => names.clone(),
     };
+    if names.is_empty() {
+        checker.at(
+            &raw.recipient,
+            format!("{field}.recipient"),
+            "name at least one recipient",
+        );
+    }
+    let mut recipients = Vec::with_capacity(names.len());
+    for name in names {
+        if name.trim().is_empty() {
+            checker.at(
+                &raw.recipient,
+                format!("{field}.recipient"),
+                "a recipient must not be empty",
+            );
+        } else if name.trim() == "partnership" {
+            if !context.has_partnership {
+                checker.at(
+                    &raw.recipient,
+                    format!("{field}.recipient"),
+                    "\"partnership\" names the partnership chosen for the escalation, but this procedure has no [[partnerships]]; add one or name the recipient",
+                );
+            }
+            recipients.push(Recipient::Partnership);
+        } else {
+            recipients.push(Recipient::Named(name));
+        }
+    }
     NotificationRule {
         id: raw.id.into_inner(),
         name: raw.name,
         form: raw.form.map(Spanned::into_inner),
-        recipient,
+        recipients,
         on: on.unwrap_or(Occurrence::StageEntered),
+        from,
         stages,
-        timescale: raw.timescale,
+        timescale: raw.timescale.map(Spanned::into_inner),
         note: raw.note,
     }
 }

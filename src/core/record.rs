@@ -471,12 +471,13 @@ pub struct Amendment {
     pub at: DateTime<Utc>,
 }
 
-/// A clock marked met by hand, or a reason recorded for a delay.
+/// A clock marked met by hand, a reason recorded for a delay, or a clock tightened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
     pub kind: NoteKind,
+    /// When it happened; for a tightened clock, the earlier due time it was tightened to.
     pub at: DateTime<Utc>,
-    /// The clock's key for a mark; empty for a delay reason.
+    /// The clock's key for a mark or a tightening; empty for a delay reason.
     pub clock: String,
     pub text: String,
     pub by: String,
@@ -487,6 +488,9 @@ pub struct Note {
 pub enum NoteKind {
     ClockMet,
     DelayReason,
+    /// A clock given an earlier due time than its procedure's on this escalation, with the
+    /// reason ("or a timescale that protects the child from harm, whichever is less").
+    ClockTightened,
 }
 
 /// An escalation as stored, with amendments applied.
@@ -576,6 +580,10 @@ impl Escalation {
                     key: n.clock.clone(),
                 },
                 NoteKind::DelayReason => EventKind::DelayReason,
+                NoteKind::ClockTightened => EventKind::ClockTightened {
+                    key: n.clock.clone(),
+                    due_at: n.at,
+                },
             };
             events.push(Event { at: n.at, kind });
         }

@@ -7,7 +7,8 @@
 //!
 //! What is listed, and in which [`Group`]:
 //! - **Immediate risk**: every *open* escalation flagged as an immediate risk of significant
-//!   harm, with its same-working-day clock (met or not: the flag alone earns a look each morning).
+//!   harm, with its immediate-risk clock (met or not: the flag alone earns a look each morning).
+//!   A clock due at once reads `ACT NOW` until it is recorded as met.
 //! - **Clocks** that are still running (live) and overdue, due today, or due within the horizon.
 //!   A clock due later is not listed; nothing needs doing about it yet.
 //! - **Notifications** triggered and not sent: overdue, due today, within the horizon, or else
@@ -414,8 +415,9 @@ pub fn review<'a>(
     let mut items = Vec::new();
     for (escalation, schedule) in cases {
         let is_open = schedule.status == Status::Open;
-        let item = |group: Group, subject: Subject, due_at, counts_working_days| {
-            let countdown = Countdown::new(calendar, due_at, now, counts_working_days);
+        let item = |group: Group, subject: Subject, due_at, counts_working_days, is_act_now| {
+            let countdown =
+                Countdown::new(calendar, due_at, now, counts_working_days).act_now(is_act_now);
             ReviewItem {
                 escalation_id: escalation.id,
                 group,
@@ -441,7 +443,13 @@ pub fn review<'a>(
                     };
                     let name = clock.name.clone();
                     let subject = Subject::ImmediateRisk { name, state };
-                    let mut listed = item(Group::ImmediateRisk, subject, due, counts_working_days);
+                    let mut listed = item(
+                        Group::ImmediateRisk,
+                        subject,
+                        due,
+                        counts_working_days,
+                        clock.is_act_now,
+                    );
                     // Once escalated, it is listed for its flag, not as late.
                     listed.is_overdue &= is_live;
                     items.push(listed);
@@ -458,7 +466,13 @@ pub fn review<'a>(
                     stage: clock.stage,
                     form: clock.form.clone(),
                 };
-                items.push(item(group, subject, due, counts_working_days));
+                items.push(item(
+                    group,
+                    subject,
+                    due,
+                    counts_working_days,
+                    clock.is_act_now,
+                ));
             }
         }
 
@@ -472,7 +486,13 @@ pub fn review<'a>(
                     recipient: notification.recipient.clone(),
                 };
                 let counts_working_days = notification.timescale.counts_working_days();
-                items.push(item(group, subject, due, counts_working_days));
+                items.push(item(
+                    group,
+                    subject,
+                    due,
+                    counts_working_days,
+                    notification.is_act_now,
+                ));
             }
         }
 
@@ -492,7 +512,7 @@ pub fn review<'a>(
                 owner: action.owner.clone(),
                 due_on: action.due_on,
             };
-            let mut listed = item(group, subject, end_of(action.due_on), false);
+            let mut listed = item(group, subject, end_of(action.due_on), false, false);
             // At the stroke of midnight the action is late by nothing, but late.
             listed.is_overdue = group == Group::SlippingAction;
             listed.countdown.is_overdue = listed.is_overdue;
@@ -626,9 +646,11 @@ mod tests {
     #[test]
     fn groups_come_in_order_of_urgency_and_within_a_group_by_due_time_then_id() {
         // Wed 25 Nov 2026 10:00 GMT; every due time worked by hand.
-        // 1: Barnet, immediate risk, raised Mon 23 Nov 09:00: its immediate-risk and stage 1
-        //    clocks were due Mon 23 Nov 17:00 (1d 17h late); its 5-working-day clock is due Mon
-        //    30 Nov 17:00, beyond the horizon (Thu 26 Nov 17:00).
+        // 1: Barnet, immediate risk recognised and raised Mon 23 Nov 09:00: the DSL was to be
+        //    informed immediately (due 09:00, met by the DSL raising it then), and the Head of
+        //    Safeguarding told at once too (owed since 09:00: ACT NOW); its stage 1 clock was due
+        //    the same working day, Mon 23 Nov 17:00 (1d 17h late); its 5-working-day clock is due
+        //    Mon 30 Nov 17:00, beyond the horizon (Thu 26 Nov 17:00).
         let one = escalation(1, "barnet", "2026-11-23 09:00", true);
         // 2: London, raised Mon 16 Nov 09:00, at stage 2 since Tue 17 Nov 09:00: the referrer was
         //    due to be told by Wed 18 Nov 17:00 (6d 17h late); stage 2 resolves within 5 working
@@ -657,10 +679,11 @@ mod tests {
             "2026-11-25 10:00",
             "1d",
             &[
-                "ImmediateRisk 1 immediate_risk immediate-risk OVERDUE 1d 17h",
+                "ImmediateRisk 1 immediate_risk immediate-risk escalated (met on time)",
                 "OverdueClock 1 clock s1.escalate-or-resolve OVERDUE 1d 17h",
                 "OverdueClock 2 clock s2.resolve OVERDUE 17h 0m",
                 "OverdueNotification 2 notification inform-referrer OVERDUE 6d 17h",
+                "OverdueNotification 1 notification head-of-safeguarding ACT NOW",
                 "SlippingAction 2 action action-7 OVERDUE 4d 10h",
                 "DueToday 3 clock s1.resolve due 17:00 today",
                 "DueToday 2 action action-8 due today",
@@ -676,10 +699,11 @@ mod tests {
             "2026-11-25 10:00",
             "0d",
             &[
-                "ImmediateRisk 1 immediate_risk immediate-risk OVERDUE 1d 17h",
+                "ImmediateRisk 1 immediate_risk immediate-risk escalated (met on time)",
                 "OverdueClock 1 clock s1.escalate-or-resolve OVERDUE 1d 17h",
                 "OverdueClock 2 clock s2.resolve OVERDUE 17h 0m",
                 "OverdueNotification 2 notification inform-referrer OVERDUE 6d 17h",
+                "OverdueNotification 1 notification head-of-safeguarding ACT NOW",
                 "SlippingAction 2 action action-7 OVERDUE 4d 10h",
                 "DueToday 3 clock s1.resolve due 17:00 today",
                 "DueToday 2 action action-8 due today",
@@ -703,6 +727,9 @@ mod tests {
 
     #[test]
     fn an_immediate_risk_already_escalated_is_still_listed_but_not_overdue() {
+        // London sets no immediate-risk timescale, so the app's default applies: due at once,
+        // from the concern (Mon 23 Nov 09:00). Met two hours later, it is on the record as met
+        // late; and it is no longer overdue.
         let mut e = escalation(1, "london", "2026-11-23 09:00", true);
         e.notes.push(crate::core::record::Note {
             kind: crate::core::record::NoteKind::ClockMet,
@@ -712,17 +739,31 @@ mod tests {
             by: "DSL".into(),
         });
         check(
+            &[e.clone()],
+            "2026-11-25 10:00",
+            "1d",
+            &["ImmediateRisk 1 immediate_risk immediate-risk escalated (met late)"],
+        );
+        // Pan Bedfordshire's same working day, recognised in hours: met at 11:00, before 17:00.
+        // (Its stage 1 is to be resolved by day 2, Tue 24 Nov 17:00: 17 hours late.)
+        e.procedure = "pan-bedfordshire".into();
+        check(
             &[e],
             "2026-11-25 10:00",
             "1d",
-            &["ImmediateRisk 1 immediate_risk immediate-risk escalated (met on time)"],
+            &[
+                "ImmediateRisk 1 immediate_risk immediate-risk escalated (met on time)",
+                "OverdueClock 1 clock s1.resolve OVERDUE 17h 0m",
+            ],
         );
     }
 
     #[test]
     fn a_closed_escalation_is_listed_only_for_what_it_still_owes() {
         // Barnet, raised and resolved Wed 25 Nov: the learning note is owed by Thu 26 Nov 17:00;
-        // the clocks were met, and the immediate-risk flag no longer puts it first.
+        // the clocks were met, and the immediate-risk flag no longer puts it first. The Head of
+        // Safeguarding was to be told of the immediate risk at once (09:00) and still is owed
+        // that, closed or not.
         let mut e = escalation(4, "barnet", "2026-11-25 09:00", true);
         e.outcome = Some(crate::core::record::Outcome::Withdrawn {
             at: t("2026-11-25 09:30"),
@@ -730,7 +771,12 @@ mod tests {
             why: "w".into(),
             by: "DSL".into(),
         });
-        check(&[e.clone()], "2026-11-25 10:00", "1d", &[]);
+        check(
+            &[e.clone()],
+            "2026-11-25 10:00",
+            "1d",
+            &["OverdueNotification 4 notification head-of-safeguarding ACT NOW"],
+        );
         e.outcome = Some(crate::core::record::Outcome::Resolved {
             at: t("2026-11-25 09:30"),
             stage: 1,
@@ -745,7 +791,10 @@ mod tests {
             &[e],
             "2026-11-25 10:00",
             "1d",
-            &["DueWithinHorizon 4 notification learning-note 1d 7h left (1 working day)"],
+            &[
+                "OverdueNotification 4 notification head-of-safeguarding ACT NOW",
+                "DueWithinHorizon 4 notification learning-note 1d 7h left (1 working day)",
+            ],
         );
     }
 

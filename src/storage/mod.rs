@@ -794,6 +794,7 @@ fn write_change(
             let kind_word = match kind {
                 NoteKind::ClockMet => "clock_met",
                 NoteKind::DelayReason => "delay_reason",
+                NoteKind::ClockTightened => "clock_tightened",
             };
             run_cached(
                 tx,
@@ -1269,6 +1270,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
         let kind = match kind.as_str() {
             "clock_met" => NoteKind::ClockMet,
             "delay_reason" => NoteKind::DelayReason,
+            "clock_tightened" => NoteKind::ClockTightened,
             other => {
                 return Err(StoreError::Corrupt(format!(
                     "note kind \"{}\"",

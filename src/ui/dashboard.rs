@@ -275,12 +275,7 @@ fn notification_rows(
         let entry = &state.entries[row.entry];
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
-        let countdown = Countdown::new(
-            &state.calendar,
-            n.due_at,
-            state.now,
-            n.timescale.counts_working_days(),
-        );
+        let countdown = Countdown::of_notification(&state.calendar, n, state.now);
         let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
         let form = n.form.as_deref().unwrap_or(&n.id);
         let pointer = if is_selected { "▶" } else { " " };

@@ -94,14 +94,11 @@ fn block_lines(theme: &Theme, text: &str) -> Vec<Line<'static>> {
 
 fn clock_line(state: &State, theme: &Theme, clock: &ClockStatus) -> Line<'static> {
     let (mark, role) = state_mark(clock.state);
-    let status = match (clock.state.is_live(), clock.due_at) {
-        (true, Some(due)) => Countdown::new(
-            &state.calendar,
-            due,
-            state.now,
-            clock.timescale.counts_working_days(),
-        )
-        .to_string(),
+    let status = match (
+        clock.state.is_live(),
+        Countdown::of_clock(&state.calendar, clock, state.now),
+    ) {
+        (true, Some(countdown)) => countdown.to_string(),
         _ => clock.state.label().to_owned(),
     };
     let due = clock.due_at.map_or_else(|| "not started".to_owned(), when);
@@ -253,13 +250,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
         let (mark, role) = state_mark(n.state);
         let status = match n.sent_at {
             Some(sent) => format!("sent {}", when(sent)),
-            None => Countdown::new(
-                &state.calendar,
-                n.due_at,
-                state.now,
-                n.timescale.counts_working_days(),
-            )
-            .to_string(),
+            None => Countdown::of_notification(&state.calendar, n, state.now).to_string(),
         };
         let form = n
             .form

@@ -32,6 +32,7 @@ pub fn state_mark(state: ClockState) -> (&'static str, Role) {
         ClockState::Pending => ("… ", Role::Muted),
         ClockState::MetOnTime => ("✓ ", Role::OnTrack),
         ClockState::MetLate => ("✓!", Role::DueSoon),
+        ClockState::LeftLate => ("✗ ", Role::DueSoon),
         ClockState::Stopped => ("– ", Role::Muted),
     }
 }
