@@ -312,6 +312,31 @@ fn malformed_procedure_files_are_refused_naming_file_line_and_field() {
             ": stages: a procedure needs between 1 and 9 stages, not 0",
         ),
         ("bad-syntax.toml", ":2: "),
+        // Issue 11: the grammar's new forms, each misused.
+        (
+            "by-day-from-a-meeting.toml",
+            ":18: stages[0].clocks.timescale: \"day 9\" counts the escalation's numbered days from day 1 (the concern arising), but this counts from \"meeting\"; use { calendar_days = N }",
+        ),
+        (
+            "immediately-with-an-amount.toml",
+            ":18: timescale: immediately takes no amount",
+        ),
+        (
+            "fast-track-to-nowhere.toml",
+            ":9: immediate_risk.stage: a fast track to stage 7, but this procedure has stages 1 to 2",
+        ),
+        (
+            "missed-unknown-clock.toml",
+            ":18: stages[0].notifications.on: no clock \"resolve\" in this procedure",
+        ),
+        (
+            "skip-to-stage-one.toml",
+            ":13: stages[0].may_skip_to: every escalation starts at stage 1",
+        ),
+        (
+            "partnership-recipient-without-one.toml",
+            ":13: stages[0].notifications.recipient: \"partnership\" names the partnership chosen for the escalation, but this procedure has no [[partnerships]]",
+        ),
     ];
     for (name, expected) in cases {
         let s = Sandbox::new();

@@ -1580,3 +1580,484 @@ fn barnet_bank_holiday_starts_roll_to_the_next_working_day() {
         &[("learning-note", "2027-01-05 17:00", BARNET_LOG, DueSoon)],
     );
 }
+
+// ---- Other partnerships' procedures (tests/fixtures/procedures/valid), issue 11 ----
+//
+// Each fixture encodes a partnership's rules as summarised in shared/policies/other-partnerships.md
+// with the grammar's newer forms; each walk works its due times by hand.
+
+fn fixture(name: &str) -> escalate::core::procedure::Procedure {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/procedures/valid")
+        .join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    escalate::core::procedure::parse_procedure(&path.display().to_string(), &text)
+        .unwrap_or_else(|e| panic!("{name} must load as written:\n{e}"))
+}
+
+fn run_fixture(name: &str, events: &[Event], now: &str) -> Schedule {
+    schedule(
+        &fixture(name),
+        &Calendar::default(),
+        &Settings::default(),
+        events,
+        t(now),
+    )
+    .expect("the history starts with a raise")
+}
+
+/// Sefton: a clock from the disagreement, "within a further 5 working days" of the failed
+/// discussion inside stage 2, and one notification to two recipients.
+#[test]
+fn sefton_counts_from_the_failed_discussion_and_copies_the_business_manager() {
+    let p = "sefton";
+    // Disagreement Mon 7 Dec 2026 09:00; raised Wed 9 Dec 10:00.
+    let mut events = vec![raise(
+        "2026-12-09 10:00",
+        Some("2026-12-07 09:00"),
+        false,
+        None,
+    )];
+    let s = run_fixture(p, &events, "2026-12-09 11:00");
+    expect_clocks(
+        &s,
+        &[
+            // 2 working days after Mon 7 Dec: Wed 9 Dec 17:00; raised at 10:00, in time.
+            ("s1.raise", "2026-12-09 17:00", MetOnTime),
+            // 3 working days after Wed 9 Dec: 10, 11, 14 → Mon 14 Dec 17:00.
+            ("s1.receiving-contact", "2026-12-14 17:00", Running),
+        ],
+    );
+    events.push(discussion("2026-12-11 10:00"));
+    events.push(advance("2026-12-14 09:00", 2));
+    // The service managers' discussion on Wed 16 Dec fails: the meeting is due within a further
+    // 5 working days of it: 17, 18, 21, 22, 23 → Wed 23 Dec 17:00.
+    events.push(discussion("2026-12-16 15:00"));
+    let s = run_fixture(p, &events, "2026-12-17 09:00");
+    expect_clocks(
+        &s,
+        &[
+            ("s1.raise", "2026-12-09 17:00", MetOnTime),
+            ("s1.receiving-contact", "2026-12-14 17:00", MetOnTime),
+            // 2 working days after Mon 14 Dec: Wed 16 Dec 17:00, not agreed.
+            ("s2.agree", "2026-12-16 17:00", Overdue),
+            ("s2.meeting", "2026-12-23 17:00", Running),
+        ],
+    );
+    assert_started(&s, "s2.meeting", "2026-12-16 15:00", false);
+    // Invoked at stage 2: the Business Manager told on the Notification form, 1 working day
+    // after Mon 14 Dec (the document gives no timescale): Tue 15 Dec 17:00.
+    let sefton = "Sefton Safeguarding Children Partnership (Business Manager)";
+    expect_notes(&s, &[("invoked", "2026-12-15 17:00", sefton, Overdue)]);
+
+    events.push(meeting("2026-12-22 10:00"));
+    events.push(resolved("2026-12-22 16:00"));
+    let s = run_fixture(p, &events, "2026-12-23 09:00");
+    assert_clock(&s, "s2.meeting", "2026-12-23 17:00", MetOnTime);
+    assert_clock(&s, "s2.agree", "2026-12-16 17:00", MetLate);
+    // Resolved after the meeting: the outcome by letter within 48 hours, Thu 24 Dec 16:00, to
+    // the raising agency with a copy to the Business Manager. Stage 1's letter is not owed.
+    let both = format!("The raising agency; {sefton}");
+    expect_notes(
+        &s,
+        &[
+            ("invoked", "2026-12-15 17:00", sefton, Overdue),
+            ("stage-2-outcome", "2026-12-24 16:00", &both, DueSoon),
+        ],
+    );
+    assert_eq!(note(&s, "stage-2-outcome").recipients.len(), 2);
+}
+
+/// Lincolnshire: the urgent branch goes straight to step 4 (a fast track that skips steps 2 and
+/// 3), meeting the immediate-risk clock on arrival.
+#[test]
+fn lincolnshire_urgent_cases_go_straight_to_the_chaired_meeting() {
+    let p = "lincolnshire";
+    let mut events = vec![raise("2026-12-07 10:00", None, true, None)];
+    let s = run_fixture(p, &events, "2026-12-07 10:05");
+    expect_clocks(
+        &s,
+        &[
+            // Due at once, from the concern (here the raise).
+            ("immediate-risk", "2026-12-07 10:00", Overdue),
+            // "an acknowledgement immediately"
+            ("s1.acknowledge", "2026-12-07 10:00", Overdue),
+            // No initial discussion yet: the action plan's 48 hours have not started.
+            ("s1.action-plan", "-", Pending),
+        ],
+    );
+    assert!(clock(&s, "immediate-risk").is_act_now);
+    assert_eq!(fixture(p).immediate.fast_track_stage, Some(4));
+
+    // Straight to step 4 at 10:05.
+    events.push(advance("2026-12-07 10:05", 4));
+    let s = run_fixture(p, &events, "2026-12-07 10:30");
+    assert_eq!(s.stage, 4);
+    assert_eq!(s.stages.iter().map(|p| p.stage).collect::<Vec<_>>(), [1, 4]);
+    // Reached five minutes after "immediately".
+    assert_clock(&s, "immediate-risk", "2026-12-07 10:00", MetLate);
+    assert_clock(&s, "s1.acknowledge", "2026-12-07 10:00", LeftLate);
+    // The referral to the partnership: 1 working day after Mon 7 Dec, Tue 8 Dec 17:00.
+    expect_notes(
+        &s,
+        &[(
+            "chair-referral",
+            "2026-12-08 17:00",
+            "Lincolnshire Safeguarding Children Partnership",
+            DueSoon,
+        )],
+    );
+}
+
+/// Coventry: "immediate action" where a child is at risk; frontline staff within 1 working day,
+/// then line managers within a further 1, over Christmas.
+#[test]
+fn coventry_one_working_day_then_a_further_one_over_christmas() {
+    let s = run_fixture(
+        "coventry",
+        &[raise(
+            "2026-12-24 11:00",
+            Some("2026-12-24 09:00"),
+            true,
+            None,
+        )],
+        "2026-12-24 11:30",
+    );
+    expect_clocks(
+        &s,
+        &[
+            // Immediate action: due when the risk was recognised, 09:00.
+            ("immediate-risk", "2026-12-24 09:00", Overdue),
+            // 1 working day after Thu 24 Dec: [25, 26, 27, 28] → Tue 29 Dec.
+            ("s1.frontline", "2026-12-29 17:00", DueSoon),
+            // A further 1: Wed 30 Dec.
+            ("s1.line-managers", "2026-12-30 17:00", Running),
+        ],
+    );
+}
+
+/// West Yorkshire: the Immediate / 24 hour escalation, and steps 1 to 5 sharing one budget of 5
+/// working days that reaching step 6 ends; step 6 then has 14 working days.
+#[test]
+fn west_yorkshire_one_budget_for_five_steps_and_a_24_hour_fast_track() {
+    let p = "west-yorkshire";
+    let mut events = vec![raise("2026-11-30 09:00", None, true, None)];
+    let s = run_fixture(p, &events, "2026-11-30 10:00");
+    expect_clocks(
+        &s,
+        &[
+            // 24 hours from Mon 30 Nov 09:00.
+            ("immediate-risk", "2026-12-01 09:00", DueSoon),
+            // 5 working days after Mon 30 Nov: 1, 2, 3, 4, 7 Dec → Mon 7 Dec.
+            ("budget", "2026-12-07 17:00", Running),
+        ],
+    );
+    for (at, to) in [
+        ("2026-12-01 10:00", 2),
+        ("2026-12-02 10:00", 3),
+        ("2026-12-03 10:00", 4),
+        ("2026-12-03 15:00", 5),
+        ("2026-12-04 12:00", 6),
+    ] {
+        events.push(advance(at, to));
+    }
+    let s = run_fixture(p, &events, "2026-12-04 13:00");
+    assert_eq!(s.stage, 6);
+    // Reaching step 6 meets the steps' shared budget.
+    assert_clock(&s, "budget", "2026-12-07 17:00", MetOnTime);
+    assert_ended(&s, "budget", "2026-12-04 12:00");
+    // 14 working days after Fri 4 Dec: 7-11 (5), 14-18 (10), 21, 22, 23, 24 (14) → Thu 24 Dec.
+    assert_clock(&s, "s6.resolve", "2026-12-24 17:00", Running);
+    assert_clock(&s, "immediate-risk", "2026-12-01 09:00", Overdue);
+}
+
+/// St Helens: "within 1 day" as calendar days, never more than 24 real hours (across the end of
+/// British Summer Time the same clock time is 25 hours on), and an Escalation Notice owed at once
+/// to two recipients.
+#[test]
+fn st_helens_counts_calendar_days_and_sends_the_escalation_notice_at_once() {
+    let p = "st-helens";
+    // Concern Sat 24 Oct 2026 10:00 BST (09:00Z); the same clock time a day later, Sun 25 Oct
+    // 10:00 GMT, is 25 hours on, so the day ends after 24 hours: Sun 25 Oct 09:00 GMT.
+    let mut events = vec![raise(
+        "2026-10-24 15:00",
+        Some("2026-10-24 10:00"),
+        false,
+        None,
+    )];
+    let s = run_fixture(p, &events, "2026-10-24 16:00");
+    assert_clock(&s, "s1.line-manager", "2026-10-25 09:00", MetOnTime);
+    // Manager to manager from Mon 26 Oct 11:00: Tue 27 Oct 11:00.
+    events.push(advance("2026-10-26 11:00", 2));
+    events.push(advance("2026-10-27 10:00", 3));
+    let s = run_fixture(p, &events, "2026-10-27 10:30");
+    assert_clock(&s, "s2.resolve", "2026-10-27 11:00", Stopped);
+    // 5 working days after Tue 27 Oct: 28, 29, 30 Oct, 2, 3 Nov → Tue 3 Nov.
+    assert_clock(&s, "s3.resolve", "2026-11-03 17:00", Running);
+    expect_notes(
+        &s,
+        &[(
+            "escalation-notice",
+            "2026-10-27 10:00",
+            "The other agency's service manager; St Helens Safeguarding Children Partnership (Business Manager)",
+            Overdue,
+        )],
+    );
+    assert!(note(&s, "escalation-notice").is_act_now);
+}
+
+/// Manchester: no partnership to notify is a valid procedure; minutes within 15 working days of
+/// the meeting, over Christmas and New Year.
+#[test]
+fn manchester_has_no_partnership_and_counts_minutes_from_the_meeting() {
+    let p = "manchester";
+    assert!(fixture(p).partnerships.is_empty());
+    let events = vec![
+        raise("2026-12-07 10:00", None, false, None),
+        advance("2026-12-08 10:00", 2),
+        meeting("2026-12-14 14:00"),
+    ];
+    let s = run_fixture(p, &events, "2026-12-14 15:00");
+    // 5 working days after Tue 8 Dec: 9, 10, 11, 14, 15 → Tue 15 Dec; met on Mon 14 Dec.
+    assert_clock(&s, "s2.meeting", "2026-12-15 17:00", MetOnTime);
+    // 15 working days after Mon 14 Dec: 15-18 (4), 21-24 (8), [25, 28], 29-31 (11), [1 Jan],
+    // 4-7 Jan (15) → Thu 7 Jan 2027.
+    assert_clock(&s, "s2.minutes", "2027-01-07 17:00", Running);
+    expect_notes(
+        &s,
+        &[(
+            "minutes",
+            "2027-01-07 17:00",
+            "Everyone at the meeting",
+            Running,
+        )],
+    );
+}
+
+/// "If not resolved in 5 working days, notify the Business Manager": owed from the moment the
+/// clock is missed, not before; a ticking dashboard finds it by refreshing, as a fresh schedule
+/// does. A calendar-day clock counts from a meeting, not from day 1.
+#[test]
+fn a_missed_clock_makes_a_notification_owed_when_it_is_missed() {
+    let p = "missed-clock";
+    let events = vec![
+        raise("2026-12-07 10:00", None, false, None),
+        meeting("2026-12-09 14:00"),
+    ];
+    let calendar = Calendar::default();
+    let settings = Settings::default();
+    let procedure = fixture(p);
+    // Mon 14 Dec 12:00: 5 working days after Mon 7 Dec end at 17:00 today; nothing owed yet.
+    let mut ticking = schedule(
+        &procedure,
+        &calendar,
+        &settings,
+        &events,
+        t("2026-12-14 12:00"),
+    )
+    .unwrap();
+    assert_clock(&ticking, "s1.resolve", "2026-12-14 17:00", DueToday);
+    // 7 calendar days from the meeting, Wed 9 Dec 14:00: Wed 16 Dec 14:00.
+    assert_clock(&ticking, "s1.minutes", "2026-12-16 14:00", Running);
+    expect_notes(&ticking, &[]);
+    // A minute after the deadline it is missed: the Business Manager is owed notice within 1
+    // working day of that, Tue 15 Dec 17:00.
+    let later = t("2026-12-14 17:01");
+    ticking.refresh(&calendar, &settings, later);
+    let fresh = schedule(&procedure, &calendar, &settings, &events, later).unwrap();
+    assert_eq!(ticking, fresh, "a refreshed schedule is a fresh one");
+    expect_notes(
+        &fresh,
+        &[(
+            "business-manager",
+            "2026-12-15 17:00",
+            "Test Safeguarding Children Partnership",
+            DueSoon,
+        )],
+    );
+    assert_eq!(
+        note(&fresh, "business-manager").triggered_at,
+        t("2026-12-14 17:00")
+    );
+
+    // Resolved in time, nothing is owed, ever.
+    let mut in_time = events.clone();
+    in_time.push(resolved("2026-12-14 16:00"));
+    let s = run_fixture(p, &in_time, "2026-12-20 09:00");
+    expect_notes(&s, &[]);
+    // Resolved late, the notice is still owed.
+    let mut late = events;
+    late.push(resolved("2026-12-15 10:00"));
+    let s = run_fixture(p, &late, "2026-12-15 11:00");
+    assert_eq!(note(&s, "business-manager").state, DueToday);
+}
+
+// ---- Immediate risk, closures and numbered days (issue 11) ----
+
+/// Pan Beds briefing: "must ensure their concerns are escalated on the same working day using
+/// established safeguarding procedures". In hours, by close of business that day; recognised out
+/// of hours (an evening, a weekend, a bank holiday) there is no same working day to wait for, so
+/// it is due at once. Counted from the concern arising, not from the escalation being typed in.
+#[test]
+fn pan_bedfordshire_immediate_risk_is_the_same_working_day_or_at_once_out_of_hours() {
+    let p = "pan-bedfordshire";
+    let cases = [
+        // (concern, raised, due, why)
+        (
+            "2026-12-01 10:00",
+            "2026-12-01 11:00",
+            "2026-12-01 17:00",
+            "Tuesday in hours",
+        ),
+        (
+            "2026-12-01 16:59",
+            "2026-12-01 17:10",
+            "2026-12-01 17:00",
+            "a minute before COB",
+        ),
+        (
+            "2026-12-01 17:00",
+            "2026-12-01 17:10",
+            "2026-12-01 17:00",
+            "at COB: out of hours",
+        ),
+        (
+            "2026-12-04 19:30",
+            "2026-12-05 09:00",
+            "2026-12-04 19:30",
+            "a Friday evening",
+        ),
+        (
+            "2026-12-05 11:00",
+            "2026-12-05 11:30",
+            "2026-12-05 11:00",
+            "a Saturday",
+        ),
+        (
+            "2026-12-25 08:00",
+            "2026-12-25 09:00",
+            "2026-12-25 08:00",
+            "Christmas Day",
+        ),
+        (
+            "2027-03-25 17:20",
+            "2027-03-25 17:25",
+            "2027-03-25 17:20",
+            "Thursday before Easter",
+        ),
+        // The spring clock change: 01:30 GMT on Sun 28 Mar 2027 is a Sunday, out of hours.
+        (
+            "2027-03-28 00:30",
+            "2027-03-28 03:00",
+            "2027-03-28 00:30",
+            "the night BST begins",
+        ),
+    ];
+    for (concern, raised, due, why) in cases {
+        let s = run(
+            p,
+            &[raise(raised, Some(concern), true, Some("luton"))],
+            raised,
+        );
+        let c = clock(&s, "immediate-risk");
+        assert_eq!(c.due_at, Some(t(due)), "{why}");
+        assert_eq!(
+            c.started_at,
+            Some(t(concern)),
+            "{why}: counts from the concern"
+        );
+        assert_eq!(c.is_act_now, due == concern, "{why}: act now");
+    }
+    let procedure = ProcedureSet::builtin();
+    let rule = &procedure.get(p).unwrap().immediate;
+    assert!(!rule.is_app_default);
+    assert!(
+        rule.out_of_hours
+            .as_deref()
+            .is_some_and(|t| t.contains("out-of-hours services")),
+        "{rule:?}"
+    );
+}
+
+/// Staffordshire paragraph 3: "the police should be contacted immediately". London's policy has
+/// no immediate-risk rule: the app's default protects the child (immediately), and says it is
+/// the app's.
+#[test]
+fn staffordshire_and_london_immediate_risk_is_due_at_once() {
+    for (p, app_default) in [("staffordshire", false), ("london", true)] {
+        let s = run(
+            p,
+            &[raise(
+                "2026-12-01 10:30",
+                Some("2026-12-01 10:00"),
+                true,
+                None,
+            )],
+            "2026-12-01 10:31",
+        );
+        assert_clock(&s, "immediate-risk", "2026-12-01 10:00", Overdue);
+        assert!(clock(&s, "immediate-risk").is_act_now, "{p}");
+        let set = ProcedureSet::builtin();
+        assert_eq!(
+            set.get(p).unwrap().immediate.is_app_default,
+            app_default,
+            "{p}"
+        );
+    }
+    // Not flagged: no immediate-risk clock at all.
+    let s = run(
+        "staffordshire",
+        &[raise("2026-12-01 10:30", None, false, None)],
+        "2026-12-01 10:31",
+    );
+    assert!(s.clocks.iter().all(|c| c.key != "immediate-risk"));
+}
+
+/// Closures in config.toml are the DSL's own organisation's: the other agencies work through
+/// them. Two INSET days must not stretch Barnet's five working days at the maximum.
+#[test]
+fn closures_never_stretch_a_multi_agency_deadline() {
+    let procedures = ProcedureSet::builtin();
+    let calendar = Calendar::default().with_closures([
+        (t("2026-12-03 12:00").date_naive(), "INSET day".to_owned()),
+        (t("2026-12-04 12:00").date_naive(), "INSET day".to_owned()),
+    ]);
+    let s = schedule(
+        procedures.get("barnet").unwrap(),
+        &calendar,
+        &Settings::default(),
+        &[raise("2026-11-30 10:00", None, false, None)],
+        t("2026-11-30 11:00"),
+    )
+    .unwrap();
+    // From Mon 30 Nov: 1, 2, 3 (INSET), 4 (INSET), 7 Dec → Mon 7 Dec, not Wed 9 Dec.
+    assert_clock(&s, "resolve", "2026-12-07 17:00", Running);
+}
+
+/// "Resolved by day 2" where day 2 is a Saturday keeps the document's date, and the explanation
+/// says which working day comes before it, so that a Monday report calling it overdue is
+/// understood.
+#[test]
+fn a_numbered_day_on_a_weekend_keeps_its_date_and_says_so() {
+    let s = run(
+        "pan-bedfordshire",
+        &[raise("2026-12-04 10:00", None, false, Some("luton"))],
+        "2026-12-04 11:00",
+    );
+    // Day 1 Fri 4 Dec, day 2 Sat 5 Dec.
+    assert_clock(&s, "s1.resolve", "2026-12-05 17:00", DueSoon);
+    let calendar = Calendar::default();
+    let day_one = t("2026-12-04 10:00").date_naive();
+    let explanation = calendar.explain(
+        escalate::core::timescale::Timescale::ByDay(2),
+        t("2026-12-04 10:00"),
+        day_one,
+    );
+    assert!(
+        explanation.lines.iter().any(|l| l.contains(
+            "Day 2 is Sat 5 Dec 2026, not a working day (weekend); the procedure's date is kept, so the last working day before it is Fri 4 Dec 2026"
+        )),
+        "{:#?}",
+        explanation.lines
+    );
+}
