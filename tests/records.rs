@@ -2915,3 +2915,172 @@ fn every_text_option_refuses_escape_sequences_and_long_lines_are_counted_in_char
         &["--child", "201 characters"],
     );
 }
+
+/// Issue 11, item 8: "within a working week or a timescale that protects the child from harm
+/// (whichever is less)" (Staffordshire paragraph 9): a DSL can tighten a clock on one escalation,
+/// with a reason; it is audited and shown, and never loosened.
+#[test]
+fn a_clock_can_be_tightened_with_a_reason_but_never_loosened() {
+    let s = Sandbox::new();
+    let id = s.new_escalation(NOW, &new_args(&[("--procedure", "staffordshire")]));
+    let id_text = id.to_string();
+    // A working week from Mon 23 Nov: Mon 30 Nov 17:00.
+    assert_clock(
+        &s.show(NOW, id),
+        "s1.resolve",
+        "2026-11-30T17:00:00+00:00",
+        "running",
+    );
+    // Two working days from the clock's start (Mon 23 Nov): Wed 25 Nov 17:00.
+    let out = s.ok(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s1.resolve",
+            "--within",
+            "2 working days",
+            "--reason",
+            "The child goes home on Thursday",
+        ],
+    );
+    assert!(
+        out.contains("tightened to Wed 25 Nov 2026 17:00 GMT"),
+        "{out}"
+    );
+    let shown = s.show(NOW, id);
+    assert_clock(&shown, "s1.resolve", "2026-11-25T17:00:00+00:00", "running");
+    assert_eq!(
+        clock(&shown, "s1.resolve")["tightened_from"],
+        "2026-11-30T17:00:00+00:00"
+    );
+    let text = s.ok(NOW, &["show", &id_text]);
+    assert!(
+        text.contains(
+            "(tightened from Mon 30 Nov 2026 17:00 GMT by the DSL: The child goes home on Thursday)"
+        ),
+        "{text}"
+    );
+    let history = s.ok(NOW, &["history", &id_text]);
+    assert!(
+        history.contains("clock s1.resolve tightened to"),
+        "{history}"
+    );
+
+    // Later than the tightened time: refused, nothing written.
+    s.refused(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s1.resolve",
+            "--due",
+            "2026-11-27 12:00",
+            "--reason",
+            "x",
+        ],
+        &["never loosened"],
+    );
+    // Before the clock started; no reason; no such clock; neither --due nor --within.
+    s.refused(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s1.resolve",
+            "--due",
+            "2026-11-20 12:00",
+            "--reason",
+            "x",
+        ],
+        &["before the clock started"],
+    );
+    s.refused(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s1.resolve",
+            "--due",
+            "2026-11-24 12:00",
+            "--reason",
+            "",
+        ],
+        &["required"],
+    );
+    s.refused(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s9.nope",
+            "--due",
+            "2026-11-24 12:00",
+            "--reason",
+            "x",
+        ],
+        &["no clock", "s1.resolve"],
+    );
+    // Earlier still is fine: the earliest governs.
+    s.ok(
+        NOW,
+        &[
+            "tighten",
+            &id_text,
+            "s1.resolve",
+            "--due",
+            "2026-11-24 12:00",
+            "--reason",
+            "Strategy meeting brought forward",
+        ],
+    );
+    // Due before close of business tomorrow: due soon.
+    assert_clock(
+        &s.show(NOW, id),
+        "s1.resolve",
+        "2026-11-24T12:00:00+00:00",
+        "due_soon",
+    );
+}
+
+/// Issue 11: skipping to a later stage only where a procedure allows it, with a reason.
+#[test]
+fn a_stage_can_be_skipped_only_where_the_procedure_allows_it() {
+    let s = Sandbox::new();
+    let id = s.new_escalation(NOW, &new_args(&[]));
+    let id_text = id.to_string();
+    s.refused(
+        NOW,
+        &["advance", &id_text, "--to", "3", "--reason", "Urgent"],
+        &["does not allow skipping to stage 3", "to stage 2"],
+    );
+    s.refused(
+        NOW,
+        &["advance", &id_text, "--to", "1", "--reason", "Back"],
+        &["from 2 to 4, not 1"],
+    );
+    // Lincolnshire (a user procedure) lets urgent cases go straight to step 4.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/procedures/valid/lincolnshire.toml"),
+    )
+    .unwrap();
+    let folder = s.dir.path().join("config/escalate/procedures");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("lincolnshire.toml"), text).unwrap();
+    let id = s.new_escalation(NOW, &new_args(&[("--procedure", "lincolnshire")]));
+    let id_text = id.to_string();
+    s.ok(
+        NOW,
+        &[
+            "advance",
+            &id_text,
+            "--to",
+            "4",
+            "--reason",
+            "Urgent: straight to the chaired meeting",
+        ],
+    );
+    let shown = s.show(NOW, id);
+    assert_eq!(shown["stage"], 4);
+}

@@ -62,6 +62,9 @@ pub enum Command {
     Met(MetArgs),
     /// Record the reason for a delay (Barnet asks for one past 5 working days)
     Delay(DelayArgs),
+    /// Tighten a clock on one escalation to an earlier due time ("or a timescale that protects
+    /// the child from harm, whichever is less"); never loosens one
+    Tighten(TightenArgs),
     /// Record how an escalation was resolved
     Resolve(ResolveArgs),
     /// Withdraw an escalation, saying why
@@ -157,6 +160,10 @@ pub struct AdvanceArgs {
     /// Why it is being escalated
     #[arg(long)]
     pub reason: String,
+    /// The stage to move to (default: the next); a later stage only where the procedure allows
+    /// skipping to it, or as an immediate-risk fast track
+    #[arg(long, value_name = "STAGE")]
+    pub to: Option<u8>,
     /// When (default: now)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -230,6 +237,23 @@ pub struct NotifyArgs {
     /// When it was sent (default: now)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("by").required(true).args(["due", "within"])))]
+pub struct TightenArgs {
+    pub id: String,
+    /// The clock's key, as escalate show lists it (e.g. s1.resolve)
+    pub clock: String,
+    /// The earlier due time (e.g. "fri 12:00", "2026-12-04 12:00")
+    #[arg(long, value_name = "TIME")]
+    pub due: Option<String>,
+    /// A shorter timescale, counted from the clock's start (e.g. "24 hours", "2 working days")
+    #[arg(long, value_name = "TIMESCALE")]
+    pub within: Option<String>,
+    /// Why the child needs it sooner
+    #[arg(long)]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

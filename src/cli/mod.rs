@@ -312,6 +312,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Action(a)) => records::action(&mut context, a),
         Some(Command::Notify(a)) => records::notify(&mut context, a),
         Some(Command::Met(a)) => records::met(&mut context, a),
+        Some(Command::Tighten(a)) => records::tighten(&mut context, a),
         Some(Command::Delay(a)) => records::delay(&mut context, a),
         Some(Command::Resolve(a)) => records::resolve(&mut context, a),
         Some(Command::Withdraw(a)) => records::withdraw(&mut context, a),

@@ -11,14 +11,16 @@ use serde_json::{Value, json};
 
 use super::args::{
     ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, DelayArgs, DiscussArgs,
-    HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, WithdrawArgs,
+    HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, TightenArgs,
+    WithdrawArgs,
 };
 use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, ResolutionInput, parse_yes_no, plan_action, plan_action_done, plan_advance,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
+    DiscussionInput, ResolutionInput, parse_yes_no, plan_action, plan_action_done, plan_advance_to,
+    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_tighten,
+    plan_withdraw,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
@@ -374,7 +376,7 @@ pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliEr
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
     let now = context.now;
     apply(context, id, |e, p, _| {
-        plan_advance(e, p, &args.reason, at, now)
+        plan_advance_to(e, p, args.to, &args.reason, at, now)
     })
 }
 
@@ -443,6 +445,61 @@ pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let now = context.now;
     apply(context, id, |e, _, s| {
         plan_note(e, s, NoteKind::ClockMet, &args.clock, &args.note, at, now)
+    })
+}
+
+pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliError> {
+    let id = parse_id(&args.id)?;
+    let due = time_option("--due", args.due.as_deref())?;
+    let within = args
+        .within
+        .as_deref()
+        .map(|text| {
+            let timescale = crate::core::timescale::Timescale::parse(text)
+                .map_err(|e| CliError(format!("--within: {e}")))?;
+            if timescale.is_day_numbered() {
+                return Err(CliError(
+                    "--within: \"day N\" counts the escalation's days, not from the clock's start; give a due time with --due, or a timescale such as \"24 hours\"".to_owned(),
+                ));
+            }
+            Ok(timescale)
+        })
+        .transpose()?;
+    let calendar = context.config()?.calendar.clone();
+    apply(context, id, |e, _, s| {
+        let due_at = match (due, within) {
+            (Some(due), _) => due,
+            (None, Some(timescale)) => {
+                let started = s
+                    .clocks
+                    .iter()
+                    .find(|c| c.key == args.clock.trim())
+                    .and_then(|c| c.started_at)
+                    .ok_or_else(|| {
+                        RecordError::new(
+                            "clock",
+                            format!(
+                                "escalation {} has no running clock \"{}\" to count from; see escalate show {}",
+                                e.id,
+                                crate::core::record::printable(args.clock.trim(), false),
+                                e.id
+                            ),
+                        )
+                    })?;
+                calendar.due(
+                    timescale,
+                    started,
+                    crate::core::calendar::local_date(started),
+                )
+            }
+            (None, None) => {
+                return Err(RecordError::new(
+                    "due",
+                    "give the earlier due time with --due, or a shorter timescale with --within",
+                ));
+            }
+        };
+        plan_tighten(e, s, &args.clock, due_at, &args.reason)
     })
 }
 

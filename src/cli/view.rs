@@ -10,7 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::core::calendar::{Calendar, format_local, format_rfc3339, local_date};
-use crate::core::deadline::{ClockState, ClockStatus, Countdown, Schedule, Status};
+use crate::core::deadline::{
+    ClockState, ClockStatus, Countdown, IMMEDIATE_RISK_KEY, Schedule, Status,
+};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, Outcome, printable};
 use crate::storage::AuditEntry;
@@ -312,6 +314,13 @@ pub fn escalation_text(
             "!! IMMEDIATE RISK OF SIGNIFICANT HARM: {}",
             procedure.immediate_risk
         );
+        let is_out_of_hours = schedule
+            .clocks
+            .iter()
+            .any(|c| c.key == IMMEDIATE_RISK_KEY && c.is_act_now && c.state.is_live());
+        if let (true, Some(text)) = (is_out_of_hours, &procedure.immediate.out_of_hours) {
+            let _ = writeln!(out, "!! {}", line(text));
+        }
     }
     let _ = writeln!(out, "Procedure: {} ({})", procedure.title, procedure.id);
     if let Some(p) = procedure.notified_body(escalation.partnership.as_deref()) {
@@ -356,6 +365,21 @@ pub fn escalation_text(
                 extra,
                 " REASON FOR DELAY REQUIRED: escalate delay {} --reason \"...\"",
                 escalation.id
+            );
+        }
+        if let Some(allowed) = clock.tightened_from {
+            let why = escalation
+                .notes
+                .iter()
+                .filter(|n| n.kind == crate::core::record::NoteKind::ClockTightened)
+                .filter(|n| n.clock == clock.key && Some(n.at) == clock.due_at)
+                .map(|n| line(&n.text))
+                .next()
+                .unwrap_or_default();
+            let _ = write!(
+                extra,
+                " (tightened from {} by the DSL: {why})",
+                format_local(allowed)
             );
         }
         let _ = writeln!(

@@ -195,6 +195,21 @@ pub fn plan_advance(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Change, RecordError> {
+    plan_advance_to(escalation, procedure, None, reason, at, now)
+}
+
+/// Moves the escalation up to stage `to` (the next stage when `None`). A later stage may be
+/// reached directly only where the procedure allows it: a stage marked `may_skip_to` ("urgent
+/// cases go straight to senior managers"), or an immediate-risk escalation's fast track. The
+/// reason says why; the audit trail names the stages skipped.
+pub fn plan_advance_to(
+    escalation: &Escalation,
+    procedure: &Procedure,
+    to: Option<u8>,
+    reason: &str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
     must_be_open(escalation, "advanced")?;
     let stage = escalation.stage();
     if stage >= procedure.last_stage() {
@@ -206,6 +221,33 @@ pub fn plan_advance(
             ),
         ));
     }
+    let to_stage = to.unwrap_or(stage + 1);
+    let last = procedure.last_stage();
+    if to_stage <= stage || to_stage > last {
+        return Err(RecordError::new(
+            "to",
+            format!(
+                "escalation {} is at stage {stage}; it can move up to a stage from {} to {last}, not {to_stage}",
+                escalation.id,
+                stage + 1
+            ),
+        ));
+    }
+    if to_stage > stage + 1 {
+        let is_fast_track =
+            escalation.immediate_risk && procedure.immediate.fast_track_stage == Some(to_stage);
+        let may_skip = procedure.stage(to_stage).is_some_and(|s| s.may_skip_to);
+        if !(is_fast_track || may_skip) {
+            return Err(RecordError::new(
+                "to",
+                format!(
+                    "{} does not allow skipping to stage {to_stage}; advance one stage at a time (to stage {})",
+                    procedure.id,
+                    stage + 1
+                ),
+            ));
+        }
+    }
     let reason = required_text("reason", reason, true)?;
     during(
         "at",
@@ -215,9 +257,80 @@ pub fn plan_advance(
         "the escalation entered its current stage",
     )?;
     Ok(Change::Advance {
-        to_stage: stage + 1,
+        to_stage,
         at,
         reason,
+    })
+}
+
+/// Tightens one clock on this escalation to an earlier due time: the procedures' "or a timescale
+/// that protects the child from harm (whichever is less)". A due time is never loosened: the new
+/// one must be earlier than the clock's current one, and not before the clock started.
+pub fn plan_tighten(
+    escalation: &Escalation,
+    schedule: &Schedule,
+    clock: &str,
+    due_at: DateTime<Utc>,
+    reason: &str,
+) -> Result<Change, RecordError> {
+    must_be_open(escalation, "tightened")?;
+    let clock = clock.trim();
+    let Some(status) = schedule.clocks.iter().find(|c| c.key == clock) else {
+        let keys: Vec<&str> = schedule.clocks.iter().map(|c| c.key.as_str()).collect();
+        return Err(RecordError::new(
+            "clock",
+            format!(
+                "escalation {} has no clock \"{}\"; its clocks are {}",
+                escalation.id,
+                printable(clock, false),
+                keys.join(", ")
+            ),
+        ));
+    };
+    let (Some(current), Some(started)) = (status.due_at, status.started_at) else {
+        return Err(RecordError::new(
+            "clock",
+            format!(
+                "clock {clock} has not started (it waits for {}); tighten it once it runs",
+                status.from.describe()
+            ),
+        ));
+    };
+    if !status.state.is_live() {
+        return Err(RecordError::new(
+            "clock",
+            format!(
+                "clock {clock} is {}; only a running clock can be tightened",
+                status.state.label()
+            ),
+        ));
+    }
+    let reason = required_text("reason", reason, true)?;
+    if due_at >= current {
+        return Err(RecordError::new(
+            "due",
+            format!(
+                "{} is not earlier than the clock's due time, {}; a clock can only be tightened, never loosened",
+                super::calendar::format_local(due_at),
+                super::calendar::format_local(current)
+            ),
+        ));
+    }
+    if due_at < started {
+        return Err(RecordError::new(
+            "due",
+            format!(
+                "{} is before the clock started ({}); give a later time",
+                super::calendar::format_local(due_at),
+                super::calendar::format_local(started)
+            ),
+        ));
+    }
+    Ok(Change::Note {
+        kind: NoteKind::ClockTightened,
+        clock: clock.to_owned(),
+        at: due_at,
+        text: reason,
     })
 }
 
