@@ -1101,7 +1101,7 @@ fn a_resize_switches_between_lanes_tabs_and_too_small() {
     let shown = screen(&buffer);
     assert!(!side_by_side(&buffer), "{shown}");
     // The focused lane in full, the others as tabs with their counts.
-    assert!(shown.contains("Line managers (3, 2 overdue !!)"), "{shown}");
+    assert!(shown.contains("Stage 2 (3, 2 overdue !!)"), "{shown}");
     assert!(shown.contains(" 1: 3 "), "{shown}");
     assert!(shown.contains("▌ Noah Fictional"), "{shown}");
     assert!(!shown.contains("Ava Sample"), "{shown}");
@@ -1730,4 +1730,106 @@ fn every_stored_escape_sequence_is_shown_escaped_not_half_removed() {
             );
         }
     }
+}
+
+/// Issue 11: stage names come from the procedures, lane headings included (Barnet's stage 4 is a
+/// BSCB chaired meeting, not "Partnership"); a lane whose procedures name the stage differently
+/// is simply "Stage N".
+#[test]
+fn lane_headings_name_the_stage_as_the_procedures_in_it_do() {
+    let mut store = Store::open_in_memory().unwrap();
+    let barnet = record(
+        &mut store,
+        &new_input("barnet", "Bea Barnet", at("2026-11-20 09:00")),
+    );
+    record(
+        &mut store,
+        &new_input("london", "Len London", at("2026-11-20 09:00")),
+    );
+    record(
+        &mut store,
+        &new_input("barnet", "Bo Barnet", at("2026-11-20 09:30")),
+    );
+    let procedures = ProcedureSet::builtin();
+    for to in 2..=4 {
+        store
+            .change(barnet, "Test DSL", now(), |escalation| {
+                escalate::core::change::plan_advance(
+                    escalation,
+                    procedures.get("barnet").unwrap(),
+                    "Not resolved",
+                    at(&format!("2026-11-20 1{to}:00")),
+                    now(),
+                )
+            })
+            .unwrap();
+    }
+    let state = loaded(&store, (200, 50));
+    let names: Vec<(u8, Option<&str>)> = state
+        .lanes
+        .iter()
+        .map(|l| (l.stage, l.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            // Barnet's "Professional to professional" and London's "Front-line professional to
+            // professional" differ.
+            (1, None),
+            (2, None),
+            (3, None),
+            (4, Some("BSCB chaired meeting")),
+        ]
+    );
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("4 BSCB chaired meeting (1"), "{shown}");
+    assert!(shown.contains("Stage 1 (2"), "{shown}");
+    assert!(!shown.contains("Partnership ("), "{shown}");
+}
+
+/// Issue 11: the number of lanes follows the procedures in use: a caseload under a two-stage
+/// procedure has two lanes, not four.
+#[test]
+fn the_number_of_lanes_follows_the_procedures_in_use() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/procedures/valid/manchester.toml"),
+    )
+    .unwrap();
+    let procedures = ProcedureSet::load(&[escalate::core::procedure::Source {
+        origin: "manchester.toml".into(),
+        text,
+    }])
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let input = new_input("manchester", "Mo Manchester", at("2026-11-20 09:00"));
+    let checked = input
+        .check(procedures.get("manchester").unwrap(), now())
+        .unwrap();
+    store.create(&checked, "Test DSL", now()).unwrap();
+    let config = Config::default();
+    let mut state = State::new(
+        procedures,
+        config.calendar,
+        config.settings,
+        builtin_themes().into_iter().map(|t| t.name).collect(),
+        now(),
+        (120, 40),
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    let lanes: Vec<(u8, Option<&str>)> = state
+        .lanes
+        .iter()
+        .map(|l| (l.stage, l.name.as_deref()))
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            (1, Some("Practitioners")),
+            (2, Some("Case Progression meeting"))
+        ]
+    );
 }

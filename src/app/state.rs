@@ -94,6 +94,9 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LaneView {
     pub stage: u8,
+    /// The stage's name, from the procedures of the escalations in the lane when they agree on
+    /// it (Barnet's stage 4 is a BSCB chaired meeting); `None` when they name it differently.
+    pub name: Option<String>,
     /// Indexes into `State::entries`, in display order.
     pub cards: Vec<usize>,
     pub overdue: usize,
@@ -163,9 +166,6 @@ pub struct State {
 
 /// From how many escalations schedules are derived on two threads.
 const PARALLEL_FROM: usize = 2_000;
-
-/// The least lanes shown: the built-in procedures all have four stages.
-pub const MIN_LANES: u8 = 4;
 
 /// Initials for privacy mode; in the core so that the command line's reports use the same.
 pub use crate::core::record::initials;
@@ -323,14 +323,17 @@ impl State {
         for entry in &mut self.entries {
             entry.urgent = most_urgent(&entry.schedule, &self.calendar, self.now);
         }
+        // As many lanes as the procedures in use have stages (with nothing open, as many as the
+        // longest procedure known).
         let lane_count = self
             .entries
             .iter()
             .filter(|e| e.is_open())
             .map(|e| e.stage_count)
             .max()
-            .unwrap_or(MIN_LANES)
-            .max(MIN_LANES);
+            .or_else(|| self.procedures.iter().map(|p| p.last_stage()).max())
+            .unwrap_or(1)
+            .max(1);
         let filter = self.filter.trim().to_lowercase();
         let mut lanes: Vec<LaneView> = (1..=lane_count)
             .map(|stage| LaneView {
@@ -348,7 +351,32 @@ impl State {
                 lanes[lane].overdue += 1;
             }
         }
+        // An empty lane is named by every procedure in use that has that stage.
+        let open_procedures: std::collections::BTreeSet<&str> = self
+            .entries
+            .iter()
+            .filter(|e| e.is_open())
+            .map(|e| e.escalation.procedure.as_str())
+            .collect();
         for lane in &mut lanes {
+            let in_use: std::collections::BTreeSet<&str> = if lane.cards.is_empty() {
+                open_procedures.clone()
+            } else {
+                lane.cards
+                    .iter()
+                    .map(|&i| self.entries[i].escalation.procedure.as_str())
+                    .collect()
+            };
+            let mut names = in_use.iter().filter_map(|id| {
+                self.procedures
+                    .get(id)
+                    .and_then(|p| p.stage(lane.stage))
+                    .map(|s| s.name.as_str())
+            });
+            let first = names.next();
+            lane.name = first
+                .filter(|first| names.all(|n| n.eq_ignore_ascii_case(first)))
+                .map(str::to_owned);
             lane.cards.sort_by_key(|&i| {
                 let entry = &self.entries[i];
                 let due = entry.urgent.as_ref().map(|u| u.due_at);

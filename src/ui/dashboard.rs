@@ -13,17 +13,6 @@ use crate::app::{Entry, LaneView, State};
 use crate::core::calendar::LONDON;
 use crate::core::deadline::Countdown;
 
-/// The lanes' everyday names, by stage number.
-pub fn lane_name(stage: u8) -> String {
-    match stage {
-        1 => "Practitioners".to_owned(),
-        2 => "Line managers".to_owned(),
-        3 => "Senior managers".to_owned(),
-        4 => "Partnership".to_owned(),
-        n => format!("Stage {n}"),
-    }
-}
-
 /// Lines a card takes, with the gap after it.
 const CARD_HEIGHT: u16 = 4;
 
@@ -75,12 +64,17 @@ fn lane_title(view: &LaneView, width: u16) -> String {
     } else {
         String::new()
     };
-    let full = format!(
-        " {} {} ({}{overdue}) ",
-        view.stage,
-        lane_name(view.stage),
-        view.cards.len()
-    );
+    // The stage's name comes from the procedures in the lane; where they name it differently,
+    // the lane is simply "Stage N" and each card's detail names its own.
+    let full = match &view.name {
+        Some(name) => format!(
+            " {} {} ({}{overdue}) ",
+            view.stage,
+            crate::core::record::printable(name, false),
+            view.cards.len()
+        ),
+        None => format!(" Stage {} ({}{overdue}) ", view.stage, view.cards.len()),
+    };
     if full.chars().count() + 2 <= usize::from(width) {
         return full;
     }
