@@ -195,6 +195,8 @@ pub struct Schedule {
     pub stage: u8,
     pub raised_at: DateTime<Utc>,
     pub concern_at: DateTime<Utc>,
+    /// Day 1 of the escalation, for "by day N" deadlines (the procedure's `day_one`).
+    pub day_one: NaiveDate,
     pub closed_at: Option<DateTime<Utc>>,
     pub stages: Vec<StagePeriod>,
     pub clocks: Vec<ClockStatus>,
@@ -551,6 +553,7 @@ pub fn schedule(
         stage,
         raised_at,
         concern_at,
+        day_one,
         closed_at,
         stages,
         clocks,

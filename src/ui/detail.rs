@@ -151,9 +151,21 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     if entry.is_immediate_risk() {
         let advice = procedure.map_or("", |p| p.immediate_risk.as_str());
         lines.push(Line::styled(
-            format!(" IMMEDIATE RISK OF SIGNIFICANT HARM: {advice} "),
+            format!(" IMMEDIATE RISK OF SIGNIFICANT HARM: {} ", printable(advice, false)),
             theme.style(Role::ImmediateRisk),
         ));
+        let is_act_now = s.clocks.iter().any(|c| {
+            c.key == crate::core::deadline::IMMEDIATE_RISK_KEY && c.is_act_now && c.state.is_live()
+        });
+        if let (true, Some(text)) = (
+            is_act_now,
+            procedure.and_then(|p| p.immediate.out_of_hours.as_deref()),
+        ) {
+            lines.push(Line::styled(
+                format!(" {} ", printable(text, false)),
+                theme.style(Role::ImmediateRisk),
+            ));
+        }
     }
     lines.push(Line::default());
     let mut child = entry.child_shown(state.is_privacy).to_owned();
@@ -230,11 +242,29 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
             theme,
             &format!("How \"{}\" is worked out", clock.name),
         ));
-        let explanation = state
-            .calendar
-            .explain(clock.timescale, start, local_date(s.raised_at));
+        let explanation = state.calendar.explain(clock.timescale, start, s.day_one);
         for line in explanation.lines {
             lines.push(Line::styled(format!("  {line}"), theme.style(Role::Muted)));
+        }
+        if let (Some(allowed), Some(due)) = (clock.tightened_from, clock.due_at) {
+            let why = e
+                .notes
+                .iter()
+                .find(|n| {
+                    n.kind == crate::core::record::NoteKind::ClockTightened
+                        && n.clock == clock.key
+                        && n.at == due
+                })
+                .map(|n| printable(&n.text, false))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!(
+                    "  Tightened on this escalation from {} to {}: {why}",
+                    when(allowed),
+                    when(due)
+                ),
+                theme.style(Role::Text),
+            ));
         }
     }
 
