@@ -3084,3 +3084,41 @@ fn a_stage_can_be_skipped_only_where_the_procedure_allows_it() {
     let shown = s.show(NOW, id);
     assert_eq!(shown["stage"], 4);
 }
+
+/// Issue 14, item 12: an escalation recorded at 14:00 with no concern time, and a call at 10:00
+/// that morning recorded after it: the same day's discussions may be backdated; before the day
+/// was raised, the concern time must be given first, and the refusal says how.
+#[test]
+fn a_discussion_earlier_the_same_day_can_be_recorded_after_the_escalation() {
+    let s = Sandbox::new();
+    let now = "2026-11-23 14:00";
+    let id = s.new_escalation(now, &new_args(&[("--raised-at", now)]));
+    let id_text = id.to_string();
+    let discuss = |at: &str| -> Vec<String> {
+        [
+            "discuss",
+            &id_text,
+            "--with",
+            "Jo Smith, duty social worker",
+            "--mode",
+            "phone",
+            "--notes",
+            "Called about the referral.",
+            "--at",
+            at,
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect()
+    };
+    let args = discuss("2026-11-23 10:00");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.ok(now, &args);
+    assert_eq!(
+        s.show(now, id)["discussions"][0]["at"],
+        "2026-11-23T10:00:00+00:00"
+    );
+    let args = discuss("2026-11-20 10:00");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    s.refused(now, &args, &["concern-at"]);
+}

@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::calendar::local_date;
 use super::deadline::Schedule;
 use super::procedure::Procedure;
 use super::record::{
@@ -356,11 +357,30 @@ pub fn plan_discussion(
     let notes = required_text("notes", &input.notes, true)?;
     let decisions = optional_text("decisions", input.decisions.as_deref(), true)?;
     let at = input.at.unwrap_or(now);
-    let earliest = escalation
-        .concern_at
-        .unwrap_or(escalation.raised_at)
-        .min(escalation.raised_at);
-    during("at", at, now, earliest, "the concern arose")?;
+    // A discussion is often recorded after the escalation: a call at 10:00 typed in at 14:00.
+    // Where no concern time was given, it may go back to the start of the day it was raised;
+    // before that, the concern time says when the matter began.
+    let (earliest, what) = match escalation.concern_at {
+        Some(concern) => (concern.min(escalation.raised_at), "the concern arose"),
+        None => (
+            super::calendar::local_instant(
+                local_date(escalation.raised_at),
+                chrono::NaiveTime::MIN,
+            ),
+            "the day the escalation was raised, and no earlier concern time is recorded",
+        ),
+    };
+    if at < earliest {
+        return Err(RecordError::new(
+            "at",
+            format!(
+                "is before {what} ({}); if the concern arose earlier, record that first (escalate amend {} concern-at TIME, or e on the dashboard)",
+                super::calendar::format_local(earliest),
+                escalation.id
+            ),
+        ));
+    }
+    not_in_future("at", at, now)?;
     // The stage the escalation was at when the discussion took place.
     let stage = escalation
         .stage_changes

@@ -151,7 +151,10 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     if entry.is_immediate_risk() {
         let advice = procedure.map_or("", |p| p.immediate_risk.as_str());
         lines.push(Line::styled(
-            format!(" IMMEDIATE RISK OF SIGNIFICANT HARM: {} ", printable(advice, false)),
+            format!(
+                " IMMEDIATE RISK OF SIGNIFICANT HARM: {} ",
+                printable(advice, false)
+            ),
             theme.style(Role::ImmediateRisk),
         ));
         let is_act_now = s.clocks.iter().any(|c| {
