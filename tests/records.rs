@@ -1341,7 +1341,8 @@ fn a_date_of_birth_in_the_future_is_refused() {
         &new_with(&[("--dob", "2026-11-24")]),
         &["--dob", "in the future", "YYYY-MM-DD"],
     );
-    s.refused(NOW, &new_with(&[("--dob", "24/11/2016")]), &["--dob"]);
+    // Day first with slashes is read since issue 14; dots are not a date.
+    s.refused(NOW, &new_with(&[("--dob", "24.11.2016")]), &["--dob"]);
     s.refused(
         NOW,
         &["amend", "1", "dob", "2027-01-01", "--why", "typo"],
@@ -2381,7 +2382,7 @@ fn entries_cannot_be_repeated_or_backdated_before_what_caused_them() {
             "--owner",
             "DSL",
             "--due",
-            "25/11/2026",
+            "25.11.2026", // day first with slashes is a date since issue 14
         ],
         &["--due"],
     );
