@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::core::calendar::{Calendar, format_local, format_rfc3339, local_date};
-use crate::core::deadline::{ClockState, ClockStatus, Countdown, Schedule, Status};
+use crate::core::deadline::{ClockState, ClockStatus, Schedule, Status};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, Outcome, printable};
 use crate::storage::AuditEntry;
@@ -73,8 +73,12 @@ pub fn has_overdue(escalation: &Escalation, schedule: &Schedule, today: NaiveDat
 pub fn clock_summary(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> String {
     match clock.due_at {
         Some(due) => {
-            let countdown =
-                Countdown::new(calendar, due, now, clock.timescale.counts_working_days());
+            let countdown = crate::core::review::countdown(
+                calendar,
+                due,
+                now,
+                clock.timescale.counts_working_days(),
+            );
             format!("{countdown}: {} (due {})", clock.name, format_local(due))
         }
         None => format!("{}: waiting for {}", clock.name, clock.from.describe()),
@@ -83,9 +87,13 @@ pub fn clock_summary(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc
 
 fn countdown_text(calendar: &Calendar, clock: &ClockStatus, now: DateTime<Utc>) -> String {
     match clock.due_at {
-        Some(due) if clock.state.is_live() => {
-            Countdown::new(calendar, due, now, clock.timescale.counts_working_days()).to_string()
-        }
+        Some(due) if clock.state.is_live() => crate::core::review::countdown(
+            calendar,
+            due,
+            now,
+            clock.timescale.counts_working_days(),
+        )
+        .to_string(),
         _ => clock.state.label().to_owned(),
     }
 }
@@ -391,7 +399,12 @@ pub fn escalation_text(
             None => format!(
                 "{} {}",
                 symbol(n.state),
-                Countdown::new(calendar, n.due_at, now, n.timescale.counts_working_days())
+                crate::core::review::countdown(
+                    calendar,
+                    n.due_at,
+                    now,
+                    n.timescale.counts_working_days()
+                )
             ),
         };
         let form = n

@@ -415,7 +415,7 @@ pub fn review<'a>(
     for (escalation, schedule) in cases {
         let is_open = schedule.status == Status::Open;
         let item = |group: Group, subject: Subject, due_at, counts_working_days| {
-            let countdown = Countdown::new(calendar, due_at, now, counts_working_days);
+            let countdown = countdown(calendar, due_at, now, counts_working_days);
             ReviewItem {
                 escalation_id: escalation.id,
                 group,
@@ -509,6 +509,31 @@ pub fn review<'a>(
 }
 
 /// Midnight (UK time) at the end of `date`: when an action due that day turns late.
+/// The longest span, in calendar days, over which a countdown counts working days: more than
+/// the longest timescale (3660 working days) with every holiday in it.
+pub const MAX_COUNTED_DAYS: i64 = 5_400;
+
+/// A [`Countdown`] whose working-day count is bounded: `Calendar::working_days_between` walks
+/// day by day, so with `--now` a century before a due time it took seconds per clock (minutes
+/// over a caseload). Beyond [`MAX_COUNTED_DAYS`] the countdown gives the span alone; no
+/// procedure's clock runs that long, so only a clock read from far away loses the count.
+/// FIXME(deadline engine owner, issue 13): bound the walk in the calendar itself, then call
+/// `Countdown::new` directly again.
+pub fn countdown(
+    calendar: &Calendar,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+    counts_working_days: bool,
+) -> Countdown {
+    let span_days = (local_date(due) - local_date(now)).num_days();
+    Countdown::new(
+        calendar,
+        due,
+        now,
+        counts_working_days && span_days <= MAX_COUNTED_DAYS,
+    )
+}
+
 fn end_of(date: NaiveDate) -> DateTime<Utc> {
     let next = date.succ_opt().unwrap_or(date);
     local_instant(next, NaiveTime::MIN)
