@@ -24,7 +24,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Fix the clock: act as if it were this time (YYYY-MM-DD HH:MM in UK time, or RFC 3339)
-    #[arg(long, global = true, env = "ESCALATE_NOW", value_name = "TIME")]
+    #[arg(
+        long,
+        global = true,
+        env = "ESCALATE_NOW",
+        value_name = "TIME",
+        allow_hyphen_values = true
+    )]
     pub now: Option<String>,
 
     /// Print JSON instead of text
@@ -100,8 +106,8 @@ pub struct NewArgs {
     /// The child's name
     #[arg(long)]
     pub child: String,
-    /// The child's date of birth, YYYY-MM-DD
-    #[arg(long)]
+    /// The child's date of birth, YYYY-MM-DD or DD/MM/YYYY
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub dob: Option<String>,
     /// The child's record reference in your system
     #[arg(long)]
@@ -128,10 +134,10 @@ pub struct NewArgs {
     #[arg(long)]
     pub outcome_sought: Option<String>,
     /// When the concern arose (default: when it was raised)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub concern_at: Option<String>,
     /// When the escalation was raised (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub raised_at: Option<String>,
     /// The child is at immediate risk of significant harm
     #[arg(long)]
@@ -158,7 +164,7 @@ pub struct AdvanceArgs {
     #[arg(long)]
     pub reason: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -181,7 +187,7 @@ pub struct DiscussArgs {
     #[arg(long)]
     pub agreed: bool,
     /// When it took place (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -202,8 +208,8 @@ pub enum ActionCommand {
         /// Who will do it
         #[arg(long)]
         owner: String,
-        /// By when, YYYY-MM-DD
-        #[arg(long)]
+        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday or +2w
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
         due: String,
     },
     /// Mark an action done
@@ -211,7 +217,7 @@ pub enum ActionCommand {
         id: String,
         action_id: String,
         /// When it was done (default: now)
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
     },
 }
@@ -228,7 +234,7 @@ pub struct NotifyArgs {
     #[arg(long)]
     pub reference: Option<String>,
     /// When it was sent (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -241,7 +247,7 @@ pub struct MetArgs {
     #[arg(long)]
     pub note: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -252,7 +258,7 @@ pub struct DelayArgs {
     #[arg(long)]
     pub reason: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -275,7 +281,7 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "yes|no")]
     pub child_record_updated: Option<String>,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -286,7 +292,7 @@ pub struct WithdrawArgs {
     #[arg(long)]
     pub why: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -361,7 +367,7 @@ pub struct DueArgs {
     pub timescale: Vec<String>,
 
     /// When the clock starts (default: now); for "day N", this date is day 1
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
 
     /// Also say how the due time was reached

@@ -1,0 +1,310 @@
+//! Issues 13 and 14 through the binary: times outside 1900..=2200, text that must never reach a
+//! terminal raw, children's names kept out of argv and errors, files that are not regular
+//! files, escalations whose procedure is gone, UK dates, completions and the man page.
+//!
+//! Every run has a timeout, so a regression that hangs (a FIFO read, a day-by-day walk over a
+//! century) fails the test instead of stalling the suite.
+
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+const NOW: &str = "2026-11-25 10:00";
+
+/// What a run left behind.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+/// A sandbox: a temp folder holding the database and the XDG folders.
+struct Sandbox {
+    dir: TempDir,
+    db: PathBuf,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = TempDir::new().unwrap();
+        let db = dir.path().join("escalate.db");
+        Self { dir, db }
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+        command
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("HOME", self.dir.path())
+            .env("USER", "test-dsl")
+            .env_remove("LOGNAME")
+            .env_remove("ESCALATE_NOW")
+            .env_remove("ESCALATE_DB")
+            .env_remove("NO_COLOR");
+        command
+    }
+
+    /// Runs `args` exactly as given, with `stdin` on standard input, killed after 20 seconds.
+    fn raw_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
+        let started = Instant::now();
+        let mut command = self.command();
+        command.args(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let out = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        let err = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{args:?} still running after 20 s: it hangs");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let _ = writer.join();
+        Run {
+            code: status.code(),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+            took: started.elapsed(),
+        }
+    }
+
+    fn raw(&self, args: &[&str]) -> Run {
+        self.raw_with(args, b"", &[])
+    }
+
+    /// Runs a command against the sandbox database at `now`.
+    fn run(&self, now: &str, args: &[&str]) -> Run {
+        let mut full = vec!["--db", self.db.to_str().unwrap(), "--now", now];
+        full.extend_from_slice(args);
+        self.raw(&full)
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> String {
+        let run = self.run(now, args);
+        assert_eq!(run.code, Some(0), "{args:?} failed: {}", run.stderr);
+        run.stdout
+    }
+
+    /// A command that must be refused with exit 2 and one line on stderr holding each needle.
+    fn refused(&self, now: &str, args: &[&str], needles: &[&str]) -> String {
+        let run = self.run(now, args);
+        check_refused(args, &run, needles);
+        run.stderr
+    }
+}
+
+fn check_refused(args: &[&str], run: &Run, needles: &[&str]) {
+    assert_eq!(
+        run.code,
+        Some(2),
+        "{args:?} should be refused with 2; stderr: {}; stdout: {}",
+        run.stderr,
+        run.stdout
+    );
+    assert!(run.stdout.is_empty(), "{args:?} printed {}", run.stdout);
+    assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "{args:?}: expected {needle:?} in: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Valid `new` arguments, with `overrides` replacing an option's value or adding options.
+fn new_args<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<&'a str> {
+    let mut options: Vec<(&str, &str)> = vec![
+        ("--procedure", "london"),
+        ("--child", "Hana Test"),
+        ("--dob", "2018-02-03"),
+        ("--raised-by", "Sam Patel"),
+        ("--agency", "Test School"),
+        ("--raised-with", "Bromley CSC"),
+        ("--category", "thresholds"),
+        ("--summary", "Referral refused."),
+        ("--concern-at", "2026-11-23 08:00"),
+        ("--raised-at", "2026-11-23 09:00"),
+    ];
+    for (name, value) in overrides {
+        match options.iter_mut().find(|(n, _)| n == name) {
+            Some(option) => option.1 = value,
+            None => options.push((name, value)),
+        }
+    }
+    let mut args = vec!["new"];
+    for (name, value) in options {
+        args.push(name);
+        args.push(value);
+    }
+    args
+}
+
+fn with_one_escalation() -> Sandbox {
+    let s = Sandbox::new();
+    assert_eq!(s.ok(NOW, &new_args(&[])), "1\n");
+    s
+}
+
+// ---- Issue 13, finding 1: times outside a sane range ----
+
+#[test]
+fn a_stray_minus_in_a_time_is_refused_and_nothing_is_saved() {
+    let s = with_one_escalation();
+    for (option, value) in [
+        ("--concern-at", "-2026-11-01 10:00"),
+        ("--raised-at", "+12026-11-23 09:00"),
+        ("--concern-at", "1899-12-31 10:00"),
+    ] {
+        let joined = format!("{option}={value}");
+        let mut args = new_args(&[]);
+        args.retain(|a| *a != option);
+        let position = args
+            .iter()
+            .position(|a| a.starts_with("2026-11-23"))
+            .unwrap();
+        args.remove(position);
+        args.push(&joined);
+        s.refused(
+            NOW,
+            &args,
+            &[option, "1900-01-01 to 2200-12-31", "stray '-'"],
+        );
+    }
+    s.refused(
+        NOW,
+        &new_args(&[("--dob", "-2018-02-03")]),
+        &["--dob", "1900-01-01 to 2200-12-31"],
+    );
+    s.refused(
+        NOW,
+        &[
+            "amend",
+            "1",
+            "concern-at",
+            "--why",
+            "typo",
+            "--",
+            "-2026-11-01 10:00",
+        ],
+        &["1900-01-01 to 2200-12-31"],
+    );
+    s.refused(
+        NOW,
+        &["amend", "1", "dob", "0201-02-03", "--why", "typo"],
+        &["1900-01-01 to 2200-12-31"],
+    );
+    s.refused(
+        NOW,
+        &["advance", "1", "--reason", "r", "--at=-2026-11-24 10:00"],
+        &["--at", "1900-01-01 to 2200-12-31"],
+    );
+    // Still one escalation, and list and review still work.
+    assert!(s.ok(NOW, &["list"]).contains("Hana Test"));
+    let review = s.run(NOW, &["review"]);
+    assert!(matches!(review.code, Some(0 | 1)), "{}", review.stderr);
+}
+
+#[test]
+fn now_outside_the_range_is_refused_from_the_option_and_the_environment() {
+    let s = Sandbox::new();
+    for now in [
+        "-2026-11-25 10:00",
+        "0001-01-01 10:00",
+        "+10000-01-01 10:00",
+    ] {
+        s.refused(now, &["list"], &["--now", "1900-01-01 to 2200-12-31"]);
+        let run = s.raw_with(&["due", "1 working day"], b"", &[("ESCALATE_NOW", now)]);
+        check_refused(
+            &["ESCALATE_NOW", now],
+            &run,
+            &["--now", "1900-01-01 to 2200-12-31"],
+        );
+    }
+}
+
+#[test]
+fn due_never_panics_whatever_the_year() {
+    let s = Sandbox::new();
+    for from in [
+        "+10000-01-01 10:00",
+        "99999-01-01T10:00:00Z",
+        "-0001-01-01 10:00",
+        "2201-01-01 10:00",
+    ] {
+        let arg = format!("--from={from}");
+        let run = s.raw(&["due", "5 working days", &arg]);
+        assert_eq!(run.code, Some(2), "{from}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("1900-01-01 to 2200-12-31") || run.stderr.contains("is not a time"),
+            "{from}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{from}: {}", run.stderr);
+    }
+    // The latest start with the longest timescale still answers.
+    let run = s.raw(&[
+        "due",
+        "3660 working days",
+        "--from",
+        "2200-12-31 10:00",
+        "--explain",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn now_a_century_before_the_records_is_quick() {
+    let s = Sandbox::new();
+    s.ok(NOW, &["demo", "--count", "200", "--open-share", "0.5"]);
+    for command in [
+        &["list"][..],
+        &["review"],
+        &["show", "1"],
+        &["list", "--all"],
+    ] {
+        let run = s.run("1900-01-01 10:00", command);
+        assert!(
+            matches!(run.code, Some(0 | 1)),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.took < Duration::from_secs(10),
+            "{command:?} took {:?} with --now in 1900",
+            run.took
+        );
+    }
+}
