@@ -62,9 +62,12 @@ fn dashboard(cli: Cli) -> ExitCode {
     }
 }
 
+/// Every error goes out through the CLI's one escaping rule: a message may quote a bad value
+/// from the command line, a settings file or a procedure file, and an escape sequence in it must
+/// not reach the terminal.
 fn fail(message: &str) -> ExitCode {
     for line in message.lines() {
-        eprintln!("escalate: {line}");
+        eprintln!("escalate: {}", cli::terminal_safe(line, false));
     }
     ExitCode::from(2)
 }
@@ -83,7 +86,7 @@ fn clap_error(error: &clap::Error) -> ExitCode {
     }
     eprintln!(
         "escalate: {} (run escalate --help for usage)",
-        one_line(&error.to_string())
+        cli::terminal_safe(&one_line(&error.to_string()), false)
     );
     ExitCode::from(2)
 }

@@ -35,6 +35,21 @@ impl Sandbox {
         Self { dir, db }
     }
 
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config").join("escalate")
+    }
+
+    fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_dir()).unwrap();
+        std::fs::write(self.config_dir().join("config.toml"), text).unwrap();
+    }
+
+    fn procedures_dir(&self) -> PathBuf {
+        let dir = self.config_dir().join("procedures");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
         command
@@ -305,6 +320,207 @@ fn now_a_century_before_the_records_is_quick() {
             run.took < Duration::from_secs(10),
             "{command:?} took {:?} with --now in 1900",
             run.took
+        );
+    }
+}
+
+// ---- Issue 13, finding 2: text never reaches a terminal raw ----
+
+/// Bytes and characters that drive a terminal or reorder what it shows.
+const HOSTILE: &str =
+    "\\u001b]52;c;aGk=\\u0007\\u001b]0;pwned\\u0007\\u001b[2J\\r\\u0000\\u202e\\u2066";
+
+fn assert_inert(what: &str, run: &Run) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        for bad in [
+            '\u{1b}', '\r', '\0', '\u{7}', '\u{202e}', '\u{2066}', '\u{9b}',
+        ] {
+            assert!(
+                !text.contains(bad),
+                "{what}: {stream} holds {bad:?} raw: {text:?}"
+            );
+        }
+    }
+}
+
+/// The three-stage fixture with escape sequences in every text a command prints.
+fn hostile_procedure() -> String {
+    let fixture = include_str!("fixtures/procedures/valid/three-stage.toml");
+    fixture
+        .replace(
+            "title = \"A three-stage test procedure\"",
+            &format!("title = \"Evil{HOSTILE}\"\nsummary = \"s{HOSTILE}\""),
+        )
+        .replace(
+            "source = \"test fixture\"",
+            &format!("source = \"src{HOSTILE}\""),
+        )
+        .replace(
+            "name = \"Test Safeguarding Children Partnership\"",
+            &format!("name = \"Partnership{HOSTILE}\""),
+        )
+        .replace(
+            "name = \"Practitioners\"",
+            &format!("name = \"Stage{HOSTILE}\""),
+        )
+        .replace(
+            "who = \"Managers\"",
+            &format!("who = \"Managers{HOSTILE}\""),
+        )
+        .replace(
+            "name = \"Refer to the partnership\"",
+            &format!("name = \"Refer{HOSTILE}\""),
+        )
+        .replace(
+            "name = \"Resolve within 24 hours\"",
+            &format!("name = \"Clock{HOSTILE}\""),
+        )
+        .replace(
+            "title = \"Referral form\"",
+            &format!("title = \"Form{HOSTILE}\""),
+        )
+}
+
+#[test]
+fn a_hostile_procedure_file_never_reaches_the_terminal_raw() {
+    let s = Sandbox::new();
+    std::fs::write(s.procedures_dir().join("evil.toml"), hostile_procedure()).unwrap();
+    let new = new_args(&[("--procedure", "three-stage")]);
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["procedures"],
+        vec!["procedures", "show", "three-stage"],
+        vec!["procedures", "--json"],
+        vec!["procedures", "show", "three-stage", "--json"],
+        new.clone(),
+        vec!["advance", "1", "--reason", "no reply"],
+        vec!["advance", "1", "--reason", "no reply", "--json"],
+        vec!["show", "1"],
+        vec!["show", "1", "--json"],
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["review"],
+        vec!["review", "--json"],
+        vec!["review", "--format", "markdown"],
+        vec!["history", "1"],
+    ];
+    for args in &commands {
+        let run = s.run(NOW, args);
+        assert!(
+            matches!(run.code, Some(0 | 1)),
+            "{args:?}: {} {}",
+            run.stderr,
+            run.stdout
+        );
+        assert_inert(&format!("{args:?}"), &run);
+        if args.contains(&"--json") {
+            let value: serde_json::Value = serde_json::from_str(&run.stdout)
+                .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", run.stdout));
+            // The text is kept, escaped for the terminal, not lost: JSON reads it back whole.
+            if args[0] == "procedures" {
+                assert!(
+                    value.to_string().contains("Evil\\u001b]52"),
+                    "{args:?}: {value}"
+                );
+            }
+        }
+    }
+    // The title is still there to read, escaped.
+    let shown = s.ok(NOW, &["procedures", "show", "three-stage"]);
+    assert!(shown.contains("Evil\\u{1b}]52;c;aGk="), "{shown}");
+}
+
+#[test]
+fn a_hostile_closure_label_never_reaches_the_terminal_raw() {
+    let s = Sandbox::new();
+    s.write_config(&format!(
+        "[closures]\n\"2026-11-26\" = \"INSET{HOSTILE}\"\n"
+    ));
+    for args in [
+        &[
+            "due",
+            "1 working day",
+            "--from",
+            "2026-11-25 10:00",
+            "--explain",
+        ][..],
+        &[
+            "due",
+            "1 working day",
+            "--from",
+            "2026-11-25 10:00",
+            "--explain",
+            "--json",
+        ],
+    ] {
+        let run = s.raw(args);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(run.stdout.contains("INSET"), "{}", run.stdout);
+        assert_inert(&format!("{args:?}"), &run);
+    }
+}
+
+#[test]
+fn errors_never_echo_escape_sequences_raw() {
+    let s = with_one_escalation();
+    let raw = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\r\u{202e}";
+    let broken = Sandbox::new();
+    std::fs::write(
+        broken.procedures_dir().join("broken.toml"),
+        format!("id = \"{raw}\"\ntitle = {raw}\n"),
+    )
+    .unwrap();
+    assert_inert("broken procedure", &broken.raw(&["procedures"]));
+    let broken_config = Sandbox::new();
+    broken_config.write_config(&format!("close_of_business = \"{raw}\"\n"));
+    assert_inert(
+        "broken config",
+        &broken_config.raw(&["due", "1 working day"]),
+    );
+    let hostile_args: Vec<Vec<&str>> = vec![
+        vec!["due", raw],
+        vec!["due", "1 working day", "--from", raw],
+        vec!["holidays", raw],
+        vec!["show", raw],
+        vec!["procedures", "show", raw],
+        vec![raw],
+        vec!["list", raw],
+        vec![
+            "discuss", "1", "--with", "SW", "--mode", raw, "--notes", "n",
+        ],
+        vec!["amend", "1", raw, "x", "--why", "w"],
+        vec!["amend", "1", "category", raw, "--why", "w"],
+    ];
+    for args in &hostile_args {
+        let run = s.run(NOW, args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert_inert(&format!("{args:?}"), &run);
+    }
+    let run = s.raw_with(&["due", "1 working day"], b"", &[("ESCALATE_NOW", raw)]);
+    assert_inert("ESCALATE_NOW", &run);
+}
+
+#[test]
+fn names_with_bidi_controls_or_invisible_characters_are_refused() {
+    let s = with_one_escalation();
+    for c in [
+        '\u{202e}', '\u{2067}', '\u{200b}', '\u{feff}', '\u{2028}', '\u{ad}',
+    ] {
+        let name = format!("Ava{c}Sample");
+        let err = s.refused(
+            NOW,
+            &new_args(&[("--child", &name)]),
+            &["--child", &format!("U+{:04X}", u32::from(c))],
+        );
+        assert!(!err.contains(c), "{err:?}");
+        s.refused(
+            NOW,
+            &new_args(&[("--raised-by", &name)]),
+            &["--raised-by", "remove it"],
+        );
+        s.refused(
+            NOW,
+            &["amend", "1", "child", &name, "--why", "typo"],
+            &["child", "remove it"],
         );
     }
 }

@@ -320,7 +320,38 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
-        Some(Command::Review(a)) => return review::run(&mut context, a),
+        Some(Command::Review(a)) => {
+            let finished = review::run(&mut context, a)?;
+            return Ok(Finished {
+                output: terminal_safe(&finished.output, context.json),
+                ..finished
+            });
+        }
     };
-    output.map(Finished::from)
+    output.map(|text| Finished::from(terminal_safe(&text, context.json)))
+}
+
+/// Everything the CLI prints passes through here (and `main` sends its errors through
+/// [`printable`](crate::core::record::printable)): text from a procedure file, the settings or
+/// the database is escaped by the one rule in `core::record::printable`, so an escape sequence
+/// in a stored name or a closure label cannot set the window title, write the clipboard or
+/// clear the screen. In JSON the same characters become `\uXXXX` escapes, which keeps the
+/// document valid: outside its strings JSON holds only ASCII punctuation, spaces and newlines.
+pub fn terminal_safe(text: &str, is_json: bool) -> String {
+    use crate::core::record::{is_layout_control, printable};
+    if !is_json {
+        return printable(text, true);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || is_layout_control(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
