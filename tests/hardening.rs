@@ -524,3 +524,83 @@ fn names_with_bidi_controls_or_invisible_characters_are_refused() {
         );
     }
 }
+
+// ---- Issue 13, finding 4: files that are not regular files ----
+
+fn mkfifo(path: &std::path::Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn a_settings_file_that_is_a_fifo_or_dev_zero_is_refused_not_read() {
+    for kind in ["fifo", "zero"] {
+        let s = Sandbox::new();
+        std::fs::create_dir_all(s.config_dir()).unwrap();
+        let path = s.config_dir().join("config.toml");
+        match kind {
+            "fifo" => mkfifo(&path),
+            _ => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+        }
+        for args in [
+            &["due", "1 working day"][..],
+            &["procedures"],
+            &[
+                "new",
+                "--procedure",
+                "london",
+                "--child",
+                "A",
+                "--raised-by",
+                "B",
+                "--agency",
+                "C",
+                "--raised-with",
+                "D",
+                "--category",
+                "other",
+                "--summary",
+                "E",
+            ],
+        ] {
+            let run = s.run(NOW, args);
+            check_refused(
+                args,
+                &run,
+                &["settings file", "config.toml", "not a regular file"],
+            );
+        }
+    }
+}
+
+#[test]
+fn a_procedure_file_that_is_a_fifo_or_dev_zero_is_refused_not_read() {
+    for kind in ["fifo", "zero"] {
+        let s = Sandbox::new();
+        let path = s.procedures_dir().join("local.toml");
+        match kind {
+            "fifo" => mkfifo(&path),
+            _ => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+        }
+        for args in [
+            &["procedures"][..],
+            &["list"],
+            &["procedures", "show", "london"],
+        ] {
+            let run = s.run(NOW, args);
+            check_refused(
+                args,
+                &run,
+                &["procedure file", "local.toml", "not a regular file"],
+            );
+        }
+    }
+    let s = Sandbox::new();
+    std::fs::write(
+        s.procedures_dir().join("huge.toml"),
+        vec![b'#'; 2 * 1024 * 1024],
+    )
+    .unwrap();
+    let run = s.run(NOW, &["procedures"]);
+    check_refused(&["procedures"], &run, &["huge.toml", "larger than 1 MiB"]);
+}

@@ -7,6 +7,7 @@
 
 pub mod args;
 mod commands;
+pub mod files;
 mod records;
 mod review;
 mod view;
@@ -163,13 +164,9 @@ fn load_config(paths: &Paths) -> Result<Config, CliError> {
         return Ok(Config::default());
     };
     let path = dir.join("config.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(CliError(format!(
-            "cannot read settings file {}: {e}",
-            path.display()
-        ))),
+    match files::read_text(&path, "settings file")? {
+        Some(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
+        None => Ok(Config::default()),
     }
 }
 
@@ -186,12 +183,10 @@ fn load_procedures(paths: &Paths) -> Result<ProcedureSet, CliError> {
                     .collect();
                 files.sort();
                 for path in files {
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        CliError(format!(
-                            "cannot read procedure file {}: {e}",
-                            path.display()
-                        ))
-                    })?;
+                    // Listed a moment ago; gone now is as good as never there.
+                    let Some(text) = files::read_text(&path, "procedure file")? else {
+                        continue;
+                    };
                     sources.push(Source {
                         origin: path.display().to_string(),
                         text,
@@ -240,7 +235,8 @@ pub fn dashboard(
     let procedures = context.procedures()?;
     let config = context.config()?.clone();
     let actor = context.actor()?;
-    let (themes, errors) = crate::ui::theme::load_themes(&read_theme_files(&context.paths));
+    let (theme_files, unreadable) = read_theme_files(&context.paths);
+    let (themes, errors) = crate::ui::theme::load_themes(&theme_files);
     let themes = if no_color {
         themes
             .iter()
@@ -257,33 +253,40 @@ pub fn dashboard(
         config,
         actor,
         themes,
-        theme_errors: errors.iter().map(ToString::to_string).collect(),
+        theme_errors: unreadable
+            .into_iter()
+            .chain(errors.iter().map(ToString::to_string))
+            .collect(),
         clock,
     })
 }
 
-/// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text). A file
-/// that cannot be read is passed on as an empty text, so that its error names it.
-fn read_theme_files(paths: &Paths) -> Vec<(String, String)> {
+/// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text), and a
+/// message for each file that cannot be read (not a regular file, too large), which the
+/// dashboard shows with the themes' own errors.
+fn read_theme_files(paths: &Paths) -> (Vec<(String, String)>, Vec<String>) {
     let Some(dir) = paths.config_dir.as_ref().map(|d| d.join("themes")) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut files: Vec<PathBuf> = entries
+    let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            (path.display().to_string(), text)
-        })
-        .collect()
+    found.sort();
+    let mut read = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in found {
+        match files::read_text(&path, "theme file") {
+            Ok(Some(text)) => read.push((path.display().to_string(), text)),
+            Ok(None) => {}
+            Err(error) => unreadable.push(error.0),
+        }
+    }
+    (read, unreadable)
 }
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
@@ -354,4 +357,36 @@ pub fn terminal_safe(text: &str, is_json: bool) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: a theme file that is a FIFO hung the dashboard before it drew anything.
+    #[test]
+    fn a_theme_file_that_is_not_a_regular_file_is_named_not_read() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let themes = dir.path().join("escalate").join("themes");
+        std::fs::create_dir_all(&themes).unwrap();
+        let fifo = themes.join("fifo.toml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::os::unix::fs::symlink("/dev/zero", themes.join("zero.toml")).unwrap();
+        std::fs::write(themes.join("ok.toml"), "name = \"Mine\"\n").unwrap();
+        let paths = Paths {
+            config_dir: Some(dir.path().join("escalate")),
+            ..Paths::default()
+        };
+        let (read, unreadable) = read_theme_files(&paths);
+        assert_eq!(read.len(), 1, "{read:?}");
+        assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+        assert!(unreadable.iter().all(|e| e.contains("not a regular file")));
+        assert!(unreadable[0].contains("fifo.toml"), "{unreadable:?}");
+    }
 }
