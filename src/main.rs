@@ -84,9 +84,17 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
+    let mut message = one_line(&error.to_string());
+    for name in cli::child_names(
+        &std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>(),
+    ) {
+        message = cli::without_name(&message, &name);
+    }
     eprintln!(
         "escalate: {} (run escalate --help for usage)",
-        cli::terminal_safe(&one_line(&error.to_string()), false)
+        cli::terminal_safe(&message, false)
     );
     ExitCode::from(2)
 }

@@ -604,3 +604,131 @@ fn a_procedure_file_that_is_a_fifo_or_dev_zero_is_refused_not_read() {
     let run = s.run(NOW, &["procedures"]);
     check_refused(&["procedures"], &run, &["huge.toml", "larger than 1 MiB"]);
 }
+
+// ---- Issue 13, finding 3: nothing sensitive in the process list or in errors ----
+
+const NAME: &str = "Zebedee Quixotic";
+
+#[test]
+fn the_childs_name_can_come_from_a_file_or_standard_input() {
+    let s = Sandbox::new();
+    let file = s.dir.path().join("child.txt");
+    std::fs::write(&file, format!("{NAME}\n")).unwrap();
+    let dob = s.dir.path().join("dob.txt");
+    std::fs::write(&dob, "03/02/2018\n").unwrap();
+    let mut args = new_args(&[]);
+    let at = args.iter().position(|a| *a == "--child").unwrap();
+    args.drain(at..at + 2);
+    let at = args.iter().position(|a| *a == "--dob").unwrap();
+    args.drain(at..at + 2);
+    let mut by_file = args.clone();
+    by_file.extend([
+        "--child-file",
+        file.to_str().unwrap(),
+        "--dob-file",
+        dob.to_str().unwrap(),
+    ]);
+    assert_eq!(s.ok(NOW, &by_file), "1\n");
+    let mut by_stdin = args.clone();
+    by_stdin.extend(["--child-file", "-"]);
+    let mut full = vec!["--db", s.db.to_str().unwrap(), "--now", NOW];
+    full.extend(by_stdin.iter().copied());
+    let run = s.raw_with(&full, format!("{NAME}\n").as_bytes(), &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let list: serde_json::Value = serde_json::from_str(&s.ok(NOW, &["list", "--json"])).unwrap();
+    for escalation in list.as_array().unwrap() {
+        assert_eq!(escalation["child"]["name"], NAME);
+    }
+    assert_eq!(list[0]["child"]["dob"], "2018-02-03");
+    // The amended name by file too.
+    let renamed = s.dir.path().join("renamed.txt");
+    std::fs::write(&renamed, "Zebedee Q. Quixotic\n").unwrap();
+    s.ok(
+        NOW,
+        &[
+            "amend",
+            "1",
+            "child",
+            "--value-file",
+            renamed.to_str().unwrap(),
+            "--why",
+            "spelling",
+        ],
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ok(NOW, &["show", "1", "--json"])).unwrap();
+    assert_eq!(shown["child"]["name"], "Zebedee Q. Quixotic");
+    // A name and a file at once, two options on standard input, a missing file, a FIFO.
+    let mut both = by_file.clone();
+    both.extend(["--child", NAME]);
+    let run = s.run(NOW, &both);
+    assert_eq!(run.code, Some(2));
+    assert!(!run.stderr.contains(NAME), "{}", run.stderr);
+    let mut two = args.clone();
+    two.extend(["--child-file", "-", "--dob-file", "-"]);
+    s.refused(
+        NOW,
+        &two,
+        &["--child-file and --dob-file all read standard input"],
+    );
+    let mut missing = args.clone();
+    missing.extend(["--child-file", "/nonexistent/child.txt"]);
+    s.refused(
+        NOW,
+        &missing,
+        &["--child-file", "no file /nonexistent/child.txt"],
+    );
+    let fifo = s.dir.path().join("child.fifo");
+    mkfifo(&fifo);
+    let mut piped = args.clone();
+    piped.extend(["--child-file", fifo.to_str().unwrap()]);
+    s.refused(NOW, &piped, &["not a regular file"]);
+}
+
+#[test]
+fn no_error_of_new_or_amend_repeats_the_childs_name() {
+    let s = Sandbox::new();
+    assert_eq!(s.ok(NOW, &new_args(&[("--child", NAME)])), "1\n");
+    let long = "Zebedee Quixotic ".repeat(20);
+    let cases: Vec<Vec<&str>> = vec![
+        new_args(&[("--child", NAME), ("--dob", NAME)]),
+        new_args(&[("--child", NAME), ("--dob", "2030-01-01")]),
+        new_args(&[("--child", NAME), ("--category", NAME)]),
+        new_args(&[("--child", NAME), ("--partnership", NAME)]),
+        new_args(&[("--child", NAME), ("--procedure", NAME)]),
+        new_args(&[("--child", NAME), ("--concern-at", NAME)]),
+        new_args(&[("--child", NAME), ("--raised-at", NAME)]),
+        new_args(&[("--child", NAME), ("--raised-at", "2026-11-23 07:00")]),
+        new_args(&[("--child", NAME), ("--summary", "")]),
+        new_args(&[("--child", &long)]),
+        new_args(&[("--child", "Zebedee Quixotic\u{1b}[2J")]),
+        new_args(&[("--child", "Zebedee\nQuixotic")]),
+        {
+            let mut a = new_args(&[("--child", NAME)]);
+            a.push(NAME);
+            a
+        },
+        {
+            let mut a = new_args(&[("--child", NAME)]);
+            a.push("--childs");
+            a
+        },
+        vec!["new", "--child", NAME],
+        vec!["amend", "1", "child", NAME, "--why", "typo"],
+        vec!["amend", "1", "dob", NAME, "--why", "typo"],
+        vec!["amend", "1", "category", NAME, "--why", "typo"],
+        vec!["amend", "1", "partnership", NAME, "--why", "typo"],
+        vec!["amend", "1", "concern-at", NAME, "--why", "typo"],
+        vec!["amend", "1", NAME, "x", "--why", "typo"],
+        vec!["amend", "1", "child", "", "--why", "typo"],
+        vec!["amend", "2", "child", NAME, "--why", "typo"],
+        vec!["amend", NAME, "child", NAME, "--why", "typo"],
+    ];
+    for args in &cases {
+        let run = s.run(NOW, args);
+        assert_eq!(run.code, Some(2), "{args:?} should fail: {}", run.stdout);
+        for part in [NAME, "Zebedee", "Quixotic"] {
+            assert!(!run.stderr.contains(part), "{args:?}: {}", run.stderr);
+        }
+    }
+}

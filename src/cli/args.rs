@@ -51,7 +51,7 @@ pub enum Command {
     /// List a year's bank holidays in England and Wales
     Holidays(HolidaysArgs),
     /// Record a new escalation; prints its id
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// List escalations (open ones unless --all), most urgent first
     List(ListArgs),
     /// Show one escalation in full: clocks, notifications, discussions, actions, history
@@ -103,12 +103,27 @@ pub struct NewArgs {
     /// The procedure's id (see escalate procedures)
     #[arg(long)]
     pub procedure: String,
-    /// The child's name
-    #[arg(long)]
-    pub child: String,
+    /// The child's name (visible to other users in the process list: prefer --child-file)
+    #[arg(
+        long,
+        required_unless_present = "child_file",
+        conflicts_with = "child_file"
+    )]
+    pub child: Option<String>,
+    /// Read the child's name from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub child_file: Option<std::path::PathBuf>,
     /// The child's date of birth, YYYY-MM-DD or DD/MM/YYYY
-    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "DATE",
+        allow_hyphen_values = true,
+        conflicts_with = "dob_file"
+    )]
     pub dob: Option<String>,
+    /// Read the date of birth from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub dob_file: Option<std::path::PathBuf>,
     /// The child's record reference in your system
     #[arg(long)]
     pub child_ref: Option<String>,
@@ -128,8 +143,15 @@ pub struct NewArgs {
     #[arg(long)]
     pub category: String,
     /// The circumstances: what the disagreement is about
-    #[arg(long)]
-    pub summary: String,
+    #[arg(
+        long,
+        required_unless_present = "summary_file",
+        conflicts_with = "summary_file"
+    )]
+    pub summary: Option<String>,
+    /// Read the summary from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub summary_file: Option<std::path::PathBuf>,
     /// The outcome you are seeking
     #[arg(long)]
     pub outcome_sought: Option<String>,
@@ -302,7 +324,12 @@ pub struct AmendArgs {
     /// The field: child, dob, child-ref, raised-by, agency, raised-with, partnership, category, summary, outcome-sought, concern-at, raised-at, immediate-risk
     pub field: String,
     /// The corrected value (empty to clear an optional field)
-    pub value: String,
+    #[arg(required_unless_present = "value_file", conflicts_with = "value_file")]
+    pub value: Option<String>,
+    /// Read the corrected value from this file, or from standard input with - (for a name,
+    /// this keeps it out of the process list)
+    #[arg(long, value_name = "PATH")]
+    pub value_file: Option<std::path::PathBuf>,
     /// Why it is being corrected
     #[arg(long)]
     pub why: String,

@@ -307,7 +307,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Procedures(a)) => commands::procedures(&mut context, a),
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
-        Some(Command::New(a)) => records::new(&mut context, a),
+        Some(Command::New(a)) => records::new(&mut context, *a),
         Some(Command::List(a)) => records::list(&mut context, a),
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
@@ -332,6 +332,42 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         }
     };
     output.map(|text| Finished::from(terminal_safe(&text, context.json)))
+}
+
+/// A message with the child's name taken out. The name can reach an error when it was typed
+/// into the wrong place (`--dob "Ava Sample"`, a stray argument), and errors end up in
+/// terminals, logs and cron mail. The name as typed, and as a message would quote it, become
+/// `[the child's name]`.
+pub fn without_name(message: &str, name: &str) -> String {
+    let name = name.trim();
+    // A one-letter "name" would blank out letters all over the message.
+    if name.chars().count() < 2 {
+        return message.to_owned();
+    }
+    let mut message = message.to_owned();
+    for form in [
+        name.to_owned(),
+        name.escape_debug().to_string(),
+        crate::core::record::printable(name, false),
+    ] {
+        message = message.replace(&form, "[the child's name]");
+    }
+    message
+}
+
+/// The names given with `--child NAME` or `--child=NAME` on a command line: a usage error
+/// from clap may quote any argument, and is cleaned of these before it is printed.
+pub fn child_names(args: &[String]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--child" {
+            names.extend(words.next().cloned());
+        } else if let Some(name) = word.strip_prefix("--child=") {
+            names.push(name.to_owned());
+        }
+    }
+    names
 }
 
 /// Everything the CLI prints passes through here (and `main` sends its errors through

@@ -107,15 +107,65 @@ pub fn schedule_of(
     .map_err(|e| CliError(format!("escalation {}: {e}", escalation.id)))
 }
 
+/// A value given on the command line or, to keep it out of the process list, by file (`-`:
+/// standard input). Clap makes sure at most one of the two is given.
+fn given_or_read(
+    given: Option<String>,
+    file: Option<&std::path::Path>,
+    option: &str,
+) -> Result<Option<String>, CliError> {
+    match file {
+        Some(path) => super::files::read_value(path, option).map(Some),
+        None => Ok(given),
+    }
+}
+
+/// Only one value can come from standard input.
+fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
+    let from_stdin: Vec<&str> = files
+        .iter()
+        .filter(|(_, path)| *path == Some(std::path::Path::new("-")))
+        .map(|(option, _)| *option)
+        .collect();
+    if from_stdin.len() > 1 {
+        return Err(CliError(format!(
+            "{} all read standard input; give - to one of them and a file to the others",
+            from_stdin.join(" and ")
+        )));
+    }
+    Ok(())
+}
+
+/// The error with the child's name taken out (see [`super::without_name`]).
+fn without_name(error: CliError, name: &str) -> CliError {
+    CliError(super::without_name(&error.0, name))
+}
+
 pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
+    one_stdin(&[
+        ("--child-file", args.child_file.as_deref()),
+        ("--dob-file", args.dob_file.as_deref()),
+        ("--summary-file", args.summary_file.as_deref()),
+    ])?;
+    let child = given_or_read(
+        args.child.clone(),
+        args.child_file.as_deref(),
+        "--child-file",
+    )?
+    .unwrap_or_default();
+    new_escalation(context, args, &child).map_err(|e| without_name(e, &child))
+}
+
+fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<String, CliError> {
+    let dob = given_or_read(args.dob, args.dob_file.as_deref(), "--dob-file")?;
+    let summary = given_or_read(args.summary, args.summary_file.as_deref(), "--summary-file")?;
     let procedures = context.procedures()?;
     let procedure = super::commands::find_procedure(&procedures, &args.procedure)?;
     let input = NewEscalationInput {
         procedure: procedure.id.clone(),
         partnership: args.partnership,
-        child_name: args.child,
-        child_dob: args
-            .dob
+        child_name: child.to_owned(),
+        child_dob: dob
             .as_deref()
             .map(parse_date)
             .transpose()
@@ -125,7 +175,7 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
         agency: args.agency,
         raised_with: args.raised_with,
         category: args.category,
-        summary: args.summary,
+        summary: summary.unwrap_or_default(),
         outcome_sought: args.outcome_sought,
         concern_at: time_option("--concern-at", args.concern_at.as_deref())?,
         raised_at: time_option("--raised-at", args.raised_at.as_deref())?,
@@ -483,10 +533,31 @@ pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, Cli
 }
 
 pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError> {
-    let id = parse_id(&args.id)?;
+    let value =
+        given_or_read(args.value, args.value_file.as_deref(), "--value-file")?.unwrap_or_default();
+    // A new name is never repeated in an error, whichever part of the command is wrong.
+    let is_name = args.field.trim().eq_ignore_ascii_case("child");
+    let hide_value = |error: CliError| {
+        if is_name {
+            without_name(error, &value)
+        } else {
+            error
+        }
+    };
+    let id = parse_id(&args.id).map_err(hide_value)?;
     let now = context.now;
     apply(context, id, |e, p, _| {
-        plan_amend(e, p, &args.field, &args.value, &args.why, now)
+        plan_amend(e, p, &args.field, &value, &args.why, now)
+    })
+    .map_err(|error| {
+        // Nor is the recorded name, which a wrong value may have been typed in place of.
+        let recorded = context
+            .existing_store()
+            .ok()
+            .and_then(|store| store.escalation(id).ok())
+            .map(|e| e.child.name)
+            .unwrap_or_default();
+        hide_value(without_name(error, &recorded))
     })
 }
 
