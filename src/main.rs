@@ -21,6 +21,11 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (escalate ... | head) is not an error worth reporting.
             let _ = stdout.write_all(finished.output.as_bytes());
+            let _ = stdout.flush();
+            // 2: printed, but something could not be shown in full (escalate list).
+            if !finished.warnings.is_empty() {
+                return fail(&finished.warnings.join("\n"));
+            }
             // 1: the report was printed, and something in it is overdue (escalate review).
             if finished.is_anything_overdue {
                 ExitCode::from(1)

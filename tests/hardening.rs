@@ -732,3 +732,61 @@ fn no_error_of_new_or_amend_repeats_the_childs_name() {
         }
     }
 }
+
+// ---- Issue 13, finding 5: list no longer leaves out escalations whose procedure is gone ----
+
+#[test]
+fn list_shows_an_escalation_whose_procedure_file_is_gone_and_exits_2() {
+    let s = Sandbox::new();
+    let file = s.procedures_dir().join("three.toml");
+    std::fs::write(
+        &file,
+        include_str!("fixtures/procedures/valid/three-stage.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.ok(
+            NOW,
+            &new_args(&[("--procedure", "three-stage"), ("--child", "Gone Case")])
+        ),
+        "1\n"
+    );
+    assert_eq!(s.ok(NOW, &new_args(&[])), "2\n");
+    std::fs::remove_file(&file).unwrap();
+    for args in [&["list"][..], &["list", "--all"], &["list", "--overdue"]] {
+        let run = s.run(NOW, args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        let marked = run
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("1 "))
+            .unwrap_or_else(|| panic!("{args:?}: escalation 1 left out: {}", run.stdout));
+        assert!(marked.contains("PROCEDURE MISSING"), "{marked}");
+        assert!(
+            marked.contains("three-stage") && marked.contains("Gone Case"),
+            "{marked}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("escalation 1 follows procedure \"three-stage\"")
+                && run.stderr.contains("restore the file"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = s.run(NOW, &["list", "--json"]);
+    assert_eq!(run.code, Some(2));
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [2, 1]);
+    assert_eq!(
+        list[1]["problem"],
+        "procedure \"three-stage\" is no longer defined"
+    );
+}

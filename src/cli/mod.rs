@@ -47,6 +47,9 @@ impl<E: std::error::Error> From<E> for CliError {
 pub struct Finished {
     pub output: String,
     pub is_anything_overdue: bool,
+    /// Problems found on the way that did not stop the command (an escalation whose procedure
+    /// is gone, in `list`): `main` prints each on standard error and exits 2, after the output.
+    pub warnings: Vec<String>,
 }
 
 impl From<String> for Finished {
@@ -54,6 +57,7 @@ impl From<String> for Finished {
         Self {
             output,
             is_anything_overdue: false,
+            warnings: Vec::new(),
         }
     }
 }
@@ -308,7 +312,13 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
         Some(Command::New(a)) => records::new(&mut context, *a),
-        Some(Command::List(a)) => records::list(&mut context, a),
+        Some(Command::List(a)) => {
+            let finished = records::list(&mut context, a)?;
+            return Ok(Finished {
+                output: terminal_safe(&finished.output, context.json),
+                ..finished
+            });
+        }
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
         Some(Command::Discuss(a)) => records::discuss(&mut context, a),

@@ -212,7 +212,9 @@ fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), CliEr
     Ok((escalation, procedure))
 }
 
-pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
+/// Lists escalations. One whose procedure file is gone is still listed, marked, with a warning
+/// on standard error and exit status 2: leaving it out would hide a child's case.
+pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, CliError> {
     let stage = args
         .stage
         .as_deref()
@@ -241,8 +243,10 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
     };
     let procedures = context.procedures()?;
     let mut rows = Vec::new();
+    let mut missing = Vec::new();
     for escalation in escalations {
         let Some(procedure) = procedures.get(&escalation.procedure) else {
+            missing.push(escalation);
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
@@ -263,19 +267,34 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             e.id,
         )
     });
+    let warnings: Vec<String> = if missing.is_empty() {
+        Vec::new()
+    } else {
+        vec![view::missing_procedures_warning(
+            &missing.iter().collect::<Vec<_>>(),
+        )]
+    };
+    let finish = |output: String| super::Finished {
+        output,
+        is_anything_overdue: false,
+        warnings: warnings.clone(),
+    };
     if context.json {
         let list: Vec<Value> = rows
             .iter()
             .map(|(e, p, s)| view::escalation_json(e, p, s, context.now, None))
+            .chain(missing.iter().map(view::missing_procedure_json))
             .collect();
-        return Ok(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n");
+        return Ok(finish(
+            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
+        ));
     }
-    if rows.is_empty() {
-        return Ok(match (args.overdue, args.all) {
+    if rows.is_empty() && missing.is_empty() {
+        return Ok(finish(match (args.overdue, args.all) {
             (true, _) => "Nothing is overdue.\n".to_owned(),
             (false, true) => "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n".to_owned(),
             (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
-        });
+        }));
     }
     let calendar = context.config()?.calendar.clone();
     let mut out = String::new();
@@ -291,7 +310,10 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             view::list_line(&calendar, escalation, procedure, schedule, context.now)
         );
     }
-    Ok(out)
+    for escalation in &missing {
+        let _ = writeln!(out, "{}", view::missing_procedure_line(escalation));
+    }
+    Ok(finish(out))
 }
 
 pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
