@@ -628,7 +628,11 @@ fn the_childs_name_can_come_from_a_file_or_standard_input() {
         "--dob-file",
         dob.to_str().unwrap(),
     ]);
-    assert_eq!(s.ok(NOW, &by_file), "1\n");
+    // The date of birth is shown back as read (day first).
+    assert_eq!(
+        s.ok(NOW, &by_file),
+        "1\n  Read \"03/02/2018\" as Sat 3 Feb 2018.\n"
+    );
     let mut by_stdin = args.clone();
     by_stdin.extend(["--child-file", "-"]);
     let mut full = vec!["--db", s.db.to_str().unwrap(), "--now", NOW];

@@ -230,9 +230,12 @@ pub enum ActionCommand {
         /// Who will do it
         #[arg(long)]
         owner: String,
-        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday or +2w
+        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday (fri) or +2w
         #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
         due: String,
+        /// The due date has already passed, on purpose (an action agreed earlier, entered late)
+        #[arg(long)]
+        past_due: bool,
     },
     /// Mark an action done
     Done {

@@ -17,13 +17,14 @@ use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, ResolutionInput, parse_yes_no, plan_action, plan_action_done, plan_advance,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
+    DiscussionInput, ResolutionInput, check_action_due, parse_yes_no, plan_action,
+    plan_action_done, plan_advance, plan_amend, plan_discussion, plan_note, plan_notification_sent,
+    plan_resolve, plan_withdraw,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
-use crate::core::time::{parse_date, parse_instant};
+use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
 use crate::storage::Filter;
 
 /// Reads an optional time option, naming the option in any error.
@@ -31,6 +32,20 @@ fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>
     value
         .map(|text| parse_instant(text).map_err(|e| CliError(format!("{option}: {e}"))))
         .transpose()
+}
+
+/// Shows how a date typed another way than `YYYY-MM-DD` was read (`12/03/2027` is 12 March),
+/// after a command's text output, so a day-first slip is seen at once.
+fn read_as(mut out: String, typed: &str, date: chrono::NaiveDate, is_json: bool) -> String {
+    if !is_json && typed.trim() != date.to_string() {
+        let _ = writeln!(
+            out,
+            "  Read \"{}\" as {}.",
+            typed.trim(),
+            date.format("%a %-d %b %Y")
+        );
+    }
+    out
 }
 
 /// Reads an escalation id.
@@ -159,17 +174,18 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
 fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<String, CliError> {
     let dob = given_or_read(args.dob, args.dob_file.as_deref(), "--dob-file")?;
     let summary = given_or_read(args.summary, args.summary_file.as_deref(), "--summary-file")?;
+    let child_dob = dob
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| CliError(format!("--dob: {e}")))?;
     let procedures = context.procedures()?;
     let procedure = super::commands::find_procedure(&procedures, &args.procedure)?;
     let input = NewEscalationInput {
         procedure: procedure.id.clone(),
         partnership: args.partnership,
         child_name: child.to_owned(),
-        child_dob: dob
-            .as_deref()
-            .map(parse_date)
-            .transpose()
-            .map_err(|e| CliError(format!("--dob: {e}")))?,
+        child_dob,
         child_ref: args.child_ref,
         raised_by: args.raised_by,
         agency: args.agency,
@@ -189,6 +205,9 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
         return Ok(format!("{}\n", json!({ "id": id })));
     }
     let mut out = format!("{id}\n");
+    if let (Some(typed), Some(date)) = (&dob, child_dob) {
+        out = read_as(out, typed, date, false);
+    }
     if checked.immediate_risk {
         let _ = writeln!(
             out,
@@ -472,9 +491,19 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
             what,
             owner,
             due,
+            past_due,
         } => {
             let id = parse_id(&id)?;
-            apply(context, id, |e, _, _| plan_action(e, &what, &owner, &due))
+            let today = crate::core::calendar::local_date(now);
+            let due_on = parse_day(&due, today, Direction::Future)
+                .map_err(|e| CliError(format!("--due: {e}")))?;
+            if !past_due {
+                check_action_due(due_on, today).map_err(refused)?;
+            }
+            let out = apply(context, id, |e, _, _| {
+                plan_action(e, &what, &owner, &due_on.to_string())
+            })?;
+            Ok(read_as(out, &due, due_on, context.json))
         }
         ActionCommand::Done { id, action_id, at } => {
             let id = parse_id(&id)?;
