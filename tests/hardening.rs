@@ -794,3 +794,186 @@ fn list_shows_an_escalation_whose_procedure_file_is_gone_and_exits_2() {
         "procedure \"three-stage\" is no longer defined"
     );
 }
+
+// ---- Issue 14: UK dates, closure ranges, actions due in the past ----
+
+#[test]
+fn uk_dates_are_read_day_first_and_shown_back_as_read() {
+    let s = Sandbox::new();
+    let out = s.ok(
+        NOW,
+        &new_args(&[
+            ("--dob", "03/02/2018"),
+            ("--raised-at", "23 Nov 2026 09:00"),
+        ]),
+    );
+    assert_eq!(out, "1\n  Read \"03/02/2018\" as Sat 3 Feb 2018.\n");
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ok(NOW, &["show", "1", "--json"])).unwrap();
+    assert_eq!(shown["child"]["dob"], "2018-02-03");
+    assert_eq!(shown["raised_at"], "2026-11-23T09:00:00+00:00");
+    let out = s.ok(
+        NOW,
+        &[
+            "action",
+            "add",
+            "1",
+            "--what",
+            "Call",
+            "--owner",
+            "SW",
+            "--due",
+            "12/03/2027",
+        ],
+    );
+    assert!(out.contains("due 2027-03-12"), "{out}");
+    assert!(
+        out.contains("Read \"12/03/2027\" as Fri 12 Mar 2027."),
+        "{out}"
+    );
+    let out = s.ok(
+        NOW,
+        &[
+            "action", "add", "1", "--what", "Visit", "--owner", "SW", "--due", "12 Mar",
+        ],
+    );
+    assert!(out.contains("Read \"12 Mar\" as Fri 12 Mar 2027."), "{out}");
+    let out = s.ok(
+        NOW,
+        &[
+            "action",
+            "add",
+            "1",
+            "--what",
+            "Review",
+            "--owner",
+            "SW",
+            "--due",
+            "2026-12-01",
+        ],
+    );
+    assert!(!out.contains("Read "), "{out}");
+    s.ok(
+        NOW,
+        &[
+            "discuss",
+            "1",
+            "--with",
+            "SW",
+            "--mode",
+            "phone",
+            "--notes",
+            "n",
+            "--at",
+            "24/11/2026 14:30",
+        ],
+    );
+    for (due, needle) in [
+        ("12/03/27", "write the year in full"),
+        ("03/15/2027", "did you mean 15/03/2027?"),
+        ("31/02/2027", "February 2027 has no day 31"),
+    ] {
+        s.refused(
+            NOW,
+            &[
+                "action", "add", "1", "--what", "x", "--owner", "SW", "--due", due,
+            ],
+            &["--due", needle],
+        );
+    }
+    s.refused(
+        NOW,
+        &["advance", "1", "--reason", "r", "--at", "30/02/2026 10:00"],
+        &["--at", "no day 30"],
+    );
+}
+
+#[test]
+fn a_new_action_due_in_the_past_is_questioned() {
+    let s = with_one_escalation();
+    s.refused(
+        NOW,
+        &[
+            "action",
+            "add",
+            "1",
+            "--what",
+            "Call",
+            "--owner",
+            "SW",
+            "--due",
+            "24/11/2026",
+        ],
+        &["--due: Tue 24 Nov 2026 is in the past", "--past-due"],
+    );
+    s.refused(
+        NOW,
+        &[
+            "action",
+            "add",
+            "1",
+            "--what",
+            "Call",
+            "--owner",
+            "SW",
+            "--due",
+            "2025-11-25",
+        ],
+        &["in the past"],
+    );
+    // Today is fine, and a past date on purpose.
+    s.ok(
+        NOW,
+        &[
+            "action", "add", "1", "--what", "Call", "--owner", "SW", "--due", "today",
+        ],
+    );
+    let out = s.ok(
+        NOW,
+        &[
+            "action",
+            "add",
+            "1",
+            "--what",
+            "Write",
+            "--owner",
+            "SW",
+            "--due",
+            "2026-11-24",
+            "--past-due",
+        ],
+    );
+    assert!(out.contains("due 2026-11-24"), "{out}");
+}
+
+#[test]
+fn a_closure_range_closes_every_day_in_it() {
+    let s = Sandbox::new();
+    s.write_config("[closures]\n\"2026-12-21..2027-01-01\" = \"Christmas closure\"\n");
+    let out = s.ok(
+        NOW,
+        &[
+            "due",
+            "1 working day",
+            "--from",
+            "2026-12-18 10:00",
+            "--explain",
+        ],
+    );
+    assert!(out.starts_with("2027-01-04T17:00:00+00:00"), "{out}");
+    for closed in ["Mon 21 Dec 2026", "Thu 31 Dec 2026"] {
+        assert!(
+            out.contains(&format!(
+                "{closed}: passed over (closure: Christmas closure)"
+            )),
+            "{out}"
+        );
+    }
+    s.write_config("[closures]\n\"2027-01-01..2026-12-21\" = \"backwards\"\n");
+    let run = s.raw(&["due", "1 working day"]);
+    check_refused(
+        &["due"],
+        &run,
+        &["config.toml:2: closures:", "ends before it starts"],
+    );
+}
