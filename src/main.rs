@@ -105,8 +105,22 @@ fn clap_error(error: &clap::Error) -> ExitCode {
 }
 
 /// Clap's message on one line: the first line, with any indented lines after it (the names of
-/// missing arguments, say) joined on; the usage block is left out.
+/// missing arguments, say) joined on, then clap's tips (`escalate lst`: a similar subcommand
+/// exists: 'list'); the usage block is left out.
 fn one_line(rendered: &str) -> String {
+    let tips: Vec<&str> = rendered
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tip: "))
+        .collect();
+    let message = first_lines(rendered);
+    if tips.is_empty() {
+        message
+    } else {
+        format!("{message}; {}", tips.join("; "))
+    }
+}
+
+fn first_lines(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments");
     let first = first
