@@ -977,3 +977,77 @@ fn a_closure_range_closes_every_day_in_it() {
         &["config.toml:2: closures:", "ends before it starts"],
     );
 }
+
+// ---- Issue 14: completions, the man page, suggestions ----
+
+#[test]
+fn completions_are_generated_for_bash_zsh_and_fish() {
+    let s = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef escalate"),
+        ("fish", "complete -c escalate"),
+    ] {
+        let run = s.raw(&["completions", shell]);
+        assert_eq!(run.code, Some(0), "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        for command in ["list", "new", "review", "procedures", "completions", "man"] {
+            assert!(run.stdout.contains(command), "{shell}: no {command}");
+        }
+        assert!(run.stdout.contains("child-file"), "{shell}");
+    }
+    let run = s.raw(&["completions", "tcsh"]);
+    check_refused(
+        &["completions", "tcsh"],
+        &run,
+        &["\"tcsh\"", "bash, zsh or fish"],
+    );
+}
+
+#[test]
+fn the_man_page_covers_every_command() {
+    let run = Sandbox::new().raw(&["man"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(".TH escalate 1"),
+        "{}",
+        &run.stdout[..200]
+    );
+    for section in [
+        "ESCALATE LIST",
+        "ESCALATE NEW",
+        "ESCALATE ACTION ADD",
+        "ESCALATE REVIEW",
+        "ESCALATE PROCEDURES SHOW",
+    ] {
+        assert!(
+            run.stdout.contains(&format!(".SH \"{section}\"")),
+            "no {section}"
+        );
+    }
+    assert!(
+        run.stdout.contains("\\-\\-child\\-file PATH"),
+        "no --child-file"
+    );
+    assert!(!run.stdout.contains(".SH \"ESCALATE HELP\""));
+}
+
+#[test]
+fn a_mistyped_command_suggests_the_right_one() {
+    let s = Sandbox::new();
+    let run = s.raw(&["lst"]);
+    check_refused(
+        &["lst"],
+        &run,
+        &[
+            "unrecognized subcommand 'lst'",
+            "a similar subcommand exists: 'list'",
+        ],
+    );
+    let run = s.raw(&["list", "--al"]);
+    check_refused(
+        &["list", "--al"],
+        &run,
+        &["a similar argument exists: '--all'"],
+    );
+}

@@ -84,6 +84,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// The morning review: what is overdue, due today or soon, still owed or slipping; exits 1 if anything is overdue
     Review(ReviewArgs),
+    /// Print a shell completion script: bash, zsh or fish (see the README for where to put it)
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff (escalate man > escalate.1; man ./escalate.1)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh or fish
+    pub shell: String,
 }
 
 #[derive(Debug, Args)]

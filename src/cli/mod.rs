@@ -333,6 +333,8 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
+        Some(Command::Completions(a)) => commands::completions(&a),
+        Some(Command::Man) => commands::man(),
         Some(Command::Review(a)) => {
             let finished = review::run(&mut context, a)?;
             return Ok(Finished {
