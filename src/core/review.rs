@@ -555,6 +555,28 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
     }
 
+    /// Issue 13: with `--now` in 1900, counting working days day by day to a due time in 2026
+    /// took seconds per hundred clocks. Past the longest real clock, the count is left out.
+    #[test]
+    fn a_countdown_counts_working_days_only_over_a_span_a_clock_can_have() {
+        let calendar = Calendar::default();
+        let due = t("2026-11-30 17:00");
+        let near = countdown(&calendar, due, t("2026-11-23 10:00"), true);
+        assert_eq!(near.working_days_left, Some(5));
+        let started = std::time::Instant::now();
+        let far = countdown(&calendar, due, t("1900-01-01 10:00"), true);
+        assert_eq!(far.working_days_left, None);
+        assert!(far.to_string().ends_with(" left"), "{far}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let longest = countdown(
+            &calendar,
+            t("2040-12-31 17:00"),
+            t("2026-11-23 10:00"),
+            true,
+        );
+        assert!(longest.working_days_left.is_some());
+    }
+
     fn escalation(id: i64, procedure: &str, raised_at: &str, immediate_risk: bool) -> Escalation {
         Escalation {
             id,
