@@ -12,6 +12,7 @@
 //!
 //! [closures]                          # extra non-working days (INSET days, local closures)
 //! "2026-12-21" = "INSET day"
+//! "2027-02-15..2027-02-19" = "half term"   # a range, both ends included
 //! ```
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use toml::Spanned;
 
 use crate::core::calendar::{Calendar, default_close_of_business};
 use crate::core::deadline::Settings;
+use crate::core::time::parse_date;
 use crate::core::timescale::Timescale;
 
 /// The settings in force.
@@ -58,6 +60,39 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The longest closure range: a year is more than any school closes for, and a longer range is
+/// more likely a mistyped year.
+const MAX_CLOSURE_DAYS: i64 = 366;
+
+/// The days a `[closures]` key names: one date, or a range `"2026-12-21..2027-01-01"` (both
+/// ends included). Dates are read as typed anywhere else (`YYYY-MM-DD` or `DD/MM/YYYY`).
+fn closure_days(key: &str) -> Result<Vec<NaiveDate>, String> {
+    let read = |text: &str| {
+        parse_date(text).map_err(|e| {
+            format!("{e}; write closures as \"YYYY-MM-DD\" = \"reason\", or a range \"YYYY-MM-DD..YYYY-MM-DD\"")
+        })
+    };
+    let Some((first, last)) = key.split_once("..") else {
+        return Ok(vec![read(key)?]);
+    };
+    let (first, last) = (read(first)?, read(last)?);
+    let span = (last - first).num_days();
+    if span < 0 {
+        return Err(format!(
+            "\"{}\" ends before it starts; write the first day, then the last",
+            key.escape_debug()
+        ));
+    }
+    if span >= MAX_CLOSURE_DAYS {
+        return Err(format!(
+            "\"{}\" is {} days long; a closure range may be at most {MAX_CLOSURE_DAYS} days (check the years)",
+            key.escape_debug(),
+            span + 1
+        ));
+    }
+    Ok(first.iter_days().take_while(|day| *day <= last).collect())
 }
 
 impl Config {
@@ -108,18 +143,10 @@ impl Config {
                 })?,
         };
         let mut closures = Vec::new();
-        for (date, label) in &raw.closures {
-            let parsed = NaiveDate::parse_from_str(date.get_ref(), "%Y-%m-%d").map_err(|_| {
-                error(
-                    date.span().start,
-                    "closures",
-                    format!(
-                        "\"{}\" is not a date; write closure dates as \"YYYY-MM-DD\" = \"reason\"",
-                        date.get_ref().escape_debug()
-                    ),
-                )
-            })?;
-            closures.push((parsed, label.clone()));
+        for (key, label) in &raw.closures {
+            let days = closure_days(key.get_ref())
+                .map_err(|message| error(key.span().start, "closures", message))?;
+            closures.extend(days.into_iter().map(|day| (day, label.clone())));
         }
         let user = raw
             .user
@@ -176,7 +203,8 @@ mod tests {
                 .starts_with("c.toml:2: close_of_business: \"5pm\" is not a time"),
             "{err}"
         );
-        let err = Config::parse("c.toml", "[closures]\n\"21/12/2026\" = \"x\"\n").unwrap_err();
+        // Day first is a date since issue 14; dots are not.
+        let err = Config::parse("c.toml", "[closures]\n\"21.12.2026\" = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains(":2: closures:"), "{err}");
         let err = Config::parse("c.toml", "colour = \"red\"\n").unwrap_err();
         assert!(
@@ -185,5 +213,37 @@ mod tests {
         );
         let err = Config::parse("c.toml", "due_soon_working_days = 0\n").unwrap_err();
         assert!(err.to_string().contains("from 1 to 20"), "{err}");
+    }
+
+    /// Issue 14: a closure range instead of one line a day.
+    #[test]
+    fn closure_ranges_close_every_day_in_them() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let text = "[closures]\n\"2026-12-21..2027-01-01\" = \"Christmas closure\"\n\"15/02/2027\" = \"INSET\"\n";
+        let config = Config::parse("c.toml", text).unwrap();
+        for closed in [
+            "2026-12-21",
+            "2026-12-22",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-02-15",
+        ] {
+            assert!(
+                config.calendar.closure_on(day(closed)).is_some(),
+                "{closed}"
+            );
+        }
+        assert_eq!(config.calendar.closure_on(day("2027-01-04")), None);
+        assert_eq!(config.calendar.closure_on(day("2026-12-18")), None);
+        for (bad, needle) in [
+            ("\"2027-01-01..2026-12-21\"", "ends before it starts"),
+            ("\"2026-01-01..2027-12-31\"", "at most 366 days"),
+            ("\"2026-12-21..\"", "is not a date"),
+            ("\"-2026-12-21\"", "1900-01-01 to 2200-12-31"),
+        ] {
+            let err = Config::parse("c.toml", &format!("[closures]\n{bad} = \"x\"\n")).unwrap_err();
+            assert!(err.to_string().starts_with("c.toml:2: closures: "), "{err}");
+            assert!(err.to_string().contains(needle), "{bad}: {err}");
+        }
     }
 }

@@ -21,6 +21,11 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (escalate ... | head) is not an error worth reporting.
             let _ = stdout.write_all(finished.output.as_bytes());
+            let _ = stdout.flush();
+            // 2: printed, but something could not be shown in full (escalate list).
+            if !finished.warnings.is_empty() {
+                return fail(&finished.warnings.join("\n"));
+            }
             // 1: the report was printed, and something in it is overdue (escalate review).
             if finished.is_anything_overdue {
                 ExitCode::from(1)
@@ -62,9 +67,12 @@ fn dashboard(cli: Cli) -> ExitCode {
     }
 }
 
+/// Every error goes out through the CLI's one escaping rule: a message may quote a bad value
+/// from the command line, a settings file or a procedure file, and an escape sequence in it must
+/// not reach the terminal.
 fn fail(message: &str) -> ExitCode {
     for line in message.lines() {
-        eprintln!("escalate: {line}");
+        eprintln!("escalate: {}", cli::terminal_safe(line, false));
     }
     ExitCode::from(2)
 }
@@ -81,16 +89,38 @@ fn clap_error(error: &clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
+    let mut message = one_line(&error.to_string());
+    for name in cli::child_names(
+        &std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>(),
+    ) {
+        message = cli::without_name(&message, &name);
+    }
     eprintln!(
         "escalate: {} (run escalate --help for usage)",
-        one_line(&error.to_string())
+        cli::terminal_safe(&message, false)
     );
     ExitCode::from(2)
 }
 
 /// Clap's message on one line: the first line, with any indented lines after it (the names of
-/// missing arguments, say) joined on; the usage block is left out.
+/// missing arguments, say) joined on, then clap's tips (`escalate lst`: a similar subcommand
+/// exists: 'list'); the usage block is left out.
 fn one_line(rendered: &str) -> String {
+    let tips: Vec<&str> = rendered
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tip: "))
+        .collect();
+    let message = first_lines(rendered);
+    if tips.is_empty() {
+        message
+    } else {
+        format!("{message}; {}", tips.join("; "))
+    }
+}
+
+fn first_lines(rendered: &str) -> String {
     let mut lines = rendered.lines();
     let first = lines.next().unwrap_or("invalid arguments");
     let first = first

@@ -24,7 +24,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// Fix the clock: act as if it were this time (YYYY-MM-DD HH:MM in UK time, or RFC 3339)
-    #[arg(long, global = true, env = "ESCALATE_NOW", value_name = "TIME")]
+    #[arg(
+        long,
+        global = true,
+        env = "ESCALATE_NOW",
+        value_name = "TIME",
+        allow_hyphen_values = true
+    )]
     pub now: Option<String>,
 
     /// Print JSON instead of text
@@ -45,7 +51,7 @@ pub enum Command {
     /// List a year's bank holidays in England and Wales
     Holidays(HolidaysArgs),
     /// Record a new escalation; prints its id
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// List escalations (open ones unless --all), most urgent first
     List(ListArgs),
     /// Show one escalation in full: clocks, notifications, discussions, actions, history
@@ -81,6 +87,16 @@ pub enum Command {
     Demo(DemoArgs),
     /// The morning review: what is overdue, due today or soon, still owed or slipping; exits 1 if anything is overdue
     Review(ReviewArgs),
+    /// Print a shell completion script: bash, zsh or fish (see the README for where to put it)
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff (escalate man > escalate.1; man ./escalate.1)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh or fish
+    pub shell: String,
 }
 
 #[derive(Debug, Args)]
@@ -100,12 +116,27 @@ pub struct NewArgs {
     /// The procedure's id (see escalate procedures)
     #[arg(long)]
     pub procedure: String,
-    /// The child's name
-    #[arg(long)]
-    pub child: String,
-    /// The child's date of birth, YYYY-MM-DD
-    #[arg(long)]
+    /// The child's name (visible to other users in the process list: prefer --child-file)
+    #[arg(
+        long,
+        required_unless_present = "child_file",
+        conflicts_with = "child_file"
+    )]
+    pub child: Option<String>,
+    /// Read the child's name from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub child_file: Option<std::path::PathBuf>,
+    /// The child's date of birth, YYYY-MM-DD or DD/MM/YYYY
+    #[arg(
+        long,
+        value_name = "DATE",
+        allow_hyphen_values = true,
+        conflicts_with = "dob_file"
+    )]
     pub dob: Option<String>,
+    /// Read the date of birth from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub dob_file: Option<std::path::PathBuf>,
     /// The child's record reference in your system
     #[arg(long)]
     pub child_ref: Option<String>,
@@ -125,16 +156,23 @@ pub struct NewArgs {
     #[arg(long)]
     pub category: String,
     /// The circumstances: what the disagreement is about
-    #[arg(long)]
-    pub summary: String,
+    #[arg(
+        long,
+        required_unless_present = "summary_file",
+        conflicts_with = "summary_file"
+    )]
+    pub summary: Option<String>,
+    /// Read the summary from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub summary_file: Option<std::path::PathBuf>,
     /// The outcome you are seeking
     #[arg(long)]
     pub outcome_sought: Option<String>,
     /// When the concern arose (default: when it was raised)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub concern_at: Option<String>,
     /// When the escalation was raised (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub raised_at: Option<String>,
     /// The child is at immediate risk of significant harm
     #[arg(long)]
@@ -165,7 +203,7 @@ pub struct AdvanceArgs {
     #[arg(long, value_name = "STAGE")]
     pub to: Option<u8>,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -188,7 +226,7 @@ pub struct DiscussArgs {
     #[arg(long)]
     pub agreed: bool,
     /// When it took place (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -209,16 +247,19 @@ pub enum ActionCommand {
         /// Who will do it
         #[arg(long)]
         owner: String,
-        /// By when, YYYY-MM-DD
-        #[arg(long)]
+        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday (fri) or +2w
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
         due: String,
+        /// The due date has already passed, on purpose (an action agreed earlier, entered late)
+        #[arg(long)]
+        past_due: bool,
     },
     /// Mark an action done
     Done {
         id: String,
         action_id: String,
         /// When it was done (default: now)
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
         at: Option<String>,
     },
 }
@@ -235,7 +276,7 @@ pub struct NotifyArgs {
     #[arg(long)]
     pub reference: Option<String>,
     /// When it was sent (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -265,7 +306,7 @@ pub struct MetArgs {
     #[arg(long)]
     pub note: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -276,7 +317,7 @@ pub struct DelayArgs {
     #[arg(long)]
     pub reason: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -299,7 +340,7 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "yes|no")]
     pub child_record_updated: Option<String>,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -310,7 +351,7 @@ pub struct WithdrawArgs {
     #[arg(long)]
     pub why: String,
     /// When (default: now)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
@@ -320,7 +361,12 @@ pub struct AmendArgs {
     /// The field: child, dob, child-ref, raised-by, agency, raised-with, partnership, category, summary, outcome-sought, concern-at, raised-at, immediate-risk
     pub field: String,
     /// The corrected value (empty to clear an optional field)
-    pub value: String,
+    #[arg(required_unless_present = "value_file", conflicts_with = "value_file")]
+    pub value: Option<String>,
+    /// Read the corrected value from this file, or from standard input with - (for a name,
+    /// this keeps it out of the process list)
+    #[arg(long, value_name = "PATH")]
+    pub value_file: Option<std::path::PathBuf>,
     /// Why it is being corrected
     #[arg(long)]
     pub why: String,
@@ -385,7 +431,7 @@ pub struct DueArgs {
     pub timescale: Vec<String>,
 
     /// When the clock starts (default: now); for "day N", this date is day 1
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
 
     /// Also say how the due time was reached

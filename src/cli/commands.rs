@@ -447,3 +447,90 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
         ids.first().copied().unwrap_or(1)
     ))
 }
+
+/// A completion script for `shell`, generated from the same clap definitions that parse the
+/// arguments, so it cannot fall behind the commands.
+pub fn completions(args: &super::args::CompletionsArgs) -> Result<String, CliError> {
+    use clap::CommandFactory as _;
+    use clap_complete::Shell;
+    let shell = match args.shell.trim().to_lowercase().as_str() {
+        "bash" => Shell::Bash,
+        "zsh" => Shell::Zsh,
+        "fish" => Shell::Fish,
+        _ => {
+            return Err(CliError(format!(
+                "\"{}\" is not a shell escalate writes completions for; use bash, zsh or fish",
+                args.shell.escape_debug()
+            )));
+        }
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut super::Cli::command(), "escalate", &mut script);
+    String::from_utf8(script).map_err(|e| CliError(format!("could not write the completions: {e}")))
+}
+
+/// The manual page, in roff, from the clap definitions: the top page, then one section per
+/// command with its options, as `escalate COMMAND --help` describes them.
+pub fn man() -> Result<String, CliError> {
+    use clap::CommandFactory as _;
+    let command = super::Cli::command();
+    let failed = |e: std::io::Error| CliError(format!("could not write the manual page: {e}"));
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(command.clone());
+    man.render_title(&mut page).map_err(failed)?;
+    man.render_name_section(&mut page).map_err(failed)?;
+    man.render_synopsis_section(&mut page).map_err(failed)?;
+    man.render_description_section(&mut page).map_err(failed)?;
+    man.render_options_section(&mut page).map_err(failed)?;
+    man.render_subcommands_section(&mut page).map_err(failed)?;
+    for sub in command.get_subcommands() {
+        man_section(&mut page, "escalate", sub);
+    }
+    man.render_version_section(&mut page).map_err(failed)?;
+    String::from_utf8(page).map_err(|e| CliError(format!("could not write the manual page: {e}")))
+}
+
+/// One command's section of the manual page: its description and its arguments, then its own
+/// commands (`escalate action add`) the same way.
+fn man_section(page: &mut Vec<u8>, parent: &str, command: &clap::Command) {
+    let name = format!("{parent} {}", command.get_name());
+    page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    if let Some(about) = command.get_long_about().or(command.get_about()) {
+        page.extend_from_slice(format!("{}\n", roff_text(&about.to_string())).as_bytes());
+    }
+    for arg in command
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_global_set())
+    {
+        let flag = match (arg.get_long(), arg.get_value_names()) {
+            (Some(long), Some(names)) if arg.get_action().takes_values() => {
+                format!("\\-\\-{} {}", long.replace('-', "\\-"), names.join(" "))
+            }
+            (Some(long), _) => format!("\\-\\-{}", long.replace('-', "\\-")),
+            (None, Some(names)) => names.join(" "),
+            (None, None) => arg.get_id().to_string().to_uppercase(),
+        };
+        page.extend_from_slice(format!(".TP\n{flag}\n").as_bytes());
+        if let Some(help) = arg.get_help() {
+            page.extend_from_slice(format!("{}\n", roff_text(&help.to_string())).as_bytes());
+        }
+    }
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        man_section(page, &name, sub);
+    }
+}
+
+/// Text safe in a roff paragraph: a backslash is escaped, a hyphen is a minus (so that
+/// `--child-file` copies out of the page as typed), and a line may not start with a dot or an
+/// apostrophe (roff would read it as a request).
+fn roff_text(text: &str) -> String {
+    text.replace('\\', "\\e")
+        .replace('-', "\\-")
+        .lines()
+        .map(|line| match line.chars().next() {
+            Some('.' | '\'') => format!("\\&{line}"),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

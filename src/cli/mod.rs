@@ -7,6 +7,7 @@
 
 pub mod args;
 mod commands;
+pub mod files;
 mod records;
 mod review;
 mod view;
@@ -46,6 +47,9 @@ impl<E: std::error::Error> From<E> for CliError {
 pub struct Finished {
     pub output: String,
     pub is_anything_overdue: bool,
+    /// Problems found on the way that did not stop the command (an escalation whose procedure
+    /// is gone, in `list`): `main` prints each on standard error and exits 2, after the output.
+    pub warnings: Vec<String>,
 }
 
 impl From<String> for Finished {
@@ -53,6 +57,7 @@ impl From<String> for Finished {
         Self {
             output,
             is_anything_overdue: false,
+            warnings: Vec::new(),
         }
     }
 }
@@ -163,13 +168,9 @@ fn load_config(paths: &Paths) -> Result<Config, CliError> {
         return Ok(Config::default());
     };
     let path = dir.join("config.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(CliError(format!(
-            "cannot read settings file {}: {e}",
-            path.display()
-        ))),
+    match files::read_text(&path, "settings file")? {
+        Some(text) => Ok(Config::parse(&path.display().to_string(), &text)?),
+        None => Ok(Config::default()),
     }
 }
 
@@ -186,12 +187,10 @@ fn load_procedures(paths: &Paths) -> Result<ProcedureSet, CliError> {
                     .collect();
                 files.sort();
                 for path in files {
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        CliError(format!(
-                            "cannot read procedure file {}: {e}",
-                            path.display()
-                        ))
-                    })?;
+                    // Listed a moment ago; gone now is as good as never there.
+                    let Some(text) = files::read_text(&path, "procedure file")? else {
+                        continue;
+                    };
                     sources.push(Source {
                         origin: path.display().to_string(),
                         text,
@@ -240,7 +239,8 @@ pub fn dashboard(
     let procedures = context.procedures()?;
     let config = context.config()?.clone();
     let actor = context.actor()?;
-    let (themes, errors) = crate::ui::theme::load_themes(&read_theme_files(&context.paths));
+    let (theme_files, unreadable) = read_theme_files(&context.paths);
+    let (themes, errors) = crate::ui::theme::load_themes(&theme_files);
     let themes = if no_color {
         themes
             .iter()
@@ -257,33 +257,40 @@ pub fn dashboard(
         config,
         actor,
         themes,
-        theme_errors: errors.iter().map(ToString::to_string).collect(),
+        theme_errors: unreadable
+            .into_iter()
+            .chain(errors.iter().map(ToString::to_string))
+            .collect(),
         clock,
     })
 }
 
-/// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text). A file
-/// that cannot be read is passed on as an empty text, so that its error names it.
-fn read_theme_files(paths: &Paths) -> Vec<(String, String)> {
+/// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text), and a
+/// message for each file that cannot be read (not a regular file, too large), which the
+/// dashboard shows with the themes' own errors.
+fn read_theme_files(paths: &Paths) -> (Vec<(String, String)>, Vec<String>) {
     let Some(dir) = paths.config_dir.as_ref().map(|d| d.join("themes")) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut files: Vec<PathBuf> = entries
+    let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            (path.display().to_string(), text)
-        })
-        .collect()
+    found.sort();
+    let mut read = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in found {
+        match files::read_text(&path, "theme file") {
+            Ok(Some(text)) => read.push((path.display().to_string(), text)),
+            Ok(None) => {}
+            Err(error) => unreadable.push(error.0),
+        }
+    }
+    (read, unreadable)
 }
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
@@ -304,8 +311,14 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Procedures(a)) => commands::procedures(&mut context, a),
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
-        Some(Command::New(a)) => records::new(&mut context, a),
-        Some(Command::List(a)) => records::list(&mut context, a),
+        Some(Command::New(a)) => records::new(&mut context, *a),
+        Some(Command::List(a)) => {
+            let finished = records::list(&mut context, a)?;
+            return Ok(Finished {
+                output: terminal_safe(&finished.output, context.json),
+                ..finished
+            });
+        }
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
         Some(Command::Discuss(a)) => records::discuss(&mut context, a),
@@ -321,7 +334,108 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
-        Some(Command::Review(a)) => return review::run(&mut context, a),
+        Some(Command::Completions(a)) => commands::completions(&a),
+        Some(Command::Man) => commands::man(),
+        Some(Command::Review(a)) => {
+            let finished = review::run(&mut context, a)?;
+            return Ok(Finished {
+                output: terminal_safe(&finished.output, context.json),
+                ..finished
+            });
+        }
     };
-    output.map(Finished::from)
+    output.map(|text| Finished::from(terminal_safe(&text, context.json)))
+}
+
+/// A message with the child's name taken out. The name can reach an error when it was typed
+/// into the wrong place (`--dob "Ava Sample"`, a stray argument), and errors end up in
+/// terminals, logs and cron mail. The name as typed, and as a message would quote it, become
+/// `[the child's name]`.
+pub fn without_name(message: &str, name: &str) -> String {
+    let name = name.trim();
+    // A one-letter "name" would blank out letters all over the message.
+    if name.chars().count() < 2 {
+        return message.to_owned();
+    }
+    let mut message = message.to_owned();
+    for form in [
+        name.to_owned(),
+        name.escape_debug().to_string(),
+        crate::core::record::printable(name, false),
+    ] {
+        message = message.replace(&form, "[the child's name]");
+    }
+    message
+}
+
+/// The names given with `--child NAME` or `--child=NAME` on a command line: a usage error
+/// from clap may quote any argument, and is cleaned of these before it is printed.
+pub fn child_names(args: &[String]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--child" {
+            names.extend(words.next().cloned());
+        } else if let Some(name) = word.strip_prefix("--child=") {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// Everything the CLI prints passes through here (and `main` sends its errors through
+/// [`printable`](crate::core::record::printable)): text from a procedure file, the settings or
+/// the database is escaped by the one rule in `core::record::printable`, so an escape sequence
+/// in a stored name or a closure label cannot set the window title, write the clipboard or
+/// clear the screen. In JSON the same characters become `\uXXXX` escapes, which keeps the
+/// document valid: outside its strings JSON holds only ASCII punctuation, spaces and newlines.
+pub fn terminal_safe(text: &str, is_json: bool) -> String {
+    use crate::core::record::{is_layout_control, printable};
+    if !is_json {
+        return printable(text, true);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || is_layout_control(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13: a theme file that is a FIFO hung the dashboard before it drew anything.
+    #[test]
+    fn a_theme_file_that_is_not_a_regular_file_is_named_not_read() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let themes = dir.path().join("escalate").join("themes");
+        std::fs::create_dir_all(&themes).unwrap();
+        let fifo = themes.join("fifo.toml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::os::unix::fs::symlink("/dev/zero", themes.join("zero.toml")).unwrap();
+        std::fs::write(themes.join("ok.toml"), "name = \"Mine\"\n").unwrap();
+        let paths = Paths {
+            config_dir: Some(dir.path().join("escalate")),
+            ..Paths::default()
+        };
+        let (read, unreadable) = read_theme_files(&paths);
+        assert_eq!(read.len(), 1, "{read:?}");
+        assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+        assert!(unreadable.iter().all(|e| e.contains("not a regular file")));
+        assert!(unreadable[0].contains("fifo.toml"), "{unreadable:?}");
+    }
 }

@@ -18,14 +18,14 @@ use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, ResolutionInput, parse_yes_no, plan_action, plan_action_done, plan_advance_to,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_tighten,
-    plan_withdraw,
+    DiscussionInput, ResolutionInput, check_action_due, parse_yes_no, plan_action,
+    plan_action_done, plan_advance_to, plan_amend, plan_discussion, plan_note,
+    plan_notification_sent, plan_resolve, plan_tighten, plan_withdraw,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
-use crate::core::time::{parse_date, parse_instant};
+use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
 use crate::storage::Filter;
 
 /// Reads an optional time option, naming the option in any error.
@@ -33,6 +33,20 @@ fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>
     value
         .map(|text| parse_instant(text).map_err(|e| CliError(format!("{option}: {e}"))))
         .transpose()
+}
+
+/// Shows how a date typed another way than `YYYY-MM-DD` was read (`12/03/2027` is 12 March),
+/// after a command's text output, so a day-first slip is seen at once.
+fn read_as(mut out: String, typed: &str, date: chrono::NaiveDate, is_json: bool) -> String {
+    if !is_json && typed.trim() != date.to_string() {
+        let _ = writeln!(
+            out,
+            "  Read \"{}\" as {}.",
+            typed.trim(),
+            date.format("%a %-d %b %Y")
+        );
+    }
+    out
 }
 
 /// Reads an escalation id.
@@ -109,25 +123,76 @@ pub fn schedule_of(
     .map_err(|e| CliError(format!("escalation {}: {e}", escalation.id)))
 }
 
+/// A value given on the command line or, to keep it out of the process list, by file (`-`:
+/// standard input). Clap makes sure at most one of the two is given.
+fn given_or_read(
+    given: Option<String>,
+    file: Option<&std::path::Path>,
+    option: &str,
+) -> Result<Option<String>, CliError> {
+    match file {
+        Some(path) => super::files::read_value(path, option).map(Some),
+        None => Ok(given),
+    }
+}
+
+/// Only one value can come from standard input.
+fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
+    let from_stdin: Vec<&str> = files
+        .iter()
+        .filter(|(_, path)| *path == Some(std::path::Path::new("-")))
+        .map(|(option, _)| *option)
+        .collect();
+    if from_stdin.len() > 1 {
+        return Err(CliError(format!(
+            "{} all read standard input; give - to one of them and a file to the others",
+            from_stdin.join(" and ")
+        )));
+    }
+    Ok(())
+}
+
+/// The error with the child's name taken out (see [`super::without_name`]).
+fn without_name(error: CliError, name: &str) -> CliError {
+    CliError(super::without_name(&error.0, name))
+}
+
 pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
+    one_stdin(&[
+        ("--child-file", args.child_file.as_deref()),
+        ("--dob-file", args.dob_file.as_deref()),
+        ("--summary-file", args.summary_file.as_deref()),
+    ])?;
+    let child = given_or_read(
+        args.child.clone(),
+        args.child_file.as_deref(),
+        "--child-file",
+    )?
+    .unwrap_or_default();
+    new_escalation(context, args, &child).map_err(|e| without_name(e, &child))
+}
+
+fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<String, CliError> {
+    let dob = given_or_read(args.dob, args.dob_file.as_deref(), "--dob-file")?;
+    let summary = given_or_read(args.summary, args.summary_file.as_deref(), "--summary-file")?;
+    let child_dob = dob
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(|e| CliError(format!("--dob: {e}")))?;
     let procedures = context.procedures()?;
     let procedure = super::commands::find_procedure(&procedures, &args.procedure)?;
     let input = NewEscalationInput {
         procedure: procedure.id.clone(),
         partnership: args.partnership,
-        child_name: args.child,
-        child_dob: args
-            .dob
-            .as_deref()
-            .map(parse_date)
-            .transpose()
-            .map_err(|e| CliError(format!("--dob: {e}")))?,
+        child_name: child.to_owned(),
+        child_dob,
         child_ref: args.child_ref,
         raised_by: args.raised_by,
         agency: args.agency,
         raised_with: args.raised_with,
         category: args.category,
-        summary: args.summary,
+        summary: summary.unwrap_or_default(),
         outcome_sought: args.outcome_sought,
         concern_at: time_option("--concern-at", args.concern_at.as_deref())?,
         raised_at: time_option("--raised-at", args.raised_at.as_deref())?,
@@ -141,6 +206,9 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
         return Ok(format!("{}\n", json!({ "id": id })));
     }
     let mut out = format!("{id}\n");
+    if let (Some(typed), Some(date)) = (&dob, child_dob) {
+        out = read_as(out, typed, date, false);
+    }
     if checked.immediate_risk {
         let _ = writeln!(
             out,
@@ -164,7 +232,9 @@ fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), CliEr
     Ok((escalation, procedure))
 }
 
-pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
+/// Lists escalations. One whose procedure file is gone is still listed, marked, with a warning
+/// on standard error and exit status 2: leaving it out would hide a child's case.
+pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, CliError> {
     let stage = args
         .stage
         .as_deref()
@@ -193,8 +263,10 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
     };
     let procedures = context.procedures()?;
     let mut rows = Vec::new();
+    let mut missing = Vec::new();
     for escalation in escalations {
         let Some(procedure) = procedures.get(&escalation.procedure) else {
+            missing.push(escalation);
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
@@ -215,19 +287,34 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             e.id,
         )
     });
+    let warnings: Vec<String> = if missing.is_empty() {
+        Vec::new()
+    } else {
+        vec![view::missing_procedures_warning(
+            &missing.iter().collect::<Vec<_>>(),
+        )]
+    };
+    let finish = |output: String| super::Finished {
+        output,
+        is_anything_overdue: false,
+        warnings: warnings.clone(),
+    };
     if context.json {
         let list: Vec<Value> = rows
             .iter()
             .map(|(e, p, s)| view::escalation_json(e, p, s, context.now, None))
+            .chain(missing.iter().map(view::missing_procedure_json))
             .collect();
-        return Ok(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n");
+        return Ok(finish(
+            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
+        ));
     }
-    if rows.is_empty() {
-        return Ok(match (args.overdue, args.all) {
+    if rows.is_empty() && missing.is_empty() {
+        return Ok(finish(match (args.overdue, args.all) {
             (true, _) => "Nothing is overdue.\n".to_owned(),
             (false, true) => "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n".to_owned(),
             (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
-        });
+        }));
     }
     let calendar = context.config()?.calendar.clone();
     let mut out = String::new();
@@ -243,7 +330,10 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             view::list_line(&calendar, escalation, procedure, schedule, context.now)
         );
     }
-    Ok(out)
+    for escalation in &missing {
+        let _ = writeln!(out, "{}", view::missing_procedure_line(escalation));
+    }
+    Ok(finish(out))
 }
 
 pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
@@ -402,9 +492,19 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
             what,
             owner,
             due,
+            past_due,
         } => {
             let id = parse_id(&id)?;
-            apply(context, id, |e, _, _| plan_action(e, &what, &owner, &due))
+            let today = crate::core::calendar::local_date(now);
+            let due_on = parse_day(&due, today, Direction::Future)
+                .map_err(|e| CliError(format!("--due: {e}")))?;
+            if !past_due {
+                check_action_due(due_on, today).map_err(refused)?;
+            }
+            let out = apply(context, id, |e, _, _| {
+                plan_action(e, &what, &owner, &due_on.to_string())
+            })?;
+            Ok(read_as(out, &due, due_on, context.json))
         }
         ActionCommand::Done { id, action_id, at } => {
             let id = parse_id(&id)?;
@@ -540,10 +640,31 @@ pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, Cli
 }
 
 pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError> {
-    let id = parse_id(&args.id)?;
+    let value =
+        given_or_read(args.value, args.value_file.as_deref(), "--value-file")?.unwrap_or_default();
+    // A new name is never repeated in an error, whichever part of the command is wrong.
+    let is_name = args.field.trim().eq_ignore_ascii_case("child");
+    let hide_value = |error: CliError| {
+        if is_name {
+            without_name(error, &value)
+        } else {
+            error
+        }
+    };
+    let id = parse_id(&args.id).map_err(hide_value)?;
     let now = context.now;
     apply(context, id, |e, p, _| {
-        plan_amend(e, p, &args.field, &args.value, &args.why, now)
+        plan_amend(e, p, &args.field, &value, &args.why, now)
+    })
+    .map_err(|error| {
+        // Nor is the recorded name, which a wrong value may have been typed in place of.
+        let recorded = context
+            .existing_store()
+            .ok()
+            .and_then(|store| store.escalation(id).ok())
+            .map(|e| e.child.name)
+            .unwrap_or_default();
+        hide_value(without_name(error, &recorded))
     })
 }
 

@@ -124,6 +124,7 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
     Ok(Finished {
         output,
         is_anything_overdue: result.is_anything_overdue(),
+        warnings: Vec::new(),
     })
 }
 

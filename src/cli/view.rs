@@ -121,6 +121,64 @@ pub fn list_line(
     )
 }
 
+/// The warning for escalations whose procedure file is gone: their deadlines cannot be worked
+/// out, so `list` shows them marked rather than leaving them out.
+pub fn missing_procedures_warning(missing: &[&Escalation]) -> String {
+    let mut procedures: Vec<&str> = missing.iter().map(|e| e.procedure.as_str()).collect();
+    procedures.sort_unstable();
+    procedures.dedup();
+    let ids: Vec<String> = missing.iter().map(|e| e.id.to_string()).collect();
+    format!(
+        "escalation{} {} follow{} procedure{} {} that {} no longer defined, so {} deadlines cannot be worked out; restore the file{} in the procedures folder (see escalate procedures)",
+        if ids.len() == 1 { "" } else { "s" },
+        ids.join(", "),
+        if ids.len() == 1 { "s" } else { "" },
+        if procedures.len() == 1 { "" } else { "s" },
+        procedures
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if procedures.len() == 1 { "is" } else { "are" },
+        if ids.len() == 1 { "its" } else { "their" },
+        if procedures.len() == 1 { "" } else { "s" },
+    )
+}
+
+/// A `list` line for an escalation whose procedure is gone, in the same columns.
+pub fn missing_procedure_line(escalation: &Escalation) -> String {
+    format!(
+        "{:>4}  {:<5}  {:<37}  {:<16}  {} / {}",
+        escalation.id,
+        escalation.stage(),
+        "?  PROCEDURE MISSING: no deadlines",
+        escalation.procedure,
+        line(&escalation.child.name),
+        line(&escalation.raised_with),
+    )
+}
+
+/// The JSON for such an escalation: what is known, and the problem instead of its clocks.
+pub fn missing_procedure_json(escalation: &Escalation) -> Value {
+    json!({
+        "id": escalation.id,
+        "procedure": escalation.procedure,
+        "stage": escalation.stage(),
+        "status": match escalation.outcome {
+            None => "open",
+            Some(crate::core::record::Outcome::Resolved { .. }) => "resolved",
+            Some(crate::core::record::Outcome::Withdrawn { .. }) => "withdrawn",
+        },
+        "child": {
+            "name": escalation.child.name,
+            "dob": escalation.child.dob.map(|d| d.to_string()),
+            "reference": escalation.child.reference,
+        },
+        "raised_with": escalation.raised_with,
+        "problem": format!("procedure \"{}\" is no longer defined", escalation.procedure),
+    })
+}
+
 pub fn audit_json(trail: &[AuditEntry]) -> Value {
     Value::Array(
         trail

@@ -139,16 +139,36 @@ impl Calendar {
 
     /// How many working days lie strictly after `from` and up to and including `to`
     /// (zero when `to` is not after `from`).
+    ///
+    /// Counted by whole weeks and then by year's bank holidays, so that a countdown read from a
+    /// century away (`--now 1900`) costs no more than one read from tomorrow.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        let mut count = 0;
-        let mut day = from;
+        if to <= from {
+            return 0;
+        }
+        let is_weekday = |d: NaiveDate| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        let span = (to - from).num_days();
+        let mut count = span / 7 * 5;
+        let mut day = from + Duration::days(span / 7 * 7);
         while day < to {
-            day = day.succ_opt().unwrap_or(to);
-            if self.is_working_day(day) {
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            if is_weekday(day) {
                 count += 1;
             }
         }
-        count
+        for year in from.year()..=to.year() {
+            let in_span = |h: &BankHoliday| h.date > from && h.date <= to && is_weekday(h.date);
+            let holidays = match usize::try_from(year - CACHE_FIRST_YEAR)
+                .ok()
+                .and_then(|i| cached_years().and_then(|t| t.get(i)))
+            {
+                Some(days) => days.iter().filter(|h| in_span(h)).count(),
+                None => bank_holidays(year).iter().filter(|h| in_span(h)).count(),
+            };
+            count -= i64::try_from(holidays).unwrap_or(0);
+        }
+        u32::try_from(count.max(0)).unwrap_or(u32::MAX)
     }
 
     /// Close of business on `date`, as an instant.
@@ -799,6 +819,39 @@ mod tests {
         assert_eq!(
             bank_holiday_name(date(2021, 12, 28)),
             Some("Boxing Day (substitute day)")
+        );
+    }
+
+    #[test]
+    fn working_days_between_agrees_with_counting_day_by_day() {
+        let calendar = Calendar::default();
+        let naive = |from: NaiveDate, to: NaiveDate| {
+            let mut count = 0;
+            let mut day = from;
+            while day < to {
+                day = day.succ_opt().unwrap();
+                if calendar.is_working_day(day) {
+                    count += 1;
+                }
+            }
+            count
+        };
+        let start = date(1995, 12, 20);
+        for offset in (0..12_000).step_by(37) {
+            let from = start + Duration::days(offset);
+            for span in [0, 1, 2, 6, 7, 8, 13, 30, 366, 400] {
+                let to = from + Duration::days(span);
+                assert_eq!(
+                    calendar.working_days_between(from, to),
+                    naive(from, to),
+                    "{from} to {to}"
+                );
+            }
+        }
+        // A century is counted whole, by the same rule.
+        assert_eq!(
+            calendar.working_days_between(date(1900, 1, 1), date(2026, 12, 2)),
+            naive(date(1900, 1, 1), date(2026, 12, 2))
         );
     }
 

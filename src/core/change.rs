@@ -417,6 +417,23 @@ pub fn plan_action(
     })
 }
 
+/// A new action is agreed for the future: a due date before `today` (a UK date) is most
+/// likely a slip (last year, or the month and day swapped), and would be overdue the moment it
+/// is saved. The CLI asks for `--past-due` to record one on purpose (an action agreed earlier
+/// and entered late); forms can ask the same.
+pub fn check_action_due(due_on: NaiveDate, today: NaiveDate) -> Result<(), RecordError> {
+    if due_on < today {
+        return Err(RecordError::new(
+            "due",
+            format!(
+                "{} is in the past; give the date the action is due, from today on (to record an action that was already due, add --past-due)",
+                due_on.format("%a %-d %b %Y")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn plan_action_done(
     escalation: &Escalation,
     action_id: i64,
@@ -800,4 +817,25 @@ pub fn plan_amend(
         new_value,
         why,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14: a new action due in the past is questioned.
+    #[test]
+    fn an_action_due_before_today_is_questioned() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let today = day("2026-12-02");
+        assert_eq!(check_action_due(today, today), Ok(()));
+        assert_eq!(check_action_due(day("2027-03-12"), today), Ok(()));
+        let error = check_action_due(day("2026-12-01"), today).unwrap_err();
+        assert_eq!(error.field, "due");
+        assert!(
+            error.message.starts_with("Tue 1 Dec 2026 is in the past"),
+            "{error}"
+        );
+        assert!(error.message.contains("--past-due"), "{error}");
+    }
 }

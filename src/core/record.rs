@@ -39,7 +39,8 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 
 /// Checks and tidies typed text. Leading and trailing spaces are dropped and Windows line ends
 /// become `\n`; control characters and escape sequences are refused (newlines and tabs are fine
-/// in multi-line fields). Everything else (accents, wide characters, combining marks,
+/// in multi-line fields), and so are layout controls ([`is_layout_control`]: bidi overrides,
+/// the byte order mark) and, in one-line fields, invisible characters ([`is_invisible`]). Everything else (accents, wide characters, combining marks,
 /// right-to-left scripts) is kept exactly.
 pub fn clean_text(field: &str, value: &str, is_multiline: bool) -> Result<String, RecordError> {
     let value = value.replace("\r\n", "\n");
@@ -61,6 +62,23 @@ pub fn clean_text(field: &str, value: &str, is_multiline: bool) -> Result<String
             "; remove it"
         };
         return Err(RecordError::new(field, format!("contains {what}{hint}")));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|&c| is_layout_control(c) || (!is_multiline && is_invisible(c)))
+    {
+        let what = if is_layout_control(c) {
+            "a character that changes the direction or layout of text"
+        } else {
+            "an invisible character"
+        };
+        return Err(RecordError::new(
+            field,
+            format!(
+                "contains {what} (U+{:04X}); remove it (retype the text rather than pasting it)",
+                u32::from(c)
+            ),
+        ));
     }
     let limit = if is_multiline {
         MAX_TEXT_CHARS
@@ -98,12 +116,45 @@ pub fn optional_text(
     }
 }
 
-/// Text from storage made safe to print: control characters (which could move the cursor or
-/// change colours) are shown escaped, never sent raw. Newlines and tabs survive when allowed.
+/// Characters that change how a terminal lays text out without showing themselves: the
+/// bidirectional embeddings, overrides, isolates and marks (which can make `evil.toml` read as
+/// `lmot.live`, or reorder a line of a report), the line and paragraph separators, and the byte
+/// order mark. [`printable`] shows them escaped and [`clean_text`] refuses them.
+pub fn is_layout_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Characters that cannot be seen but make two names differ: zero-width space, non-joiner and
+/// joiner, word joiner, soft hyphen. Refused in one-line fields (names, agencies, references),
+/// where "Ava Sample" and "Ava\u{200B} Sample" would be two children; kept in notes and
+/// summaries, where a joiner belongs to an emoji or a script.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
+    )
+}
+
+/// The one escaping rule for everything escalate prints, from storage, a procedure or settings
+/// file, or the user's own mistyped input: control characters (which could move the cursor,
+/// change colours, set the window title or write the clipboard) and layout controls
+/// ([`is_layout_control`]) are shown escaped (`\u{1b}`), never sent raw. Newlines and tabs
+/// survive when allowed. Escaping twice changes nothing more.
 pub fn printable(text: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && !(keep_newlines && (c == '\n' || c == '\t')) {
+        if (c.is_control() && !(keep_newlines && (c == '\n' || c == '\t'))) || is_layout_control(c)
+        {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -667,6 +718,45 @@ mod tests {
                 .message
                 .contains("required")
         );
+    }
+
+    /// Issue 13: a name could carry a right-to-left override or a zero-width space, so that it
+    /// reads differently from what is stored, or two records of one child look like two
+    /// children.
+    #[test]
+    fn names_refuse_bidi_controls_and_invisible_characters() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}',
+            '\u{2028}', '\u{2029}', '\u{FEFF}', '\u{00AD}',
+        ] {
+            let name = format!("Ava{c} Sample");
+            let error = clean_text("child", &name, false).unwrap_err();
+            assert_eq!(error.field, "child");
+            assert!(
+                error.message.contains(&format!("U+{:04X}", u32::from(c))),
+                "{c:?}: {error}"
+            );
+            assert!(!error.message.contains('\u{202E}') && !error.message.contains("Ava"));
+        }
+        // Free text keeps joiners (emoji, scripts) but never a direction override.
+        assert_eq!(
+            clean_text("notes", "👨\u{200D}👩\u{200D}👧 family", true).unwrap(),
+            "👨\u{200D}👩\u{200D}👧 family"
+        );
+        assert!(clean_text("notes", "a\u{202E}b", true).is_err());
+    }
+
+    #[test]
+    fn printable_escapes_layout_controls_too() {
+        assert_eq!(
+            printable("a\u{202E}b\u{FEFF}", false),
+            "a\\u{202e}b\\u{feff}"
+        );
+        assert_eq!(printable("a\r\u{0}b", true), "a\\r\\u{0}b");
+        let once = printable("x\u{1b}]52;c;aGk=\u{7}", false);
+        assert_eq!(printable(&once, false), once);
+        assert!(!once.contains('\u{1b}') && !once.contains('\u{7}'));
     }
 
     #[test]

@@ -1,0 +1,120 @@
+//! Reading the user's files: settings, procedures, themes, and values given by file
+//! (`--child-file`). Only regular files are read, and only up to [`MAX_FILE_BYTES`]: a FIFO or a
+//! link to `/dev/zero` named `config.toml` would otherwise hang every command, or fill memory.
+//! `-` as a value's file means standard input, read with the same limit.
+//!
+//! Errors name the file and say how to fix it. Start at [`read_text`].
+
+use std::io::Read as _;
+use std::path::Path;
+
+use super::CliError;
+
+/// The largest file escalate reads: far more than any procedure or settings file needs.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a text file the user keeps. `Ok(None)`: there is no such file. `what` names the kind
+/// of file in errors ("settings file", "procedure file").
+///
+/// The path is checked before it is opened (a FIFO would block the open itself) and the open
+/// file again after (in case the name was swapped between the two), and reading stops one byte
+/// past the limit whatever the file claims its size is.
+pub fn read_text(path: &Path, what: &str) -> Result<Option<String>, CliError> {
+    let shown = path.display();
+    let refuse = |why: String| CliError(format!("cannot read {what} {shown}: {why}"));
+    let not_regular = || {
+        refuse(
+            "it is not a regular file (a FIFO, a device or a folder); escalate reads only ordinary files, so replace it with one"
+                .to_owned(),
+        )
+    };
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(refuse(e.to_string())),
+    };
+    if !metadata.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path).map_err(|e| refuse(e.to_string()))?;
+    if !file
+        .metadata()
+        .map_err(|e| refuse(e.to_string()))?
+        .is_file()
+    {
+        return Err(not_regular());
+    }
+    read_limited(file, &refuse).map(Some)
+}
+
+/// Reads a value from a file, or from standard input when `path` is `-`. One final line end
+/// is dropped, so that `echo NAME > file` gives `NAME`.
+pub fn read_value(path: &Path, option: &str) -> Result<String, CliError> {
+    let text = if path == Path::new("-") {
+        let refuse = |why: String| CliError(format!("{option}: cannot read standard input: {why}"));
+        read_limited(std::io::stdin().lock(), &refuse)?
+    } else {
+        read_text(path, &format!("the file given to {option},"))?.ok_or_else(|| {
+            CliError(format!(
+                "{option}: there is no file {}; give a file that holds the value, or - to read it from standard input",
+                path.display()
+            ))
+        })?
+    };
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    Ok(text.to_owned())
+}
+
+fn read_limited(
+    source: impl std::io::Read,
+    refuse: &dyn Fn(String) -> CliError,
+) -> Result<String, CliError> {
+    let mut bytes = Vec::new();
+    source
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refuse(
+            "it is larger than 1 MiB, the most escalate reads; check it is the right file"
+                .to_owned(),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| refuse("it is not UTF-8 text; save it as UTF-8".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let zero = dir.path().join("zero.toml");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        for path in [&fifo, &zero, &dir.path().to_path_buf()] {
+            let error = read_text(path, "settings file").unwrap_err().to_string();
+            assert!(error.contains("not a regular file"), "{error}");
+            assert!(error.contains(&path.display().to_string()), "{error}");
+        }
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, vec![b'#'; 1024 * 1024 + 1]).unwrap();
+        let error = read_text(&big, "procedure file").unwrap_err().to_string();
+        assert!(error.contains("larger than 1 MiB"), "{error}");
+        let fine = dir.path().join("fine.toml");
+        std::fs::write(&fine, "a = 1\n").unwrap();
+        assert_eq!(read_text(&fine, "x").unwrap().as_deref(), Some("a = 1\n"));
+        assert_eq!(read_text(&dir.path().join("none"), "x").unwrap(), None);
+        assert_eq!(read_value(&fine, "--child-file").unwrap(), "a = 1");
+    }
+}
