@@ -63,10 +63,15 @@ pub fn clean_text(field: &str, value: &str, is_multiline: bool) -> Result<String
         };
         return Err(RecordError::new(field, format!("contains {what}{hint}")));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|&c| is_layout_control(c) || (!is_multiline && is_invisible(c)))
-    {
+    let chars: Vec<char> = value.chars().collect();
+    let refused = chars.iter().enumerate().find_map(|(i, &c)| {
+        let is_refused = is_layout_control(c)
+            || (!is_multiline
+                && is_invisible(c)
+                && !is_script_joiner(c, i.checked_sub(1).map(|p| chars[p]), chars.get(i + 1)));
+        is_refused.then_some(c)
+    });
+    if let Some(c) = refused {
         let what = if is_layout_control(c) {
             "a character that changes the direction or layout of text"
         } else {
@@ -143,6 +148,17 @@ pub fn is_invisible(c: char) -> bool {
         c,
         '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
     )
+}
+
+/// A zero-width non-joiner or joiner between two letters of a script that writes with them
+/// (Persian, Urdu, the Indic scripts: everything from Hebrew on): part of how a name is spelt,
+/// as in a Persian name, not a way to make two names of one child differ. Between Latin,
+/// Greek or Cyrillic letters, or next to a space, it is still refused.
+fn is_script_joiner(c: char, before: Option<char>, after: Option<&char>) -> bool {
+    let is_joining_letter = |c: char| c.is_alphabetic() && u32::from(c) >= 0x0590;
+    matches!(c, '\u{200C}' | '\u{200D}')
+        && before.is_some_and(is_joining_letter)
+        && after.is_some_and(|&c| is_joining_letter(c))
 }
 
 /// The one escaping rule for everything escalate prints, from storage, a procedure or settings
@@ -739,6 +755,12 @@ mod tests {
             );
             assert!(!error.message.contains('\u{202E}') && !error.message.contains("Ava"));
         }
+        // A non-joiner inside a Persian name is spelling, and kept.
+        assert_eq!(
+            clean_text("child", "مهدی\u{200C}زاده", false).unwrap(),
+            "مهدی\u{200C}زاده"
+        );
+        assert!(clean_text("child", "Ava\u{200C}Sample", false).is_err());
         // Free text keeps joiners (emoji, scripts) but never a direction override.
         assert_eq!(
             clean_text("notes", "👨\u{200D}👩\u{200D}👧 family", true).unwrap(),
