@@ -1834,3 +1834,47 @@ fn the_number_of_lanes_follows_the_procedures_in_use() {
         ]
     );
 }
+
+/// Issue 13, finding 5: privacy mode showed initials on cards but full names in discussion notes,
+/// action wording and the amendments; every spelling the record has held, in any case or order,
+/// is hidden in the detail view.
+#[test]
+fn privacy_mode_hides_every_spelling_of_the_name_in_the_detail_view() {
+    let mut store = Store::open_in_memory().unwrap();
+    let id = record(
+        &mut store,
+        &new_input("london", "Eva Sampel", at("2026-11-20 09:00")),
+    );
+    let procedures = ProcedureSet::builtin();
+    let london = procedures.get("london").unwrap();
+    store
+        .change(id, "Test DSL", now(), |e| {
+            escalate::core::change::plan_amend(e, london, "child", "Ava Sample", "Misspelt", now())
+        })
+        .unwrap();
+    store
+        .change(id, "Test DSL", now(), |e| {
+            escalate::core::change::plan_discussion(
+                e,
+                &escalate::core::change::DiscussionInput {
+                    participants: "AVA SAMPLE's social worker".into(),
+                    mode: "phone".into(),
+                    notes: "Spoke about sample, ava and Eva Sampel's school.".into(),
+                    decisions: Some("Ava to be seen at home".into()),
+                    is_agreement: false,
+                    at: Some(at("2026-11-20 10:00")),
+                },
+                now(),
+            )
+        })
+        .unwrap();
+    let mut state = loaded(&store, (120, 40));
+    select_child(&mut state, "Ava Sample");
+    press_char(&mut state, 'p');
+    open_selected(&mut state, &store);
+    let shown = screen(&draw(&state, &Theme::default())).to_lowercase();
+    for part in ["ava", "sample", "eva", "sampel"] {
+        assert!(!shown.contains(part), "{part:?} shown:\n{shown}");
+    }
+    assert!(shown.contains("a.s.'s social worker"), "{shown}");
+}

@@ -1048,3 +1048,68 @@ fn an_immediate_risk_recognised_after_hours_before_easter_is_due_at_once() {
         "{explained}"
     );
 }
+
+/// Issue 13, finding 5: `review --privacy`, mailed from cron, hid only exact matches of the
+/// current name. Every spelling the record has held is hidden, in any case and either order, in
+/// every format.
+#[test]
+fn privacy_hides_every_spelling_the_name_has_held() {
+    let s = Sandbox::new();
+    let at = "2027-04-06 09:00";
+    s.new_escalation(
+        at,
+        &[
+            "--procedure",
+            "london",
+            "--child",
+            "Eva Sampel",
+            "--raised-at",
+            at,
+        ],
+    );
+    s.ok(
+        at,
+        &[
+            "amend",
+            "1",
+            "child",
+            "Ava Sample",
+            "--why",
+            "Misspelt at first",
+        ],
+    );
+    for what in [
+        "Ring AVA SAMPLE's mother",
+        "Chase the sample, ava file",
+        "Ask about Eva Sampel at school",
+        "Send Ava the leaflet",
+    ] {
+        s.ok(
+            at,
+            &[
+                "action",
+                "add",
+                "1",
+                "--what",
+                what,
+                "--owner",
+                "Jo Bloggs",
+                "--due",
+                "2027-04-06",
+            ],
+        );
+    }
+    for format in [
+        &["--privacy"][..],
+        &["--privacy", "--format", "markdown"],
+        &["--privacy", "--json"],
+    ] {
+        let (_, out, stderr) = s.review("2027-04-06 10:00", format);
+        assert!(stderr.is_empty(), "{stderr}");
+        let lower = out.to_lowercase();
+        for part in ["ava", "sample", "eva", "sampel"] {
+            assert!(!lower.contains(part), "{format:?} shows {part:?}:\n{out}");
+        }
+        assert!(out.contains("A.S."), "{format:?}:\n{out}");
+    }
+}

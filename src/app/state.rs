@@ -53,6 +53,8 @@ pub struct Entry {
     /// Text from the record made safe to draw.
     pub child: String,
     pub initials: String,
+    /// Hides every spelling of the child's name in free text, in privacy mode.
+    pub redactor: crate::core::record::Redactor,
     pub agency: String,
     /// What the filter matches: child, agency and procedure, in lower case.
     pub search: String,
@@ -78,6 +80,16 @@ impl Entry {
 
     pub fn is_immediate_risk(&self) -> bool {
         self.escalation.immediate_risk && self.is_open()
+    }
+
+    /// Free text from the record as it may be shown: in privacy mode with every spelling of the
+    /// child's name hidden (discussion notes, actions, outcomes, the audit trail).
+    pub fn shown(&self, text: &str, is_privacy: bool) -> String {
+        if is_privacy {
+            self.redactor.apply(text)
+        } else {
+            text.to_owned()
+        }
     }
 
     /// The child's name, or initials in privacy mode.
@@ -274,6 +286,7 @@ impl State {
                 format!("{child}\n{agency}\n{}\n{}", procedure.id, procedure.title).to_lowercase();
             entries.push(Entry {
                 initials: initials(&child),
+                redactor: crate::core::record::Redactor::for_escalation(&escalation),
                 child,
                 agency,
                 search,

@@ -20,7 +20,7 @@ use super::args::ReviewArgs;
 use super::view::symbol;
 use super::{CliError, Context, Finished};
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
-use crate::core::record::{Escalation, Outcome, initials, printable};
+use crate::core::record::{Escalation, Outcome, Redactor, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
 use crate::storage::Filter;
 
@@ -45,8 +45,9 @@ fn parse_format(text: &str) -> Result<Format, CliError> {
 struct About {
     /// The child's name, or initials with `--privacy`; printable.
     child: String,
-    /// The full name as stored, to replace in free text with `--privacy`.
-    full_name: Option<String>,
+    /// Every spelling of the child's name the record has held, to hide in free text with
+    /// `--privacy`.
+    redactor: Option<Redactor>,
     /// For JSON, which carries stored text exactly (JSON escapes it): the name, or initials.
     json_child: String,
     procedure: String,
@@ -58,9 +59,9 @@ impl About {
     /// Free text from the record, printable, with the child's full name replaced by initials in
     /// privacy mode.
     fn text(&self, text: &str) -> String {
-        let text = match &self.full_name {
-            Some(name) if !name.is_empty() => text.replace(name.as_str(), &self.child),
-            _ => text.to_owned(),
+        let text = match &self.redactor {
+            Some(redactor) => redactor.apply(text),
+            None => text.to_owned(),
         };
         printable(&text, false)
     }
@@ -130,15 +131,19 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
 
 fn describe(escalation: &Escalation, last_stage: u8, is_privacy: bool) -> About {
     let name = printable(&escalation.child.name, false);
-    let (child, full_name, json_child) = if is_privacy {
+    let (child, redactor, json_child) = if is_privacy {
         let short = initials(&name);
-        (short.clone(), Some(escalation.child.name.clone()), short)
+        (
+            short.clone(),
+            Some(Redactor::for_escalation(escalation)),
+            short,
+        )
     } else {
         (name, None, escalation.child.name.clone())
     };
     About {
         child,
-        full_name,
+        redactor,
         json_child,
         procedure: printable(&escalation.procedure, false),
         last_stage,
@@ -335,10 +340,10 @@ fn as_json(result: &Review, about: &HashMap<i64, About>) -> Value {
                     due_on,
                 } => (
                     id.to_string(),
-                    about.full_name.as_ref().map_or_else(
-                        || what.clone(),
-                        |full| what.replace(full.as_str(), &about.child),
-                    ),
+                    about
+                        .redactor
+                        .as_ref()
+                        .map_or_else(|| what.clone(), |r| r.apply(what)),
                     None,
                     None,
                     Some(owner.clone()),

@@ -179,6 +179,102 @@ pub fn printable(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Hides a child's name in free text for privacy mode, on the dashboard and in every report.
+///
+/// It knows every spelling the record has held (the name as first recorded and each amended
+/// value) and matches them case-insensitively, whole words only: each full spelling becomes the
+/// initials (`A.S.`), and then each part of a name on its own (a first name, a surname, or the
+/// parts in reverse order) becomes its initial (`S.`). A name part of a single letter is left,
+/// since it could be anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redactor {
+    /// (spelling in lower case, as chars; what it becomes), longest first.
+    spellings: Vec<(Vec<char>, String)>,
+}
+
+impl Redactor {
+    /// Every spelling of the child's name that `escalation` has held.
+    pub fn for_escalation(escalation: &Escalation) -> Self {
+        let mut names = vec![escalation.child.name.clone()];
+        for amendment in escalation.amendments.iter().filter(|a| a.field == "child") {
+            names.extend(amendment.old_value.clone());
+            names.extend(amendment.new_value.clone());
+        }
+        Self::new(names.iter().map(String::as_str))
+    }
+
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut spellings: Vec<(Vec<char>, String)> = Vec::new();
+        let mut add = |text: &str, shown: String| {
+            let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+            if lower.iter().filter(|c| c.is_alphanumeric()).count() >= 2
+                && !spellings.iter().any(|(s, _)| *s == lower)
+            {
+                spellings.push((lower, shown));
+            }
+        };
+        for name in names {
+            let name = name.trim();
+            if name.is_empty() {
+                continue;
+            }
+            add(name, initials(name));
+            for part in name.split_whitespace() {
+                add(
+                    part.trim_matches(|c: char| !c.is_alphanumeric()),
+                    initials(part),
+                );
+            }
+        }
+        spellings.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        Self { spellings }
+    }
+
+    /// `text` with every spelling of the name replaced.
+    pub fn apply(&self, text: &str) -> String {
+        if self.spellings.is_empty() {
+            return text.to_owned();
+        }
+        // Compare in lower case, char by char; a char whose lower case is longer than one char
+        // (rare: İ) simply never matches, and is kept as it was.
+        let original: Vec<char> = text.chars().collect();
+        let lower: Vec<Option<char>> = original
+            .iter()
+            .map(|c| {
+                let mut l = c.to_lowercase();
+                match (l.next(), l.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            })
+            .collect();
+        let is_word = |i: usize| original.get(i).is_some_and(|c| c.is_alphanumeric());
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        'outer: while i < original.len() {
+            if i == 0 || !is_word(i - 1) {
+                for (spelling, shown) in &self.spellings {
+                    let end = i + spelling.len();
+                    if end <= original.len()
+                        && lower[i..end]
+                            .iter()
+                            .zip(spelling)
+                            .all(|(l, s)| *l == Some(*s))
+                        && !is_word(end)
+                    {
+                        out.push_str(shown);
+                        i = end;
+                        continue 'outer;
+                    }
+                }
+            }
+            out.push(original[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
 /// Initials for privacy mode (the dashboard's `p`, the reports' `--privacy`): the first letter
 /// or digit of each part of the name, upper-cased, `A.S.`; `?` when there is none.
 pub fn initials(name: &str) -> String {
@@ -734,6 +830,32 @@ mod tests {
                 .message
                 .contains("required")
         );
+    }
+
+    /// Issue 13, finding 5: privacy mode hid only exact matches of the current name. Every
+    /// spelling the record has held is hidden, in any case, in either order, and on its own.
+    #[test]
+    fn the_redactor_hides_every_spelling_of_the_name() {
+        let redactor = Redactor::new(["Ava Sample", "Eva Sampel"]);
+        let cases = [
+            ("Spoke to Ava Sample's mother.", "Spoke to A.S.'s mother."),
+            ("AVA SAMPLE was seen", "A.S. was seen"),
+            ("sample, ava: home visit", "S., A.: home visit"),
+            ("Eva Sampel (the old spelling)", "E.S. (the old spelling)"),
+            ("Ava said", "A. said"),
+            (
+                "Avalon and Samples are other words",
+                "Avalon and Samples are other words",
+            ),
+            ("Zoë", "Zoë"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(redactor.apply(text), want, "{text}");
+        }
+        let accents = Redactor::new(["Zoë Ångström"]);
+        assert_eq!(accents.apply("zoë ÅNGSTRÖM rang"), "Z.Å. rang");
+        // A one-letter part is not a name on its own.
+        assert_eq!(Redactor::new(["J Smith"]).apply("J said"), "J said");
     }
 
     /// Issue 13: a name could carry a right-to-left override or a zero-width space, so that it

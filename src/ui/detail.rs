@@ -48,7 +48,7 @@ pub fn render(
     };
     let lines = match tab {
         DetailTab::Record => record_lines(state, theme, entry),
-        DetailTab::Audit => audit_lines(state, theme, id),
+        DetailTab::Audit => audit_lines(state, theme, entry),
     };
     // Scrolling stops at the last line rather than running on into blank space.
     let last = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
@@ -126,6 +126,8 @@ fn clock_line(state: &State, theme: &Theme, clock: &ClockStatus) -> Line<'static
 
 fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static>> {
     let e = &entry.escalation;
+    // In privacy mode, every spelling of the child's name is hidden in free text too.
+    let hide = |text: &str| entry.shown(text, state.is_privacy);
     let s = &entry.schedule;
     let procedure = state.procedures.get(&e.procedure);
     let mut lines = Vec::new();
@@ -197,10 +199,10 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     }
     lines.push(field(theme, "Category", e.category.to_string()));
     lines.push(Line::styled("Circumstances:", theme.style(Role::Muted)));
-    lines.extend(block_lines(theme, &e.summary));
+    lines.extend(block_lines(theme, &hide(&e.summary)));
     if let Some(sought) = &e.outcome_sought {
         lines.push(Line::styled("Outcome sought:", theme.style(Role::Muted)));
-        lines.extend(block_lines(theme, sought));
+        lines.extend(block_lines(theme, &hide(sought)));
     }
 
     lines.push(Line::default());
@@ -258,7 +260,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                         && n.clock == clock.key
                         && n.at == due
                 })
-                .map(|n| printable(&n.text, false))
+                .map(|n| printable(&hide(&n.text), false))
                 .unwrap_or_default();
             lines.push(Line::styled(
                 format!(
@@ -317,14 +319,14 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 when(d.at),
                 d.mode,
                 d.stage,
-                printable(&d.participants, false)
+                printable(&hide(&d.participants), false)
             ),
             theme.style(Role::Text),
         ));
-        lines.extend(block_lines(theme, &d.notes));
+        lines.extend(block_lines(theme, &hide(&d.notes)));
         if let Some(decisions) = &d.decisions {
             lines.push(Line::styled("  Decisions:", theme.style(Role::Muted)));
-            lines.extend(block_lines(theme, decisions));
+            lines.extend(block_lines(theme, &hide(decisions)));
         }
     }
 
@@ -345,8 +347,8 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 Span::styled(
                     format!(
                         " {} (owner {})",
-                        printable(&a.what, false),
-                        printable(&a.owner, false)
+                        printable(&hide(&a.what), false),
+                        printable(&hide(&a.owner), false)
                     ),
                     theme.style(Role::Text),
                 ),
@@ -363,24 +365,45 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 stage,
                 how,
                 learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
                 ..
             } => {
                 lines.push(Line::styled(
                     format!("Resolved at stage {stage}, {}", when(*at)),
                     theme.style(Role::Text),
                 ));
-                lines.extend(block_lines(theme, how));
+                lines.extend(block_lines(theme, &hide(how)));
                 if let Some(learning) = learning {
                     lines.push(Line::styled("  Learning:", theme.style(Role::Muted)));
-                    lines.extend(block_lines(theme, learning));
+                    lines.extend(block_lines(theme, &hide(learning)));
                 }
+                let yes_no = |answer: &Option<bool>| match answer {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "not recorded",
+                };
+                lines.push(field(
+                    theme,
+                    "Parents or carers informed",
+                    yes_no(parents_informed).to_owned(),
+                ));
+                if let Some(why) = why_not {
+                    lines.extend(block_lines(theme, &format!("Why not: {}", hide(why))));
+                }
+                lines.push(field(
+                    theme,
+                    "Child's record updated",
+                    yes_no(child_record_updated).to_owned(),
+                ));
             }
             Outcome::Withdrawn { at, stage, why, .. } => {
                 lines.push(Line::styled(
                     format!("Withdrawn at stage {stage}, {}", when(*at)),
                     theme.style(Role::Text),
                 ));
-                lines.extend(block_lines(theme, why));
+                lines.extend(block_lines(theme, &hide(why)));
             }
         }
     }
@@ -392,8 +415,8 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 ("(hidden)".to_owned(), "(hidden)".to_owned())
             } else {
                 (
-                    printable(a.old_value.as_deref().unwrap_or(""), false),
-                    printable(a.new_value.as_deref().unwrap_or(""), false),
+                    printable(&hide(a.old_value.as_deref().unwrap_or("")), false),
+                    printable(&hide(a.new_value.as_deref().unwrap_or("")), false),
                 )
             };
             lines.push(Line::styled(
@@ -402,7 +425,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                     when(a.at),
                     printable(&a.by, false),
                     printable(&a.field, false),
-                    printable(&a.why, false)
+                    printable(&hide(&a.why), false)
                 ),
                 theme.style(Role::Text),
             ));
@@ -411,7 +434,8 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     lines
 }
 
-fn audit_lines(state: &State, theme: &Theme, id: i64) -> Vec<Line<'static>> {
+fn audit_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static>> {
+    let id = entry.escalation.id;
     match &state.trail {
         Some((trail_id, trail)) if *trail_id == id => trail
             .iter()
@@ -423,7 +447,10 @@ fn audit_lines(state: &State, theme: &Theme, id: i64) -> Vec<Line<'static>> {
                     ),
                     Span::styled(printable(&a.actor, false), theme.style(Role::Text)),
                     Span::styled(
-                        format!("  {}", printable(&a.summary, false)),
+                        format!(
+                            "  {}",
+                            printable(&entry.shown(&a.summary, state.is_privacy), false)
+                        ),
                         theme.style(Role::Text),
                     ),
                 ])

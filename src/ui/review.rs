@@ -16,7 +16,7 @@ use crate::core::record::printable;
 use crate::core::review::{ReviewItem, Subject};
 
 /// What is due, in words.
-pub fn what_is_due(item: &ReviewItem) -> String {
+pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
     let text = match &item.subject {
         Subject::ImmediateRisk { name, .. } | Subject::Clock { name, .. } => name.clone(),
         Subject::Notification {
@@ -29,6 +29,11 @@ pub fn what_is_due(item: &ReviewItem) -> String {
             None => format!("{name} to {recipient}"),
         },
         Subject::Action { what, owner, .. } => format!("Action: {what} (owner {owner})"),
+    };
+    // In privacy mode every spelling of the child's name is hidden, in an action's wording too.
+    let text = match state.entry(item.escalation_id) {
+        Some(entry) => entry.shown(&text, state.is_privacy),
+        None => text,
     };
     printable(&text, false)
 }
@@ -62,9 +67,19 @@ pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: 
         ),
         Line::from(vec![
             Span::styled(format!("{mark} {}  ", item.status()), theme.style(role)),
-            Span::styled(what_is_due(item), text.add_modifier(Modifier::BOLD)),
+            Span::styled(what_is_due(state, item), text.add_modifier(Modifier::BOLD)),
         ]),
-        Line::styled(format!("   due {}", format_local(item.due_at)), muted),
+        Line::styled(
+            match &item.subject {
+                // An action is due by the end of its date, not at the midnight after it.
+                Subject::Action { due_on, .. } => format!(
+                    "   due {} (by the end of the day)",
+                    crate::core::calendar::format_date(*due_on)
+                ),
+                _ => format!("   due {}", format_local(item.due_at)),
+            },
+            muted,
+        ),
     ];
     if walk.acted.get(walk.position).copied().unwrap_or(false) {
         lines.push(Line::styled(
@@ -157,8 +172,8 @@ fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'s
                     "{} ({}) with {}: {}",
                     format_local(d.at),
                     d.mode,
-                    printable(&d.participants, false),
-                    printable(first, false)
+                    printable(&entry.shown(&d.participants, state.is_privacy), false),
+                    printable(&entry.shown(first, state.is_privacy), false)
                 ),
             ));
         }
@@ -216,7 +231,7 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
                     format!(
                         "{} {child}: {}{ticked}",
                         item.escalation_id,
-                        what_is_due(item)
+                        what_is_due(state, item)
                     ),
                     text,
                 ),
