@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use escalate::app::form::{ActionInput, FormKind, FormOutput};
+use escalate::app::form::FormKind;
 use escalate::app::{Effect, Input, Msg, State, update};
 use escalate::config::Config;
 use escalate::core::change::DiscussionInput;
+use escalate::core::change::{ActionInput, Request};
 use escalate::core::procedure::ProcedureSet;
 use escalate::keys;
 use escalate::storage::Store;
@@ -176,7 +177,7 @@ fn a_whole_discussion_typed_and_saved() {
         effects,
         [Effect::Save {
             kind: FormKind::Discuss { escalation: 1 },
-            output: FormOutput::Discuss {
+            output: Request::Discuss {
                 input: DiscussionInput {
                     participants: "Duty SW (Luton MASH); q j l d".into(),
                     mode: "face-to-face".into(),
@@ -474,7 +475,7 @@ fn a_draft_from_last_time_is_offered_and_resumed() {
     press(&mut state, KeyCode::Char('n'));
     let effects = ctrl(&mut state, 's');
     assert!(
-        matches!(&effects[..], [Effect::Save { kind: FormKind::Discuss { escalation: 1 }, output: FormOutput::Discuss { input, .. } }]
+        matches!(&effects[..], [Effect::Save { kind: FormKind::Discuss { escalation: 1 }, output: Request::Discuss { input, .. } }]
             if input.at == Some(at("2026-11-23 10:30")) && input.is_agreement && input.mode == "video"),
         "{effects:?}"
     );
@@ -536,7 +537,7 @@ fn advancing_previews_what_it_sets_off_and_needs_a_deliberate_confirmation() {
                 escalation: 1,
                 to_stage: 2
             },
-            output: FormOutput::Advance {
+            output: Request::Advance {
                 reason: "No reply from the duty team.".into(),
                 at: now(),
             },
@@ -603,7 +604,7 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
         effects,
         [Effect::Save {
             kind: FormKind::Resolve { escalation: 1 },
-            output: FormOutput::Resolve(escalate::core::change::ResolutionInput {
+            output: Request::Resolve(escalate::core::change::ResolutionInput {
                 how: "MASH accepted the referral on review.".into(),
                 learning: Some("Ask for the threshold reasons in writing.".into()),
                 parents_informed: Some(false),
@@ -626,7 +627,7 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
         ctrl(&mut state, 's'),
         [Effect::Save {
             kind: FormKind::Withdraw { escalation: 1 },
-            output: FormOutput::Withdraw {
+            output: Request::Withdraw {
                 why: "Raised about the wrong family.".into(),
                 at: now(),
             },
@@ -734,7 +735,7 @@ fn a_new_escalation_typed_checked_and_saved() {
         effects,
         [Effect::Save {
             kind: FormKind::New,
-            output: FormOutput::New(escalate::core::record::NewEscalationInput {
+            output: Request::New(escalate::core::record::NewEscalationInput {
                 procedure: "pan-bedfordshire".into(),
                 partnership: Some("bedford-borough".into()),
                 child_name: "Zara Test".into(),
@@ -794,7 +795,7 @@ fn immediate_risk_shows_the_procedures_advice_before_saving() {
     ctrl(&mut state, 's');
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(
-        matches!(&effects[..], [Effect::Save { kind: FormKind::New, output: FormOutput::New(input) }]
+        matches!(&effects[..], [Effect::Save { kind: FormKind::New, output: Request::New(input) }]
             if input.immediate_risk && input.procedure == "barnet" && input.partnership.is_none()),
         "{effects:?}"
     );
@@ -840,7 +841,7 @@ fn a_notification_is_marked_sent_from_the_notifications_panel() {
         ctrl(&mut state, 's'),
         [Effect::Save {
             kind: FormKind::NotificationSent { escalation: 2 },
-            output: FormOutput::NotificationSent {
+            output: Request::NotificationSent {
                 notification: "appendix-2".into(),
                 method: "email".into(),
                 reference: Some("CBSCP ref 4471".into()),
@@ -888,7 +889,7 @@ fn an_action_is_marked_done_and_an_escalation_without_one_says_so() {
         ctrl(&mut state, 's'),
         [Effect::Save {
             kind: FormKind::ActionDone { escalation: 2 },
-            output: FormOutput::ActionDone {
+            output: Request::ActionDone {
                 action_id: 1,
                 at: at("2026-11-23 08:45"),
             },
@@ -942,7 +943,7 @@ fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
         ctrl(&mut state, 's'),
         [Effect::Save {
             kind: FormKind::Amend { escalation: 1 },
-            output: FormOutput::Amend {
+            output: Request::Amend {
                 field: "dob".into(),
                 value: "2014-02-03".into(),
                 why: "Typed from the wrong form.".into(),

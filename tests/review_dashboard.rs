@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use escalate::app::form::{FormKind, FormOutput};
+use escalate::app::form::FormKind;
 use escalate::app::{Effect, Input, Msg, State, update};
 use escalate::config::Config;
+use escalate::core::change::Request;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::review::{Group, Horizon, Subject};
 use escalate::keys;
@@ -211,7 +212,7 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
             kind: FormKind::DelayReason {
                 escalation: notification.0
             },
-            output: FormOutput::DelayReason {
+            output: Request::DelayReason {
                 late: notification.1.clone(),
                 reason: "Partnership inbox was down.".into(),
                 at: now(),

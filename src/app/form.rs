@@ -13,15 +13,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local, local_date};
-use crate::core::change::{
-    Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
-};
+use crate::core::change::{ActionInput, DiscussionInput, Request, ResolutionInput, plan_amend};
 use crate::core::deadline::Schedule;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, NoteKind, RecordError,
-    check_dob, clean_text, optional_text, printable, required_text,
+    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
+    clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::storage::Draft;
@@ -232,140 +229,6 @@ impl FormKind {
             _ => return None,
         };
         Some(kind)
-    }
-}
-
-/// An action agreed in a discussion, as typed on one line of the discussion form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionInput {
-    pub what: String,
-    pub owner: String,
-    pub due_on: NaiveDate,
-}
-
-/// What a form gives when every field is good.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormOutput {
-    New(NewEscalationInput),
-    Discuss {
-        input: DiscussionInput,
-        actions: Vec<ActionInput>,
-    },
-    Advance {
-        reason: String,
-        at: DateTime<Utc>,
-    },
-    Resolve(ResolutionInput),
-    Withdraw {
-        why: String,
-        at: DateTime<Utc>,
-    },
-    NotificationSent {
-        notification: String,
-        method: String,
-        reference: Option<String>,
-        at: DateTime<Utc>,
-    },
-    ActionDone {
-        action_id: i64,
-        at: DateTime<Utc>,
-    },
-    Amend {
-        field: String,
-        value: String,
-        why: String,
-    },
-    DelayReason {
-        /// What is late: a clock's key, a notification's id, or `action N`.
-        late: String,
-        reason: String,
-        at: DateTime<Utc>,
-    },
-}
-
-impl FormOutput {
-    /// The changes this output makes to `escalation`, planned by the same core functions the
-    /// command line calls: run by the form as it is typed, and again by the storage worker
-    /// inside the write transaction. `schedule` is the escalation's, where one is known.
-    pub fn plan(
-        &self,
-        escalation: &Escalation,
-        procedures: &ProcedureSet,
-        schedule: Option<&Schedule>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Change>, RecordError> {
-        let procedure = || {
-            procedures.get(&escalation.procedure).ok_or_else(|| {
-                RecordError::new("procedure", "is no longer defined; restore its file")
-            })
-        };
-        let schedule = |field: &str| {
-            schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
-        };
-        Ok(match self {
-            Self::New(_) => {
-                return Err(RecordError::new(
-                    "escalation",
-                    "a new escalation is recorded, not planned as a change",
-                ));
-            }
-            Self::Discuss { input, actions } => {
-                let mut changes = vec![plan_discussion(escalation, input, now)?];
-                for action in actions {
-                    changes.push(
-                        plan_action(
-                            escalation,
-                            &action.what,
-                            &action.owner,
-                            &action.due_on.to_string(),
-                        )
-                        .map_err(|e| RecordError::new("actions", e.message))?,
-                    );
-                }
-                changes
-            }
-            Self::Advance { reason, at } => {
-                vec![plan_advance(escalation, procedure()?, reason, *at, now)?]
-            }
-            Self::Resolve(input) => vec![plan_resolve(escalation, input, now)?],
-            Self::Withdraw { why, at } => vec![plan_withdraw(escalation, why, *at, now)?],
-            Self::NotificationSent {
-                notification,
-                method,
-                reference,
-                at,
-            } => vec![plan_notification_sent(
-                escalation,
-                schedule("notification")?,
-                notification,
-                method,
-                reference.as_deref(),
-                *at,
-                now,
-            )?],
-            Self::ActionDone { action_id, at } => {
-                vec![plan_action_done(escalation, *action_id, *at, now)?]
-            }
-            Self::DelayReason { late, reason, at } => vec![plan_note(
-                escalation,
-                schedule("late")?,
-                NoteKind::DelayReason,
-                late,
-                reason,
-                *at,
-                now,
-            )?],
-            Self::Amend { field, value, why } => {
-                vec![plan_amend(
-                    escalation,
-                    procedure()?,
-                    field,
-                    value,
-                    why,
-                    now,
-                )?]
-            }
-        })
     }
 }
 
@@ -798,7 +661,7 @@ impl Form {
 
     /// Checks every field as it stands, marking each with what is wrong (or what a time was
     /// read as). Returns what to save when every field is good and the core would accept it.
-    pub fn check(&mut self, context: &Context) -> Option<FormOutput> {
+    pub fn check(&mut self, context: &Context) -> Option<Request> {
         let now = context.now;
         if self.kind == FormKind::New {
             self.fit_partnerships(context.procedures);
@@ -821,7 +684,7 @@ impl Form {
                         ))
                     },
                 );
-                at.map(|at| FormOutput::Advance {
+                at.map(|at| Request::Advance {
                     reason: self.value("reason"),
                     at,
                 })
@@ -844,7 +707,7 @@ impl Form {
                     _ => None,
                 };
                 at.map(|at| {
-                    FormOutput::Resolve(ResolutionInput {
+                    Request::Resolve(ResolutionInput {
                         how: self.value("how"),
                         learning: self.text("learning"),
                         parents_informed: answer("parents"),
@@ -856,14 +719,14 @@ impl Form {
             }
             FormKind::Withdraw { .. } => {
                 marks.text("why", &self.value("why"), true, true);
-                at.map(|at| FormOutput::Withdraw {
+                at.map(|at| Request::Withdraw {
                     why: self.value("why"),
                     at,
                 })
             }
             FormKind::NotificationSent { .. } => {
                 marks.text("reference", &self.value("reference"), false, false);
-                at.map(|at| FormOutput::NotificationSent {
+                at.map(|at| Request::NotificationSent {
                     notification: self.value("notification"),
                     method: self.value("method"),
                     reference: self.text("reference"),
@@ -879,11 +742,11 @@ impl Form {
                     );
                 }
                 at.zip(action_id)
-                    .map(|(at, action_id)| FormOutput::ActionDone { action_id, at })
+                    .map(|(at, action_id)| Request::ActionDone { action_id, at })
             }
             FormKind::DelayReason { .. } => {
                 marks.text("reason", &self.value("reason"), true, true);
-                at.map(|at| FormOutput::DelayReason {
+                at.map(|at| Request::DelayReason {
                     late: self.value("late"),
                     reason: self.value("reason"),
                     at,
@@ -911,7 +774,7 @@ impl Form {
                 {
                     marks.set("value", Err(error.message));
                 }
-                Some(FormOutput::Amend {
+                Some(Request::Amend {
                     field,
                     value: self.value("value"),
                     why: self.value("why"),
@@ -965,7 +828,7 @@ impl Form {
         at
     }
 
-    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<FormOutput> {
+    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<Request> {
         let now = context.now;
         for (name, is_required) in [
             ("child", true),
@@ -1014,7 +877,7 @@ impl Form {
                 Ok(Some(format!("{}: {}", p.title, p.immediate_risk))),
             );
         }
-        Some(FormOutput::New(NewEscalationInput {
+        Some(Request::New(NewEscalationInput {
             procedure: self.value("procedure"),
             partnership: self.text("partnership"),
             child_name: self.value("child"),
@@ -1037,7 +900,7 @@ impl Form {
         marks: &mut Marks,
         now: DateTime<Utc>,
         at: Option<DateTime<Utc>>,
-    ) -> Option<FormOutput> {
+    ) -> Option<Request> {
         marks.text("with", &self.value("with"), true, false);
         marks.set(
             "mode",
@@ -1069,7 +932,7 @@ impl Form {
             }),
         );
         let actions = actions.ok()?;
-        Some(FormOutput::Discuss {
+        Some(Request::Discuss {
             input: DiscussionInput {
                 participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
                 mode: self.value("mode"),
@@ -1083,9 +946,9 @@ impl Form {
     }
 
     /// Plans the output with the core, as the storage worker will inside the write.
-    fn plan(&self, output: &FormOutput, context: &Context) -> Result<(), RecordError> {
+    fn plan(&self, output: &Request, context: &Context) -> Result<(), RecordError> {
         let now = context.now;
-        if let FormOutput::New(input) = output {
+        if let Request::New(input) = output {
             let procedure = context
                 .procedures
                 .get(&input.procedure)

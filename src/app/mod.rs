@@ -119,7 +119,7 @@ pub enum Effect {
     /// Save what a form gave, checked again by the core inside the write transaction.
     Save {
         kind: form::FormKind,
-        output: form::FormOutput,
+        output: crate::core::change::Request,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.
     SaveDraft(crate::storage::Draft),

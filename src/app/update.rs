@@ -2,10 +2,11 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormOutput};
+use super::form::{Confirm, Context, FieldKind, Form, FormKind};
 use super::review::{ReviewWalk, review_of};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
+use crate::core::change::Request;
 use crate::core::review::Subject;
 
 /// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
@@ -618,7 +619,7 @@ fn open_form(state: &mut State, mut form: Form) {
 }
 
 /// Checks the open form against the procedures and its escalation as loaded now.
-fn check_form(state: &mut State) -> Option<FormOutput> {
+fn check_form(state: &mut State) -> Option<Request> {
     let State {
         form,
         procedures,

@@ -16,14 +16,12 @@ use super::args::{
 use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
-use crate::core::change::{
-    DiscussionInput, ResolutionInput, parse_yes_no, plan_action, plan_action_done, plan_advance,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
-};
+use crate::core::change::{DiscussionInput, Request, ResolutionInput, parse_yes_no};
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
-use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
+use crate::core::record::{Escalation, NewEscalationInput, RecordError};
 use crate::core::time::{parse_date, parse_instant};
+use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::Filter;
 
 /// Reads an optional time option, naming the option in any error.
@@ -134,7 +132,12 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
     let checked = input.check(procedure, context.now).map_err(refused)?;
     let actor = context.actor()?;
     let now = context.now;
-    let id = context.store()?.create(&checked, &actor, now)?;
+    let store = context.store()?;
+    let id = match service::create(store, &procedures, &actor, now, &input) {
+        Ok(id) => id,
+        Err(ServiceError::Refused(r)) => return Err(refused(r)),
+        Err(other) => return Err(other.into()),
+    };
     if context.json {
         return Ok(format!("{}\n", json!({ "id": id })));
     }
@@ -285,46 +288,30 @@ pub fn history(context: &mut Context, args: HistoryArgs) -> Result<String, CliEr
     Ok(view::audit_text(&trail))
 }
 
-/// Writes a planned change and reports it.
-fn apply<F>(context: &mut Context, id: i64, plan: F) -> Result<String, CliError>
-where
-    F: FnOnce(
-        &Escalation,
-        &Procedure,
-        &Schedule,
-    ) -> Result<crate::core::change::Change, RecordError>,
-{
+/// Writes a requested change through the service and reports it.
+fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
     let procedures = context.procedures()?;
     let actor = context.actor()?;
     let now = context.now;
     let config = context.config()?.clone();
     let json = context.json;
-    let (change, row) = context
-        .existing_store()?
-        .change(id, &actor, now, |escalation| {
-            let procedure = procedures.get(&escalation.procedure).ok_or_else(|| {
-                RecordError::new(
-                    "procedure",
-                    format!(
-                        "\"{}\" is no longer defined; restore its file",
-                        escalation.procedure
-                    ),
-                )
-            })?;
-            let schedule = schedule(
-                procedure,
-                &config.calendar,
-                &config.settings,
-                &escalation.events(),
-                now,
-            )
-            .map_err(|e| RecordError::new("escalation", e.to_string()))?;
-            plan(escalation, procedure, &schedule)
-        })
-        .map_err(|e| match e {
-            crate::storage::StoreError::Refused(r) => refused(r),
-            other => other.into(),
-        })?;
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let store = context.existing_store()?;
+    let subject = Subject::Escalation { id, seen: None };
+    let applied = service::apply(store, &rules, &actor, now, subject, &request);
+    let written = match applied {
+        Ok(Applied::Changed { written, .. }) => written,
+        Ok(Applied::Created { .. }) => Vec::new(),
+        Err(ServiceError::Refused(r)) => return Err(refused(r)),
+        Err(other) => return Err(other.into()),
+    };
+    let Some(Written { change, row }) = written.into_iter().next_back() else {
+        return Err(CliError(format!("escalation {id}: nothing was written")));
+    };
     if json {
         return Ok(format!(
             "{}\n",
@@ -372,10 +359,11 @@ where
 pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, p, _| {
-        plan_advance(e, p, &args.reason, at, now)
-    })
+    let request = Request::Advance {
+        reason: args.reason,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliError> {
@@ -388,8 +376,11 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         is_agreement: args.agreed,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_discussion(e, &input, now))
+    let request = Request::Discuss {
+        input,
+        actions: Vec::new(),
+    };
+    apply(context, id, request)
 }
 
 pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliError> {
@@ -402,7 +393,12 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
             due,
         } => {
             let id = parse_id(&id)?;
-            apply(context, id, |e, _, _| plan_action(e, &what, &owner, &due))
+            let request = Request::AddAction {
+                what,
+                owner,
+                due_on: due,
+            };
+            apply(context, id, request)
         }
         ActionCommand::Done { id, action_id, at } => {
             let id = parse_id(&id)?;
@@ -413,9 +409,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
                 ))
             })?;
             let at = time_option("--at", at.as_deref())?.unwrap_or(now);
-            apply(context, id, |e, _, _| {
-                plan_action_done(e, action_id, at, now)
-            })
+            apply(context, id, Request::ActionDone { action_id, at })
         }
     }
 }
@@ -423,36 +417,35 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_notification_sent(
-            e,
-            s,
-            &args.notification,
-            &args.method,
-            args.reference.as_deref(),
-            at,
-            now,
-        )
-    })
+    let request = Request::NotificationSent {
+        notification: args.notification,
+        method: args.method,
+        reference: args.reference,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_note(e, s, NoteKind::ClockMet, &args.clock, &args.note, at, now)
-    })
+    let request = Request::ClockMet {
+        clock: args.clock,
+        note: args.note,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn delay(context: &mut Context, args: DelayArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_note(e, s, NoteKind::DelayReason, "", &args.reason, at, now)
-    })
+    let request = Request::DelayReason {
+        late: String::new(),
+        reason: args.reason,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliError> {
@@ -471,23 +464,24 @@ pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliEr
         child_record_updated: yes_no("child-record-updated", args.child_record_updated.as_deref())?,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_resolve(e, &input, now))
+    apply(context, id, Request::Resolve(input))
 }
 
 pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_withdraw(e, &args.why, at, now))
+    let request = Request::Withdraw { why: args.why, at };
+    apply(context, id, request)
 }
 
 pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let now = context.now;
-    apply(context, id, |e, p, _| {
-        plan_amend(e, p, &args.field, &args.value, &args.why, now)
-    })
+    let request = Request::Amend {
+        field: args.field,
+        value: args.value,
+        why: args.why,
+    };
+    apply(context, id, request)
 }
 
 pub fn verify(context: &mut Context) -> Result<String, CliError> {

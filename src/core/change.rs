@@ -9,10 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::deadline::Schedule;
-use super::procedure::Procedure;
+use super::procedure::{Procedure, ProcedureSet};
 use super::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NoteKind, RecordError, check_dob,
-    choose_partnership, clean_text, not_in_future, optional_text, printable, required_text,
+    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, NoteKind, RecordError,
+    check_dob, choose_partnership, clean_text, not_in_future, optional_text, printable,
+    required_text,
 };
 use super::time::{parse_date, parse_instant};
 
@@ -658,4 +659,257 @@ pub fn plan_amend(
         new_value,
         why,
     })
+}
+
+/// An action agreed in a discussion, as typed on one line of the discussion form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInput {
+    pub what: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+}
+
+/// A change asked for, from a form or the command line: typed, not yet checked against the
+/// escalation. [`Request::plan`] turns it into [`Change`]s against the escalation as it stands;
+/// the service does so inside the write transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    New(NewEscalationInput),
+    Discuss {
+        input: DiscussionInput,
+        actions: Vec<ActionInput>,
+    },
+    Advance {
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    Resolve(ResolutionInput),
+    Withdraw {
+        why: String,
+        at: DateTime<Utc>,
+    },
+    NotificationSent {
+        notification: String,
+        method: String,
+        reference: Option<String>,
+        at: DateTime<Utc>,
+    },
+    ActionDone {
+        action_id: i64,
+        at: DateTime<Utc>,
+    },
+    /// An agreed action on its own (the command line's `action add`): the due date as typed.
+    AddAction {
+        what: String,
+        owner: String,
+        due_on: String,
+    },
+    /// A clock marked met, with a note of how.
+    ClockMet {
+        clock: String,
+        note: String,
+        at: DateTime<Utc>,
+    },
+    Amend {
+        field: String,
+        value: String,
+        why: String,
+    },
+    DelayReason {
+        /// What is late: a clock's key, a notification's id, or `action N`.
+        late: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Request {
+    /// The changes this output makes to `escalation`, planned by the same core functions the
+    /// command line calls: run by the form as it is typed, and again by the storage worker
+    /// inside the write transaction. `schedule` is the escalation's, where one is known.
+    pub fn plan(
+        &self,
+        escalation: &Escalation,
+        procedures: &ProcedureSet,
+        schedule: Option<&Schedule>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, RecordError> {
+        let procedure = || {
+            procedures.get(&escalation.procedure).ok_or_else(|| {
+                RecordError::new("procedure", "is no longer defined; restore its file")
+            })
+        };
+        let schedule = |field: &str| {
+            schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
+        };
+        Ok(match self {
+            Self::New(_) => {
+                return Err(RecordError::new(
+                    "escalation",
+                    "a new escalation is recorded, not planned as a change",
+                ));
+            }
+            Self::Discuss { input, actions } => {
+                let mut changes = vec![plan_discussion(escalation, input, now)?];
+                for action in actions {
+                    changes.push(
+                        plan_action(
+                            escalation,
+                            &action.what,
+                            &action.owner,
+                            &action.due_on.to_string(),
+                        )
+                        .map_err(|e| RecordError::new("actions", e.message))?,
+                    );
+                }
+                changes
+            }
+            Self::Advance { reason, at } => {
+                vec![plan_advance(escalation, procedure()?, reason, *at, now)?]
+            }
+            Self::Resolve(input) => vec![plan_resolve(escalation, input, now)?],
+            Self::Withdraw { why, at } => vec![plan_withdraw(escalation, why, *at, now)?],
+            Self::NotificationSent {
+                notification,
+                method,
+                reference,
+                at,
+            } => vec![plan_notification_sent(
+                escalation,
+                schedule("notification")?,
+                notification,
+                method,
+                reference.as_deref(),
+                *at,
+                now,
+            )?],
+            Self::ActionDone { action_id, at } => {
+                vec![plan_action_done(escalation, *action_id, *at, now)?]
+            }
+            Self::AddAction {
+                what,
+                owner,
+                due_on,
+            } => vec![plan_action(escalation, what, owner, due_on)?],
+            Self::ClockMet { clock, note, at } => vec![plan_note(
+                escalation,
+                schedule("clock")?,
+                NoteKind::ClockMet,
+                clock,
+                note,
+                *at,
+                now,
+            )?],
+            Self::DelayReason { late, reason, at } => vec![plan_note(
+                escalation,
+                schedule("late")?,
+                NoteKind::DelayReason,
+                late,
+                reason,
+                *at,
+                now,
+            )?],
+            Self::Amend { field, value, why } => {
+                vec![plan_amend(
+                    escalation,
+                    procedure()?,
+                    field,
+                    value,
+                    why,
+                    now,
+                )?]
+            }
+        })
+    }
+}
+
+/// Where an escalation's record stood when a form was opened on it: how many rows of each kind
+/// it held. The record is insert-only, so any change to the escalation (from this terminal or
+/// another) adds a row and changes its version. A save carrying an older version is refused
+/// rather than applied to a record the user has not seen (see [`Version::changes_since`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Version {
+    pub stage: u8,
+    pub stage_changes: usize,
+    pub discussions: usize,
+    pub actions: usize,
+    pub actions_done: usize,
+    pub notifications_sent: usize,
+    pub notes: usize,
+    pub amendments: usize,
+    pub is_closed: bool,
+}
+
+impl Version {
+    pub fn of(escalation: &Escalation) -> Self {
+        Self {
+            stage: escalation.stage(),
+            stage_changes: escalation.stage_changes.len(),
+            discussions: escalation.discussions.len(),
+            actions: escalation.actions.len(),
+            actions_done: escalation
+                .actions
+                .iter()
+                .filter(|a| a.done_at.is_some())
+                .count(),
+            notifications_sent: escalation.sent.len(),
+            notes: escalation.notes.len(),
+            amendments: escalation.amendments.len(),
+            is_closed: escalation.outcome.is_some(),
+        }
+    }
+
+    /// What was recorded on the escalation between `self` (as a form saw it) and `now` (as it
+    /// stands), in words: `moved from stage 1 to stage 2; 1 discussion recorded`. Empty when
+    /// nothing changed.
+    pub fn changes_since(&self, now: &Self) -> Vec<String> {
+        let mut said = Vec::new();
+        if now.stage != self.stage {
+            said.push(format!(
+                "moved from stage {} to stage {}",
+                self.stage, now.stage
+            ));
+        }
+        if now.is_closed && !self.is_closed {
+            said.push("closed (resolved or withdrawn)".to_owned());
+        }
+        let counts = [
+            (
+                self.discussions,
+                now.discussions,
+                "discussion recorded",
+                "discussions recorded",
+            ),
+            (self.actions, now.actions, "action agreed", "actions agreed"),
+            (
+                self.actions_done,
+                now.actions_done,
+                "action marked done",
+                "actions marked done",
+            ),
+            (
+                self.notifications_sent,
+                now.notifications_sent,
+                "notification recorded as sent",
+                "notifications recorded as sent",
+            ),
+            (self.notes, now.notes, "note recorded", "notes recorded"),
+            (
+                self.amendments,
+                now.amendments,
+                "correction made",
+                "corrections made",
+            ),
+        ];
+        for (before, after, one, many) in counts {
+            if after != before {
+                let added = after.abs_diff(before);
+                said.push(format!("{added} {}", if added == 1 { one } else { many }));
+            }
+        }
+        if said.is_empty() && now != self {
+            said.push("its record changed".to_owned());
+        }
+        said
+    }
 }

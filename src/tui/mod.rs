@@ -15,11 +15,13 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::app::form::{FormKind, FormOutput};
+use crate::app::form::FormKind;
 use crate::app::{Effect, Input, Msg, State, update};
 use crate::config::Config;
+use crate::core::change::Request;
 use crate::core::procedure::ProcedureSet;
 use crate::keys;
+use crate::service::{self, Rules, Subject};
 use crate::storage::Store;
 use crate::ui::theme::Theme;
 
@@ -112,8 +114,8 @@ fn spawn_worker(
     jobs
 }
 
-/// Writes what a form gave, planned by the same core functions the command line uses, in
-/// one transaction. Returns what was written, in words.
+/// Writes what a form gave through the service, as the command line does: planned by the core
+/// inside the write transaction. Returns what was written, in words.
 fn save(
     store: &mut Store,
     procedures: &ProcedureSet,
@@ -121,34 +123,20 @@ fn save(
     actor: &str,
     now: DateTime<Utc>,
     kind: FormKind,
-    output: FormOutput,
+    request: Request,
 ) -> Result<String, String> {
-    use crate::core::record::{RecordError, printable};
-    let no_procedure = || RecordError::new("procedure", "is no longer defined; restore its file");
-    let Some(id) = kind.escalation() else {
-        let FormOutput::New(input) = output else {
-            return Err("this form needs an escalation; press Esc".to_owned());
-        };
-        let procedure = procedures.get(&input.procedure).ok_or_else(no_procedure);
-        let checked = procedure
-            .and_then(|p| input.check(p, now))
-            .map_err(|e| e.to_string())?;
-        let id = store
-            .create(&checked, actor, now)
-            .map_err(|e| e.to_string())?;
-        return Ok(format!("escalation {id} recorded"));
+    let rules = Rules {
+        procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
     };
-    let written = store.change_all(id, actor, now, |e| {
-        // Worked out afresh inside the write, with this machine's calendar and settings.
-        let schedule = procedures.get(&e.procedure).and_then(|p| {
-            crate::core::deadline::schedule(p, &config.calendar, &config.settings, &e.events(), now)
-                .ok()
-        });
-        output.plan(e, procedures, schedule.as_ref(), now)
-    });
-    let written = written.map_err(|e| e.to_string())?;
-    let each: Vec<String> = written.iter().map(|(c, _)| c.describe()).collect();
-    Ok(printable(&each.join("; "), false))
+    let subject = match kind.escalation() {
+        None => Subject::New,
+        Some(id) => Subject::Escalation { id, seen: None },
+    };
+    service::apply(store, &rules, actor, now, subject, &request)
+        .map(|applied| applied.describe())
+        .map_err(|e| e.to_string())
 }
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
