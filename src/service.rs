@@ -35,6 +35,16 @@ pub enum Subject {
     Escalation { id: i64, seen: Option<Version> },
 }
 
+impl Subject {
+    /// A form's subject: the escalation it is about (none for a new one) and its version as seen.
+    pub fn of(escalation: Option<i64>, seen: Option<Version>) -> Self {
+        match escalation {
+            None => Self::New,
+            Some(id) => Self::Escalation { id, seen },
+        }
+    }
+}
+
 /// One change written, with the id of the row it wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {

@@ -24,6 +24,26 @@ fn at(text: &str) -> DateTime<Utc> {
     escalate::core::time::parse_instant(text).unwrap()
 }
 
+/// Storage's reply to the open form's save, as the runtime sends it.
+fn saved(state: &State, result: Result<String, String>) -> Msg {
+    Msg::FormSaved {
+        token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
+        result,
+    }
+}
+
+/// The open form's token, which its save carries.
+fn token(state: &State) -> escalate::app::form::FormToken {
+    state.form.as_ref().unwrap().token
+}
+
+/// The version of the escalation the open form is about, as the dashboard has it loaded.
+fn seen(state: &State) -> Option<escalate::core::change::Version> {
+    let id = state.form.as_ref().unwrap().kind.escalation()?;
+    let entry = state.entries.iter().find(|e| e.escalation.id == id)?;
+    Some(escalate::core::change::Version::of(&entry.escalation))
+}
+
 fn demo(size: (u16, u16)) -> (Store, State) {
     let mut store = Store::open_in_memory().unwrap();
     let config = Config::default();
@@ -159,10 +179,8 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
     key(&mut state, 'd');
     let form = state.form.as_ref().unwrap();
     assert_eq!(form.kind, FormKind::Discuss { escalation: 1 });
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Ok("discussion recorded".into()))),
-    );
+    let reply = saved(&state, Ok("discussion recorded".into()));
+    update(&mut state, Input::Msg(reply));
     assert!(state.form.is_none());
     assert!(state.review.as_ref().unwrap().acted[0]);
     assert!(draw(&state).contains("✓ acted on during this review"));
@@ -209,6 +227,8 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::DelayReason {
                 escalation: notification.0
             },
@@ -219,10 +239,8 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
             },
         }]
     );
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Ok("reason recorded".into()))),
-    );
+    let reply = saved(&state, Ok("reason recorded".into()));
+    update(&mut state, Input::Msg(reply));
     assert_eq!(state.review.as_ref().unwrap().acted_on(), 2);
 
     // Meanwhile Ava Sample's escalation is resolved (as if in another terminal): at the end

@@ -13,7 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local, local_date};
-use crate::core::change::{ActionInput, DiscussionInput, Request, ResolutionInput, plan_amend};
+use crate::core::change::{
+    ActionInput, DiscussionInput, Request, ResolutionInput, Version, plan_amend,
+};
 use crate::core::deadline::Schedule;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
@@ -276,7 +278,17 @@ pub struct Form {
     /// What saving will do, or what to know first, shown above the fields (the advance form's
     /// next stage, clocks and notifications; the procedure's immediate-risk advice).
     pub preview: Vec<String>,
+    /// Which form this is, so that storage's reply to its save reaches it and no other form.
+    pub token: FormToken,
+    /// The escalation's record as the form was opened on it: a save is refused if it moved.
+    pub seen: Option<Version>,
+    /// The morning review's item the form was opened from, ticked off when it saves.
+    pub review_item: Option<usize>,
 }
+
+/// Which form a reply answers: every form opened gets the next number (see `State::open_form`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FormToken(pub u64);
 
 /// The answers to a yes-or-no question that may not have been asked yet.
 pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
@@ -299,6 +311,9 @@ impl Form {
             is_save_attempted: false,
             unkept_since: None,
             preview: Vec::new(),
+            token: FormToken::default(),
+            seen: None,
+            review_item: None,
         }
     }
 

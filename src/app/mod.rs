@@ -100,13 +100,25 @@ pub enum Msg {
         trail: Result<Vec<AuditEntry>, String>,
     },
     DemoLoaded(Result<usize, String>),
-    /// A form was saved (with what was written), or refused (with why).
-    Saved(Result<String, String>),
+    /// The form `token` was saved (with what was written), or refused (with why). Only that
+    /// form is closed or reopened for editing; any other form on screen is left alone.
+    FormSaved {
+        token: form::FormToken,
+        result: Result<String, String>,
+    },
+    /// What was typed into a form could not be kept as a draft (the form stays as it is).
+    DraftNotKept(String),
+    /// A finished morning review was written to the audit trail (with its summary), or not.
+    ReviewRecorded(Result<String, String>),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::storage::Draft>),
 }
 
 /// Something for the runtime to do off the UI task.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful of effects a keypress, moved once to the worker: boxing buys nothing"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     LoadCaseload,
@@ -117,8 +129,12 @@ pub enum Effect {
     /// These closed escalations owe nothing: stop loading them.
     Settle(Vec<i64>),
     /// Save what a form gave, checked again by the core inside the write transaction.
+    /// `token` names the form, so the reply reaches it; `seen` is the escalation's version as
+    /// the form was opened on it, so a save against a record that moved is refused.
     Save {
+        token: form::FormToken,
         kind: form::FormKind,
+        seen: Option<crate::core::change::Version>,
         output: crate::core::change::Request,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.

@@ -150,6 +150,8 @@ pub struct State {
     pub trail: Option<(i64, Vec<AuditEntry>)>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
+    /// How many forms have been opened: the next one's token.
+    pub forms_opened: u64,
     /// Drafts kept from an earlier session, offered back when their form is opened again.
     pub drafts: Vec<crate::storage::Draft>,
     /// A line for the status bar: what just happened, or what went wrong.
@@ -232,6 +234,7 @@ impl State {
             help_scroll: 0,
             trail: None,
             form: None,
+            forms_opened: 0,
             drafts: Vec::new(),
             status: None,
             has_loaded: false,

@@ -2,11 +2,11 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{Confirm, Context, FieldKind, Form, FormKind};
+use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormToken};
 use super::review::{ReviewWalk, review_of};
 use super::state::{DetailTab, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
-use crate::core::change::Request;
+use crate::core::change::{Request, Version};
 use crate::core::review::Subject;
 
 /// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
@@ -161,29 +161,47 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             Vec::new()
         }
-        Msg::Saved(result) => {
+        Msg::FormSaved { token, result } => {
             state.is_dirty = true;
+            // A reply about a form no longer on screen says what happened and touches nothing.
+            let is_this_form = state.form.as_ref().is_some_and(|f| f.token == token);
             match result {
                 Ok(what) => {
-                    // A form saved during the review ticks its item off.
-                    if state.form.is_some()
-                        && let Some(walk) = state.review.as_mut()
-                        && walk.summary.is_none()
-                        && let Some(acted) = walk.acted.get_mut(walk.position)
-                    {
-                        *acted = true;
+                    if is_this_form {
+                        let form = state.form.take();
+                        // A form saved during the review ticks off the item it was opened from.
+                        if let Some(item) = form.as_ref().and_then(|f| f.review_item)
+                            && let Some(walk) = state.review.as_mut()
+                            && walk.summary.is_none()
+                            && let Some(acted) = walk.acted.get_mut(item)
+                        {
+                            *acted = true;
+                        }
+                        // The dashboard follows the escalation saved (to its new lane, if it moved).
+                        state.follow = form.and_then(|f| f.kind.escalation());
                     }
-                    // The dashboard follows the escalation saved (to its new lane, if it moved).
-                    state.follow = state.form.take().and_then(|f| f.kind.escalation());
                     state.status = Some(format!("Saved: {what}"));
                 }
                 Err(why) => {
-                    if let Some(form) = &mut state.form {
+                    if is_this_form && let Some(form) = &mut state.form {
                         form.is_saving = false;
                     }
                     state.status = Some(format!("Not saved: {why}"));
                 }
             }
+            Vec::new()
+        }
+        Msg::DraftNotKept(why) => {
+            state.is_dirty = true;
+            state.status = Some(format!("Not saved: the draft could not be kept: {why}"));
+            Vec::new()
+        }
+        Msg::ReviewRecorded(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(what) => format!("Saved: {what}"),
+                Err(why) => format!("Not saved: {why}"),
+            });
             Vec::new()
         }
         Msg::DraftsLoaded(drafts) => {
@@ -453,6 +471,8 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                 return Vec::new();
             };
             let id = item.escalation_id;
+            let position = walk.position;
+            let opened = state.forms_opened;
             match (intent, &item.subject) {
                 (Intent::MarkNotificationSent, Subject::Notification { id: n, .. }) => {
                     open_notification_sent(state, id, Some(n));
@@ -463,6 +483,12 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                 }
                 (Intent::RecordDelayReason, subject) => open_delay_reason(state, id, subject),
                 (intent, _) => open_record_form(state, intent, id),
+            }
+            // A form opened here remembers the item, to tick it off when it saves.
+            if let Some(form) = state.form.as_mut()
+                && state.forms_opened != opened
+            {
+                form.review_item = Some(position);
             }
         }
     }
@@ -614,6 +640,11 @@ fn open_form(state: &mut State, mut form: Form) {
             "Carrying on from what you typed before ({when}); Esc then y throws it away."
         ));
     }
+    state.forms_opened += 1;
+    form.token = FormToken(state.forms_opened);
+    form.seen = id
+        .and_then(|id| state.entry(id))
+        .map(|e| Version::of(&e.escalation));
     state.form = Some(form);
     check_form(state);
 }
@@ -821,7 +852,9 @@ fn save_form(state: &mut State) -> Vec<Effect> {
             form.is_saving = true;
             state.status = Some("Saving…".to_owned());
             vec![Effect::Save {
+                token: form.token,
                 kind: form.kind,
+                seen: form.seen,
                 output,
             }]
         }

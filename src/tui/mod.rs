@@ -15,10 +15,9 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::app::form::FormKind;
+use crate::app::form::{FormKind, FormToken};
 use crate::app::{Effect, Input, Msg, State, update};
 use crate::config::Config;
-use crate::core::change::Request;
 use crate::core::procedure::ProcedureSet;
 use crate::keys;
 use crate::service::{self, Rules, Subject};
@@ -79,19 +78,32 @@ fn spawn_worker(
                 )),
                 // Each form's input is checked again by the core inside the write transaction,
                 // against the escalation as it stands then. Saved or not, the caseload reloads.
-                Effect::Save { kind, output } => {
-                    let saved = save(&mut store, &procedures, &config, &actor, now, kind, output);
-                    finish_save(&mut store, saved, kind, &replies, &mut seen_version)
+                Effect::Save {
+                    token,
+                    kind,
+                    seen,
+                    output,
+                } => {
+                    let rules = Rules {
+                        procedures: &procedures,
+                        calendar: &config.calendar,
+                        settings: &config.settings,
+                    };
+                    let subject = Subject::of(kind.escalation(), seen);
+                    let saved = service::apply(&mut store, &rules, &actor, now, subject, &output)
+                        .map(|applied| applied.describe())
+                        .map_err(|e| e.to_string());
+                    finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
                 }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
-                    Err(e) => Some(Msg::Saved(Err(format!("the draft could not be kept: {e}")))),
+                    Err(e) => Some(Msg::DraftNotKept(e.to_string())),
                 },
                 Effect::DiscardDraft { form, escalation } => {
                     let _ = store.discard_draft_of(&form, escalation);
                     None
                 }
-                Effect::RecordReview(summary) => Some(Msg::Saved(
+                Effect::RecordReview(summary) => Some(Msg::ReviewRecorded(
                     store
                         .record_review(&summary, &actor, now)
                         .map(|_| format!("review recorded ({})", summary.describe()))
@@ -114,35 +126,11 @@ fn spawn_worker(
     jobs
 }
 
-/// Writes what a form gave through the service, as the command line does: planned by the core
-/// inside the write transaction. Returns what was written, in words.
-fn save(
-    store: &mut Store,
-    procedures: &ProcedureSet,
-    config: &Config,
-    actor: &str,
-    now: DateTime<Utc>,
-    kind: FormKind,
-    request: Request,
-) -> Result<String, String> {
-    let rules = Rules {
-        procedures,
-        calendar: &config.calendar,
-        settings: &config.settings,
-    };
-    let subject = match kind.escalation() {
-        None => Subject::New,
-        Some(id) => Subject::Escalation { id, seen: None },
-    };
-    service::apply(store, &rules, actor, now, subject, &request)
-        .map(|applied| applied.describe())
-        .map_err(|e| e.to_string())
-}
-
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
     store: &mut Store,
     saved: Result<String, String>,
+    token: FormToken,
     kind: FormKind,
     replies: &UnboundedSender<Msg>,
     seen_version: &mut Option<i64>,
@@ -150,7 +138,10 @@ fn finish_save(
     if saved.is_ok() {
         let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
     }
-    let _ = replies.send(Msg::Saved(saved));
+    let _ = replies.send(Msg::FormSaved {
+        token,
+        result: saved,
+    });
     *seen_version = store.data_version().ok();
     Some(Msg::CaseloadLoaded(
         store.caseload().map_err(|e| e.to_string()),
