@@ -1201,3 +1201,40 @@ fn a_reply_answers_only_the_form_it_names() {
     assert_eq!(form.field("with").unwrap().value(), "Duty SW");
     assert!(!form.is_saving);
 }
+
+#[test]
+fn the_advance_preview_counts_from_the_time_typed_in_when() {
+    let mut state = dashboard((120, 40));
+    // Noah Fictional (escalation 4), at stage 2 of Staffordshire: stage 3's clocks count hours.
+    press(&mut state, KeyCode::Char('2'));
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char('a'));
+    let preview = state.form.as_ref().unwrap().preview.join("\n");
+    assert!(
+        preview.contains(
+            "New clock: Refer to the Head of Service within 48 hours, due Wed 25 Nov 2026 11:00 GMT"
+        ),
+        "counted from now until a time is typed: {preview}"
+    );
+    for _ in 0.."now".len() {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "yesterday 10:00");
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.kind.escalation(), Some(4));
+    let preview = form.preview.join("\n");
+    assert!(
+        preview.contains(
+            "New clock: Refer to the Head of Service within 48 hours, due Tue 24 Nov 2026 10:00 GMT"
+        ),
+        "{preview}"
+    );
+    assert!(
+        preview.contains(
+            "New clock: Heads of Service meet within 5 working days, due Fri 27 Nov 2026 17:00 GMT"
+        ),
+        "{preview}"
+    );
+    assert!(preview.starts_with("Moves to stage 3 of 4: Head of Service"));
+    assert!(draw(&state).contains("due Tue 24 Nov 2026 10:00 GMT"));
+}

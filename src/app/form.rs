@@ -820,6 +820,14 @@ impl Form {
 
     /// Reads the form's when-fields: `at` (required, not in the future), and a new escalation's
     /// `raised-at` and optional `concern-at`. Returns `at` when it is good.
+    /// The time typed into When, if it reads as a time that has passed.
+    pub fn when(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let field = self.field("at")?;
+        parse_when(&field.value(), now, Direction::Past)
+            .ok()
+            .filter(|t| *t <= now)
+    }
+
     fn check_times(&self, marks: &mut Marks, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut at = None;
         for field in self.fields.iter().filter(|f| f.kind == FieldKind::When) {

@@ -4,10 +4,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormToken};
 use super::review::{ReviewWalk, review_of};
-use super::state::{DetailTab, Popup, Screen, State};
+use super::state::{DetailTab, Entry, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
 use crate::core::change::{Request, Version};
 use crate::core::review::Subject;
+use chrono::{DateTime, Utc};
 
 /// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
 /// no storage, no clock (time arrives in [`Msg::Ticked`]).
@@ -651,6 +652,19 @@ fn open_form(state: &mut State, mut form: Form) {
 
 /// Checks the open form against the procedures and its escalation as loaded now.
 fn check_form(state: &mut State) -> Option<Request> {
+    // The advance form's preview counts from the time typed in When (now until one is).
+    let preview = state.form.as_ref().and_then(|form| match form.kind {
+        FormKind::Advance { escalation, .. } => {
+            let at = form.when(state.now).unwrap_or(state.now);
+            state
+                .entry(escalation)
+                .map(|entry| advance_preview(state, entry, at))
+        }
+        _ => None,
+    });
+    if let (Some(form), Some(preview)) = (state.form.as_mut(), preview) {
+        form.preview = preview;
+    }
     let State {
         form,
         procedures,
@@ -691,12 +705,9 @@ fn open_closing(state: &mut State, id: i64, is_resolving: bool) {
     open_form(state, form);
 }
 
-/// Opens the form to advance an open escalation, previewing what the move sets off: the next
-/// stage and who is involved there, its clocks with their due times if it moved now, and the
-/// notifications it makes owed.
+/// Opens the form to advance an open escalation, previewing what the move sets off (see
+/// [`advance_preview`]), counted from now until a time is typed into When.
 fn open_advance(state: &mut State, id: i64) {
-    use crate::core::calendar::format_local;
-    use crate::core::deadline::{Event, EventKind, schedule};
     let Some(entry) = state.entry(id) else { return };
     let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
         return;
@@ -708,12 +719,32 @@ fn open_advance(state: &mut State, id: i64) {
         return;
     }
     let next = entry.schedule.stage + 1;
-    let Some(stage) = procedure.stage(next) else {
+    if procedure.stage(next).is_none() {
         state.status = Some(format!(
             "Escalation {id} is at stage {}, the last stage of {}; resolve or withdraw it instead",
             entry.schedule.stage, procedure.id
         ));
         return;
+    }
+    let preview = advance_preview(state, entry, state.now);
+    let title = format!(
+        " Advance escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::advance(id, next, title, preview));
+}
+
+/// What advancing `entry` at `at` sets off: the next stage and who is involved there, its
+/// clocks with their due times counted from `at`, and the notifications it makes owed.
+fn advance_preview(state: &State, entry: &Entry, at: DateTime<Utc>) -> Vec<String> {
+    use crate::core::calendar::format_local;
+    use crate::core::deadline::{Event, EventKind, schedule};
+    let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
+        return Vec::new();
+    };
+    let next = entry.schedule.stage + 1;
+    let Some(stage) = procedure.stage(next) else {
+        return Vec::new();
     };
     let mut preview = vec![
         format!(
@@ -725,7 +756,7 @@ fn open_advance(state: &mut State, id: i64) {
     ];
     let mut events = entry.escalation.events();
     events.push(Event {
-        at: state.now,
+        at,
         kind: EventKind::Advanced { to: next },
     });
     if let Ok(after) = schedule(
@@ -761,11 +792,7 @@ fn open_advance(state: &mut State, id: i64) {
             ));
         }
     }
-    let title = format!(
-        " Advance escalation {id}, {} ",
-        entry.child_shown(state.is_privacy)
-    );
-    open_form(state, Form::advance(id, next, title, preview));
+    preview
 }
 
 fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
