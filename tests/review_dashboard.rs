@@ -261,7 +261,10 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
         &mut state,
         Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
     );
-    press(&mut state, KeyCode::Esc);
+    // Walked through to the end: every item was reviewed.
+    while keys::scope(&state) == keys::Scope::Review {
+        key(&mut state, ' ');
+    }
     assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
     let walk = state.review.as_ref().unwrap();
     let outstanding = &walk.summary.as_ref().unwrap().items;
@@ -346,10 +349,72 @@ fn the_review_screens_at_80x24_and_120x40() {
         let (_store, mut state) = demo(size);
         key(&mut state, 'R');
         insta::assert_snapshot!(format!("review_item_{}x{}", size.0, size.1), draw(&state));
-        press(&mut state, KeyCode::Esc);
+        // Walked through to the end, so the summary lists the whole morning.
+        while keys::scope(&state) == keys::Scope::Review {
+            key(&mut state, ' ');
+        }
         insta::assert_snapshot!(
             format!("review_summary_{}x{}", size.0, size.1),
             draw(&state)
         );
     }
+}
+
+#[test]
+fn a_review_left_part_way_is_not_recorded_as_done() {
+    let (_store, mut state) = demo((120, 40));
+    key(&mut state, 'R');
+    let count = state.review.as_ref().unwrap().review.items.len();
+    assert!(count > 2);
+    // One item seen, then Esc twice: nothing is recorded.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
+    let shown = draw(&state);
+    assert!(
+        shown.contains(&format!("1 of {count} items reviewed · 0 acted on")),
+        "{shown}"
+    );
+    assert!(press(&mut state, KeyCode::Esc).is_empty());
+    assert!(state.review.is_none());
+    assert_eq!(keys::scope(&state), keys::Scope::Dashboard);
+    assert_eq!(
+        state.status.as_deref(),
+        Some(
+            format!(
+                "Review left after 1 of {count} items; not recorded (Enter on its summary records what was seen)."
+            )
+            .as_str()
+        )
+    );
+
+    // Three items seen, then recorded on purpose: three items reviewed, not all of them.
+    key(&mut state, 'R');
+    key(&mut state, ' ');
+    key(&mut state, ' ');
+    key(&mut state, 'b');
+    press(&mut state, KeyCode::Esc);
+    let walk = state.review.as_ref().unwrap();
+    assert_eq!(walk.walked(), 3);
+    let outstanding = walk.summary.as_ref().unwrap().items.clone();
+    assert_eq!(outstanding, [0, 1, 2], "only what was walked through");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::RecordReview(summary)] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (summary.items(), summary.acted_on(), summary.outstanding()),
+        (3, 0, 3)
+    );
+
+    // Walked through to the end, Esc on the summary records it: the walk was finished.
+    key(&mut state, 'R');
+    for _ in 0..count {
+        key(&mut state, ' ');
+    }
+    assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
+    let effects = press(&mut state, KeyCode::Esc);
+    let [Effect::RecordReview(summary)] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(summary.items(), u32::try_from(count).unwrap());
 }

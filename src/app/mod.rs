@@ -67,8 +67,11 @@ pub enum Intent {
     ReviewNext,
     /// The review's previous item.
     ReviewBack,
-    /// End the review: its summary, then (from the summary) back to the dashboard.
+    /// End the review: its summary, then (from the summary) record it and go back.
     FinishReview,
+    /// From the review's summary, back to the dashboard: the review is recorded only if every
+    /// item was walked through (Enter records one left part-way).
+    LeaveReview,
     /// Open the form to record why the review's item is late.
     RecordDelayReason,
     FormNext,

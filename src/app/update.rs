@@ -442,11 +442,23 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     };
     if walk.summary.is_some() {
         match intent {
+            // Recorded when the DSL says so (Enter), or on the way out of a walk finished.
             Intent::FinishReview => {
                 let record = walk.record();
                 state.review = None;
                 state.status = Some("Writing the review to the audit trail…".to_owned());
                 return record.map(Effect::RecordReview).into_iter().collect();
+            }
+            Intent::LeaveReview if walk.is_walked_through() => {
+                return on_review(state, Intent::FinishReview);
+            }
+            Intent::LeaveReview => {
+                state.status = Some(format!(
+                    "Review left after {} of {} items; not recorded (Enter on its summary records what was seen).",
+                    walk.walked(),
+                    walk.review.items.len()
+                ));
+                state.review = None;
             }
             Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
             _ => {}
@@ -455,7 +467,7 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     }
     let count = walk.review.items.len();
     match intent {
-        Intent::ReviewNext if walk.position + 1 < count => walk.position += 1,
+        Intent::ReviewNext if walk.position + 1 < count => walk.go_to(walk.position + 1),
         Intent::ReviewNext | Intent::FinishReview => {
             let now_review = review_of(
                 &state.entries,
@@ -465,7 +477,7 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
             );
             walk.finish(&now_review);
         }
-        Intent::ReviewBack => walk.position = walk.position.saturating_sub(1),
+        Intent::ReviewBack => walk.go_to(walk.position.saturating_sub(1)),
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         _ => {
             let Some(item) = walk.current().cloned() else {
