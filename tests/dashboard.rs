@@ -748,12 +748,12 @@ fn the_notifications_panel_lists_what_is_owed_overdue_first() {
                 .all(|s| *s != ClockState::Overdue),
             "overdue first: {states:?}"
         );
-        // On screen in that order, each with its form and child.
+        // On screen in that order, each with the id `escalate notify` takes, and its child.
         let mut last_y = 0;
         for (entry, n) in rows {
-            let form = n.form.as_deref().unwrap_or(&n.id);
-            let (_, y) = find(&buffer, &format!("{form} {}", entry.child))
-                .unwrap_or_else(|| panic!("{size:?}: no row for {form}\n{}", screen(&buffer)));
+            let id = &n.id;
+            let (_, y) = find(&buffer, &format!("{id} {}", entry.child))
+                .unwrap_or_else(|| panic!("{size:?}: no row for {id}\n{}", screen(&buffer)));
             assert!(y > last_y, "{size:?}: rows out of order");
             last_y = y;
         }
@@ -776,7 +776,8 @@ fn show_notifications(state: &mut State) {
 
 #[test]
 fn each_notification_row_names_its_recipient_and_due_time() {
-    // The panel lists form, recipient, child and due for every notification not yet sent.
+    // The panel lists the notification's id (what `escalate notify` takes), recipient, child and
+    // due for every notification not yet sent.
     let mut problems = Vec::new();
     for size in SIZES {
         let (_store, mut state) = demo(size);
@@ -785,8 +786,7 @@ fn each_notification_row_names_its_recipient_and_due_time() {
         for row in &state.notifications {
             let entry = &state.entries[row.entry];
             let n = &entry.schedule.notifications[row.index];
-            let form = n.form.as_deref().unwrap_or(&n.id);
-            let (x, y) = find(&buffer, &format!("{form} {}", entry.child)).unwrap();
+            let (x, y) = find(&buffer, &format!("{} {}", n.id, entry.child)).unwrap();
             // A row is one line where it fits, else two: what and whose, then when and to whom.
             let mut line: String = row_cells(&buffer, y)
                 .into_iter()
@@ -810,9 +810,10 @@ fn each_notification_row_names_its_recipient_and_due_time() {
             for (what, text) in [("recipient", recipient.as_str()), ("due time", &due)] {
                 if !line.contains(text) {
                     problems.push(format!(
-                        "{}x{}: {form} for {} lacks its {what} {text:?}: {}",
+                        "{}x{}: {} for {} lacks its {what} {text:?}: {}",
                         size.0,
                         size.1,
+                        n.id,
                         entry.child,
                         line.trim_end()
                     ));

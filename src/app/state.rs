@@ -183,7 +183,7 @@ fn most_urgent(schedule: &Schedule, calendar: &Calendar, now: DateTime<Utc>) -> 
     let notifications = schedule.outstanding_notifications().map(|n| {
         (
             n.due_at,
-            format!("{} to send", n.form.as_deref().unwrap_or(&n.id)),
+            format!("{} to send", n.id),
             n.state,
             n.timescale,
         )

@@ -282,7 +282,8 @@ fn notification_rows(
             n.timescale.counts_working_days(),
         );
         let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
-        let form = n.form.as_deref().unwrap_or(&n.id);
+        // The id `escalate notify` takes, not the procedure's form name (Barnet's `learning-note`
+        // is sent on its `action-log` form): what is shown is what the DSL types.
         let pointer = if is_selected { "▶" } else { " " };
         let what = vec![
             Span::styled(pointer, theme.style(Role::Focus)),
@@ -291,7 +292,7 @@ fn notification_rows(
                 theme.style(role),
             ),
             Span::styled(
-                form.to_owned(),
+                n.id.clone(),
                 theme.style(Role::Text).add_modifier(Modifier::BOLD),
             ),
             Span::styled(
