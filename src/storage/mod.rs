@@ -534,7 +534,8 @@ impl Store {
             .pragma_query_value(None, "data_version", |row| row.get(0))?)
     }
 
-    /// Marks closed escalations as needing no attention (they owe nothing), so the dashboard
+    /// Marks closed escalations as needing no attention (they owe nothing and have no agreed
+    /// action left undone), so the dashboard
     /// stops loading them. Any later change to one marks it again.
     pub fn settle(&mut self, closed: &[i64]) -> Result<()> {
         let tx = self
@@ -2024,7 +2025,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, schema::current_version());
         store
             .record_review(&summary(1, 0, 1), "jo", t("2026-11-24 08:40"))
             .unwrap();
