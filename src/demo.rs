@@ -20,7 +20,7 @@ use crate::core::change::{
     Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
     plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
 };
-use crate::core::deadline::{IMMEDIATE_RISK_KEY, Schedule, Status, schedule};
+use crate::core::deadline::{IMMEDIATE_RISK_KEY, Schedule, schedule};
 use crate::core::procedure::{Procedure, ProcedureSet};
 use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
 use crate::storage::{Filter, Store};
@@ -898,15 +898,15 @@ impl Script<'_> {
         Ok(())
     }
 
-    /// A closed escalation that owes nothing (the dashboard's own test) need not be loaded by
+    /// A settled escalation ([`crate::core::overdue::is_settled`], the dashboard's own test)
+    /// need not be loaded by
     /// the dashboard: it is settled after the import.
     fn finish(&self, escalation: &Escalation) -> Result<(), RecordError> {
         if escalation.is_open() {
             return Ok(());
         }
         let schedule = self.schedule(escalation)?;
-        if schedule.status != Status::Open && schedule.outstanding_notifications().next().is_none()
-        {
+        if crate::core::overdue::is_settled(escalation, &schedule) {
             self.settled.borrow_mut().push(escalation.id);
         }
         Ok(())
@@ -1246,7 +1246,7 @@ mod tests {
             )
             .unwrap();
             assert!(
-                !e.is_open() && schedule.outstanding_notifications().next().is_none(),
+                crate::core::overdue::is_settled(e, &schedule),
                 "escalation {} was settled but needs attention",
                 e.id
             );

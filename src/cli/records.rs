@@ -199,8 +199,7 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<String, CliError> {
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
-        let today = crate::core::calendar::local_date(context.now);
-        if args.overdue && !view::has_overdue(&escalation, &schedule, today) {
+        if args.overdue && !crate::core::overdue::is_overdue(&escalation, &schedule, context.now) {
             continue;
         }
         rows.push((escalation, procedure.clone(), schedule));

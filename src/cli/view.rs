@@ -6,11 +6,12 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::core::calendar::{Calendar, format_local, format_rfc3339, local_date};
+use crate::core::calendar::{Calendar, format_local, format_rfc3339};
 use crate::core::deadline::{ClockState, ClockStatus, Countdown, Schedule, Status};
+use crate::core::overdue::{is_action_overdue, is_overdue};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, Outcome, printable};
 use crate::storage::AuditEntry;
@@ -51,22 +52,6 @@ pub fn symbol(state: ClockState) -> &'static str {
         ClockState::MetLate => "✓!",
         ClockState::Stopped => "– ",
     }
-}
-
-/// Whether anything on the escalation is overdue: a clock, a notification, or an agreed action.
-pub fn has_overdue(escalation: &Escalation, schedule: &Schedule, today: NaiveDate) -> bool {
-    schedule
-        .clocks
-        .iter()
-        .any(|c| c.state == ClockState::Overdue)
-        || schedule
-            .notifications
-            .iter()
-            .any(|n| n.state == ClockState::Overdue)
-        || escalation
-            .actions
-            .iter()
-            .any(|a| a.done_at.is_none() && a.due_on < today)
 }
 
 /// `OVERDUE 1d 3h: Resolved by day 9 (due Tue 1 Dec 2026 17:00 GMT)`.
@@ -159,7 +144,6 @@ pub fn escalation_json(
     now: DateTime<Utc>,
     trail: Option<&[AuditEntry]>,
 ) -> Value {
-    let today = local_date(now);
     let partnership = procedure
         .notified_body(escalation.partnership.as_deref())
         .map(|p| json!({ "id": p.id, "name": p.name }));
@@ -195,7 +179,7 @@ pub fn escalation_json(
             json!({
                 "id": a.id, "what": a.what, "owner": a.owner, "due_on": a.due_on.to_string(),
                 "done_at": a.done_at.map(time), "done_by": a.done_by,
-                "is_overdue": a.done_at.is_none() && a.due_on < today,
+                "is_overdue": is_action_overdue(a, now),
             })
         })
         .collect();
@@ -255,7 +239,7 @@ pub fn escalation_json(
         "concern_at": escalation.concern_at.map(time),
         "raised_at": time(escalation.raised_at),
         "immediate_risk": escalation.immediate_risk,
-        "is_overdue": has_overdue(escalation, schedule, today),
+        "is_overdue": is_overdue(escalation, schedule, now),
         "clocks": clocks,
         "notifications": notifications,
         "actions": actions,
@@ -293,7 +277,6 @@ pub fn escalation_text(
     now: DateTime<Utc>,
     trail: &[AuditEntry],
 ) -> String {
-    let today = local_date(now);
     let mut out = String::new();
     let stage_name = procedure
         .stage(schedule.stage)
@@ -455,7 +438,7 @@ pub fn escalation_text(
         for a in &escalation.actions {
             let state = match a.done_at {
                 Some(done) => format!("✓  done {}", format_local(done)),
-                None if a.due_on < today => format!("!! OVERDUE since {}", a.due_on),
+                None if is_action_overdue(a, now) => format!("!! OVERDUE since {}", a.due_on),
                 None => format!("·  due {}", a.due_on),
             };
             let _ = writeln!(

@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod change;
 pub mod deadline;
+pub mod overdue;
 pub mod procedure;
 pub mod record;
 pub mod review;
