@@ -347,7 +347,7 @@ fn seeded_hours(rng: &mut fastrand::Rng, hours: i64) -> i64 {
 /// Fills an empty database with the demo caseload; returns the new ids. Refuses a database
 /// that already holds escalations, so that fictional children never mix with real ones.
 pub fn fill(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     config: &crate::config::Config,
     actor: &str,
@@ -378,7 +378,7 @@ pub fn fill(
 }
 
 fn create(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     scenario: &Scenario,
     actor: &str,
@@ -511,7 +511,7 @@ pub struct Generated {
 
 /// Refuses a database that already holds escalations, so that fictional children never mix
 /// with real ones.
-fn ensure_empty(store: &Store) -> Result<(), String> {
+fn ensure_empty(store: &impl Store) -> Result<(), String> {
     let existing = store
         .escalations(Filter {
             include_closed: true,
@@ -1027,7 +1027,7 @@ impl Script<'_> {
 /// [`Store::import`], and the closed ones owing nothing are then settled, so that the dashboard
 /// loads only what needs it. Refuses a database that already holds escalations.
 pub fn generate(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     config: &Config,
     actor: &str,
@@ -1117,8 +1117,12 @@ mod tests {
     }
 
     /// A store filled by `generate`, and what it said it wrote.
-    fn generated(count: usize, open_share: f64, seed: u64) -> (Store, Generated) {
-        let mut store = Store::open_in_memory().unwrap();
+    fn generated(
+        count: usize,
+        open_share: f64,
+        seed: u64,
+    ) -> (crate::storage::sqlite::SqliteStore, Generated) {
+        let mut store = crate::storage::sqlite::SqliteStore::open_in_memory().unwrap();
         let how = Generate {
             count,
             open_share,
@@ -1136,7 +1140,7 @@ mod tests {
         (store, made)
     }
 
-    fn everything(store: &Store) -> Vec<Escalation> {
+    fn everything(store: &impl Store) -> Vec<Escalation> {
         store
             .escalations(Filter {
                 include_closed: true,
@@ -1146,7 +1150,7 @@ mod tests {
     }
 
     /// What a caseload looks like from outside: each child, and how their escalation stands.
-    fn children_and_states(store: &Store) -> Vec<(String, Option<String>, String, u8, bool)> {
+    fn children_and_states(store: &impl Store) -> Vec<(String, Option<String>, String, u8, bool)> {
         everything(store)
             .into_iter()
             .map(|e| {

@@ -100,7 +100,7 @@ pub enum ServiceError {
 
 /// Plans and writes `request` about `subject` as `actor` at `now`, in one transaction.
 pub fn apply(
-    store: &mut Store,
+    store: &mut impl Store,
     rules: &Rules<'_>,
     actor: &str,
     now: DateTime<Utc>,
@@ -124,7 +124,7 @@ pub fn apply(
 
 /// Records a new escalation, checked against its procedure; returns its id.
 pub fn create(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     actor: &str,
     now: DateTime<Utc>,
@@ -141,7 +141,7 @@ pub fn create(
 /// Plans `request` against escalation `id` as it stands inside the write transaction, and
 /// writes what it plans. With `seen`, refuses when the escalation is no longer at that version.
 pub fn change(
-    store: &mut Store,
+    store: &mut impl Store,
     rules: &Rules<'_>,
     actor: &str,
     now: DateTime<Utc>,

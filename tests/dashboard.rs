@@ -12,11 +12,13 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use escalate::app::{DetailTab, Effect, Input, Intent, Msg, Popup, Screen, State, update};
 use escalate::config::Config;
+use escalate::core::audit::AuditEntry;
 use escalate::core::deadline::ClockState;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::record::NewEscalationInput;
 use escalate::keys;
-use escalate::storage::{AuditEntry, Store};
+use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::{Role, Theme, builtin_themes};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -37,8 +39,8 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// The demo caseload, seed 1, filled at `now()`.
-fn demo_store() -> Store {
-    let mut store = Store::open_in_memory().unwrap();
+fn demo_store() -> SqliteStore {
+    let mut store = SqliteStore::open_in_memory().unwrap();
     escalate::demo::fill(
         &mut store,
         &ProcedureSet::builtin(),
@@ -52,7 +54,7 @@ fn demo_store() -> Store {
 }
 
 /// A state that has loaded `store`'s caseload, `size` = (width, height).
-fn loaded(store: &Store, size: (u16, u16)) -> State {
+fn loaded(store: &SqliteStore, size: (u16, u16)) -> State {
     let config = Config::default();
     let names = builtin_themes().into_iter().map(|t| t.name).collect();
     let mut state = State::new(
@@ -75,7 +77,7 @@ fn loaded(store: &Store, size: (u16, u16)) -> State {
     state
 }
 
-fn demo(size: (u16, u16)) -> (Store, State) {
+fn demo(size: (u16, u16)) -> (SqliteStore, State) {
     let store = demo_store();
     let state = loaded(&store, size);
     (store, state)
@@ -259,7 +261,7 @@ fn entry_id(state: &State, child: &str) -> i64 {
 }
 
 /// Opens the selected escalation as the runtime would, loading its audit trail from `store`.
-fn open_selected(state: &mut State, store: &Store) -> i64 {
+fn open_selected(state: &mut State, store: &SqliteStore) -> i64 {
     let effects = press(state, KeyCode::Enter);
     let [Effect::LoadTrail(id)] = effects.as_slice() else {
         panic!("Enter should ask for the audit trail, got {effects:?}");
@@ -315,7 +317,7 @@ fn new_input(procedure: &str, child: &str, raised_at: DateTime<Utc>) -> NewEscal
 }
 
 /// Records an escalation through the same checks and store call as the command line.
-fn record(store: &mut Store, input: &NewEscalationInput) -> i64 {
+fn record(store: &mut SqliteStore, input: &NewEscalationInput) -> i64 {
     let procedures = ProcedureSet::builtin();
     let checked = input
         .check(procedures.get(&input.procedure).unwrap(), now())
@@ -394,7 +396,7 @@ fn the_detail_view_of_a_stage_4_escalation_scrolled() {
 
 #[test]
 fn the_welcome_screen_on_an_empty_database() {
-    let store = Store::open_in_memory().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
     for (width, height) in [(80, 24), (120, 40)] {
         let state = loaded(&store, (width, height));
         assert!(state.is_empty());
@@ -411,7 +413,7 @@ fn the_welcome_screen_on_an_empty_database() {
 #[test]
 fn the_welcome_text_is_whole_at_80x24() {
     // Every line of the welcome, including its last, fits an 80x24 terminal.
-    let store = Store::open_in_memory().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
     let state = loaded(&store, (80, 24));
     let shown = screen(&draw(&state, &Theme::default()));
     for line in [
@@ -572,7 +574,7 @@ fn without_colour_every_cell_uses_the_terminal_colours_and_emphasis_remains() {
         press_char(&mut state, '?');
         check_cells(&draw(&state, &theme), &format!("help {size:?}"));
     }
-    let welcome = loaded(&Store::open_in_memory().unwrap(), (80, 24));
+    let welcome = loaded(&SqliteStore::open_in_memory().unwrap(), (80, 24));
     check_cells(&draw(&welcome, &theme), "welcome");
     let (_store, small) = demo((40, 10));
     check_cells(&draw(&small, &theme), "too small");
@@ -608,7 +610,7 @@ fn the_demo_lanes_are_sorted_by_urgency() {
 
 #[test]
 fn an_immediate_risk_escalation_is_pinned_to_the_top_of_its_lane_and_marked() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     // Overdue: raised two weeks ago, its five working days long gone.
     record(
         &mut store,
@@ -1301,7 +1303,7 @@ fn q_quits_from_every_screen() {
                 press_char(&mut state, '?');
                 state
             }
-            "welcome" => loaded(&Store::open_in_memory().unwrap(), (120, 40)),
+            "welcome" => loaded(&SqliteStore::open_in_memory().unwrap(), (120, 40)),
             "too small" => loaded(&store, (40, 10)),
             _ => state,
         };
@@ -1321,7 +1323,7 @@ fn q_quits_from_every_screen() {
 
 #[test]
 fn d_on_the_welcome_screen_loads_the_demo() {
-    let empty = Store::open_in_memory().unwrap();
+    let empty = SqliteStore::open_in_memory().unwrap();
     let mut state = loaded(&empty, (120, 40));
     assert_eq!(keys::scope(&state), keys::Scope::Welcome);
     let effects = press_event(
@@ -1437,7 +1439,7 @@ fn t_cycles_the_themes() {
 // No size, no text and no resize may panic; nothing raw reaches the terminal.
 
 /// The demo plus escalations whose text is as awkward as real names get.
-fn odd_unicode_store() -> Store {
+fn odd_unicode_store() -> SqliteStore {
     let mut store = demo_store();
     let names = [
         "李小龍 王秀英 山田太郎",
@@ -1465,7 +1467,7 @@ fn odd_unicode_store() -> Store {
 #[test]
 fn no_size_and_no_resize_panics() {
     let store = odd_unicode_store();
-    let empty = Store::open_in_memory().unwrap();
+    let empty = SqliteStore::open_in_memory().unwrap();
     let mut sizes: Vec<(u16, u16)> = Vec::new();
     for width in (1..=220).step_by(7) {
         for height in (1..=60).step_by(3) {
@@ -1581,7 +1583,7 @@ fn screens_of_a_tampered_database() -> Vec<(String, Buffer)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("escalate.db");
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = SqliteStore::open(&path).unwrap();
         record(
             &mut store,
             &new_input("london", "Plain Name", at("2026-11-23 09:00")),
@@ -1637,7 +1639,7 @@ fn screens_of_a_tampered_database() -> Vec<(String, Buffer)> {
     .unwrap();
     drop(conn);
 
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let mut state = loaded(&store, (200, 50));
     assert_eq!(state.entries.len(), 2, "the tampered row still loads");
     let trail = vec![AuditEntry {

@@ -11,6 +11,7 @@ use escalate::core::change::{ActionInput, Request};
 use escalate::core::procedure::ProcedureSet;
 use escalate::keys;
 use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -51,7 +52,7 @@ fn seen(state: &State) -> Option<escalate::core::change::Version> {
 /// The demo caseload loaded into a dashboard of `size`; the first lane's first card (Ava
 /// Sample, escalation 1, open) is selected.
 fn dashboard(size: (u16, u16)) -> State {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     escalate::demo::fill(
         &mut store,
         &ProcedureSet::builtin(),
@@ -410,7 +411,7 @@ fn what_is_typed_is_kept_as_a_draft_a_second_after_the_last_key() {
     press(&mut state, KeyCode::Tab);
     type_text(&mut state, "Duty SW");
     // The keys were typed at the state's time (11:00:05); a tick under a second later waits.
-    let drafts = |effects: Vec<Effect>| -> Vec<escalate::storage::Draft> {
+    let drafts = |effects: Vec<Effect>| -> Vec<escalate::core::draft::Draft> {
         effects
             .into_iter()
             .filter_map(|e| match e {
@@ -446,7 +447,7 @@ fn what_is_typed_is_kept_as_a_draft_a_second_after_the_last_key() {
 #[test]
 fn a_draft_from_last_time_is_offered_and_resumed() {
     let mut state = dashboard((120, 40));
-    let mut draft = escalate::storage::Draft {
+    let mut draft = escalate::core::draft::Draft {
         id: Some(7),
         form: "discuss".into(),
         escalation_id: Some(1),
@@ -986,7 +987,7 @@ fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
 
 #[test]
 fn after_an_advance_is_saved_the_dashboard_follows_the_escalation_to_its_lane() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let procedures = ProcedureSet::builtin();
     escalate::demo::fill(
         &mut store,
@@ -1085,7 +1086,7 @@ fn a_new_escalation_is_kept_as_a_draft_and_resumed_with_its_partnership() {
     let mut state = dashboard((120, 40));
     update(
         &mut state,
-        Input::Msg(Msg::DraftsLoaded(vec![escalate::storage::Draft {
+        Input::Msg(Msg::DraftsLoaded(vec![escalate::core::draft::Draft {
             saved_at: Some(at("2026-11-23 11:00")),
             ..draft
         }])),
@@ -1104,7 +1105,7 @@ fn a_new_escalation_is_kept_as_a_draft_and_resumed_with_its_partnership() {
 #[test]
 fn a_save_against_an_escalation_that_moved_meanwhile_is_refused_and_the_form_stays_open() {
     use escalate::service::{self, Rules, ServiceError, Subject};
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let procedures = ProcedureSet::builtin();
     let config = Config::default();
     escalate::demo::fill(&mut store, &procedures, &config, "Test DSL", now(), 1).unwrap();

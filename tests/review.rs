@@ -978,11 +978,12 @@ fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
     use escalate::config::Config;
     use escalate::core::procedure::ProcedureSet;
     use escalate::storage::Store;
+    use escalate::storage::sqlite::SqliteStore;
 
     let sandbox = Sandbox::new();
     let generated_at = escalate::core::time::parse_instant("2026-11-23T10:00:00Z").unwrap();
     {
-        let mut store = Store::open(&sandbox.db).unwrap();
+        let mut store = SqliteStore::open(&sandbox.db).unwrap();
         let how = escalate::demo::Generate {
             count: 150,
             open_share: 0.6,
@@ -1001,7 +1002,7 @@ fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
     let mut slipping_actions_seen = false;
     for now in ["2026-11-23T10:00:00Z", "2026-11-24T10:00:00Z"] {
         let at = escalate::core::time::parse_instant(now).unwrap();
-        let store = Store::open(&sandbox.db).unwrap();
+        let store = SqliteStore::open(&sandbox.db).unwrap();
         let config = Config::default();
         let mut state = State::new(
             ProcedureSet::builtin(),

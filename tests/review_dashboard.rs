@@ -11,6 +11,7 @@ use escalate::core::procedure::ProcedureSet;
 use escalate::core::review::{Group, Horizon, Subject};
 use escalate::keys;
 use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -44,8 +45,8 @@ fn seen(state: &State) -> Option<escalate::core::change::Version> {
     Some(escalate::core::change::Version::of(&entry.escalation))
 }
 
-fn demo(size: (u16, u16)) -> (Store, State) {
-    let mut store = Store::open_in_memory().unwrap();
+fn demo(size: (u16, u16)) -> (SqliteStore, State) {
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let config = Config::default();
     escalate::demo::fill(
         &mut store,

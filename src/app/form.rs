@@ -17,13 +17,13 @@ use crate::core::change::{
     ActionInput, DiscussionInput, Request, ResolutionInput, Version, plan_amend,
 };
 use crate::core::deadline::Schedule;
+use crate::core::draft::Draft;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
     AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
     clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
-use crate::storage::Draft;
 
 /// What a field holds, which decides how keys edit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,8 +17,8 @@ pub use state::{
 };
 pub use update::update;
 
+use crate::core::audit::AuditEntry;
 use crate::core::record::Escalation;
-use crate::storage::AuditEntry;
 
 /// What the user asked for. Named as imperatives; bound to keys in `keys.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,7 +114,7 @@ pub enum Msg {
     /// A finished morning review was written to the audit trail (with its summary), or not.
     ReviewRecorded(Result<String, String>),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
-    DraftsLoaded(Vec<crate::storage::Draft>),
+    DraftsLoaded(Vec<crate::core::draft::Draft>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -141,7 +141,7 @@ pub enum Effect {
         output: crate::core::change::Request,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.
-    SaveDraft(crate::storage::Draft),
+    SaveDraft(crate::core::draft::Draft),
     /// The form was discarded: throw its draft away too.
     DiscardDraft {
         form: String,

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::core::audit::AuditEntry;
 use crate::core::calendar::Calendar;
 use crate::core::deadline::{ClockState, Countdown, Schedule, Settings, Status, schedule};
 use crate::core::overdue::{
@@ -12,7 +13,6 @@ use crate::core::overdue::{
 };
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{Escalation, printable};
-use crate::storage::AuditEntry;
 
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub struct State {
     /// How many forms have been opened: the next one's token.
     pub forms_opened: u64,
     /// Drafts kept from an earlier session, offered back when their form is opened again.
-    pub drafts: Vec<crate::storage::Draft>,
+    pub drafts: Vec<crate::core::draft::Draft>,
     /// A line for the status bar: what just happened, or what went wrong.
     pub status: Option<String>,
     pub has_loaded: bool,

@@ -21,7 +21,7 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
-use crate::storage::Store;
+use crate::storage::sqlite::SqliteStore;
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -95,7 +95,7 @@ pub struct Context {
     pub json: bool,
     db: Option<PathBuf>,
     config: Option<Config>,
-    store: Option<Store>,
+    store: Option<SqliteStore>,
 }
 
 impl Context {
@@ -124,17 +124,17 @@ impl Context {
     }
 
     /// The open database, opened (and created, privately) on first use.
-    pub fn store(&mut self) -> Result<&mut Store, CliError> {
+    pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => Store::open(&self.db_path()?)?,
+            None => SqliteStore::open(&self.db_path()?)?,
         };
         Ok(self.store.insert(store))
     }
 
     /// The open database, for commands that need records to exist: a missing file is an error,
     /// and is not created, so a mistyped `--db` leaves nothing behind.
-    pub fn existing_store(&mut self) -> Result<&mut Store, CliError> {
+    pub fn existing_store(&mut self) -> Result<&mut SqliteStore, CliError> {
         if self.store.is_none() {
             let path = self.db_path()?;
             if !path.exists() {
@@ -250,7 +250,7 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    let store = Store::open(&path)?;
+    let store = SqliteStore::open(&path)?;
     Ok(crate::tui::Options {
         store,
         procedures,

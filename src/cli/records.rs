@@ -22,7 +22,7 @@ use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, NewEscalationInput, RecordError};
 use crate::core::time::{parse_date, parse_instant};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
-use crate::storage::Filter;
+use crate::storage::{Filter, Store};
 
 /// Reads an optional time option, naming the option in any error.
 fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {

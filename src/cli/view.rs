@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::core::audit::AuditEntry;
 use crate::core::calendar::{Calendar, format_local, format_rfc3339};
 use crate::core::deadline::{ClockState, ClockStatus, Countdown, Schedule, Status};
 use crate::core::overdue::{is_action_overdue, is_overdue};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, Outcome, printable};
-use crate::storage::AuditEntry;
 
 fn line(text: &str) -> String {
     printable(text, false)

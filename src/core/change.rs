@@ -11,9 +11,10 @@ use serde::Serialize;
 use super::deadline::Schedule;
 use super::procedure::{Procedure, ProcedureSet};
 use super::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, NoteKind, RecordError,
-    check_dob, choose_partnership, clean_text, not_in_future, optional_text, printable,
-    required_text,
+    AMENDABLE, AgreedAction, Amendment, Category, Discussion, Escalation, Method, Mode,
+    NewEscalation, NewEscalationInput, Note, NoteKind, Outcome, RecordError, SentNotification,
+    StageChange, check_dob, choose_partnership, clean_text, not_in_future, optional_text,
+    printable, required_text,
 };
 use super::time::{parse_date, parse_instant};
 
@@ -911,5 +912,203 @@ impl Version {
             said.push("its record changed".to_owned());
         }
         said
+    }
+}
+
+/// A time as every store keeps it: to the millisecond (part of the storage port's contract).
+pub fn as_stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(3)
+}
+
+/// A new escalation just written (as `id`, by `actor` at `now`) as a store reads it back: the
+/// start of the in-memory copy a bulk import keeps up to date, change by change, with
+/// [`remember`], instead of reading each escalation back after every change.
+pub fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) -> Escalation {
+    Escalation {
+        id,
+        procedure: new.procedure,
+        partnership: new.partnership,
+        child: new.child,
+        raised_by: new.raised_by,
+        agency: new.agency,
+        raised_with: new.raised_with,
+        category: new.category,
+        summary: new.summary,
+        outcome_sought: new.outcome_sought,
+        concern_at: new.concern_at.map(as_stored),
+        raised_at: as_stored(new.raised_at),
+        immediate_risk: new.immediate_risk,
+        recorded_by: actor.to_owned(),
+        recorded_at: as_stored(now),
+        stage_changes: Vec::new(),
+        discussions: Vec::new(),
+        actions: Vec::new(),
+        sent: Vec::new(),
+        notes: Vec::new(),
+        outcome: None,
+        amendments: Vec::new(),
+    }
+}
+
+/// Applies a change just written (as row `row`) to the in-memory copy of its escalation, so that
+/// it stays what a store reads back: each list in time order (a later row after an earlier one
+/// at the same time), amendments applied.
+pub fn remember(
+    escalation: &mut Escalation,
+    change: Change,
+    row: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) {
+    let by = actor.to_owned();
+    match change {
+        Change::Advance {
+            to_stage,
+            at,
+            reason,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.stage_changes.partition_point(|c| c.at <= at);
+            escalation.stage_changes.insert(
+                index,
+                StageChange {
+                    to_stage,
+                    at,
+                    by,
+                    reason,
+                },
+            );
+        }
+        Change::Discuss {
+            at,
+            participants,
+            mode,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.discussions.partition_point(|d| d.at <= at);
+            escalation.discussions.insert(
+                index,
+                Discussion {
+                    id: row,
+                    at,
+                    participants,
+                    mode,
+                    notes,
+                    decisions,
+                    is_agreement,
+                    stage,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::AddAction {
+            what,
+            owner,
+            due_on,
+        } => escalation.actions.push(AgreedAction {
+            id: row,
+            what,
+            owner,
+            due_on,
+            done_at: None,
+            done_by: None,
+            recorded_by: by,
+            recorded_at: as_stored(now),
+        }),
+        Change::CompleteAction { action_id, at } => {
+            if let Some(action) = escalation.actions.iter_mut().find(|a| a.id == action_id) {
+                action.done_at = Some(as_stored(at));
+                action.done_by = Some(by);
+            }
+        }
+        Change::NotificationSent {
+            notification,
+            at,
+            method,
+            reference,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.sent.partition_point(|s| s.sent_at <= at);
+            escalation.sent.insert(
+                index,
+                SentNotification {
+                    notification,
+                    sent_at: at,
+                    method,
+                    reference,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::Resolve {
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+        } => {
+            escalation.outcome = Some(Outcome::Resolved {
+                at: as_stored(at),
+                stage,
+                how,
+                learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
+                by,
+            });
+        }
+        Change::Withdraw { at, stage, why } => {
+            escalation.outcome = Some(Outcome::Withdrawn {
+                at: as_stored(at),
+                stage,
+                why,
+                by,
+            });
+        }
+        Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        } => {
+            apply_amendment(escalation, &field, new_value.as_deref());
+            escalation.amendments.push(Amendment {
+                field,
+                old_value,
+                new_value,
+                why,
+                by,
+                at: as_stored(now),
+            });
+        }
+        Change::Note {
+            kind,
+            clock,
+            at,
+            text,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.notes.partition_point(|n| n.at <= at);
+            escalation.notes.insert(
+                index,
+                Note {
+                    kind,
+                    at,
+                    clock,
+                    text,
+                    by,
+                },
+            );
+        }
     }
 }

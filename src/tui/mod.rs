@@ -22,11 +22,12 @@ use crate::core::procedure::ProcedureSet;
 use crate::keys;
 use crate::service::{self, Rules, Subject};
 use crate::storage::Store;
+use crate::storage::sqlite::SqliteStore;
 use crate::ui::theme::Theme;
 
 /// Everything the dashboard needs from outside, gathered by `main` and the CLI layer.
 pub struct Options {
-    pub store: Store,
+    pub store: SqliteStore,
     pub procedures: ProcedureSet,
     pub config: Config,
     /// The name written into the audit trail.
@@ -40,7 +41,7 @@ pub struct Options {
 
 /// Runs the storage worker: it owns the connection and answers each effect with a message.
 fn spawn_worker(
-    mut store: Store,
+    mut store: SqliteStore,
     procedures: ProcedureSet,
     config: Config,
     actor: String,
@@ -128,7 +129,7 @@ fn spawn_worker(
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
-    store: &mut Store,
+    store: &mut SqliteStore,
     saved: Result<String, String>,
     token: FormToken,
     kind: FormKind,

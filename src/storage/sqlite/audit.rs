@@ -6,36 +6,15 @@
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::schema::RECORD_TABLES;
-use super::{Result, StoreError, time_from_sql, time_to_sql};
+use super::{time_from_sql, time_to_sql, unreadable};
+use crate::core::audit::{AuditEntry, Verification};
+use crate::storage::Result;
 
 /// The hash the first entry chains from.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub escalation_id: Option<i64>,
-    pub action: String,
-    pub summary: String,
-    pub record_table: String,
-    pub record_id: i64,
-    pub hash: String,
-}
-
-/// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verification {
-    /// Audit entries checked.
-    pub entries: usize,
-    /// The first problem, in words; `None` when everything matches.
-    pub problem: Option<String>,
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -48,7 +27,7 @@ fn sha256(text: &str) -> String {
 /// A hash of a record row's every column, or `None` if the row is gone.
 fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
     if !RECORD_TABLES.contains(&table) {
-        return Err(StoreError::Corrupt(format!(
+        return Err(unreadable(format!(
             "audit names an unknown table \"{}\"",
             table.escape_debug()
         )));
@@ -71,8 +50,7 @@ fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>
         };
         values.push((name.clone(), value));
     }
-    let canonical =
-        serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let canonical = serde_json::to_string(&values).map_err(|e| unreadable(e.to_string()))?;
     Ok(Some(sha256(&canonical)))
 }
 
@@ -121,7 +99,7 @@ pub fn append(
     record_id: i64,
 ) -> Result<()> {
     let record_hash = fingerprint(conn, table, record_id)?
-        .ok_or_else(|| StoreError::Corrupt(format!("{table} row {record_id} vanished")))?;
+        .ok_or_else(|| unreadable(format!("{table} row {record_id} vanished")))?;
     let (last_id, prev): (i64, String) = conn
         .query_row(
             "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
