@@ -24,23 +24,194 @@ fn sha256(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// A hash of a record row's every column, or `None` if the row is gone.
+/// Which version of the fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]) the audit entries' fingerprints were made with.
+/// Every entry so far is version 1. A column that must join the fingerprint needs version 2, and
+/// with it a column of `audit` saying which version each entry used (issue 12).
+pub const FINGERPRINT_VERSION: u32 = 1;
+
+/// The fields each record row's fingerprint covers, in order, at version 1:
+/// every column the tables had when the version was fixed. Explicit, so that a migration adding
+/// a column leaves every fingerprint, and so `verify`, as it was (a fingerprint over `SELECT *`
+/// would change under every row the moment the column appeared).
+pub const FINGERPRINT_FIELDS_V1: &[(&str, &[&str])] = &[
+    (
+        "escalations",
+        &[
+            "id",
+            "procedure",
+            "partnership",
+            "child_name",
+            "child_dob",
+            "child_ref",
+            "raised_by",
+            "agency",
+            "raised_with",
+            "category",
+            "summary",
+            "outcome_sought",
+            "concern_at",
+            "raised_at",
+            "immediate_risk",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "stage_changes",
+        &[
+            "id",
+            "escalation_id",
+            "to_stage",
+            "at",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "discussions",
+        &[
+            "id",
+            "escalation_id",
+            "at",
+            "participants",
+            "mode",
+            "notes",
+            "decisions",
+            "is_agreement",
+            "stage",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "actions",
+        &[
+            "id",
+            "escalation_id",
+            "what",
+            "owner",
+            "due_on",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "action_completions",
+        &[
+            "id",
+            "action_id",
+            "escalation_id",
+            "at",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "notifications_sent",
+        &[
+            "id",
+            "escalation_id",
+            "notification",
+            "sent_at",
+            "method",
+            "reference",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "notes",
+        &[
+            "id",
+            "escalation_id",
+            "kind",
+            "clock",
+            "at",
+            "text",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "outcomes",
+        &[
+            "id",
+            "escalation_id",
+            "kind",
+            "at",
+            "stage",
+            "how",
+            "learning",
+            "parents_informed",
+            "why_not",
+            "child_record_updated",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "amendments",
+        &[
+            "id",
+            "escalation_id",
+            "field",
+            "old_value",
+            "new_value",
+            "why",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            "id",
+            "at",
+            "horizon_working_days",
+            "items",
+            "acted_on",
+            "outstanding",
+            "recorded_by",
+        ],
+    ),
+];
+
+/// The fields of `table` fingerprinted at `version`, if the version knows the table.
+fn fingerprint_fields(
+    version: u32,
+    table: &str,
+) -> Option<(&'static str, &'static [&'static str])> {
+    let fields = match version {
+        1 => FINGERPRINT_FIELDS_V1,
+        _ => return None,
+    };
+    fields
+        .iter()
+        .find(|(name, _)| *name == table && RECORD_TABLES.contains(name))
+        .copied()
+}
+
+/// A hash of a record row's fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]), as `[name, value]`
+/// pairs in order, or `None` if the row is gone.
 fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
-    if !RECORD_TABLES.contains(&table) {
+    let Some((table, fields)) = fingerprint_fields(FINGERPRINT_VERSION, table) else {
         return Err(unreadable(format!(
             "audit names an unknown table \"{}\"",
             table.escape_debug()
         )));
-    }
-    // The table name comes from the fixed list above, never from input.
-    let mut statement = conn.prepare_cached(&format!("SELECT * FROM {table} WHERE id = ?1"))?;
-    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
+    };
+    // The table and field names come from the fixed lists above, never from input.
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {} FROM {table} WHERE id = ?1",
+        fields.join(", ")
+    ))?;
     let mut rows = statement.query(params![id])?;
     let Some(row) = rows.next()? else {
         return Ok(None);
     };
-    let mut values = Vec::with_capacity(names.len());
-    for (index, name) in names.iter().enumerate() {
+    let mut values = Vec::with_capacity(fields.len());
+    for (index, name) in fields.iter().enumerate() {
         let value = match row.get_ref(index)? {
             ValueRef::Null => serde_json::Value::Null,
             ValueRef::Integer(i) => serde_json::Value::from(i),
@@ -48,7 +219,7 @@ fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>
             ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
             ValueRef::Blob(b) => serde_json::Value::from(hex(b)),
         };
-        values.push((name.clone(), value));
+        values.push(((*name).to_owned(), value));
     }
     let canonical = serde_json::to_string(&values).map_err(|e| unreadable(e.to_string()))?;
     Ok(Some(sha256(&canonical)))
@@ -288,4 +459,102 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         entries: count,
         problem: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::Store;
+    use crate::storage::sqlite::SqliteStore;
+
+    #[test]
+    fn a_migration_adding_a_column_keeps_verify_green() {
+        use crate::core::change::{DiscussionInput, plan_discussion};
+        use crate::core::procedure::ProcedureSet;
+        use crate::core::record::NewEscalationInput;
+        use crate::core::time::parse_instant;
+        let t = |text: &str| parse_instant(text).unwrap();
+        let procedures = ProcedureSet::builtin();
+        let new = NewEscalationInput {
+            procedure: "london".into(),
+            child_name: "Ava Sample".into(),
+            raised_by: "A DSL".into(),
+            agency: "School".into(),
+            raised_with: "Social care".into(),
+            category: "thresholds".into(),
+            summary: "Referral refused.".into(),
+            raised_at: Some(t("2026-11-23 09:00")),
+            ..Default::default()
+        }
+        .check(procedures.get("london").unwrap(), t("2026-11-23 10:00"))
+        .unwrap();
+        let now = t("2026-11-23 11:00");
+        let discuss = |e: &crate::core::record::Escalation| {
+            plan_discussion(
+                e,
+                &DiscussionInput {
+                    participants: "Duty SW".into(),
+                    mode: "phone".into(),
+                    notes: "Talked it through.".into(),
+                    ..Default::default()
+                },
+                now,
+            )
+        };
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let id = store.create(&new, "jo", now).unwrap();
+        store.change(id, "jo", now, discuss).unwrap();
+        store
+            .record_review(
+                &crate::core::review::ReviewSummary::new(1, 0, 1, Default::default()).unwrap(),
+                "jo",
+                now,
+            )
+            .unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        // What a later migration might do: new columns on record tables, with defaults.
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE discussions ADD COLUMN location TEXT;
+                 ALTER TABLE escalations ADD COLUMN school_ref TEXT NOT NULL DEFAULT 'unknown';
+                 ALTER TABLE reviews ADD COLUMN note TEXT DEFAULT 'none';",
+            )
+            .unwrap();
+        let verification = store.verify().unwrap();
+        assert_eq!(verification.problem, None, "the old entries still match");
+        assert_eq!(verification.entries, 3);
+        // Rows written after the migration verify too.
+        store.change(id, "jo", now, discuss).unwrap();
+        store.create(&new, "jo", now).unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        assert_eq!(store.verify().unwrap().entries, 5);
+        // And a fingerprinted field changed behind the app's back is still caught.
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER discussions_no_update; UPDATE discussions SET notes = 'x' WHERE id = 1;",
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(problem.contains("discussions row 1"), "{problem}");
+    }
+
+    #[test]
+    fn the_fingerprint_fields_are_every_record_table_and_its_columns_at_version_1() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        assert_eq!(FINGERPRINT_VERSION, 1);
+        let tables: Vec<&str> = FINGERPRINT_FIELDS_V1.iter().map(|(t, _)| *t).collect();
+        assert_eq!(tables, RECORD_TABLES);
+        for (table, fields) in FINGERPRINT_FIELDS_V1 {
+            let statement = store
+                .conn
+                .prepare(&format!("SELECT * FROM {table}"))
+                .unwrap();
+            let columns: Vec<&str> = statement.column_names().collect();
+            // A later migration may append columns; the fingerprinted ones stay first, in order.
+            assert!(columns.starts_with(fields), "{table}: {columns:?}");
+        }
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
 }
