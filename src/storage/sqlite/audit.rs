@@ -457,8 +457,50 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     }
     Ok(Verification {
         entries: count,
-        problem: None,
+        problem: cache_problem(conn)?,
     })
+}
+
+/// Checks `escalation_state`, the cache the caseload and `list` are read through, against what
+/// the record says: every escalation has its row, with the stage and openness derived from its
+/// stage changes and outcome, and an open one is never marked as needing no attention. A row
+/// deleted or edited there would hide a case from the dashboard and from `escalate list`.
+fn cache_problem(conn: &Connection) -> Result<Option<String>> {
+    let mut statement = conn.prepare(
+        "SELECT e.id, s.escalation_id, s.is_open, s.stage, s.needs_attention,
+                NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.escalation_id = e.id),
+                coalesce((SELECT max(c.to_stage) FROM stage_changes c WHERE c.escalation_id = e.id), 1)
+         FROM escalations e LEFT JOIN escalation_state s ON s.escalation_id = e.id
+         ORDER BY e.id",
+    )?;
+    let mut rows = statement.query([])?;
+    let words = |is_open: bool, stage: i64| {
+        format!("stage {stage}, {}", if is_open { "open" } else { "closed" })
+    };
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let derived = (r.get::<_, bool>(5)?, r.get::<_, i64>(6)?);
+        if r.get::<_, Option<i64>>(1)?.is_none() {
+            return Ok(Some(format!(
+                "escalation {id} has no escalation_state row, so the dashboard and escalate list do not show it; the record says {}",
+                words(derived.0, derived.1)
+            )));
+        }
+        let cached = (r.get::<_, bool>(2)?, r.get::<_, i64>(3)?);
+        if cached != derived {
+            return Ok(Some(format!(
+                "the escalation_state row of escalation {id} says {}, but the record says {}",
+                words(cached.0, cached.1),
+                words(derived.0, derived.1)
+            )));
+        }
+        if derived.0 && !r.get::<_, bool>(4)? {
+            return Ok(Some(format!(
+                "escalation {id} is open but its escalation_state row marks it as needing no attention, so the dashboard does not load it"
+            )));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -538,6 +580,64 @@ mod tests {
             .unwrap();
         let problem = store.verify().unwrap().problem.unwrap();
         assert!(problem.contains("discussions row 1"), "{problem}");
+    }
+
+    #[test]
+    fn a_deleted_or_edited_escalation_state_row_is_reported() {
+        use crate::core::procedure::ProcedureSet;
+        use crate::core::record::NewEscalationInput;
+        use crate::core::time::parse_instant;
+        let t = |text: &str| parse_instant(text).unwrap();
+        let procedures = ProcedureSet::builtin();
+        let new = NewEscalationInput {
+            procedure: "london".into(),
+            child_name: "Ava Sample".into(),
+            raised_by: "A DSL".into(),
+            agency: "School".into(),
+            raised_with: "Social care".into(),
+            category: "thresholds".into(),
+            summary: "Referral refused.".into(),
+            raised_at: Some(t("2026-11-23 09:00")),
+            ..Default::default()
+        }
+        .check(procedures.get("london").unwrap(), t("2026-11-23 10:00"))
+        .unwrap();
+        let now = t("2026-11-23 11:00");
+        let fresh = || {
+            let mut store = SqliteStore::open_in_memory().unwrap();
+            store.create(&new, "jo", now).unwrap();
+            store.create(&new, "jo", now).unwrap();
+            assert_eq!(store.verify().unwrap().problem, None);
+            store
+        };
+        for (tampering, expected) in [
+            (
+                "DELETE FROM escalation_state WHERE escalation_id = 2",
+                "escalation 2 has no escalation_state row, so the dashboard and escalate list do not show it; the record says stage 1, open",
+            ),
+            (
+                "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = 1",
+                "the escalation_state row of escalation 1 says stage 1, closed, but the record says stage 1, open",
+            ),
+            (
+                "UPDATE escalation_state SET stage = 3 WHERE escalation_id = 2",
+                "the escalation_state row of escalation 2 says stage 3, open, but the record says stage 1, open",
+            ),
+            (
+                "UPDATE escalation_state SET needs_attention = 0 WHERE escalation_id = 1",
+                "escalation 1 is open but its escalation_state row marks it as needing no attention, so the dashboard does not load it",
+            ),
+        ] {
+            let store = fresh();
+            store.conn.execute_batch(tampering).unwrap();
+            let verification = store.verify().unwrap();
+            assert_eq!(
+                verification.problem.as_deref(),
+                Some(expected),
+                "{tampering}"
+            );
+            assert_eq!(verification.entries, 2, "the chain itself still checks");
+        }
     }
 
     #[test]
