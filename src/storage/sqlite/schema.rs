@@ -239,6 +239,13 @@ const MIGRATION_5: &str = r"
 UPDATE escalation_state SET needs_attention = 1 WHERE is_open = 0;
 ";
 
+/// When each audit entry was really written, by the wall clock, beside the time it states (which
+/// `--now` may set): a serious case review can tell a backdated entry from a late one. Empty for
+/// entries written before; hashed into the entry when present.
+const MIGRATION_6: &str = r"
+ALTER TABLE audit ADD COLUMN written_at TEXT;
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -250,6 +257,7 @@ pub fn migrations() -> Vec<String> {
         MIGRATION_3.to_owned(),
         format!("{MIGRATION_4}\n{}", insert_only_triggers(&["reviews"])),
         MIGRATION_5.to_owned(),
+        MIGRATION_6.to_owned(),
     ]
 }
 
