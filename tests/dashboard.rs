@@ -1645,6 +1645,7 @@ fn screens_of_a_tampered_database() -> Vec<(String, Buffer)> {
     let trail = vec![AuditEntry {
         id: 99,
         at: now(),
+        written_at: None,
         actor: "Actor\u{1b}[2J".to_owned(),
         escalation_id: Some(evil),
         action: "raised".to_owned(),

@@ -22,6 +22,7 @@ use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
 use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Store, WallClock};
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -92,6 +93,9 @@ impl Paths {
 pub struct Context {
     pub paths: Paths,
     pub now: DateTime<Utc>,
+    /// The real time `main` read, recorded on each audit entry as when it was written (`now`
+    /// may be `--now`).
+    wall_clock: DateTime<Utc>,
     pub json: bool,
     db: Option<PathBuf>,
     config: Option<Config>,
@@ -127,7 +131,12 @@ impl Context {
     pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => SqliteStore::open(&self.db_path()?)?,
+            None => {
+                let mut store = SqliteStore::open(&self.db_path()?)?;
+                let wall_clock = self.wall_clock;
+                store.set_wall_clock(Box::new(move || wall_clock));
+                store
+            }
         };
         Ok(self.store.insert(store))
     }
@@ -222,16 +231,20 @@ pub fn resolve_now(
 }
 
 /// Gathers what the dashboard needs: settings, procedures, themes (the user's too, with any
-/// problems in them to show), and the open database. `clock` is the time source `main` made.
+/// problems in them to show), and the open database. `clock` is the time source `main` made
+/// (`--now` moving on in real time, or the wall clock); `wall_clock` is always the wall clock,
+/// recorded on each audit entry as when it was really written.
 pub fn dashboard(
     cli: Cli,
     paths: Paths,
     clock: Box<dyn Fn() -> DateTime<Utc> + Send>,
+    wall_clock: WallClock,
     no_color: bool,
 ) -> Result<crate::tui::Options, CliError> {
     let mut context = Context {
         paths,
         now: clock(),
+        wall_clock: wall_clock(),
         json: false,
         db: cli.global.db,
         config: None,
@@ -250,7 +263,8 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    let store = SqliteStore::open(&path)?;
+    let mut store = SqliteStore::open(&path)?;
+    store.set_wall_clock(wall_clock);
     Ok(crate::tui::Options {
         store,
         procedures,
@@ -293,6 +307,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
     let mut context = Context {
         paths,
         now,
+        wall_clock,
         json: cli.global.json,
         db: cli.global.db,
         config: None,

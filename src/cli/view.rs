@@ -113,20 +113,27 @@ pub fn audit_json(trail: &[AuditEntry]) -> Value {
             .iter()
             .map(|a| {
                 json!({
-                    "id": a.id, "at": time(a.at), "by": a.actor, "action": a.action,
-                    "summary": a.summary, "hash": a.hash,
+                    "id": a.id, "at": time(a.at), "written_at": a.written_at.map(time),
+                    "by": a.actor, "action": a.action, "summary": a.summary, "hash": a.hash,
                 })
             })
             .collect(),
     )
 }
 
+/// The history, one entry a line; an entry written at a different time (a minute or more)
+/// from the one it states (`--now`, a backdated record) says when it was really written.
 pub fn audit_text(trail: &[AuditEntry]) -> String {
     let mut out = String::new();
     for a in trail {
+        let written = a
+            .written_at
+            .filter(|w| (*w - a.at).num_minutes() != 0)
+            .map(|w| format!("  (written {})", format_local(w)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:>5}  {}  {}  {}",
+            "{:>5}  {}  {}  {}{written}",
             a.id,
             format_local(a.at),
             line(&a.actor),

@@ -9,7 +9,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub id: i64,
+    /// The time the entry states: when the change was recorded as made (`--now` may set it).
     pub at: DateTime<Utc>,
+    /// When it was really written, by the wall clock `main` read; `None` for entries written
+    /// before this was recorded.
+    pub written_at: Option<DateTime<Utc>>,
     pub actor: String,
     pub escalation_id: Option<i64>,
     pub action: String,

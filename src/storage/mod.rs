@@ -68,8 +68,16 @@ pub struct Filter {
     pub stage: Option<u8>,
 }
 
+/// The real time, read by `main` (the only reader of the system clock) and handed down: what
+/// a store records as when each audit entry was actually written, whatever `--now` says.
+pub type WallClock = Box<dyn Fn() -> DateTime<Utc> + Send>;
+
 /// An escalation store. Methods taking a closure are for generic callers (`S: Store`).
 pub trait Store {
+    /// From now on, each audit entry also records when it was really written, by `clock`
+    /// (the time an entry states, `now`, may be `--now`). Without it, none is recorded.
+    fn set_wall_clock(&mut self, clock: WallClock);
+
     /// Where the store lives, when it is a file.
     fn path(&self) -> Option<&Path>;
 

@@ -240,8 +240,9 @@ fn entry_hash(
     table: &str,
     record_id: i64,
     record_hash: &str,
+    written_at: Option<&str>,
 ) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         prev,
         id,
         at,
@@ -253,15 +254,20 @@ fn entry_hash(
         record_id,
         record_hash
     ]);
+    // Entries from before `written_at` was recorded hash as they always did.
+    if let (Some(written_at), Some(fields)) = (written_at, canonical.as_array_mut()) {
+        fields.push(serde_json::Value::from(written_at));
+    }
     sha256(&canonical.to_string())
 }
 
 /// Appends the entry for a row just written. Runs inside the change's immediate transaction, so
-/// the chain is extended by one writer at a time.
+/// the chain is extended by one writer at a time. `when` is the time the entry states (`now`,
+/// which `--now` may set) and, where known, the real time it was written: both are hashed.
 #[allow(clippy::too_many_arguments, reason = "the columns of one audit entry")]
 pub fn append(
     conn: &Connection,
-    now: DateTime<Utc>,
+    when: (DateTime<Utc>, Option<DateTime<Utc>>),
     actor: &str,
     escalation_id: Option<i64>,
     action: &str,
@@ -282,7 +288,9 @@ pub fn append(
             other => Err(other),
         })?;
     let id = last_id + 1;
+    let (now, written_at) = when;
     let at = time_to_sql(now);
+    let written_at = written_at.map(time_to_sql);
     let hash = entry_hash(
         &prev,
         id,
@@ -294,18 +302,27 @@ pub fn append(
         table,
         record_id,
         &record_hash,
+        written_at.as_deref(),
     );
-    conn.execute(
-        "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![id, at, actor, escalation_id, action, summary, table, record_id, record_hash, prev, hash],
-    )?;
+    // Without a wall clock the column is left out, as it was before it existed.
+    match written_at {
+        Some(written_at) => conn.execute(
+            "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![id, at, actor, escalation_id, action, summary, table, record_id, record_hash, prev, hash, written_at],
+        )?,
+        None => conn.execute(
+            "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![id, at, actor, escalation_id, action, summary, table, record_id, record_hash, prev, hash],
+        )?,
+    };
     Ok(())
 }
 
 pub fn entries(conn: &Connection, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, hash FROM audit
+        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, hash, written_at FROM audit
          WHERE ?1 IS NULL OR escalation_id = ?1 ORDER BY id",
     )?;
     let rows = statement.query_map(params![escalation], |r| {
@@ -319,14 +336,17 @@ pub fn entries(conn: &Connection, escalation: Option<i64>) -> Result<Vec<AuditEn
             r.get::<_, String>(6)?,
             r.get::<_, i64>(7)?,
             r.get::<_, String>(8)?,
+            r.get::<_, Option<String>>(9)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, at, actor, escalation_id, action, summary, record_table, record_id, hash) = row?;
+        let (id, at, actor, escalation_id, action, summary, record_table, record_id, hash, written) =
+            row?;
         out.push(AuditEntry {
             id,
             at: time_from_sql(&at)?,
+            written_at: written.as_deref().map(time_from_sql).transpose()?,
             actor,
             escalation_id,
             action,
@@ -358,7 +378,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     }
 
     let mut statement = conn.prepare(
-        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash
+        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at
          FROM audit ORDER BY id",
     )?;
     let mut rows = statement.query([])?;
@@ -378,6 +398,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         let record_hash: String = r.get(8)?;
         let prev: String = r.get(9)?;
         let hash: String = r.get(10)?;
+        let written_at: Option<String> = r.get(11)?;
         let name = format!(
             "audit entry {id} ({action}{}, recorded {at} by {})",
             escalation_id
@@ -412,6 +433,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
             &table,
             record_id,
             &record_hash,
+            written_at.as_deref(),
         );
         if recomputed != hash {
             return fail("its content was changed after it was written".to_owned());
@@ -638,6 +660,39 @@ mod tests {
             );
             assert_eq!(verification.entries, 2, "the chain itself still checks");
         }
+    }
+
+    #[test]
+    fn an_entry_records_when_it_was_really_written_and_verify_holds_it_to_that() {
+        use crate::core::time::parse_instant;
+        let t = |text: &str| parse_instant(text).unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        // Stated as yesterday (`--now`), really written today.
+        let stated = t("2026-11-22 10:00");
+        let real = t("2026-11-23T10:00:05.250Z");
+        let summary = crate::core::review::ReviewSummary::new(1, 0, 1, Default::default()).unwrap();
+        store.record_review(&summary, "jo", stated).unwrap();
+        store.set_wall_clock(Box::new(move || real));
+        store.record_review(&summary, "jo", stated).unwrap();
+        let trail = store.audit_trail(None).unwrap();
+        assert_eq!(trail[0].written_at, None, "no wall clock, nothing recorded");
+        assert_eq!(trail[1].at, stated);
+        assert_eq!(trail[1].written_at, Some(real));
+        assert_eq!(store.verify().unwrap().problem, None);
+        // The time of writing is part of the entry's hash: changed, it is caught.
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER audit_no_update;
+                 UPDATE audit SET written_at = '2026-11-22T10:00:00.000Z' WHERE id = 2;",
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.starts_with("audit entry 2 (review, recorded")
+                && problem.ends_with("its content was changed after it was written"),
+            "{problem}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, Row, TransactionBehavior, params};
 
-use super::{Filter, Result, Store, StoreError};
+use super::{Filter, Result, Store, StoreError, WallClock};
 use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
@@ -81,6 +81,8 @@ const ALL_IDS_AT_STAGE: &str =
 pub struct SqliteStore {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The real time, for `written_at` on audit entries (none: not recorded).
+    wall_clock: Option<WallClock>,
 }
 
 /// Times are stored as RFC 3339 in UTC with milliseconds, so that text order is time order.
@@ -198,7 +200,11 @@ impl SqliteStore {
         // 32 MiB of page cache (the default is 2 MiB): loading a large open caseload reads the
         // same index pages for every table, and re-reading them was an eighth of the load.
         conn.pragma_update(None, "cache_size", -32_768)?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            wall_clock: None,
+        };
         store.migrate(version)?;
         Ok(store)
     }
@@ -223,19 +229,29 @@ impl SqliteStore {
         tx.commit()?;
         Ok(())
     }
+
+    /// When this write is really happening, by the wall clock given (`None` without one).
+    fn written_at(&self) -> Option<DateTime<Utc>> {
+        self.wall_clock.as_ref().map(|clock| clock())
+    }
 }
 
 impl Store for SqliteStore {
+    fn set_wall_clock(&mut self, clock: WallClock) {
+        self.wall_clock = Some(clock);
+    }
+
     fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// Records a new escalation; returns its id.
     fn create(&mut self, new: &NewEscalation, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let written_at = self.written_at();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = write_new(&tx, new, actor, now)?;
+        let id = write_new(&tx, new, actor, now, written_at)?;
         tx.commit()?;
         Ok(id)
     }
@@ -255,6 +271,7 @@ impl Store for SqliteStore {
         Self: Sized,
         F: FnOnce(&Escalation) -> std::result::Result<Vec<Change>, RecordError>,
     {
+        let written_at = self.written_at();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -265,7 +282,7 @@ impl Store for SqliteStore {
             let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
             audit::append(
                 &tx,
-                now,
+                (now, written_at),
                 actor,
                 Some(id),
                 action,
@@ -302,20 +319,21 @@ impl Store for SqliteStore {
     {
         // Every statement is prepared once for the whole import, not once a row.
         self.conn.set_prepared_statement_cache_capacity(64);
+        let written_at = self.written_at();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut ids = Vec::new();
         for item in items {
             let (new, mut plan) = item?;
-            let id = write_new(&tx, &new, actor, now)?;
+            let id = write_new(&tx, &new, actor, now, written_at)?;
             let mut escalation = as_written(id, new, actor, now);
             while let Some(change) = plan(&escalation)? {
                 let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
                 // `needs_attention` is already 1, as `change` would set it.
                 audit::append(
                     &tx,
-                    now,
+                    (now, written_at),
                     actor,
                     Some(id),
                     action,
@@ -397,6 +415,7 @@ impl Store for SqliteStore {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        let written_at = self.written_at();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -414,7 +433,8 @@ impl Store for SqliteStore {
         )?;
         let id = tx.last_insert_rowid();
         let text = format!("reviewed by {actor}: {}", summary.describe());
-        audit::append(&tx, now, actor, None, "review", &text, "reviews", id)?;
+        let when = (now, written_at);
+        audit::append(&tx, when, actor, None, "review", &text, "reviews", id)?;
         tx.commit()?;
         Ok(id)
     }
@@ -557,6 +577,7 @@ fn write_new(
     new: &NewEscalation,
     actor: &str,
     now: DateTime<Utc>,
+    written_at: Option<DateTime<Utc>>,
 ) -> Result<i64> {
     run_cached(
         tx,
@@ -591,7 +612,7 @@ fn write_new(
     let summary = format!("escalation raised under {} (stage 1)", new.procedure);
     audit::append(
         tx,
-        now,
+        (now, written_at),
         actor,
         Some(id),
         "raised",
@@ -1782,7 +1803,7 @@ mod tests {
         conn.pragma_update(None, "user_version", 3).unwrap();
         {
             let tx = conn.unchecked_transaction().unwrap();
-            write_new(&tx, &new_escalation("A"), "jo", t("2026-11-23 10:00")).unwrap();
+            write_new(&tx, &new_escalation("A"), "jo", t("2026-11-23 10:00"), None).unwrap();
             tx.commit().unwrap();
         }
         let mut store = SqliteStore::configure(conn, None).unwrap();
