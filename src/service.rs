@@ -203,3 +203,121 @@ fn no_procedure(id: &str) -> RecordError {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::procedure::Source;
+    use crate::core::time::parse_instant;
+    use crate::storage::sqlite::SqliteStore;
+
+    fn t(text: &str) -> DateTime<Utc> {
+        parse_instant(text).unwrap()
+    }
+
+    fn input(procedure: &str) -> NewEscalationInput {
+        NewEscalationInput {
+            procedure: procedure.into(),
+            partnership: (procedure == "three-stage").then(|| "test-scp".to_owned()),
+            child_name: "Ava Sample".into(),
+            raised_by: "A DSL".into(),
+            agency: "School".into(),
+            raised_with: "Social care".into(),
+            category: "thresholds".into(),
+            summary: "Referral refused.".into(),
+            raised_at: Some(t("2026-11-23 09:00")),
+            ..Default::default()
+        }
+    }
+
+    fn advance() -> Request {
+        Request::Advance {
+            reason: "No reply.".into(),
+            at: t("2026-11-23 10:30"),
+        }
+    }
+
+    #[test]
+    fn a_form_and_the_command_line_write_the_same_change() {
+        let procedures = ProcedureSet::builtin();
+        let calendar = Calendar::default();
+        let settings = Settings::default();
+        let rules = Rules {
+            procedures: &procedures,
+            calendar: &calendar,
+            settings: &settings,
+        };
+        let now = t("2026-11-23 11:00");
+        let mut written = Vec::new();
+        for is_form in [true, false] {
+            let mut store = SqliteStore::open_in_memory().unwrap();
+            let created = apply(
+                &mut store,
+                &rules,
+                "jo",
+                now,
+                Subject::New,
+                &Request::New(input("london")),
+            )
+            .unwrap();
+            assert_eq!(created, Applied::Created { id: 1 });
+            let seen = is_form.then(|| Version::of(&store.escalation(1).unwrap()));
+            let subject = Subject::Escalation { id: 1, seen };
+            let applied = apply(&mut store, &rules, "jo", now, subject, &advance()).unwrap();
+            assert_eq!(applied.escalation(), 1);
+            assert_eq!(applied.describe(), "advanced to stage 2: No reply.");
+            written.push((
+                store.escalation(1).unwrap(),
+                store.audit_trail(None).unwrap(),
+            ));
+        }
+        assert_eq!(written[0], written[1]);
+    }
+
+    #[test]
+    fn a_change_needs_an_escalation_and_a_procedure_still_defined() {
+        let custom = ProcedureSet::load(&[Source {
+            origin: "three-stage.toml".into(),
+            text: include_str!("../tests/fixtures/procedures/valid/three-stage.toml").into(),
+        }])
+        .unwrap();
+        let builtin = ProcedureSet::builtin();
+        let calendar = Calendar::default();
+        let settings = Settings::default();
+        let rules = |procedures| Rules {
+            procedures,
+            calendar: &calendar,
+            settings: &settings,
+        };
+        let now = t("2026-11-23 11:00");
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let wrong = apply(
+            &mut store,
+            &rules(&custom),
+            "jo",
+            now,
+            Subject::New,
+            &advance(),
+        );
+        assert!(matches!(wrong, Err(ServiceError::Refused(_))), "{wrong:?}");
+        let id = create(&mut store, &custom, "jo", now, &input("three-stage")).unwrap();
+        // The procedure's file is gone: the change is refused, saying which, and nothing written.
+        let subject = Subject::Escalation { id, seen: None };
+        let refused = apply(&mut store, &rules(&builtin), "jo", now, subject, &advance());
+        let Err(ServiceError::Refused(why)) = refused else {
+            panic!("{refused:?}");
+        };
+        assert_eq!(why.field, "procedure");
+        assert_eq!(
+            why.message,
+            "\"three-stage\" is no longer defined; restore its file"
+        );
+        assert_eq!(store.audit_trail(None).unwrap().len(), 1);
+        let missing = Subject::Escalation { id: 9, seen: None };
+        let refused = apply(&mut store, &rules(&custom), "jo", now, missing, &advance());
+        assert!(
+            matches!(refused, Err(ServiceError::Store(StoreError::NotFound(9)))),
+            "{refused:?}"
+        );
+    }
+}
