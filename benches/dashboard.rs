@@ -25,6 +25,7 @@ use escalate::core::procedure::ProcedureSet;
 use escalate::core::time::parse_instant;
 use escalate::demo::{Generate, generate};
 use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::Theme;
 
 /// The caseload sizes; a tenth of each is open.
@@ -43,7 +44,7 @@ fn now() -> DateTime<Utc> {
 
 /// A generated caseload in a database file, kept while the benchmarks run.
 struct Dataset {
-    store: Store,
+    store: SqliteStore,
     _folder: tempfile::TempDir,
 }
 
@@ -51,13 +52,14 @@ struct Dataset {
 struct Datasets([OnceCell<Dataset>; SIZES.len()]);
 
 impl Datasets {
-    fn get(&self, size: usize) -> &Store {
+    fn get(&self, size: usize) -> &SqliteStore {
         let index = SIZES.iter().position(|&s| s == size).expect("a known size");
         &self.0[index]
             .get_or_init(|| {
                 let started = Instant::now();
                 let folder = tempfile::tempdir().expect("a temporary folder");
-                let mut store = Store::open(&folder.path().join("bench.db")).expect("a database");
+                let mut store =
+                    SqliteStore::open(&folder.path().join("bench.db")).expect("a database");
                 let how = Generate {
                     count: size,
                     open_share: OPEN_SHARE,
@@ -104,12 +106,12 @@ fn terminal() -> Terminal<TestBackend> {
 
 /// Loads the caseload as the dashboard does: `Store::caseload` on the worker, then its reply
 /// through `update` (which calls `State::set_caseload` and derives the lanes).
-fn load(state: &mut State, store: &Store) {
+fn load(state: &mut State, store: &SqliteStore) {
     let caseload = store.caseload().expect("the caseload");
     black_box(update(state, Input::Msg(Msg::CaseloadLoaded(Ok(caseload)))));
 }
 
-fn loaded_state(store: &Store) -> State {
+fn loaded_state(store: &SqliteStore) -> State {
     let mut state = empty_state();
     load(&mut state, store);
     state

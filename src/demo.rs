@@ -20,7 +20,7 @@ use crate::core::change::{
     Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
     plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
 };
-use crate::core::deadline::{IMMEDIATE_RISK_KEY, Schedule, Status, schedule};
+use crate::core::deadline::{IMMEDIATE_RISK_KEY, Schedule, schedule};
 use crate::core::procedure::{Procedure, ProcedureSet};
 use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
 use crate::storage::{Filter, Store};
@@ -347,7 +347,7 @@ fn seeded_hours(rng: &mut fastrand::Rng, hours: i64) -> i64 {
 /// Fills an empty database with the demo caseload; returns the new ids. Refuses a database
 /// that already holds escalations, so that fictional children never mix with real ones.
 pub fn fill(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     config: &crate::config::Config,
     actor: &str,
@@ -378,7 +378,7 @@ pub fn fill(
 }
 
 fn create(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     scenario: &Scenario,
     actor: &str,
@@ -511,7 +511,7 @@ pub struct Generated {
 
 /// Refuses a database that already holds escalations, so that fictional children never mix
 /// with real ones.
-fn ensure_empty(store: &Store) -> Result<(), String> {
+fn ensure_empty(store: &impl Store) -> Result<(), String> {
     let existing = store
         .escalations(Filter {
             include_closed: true,
@@ -905,15 +905,15 @@ impl Script<'_> {
         Ok(())
     }
 
-    /// A closed escalation that owes nothing (the dashboard's own test) need not be loaded by
+    /// A settled escalation ([`crate::core::overdue::is_settled`], the dashboard's own test)
+    /// need not be loaded by
     /// the dashboard: it is settled after the import.
     fn finish(&self, escalation: &Escalation) -> Result<(), RecordError> {
         if escalation.is_open() {
             return Ok(());
         }
         let schedule = self.schedule(escalation)?;
-        if schedule.status != Status::Open && schedule.outstanding_notifications().next().is_none()
-        {
+        if crate::core::overdue::is_settled(escalation, &schedule) {
             self.settled.borrow_mut().push(escalation.id);
         }
         Ok(())
@@ -1034,7 +1034,7 @@ impl Script<'_> {
 /// [`Store::import`], and the closed ones owing nothing are then settled, so that the dashboard
 /// loads only what needs it. Refuses a database that already holds escalations.
 pub fn generate(
-    store: &mut Store,
+    store: &mut impl Store,
     procedures: &ProcedureSet,
     config: &Config,
     actor: &str,
@@ -1124,8 +1124,12 @@ mod tests {
     }
 
     /// A store filled by `generate`, and what it said it wrote.
-    fn generated(count: usize, open_share: f64, seed: u64) -> (Store, Generated) {
-        let mut store = Store::open_in_memory().unwrap();
+    fn generated(
+        count: usize,
+        open_share: f64,
+        seed: u64,
+    ) -> (crate::storage::sqlite::SqliteStore, Generated) {
+        let mut store = crate::storage::sqlite::SqliteStore::open_in_memory().unwrap();
         let how = Generate {
             count,
             open_share,
@@ -1143,7 +1147,7 @@ mod tests {
         (store, made)
     }
 
-    fn everything(store: &Store) -> Vec<Escalation> {
+    fn everything(store: &impl Store) -> Vec<Escalation> {
         store
             .escalations(Filter {
                 include_closed: true,
@@ -1153,7 +1157,7 @@ mod tests {
     }
 
     /// What a caseload looks like from outside: each child, and how their escalation stands.
-    fn children_and_states(store: &Store) -> Vec<(String, Option<String>, String, u8, bool)> {
+    fn children_and_states(store: &impl Store) -> Vec<(String, Option<String>, String, u8, bool)> {
         everything(store)
             .into_iter()
             .map(|e| {
@@ -1253,7 +1257,7 @@ mod tests {
             )
             .unwrap();
             assert!(
-                !e.is_open() && schedule.outstanding_notifications().next().is_none(),
+                crate::core::overdue::is_settled(e, &schedule),
                 "escalation {} was settled but needs attention",
                 e.id
             );

@@ -347,10 +347,17 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             &[ReviewSummary],
-            &["enter", "esc"],
+            &["enter"],
             FinishReview,
-            "done",
-            "Record the review and go back to the dashboard",
+            "record",
+            "Record the review (the items walked through) and go back to the dashboard",
+        ),
+        (
+            &[ReviewSummary],
+            &["esc"],
+            LeaveReview,
+            "leave",
+            "Back to the dashboard; a review left part-way is not recorded",
         ),
         (
             &[Review, ReviewSummary],
@@ -730,6 +737,7 @@ mod tests {
             ReviewNext,
             ReviewBack,
             FinishReview,
+            LeaveReview,
             RecordDelayReason,
         ];
         for intent in all {

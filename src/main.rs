@@ -57,7 +57,9 @@ fn dashboard(cli: Cli) -> ExitCode {
         Box::new(chrono::Utc::now)
     };
     let no_color = escalate::ui::theme::is_no_color(std::env::var("NO_COLOR").ok().as_deref());
-    let options = match cli::dashboard(cli, Paths::from_environment(), clock, no_color) {
+    let wall_clock = Box::new(chrono::Utc::now);
+    let options = match cli::dashboard(cli, Paths::from_environment(), clock, wall_clock, no_color)
+    {
         Ok(options) => options,
         Err(error) => return fail(&error.to_string()),
     };

@@ -12,11 +12,13 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use escalate::app::{DetailTab, Effect, Input, Intent, Msg, Popup, Screen, State, update};
 use escalate::config::Config;
+use escalate::core::audit::AuditEntry;
 use escalate::core::deadline::ClockState;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::record::NewEscalationInput;
 use escalate::keys;
-use escalate::storage::{AuditEntry, Store};
+use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::{Role, Theme, builtin_themes};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -37,8 +39,8 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// The demo caseload, seed 1, filled at `now()`.
-fn demo_store() -> Store {
-    let mut store = Store::open_in_memory().unwrap();
+fn demo_store() -> SqliteStore {
+    let mut store = SqliteStore::open_in_memory().unwrap();
     escalate::demo::fill(
         &mut store,
         &ProcedureSet::builtin(),
@@ -52,7 +54,7 @@ fn demo_store() -> Store {
 }
 
 /// A state that has loaded `store`'s caseload, `size` = (width, height).
-fn loaded(store: &Store, size: (u16, u16)) -> State {
+fn loaded(store: &SqliteStore, size: (u16, u16)) -> State {
     let config = Config::default();
     let names = builtin_themes().into_iter().map(|t| t.name).collect();
     let mut state = State::new(
@@ -75,7 +77,7 @@ fn loaded(store: &Store, size: (u16, u16)) -> State {
     state
 }
 
-fn demo(size: (u16, u16)) -> (Store, State) {
+fn demo(size: (u16, u16)) -> (SqliteStore, State) {
     let store = demo_store();
     let state = loaded(&store, size);
     (store, state)
@@ -259,7 +261,7 @@ fn entry_id(state: &State, child: &str) -> i64 {
 }
 
 /// Opens the selected escalation as the runtime would, loading its audit trail from `store`.
-fn open_selected(state: &mut State, store: &Store) -> i64 {
+fn open_selected(state: &mut State, store: &SqliteStore) -> i64 {
     let effects = press(state, KeyCode::Enter);
     let [Effect::LoadTrail(id)] = effects.as_slice() else {
         panic!("Enter should ask for the audit trail, got {effects:?}");
@@ -315,7 +317,7 @@ fn new_input(procedure: &str, child: &str, raised_at: DateTime<Utc>) -> NewEscal
 }
 
 /// Records an escalation through the same checks and store call as the command line.
-fn record(store: &mut Store, input: &NewEscalationInput) -> i64 {
+fn record(store: &mut SqliteStore, input: &NewEscalationInput) -> i64 {
     let procedures = ProcedureSet::builtin();
     let checked = input
         .check(procedures.get(&input.procedure).unwrap(), now())
@@ -394,7 +396,7 @@ fn the_detail_view_of_a_stage_4_escalation_scrolled() {
 
 #[test]
 fn the_welcome_screen_on_an_empty_database() {
-    let store = Store::open_in_memory().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
     for (width, height) in [(80, 24), (120, 40)] {
         let state = loaded(&store, (width, height));
         assert!(state.is_empty());
@@ -411,7 +413,7 @@ fn the_welcome_screen_on_an_empty_database() {
 #[test]
 fn the_welcome_text_is_whole_at_80x24() {
     // Every line of the welcome, including its last, fits an 80x24 terminal.
-    let store = Store::open_in_memory().unwrap();
+    let store = SqliteStore::open_in_memory().unwrap();
     let state = loaded(&store, (80, 24));
     let shown = screen(&draw(&state, &Theme::default()));
     for line in [
@@ -572,7 +574,7 @@ fn without_colour_every_cell_uses_the_terminal_colours_and_emphasis_remains() {
         press_char(&mut state, '?');
         check_cells(&draw(&state, &theme), &format!("help {size:?}"));
     }
-    let welcome = loaded(&Store::open_in_memory().unwrap(), (80, 24));
+    let welcome = loaded(&SqliteStore::open_in_memory().unwrap(), (80, 24));
     check_cells(&draw(&welcome, &theme), "welcome");
     let (_store, small) = demo((40, 10));
     check_cells(&draw(&small, &theme), "too small");
@@ -608,7 +610,7 @@ fn the_demo_lanes_are_sorted_by_urgency() {
 
 #[test]
 fn an_immediate_risk_escalation_is_pinned_to_the_top_of_its_lane_and_marked() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     // Overdue: raised two weeks ago, its five working days long gone.
     record(
         &mut store,
@@ -751,12 +753,12 @@ fn the_notifications_panel_lists_what_is_owed_overdue_first() {
                 .all(|s| *s != ClockState::Overdue),
             "overdue first: {states:?}"
         );
-        // On screen in that order, each with its form and child.
+        // On screen in that order, each with the id `escalate notify` takes, and its child.
         let mut last_y = 0;
         for (entry, n) in rows {
-            let form = n.form.as_deref().unwrap_or(&n.id);
-            let (_, y) = find(&buffer, &format!("{form} {}", entry.child))
-                .unwrap_or_else(|| panic!("{size:?}: no row for {form}\n{}", screen(&buffer)));
+            let id = &n.id;
+            let (_, y) = find(&buffer, &format!("{id} {}", entry.child))
+                .unwrap_or_else(|| panic!("{size:?}: no row for {id}\n{}", screen(&buffer)));
             assert!(y > last_y, "{size:?}: rows out of order");
             last_y = y;
         }
@@ -779,7 +781,8 @@ fn show_notifications(state: &mut State) {
 
 #[test]
 fn each_notification_row_names_its_recipient_and_due_time() {
-    // The panel lists form, recipient, child and due for every notification not yet sent.
+    // The panel lists the notification's id (what `escalate notify` takes), recipient, child and
+    // due for every notification not yet sent.
     let mut problems = Vec::new();
     for size in SIZES {
         let (_store, mut state) = demo(size);
@@ -788,8 +791,7 @@ fn each_notification_row_names_its_recipient_and_due_time() {
         for row in &state.notifications {
             let entry = &state.entries[row.entry];
             let n = &entry.schedule.notifications[row.index];
-            let form = n.form.as_deref().unwrap_or(&n.id);
-            let (x, y) = find(&buffer, &format!("{form} {}", entry.child)).unwrap();
+            let (x, y) = find(&buffer, &format!("{} {}", n.id, entry.child)).unwrap();
             // A row is one line where it fits, else two: what and whose, then when and to whom.
             let mut line: String = row_cells(&buffer, y)
                 .into_iter()
@@ -813,9 +815,10 @@ fn each_notification_row_names_its_recipient_and_due_time() {
             for (what, text) in [("recipient", recipient.as_str()), ("due time", &due)] {
                 if !line.contains(text) {
                     problems.push(format!(
-                        "{}x{}: {form} for {} lacks its {what} {text:?}: {}",
+                        "{}x{}: {} for {} lacks its {what} {text:?}: {}",
                         size.0,
                         size.1,
+                        n.id,
                         entry.child,
                         line.trim_end()
                     ));
@@ -1303,7 +1306,7 @@ fn q_quits_from_every_screen() {
                 press_char(&mut state, '?');
                 state
             }
-            "welcome" => loaded(&Store::open_in_memory().unwrap(), (120, 40)),
+            "welcome" => loaded(&SqliteStore::open_in_memory().unwrap(), (120, 40)),
             "too small" => loaded(&store, (40, 10)),
             _ => state,
         };
@@ -1323,7 +1326,7 @@ fn q_quits_from_every_screen() {
 
 #[test]
 fn d_on_the_welcome_screen_loads_the_demo() {
-    let empty = Store::open_in_memory().unwrap();
+    let empty = SqliteStore::open_in_memory().unwrap();
     let mut state = loaded(&empty, (120, 40));
     assert_eq!(keys::scope(&state), keys::Scope::Welcome);
     let effects = press_event(
@@ -1439,7 +1442,7 @@ fn t_cycles_the_themes() {
 // No size, no text and no resize may panic; nothing raw reaches the terminal.
 
 /// The demo plus escalations whose text is as awkward as real names get.
-fn odd_unicode_store() -> Store {
+fn odd_unicode_store() -> SqliteStore {
     let mut store = demo_store();
     let names = [
         "李小龍 王秀英 山田太郎",
@@ -1469,7 +1472,7 @@ fn odd_unicode_store() -> Store {
 #[test]
 fn no_size_and_no_resize_panics() {
     let store = odd_unicode_store();
-    let empty = Store::open_in_memory().unwrap();
+    let empty = SqliteStore::open_in_memory().unwrap();
     let mut sizes: Vec<(u16, u16)> = Vec::new();
     for width in (1..=220).step_by(7) {
         for height in (1..=60).step_by(3) {
@@ -1584,7 +1587,7 @@ fn screens_of_a_tampered_database() -> Vec<(String, Buffer)> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("escalate.db");
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = SqliteStore::open(&path).unwrap();
         record(
             &mut store,
             &new_input("london", "Plain Name", at("2026-11-23 09:00")),
@@ -1640,12 +1643,13 @@ fn screens_of_a_tampered_database() -> Vec<(String, Buffer)> {
     .unwrap();
     drop(conn);
 
-    let store = Store::open(&path).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
     let mut state = loaded(&store, (200, 50));
     assert_eq!(state.entries.len(), 2, "the tampered row still loads");
     let trail = vec![AuditEntry {
         id: 99,
         at: now(),
+        written_at: None,
         actor: "Actor\u{1b}[2J".to_owned(),
         escalation_id: Some(evil),
         action: "raised".to_owned(),
@@ -1738,7 +1742,7 @@ fn every_stored_escape_sequence_is_shown_escaped_not_half_removed() {
 /// is simply "Stage N".
 #[test]
 fn lane_headings_name_the_stage_as_the_procedures_in_it_do() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let barnet = record(
         &mut store,
         &new_input("barnet", "Bea Barnet", at("2026-11-20 09:00")),
@@ -1802,7 +1806,7 @@ fn the_number_of_lanes_follows_the_procedures_in_use() {
         text,
     }])
     .unwrap();
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let input = new_input("manchester", "Mo Manchester", at("2026-11-20 09:00"));
     let checked = input
         .check(procedures.get("manchester").unwrap(), now())
@@ -1840,7 +1844,7 @@ fn the_number_of_lanes_follows_the_procedures_in_use() {
 /// is hidden in the detail view.
 #[test]
 fn privacy_mode_hides_every_spelling_of_the_name_in_the_detail_view() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let id = record(
         &mut store,
         &new_input("london", "Eva Sampel", at("2026-11-20 09:00")),

@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use escalate::app::form::{ActionInput, FormKind, FormOutput};
+use escalate::app::form::FormKind;
 use escalate::app::{Effect, Input, Msg, State, update};
 use escalate::config::Config;
 use escalate::core::change::DiscussionInput;
+use escalate::core::change::{ActionInput, Request};
 use escalate::core::procedure::ProcedureSet;
 use escalate::keys;
 use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -27,10 +29,30 @@ fn at(text: &str) -> DateTime<Utc> {
     escalate::core::time::parse_instant(text).unwrap()
 }
 
+/// Storage's reply to the open form's save, as the runtime sends it.
+fn saved(state: &State, result: Result<String, String>) -> Msg {
+    Msg::FormSaved {
+        token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
+        result,
+    }
+}
+
+/// The open form's token, which its save carries.
+fn token(state: &State) -> escalate::app::form::FormToken {
+    state.form.as_ref().unwrap().token
+}
+
+/// The version of the escalation the open form is about, as the dashboard has it loaded.
+fn seen(state: &State) -> Option<escalate::core::change::Version> {
+    let id = state.form.as_ref().unwrap().kind.escalation()?;
+    let entry = state.entries.iter().find(|e| e.escalation.id == id)?;
+    Some(escalate::core::change::Version::of(&entry.escalation))
+}
+
 /// The demo caseload loaded into a dashboard of `size`; the first lane's first card (Ava
 /// Sample, escalation 1, open) is selected.
 fn dashboard(size: (u16, u16)) -> State {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     escalate::demo::fill(
         &mut store,
         &ProcedureSet::builtin(),
@@ -175,8 +197,10 @@ fn a_whole_discussion_typed_and_saved() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::Discuss { escalation: 1 },
-            output: FormOutput::Discuss {
+            output: Request::Discuss {
                 input: DiscussionInput {
                     participants: "Duty SW (Luton MASH); q j l d".into(),
                     mode: "face-to-face".into(),
@@ -205,10 +229,8 @@ fn a_whole_discussion_typed_and_saved() {
     // Keys wait while it saves.
     assert!(ctrl(&mut state, 's').is_empty());
 
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Ok("discussion recorded (face-to-face)".into()))),
-    );
+    let reply = saved(&state, Ok("discussion recorded (face-to-face)".into()));
+    update(&mut state, Input::Msg(reply));
     assert!(state.form.is_none());
     assert!(draw(&state).contains("Saved: discussion recorded (face-to-face)"));
 }
@@ -274,10 +296,8 @@ fn invalid_input_is_marked_and_nothing_is_saved() {
     // The storage worker refusing (the escalation closed meanwhile) keeps the form and says why.
     let mut state = dashboard((120, 40));
     press(&mut state, KeyCode::Char('d'));
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Err("escalation 1 is resolved".into()))),
-    );
+    let reply = saved(&state, Err("escalation 1 is resolved".into()));
+    update(&mut state, Input::Msg(reply));
     assert!(state.form.is_some());
     assert!(draw(&state).contains("Not saved: escalation 1 is resolved"));
 }
@@ -391,7 +411,7 @@ fn what_is_typed_is_kept_as_a_draft_a_second_after_the_last_key() {
     press(&mut state, KeyCode::Tab);
     type_text(&mut state, "Duty SW");
     // The keys were typed at the state's time (11:00:05); a tick under a second later waits.
-    let drafts = |effects: Vec<Effect>| -> Vec<escalate::storage::Draft> {
+    let drafts = |effects: Vec<Effect>| -> Vec<escalate::core::draft::Draft> {
         effects
             .into_iter()
             .filter_map(|e| match e {
@@ -427,7 +447,7 @@ fn what_is_typed_is_kept_as_a_draft_a_second_after_the_last_key() {
 #[test]
 fn a_draft_from_last_time_is_offered_and_resumed() {
     let mut state = dashboard((120, 40));
-    let mut draft = escalate::storage::Draft {
+    let mut draft = escalate::core::draft::Draft {
         id: Some(7),
         form: "discuss".into(),
         escalation_id: Some(1),
@@ -474,7 +494,7 @@ fn a_draft_from_last_time_is_offered_and_resumed() {
     press(&mut state, KeyCode::Char('n'));
     let effects = ctrl(&mut state, 's');
     assert!(
-        matches!(&effects[..], [Effect::Save { kind: FormKind::Discuss { escalation: 1 }, output: FormOutput::Discuss { input, .. } }]
+        matches!(&effects[..], [Effect::Save { kind: FormKind::Discuss { escalation: 1 }, output: Request::Discuss { input, .. }, .. }]
             if input.at == Some(at("2026-11-23 10:30")) && input.is_agreement && input.mode == "video"),
         "{effects:?}"
     );
@@ -532,11 +552,14 @@ fn advancing_previews_what_it_sets_off_and_needs_a_deliberate_confirmation() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::Advance {
                 escalation: 1,
                 to_stage: 2
             },
-            output: FormOutput::Advance {
+            output: Request::Advance {
+                to: None,
                 reason: "No reply from the duty team.".into(),
                 at: now(),
             },
@@ -602,8 +625,10 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::Resolve { escalation: 1 },
-            output: FormOutput::Resolve(escalate::core::change::ResolutionInput {
+            output: Request::Resolve(escalate::core::change::ResolutionInput {
                 how: "MASH accepted the referral on review.".into(),
                 learning: Some("Ask for the threshold reasons in writing.".into()),
                 parents_informed: Some(false),
@@ -625,8 +650,10 @@ fn resolving_asks_why_parents_were_not_told_and_withdrawing_asks_why() {
     assert_eq!(
         ctrl(&mut state, 's'),
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::Withdraw { escalation: 1 },
-            output: FormOutput::Withdraw {
+            output: Request::Withdraw {
                 why: "Raised about the wrong family.".into(),
                 at: now(),
             },
@@ -733,8 +760,10 @@ fn a_new_escalation_typed_checked_and_saved() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::New,
-            output: FormOutput::New(escalate::core::record::NewEscalationInput {
+            output: Request::New(escalate::core::record::NewEscalationInput {
                 procedure: "pan-bedfordshire".into(),
                 partnership: Some("bedford-borough".into()),
                 child_name: "Zara Test".into(),
@@ -794,7 +823,7 @@ fn immediate_risk_shows_the_procedures_advice_before_saving() {
     ctrl(&mut state, 's');
     let effects = press(&mut state, KeyCode::Char('y'));
     assert!(
-        matches!(&effects[..], [Effect::Save { kind: FormKind::New, output: FormOutput::New(input) }]
+        matches!(&effects[..], [Effect::Save { kind: FormKind::New, output: Request::New(input), .. }]
             if input.immediate_risk && input.procedure == "barnet" && input.partnership.is_none()),
         "{effects:?}"
     );
@@ -839,8 +868,10 @@ fn a_notification_is_marked_sent_from_the_notifications_panel() {
     assert_eq!(
         ctrl(&mut state, 's'),
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::NotificationSent { escalation: 2 },
-            output: FormOutput::NotificationSent {
+            output: Request::NotificationSent {
                 notification: "appendix-2".into(),
                 method: "email".into(),
                 reference: Some("CBSCP ref 4471".into()),
@@ -887,8 +918,10 @@ fn an_action_is_marked_done_and_an_escalation_without_one_says_so() {
     assert_eq!(
         ctrl(&mut state, 's'),
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::ActionDone { escalation: 2 },
-            output: FormOutput::ActionDone {
+            output: Request::ActionDone {
                 action_id: 1,
                 at: at("2026-11-23 08:45"),
             },
@@ -941,8 +974,10 @@ fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
     assert_eq!(
         ctrl(&mut state, 's'),
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::Amend { escalation: 1 },
-            output: FormOutput::Amend {
+            output: Request::Amend {
                 field: "dob".into(),
                 value: "2014-02-03".into(),
                 why: "Typed from the wrong form.".into(),
@@ -953,7 +988,7 @@ fn an_amendment_checks_the_corrected_value_and_needs_a_reason() {
 
 #[test]
 fn after_an_advance_is_saved_the_dashboard_follows_the_escalation_to_its_lane() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let procedures = ProcedureSet::builtin();
     escalate::demo::fill(
         &mut store,
@@ -983,7 +1018,8 @@ fn after_an_advance_is_saved_the_dashboard_follows_the_escalation_to_its_lane() 
             )
         })
         .unwrap();
-    update(&mut state, Input::Msg(Msg::Saved(Ok("advanced".into()))));
+    let reply = saved(&state, Ok("advanced".into()));
+    update(&mut state, Input::Msg(reply));
     assert!(state.form.is_none());
     update(
         &mut state,
@@ -1052,7 +1088,7 @@ fn a_new_escalation_is_kept_as_a_draft_and_resumed_with_its_partnership() {
     let mut state = dashboard((120, 40));
     update(
         &mut state,
-        Input::Msg(Msg::DraftsLoaded(vec![escalate::storage::Draft {
+        Input::Msg(Msg::DraftsLoaded(vec![escalate::core::draft::Draft {
             saved_at: Some(at("2026-11-23 11:00")),
             ..draft
         }])),
@@ -1066,4 +1102,143 @@ fn a_new_escalation_is_kept_as_a_draft_and_resumed_with_its_partnership() {
         "central-bedfordshire"
     );
     assert_eq!(form.field("child").unwrap().value(), "Zara Test");
+}
+
+#[test]
+fn a_save_against_an_escalation_that_moved_meanwhile_is_refused_and_the_form_stays_open() {
+    use escalate::service::{self, Rules, ServiceError, Subject};
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let procedures = ProcedureSet::builtin();
+    let config = Config::default();
+    escalate::demo::fill(&mut store, &procedures, &config, "Test DSL", now(), 1).unwrap();
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('a'));
+    assert!(state.form.as_ref().unwrap().preview[0].starts_with("Moves to stage 2"));
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "No reply.");
+    press(&mut state, KeyCode::Tab);
+    press(&mut state, KeyCode::Char(' '));
+    let effects = ctrl(&mut state, 's');
+    let [
+        Effect::Save {
+            token,
+            kind,
+            seen,
+            output,
+        },
+    ] = &effects[..]
+    else {
+        panic!("{effects:?}");
+    };
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let before = store.escalation(1).unwrap().stage_changes.len();
+    // Meanwhile another terminal advances the same escalation, as `escalate advance 1` does.
+    let other = Request::Advance {
+        to: None,
+        reason: "Escalated by phone.".into(),
+        at: now(),
+    };
+    let subject = Subject::Escalation { id: 1, seen: None };
+    service::apply(&mut store, &rules, "Other DSL", now(), subject, &other).unwrap();
+    // Then the storage worker saves the form, as it would have been saved at stage 3.
+    let subject = Subject::of(kind.escalation(), *seen);
+    let result = service::apply(&mut store, &rules, "Test DSL", now(), subject, output);
+    let Err(refusal @ ServiceError::Moved { .. }) = result else {
+        panic!("{result:?}");
+    };
+    let why = refusal.to_string();
+    assert!(
+        why.starts_with(
+            "escalation 1 changed since this form was opened: moved from stage 1 to stage 2. Nothing was saved"
+        ),
+        "{why}"
+    );
+    let escalation = store.escalation(1).unwrap();
+    assert_eq!(escalation.stage(), 2, "advanced once only");
+    assert_eq!(escalation.stage_changes.len(), before + 1);
+    update(
+        &mut state,
+        Input::Msg(Msg::FormSaved {
+            token: *token,
+            result: Err(why),
+        }),
+    );
+    let form = state.form.as_ref().expect("the form stays open");
+    assert!(!form.is_saving);
+    assert_eq!(form.field("reason").unwrap().value(), "No reply.");
+    assert!(draw(&state).contains("Not saved: escalation 1 changed since this form was opened"));
+}
+
+#[test]
+fn a_reply_answers_only_the_form_it_names() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    let first = token(&state);
+    press(&mut state, KeyCode::Esc);
+    assert!(state.form.is_none());
+    // A new form, with something typed into it.
+    press(&mut state, KeyCode::Char('d'));
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "Duty SW");
+    assert_ne!(token(&state), first);
+    // A late reply about the first form, and a review's reply: neither touches this one.
+    update(
+        &mut state,
+        Input::Msg(Msg::FormSaved {
+            token: first,
+            result: Ok("discussion recorded".into()),
+        }),
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::ReviewRecorded(Ok("review recorded".into()))),
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::DraftNotKept("disk full".into())),
+    );
+    let form = state.form.as_ref().expect("the form stays open");
+    assert_eq!(form.field("with").unwrap().value(), "Duty SW");
+    assert!(!form.is_saving);
+}
+
+#[test]
+fn the_advance_preview_counts_from_the_time_typed_in_when() {
+    let mut state = dashboard((120, 40));
+    // Noah Fictional (escalation 4), at stage 2 of Staffordshire: stage 3's clocks count hours.
+    press(&mut state, KeyCode::Char('2'));
+    press(&mut state, KeyCode::Down);
+    press(&mut state, KeyCode::Char('a'));
+    let preview = state.form.as_ref().unwrap().preview.join("\n");
+    assert!(
+        preview.contains(
+            "New clock: Refer to the Head of Service within 48 hours, due Wed 25 Nov 2026 11:00 GMT"
+        ),
+        "counted from now until a time is typed: {preview}"
+    );
+    for _ in 0.."now".len() {
+        press(&mut state, KeyCode::Backspace);
+    }
+    type_text(&mut state, "yesterday 10:00");
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.kind.escalation(), Some(4));
+    let preview = form.preview.join("\n");
+    assert!(
+        preview.contains(
+            "New clock: Refer to the Head of Service within 48 hours, due Tue 24 Nov 2026 10:00 GMT"
+        ),
+        "{preview}"
+    );
+    assert!(
+        preview.contains(
+            "New clock: Heads of Service meet within 5 working days, due Fri 27 Nov 2026 17:00 GMT"
+        ),
+        "{preview}"
+    );
+    assert!(preview.starts_with("Moves to stage 3 of 4: Head of Service"));
+    assert!(draw(&state).contains("due Tue 24 Nov 2026 10:00 GMT"));
 }

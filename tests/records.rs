@@ -3125,3 +3125,34 @@ fn a_discussion_earlier_the_same_day_can_be_recorded_after_the_escalation() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     s.refused(now, &args, &["concern-at"]);
 }
+
+/// Every audit entry records when it was really written, by the wall clock `main` reads,
+/// whatever `--now` says; `history` shows both where they differ.
+#[test]
+fn each_audit_entry_records_when_it_was_really_written_whatever_now_says() {
+    let s = Sandbox::new();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let id = s.new_escalation(NOW, &new_args(&[]));
+    s.ok(NOW, &["advance", &id.to_string(), "--reason", "No reply."]);
+    let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let history = s.json(NOW, &["history", &id.to_string()]);
+    let entries = history.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for entry in entries {
+        assert_eq!(entry["at"], "2026-11-23T10:00:00+00:00", "{entry}");
+        let written = entry["written_at"].as_str().unwrap();
+        let written = escalate::core::time::parse_instant(written).unwrap();
+        assert!(
+            before <= written && written <= after,
+            "written at {written}, between {before} and {after}: {entry}"
+        );
+    }
+    let text = s.ok(NOW, &["history", &id.to_string()]);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.contains("Mon 23 Nov 2026 10:00 GMT") && l.contains("(written ")),
+        "{text}"
+    );
+    assert!(s.ok(NOW, &["verify"]).starts_with("OK"));
+}

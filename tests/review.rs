@@ -1113,3 +1113,131 @@ fn privacy_hides_every_spelling_the_name_has_held() {
         assert!(out.contains("A.S."), "{format:?}:\n{out}");
     }
 }
+
+/// One rule for "overdue": on a generated caseload, the dashboard (header, lanes, cards),
+/// `list --overdue`, the morning review and the JSON agree escalation for escalation, on the
+/// day it was generated and a day later, when agreed actions have slipped.
+#[test]
+fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
+    use std::collections::BTreeSet;
+
+    use escalate::app::{Input, Msg, State, update};
+    use escalate::config::Config;
+    use escalate::core::procedure::ProcedureSet;
+    use escalate::storage::Store;
+    use escalate::storage::sqlite::SqliteStore;
+
+    let sandbox = Sandbox::new();
+    let generated_at = escalate::core::time::parse_instant("2026-11-23T10:00:00Z").unwrap();
+    {
+        let mut store = SqliteStore::open(&sandbox.db).unwrap();
+        let how = escalate::demo::Generate {
+            count: 150,
+            open_share: 0.6,
+            seed: 12,
+        };
+        escalate::demo::generate(
+            &mut store,
+            &ProcedureSet::builtin(),
+            &Config::default(),
+            "Test DSL",
+            generated_at,
+            how,
+        )
+        .unwrap();
+    }
+    let mut slipping_actions_seen = false;
+    for now in ["2026-11-23T10:00:00Z", "2026-11-24T10:00:00Z"] {
+        let at = escalate::core::time::parse_instant(now).unwrap();
+        let store = SqliteStore::open(&sandbox.db).unwrap();
+        let config = Config::default();
+        let mut state = State::new(
+            ProcedureSet::builtin(),
+            config.calendar,
+            config.settings,
+            vec!["default".into()],
+            at,
+            (120, 40),
+        );
+        update(
+            &mut state,
+            Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+        );
+        let dashboard: BTreeSet<i64> = state
+            .entries
+            .iter()
+            .filter(|e| e.is_overdue())
+            .map(|e| e.escalation.id)
+            .collect();
+        let open_overdue = state
+            .entries
+            .iter()
+            .filter(|e| e.is_open() && e.is_overdue())
+            .count();
+        assert_eq!(state.totals.overdue, open_overdue, "the header, at {now}");
+        let in_lanes: usize = state.lanes.iter().map(|l| l.overdue).sum();
+        assert_eq!(in_lanes, open_overdue, "the lane headings, at {now}");
+        for entry in state.entries.iter().filter(|e| e.is_open()) {
+            let card_says_overdue = entry
+                .urgent
+                .as_ref()
+                .is_some_and(|u| u.state == escalate::core::deadline::ClockState::Overdue);
+            assert_eq!(
+                card_says_overdue,
+                entry.is_overdue(),
+                "the card of escalation {} at {now}: {:?}",
+                entry.escalation.id,
+                entry.urgent
+            );
+        }
+        slipping_actions_seen |= state.entries.iter().any(|e| {
+            e.escalation
+                .actions
+                .iter()
+                .any(|a| escalate::core::overdue::is_action_overdue(a, at))
+        });
+
+        let listed: Value =
+            serde_json::from_str(&sandbox.ok(now, &["list", "--overdue", "--json"])).unwrap();
+        let listed: BTreeSet<i64> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e["is_overdue"], true, "{e}");
+                e["id"].as_i64().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            listed, dashboard,
+            "list --overdue against the dashboard, at {now}"
+        );
+
+        let all: Value =
+            serde_json::from_str(&sandbox.ok(now, &["list", "--all", "--json"])).unwrap();
+        let in_json: BTreeSet<i64> = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["is_overdue"] == true)
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(in_json, dashboard, "the JSON's is_overdue, at {now}");
+
+        let out = sandbox.run(now, &["review", "--json"]);
+        let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let reviewed: BTreeSet<i64> = review["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["is_overdue"] == true)
+            .map(|i| i["escalation_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(reviewed, dashboard, "the morning review, at {now}");
+        assert_eq!(out.status.code(), Some(i32::from(!dashboard.is_empty())));
+    }
+    assert!(
+        slipping_actions_seen,
+        "the caseload must have a slipping action"
+    );
+}

@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use escalate::app::form::{FormKind, FormOutput};
+use escalate::app::form::FormKind;
 use escalate::app::{Effect, Input, Msg, State, update};
 use escalate::config::Config;
+use escalate::core::change::Request;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::review::{Group, Horizon, Subject};
 use escalate::keys;
 use escalate::storage::Store;
+use escalate::storage::sqlite::SqliteStore;
 use escalate::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -23,8 +25,28 @@ fn at(text: &str) -> DateTime<Utc> {
     escalate::core::time::parse_instant(text).unwrap()
 }
 
-fn demo(size: (u16, u16)) -> (Store, State) {
-    let mut store = Store::open_in_memory().unwrap();
+/// Storage's reply to the open form's save, as the runtime sends it.
+fn saved(state: &State, result: Result<String, String>) -> Msg {
+    Msg::FormSaved {
+        token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
+        result,
+    }
+}
+
+/// The open form's token, which its save carries.
+fn token(state: &State) -> escalate::app::form::FormToken {
+    state.form.as_ref().unwrap().token
+}
+
+/// The version of the escalation the open form is about, as the dashboard has it loaded.
+fn seen(state: &State) -> Option<escalate::core::change::Version> {
+    let id = state.form.as_ref().unwrap().kind.escalation()?;
+    let entry = state.entries.iter().find(|e| e.escalation.id == id)?;
+    Some(escalate::core::change::Version::of(&entry.escalation))
+}
+
+fn demo(size: (u16, u16)) -> (SqliteStore, State) {
+    let mut store = SqliteStore::open_in_memory().unwrap();
     let config = Config::default();
     escalate::demo::fill(
         &mut store,
@@ -158,10 +180,8 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
     key(&mut state, 'd');
     let form = state.form.as_ref().unwrap();
     assert_eq!(form.kind, FormKind::Discuss { escalation: 1 });
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Ok("discussion recorded".into()))),
-    );
+    let reply = saved(&state, Ok("discussion recorded".into()));
+    update(&mut state, Input::Msg(reply));
     assert!(state.form.is_none());
     assert!(state.review.as_ref().unwrap().acted[0]);
     assert!(draw(&state).contains("✓ acted on during this review"));
@@ -208,20 +228,20 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
     assert_eq!(
         effects,
         [Effect::Save {
+            token: token(&state),
+            seen: seen(&state),
             kind: FormKind::DelayReason {
                 escalation: notification.0
             },
-            output: FormOutput::DelayReason {
+            output: Request::DelayReason {
                 late: notification.1.clone(),
                 reason: "Partnership inbox was down.".into(),
                 at: now(),
             },
         }]
     );
-    update(
-        &mut state,
-        Input::Msg(Msg::Saved(Ok("reason recorded".into()))),
-    );
+    let reply = saved(&state, Ok("reason recorded".into()));
+    update(&mut state, Input::Msg(reply));
     assert_eq!(state.review.as_ref().unwrap().acted_on(), 2);
 
     // Meanwhile Ava Sample's escalation is resolved (as if in another terminal): at the end
@@ -242,7 +262,10 @@ fn acting_on_items_ticks_them_off_and_the_summary_is_recorded() {
         &mut state,
         Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
     );
-    press(&mut state, KeyCode::Esc);
+    // Walked through to the end: every item was reviewed.
+    while keys::scope(&state) == keys::Scope::Review {
+        key(&mut state, ' ');
+    }
     assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
     let walk = state.review.as_ref().unwrap();
     let outstanding = &walk.summary.as_ref().unwrap().items;
@@ -327,10 +350,72 @@ fn the_review_screens_at_80x24_and_120x40() {
         let (_store, mut state) = demo(size);
         key(&mut state, 'R');
         insta::assert_snapshot!(format!("review_item_{}x{}", size.0, size.1), draw(&state));
-        press(&mut state, KeyCode::Esc);
+        // Walked through to the end, so the summary lists the whole morning.
+        while keys::scope(&state) == keys::Scope::Review {
+            key(&mut state, ' ');
+        }
         insta::assert_snapshot!(
             format!("review_summary_{}x{}", size.0, size.1),
             draw(&state)
         );
     }
+}
+
+#[test]
+fn a_review_left_part_way_is_not_recorded_as_done() {
+    let (_store, mut state) = demo((120, 40));
+    key(&mut state, 'R');
+    let count = state.review.as_ref().unwrap().review.items.len();
+    assert!(count > 2);
+    // One item seen, then Esc twice: nothing is recorded.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
+    let shown = draw(&state);
+    assert!(
+        shown.contains(&format!("1 of {count} items reviewed · 0 acted on")),
+        "{shown}"
+    );
+    assert!(press(&mut state, KeyCode::Esc).is_empty());
+    assert!(state.review.is_none());
+    assert_eq!(keys::scope(&state), keys::Scope::Dashboard);
+    assert_eq!(
+        state.status.as_deref(),
+        Some(
+            format!(
+                "Review left after 1 of {count} items; not recorded (Enter on its summary records what was seen)."
+            )
+            .as_str()
+        )
+    );
+
+    // Three items seen, then recorded on purpose: three items reviewed, not all of them.
+    key(&mut state, 'R');
+    key(&mut state, ' ');
+    key(&mut state, ' ');
+    key(&mut state, 'b');
+    press(&mut state, KeyCode::Esc);
+    let walk = state.review.as_ref().unwrap();
+    assert_eq!(walk.walked(), 3);
+    let outstanding = walk.summary.as_ref().unwrap().items.clone();
+    assert_eq!(outstanding, [0, 1, 2], "only what was walked through");
+    let effects = press(&mut state, KeyCode::Enter);
+    let [Effect::RecordReview(summary)] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (summary.items(), summary.acted_on(), summary.outstanding()),
+        (3, 0, 3)
+    );
+
+    // Walked through to the end, Esc on the summary records it: the walk was finished.
+    key(&mut state, 'R');
+    for _ in 0..count {
+        key(&mut state, ' ');
+    }
+    assert_eq!(keys::scope(&state), keys::Scope::ReviewSummary);
+    let effects = press(&mut state, KeyCode::Esc);
+    let [Effect::RecordReview(summary)] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(summary.items(), u32::try_from(count).unwrap());
 }

@@ -89,3 +89,69 @@ fn only_main_reads_the_clock() {
         "main.rs should be where the clock is read"
     );
 }
+
+/// The `crate::` paths a file's code (tests aside) names: `crate::core::deadline` gives `core`.
+fn crate_paths(code: &str) -> Vec<String> {
+    code.match_indices("crate::")
+        .map(|(i, m)| {
+            code[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect()
+}
+
+/// The layers of docs/ARCHITECTURE.md, each with what it may import from the rest of the crate.
+/// `main`, `cli`, `tui`, `config` and `demo` sit on top and may use what they need.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("core", &[]),
+    ("storage", &["core"]),
+    ("service.rs", &["storage", "core"]),
+    ("app", &["core"]),
+    ("keys.rs", &["app", "core"]),
+    ("ui", &["app", "keys", "core"]),
+];
+
+#[test]
+fn every_layer_imports_only_what_the_architecture_allows() {
+    for (layer, allowed) in LAYERS {
+        let path = src().join(layer);
+        let files = if path.is_dir() {
+            rust_files(&path)
+        } else {
+            vec![path.clone()]
+        };
+        assert!(!files.is_empty(), "no files for the layer {layer}");
+        let own = layer.trim_end_matches(".rs");
+        for file in files {
+            for name in crate_paths(&code_of(&file)) {
+                assert!(
+                    name == own || allowed.contains(&name.as_str()),
+                    "{} imports crate::{name}; the {own} layer may import only {allowed:?} (docs/ARCHITECTURE.md)",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_the_sqlite_backend_knows_rusqlite() {
+    for path in rust_files(&src()) {
+        if path.starts_with(src().join("storage").join("sqlite")) {
+            continue;
+        }
+        let code = code_of(&path);
+        // The port's documentation may name what it keeps out; no code may use it.
+        let uses = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| l.contains("rusqlite"));
+        assert!(
+            !uses,
+            "{} uses rusqlite; only src/storage/sqlite may (the rest goes through the Store port)",
+            path.display()
+        );
+    }
+}

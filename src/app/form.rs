@@ -14,17 +14,16 @@ use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local, local_date};
 use crate::core::change::{
-    Change, DiscussionInput, ResolutionInput, plan_action, plan_action_done, plan_advance,
-    plan_amend, plan_discussion, plan_note, plan_notification_sent, plan_resolve, plan_withdraw,
+    ActionInput, DiscussionInput, Request, ResolutionInput, Version, plan_amend,
 };
 use crate::core::deadline::Schedule;
+use crate::core::draft::Draft;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, NoteKind, RecordError,
-    check_dob, clean_text, optional_text, printable, required_text,
+    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
+    clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
-use crate::storage::Draft;
 
 /// What a field holds, which decides how keys edit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,140 +234,6 @@ impl FormKind {
     }
 }
 
-/// An action agreed in a discussion, as typed on one line of the discussion form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionInput {
-    pub what: String,
-    pub owner: String,
-    pub due_on: NaiveDate,
-}
-
-/// What a form gives when every field is good.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormOutput {
-    New(NewEscalationInput),
-    Discuss {
-        input: DiscussionInput,
-        actions: Vec<ActionInput>,
-    },
-    Advance {
-        reason: String,
-        at: DateTime<Utc>,
-    },
-    Resolve(ResolutionInput),
-    Withdraw {
-        why: String,
-        at: DateTime<Utc>,
-    },
-    NotificationSent {
-        notification: String,
-        method: String,
-        reference: Option<String>,
-        at: DateTime<Utc>,
-    },
-    ActionDone {
-        action_id: i64,
-        at: DateTime<Utc>,
-    },
-    Amend {
-        field: String,
-        value: String,
-        why: String,
-    },
-    DelayReason {
-        /// What is late: a clock's key, a notification's id, or `action N`.
-        late: String,
-        reason: String,
-        at: DateTime<Utc>,
-    },
-}
-
-impl FormOutput {
-    /// The changes this output makes to `escalation`, planned by the same core functions the
-    /// command line calls: run by the form as it is typed, and again by the storage worker
-    /// inside the write transaction. `schedule` is the escalation's, where one is known.
-    pub fn plan(
-        &self,
-        escalation: &Escalation,
-        procedures: &ProcedureSet,
-        schedule: Option<&Schedule>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<Change>, RecordError> {
-        let procedure = || {
-            procedures.get(&escalation.procedure).ok_or_else(|| {
-                RecordError::new("procedure", "is no longer defined; restore its file")
-            })
-        };
-        let schedule = |field: &str| {
-            schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
-        };
-        Ok(match self {
-            Self::New(_) => {
-                return Err(RecordError::new(
-                    "escalation",
-                    "a new escalation is recorded, not planned as a change",
-                ));
-            }
-            Self::Discuss { input, actions } => {
-                let mut changes = vec![plan_discussion(escalation, input, now)?];
-                for action in actions {
-                    changes.push(
-                        plan_action(
-                            escalation,
-                            &action.what,
-                            &action.owner,
-                            &action.due_on.to_string(),
-                        )
-                        .map_err(|e| RecordError::new("actions", e.message))?,
-                    );
-                }
-                changes
-            }
-            Self::Advance { reason, at } => {
-                vec![plan_advance(escalation, procedure()?, reason, *at, now)?]
-            }
-            Self::Resolve(input) => vec![plan_resolve(escalation, input, now)?],
-            Self::Withdraw { why, at } => vec![plan_withdraw(escalation, why, *at, now)?],
-            Self::NotificationSent {
-                notification,
-                method,
-                reference,
-                at,
-            } => vec![plan_notification_sent(
-                escalation,
-                schedule("notification")?,
-                notification,
-                method,
-                reference.as_deref(),
-                *at,
-                now,
-            )?],
-            Self::ActionDone { action_id, at } => {
-                vec![plan_action_done(escalation, *action_id, *at, now)?]
-            }
-            Self::DelayReason { late, reason, at } => vec![plan_note(
-                escalation,
-                schedule("late")?,
-                NoteKind::DelayReason,
-                late,
-                reason,
-                *at,
-                now,
-            )?],
-            Self::Amend { field, value, why } => {
-                vec![plan_amend(
-                    escalation,
-                    procedure()?,
-                    field,
-                    value,
-                    why,
-                    now,
-                )?]
-            }
-        })
-    }
-}
-
 /// A question asked over the form before going on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirm {
@@ -413,7 +278,17 @@ pub struct Form {
     /// What saving will do, or what to know first, shown above the fields (the advance form's
     /// next stage, clocks and notifications; the procedure's immediate-risk advice).
     pub preview: Vec<String>,
+    /// Which form this is, so that storage's reply to its save reaches it and no other form.
+    pub token: FormToken,
+    /// The escalation's record as the form was opened on it: a save is refused if it moved.
+    pub seen: Option<Version>,
+    /// The morning review's item the form was opened from, ticked off when it saves.
+    pub review_item: Option<usize>,
 }
+
+/// Which form a reply answers: every form opened gets the next number (see `State::open_form`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FormToken(pub u64);
 
 /// The answers to a yes-or-no question that may not have been asked yet.
 pub const ANSWERS: &[&str] = &["not recorded", "yes", "no"];
@@ -436,6 +311,9 @@ impl Form {
             is_save_attempted: false,
             unkept_since: None,
             preview: Vec::new(),
+            token: FormToken::default(),
+            seen: None,
+            review_item: None,
         }
     }
 
@@ -798,7 +676,7 @@ impl Form {
 
     /// Checks every field as it stands, marking each with what is wrong (or what a time was
     /// read as). Returns what to save when every field is good and the core would accept it.
-    pub fn check(&mut self, context: &Context) -> Option<FormOutput> {
+    pub fn check(&mut self, context: &Context) -> Option<Request> {
         let now = context.now;
         if self.kind == FormKind::New {
             self.fit_partnerships(context.procedures);
@@ -821,7 +699,8 @@ impl Form {
                         ))
                     },
                 );
-                at.map(|at| FormOutput::Advance {
+                at.map(|at| Request::Advance {
+                    to: None,
                     reason: self.value("reason"),
                     at,
                 })
@@ -844,7 +723,7 @@ impl Form {
                     _ => None,
                 };
                 at.map(|at| {
-                    FormOutput::Resolve(ResolutionInput {
+                    Request::Resolve(ResolutionInput {
                         how: self.value("how"),
                         learning: self.text("learning"),
                         parents_informed: answer("parents"),
@@ -856,14 +735,14 @@ impl Form {
             }
             FormKind::Withdraw { .. } => {
                 marks.text("why", &self.value("why"), true, true);
-                at.map(|at| FormOutput::Withdraw {
+                at.map(|at| Request::Withdraw {
                     why: self.value("why"),
                     at,
                 })
             }
             FormKind::NotificationSent { .. } => {
                 marks.text("reference", &self.value("reference"), false, false);
-                at.map(|at| FormOutput::NotificationSent {
+                at.map(|at| Request::NotificationSent {
                     notification: self.value("notification"),
                     method: self.value("method"),
                     reference: self.text("reference"),
@@ -879,11 +758,11 @@ impl Form {
                     );
                 }
                 at.zip(action_id)
-                    .map(|(at, action_id)| FormOutput::ActionDone { action_id, at })
+                    .map(|(at, action_id)| Request::ActionDone { action_id, at })
             }
             FormKind::DelayReason { .. } => {
                 marks.text("reason", &self.value("reason"), true, true);
-                at.map(|at| FormOutput::DelayReason {
+                at.map(|at| Request::DelayReason {
                     late: self.value("late"),
                     reason: self.value("reason"),
                     at,
@@ -911,7 +790,7 @@ impl Form {
                 {
                     marks.set("value", Err(error.message));
                 }
-                Some(FormOutput::Amend {
+                Some(Request::Amend {
                     field,
                     value: self.value("value"),
                     why: self.value("why"),
@@ -942,6 +821,14 @@ impl Form {
 
     /// Reads the form's when-fields: `at` (required, not in the future), and a new escalation's
     /// `raised-at` and optional `concern-at`. Returns `at` when it is good.
+    /// The time typed into When, if it reads as a time that has passed.
+    pub fn when(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let field = self.field("at")?;
+        parse_when(&field.value(), now, Direction::Past)
+            .ok()
+            .filter(|t| *t <= now)
+    }
+
     fn check_times(&self, marks: &mut Marks, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut at = None;
         for field in self.fields.iter().filter(|f| f.kind == FieldKind::When) {
@@ -965,7 +852,7 @@ impl Form {
         at
     }
 
-    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<FormOutput> {
+    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<Request> {
         let now = context.now;
         for (name, is_required) in [
             ("child", true),
@@ -1014,7 +901,7 @@ impl Form {
                 Ok(Some(format!("{}: {}", p.title, p.immediate_risk))),
             );
         }
-        Some(FormOutput::New(NewEscalationInput {
+        Some(Request::New(NewEscalationInput {
             procedure: self.value("procedure"),
             partnership: self.text("partnership"),
             child_name: self.value("child"),
@@ -1037,7 +924,7 @@ impl Form {
         marks: &mut Marks,
         now: DateTime<Utc>,
         at: Option<DateTime<Utc>>,
-    ) -> Option<FormOutput> {
+    ) -> Option<Request> {
         marks.text("with", &self.value("with"), true, false);
         marks.set(
             "mode",
@@ -1069,7 +956,7 @@ impl Form {
             }),
         );
         let actions = actions.ok()?;
-        Some(FormOutput::Discuss {
+        Some(Request::Discuss {
             input: DiscussionInput {
                 participants: clean_text("with", &self.value("with"), false).unwrap_or_default(),
                 mode: self.value("mode"),
@@ -1083,9 +970,9 @@ impl Form {
     }
 
     /// Plans the output with the core, as the storage worker will inside the write.
-    fn plan(&self, output: &FormOutput, context: &Context) -> Result<(), RecordError> {
+    fn plan(&self, output: &Request, context: &Context) -> Result<(), RecordError> {
         let now = context.now;
-        if let FormOutput::New(input) = output {
+        if let Request::New(input) = output {
             let procedure = context
                 .procedures
                 .get(&input.procedure)

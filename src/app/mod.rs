@@ -17,8 +17,8 @@ pub use state::{
 };
 pub use update::update;
 
+use crate::core::audit::AuditEntry;
 use crate::core::record::Escalation;
-use crate::storage::AuditEntry;
 
 /// What the user asked for. Named as imperatives; bound to keys in `keys.rs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,8 +67,11 @@ pub enum Intent {
     ReviewNext,
     /// The review's previous item.
     ReviewBack,
-    /// End the review: its summary, then (from the summary) back to the dashboard.
+    /// End the review: its summary, then (from the summary) record it and go back.
     FinishReview,
+    /// From the review's summary, back to the dashboard: the review is recorded only if every
+    /// item was walked through (Enter records one left part-way).
+    LeaveReview,
     /// Open the form to record why the review's item is late.
     RecordDelayReason,
     FormNext,
@@ -100,13 +103,25 @@ pub enum Msg {
         trail: Result<Vec<AuditEntry>, String>,
     },
     DemoLoaded(Result<usize, String>),
-    /// A form was saved (with what was written), or refused (with why).
-    Saved(Result<String, String>),
+    /// The form `token` was saved (with what was written), or refused (with why). Only that
+    /// form is closed or reopened for editing; any other form on screen is left alone.
+    FormSaved {
+        token: form::FormToken,
+        result: Result<String, String>,
+    },
+    /// What was typed into a form could not be kept as a draft (the form stays as it is).
+    DraftNotKept(String),
+    /// A finished morning review was written to the audit trail (with its summary), or not.
+    ReviewRecorded(Result<String, String>),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
-    DraftsLoaded(Vec<crate::storage::Draft>),
+    DraftsLoaded(Vec<crate::core::draft::Draft>),
 }
 
 /// Something for the runtime to do off the UI task.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful of effects a keypress, moved once to the worker: boxing buys nothing"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     LoadCaseload,
@@ -117,12 +132,16 @@ pub enum Effect {
     /// These closed escalations owe nothing: stop loading them.
     Settle(Vec<i64>),
     /// Save what a form gave, checked again by the core inside the write transaction.
+    /// `token` names the form, so the reply reaches it; `seen` is the escalation's version as
+    /// the form was opened on it, so a save against a record that moved is refused.
     Save {
+        token: form::FormToken,
         kind: form::FormKind,
-        output: form::FormOutput,
+        seen: Option<crate::core::change::Version>,
+        output: crate::core::change::Request,
     },
     /// Keep what has been typed into a form, so a crash loses nothing.
-    SaveDraft(crate::storage::Draft),
+    SaveDraft(crate::core::draft::Draft),
     /// The form was discarded: throw its draft away too.
     DiscardDraft {
         form: String,

@@ -5,11 +5,14 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::core::audit::AuditEntry;
 use crate::core::calendar::Calendar;
 use crate::core::deadline::{ClockState, Countdown, Schedule, Settings, Status, schedule};
+use crate::core::overdue::{
+    action_due_at, is_action_overdue, is_clock_overdue, is_overdue, is_settled,
+};
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{Escalation, printable};
-use crate::storage::AuditEntry;
 
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub struct Entry {
     /// What the filter matches: child, agency and procedure, in lower case.
     pub search: String,
     pub urgent: Option<Urgent>,
+    /// Anything overdue as of the state's `now` ([`crate::core::overdue::is_overdue`]).
+    pub is_overdue: bool,
 }
 
 impl Entry {
@@ -66,16 +71,9 @@ impl Entry {
         self.schedule.status == Status::Open
     }
 
+    /// Whether anything on it is overdue, by the core's one rule (derived with the countdowns).
     pub fn is_overdue(&self) -> bool {
-        self.schedule
-            .clocks
-            .iter()
-            .any(|c| c.state == ClockState::Overdue)
-            || self
-                .schedule
-                .notifications
-                .iter()
-                .any(|n| n.state == ClockState::Overdue)
+        self.is_overdue
     }
 
     pub fn is_immediate_risk(&self) -> bool {
@@ -165,8 +163,10 @@ pub struct State {
     pub trail: Option<(i64, Vec<AuditEntry>)>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
+    /// How many forms have been opened: the next one's token.
+    pub forms_opened: u64,
     /// Drafts kept from an earlier session, offered back when their form is opened again.
-    pub drafts: Vec<crate::storage::Draft>,
+    pub drafts: Vec<crate::core::draft::Draft>,
     /// A line for the status bar: what just happened, or what went wrong.
     pub status: Option<String>,
     pub has_loaded: bool,
@@ -182,31 +182,55 @@ const PARALLEL_FROM: usize = 2_000;
 /// Initials for privacy mode; in the core so that the command line's reports use the same.
 pub use crate::core::record::initials;
 
-/// What a card counts down to: the soonest of its live clocks and the notifications it still
-/// owes, so that an unsent notification makes the card read OVERDUE as it does its lane.
-fn most_urgent(schedule: &Schedule, calendar: &Calendar, now: DateTime<Utc>) -> Option<Urgent> {
+/// What a card counts down to: the soonest of its live clocks, the notifications it still owes
+/// and its agreed actions gone late, so that whatever makes the lane count it overdue makes the
+/// card read OVERDUE too.
+fn most_urgent(
+    escalation: &Escalation,
+    schedule: &Schedule,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Option<Urgent> {
     let clocks = schedule
         .clocks
         .iter()
         .filter(|c| c.state.is_live())
         .filter_map(|c| {
+            let state = if is_clock_overdue(escalation, schedule, c, now) {
+                ClockState::Overdue
+            } else {
+                c.state
+            };
             Some((
                 c.due_at?,
                 c.name.clone(),
-                c.state,
+                state,
                 Countdown::of_clock(calendar, c, now)?,
             ))
         });
     let notifications = schedule.outstanding_notifications().map(|n| {
         (
             n.due_at,
-            format!("{} to send", n.form.as_deref().unwrap_or(&n.id)),
+            format!("{} to send", n.id),
             n.state,
             Countdown::of_notification(calendar, n, now),
         )
     });
+    let actions = escalation
+        .actions
+        .iter()
+        .filter(|a| is_action_overdue(a, now))
+        .map(|a| {
+            (
+                action_due_at(a.due_on),
+                format!("action: {}", printable(&a.what, false)),
+                ClockState::Overdue,
+                Countdown::new(calendar, action_due_at(a.due_on), now, false),
+            )
+        });
     clocks
         .chain(notifications)
+        .chain(actions)
         .min_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)))
         .map(|(due_at, clock, state, countdown)| Urgent {
             clock,
@@ -251,6 +275,7 @@ impl State {
             help_scroll: 0,
             trail: None,
             form: None,
+            forms_opened: 0,
             drafts: Vec::new(),
             status: None,
             has_loaded: false,
@@ -274,9 +299,7 @@ impl State {
             let Some(schedule) = schedule else {
                 continue;
             };
-            if schedule.status != Status::Open
-                && schedule.outstanding_notifications().next().is_none()
-            {
+            if is_settled(&escalation, &schedule) {
                 settled.push(escalation.id);
                 continue;
             }
@@ -295,6 +318,7 @@ impl State {
                 escalation,
                 schedule,
                 urgent: None,
+                is_overdue: false,
             });
         }
         self.entries = entries;
@@ -334,7 +358,9 @@ impl State {
     /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
     pub fn derive(&mut self) {
         for entry in &mut self.entries {
-            entry.urgent = most_urgent(&entry.schedule, &self.calendar, self.now);
+            entry.urgent =
+                most_urgent(&entry.escalation, &entry.schedule, &self.calendar, self.now);
+            entry.is_overdue = is_overdue(&entry.escalation, &entry.schedule, self.now);
         }
         // As many lanes as the procedures in use have stages (with nothing open, as many as the
         // longest procedure known).

@@ -2,11 +2,13 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormOutput};
+use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormToken};
 use super::review::{ReviewWalk, review_of};
-use super::state::{DetailTab, Popup, Screen, State};
+use super::state::{DetailTab, Entry, Popup, Screen, State};
 use super::{Effect, Input, Intent, Msg};
+use crate::core::change::{Request, Version};
 use crate::core::review::Subject;
+use chrono::{DateTime, Utc};
 
 /// Applies one input to the state and says what the runtime should do next. Pure: no terminal,
 /// no storage, no clock (time arrives in [`Msg::Ticked`]).
@@ -160,29 +162,47 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             Vec::new()
         }
-        Msg::Saved(result) => {
+        Msg::FormSaved { token, result } => {
             state.is_dirty = true;
+            // A reply about a form no longer on screen says what happened and touches nothing.
+            let is_this_form = state.form.as_ref().is_some_and(|f| f.token == token);
             match result {
                 Ok(what) => {
-                    // A form saved during the review ticks its item off.
-                    if state.form.is_some()
-                        && let Some(walk) = state.review.as_mut()
-                        && walk.summary.is_none()
-                        && let Some(acted) = walk.acted.get_mut(walk.position)
-                    {
-                        *acted = true;
+                    if is_this_form {
+                        let form = state.form.take();
+                        // A form saved during the review ticks off the item it was opened from.
+                        if let Some(item) = form.as_ref().and_then(|f| f.review_item)
+                            && let Some(walk) = state.review.as_mut()
+                            && walk.summary.is_none()
+                            && let Some(acted) = walk.acted.get_mut(item)
+                        {
+                            *acted = true;
+                        }
+                        // The dashboard follows the escalation saved (to its new lane, if it moved).
+                        state.follow = form.and_then(|f| f.kind.escalation());
                     }
-                    // The dashboard follows the escalation saved (to its new lane, if it moved).
-                    state.follow = state.form.take().and_then(|f| f.kind.escalation());
                     state.status = Some(format!("Saved: {what}"));
                 }
                 Err(why) => {
-                    if let Some(form) = &mut state.form {
+                    if is_this_form && let Some(form) = &mut state.form {
                         form.is_saving = false;
                     }
                     state.status = Some(format!("Not saved: {why}"));
                 }
             }
+            Vec::new()
+        }
+        Msg::DraftNotKept(why) => {
+            state.is_dirty = true;
+            state.status = Some(format!("Not saved: the draft could not be kept: {why}"));
+            Vec::new()
+        }
+        Msg::ReviewRecorded(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(what) => format!("Saved: {what}"),
+                Err(why) => format!("Not saved: {why}"),
+            });
             Vec::new()
         }
         Msg::DraftsLoaded(drafts) => {
@@ -422,11 +442,23 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     };
     if walk.summary.is_some() {
         match intent {
+            // Recorded when the DSL says so (Enter), or on the way out of a walk finished.
             Intent::FinishReview => {
                 let record = walk.record();
                 state.review = None;
                 state.status = Some("Writing the review to the audit trail…".to_owned());
                 return record.map(Effect::RecordReview).into_iter().collect();
+            }
+            Intent::LeaveReview if walk.is_walked_through() => {
+                return on_review(state, Intent::FinishReview);
+            }
+            Intent::LeaveReview => {
+                state.status = Some(format!(
+                    "Review left after {} of {} items; not recorded (Enter on its summary records what was seen).",
+                    walk.walked(),
+                    walk.review.items.len()
+                ));
+                state.review = None;
             }
             Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
             _ => {}
@@ -435,7 +467,7 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     }
     let count = walk.review.items.len();
     match intent {
-        Intent::ReviewNext if walk.position + 1 < count => walk.position += 1,
+        Intent::ReviewNext if walk.position + 1 < count => walk.go_to(walk.position + 1),
         Intent::ReviewNext | Intent::FinishReview => {
             let now_review = review_of(
                 &state.entries,
@@ -445,13 +477,15 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
             );
             walk.finish(&now_review);
         }
-        Intent::ReviewBack => walk.position = walk.position.saturating_sub(1),
+        Intent::ReviewBack => walk.go_to(walk.position.saturating_sub(1)),
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         _ => {
             let Some(item) = walk.current().cloned() else {
                 return Vec::new();
             };
             let id = item.escalation_id;
+            let position = walk.position;
+            let opened = state.forms_opened;
             match (intent, &item.subject) {
                 (Intent::MarkNotificationSent, Subject::Notification { id: n, .. }) => {
                     open_notification_sent(state, id, Some(n));
@@ -462,6 +496,12 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                 }
                 (Intent::RecordDelayReason, subject) => open_delay_reason(state, id, subject),
                 (intent, _) => open_record_form(state, intent, id),
+            }
+            // A form opened here remembers the item, to tick it off when it saves.
+            if let Some(form) = state.form.as_mut()
+                && state.forms_opened != opened
+            {
+                form.review_item = Some(position);
             }
         }
     }
@@ -613,12 +653,30 @@ fn open_form(state: &mut State, mut form: Form) {
             "Carrying on from what you typed before ({when}); Esc then y throws it away."
         ));
     }
+    state.forms_opened += 1;
+    form.token = FormToken(state.forms_opened);
+    form.seen = id
+        .and_then(|id| state.entry(id))
+        .map(|e| Version::of(&e.escalation));
     state.form = Some(form);
     check_form(state);
 }
 
 /// Checks the open form against the procedures and its escalation as loaded now.
-fn check_form(state: &mut State) -> Option<FormOutput> {
+fn check_form(state: &mut State) -> Option<Request> {
+    // The advance form's preview counts from the time typed in When (now until one is).
+    let preview = state.form.as_ref().and_then(|form| match form.kind {
+        FormKind::Advance { escalation, .. } => {
+            let at = form.when(state.now).unwrap_or(state.now);
+            state
+                .entry(escalation)
+                .map(|entry| advance_preview(state, entry, at))
+        }
+        _ => None,
+    });
+    if let (Some(form), Some(preview)) = (state.form.as_mut(), preview) {
+        form.preview = preview;
+    }
     let State {
         form,
         procedures,
@@ -659,12 +717,9 @@ fn open_closing(state: &mut State, id: i64, is_resolving: bool) {
     open_form(state, form);
 }
 
-/// Opens the form to advance an open escalation, previewing what the move sets off: the next
-/// stage and who is involved there, its clocks with their due times if it moved now, and the
-/// notifications it makes owed.
+/// Opens the form to advance an open escalation, previewing what the move sets off (see
+/// [`advance_preview`]), counted from now until a time is typed into When.
 fn open_advance(state: &mut State, id: i64) {
-    use crate::core::calendar::format_local;
-    use crate::core::deadline::{Event, EventKind, schedule};
     let Some(entry) = state.entry(id) else { return };
     let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
         return;
@@ -676,12 +731,32 @@ fn open_advance(state: &mut State, id: i64) {
         return;
     }
     let next = entry.schedule.stage + 1;
-    let Some(stage) = procedure.stage(next) else {
+    if procedure.stage(next).is_none() {
         state.status = Some(format!(
             "Escalation {id} is at stage {}, the last stage of {}; resolve or withdraw it instead",
             entry.schedule.stage, procedure.id
         ));
         return;
+    }
+    let preview = advance_preview(state, entry, state.now);
+    let title = format!(
+        " Advance escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::advance(id, next, title, preview));
+}
+
+/// What advancing `entry` at `at` sets off: the next stage and who is involved there, its
+/// clocks with their due times counted from `at`, and the notifications it makes owed.
+fn advance_preview(state: &State, entry: &Entry, at: DateTime<Utc>) -> Vec<String> {
+    use crate::core::calendar::format_local;
+    use crate::core::deadline::{Event, EventKind, schedule};
+    let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
+        return Vec::new();
+    };
+    let next = entry.schedule.stage + 1;
+    let Some(stage) = procedure.stage(next) else {
+        return Vec::new();
     };
     let mut preview = vec![
         format!(
@@ -693,7 +768,7 @@ fn open_advance(state: &mut State, id: i64) {
     ];
     let mut events = entry.escalation.events();
     events.push(Event {
-        at: state.now,
+        at,
         kind: EventKind::Advanced { to: next },
     });
     if let Ok(after) = schedule(
@@ -729,11 +804,7 @@ fn open_advance(state: &mut State, id: i64) {
             ));
         }
     }
-    let title = format!(
-        " Advance escalation {id}, {} ",
-        entry.child_shown(state.is_privacy)
-    );
-    open_form(state, Form::advance(id, next, title, preview));
+    preview
 }
 
 fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
@@ -820,7 +891,9 @@ fn save_form(state: &mut State) -> Vec<Effect> {
             form.is_saving = true;
             state.status = Some("Saving…".to_owned());
             vec![Effect::Save {
+                token: form.token,
                 kind: form.kind,
+                seen: form.seen,
                 output,
             }]
         }

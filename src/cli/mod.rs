@@ -22,7 +22,8 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
-use crate::storage::Store;
+use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Store, WallClock};
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -97,10 +98,13 @@ impl Paths {
 pub struct Context {
     pub paths: Paths,
     pub now: DateTime<Utc>,
+    /// The real time `main` read, recorded on each audit entry as when it was written (`now`
+    /// may be `--now`).
+    wall_clock: DateTime<Utc>,
     pub json: bool,
     db: Option<PathBuf>,
     config: Option<Config>,
-    store: Option<Store>,
+    store: Option<SqliteStore>,
 }
 
 impl Context {
@@ -129,17 +133,22 @@ impl Context {
     }
 
     /// The open database, opened (and created, privately) on first use.
-    pub fn store(&mut self) -> Result<&mut Store, CliError> {
+    pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => Store::open(&self.db_path()?)?,
+            None => {
+                let mut store = SqliteStore::open(&self.db_path()?)?;
+                let wall_clock = self.wall_clock;
+                store.set_wall_clock(Box::new(move || wall_clock));
+                store
+            }
         };
         Ok(self.store.insert(store))
     }
 
     /// The open database, for commands that need records to exist: a missing file is an error,
     /// and is not created, so a mistyped `--db` leaves nothing behind.
-    pub fn existing_store(&mut self) -> Result<&mut Store, CliError> {
+    pub fn existing_store(&mut self) -> Result<&mut SqliteStore, CliError> {
         if self.store.is_none() {
             let path = self.db_path()?;
             if !path.exists() {
@@ -221,16 +230,20 @@ pub fn resolve_now(
 }
 
 /// Gathers what the dashboard needs: settings, procedures, themes (the user's too, with any
-/// problems in them to show), and the open database. `clock` is the time source `main` made.
+/// problems in them to show), and the open database. `clock` is the time source `main` made
+/// (`--now` moving on in real time, or the wall clock); `wall_clock` is always the wall clock,
+/// recorded on each audit entry as when it was really written.
 pub fn dashboard(
     cli: Cli,
     paths: Paths,
     clock: Box<dyn Fn() -> DateTime<Utc> + Send>,
+    wall_clock: WallClock,
     no_color: bool,
 ) -> Result<crate::tui::Options, CliError> {
     let mut context = Context {
         paths,
         now: clock(),
+        wall_clock: wall_clock(),
         json: false,
         db: cli.global.db,
         config: None,
@@ -250,7 +263,8 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    let store = Store::open(&path)?;
+    let mut store = SqliteStore::open(&path)?;
+    store.set_wall_clock(wall_clock);
     Ok(crate::tui::Options {
         store,
         procedures,
@@ -300,6 +314,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
     let mut context = Context {
         paths,
         now,
+        wall_clock,
         json: cli.global.json,
         db: cli.global.db,
         config: None,

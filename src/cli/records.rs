@@ -18,15 +18,14 @@ use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, ResolutionInput, check_action_due, parse_yes_no, plan_action,
-    plan_action_done, plan_advance_to, plan_amend, plan_discussion, plan_note,
-    plan_notification_sent, plan_resolve, plan_tighten, plan_withdraw,
+    DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
-use crate::core::record::{Escalation, NewEscalationInput, NoteKind, RecordError};
+use crate::core::record::{Escalation, NewEscalationInput, RecordError};
 use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
-use crate::storage::Filter;
+use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
+use crate::storage::{Filter, Store};
 
 /// Reads an optional time option, naming the option in any error.
 fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
@@ -201,7 +200,12 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
     let checked = input.check(procedure, context.now).map_err(refused)?;
     let actor = context.actor()?;
     let now = context.now;
-    let id = context.store()?.create(&checked, &actor, now)?;
+    let store = context.store()?;
+    let id = match service::create(store, &procedures, &actor, now, &input) {
+        Ok(id) => id,
+        Err(ServiceError::Refused(r)) => return Err(refused(r)),
+        Err(other) => return Err(other.into()),
+    };
     if context.json {
         return Ok(format!("{}\n", json!({ "id": id })));
     }
@@ -270,8 +274,7 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
-        let today = crate::core::calendar::local_date(context.now);
-        if args.overdue && !view::has_overdue(&escalation, &schedule, today) {
+        if args.overdue && !crate::core::overdue::is_overdue(&escalation, &schedule, context.now) {
             continue;
         }
         rows.push((escalation, procedure.clone(), schedule));
@@ -377,46 +380,30 @@ pub fn history(context: &mut Context, args: HistoryArgs) -> Result<String, CliEr
     Ok(view::audit_text(&trail))
 }
 
-/// Writes a planned change and reports it.
-fn apply<F>(context: &mut Context, id: i64, plan: F) -> Result<String, CliError>
-where
-    F: FnOnce(
-        &Escalation,
-        &Procedure,
-        &Schedule,
-    ) -> Result<crate::core::change::Change, RecordError>,
-{
+/// Writes a requested change through the service and reports it.
+fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
     let procedures = context.procedures()?;
     let actor = context.actor()?;
     let now = context.now;
     let config = context.config()?.clone();
     let json = context.json;
-    let (change, row) = context
-        .existing_store()?
-        .change(id, &actor, now, |escalation| {
-            let procedure = procedures.get(&escalation.procedure).ok_or_else(|| {
-                RecordError::new(
-                    "procedure",
-                    format!(
-                        "\"{}\" is no longer defined; restore its file",
-                        escalation.procedure
-                    ),
-                )
-            })?;
-            let schedule = schedule(
-                procedure,
-                &config.calendar,
-                &config.settings,
-                &escalation.events(),
-                now,
-            )
-            .map_err(|e| RecordError::new("escalation", e.to_string()))?;
-            plan(escalation, procedure, &schedule)
-        })
-        .map_err(|e| match e {
-            crate::storage::StoreError::Refused(r) => refused(r),
-            other => other.into(),
-        })?;
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let store = context.existing_store()?;
+    let subject = Subject::Escalation { id, seen: None };
+    let applied = service::apply(store, &rules, &actor, now, subject, &request);
+    let written = match applied {
+        Ok(Applied::Changed { written, .. }) => written,
+        Ok(Applied::Created { .. }) => Vec::new(),
+        Err(ServiceError::Refused(r)) => return Err(refused(r)),
+        Err(other) => return Err(other.into()),
+    };
+    let Some(Written { change, row }) = written.into_iter().next_back() else {
+        return Err(CliError(format!("escalation {id}: nothing was written")));
+    };
     if json {
         return Ok(format!(
             "{}\n",
@@ -464,10 +451,12 @@ where
 pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, p, _| {
-        plan_advance_to(e, p, args.to, &args.reason, at, now)
-    })
+    let request = Request::Advance {
+        to: args.to,
+        reason: args.reason,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliError> {
@@ -480,8 +469,11 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         is_agreement: args.agreed,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_discussion(e, &input, now))
+    let request = Request::Discuss {
+        input,
+        actions: Vec::new(),
+    };
+    apply(context, id, request)
 }
 
 pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliError> {
@@ -501,9 +493,12 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
             if !past_due {
                 check_action_due(due_on, today).map_err(refused)?;
             }
-            let out = apply(context, id, |e, _, _| {
-                plan_action(e, &what, &owner, &due_on.to_string())
-            })?;
+            let request = Request::AddAction {
+                what,
+                owner,
+                due_on: due_on.to_string(),
+            };
+            let out = apply(context, id, request)?;
             Ok(read_as(out, &due, due_on, context.json))
         }
         ActionCommand::Done { id, action_id, at } => {
@@ -515,9 +510,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
                 ))
             })?;
             let at = time_option("--at", at.as_deref())?.unwrap_or(now);
-            apply(context, id, |e, _, _| {
-                plan_action_done(e, action_id, at, now)
-            })
+            apply(context, id, Request::ActionDone { action_id, at })
         }
     }
 }
@@ -525,27 +518,24 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_notification_sent(
-            e,
-            s,
-            &args.notification,
-            &args.method,
-            args.reference.as_deref(),
-            at,
-            now,
-        )
-    })
+    let request = Request::NotificationSent {
+        notification: args.notification,
+        method: args.method,
+        reference: args.reference,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_note(e, s, NoteKind::ClockMet, &args.clock, &args.note, at, now)
-    })
+    let request = Request::ClockMet {
+        clock: args.clock,
+        note: args.note,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliError> {
@@ -565,51 +555,54 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
             Ok(timescale)
         })
         .transpose()?;
-    let calendar = context.config()?.calendar.clone();
-    apply(context, id, |e, _, s| {
-        let due_at = match (due, within) {
-            (Some(due), _) => due,
-            (None, Some(timescale)) => {
-                let started = s
-                    .clocks
-                    .iter()
-                    .find(|c| c.key == args.clock.trim())
-                    .and_then(|c| c.started_at)
-                    .ok_or_else(|| {
-                        RecordError::new(
-                            "clock",
-                            format!(
-                                "escalation {} has no running clock \"{}\" to count from; see escalate show {}",
-                                e.id,
-                                crate::core::record::printable(args.clock.trim(), false),
-                                e.id
-                            ),
-                        )
-                    })?;
-                calendar.due(
-                    timescale,
-                    started,
-                    crate::core::calendar::local_date(started),
-                )
-            }
-            (None, None) => {
-                return Err(RecordError::new(
-                    "due",
-                    "give the earlier due time with --due, or a shorter timescale with --within",
-                ));
-            }
-        };
-        plan_tighten(e, s, &args.clock, due_at, &args.reason)
-    })
+    let due_at = match (due, within) {
+        (Some(due), _) => due,
+        (None, Some(timescale)) => {
+            // A shorter timescale counts from the clock's start, which a running clock keeps.
+            let (escalation, procedure) = load(context, id)?;
+            let schedule = schedule_of(context, &escalation, &procedure)?;
+            let started = schedule
+                .clocks
+                .iter()
+                .find(|c| c.key == args.clock.trim())
+                .and_then(|c| c.started_at)
+                .ok_or_else(|| {
+                    CliError(format!(
+                        "escalation {id} has no running clock \"{}\" to count from; see escalate show {id}",
+                        crate::core::record::printable(args.clock.trim(), false)
+                    ))
+                })?;
+            let calendar = &context.config()?.calendar;
+            calendar.due(
+                timescale,
+                started,
+                crate::core::calendar::local_date(started),
+            )
+        }
+        (None, None) => {
+            return Err(CliError(
+                "give the earlier due time with --due, or a shorter timescale with --within"
+                    .to_owned(),
+            ));
+        }
+    };
+    let request = Request::Tighten {
+        clock: args.clock,
+        due_at,
+        reason: args.reason,
+    };
+    apply(context, id, request)
 }
 
 pub fn delay(context: &mut Context, args: DelayArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, s| {
-        plan_note(e, s, NoteKind::DelayReason, "", &args.reason, at, now)
-    })
+    let request = Request::DelayReason {
+        late: String::new(),
+        reason: args.reason,
+        at,
+    };
+    apply(context, id, request)
 }
 
 pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliError> {
@@ -628,15 +621,14 @@ pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliEr
         child_record_updated: yes_no("child-record-updated", args.child_record_updated.as_deref())?,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_resolve(e, &input, now))
+    apply(context, id, Request::Resolve(input))
 }
 
 pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let now = context.now;
-    apply(context, id, |e, _, _| plan_withdraw(e, &args.why, at, now))
+    let request = Request::Withdraw { why: args.why, at };
+    apply(context, id, request)
 }
 
 pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError> {
@@ -652,11 +644,12 @@ pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError>
         }
     };
     let id = parse_id(&args.id).map_err(hide_value)?;
-    let now = context.now;
-    apply(context, id, |e, p, _| {
-        plan_amend(e, p, &args.field, &value, &args.why, now)
-    })
-    .map_err(|error| {
+    let request = Request::Amend {
+        field: args.field,
+        value: value.clone(),
+        why: args.why,
+    };
+    apply(context, id, request).map_err(|error| {
         // Nor is the recorded name, which a wrong value may have been typed in place of.
         let recorded = context
             .existing_store()

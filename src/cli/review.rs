@@ -22,7 +22,7 @@ use super::{CliError, Context, Finished};
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
 use crate::core::record::{Escalation, Outcome, Redactor, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
-use crate::storage::Filter;
+use crate::storage::{Filter, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {

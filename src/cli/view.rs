@@ -6,16 +6,17 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::core::calendar::{Calendar, format_local, format_rfc3339, local_date};
+use crate::core::audit::AuditEntry;
+use crate::core::calendar::{Calendar, format_local, format_rfc3339};
 use crate::core::deadline::{
     ClockState, ClockStatus, Countdown, IMMEDIATE_RISK_KEY, Schedule, Status,
 };
+use crate::core::overdue::{is_action_overdue, is_overdue};
 use crate::core::procedure::Procedure;
 use crate::core::record::{Escalation, Outcome, printable};
-use crate::storage::AuditEntry;
 
 fn line(text: &str) -> String {
     printable(text, false)
@@ -54,22 +55,6 @@ pub fn symbol(state: ClockState) -> &'static str {
         ClockState::LeftLate => "✗ ",
         ClockState::Stopped => "– ",
     }
-}
-
-/// Whether anything on the escalation is overdue: a clock, a notification, or an agreed action.
-pub fn has_overdue(escalation: &Escalation, schedule: &Schedule, today: NaiveDate) -> bool {
-    schedule
-        .clocks
-        .iter()
-        .any(|c| c.state == ClockState::Overdue)
-        || schedule
-            .notifications
-            .iter()
-            .any(|n| n.state == ClockState::Overdue)
-        || escalation
-            .actions
-            .iter()
-            .any(|a| a.done_at.is_none() && a.due_on < today)
 }
 
 /// `OVERDUE 1d 3h: Resolved by day 9 (due Tue 1 Dec 2026 17:00 GMT)`.
@@ -185,20 +170,27 @@ pub fn audit_json(trail: &[AuditEntry]) -> Value {
             .iter()
             .map(|a| {
                 json!({
-                    "id": a.id, "at": time(a.at), "by": a.actor, "action": a.action,
-                    "summary": a.summary, "hash": a.hash,
+                    "id": a.id, "at": time(a.at), "written_at": a.written_at.map(time),
+                    "by": a.actor, "action": a.action, "summary": a.summary, "hash": a.hash,
                 })
             })
             .collect(),
     )
 }
 
+/// The history, one entry a line; an entry written at a different time (a minute or more)
+/// from the one it states (`--now`, a backdated record) says when it was really written.
 pub fn audit_text(trail: &[AuditEntry]) -> String {
     let mut out = String::new();
     for a in trail {
+        let written = a
+            .written_at
+            .filter(|w| (*w - a.at).num_minutes() != 0)
+            .map(|w| format!("  (written {})", format_local(w)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:>5}  {}  {}  {}",
+            "{:>5}  {}  {}  {}{written}",
             a.id,
             format_local(a.at),
             line(&a.actor),
@@ -216,7 +208,6 @@ pub fn escalation_json(
     now: DateTime<Utc>,
     trail: Option<&[AuditEntry]>,
 ) -> Value {
-    let today = local_date(now);
     let partnership = procedure
         .notified_body(escalation.partnership.as_deref())
         .map(|p| json!({ "id": p.id, "name": p.name }));
@@ -255,7 +246,7 @@ pub fn escalation_json(
             json!({
                 "id": a.id, "what": a.what, "owner": a.owner, "due_on": a.due_on.to_string(),
                 "done_at": a.done_at.map(time), "done_by": a.done_by,
-                "is_overdue": a.done_at.is_none() && a.due_on < today,
+                "is_overdue": is_action_overdue(a, now),
             })
         })
         .collect();
@@ -315,7 +306,7 @@ pub fn escalation_json(
         "concern_at": escalation.concern_at.map(time),
         "raised_at": time(escalation.raised_at),
         "immediate_risk": escalation.immediate_risk,
-        "is_overdue": has_overdue(escalation, schedule, today),
+        "is_overdue": is_overdue(escalation, schedule, now),
         "clocks": clocks,
         "notifications": notifications,
         "actions": actions,
@@ -353,7 +344,6 @@ pub fn escalation_text(
     now: DateTime<Utc>,
     trail: &[AuditEntry],
 ) -> String {
-    let today = local_date(now);
     let mut out = String::new();
     let stage_name = procedure
         .stage(schedule.stage)
@@ -537,7 +527,7 @@ pub fn escalation_text(
         for a in &escalation.actions {
             let state = match a.done_at {
                 Some(done) => format!("✓  done {}", format_local(done)),
-                None if a.due_on < today => format!("!! OVERDUE since {}", a.due_on),
+                None if is_action_overdue(a, now) => format!("!! OVERDUE since {}", a.due_on),
                 None => format!("·  due {}", a.due_on),
             };
             let _ = writeln!(

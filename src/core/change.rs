@@ -10,10 +10,12 @@ use serde::Serialize;
 
 use super::calendar::local_date;
 use super::deadline::Schedule;
-use super::procedure::Procedure;
+use super::procedure::{Procedure, ProcedureSet};
 use super::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NoteKind, RecordError, check_dob,
-    choose_partnership, clean_text, not_in_future, optional_text, printable, required_text,
+    AMENDABLE, AgreedAction, Amendment, Category, Discussion, Escalation, Method, Mode,
+    NewEscalation, NewEscalationInput, Note, NoteKind, Outcome, RecordError, SentNotification,
+    StageChange, check_dob, choose_partnership, clean_text, not_in_future, optional_text,
+    printable, required_text,
 };
 use super::time::{parse_date, parse_instant};
 
@@ -817,6 +819,483 @@ pub fn plan_amend(
         new_value,
         why,
     })
+}
+
+/// An action agreed in a discussion, as typed on one line of the discussion form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInput {
+    pub what: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+}
+
+/// A change asked for, from a form or the command line: typed, not yet checked against the
+/// escalation. [`Request::plan`] turns it into [`Change`]s against the escalation as it stands;
+/// the service does so inside the write transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    New(NewEscalationInput),
+    Discuss {
+        input: DiscussionInput,
+        actions: Vec<ActionInput>,
+    },
+    Advance {
+        /// The stage to move to; the next one when `None` (see [`plan_advance_to`]).
+        to: Option<u8>,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    /// A clock given an earlier due time on this escalation, with the reason.
+    Tighten {
+        clock: String,
+        due_at: DateTime<Utc>,
+        reason: String,
+    },
+    Resolve(ResolutionInput),
+    Withdraw {
+        why: String,
+        at: DateTime<Utc>,
+    },
+    NotificationSent {
+        notification: String,
+        method: String,
+        reference: Option<String>,
+        at: DateTime<Utc>,
+    },
+    ActionDone {
+        action_id: i64,
+        at: DateTime<Utc>,
+    },
+    /// An agreed action on its own (the command line's `action add`): the due date as typed.
+    AddAction {
+        what: String,
+        owner: String,
+        due_on: String,
+    },
+    /// A clock marked met, with a note of how.
+    ClockMet {
+        clock: String,
+        note: String,
+        at: DateTime<Utc>,
+    },
+    Amend {
+        field: String,
+        value: String,
+        why: String,
+    },
+    DelayReason {
+        /// What is late: a clock's key, a notification's id, or `action N`.
+        late: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Request {
+    /// The changes this output makes to `escalation`, planned by the same core functions the
+    /// command line calls: run by the form as it is typed, and again by the storage worker
+    /// inside the write transaction. `schedule` is the escalation's, where one is known.
+    pub fn plan(
+        &self,
+        escalation: &Escalation,
+        procedures: &ProcedureSet,
+        schedule: Option<&Schedule>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, RecordError> {
+        let procedure = || {
+            procedures.get(&escalation.procedure).ok_or_else(|| {
+                RecordError::new("procedure", "is no longer defined; restore its file")
+            })
+        };
+        let schedule = |field: &str| {
+            schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
+        };
+        Ok(match self {
+            Self::New(_) => {
+                return Err(RecordError::new(
+                    "escalation",
+                    "a new escalation is recorded, not planned as a change",
+                ));
+            }
+            Self::Discuss { input, actions } => {
+                let mut changes = vec![plan_discussion(escalation, input, now)?];
+                for action in actions {
+                    changes.push(
+                        plan_action(
+                            escalation,
+                            &action.what,
+                            &action.owner,
+                            &action.due_on.to_string(),
+                        )
+                        .map_err(|e| RecordError::new("actions", e.message))?,
+                    );
+                }
+                changes
+            }
+            Self::Advance { to, reason, at } => {
+                vec![plan_advance_to(
+                    escalation,
+                    procedure()?,
+                    *to,
+                    reason,
+                    *at,
+                    now,
+                )?]
+            }
+            Self::Tighten {
+                clock,
+                due_at,
+                reason,
+            } => vec![plan_tighten(
+                escalation,
+                schedule("clock")?,
+                clock,
+                *due_at,
+                reason,
+            )?],
+            Self::Resolve(input) => vec![plan_resolve(escalation, input, now)?],
+            Self::Withdraw { why, at } => vec![plan_withdraw(escalation, why, *at, now)?],
+            Self::NotificationSent {
+                notification,
+                method,
+                reference,
+                at,
+            } => vec![plan_notification_sent(
+                escalation,
+                schedule("notification")?,
+                notification,
+                method,
+                reference.as_deref(),
+                *at,
+                now,
+            )?],
+            Self::ActionDone { action_id, at } => {
+                vec![plan_action_done(escalation, *action_id, *at, now)?]
+            }
+            Self::AddAction {
+                what,
+                owner,
+                due_on,
+            } => vec![plan_action(escalation, what, owner, due_on)?],
+            Self::ClockMet { clock, note, at } => vec![plan_note(
+                escalation,
+                schedule("clock")?,
+                NoteKind::ClockMet,
+                clock,
+                note,
+                *at,
+                now,
+            )?],
+            Self::DelayReason { late, reason, at } => vec![plan_note(
+                escalation,
+                schedule("late")?,
+                NoteKind::DelayReason,
+                late,
+                reason,
+                *at,
+                now,
+            )?],
+            Self::Amend { field, value, why } => {
+                vec![plan_amend(
+                    escalation,
+                    procedure()?,
+                    field,
+                    value,
+                    why,
+                    now,
+                )?]
+            }
+        })
+    }
+}
+
+/// Where an escalation's record stood when a form was opened on it: how many rows of each kind
+/// it held. The record is insert-only, so any change to the escalation (from this terminal or
+/// another) adds a row and changes its version. A save carrying an older version is refused
+/// rather than applied to a record the user has not seen (see [`Version::changes_since`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Version {
+    pub stage: u8,
+    pub stage_changes: usize,
+    pub discussions: usize,
+    pub actions: usize,
+    pub actions_done: usize,
+    pub notifications_sent: usize,
+    pub notes: usize,
+    pub amendments: usize,
+    pub is_closed: bool,
+}
+
+impl Version {
+    pub fn of(escalation: &Escalation) -> Self {
+        Self {
+            stage: escalation.stage(),
+            stage_changes: escalation.stage_changes.len(),
+            discussions: escalation.discussions.len(),
+            actions: escalation.actions.len(),
+            actions_done: escalation
+                .actions
+                .iter()
+                .filter(|a| a.done_at.is_some())
+                .count(),
+            notifications_sent: escalation.sent.len(),
+            notes: escalation.notes.len(),
+            amendments: escalation.amendments.len(),
+            is_closed: escalation.outcome.is_some(),
+        }
+    }
+
+    /// What was recorded on the escalation between `self` (as a form saw it) and `now` (as it
+    /// stands), in words: `moved from stage 1 to stage 2; 1 discussion recorded`. Empty when
+    /// nothing changed.
+    pub fn changes_since(&self, now: &Self) -> Vec<String> {
+        let mut said = Vec::new();
+        if now.stage != self.stage {
+            said.push(format!(
+                "moved from stage {} to stage {}",
+                self.stage, now.stage
+            ));
+        }
+        if now.is_closed && !self.is_closed {
+            said.push("closed (resolved or withdrawn)".to_owned());
+        }
+        let counts = [
+            (
+                self.discussions,
+                now.discussions,
+                "discussion recorded",
+                "discussions recorded",
+            ),
+            (self.actions, now.actions, "action agreed", "actions agreed"),
+            (
+                self.actions_done,
+                now.actions_done,
+                "action marked done",
+                "actions marked done",
+            ),
+            (
+                self.notifications_sent,
+                now.notifications_sent,
+                "notification recorded as sent",
+                "notifications recorded as sent",
+            ),
+            (self.notes, now.notes, "note recorded", "notes recorded"),
+            (
+                self.amendments,
+                now.amendments,
+                "correction made",
+                "corrections made",
+            ),
+        ];
+        for (before, after, one, many) in counts {
+            if after != before {
+                let added = after.abs_diff(before);
+                said.push(format!("{added} {}", if added == 1 { one } else { many }));
+            }
+        }
+        if said.is_empty() && now != self {
+            said.push("its record changed".to_owned());
+        }
+        said
+    }
+}
+
+/// A time as every store keeps it: to the millisecond (part of the storage port's contract).
+pub fn as_stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(3)
+}
+
+/// A new escalation just written (as `id`, by `actor` at `now`) as a store reads it back: the
+/// start of the in-memory copy a bulk import keeps up to date, change by change, with
+/// [`remember`], instead of reading each escalation back after every change.
+pub fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) -> Escalation {
+    Escalation {
+        id,
+        procedure: new.procedure,
+        partnership: new.partnership,
+        child: new.child,
+        raised_by: new.raised_by,
+        agency: new.agency,
+        raised_with: new.raised_with,
+        category: new.category,
+        summary: new.summary,
+        outcome_sought: new.outcome_sought,
+        concern_at: new.concern_at.map(as_stored),
+        raised_at: as_stored(new.raised_at),
+        immediate_risk: new.immediate_risk,
+        recorded_by: actor.to_owned(),
+        recorded_at: as_stored(now),
+        stage_changes: Vec::new(),
+        discussions: Vec::new(),
+        actions: Vec::new(),
+        sent: Vec::new(),
+        notes: Vec::new(),
+        outcome: None,
+        amendments: Vec::new(),
+    }
+}
+
+/// Applies a change just written (as row `row`) to the in-memory copy of its escalation, so that
+/// it stays what a store reads back: each list in time order (a later row after an earlier one
+/// at the same time), amendments applied.
+pub fn remember(
+    escalation: &mut Escalation,
+    change: Change,
+    row: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) {
+    let by = actor.to_owned();
+    match change {
+        Change::Advance {
+            to_stage,
+            at,
+            reason,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.stage_changes.partition_point(|c| c.at <= at);
+            escalation.stage_changes.insert(
+                index,
+                StageChange {
+                    to_stage,
+                    at,
+                    by,
+                    reason,
+                },
+            );
+        }
+        Change::Discuss {
+            at,
+            participants,
+            mode,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.discussions.partition_point(|d| d.at <= at);
+            escalation.discussions.insert(
+                index,
+                Discussion {
+                    id: row,
+                    at,
+                    participants,
+                    mode,
+                    notes,
+                    decisions,
+                    is_agreement,
+                    stage,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::AddAction {
+            what,
+            owner,
+            due_on,
+        } => escalation.actions.push(AgreedAction {
+            id: row,
+            what,
+            owner,
+            due_on,
+            done_at: None,
+            done_by: None,
+            recorded_by: by,
+            recorded_at: as_stored(now),
+        }),
+        Change::CompleteAction { action_id, at } => {
+            if let Some(action) = escalation.actions.iter_mut().find(|a| a.id == action_id) {
+                action.done_at = Some(as_stored(at));
+                action.done_by = Some(by);
+            }
+        }
+        Change::NotificationSent {
+            notification,
+            at,
+            method,
+            reference,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.sent.partition_point(|s| s.sent_at <= at);
+            escalation.sent.insert(
+                index,
+                SentNotification {
+                    notification,
+                    sent_at: at,
+                    method,
+                    reference,
+                    recorded_by: by,
+                    recorded_at: as_stored(now),
+                },
+            );
+        }
+        Change::Resolve {
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+        } => {
+            escalation.outcome = Some(Outcome::Resolved {
+                at: as_stored(at),
+                stage,
+                how,
+                learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
+                by,
+            });
+        }
+        Change::Withdraw { at, stage, why } => {
+            escalation.outcome = Some(Outcome::Withdrawn {
+                at: as_stored(at),
+                stage,
+                why,
+                by,
+            });
+        }
+        Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        } => {
+            apply_amendment(escalation, &field, new_value.as_deref());
+            escalation.amendments.push(Amendment {
+                field,
+                old_value,
+                new_value,
+                why,
+                by,
+                at: as_stored(now),
+            });
+        }
+        Change::Note {
+            kind,
+            clock,
+            at,
+            text,
+        } => {
+            let at = as_stored(at);
+            let index = escalation.notes.partition_point(|n| n.at <= at);
+            escalation.notes.insert(
+                index,
+                Note {
+                    kind,
+                    at,
+                    clock,
+                    text,
+                    by,
+                },
+            );
+        }
+    }
 }
 
 #[cfg(test)]

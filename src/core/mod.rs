@@ -4,9 +4,12 @@
 //! terminal. Time comes in as an argument. Start at [`deadline::schedule`], which ties the other
 //! modules together; [`review`] builds the morning review on top of it.
 
+pub mod audit;
 pub mod calendar;
 pub mod change;
 pub mod deadline;
+pub mod draft;
+pub mod overdue;
 pub mod procedure;
 pub mod record;
 pub mod review;

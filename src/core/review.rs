@@ -18,6 +18,9 @@
 //!   today, UK date), due today on the day, and within the horizon up to its last date. Actions of
 //!   closed escalations count too, as they do for `list --overdue`.
 //!
+//! Whether an item is late is decided by [`super::overdue`], the one rule the dashboard and
+//! `list --overdue` use too.
+//!
 //! The order is fixed: immediate risk, overdue clocks, overdue notifications, slipping actions,
 //! due today, due within the horizon, then the rest outstanding; within a group by due time, then
 //! escalation id (then the kind of item and its key, so that the order never depends on input).
@@ -35,11 +38,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::calendar::{Calendar, local_date, local_instant};
+use super::calendar::{Calendar, local_date};
 use super::deadline::{ClockState, Countdown, IMMEDIATE_RISK_KEY, Schedule, Status};
+use super::overdue::{action_due_at, is_action_overdue, is_clock_overdue, is_notification_overdue};
 use super::record::{Escalation, RecordError};
 
 /// How far ahead the review looks, in working days (see the module documentation).
@@ -451,7 +455,7 @@ pub fn review<'a>(
                         clock.is_act_now,
                     );
                     // Once escalated, it is listed for its flag, not as late.
-                    listed.is_overdue &= is_live;
+                    listed.is_overdue = is_clock_overdue(escalation, schedule, clock, now);
                     items.push(listed);
                 }
                 continue;
@@ -466,13 +470,9 @@ pub fn review<'a>(
                     stage: clock.stage,
                     form: clock.form.clone(),
                 };
-                items.push(item(
-                    group,
-                    subject,
-                    due,
-                    counts_working_days,
-                    clock.is_act_now,
-                ));
+                let mut listed = item(group, subject, due, counts_working_days, clock.is_act_now);
+                listed.is_overdue = is_clock_overdue(escalation, schedule, clock, now);
+                items.push(listed);
             }
         }
 
@@ -486,13 +486,15 @@ pub fn review<'a>(
                     recipient: notification.recipient.clone(),
                 };
                 let counts_working_days = notification.timescale.counts_working_days();
-                items.push(item(
+                let mut listed = item(
                     group,
                     subject,
                     due,
                     counts_working_days,
                     notification.is_act_now,
-                ));
+                );
+                listed.is_overdue = is_notification_overdue(notification, now);
+                items.push(listed);
             }
         }
 
@@ -512,9 +514,9 @@ pub fn review<'a>(
                 owner: action.owner.clone(),
                 due_on: action.due_on,
             };
-            let mut listed = item(group, subject, end_of(action.due_on), false, false);
+            let mut listed = item(group, subject, action_due_at(action.due_on), false, false);
             // At the stroke of midnight the action is late by nothing, but late.
-            listed.is_overdue = group == Group::SlippingAction;
+            listed.is_overdue = is_action_overdue(action, now);
             listed.countdown.is_overdue = listed.is_overdue;
             items.push(listed);
         }
@@ -526,12 +528,6 @@ pub fn review<'a>(
         horizon_ends_at,
         items,
     }
-}
-
-/// Midnight (UK time) at the end of `date`: when an action due that day turns late.
-fn end_of(date: NaiveDate) -> DateTime<Utc> {
-    let next = date.succ_opt().unwrap_or(date);
-    local_instant(next, NaiveTime::MIN)
 }
 
 #[cfg(test)]

@@ -15,17 +15,19 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::app::form::{FormKind, FormOutput};
+use crate::app::form::{FormKind, FormToken};
 use crate::app::{Effect, Input, Msg, State, update};
 use crate::config::Config;
 use crate::core::procedure::ProcedureSet;
 use crate::keys;
+use crate::service::{self, Rules, Subject};
 use crate::storage::Store;
+use crate::storage::sqlite::SqliteStore;
 use crate::ui::theme::Theme;
 
 /// Everything the dashboard needs from outside, gathered by `main` and the CLI layer.
 pub struct Options {
-    pub store: Store,
+    pub store: SqliteStore,
     pub procedures: ProcedureSet,
     pub config: Config,
     /// The name written into the audit trail.
@@ -39,7 +41,7 @@ pub struct Options {
 
 /// Runs the storage worker: it owns the connection and answers each effect with a message.
 fn spawn_worker(
-    mut store: Store,
+    mut store: SqliteStore,
     procedures: ProcedureSet,
     config: Config,
     actor: String,
@@ -77,19 +79,32 @@ fn spawn_worker(
                 )),
                 // Each form's input is checked again by the core inside the write transaction,
                 // against the escalation as it stands then. Saved or not, the caseload reloads.
-                Effect::Save { kind, output } => {
-                    let saved = save(&mut store, &procedures, &config, &actor, now, kind, output);
-                    finish_save(&mut store, saved, kind, &replies, &mut seen_version)
+                Effect::Save {
+                    token,
+                    kind,
+                    seen,
+                    output,
+                } => {
+                    let rules = Rules {
+                        procedures: &procedures,
+                        calendar: &config.calendar,
+                        settings: &config.settings,
+                    };
+                    let subject = Subject::of(kind.escalation(), seen);
+                    let saved = service::apply(&mut store, &rules, &actor, now, subject, &output)
+                        .map(|applied| applied.describe())
+                        .map_err(|e| e.to_string());
+                    finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
                 }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
-                    Err(e) => Some(Msg::Saved(Err(format!("the draft could not be kept: {e}")))),
+                    Err(e) => Some(Msg::DraftNotKept(e.to_string())),
                 },
                 Effect::DiscardDraft { form, escalation } => {
                     let _ = store.discard_draft_of(&form, escalation);
                     None
                 }
-                Effect::RecordReview(summary) => Some(Msg::Saved(
+                Effect::RecordReview(summary) => Some(Msg::ReviewRecorded(
                     store
                         .record_review(&summary, &actor, now)
                         .map(|_| format!("review recorded ({})", summary.describe()))
@@ -112,49 +127,11 @@ fn spawn_worker(
     jobs
 }
 
-/// Writes what a form gave, planned by the same core functions the command line uses, in
-/// one transaction. Returns what was written, in words.
-fn save(
-    store: &mut Store,
-    procedures: &ProcedureSet,
-    config: &Config,
-    actor: &str,
-    now: DateTime<Utc>,
-    kind: FormKind,
-    output: FormOutput,
-) -> Result<String, String> {
-    use crate::core::record::{RecordError, printable};
-    let no_procedure = || RecordError::new("procedure", "is no longer defined; restore its file");
-    let Some(id) = kind.escalation() else {
-        let FormOutput::New(input) = output else {
-            return Err("this form needs an escalation; press Esc".to_owned());
-        };
-        let procedure = procedures.get(&input.procedure).ok_or_else(no_procedure);
-        let checked = procedure
-            .and_then(|p| input.check(p, now))
-            .map_err(|e| e.to_string())?;
-        let id = store
-            .create(&checked, actor, now)
-            .map_err(|e| e.to_string())?;
-        return Ok(format!("escalation {id} recorded"));
-    };
-    let written = store.change_all(id, actor, now, |e| {
-        // Worked out afresh inside the write, with this machine's calendar and settings.
-        let schedule = procedures.get(&e.procedure).and_then(|p| {
-            crate::core::deadline::schedule(p, &config.calendar, &config.settings, &e.events(), now)
-                .ok()
-        });
-        output.plan(e, procedures, schedule.as_ref(), now)
-    });
-    let written = written.map_err(|e| e.to_string())?;
-    let each: Vec<String> = written.iter().map(|(c, _)| c.describe()).collect();
-    Ok(printable(&each.join("; "), false))
-}
-
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
-    store: &mut Store,
+    store: &mut SqliteStore,
     saved: Result<String, String>,
+    token: FormToken,
     kind: FormKind,
     replies: &UnboundedSender<Msg>,
     seen_version: &mut Option<i64>,
@@ -162,7 +139,10 @@ fn finish_save(
     if saved.is_ok() {
         let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
     }
-    let _ = replies.send(Msg::Saved(saved));
+    let _ = replies.send(Msg::FormSaved {
+        token,
+        result: saved,
+    });
     *seen_version = store.data_version().ok();
     Some(Msg::CaseloadLoaded(
         store.caseload().map_err(|e| e.to_string()),

@@ -271,7 +271,8 @@ fn notification_rows(
         let (mark, role) = state_mark(n.state);
         let countdown = Countdown::of_notification(&state.calendar, n, state.now);
         let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
-        let form = n.form.as_deref().unwrap_or(&n.id);
+        // The id `escalate notify` takes, not the procedure's form name (Barnet's `learning-note`
+        // is sent on its `action-log` form): what is shown is what the DSL types.
         let pointer = if is_selected { "▶" } else { " " };
         let what = vec![
             Span::styled(pointer, theme.style(Role::Focus)),
@@ -280,7 +281,7 @@ fn notification_rows(
                 theme.style(role),
             ),
             Span::styled(
-                form.to_owned(),
+                n.id.clone(),
                 theme.style(Role::Text).add_modifier(Modifier::BOLD),
             ),
             Span::styled(

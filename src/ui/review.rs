@@ -185,6 +185,7 @@ fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'s
 fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let outstanding = walk.summary.as_ref().map_or(&[][..], |s| &s.items[..]);
     let count = walk.review.items.len();
+    let walked = walk.walked();
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.style(Role::Focus))
@@ -196,8 +197,12 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
     let mut lines = vec![
         Line::styled(
             format!(
-                "{count} item{} reviewed · {} acted on · {} still outstanding",
-                if count == 1 { "" } else { "s" },
+                "{} reviewed · {} acted on · {} still outstanding",
+                if walked == count {
+                    format!("{count} item{}", if count == 1 { "" } else { "s" })
+                } else {
+                    format!("{walked} of {count} items")
+                },
                 walk.acted_on(),
                 outstanding.len()
             ),
@@ -240,7 +245,14 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        "Enter records this review in the audit trail and goes back to the dashboard.",
+        if walk.is_walked_through() {
+            "Enter records this review in the audit trail and goes back to the dashboard.".to_owned()
+        } else {
+            format!(
+                "{} items were not reached. Enter records the {walked} walked through; Esc leaves without recording.",
+                count - walked
+            )
+        },
         theme.style(Role::Muted),
     ));
     let inner = block.inner(area);

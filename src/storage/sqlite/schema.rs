@@ -232,6 +232,20 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_at ON reviews(at);
 ";
 
+/// Closed escalations settled before an agreed action left undone counted as needing attention
+/// (issue 12: one rule for "overdue", under which a closed escalation's slipping action is late):
+/// look at every closed escalation again, and the dashboard settles those that owe nothing.
+const MIGRATION_5: &str = r"
+UPDATE escalation_state SET needs_attention = 1 WHERE is_open = 0;
+";
+
+/// When each audit entry was really written, by the wall clock, beside the time it states (which
+/// `--now` may set): a serious case review can tell a backdated entry from a late one. Empty for
+/// entries written before; hashed into the entry when present.
+const MIGRATION_6: &str = r"
+ALTER TABLE audit ADD COLUMN written_at TEXT;
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -242,6 +256,8 @@ pub fn migrations() -> Vec<String> {
         MIGRATION_2.to_owned(),
         MIGRATION_3.to_owned(),
         format!("{MIGRATION_4}\n{}", insert_only_triggers(&["reviews"])),
+        MIGRATION_5.to_owned(),
+        MIGRATION_6.to_owned(),
     ]
 }
 

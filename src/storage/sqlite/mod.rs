@@ -1,0 +1,1824 @@
+//! The SQLite backend of the storage port ([`crate::storage::Store`]): the only SQL.
+//!
+//! A [`SqliteStore`] is one SQLite database (rusqlite, bundled SQLite) in WAL mode with
+//! `synchronous=FULL`, foreign keys on and a busy timeout, so that the dashboard and a command in
+//! another terminal can share one file. Every change is planned by the core
+//! ([`crate::core::change`]) against the escalation as it stands *inside* an immediate
+//! transaction, then written with its audit entry in that same transaction: either both are on
+//! disk or neither is. The record is insert-only (see [`schema`]); the audit trail is a hash
+//! chain that `verify` checks. rusqlite's errors are mapped onto [`StoreError`] here and go no
+//! further. Start at [`SqliteStore::open`] and `change_all`.
+
+mod audit;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, Row, TransactionBehavior, params};
+
+use super::{Filter, Result, Store, StoreError, WallClock};
+use crate::core::audit::{AuditEntry, Verification};
+use crate::core::change::{Change, apply_amendment, as_written, remember};
+use crate::core::draft::Draft;
+use crate::core::record::{
+    AgreedAction, Amendment, Child, Discussion, Escalation, NewEscalation, Note, NoteKind, Outcome,
+    RecordError, SentNotification, StageChange,
+};
+use crate::core::review::ReviewSummary;
+
+impl From<rusqlite::Error> for StoreError {
+    /// SQLite's errors in the port's words: busy, refused by a constraint or trigger, damaged,
+    /// or anything else.
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                Self::Busy(error.to_string())
+            }
+            Some(ErrorCode::ConstraintViolation) => Self::Conflict(error.to_string()),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Corrupt(format!(
+                "the database is damaged ({error}); run escalate verify, or restore a backup"
+            )),
+            _ => Self::Backend(format!("database error: {error}")),
+        }
+    }
+}
+
+/// A value the database holds that escalate cannot read.
+fn unreadable(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!(
+        "the database holds a value escalate cannot read ({what}); run escalate verify"
+    ))
+}
+
+/// An I/O error, saying what was being done.
+fn io(what: String) -> impl FnOnce(std::io::Error) -> StoreError {
+    move |source| StoreError::Backend(format!("{what}: {source}"))
+}
+
+/// How long a write waits for another process's write to finish before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The caseload queries. The open ones go through the `escalation_state_open` index, so that the
+/// dashboard reads what is open, not the whole history (checked in the tests).
+const OPEN_IDS: &str =
+    "SELECT escalation_id FROM escalation_state WHERE is_open = 1 ORDER BY escalation_id";
+const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open = 1 AND stage = ?1 ORDER BY escalation_id";
+const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
+const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1";
+const ATTENTION_IDS_BEFORE: &str =
+    "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id < ?1";
+const ATTENTION_IDS_FROM: &str =
+    "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id >= ?1";
+/// From how many escalations the caseload is read in two halves at once.
+const PARALLEL_LOAD_FROM: i64 = 2_000;
+const ALL_IDS_AT_STAGE: &str =
+    "SELECT escalation_id FROM escalation_state WHERE stage = ?1 ORDER BY escalation_id";
+
+/// An open escalation database.
+pub struct SqliteStore {
+    conn: Connection,
+    path: Option<PathBuf>,
+    /// The real time, for `written_at` on audit entries (none: not recorded).
+    wall_clock: Option<WallClock>,
+}
+
+/// Times are stored as RFC 3339 in UTC with milliseconds, so that text order is time order.
+pub fn time_to_sql(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn time_from_sql(text: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| unreadable(format!("time \"{}\"", text.escape_debug())))
+}
+
+fn date_from_sql(text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| unreadable(format!("date \"{}\"", text.escape_debug())))
+}
+
+fn word_from_sql<T: std::str::FromStr>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| unreadable(format!("\"{}\"", text.escape_debug())))
+}
+
+/// Creates the folder (0700) and the file (0600) before SQLite opens it, so that a child's name
+/// is never, even for a moment, in a file others can read. SQLite gives its WAL and shared-memory
+/// files the database file's permissions.
+fn prepare_private_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Every folder created here is made private, not only the innermost.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        std::fs::create_dir_all(dir)
+            .map_err(io(format!("cannot create the folder {}", dir.display())))?;
+        for folder in missing {
+            restrict(folder, 0o700)
+                .map_err(io(format!("cannot make {} private", folder.display())))?;
+        }
+    }
+    if !path.exists() {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(format!("cannot create the database {}", path.display()))(e)),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if need be) the database at `path`, and brings its schema up to date.
+    /// A database from a newer version is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Self> {
+        prepare_private_file(path)?;
+        let conn = Connection::open(path)?;
+        let store = Self::configure(conn, Some(path.to_owned()))?;
+        // Only a file accepted as an escalate database has its permissions tightened (a file
+        // refused above is left exactly as it was).
+        restrict(path, 0o600).map_err(io(format!("cannot make {} private", path.display())))?;
+        Ok(store)
+    }
+
+    /// A private database in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::configure(Connection::open_in_memory()?, None)
+    }
+
+    fn configure(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        let shown = path
+            .as_ref()
+            .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "{shown} is not an escalate database (or is damaged): {e}"
+                ))
+            })?;
+        let known = schema::current_version();
+        if version > known {
+            return Err(StoreError::NewerSchema {
+                path: shown,
+                found: version,
+                known,
+            });
+        }
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 32 MiB of page cache (the default is 2 MiB): loading a large open caseload reads the
+        // same index pages for every table, and re-reading them was an eighth of the load.
+        conn.pragma_update(None, "cache_size", -32_768)?;
+        let mut store = Self {
+            conn,
+            path,
+            wall_clock: None,
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let migrations = schema::migrations();
+        if from >= schema::current_version() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited for the lock.
+        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (index, sql) in migrations.iter().enumerate() {
+            let number = i64::try_from(index).unwrap_or(i64::MAX) + 1;
+            if number > version {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", number)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When this write is really happening, by the wall clock given (`None` without one).
+    fn written_at(&self) -> Option<DateTime<Utc>> {
+        self.wall_clock.as_ref().map(|clock| clock())
+    }
+}
+
+impl Store for SqliteStore {
+    fn set_wall_clock(&mut self, clock: WallClock) {
+        self.wall_clock = Some(clock);
+    }
+
+    fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Records a new escalation; returns its id.
+    fn create(&mut self, new: &NewEscalation, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let written_at = self.written_at();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = write_new(&tx, new, actor, now, written_at)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Plans and writes several changes to one escalation in one immediate transaction, each
+    /// with its own audit entry: a discussion and the actions agreed in it are saved together
+    /// or not at all. `plan` sees the escalation as it stands; the changes are written in the
+    /// order given. Returns each change with the id of the row it wrote.
+    fn change_all<F>(
+        &mut self,
+        id: i64,
+        actor: &str,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<Vec<(Change, i64)>>
+    where
+        Self: Sized,
+        F: FnOnce(&Escalation) -> std::result::Result<Vec<Change>, RecordError>,
+    {
+        let written_at = self.written_at();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut escalation = load(&tx, id)?;
+        let changes = plan(&escalation)?;
+        let mut written = Vec::with_capacity(changes.len());
+        for change in changes {
+            let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+            audit::append(
+                &tx,
+                (now, written_at),
+                actor,
+                Some(id),
+                action,
+                &change.describe(),
+                table,
+                row,
+            )?;
+            remember(&mut escalation, change.clone(), row, actor, now);
+            written.push((change, row));
+        }
+        // Any change may leave something owed: the dashboard looks again until it is settled.
+        tx.execute(
+            "UPDATE escalation_state SET needs_attention = 1 WHERE escalation_id = ?1",
+            params![id],
+        )?;
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// Records many new escalations, each with its changes, in ONE immediate transaction: for
+    /// filling a database in bulk (`escalate demo --count`), where a sync to disk for every row
+    /// would take hours. Each escalation is written as [`Store::create`] writes it, and each
+    /// change as [`Store::change_all`] writes it, with the same audit entries in the same chain.
+    ///
+    /// Each item is a checked new escalation with its `plan`, or the reason it could not be made.
+    /// `plan` is asked for the escalation's next change, shown the escalation as written so far
+    /// (kept in memory, exactly as it would load), until it answers `None`. An item's error, a
+    /// refused change or any other error writes nothing at all. Returns the new ids, in order.
+    fn import<I, P>(&mut self, items: I, actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>>
+    where
+        Self: Sized,
+        I: IntoIterator<Item = std::result::Result<(NewEscalation, P), RecordError>>,
+        P: FnMut(&Escalation) -> std::result::Result<Option<Change>, RecordError>,
+    {
+        // Every statement is prepared once for the whole import, not once a row.
+        self.conn.set_prepared_statement_cache_capacity(64);
+        let written_at = self.written_at();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut ids = Vec::new();
+        for item in items {
+            let (new, mut plan) = item?;
+            let id = write_new(&tx, &new, actor, now, written_at)?;
+            let mut escalation = as_written(id, new, actor, now);
+            while let Some(change) = plan(&escalation)? {
+                let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+                // `needs_attention` is already 1, as `change` would set it.
+                audit::append(
+                    &tx,
+                    (now, written_at),
+                    actor,
+                    Some(id),
+                    action,
+                    &change.describe(),
+                    table,
+                    row,
+                )?;
+                remember(&mut escalation, change, row, actor, now);
+            }
+            ids.push(id);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// One escalation, with its whole record and amendments applied.
+    fn escalation(&self, id: i64) -> Result<Escalation> {
+        load(&self.conn, id)
+    }
+
+    /// Escalations in id order: the open ones, or all with `include_closed`.
+    fn escalations(&self, filter: Filter) -> Result<Vec<Escalation>> {
+        let sql = match (filter.include_closed, filter.stage.is_some()) {
+            (false, false) => OPEN_IDS,
+            (false, true) => OPEN_IDS_AT_STAGE,
+            (true, false) => ALL_IDS,
+            (true, true) => ALL_IDS_AT_STAGE,
+        };
+        let stage: Vec<i64> = filter.stage.map(i64::from).into_iter().collect();
+        load_many(&self.conn, sql, &stage)
+    }
+
+    /// What the dashboard shows: every open escalation, and any closed one that may still owe a
+    /// notification. Read through an index, with one query a table.
+    fn caseload(&self) -> Result<Vec<Escalation>> {
+        // A large caseload is read in two halves at once, the second on a connection of its
+        // own, which roughly halves the wait on a two-core machine. Each half is one consistent
+        // snapshot; a write landing between them is picked up by the next reload.
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM escalation_state WHERE needs_attention = 1",
+            [],
+            |row| row.get(0),
+        )?;
+        let Some(path) = self.path.as_deref().filter(|_| count >= PARALLEL_LOAD_FROM) else {
+            return load_many(&self.conn, ATTENTION_IDS, &[]);
+        };
+        let middle: i64 = self.conn.query_row(
+            "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1
+             ORDER BY escalation_id LIMIT 1 OFFSET ?1",
+            params![count / 2],
+            |row| row.get(0),
+        )?;
+        std::thread::scope(|scope| {
+            let second = scope.spawn(move || -> Result<Vec<Escalation>> {
+                let conn = Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.pragma_update(None, "cache_size", -32_768)?;
+                load_many(&conn, ATTENTION_IDS_FROM, &[middle])
+            });
+            let mut caseload = load_many(&self.conn, ATTENTION_IDS_BEFORE, &[middle])?;
+            let rest = second.join().map_err(|_| {
+                StoreError::Backend("the second loading thread failed".to_owned())
+            })??;
+            caseload.extend(rest);
+            Ok(caseload)
+        })
+    }
+
+    /// Records that `actor` finished a morning review at `now`: a row in `reviews` and the audit
+    /// entry "reviewed by NAME: 7 items, 3 acted on, 4 outstanding" (of no one escalation), in
+    /// one immediate transaction. Returns the review's id.
+    fn record_review(
+        &mut self,
+        summary: &ReviewSummary,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let written_at = self.written_at();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                time_to_sql(now),
+                summary.horizon().working_days(),
+                summary.items(),
+                summary.acted_on(),
+                summary.outstanding(),
+                actor
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let text = format!("reviewed by {actor}: {}", summary.describe());
+        let when = (now, written_at);
+        audit::append(&tx, when, actor, None, "review", &text, "reviews", id)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Keeps what has been typed into a form (replacing the form's earlier draft), so that it
+    /// survives the app closing, crashing or being killed. Returns the draft's id.
+    fn save_draft(&mut self, draft: &Draft, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+        let fields = serde_json::to_string(&draft.fields).map_err(|e| unreadable(e.to_string()))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO drafts (form, escalation_id, fields, saved_at, saved_by) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (form, ifnull(escalation_id, 0))
+             DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+            params![draft.form, draft.escalation_id, fields, time_to_sql(now), actor],
+        )?;
+        let id = tx.query_row(
+            "SELECT id FROM drafts WHERE form = ?1 AND ifnull(escalation_id, 0) = ifnull(?2, 0)",
+            params![draft.form, draft.escalation_id],
+            |row| row.get(0),
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every draft left from an earlier session, oldest first, to offer back.
+    fn drafts(&self) -> Result<Vec<Draft>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT id, form, escalation_id, fields, saved_at, saved_by FROM drafts ORDER BY saved_at, id")?;
+        let rows = statement.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut drafts = Vec::new();
+        for row in rows {
+            let (id, form, escalation_id, fields, saved_at, saved_by) = row?;
+            drafts.push(Draft {
+                id: Some(id),
+                form,
+                escalation_id,
+                fields: serde_json::from_str(&fields)
+                    .map_err(|_| unreadable(format!("draft {id}")))?,
+                saved_at: Some(time_from_sql(&saved_at)?),
+                saved_by: Some(saved_by),
+            });
+        }
+        Ok(drafts)
+    }
+
+    /// Throws away the draft of a form (once it is saved, or when the user discards it).
+    fn discard_draft_of(&mut self, form: &str, escalation_id: Option<i64>) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM drafts WHERE form = ?1 AND ifnull(escalation_id, 0) = ifnull(?2, 0)",
+            params![form, escalation_id],
+        )?;
+        Ok(())
+    }
+
+    /// Throws a draft away (once its form is saved, or when the user discards it).
+    fn discard_draft(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM drafts WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// A number that changes whenever another connection commits to the database (SQLite's
+    /// `data_version`): how the dashboard notices a record added from another terminal.
+    fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))?)
+    }
+
+    /// Marks closed escalations as needing no attention (they owe nothing and have no agreed
+    /// action left undone), so the dashboard
+    /// stops loading them. Any later change to one marks it again.
+    fn settle(&mut self, closed: &[i64]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut statement = tx.prepare_cached(
+                "UPDATE escalation_state SET needs_attention = 0 WHERE escalation_id = ?1 AND is_open = 0",
+            )?;
+            for id in closed {
+                statement.execute(params![id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The audit trail, oldest first: of one escalation, or of the whole database.
+    fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
+        audit::entries(&self.conn, escalation)
+    }
+
+    /// Checks SQLite's integrity, the audit chain, and every record row against its audit entry.
+    fn verify(&self) -> Result<Verification> {
+        audit::verify(&self.conn)
+    }
+
+    /// Writes a consistent copy to `destination` (which must not exist yet), readable only by
+    /// its owner, while other processes go on using the database.
+    fn backup(&self, destination: &Path) -> Result<()> {
+        if destination.exists() {
+            return Err(StoreError::Refused(RecordError::new(
+                "backup",
+                format!(
+                    "{} already exists; choose a new file name so that nothing is overwritten",
+                    destination.display()
+                ),
+            )));
+        }
+        prepare_private_file(destination)?;
+        restrict(destination, 0o600)
+            .map_err(io(format!("cannot make {} private", destination.display())))?;
+        let mut copy = Connection::open(destination)?;
+        let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+        // One step copies every page under a single read transaction: a consistent snapshot.
+        backup.step(-1)?;
+        drop(backup);
+        copy.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
+    }
+}
+
+/// Writes a new escalation at stage 1 with its audit entry: what [`Store::create`] and
+/// [`Store::import`] both write. Returns its id.
+fn write_new(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewEscalation,
+    actor: &str,
+    now: DateTime<Utc>,
+    written_at: Option<DateTime<Utc>>,
+) -> Result<i64> {
+    run_cached(
+        tx,
+        "INSERT INTO escalations (procedure, partnership, child_name, child_dob, child_ref, raised_by, agency,
+            raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            new.procedure,
+            new.partnership,
+            new.child.name,
+            new.child.dob.map(|d| d.to_string()),
+            new.child.reference,
+            new.raised_by,
+            new.agency,
+            new.raised_with,
+            new.category.as_str(),
+            new.summary,
+            new.outcome_sought,
+            new.concern_at.map(time_to_sql),
+            time_to_sql(new.raised_at),
+            new.immediate_risk,
+            actor,
+            time_to_sql(now),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    run_cached(
+        tx,
+        "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (?1, 1, 1, 1)",
+        params![id],
+    )?;
+    let summary = format!("escalation raised under {} (stage 1)", new.procedure);
+    audit::append(
+        tx,
+        (now, written_at),
+        actor,
+        Some(id),
+        "raised",
+        &summary,
+        "escalations",
+        id,
+    )?;
+    Ok(id)
+}
+
+/// Runs one of the statements that write the record, prepared once per connection (not once a
+/// row, which matters when [`Store::import`] writes thousands).
+fn run_cached(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<()> {
+    tx.prepare_cached(sql)?.execute(params)?;
+    Ok(())
+}
+
+fn write_change(
+    tx: &rusqlite::Transaction<'_>,
+    escalation: &Escalation,
+    change: &Change,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(&'static str, &'static str, i64)> {
+    let id = escalation.id;
+    let recorded_at = time_to_sql(now);
+    let written = match change {
+        Change::Advance {
+            to_stage,
+            at,
+            reason,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, to_stage, time_to_sql(*at), reason, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            run_cached(
+                tx,
+                "UPDATE escalation_state SET stage = ?2 WHERE escalation_id = ?1",
+                params![id, to_stage],
+            )?;
+            ("advanced", "stage_changes", row)
+        }
+        Change::Discuss {
+            at,
+            participants,
+            mode,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO discussions (escalation_id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id, time_to_sql(*at), participants, mode.as_str(), notes, decisions, is_agreement, stage, actor, recorded_at],
+            )?;
+            ("discussion", "discussions", tx.last_insert_rowid())
+        }
+        Change::AddAction {
+            what,
+            owner,
+            due_on,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO actions (escalation_id, what, owner, due_on, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, what, owner, due_on.to_string(), actor, recorded_at],
+            )?;
+            ("action agreed", "actions", tx.last_insert_rowid())
+        }
+        Change::CompleteAction { action_id, at } => {
+            run_cached(
+                tx,
+                "INSERT INTO action_completions (action_id, escalation_id, at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![action_id, id, time_to_sql(*at), actor, recorded_at],
+            )?;
+            ("action done", "action_completions", tx.last_insert_rowid())
+        }
+        Change::NotificationSent {
+            notification,
+            at,
+            method,
+            reference,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO notifications_sent (escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, notification, time_to_sql(*at), method.as_str(), reference, actor, recorded_at],
+            )?;
+            (
+                "notification sent",
+                "notifications_sent",
+                tx.last_insert_rowid(),
+            )
+        }
+        Change::Resolve {
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO outcomes (escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by, recorded_at)
+                 VALUES (?1, 'resolved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id, time_to_sql(*at), stage, how, learning, parents_informed, why_not, child_record_updated, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            run_cached(
+                tx,
+                "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
+                params![id],
+            )?;
+            ("resolved", "outcomes", row)
+        }
+        Change::Withdraw { at, stage, why } => {
+            run_cached(
+                tx,
+                "INSERT INTO outcomes (escalation_id, kind, at, stage, how, recorded_by, recorded_at) VALUES (?1, 'withdrawn', ?2, ?3, ?4, ?5, ?6)",
+                params![id, time_to_sql(*at), stage, why, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            run_cached(
+                tx,
+                "UPDATE escalation_state SET is_open = 0 WHERE escalation_id = ?1",
+                params![id],
+            )?;
+            ("withdrawn", "outcomes", row)
+        }
+        Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        } => {
+            run_cached(
+                tx,
+                "INSERT INTO amendments (escalation_id, field, old_value, new_value, why, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, field, old_value, new_value, why, actor, recorded_at],
+            )?;
+            ("amended", "amendments", tx.last_insert_rowid())
+        }
+        Change::Note {
+            kind,
+            clock,
+            at,
+            text,
+        } => {
+            let kind_word = match kind {
+                NoteKind::ClockMet => "clock_met",
+                NoteKind::DelayReason => "delay_reason",
+                NoteKind::ClockTightened => "clock_tightened",
+            };
+            run_cached(
+                tx,
+                "INSERT INTO notes (escalation_id, kind, clock, at, text, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    kind_word,
+                    clock,
+                    time_to_sql(*at),
+                    text,
+                    actor,
+                    recorded_at
+                ],
+            )?;
+            ("note", "notes", tx.last_insert_rowid())
+        }
+    };
+    Ok(written)
+}
+
+fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
+    row.get(index)
+}
+
+fn optional(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
+    row.get(index)
+}
+
+/// Loads one escalation with everything recorded on it, amendments applied in order.
+fn load(conn: &Connection, id: i64) -> Result<Escalation> {
+    load_many(conn, "SELECT ?1", &[id])?
+        .pop()
+        .ok_or(StoreError::NotFound(id))
+}
+
+/// The escalation a child row belongs to, among those being loaded.
+fn entry(
+    loaded: &mut std::collections::BTreeMap<i64, Escalation>,
+    id: i64,
+) -> Result<&mut Escalation> {
+    loaded
+        .get_mut(&id)
+        .ok_or_else(|| unreadable(format!("a row of escalation {id}, which was not loaded")))
+}
+
+/// Loads every escalation whose id the query `ids` selects (with `params` bound), in id order,
+/// with a fixed handful of queries however many there are: one per table, not one per escalation.
+fn load_many(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Escalation>> {
+    // One read transaction: every table is read from the same snapshot, even while another
+    // process writes (WAL readers never block writers). Inside a change's own transaction the
+    // snapshot is already that transaction's.
+    if !conn.is_autocommit() {
+        return load_many_in(conn, ids, params);
+    }
+    let tx = conn.unchecked_transaction()?;
+    let loaded = load_many_in(&tx, ids, params);
+    tx.finish()?;
+    loaded
+}
+
+fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Escalation>> {
+    use std::collections::BTreeMap;
+    let bind = || rusqlite::params_from_iter(params.iter());
+    let mut by_id: BTreeMap<i64, Escalation> = BTreeMap::new();
+
+    let sql = format!(
+        "SELECT id, procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with,
+                category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
+         FROM escalations WHERE id IN ({ids}) ORDER BY id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |row| {
+        let texts = (1..16)
+            .map(|i| optional(row, i))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((row.get::<_, i64>(0)?, texts, row.get::<_, bool>(16)?))
+    })?;
+    for row in rows {
+        let (id, mut f, immediate_risk) = row?;
+        // Each text is moved out of the row, not copied: a large caseload has many.
+        let mut required = |i: usize| {
+            f[i].take()
+                .ok_or_else(|| unreadable(format!("missing field {i} of escalation {id}")))
+        };
+        let procedure = required(0)?;
+        let child_name = required(2)?;
+        let raised_by = required(5)?;
+        let agency = required(6)?;
+        let raised_with = required(7)?;
+        let category = word_from_sql(&required(8)?)?;
+        let summary = required(9)?;
+        let raised_at = time_from_sql(&required(12)?)?;
+        let recorded_by = required(13)?;
+        let recorded_at = time_from_sql(&required(14)?)?;
+        by_id.insert(
+            id,
+            Escalation {
+                id,
+                procedure,
+                partnership: f[1].take(),
+                child: Child {
+                    name: child_name,
+                    dob: f[3].as_deref().map(date_from_sql).transpose()?,
+                    reference: f[4].take(),
+                },
+                raised_by,
+                agency,
+                raised_with,
+                category,
+                summary,
+                outcome_sought: f[10].take(),
+                concern_at: f[11].as_deref().map(time_from_sql).transpose()?,
+                raised_at,
+                immediate_risk,
+                recorded_by,
+                recorded_at,
+                stage_changes: Vec::new(),
+                discussions: Vec::new(),
+                actions: Vec::new(),
+                sent: Vec::new(),
+                notes: Vec::new(),
+                outcome: None,
+                amendments: Vec::new(),
+            },
+        );
+    }
+    if by_id.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, to_stage, at, recorded_by, reason FROM stage_changes
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, u8>(1)?,
+            text(r, 2)?,
+            text(r, 3)?,
+            text(r, 4)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, to_stage, at, by, reason) = row?;
+        entry(&mut by_id, id)?.stage_changes.push(StageChange {
+            to_stage,
+            at: time_from_sql(&at)?,
+            by,
+            reason,
+        });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, id, at, participants, mode, notes, decisions, is_agreement, stage, recorded_by, recorded_at
+         FROM discussions WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            [text(r, 2)?, text(r, 3)?, text(r, 4)?, text(r, 5)?],
+            optional(r, 6)?,
+            r.get::<_, bool>(7)?,
+            r.get::<_, u8>(8)?,
+            text(r, 9)?,
+            text(r, 10)?,
+        ))
+    })?;
+    for row in rows {
+        let (
+            id,
+            discussion_id,
+            [at, participants, mode, notes],
+            decisions,
+            is_agreement,
+            stage,
+            recorded_by,
+            recorded_at,
+        ) = row?;
+        entry(&mut by_id, id)?.discussions.push(Discussion {
+            id: discussion_id,
+            at: time_from_sql(&at)?,
+            participants,
+            mode: word_from_sql(&mode)?,
+            notes,
+            decisions,
+            is_agreement,
+            stage,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let sql = format!(
+        "SELECT a.escalation_id, a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
+         FROM actions a LEFT JOIN action_completions c ON c.action_id = a.id
+         WHERE a.escalation_id IN ({ids}) ORDER BY a.escalation_id, a.id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            [
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+                text(r, 6)?,
+            ],
+            optional(r, 7)?,
+            optional(r, 8)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, action_id, [what, owner, due_on, recorded_by, recorded_at], done_at, done_by) =
+            row?;
+        entry(&mut by_id, id)?.actions.push(AgreedAction {
+            id: action_id,
+            what,
+            owner,
+            due_on: date_from_sql(&due_on)?,
+            done_at: done_at.as_deref().map(time_from_sql).transpose()?,
+            done_by,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at
+         FROM notifications_sent WHERE escalation_id IN ({ids}) ORDER BY escalation_id, sent_at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [text(r, 1)?, text(r, 2)?, text(r, 3)?],
+            optional(r, 4)?,
+            text(r, 5)?,
+            text(r, 6)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, [notification, sent_at, method], reference, recorded_by, recorded_at) = row?;
+        entry(&mut by_id, id)?.sent.push(SentNotification {
+            notification,
+            sent_at: time_from_sql(&sent_at)?,
+            method: word_from_sql(&method)?,
+            reference,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
+        });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, kind, clock, at, text, recorded_by FROM notes
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [
+                text(r, 1)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+            ],
+        ))
+    })?;
+    for row in rows {
+        let (id, [kind, clock, at, note_text, by]) = row?;
+        let kind = match kind.as_str() {
+            "clock_met" => NoteKind::ClockMet,
+            "delay_reason" => NoteKind::DelayReason,
+            "clock_tightened" => NoteKind::ClockTightened,
+            other => {
+                return Err(unreadable(format!(
+                    "note kind \"{}\"",
+                    other.escape_debug()
+                )));
+            }
+        };
+        entry(&mut by_id, id)?.notes.push(Note {
+            kind,
+            at: time_from_sql(&at)?,
+            clock,
+            text: note_text,
+            by,
+        });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
+         FROM outcomes WHERE escalation_id IN ({ids}) ORDER BY escalation_id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            text(r, 1)?,
+            text(r, 2)?,
+            r.get::<_, u8>(3)?,
+            text(r, 4)?,
+            optional(r, 5)?,
+            r.get::<_, Option<bool>>(6)?,
+            optional(r, 7)?,
+            r.get::<_, Option<bool>>(8)?,
+            text(r, 9)?,
+        ))
+    })?;
+    for row in rows {
+        let (
+            id,
+            kind,
+            at,
+            stage,
+            how,
+            learning,
+            parents_informed,
+            why_not,
+            child_record_updated,
+            by,
+        ) = row?;
+        let at = time_from_sql(&at)?;
+        entry(&mut by_id, id)?.outcome = Some(if kind == "withdrawn" {
+            Outcome::Withdrawn {
+                at,
+                stage,
+                why: how,
+                by,
+            }
+        } else {
+            Outcome::Resolved {
+                at,
+                stage,
+                how,
+                learning,
+                parents_informed,
+                why_not,
+                child_record_updated,
+                by,
+            }
+        });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, field, old_value, new_value, why, recorded_by, recorded_at FROM amendments
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            text(r, 1)?,
+            optional(r, 2)?,
+            optional(r, 3)?,
+            text(r, 4)?,
+            text(r, 5)?,
+            text(r, 6)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, field, old_value, new_value, why, by, at) = row?;
+        let escalation = entry(&mut by_id, id)?;
+        apply_amendment(escalation, &field, new_value.as_deref());
+        escalation.amendments.push(Amendment {
+            field,
+            old_value,
+            new_value,
+            why,
+            by,
+            at: time_from_sql(&at)?,
+        });
+    }
+    Ok(by_id.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{DiscussionInput, plan_amend, plan_discussion};
+    use crate::core::procedure::ProcedureSet;
+    use crate::core::record::NewEscalationInput;
+    use crate::core::time::parse_instant;
+
+    fn t(text: &str) -> DateTime<Utc> {
+        parse_instant(text).unwrap()
+    }
+
+    fn new_escalation(name: &str) -> NewEscalation {
+        let procedures = ProcedureSet::builtin();
+        NewEscalationInput {
+            procedure: "london".into(),
+            child_name: name.into(),
+            raised_by: "A DSL".into(),
+            agency: "School".into(),
+            raised_with: "Social care".into(),
+            category: "thresholds".into(),
+            summary: "Referral refused.\nSecond line.".into(),
+            raised_at: Some(t("2026-11-23 09:00")),
+            ..Default::default()
+        }
+        .check(procedures.get("london").unwrap(), t("2026-11-23 10:00"))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_new_database_is_at_the_current_version() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, schema::current_version());
+        assert!(store.escalations(Filter::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn escalations_round_trip() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let new = new_escalation("محمد علي");
+        let id = store.create(&new, "jo", t("2026-11-23 10:00")).unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.child, new.child);
+        assert_eq!(loaded.summary, new.summary);
+        assert_eq!(loaded.raised_at, new.raised_at);
+        assert_eq!(loaded.recorded_by, "jo");
+        assert!(loaded.is_open());
+        let trail = store.audit_trail(Some(id)).unwrap();
+        assert_eq!(trail.len(), 1);
+        assert_eq!(trail[0].action, "raised");
+    }
+
+    #[test]
+    fn a_missing_escalation_is_not_found() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        assert!(matches!(
+            store.escalation(42),
+            Err(StoreError::NotFound(42))
+        ));
+        assert!(
+            StoreError::NotFound(42)
+                .to_string()
+                .contains("escalate list --all")
+        );
+    }
+
+    #[test]
+    fn a_discussion_and_its_actions_are_written_together_or_not_at_all() {
+        use crate::core::change::plan_action;
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = DiscussionInput {
+            participants: "SW".into(),
+            mode: "phone".into(),
+            notes: "Agreed to review.".into(),
+            ..Default::default()
+        };
+        // The second action is refused (no owner): neither the discussion nor the first
+        // action is written.
+        let refused = store.change_all(id, "jo", now, |e| {
+            Ok(vec![
+                plan_discussion(e, &input, now)?,
+                plan_action(e, "Send chronology", "SW", "2026-11-27")?,
+                plan_action(e, "Call back", " ", "2026-11-27")?,
+            ])
+        });
+        assert!(
+            matches!(refused, Err(StoreError::Refused(_))),
+            "{refused:?}"
+        );
+        let unchanged = store.escalation(id).unwrap();
+        assert!(unchanged.discussions.is_empty() && unchanged.actions.is_empty());
+        assert_eq!(store.audit_trail(Some(id)).unwrap().len(), 1);
+
+        let written = store
+            .change_all(id, "jo", now, |e| {
+                Ok(vec![
+                    plan_discussion(e, &input, now)?,
+                    plan_action(e, "Send chronology", "SW", "2026-11-27")?,
+                ])
+            })
+            .unwrap();
+        assert_eq!(written.len(), 2);
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.discussions.len(), 1);
+        assert_eq!(loaded.actions[0].what, "Send chronology");
+        let trail = store.audit_trail(Some(id)).unwrap();
+        assert_eq!(trail.len(), 3, "each change has its own audit entry");
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
+    fn a_refused_change_writes_nothing() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = DiscussionInput {
+            participants: "SW".into(),
+            mode: "telepathy".into(),
+            notes: "n".into(),
+            ..Default::default()
+        };
+        let result = store.change(id, "jo", now, |e| plan_discussion(e, &input, now));
+        assert!(matches!(result, Err(StoreError::Refused(_))));
+        assert_eq!(store.audit_trail(None).unwrap().len(), 1);
+        assert!(store.escalation(id).unwrap().discussions.is_empty());
+    }
+
+    #[test]
+    fn amendments_keep_the_original() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("Jon Smith"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let procedures = ProcedureSet::builtin();
+        let procedure = procedures.get("london").unwrap();
+        let now = t("2026-11-23 11:00");
+        store
+            .change(id, "sam", now, |e| {
+                plan_amend(e, procedure, "child", "John Smith", "Misspelt", now)
+            })
+            .unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.child.name, "John Smith");
+        assert_eq!(loaded.amendments[0].old_value.as_deref(), Some("Jon Smith"));
+        let original: String = store
+            .conn
+            .query_row(
+                "SELECT child_name FROM escalations WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(original, "Jon Smith");
+    }
+
+    #[test]
+    fn records_cannot_be_updated_or_deleted() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        for sql in [
+            "UPDATE escalations SET child_name = 'B'",
+            "DELETE FROM escalations",
+            "UPDATE audit SET actor = 'x'",
+            "DELETE FROM audit",
+        ] {
+            let err = store.conn.execute(sql, []).unwrap_err().to_string();
+            assert!(err.contains("never changed or deleted"), "{sql}: {err}");
+        }
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
+    fn verify_names_the_entry_whose_row_changed() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        store
+            .create(&new_escalation("B"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        store
+            .conn
+            .execute_batch("DROP TRIGGER escalations_no_update; UPDATE escalations SET child_name = 'Z' WHERE id = 2;")
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.starts_with("audit entry 2 (raised on escalation 2"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("escalations row 2 it recorded has been changed"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn the_caseload_keeps_closed_escalations_until_settled() {
+        use crate::core::change::{ResolutionInput, plan_resolve};
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let open = store
+            .create(&new_escalation("Open"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let closed = store
+            .create(&new_escalation("Closed"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let input = ResolutionInput {
+            how: "Agreed".into(),
+            ..Default::default()
+        };
+        store
+            .change(closed, "jo", now, |e| plan_resolve(e, &input, now))
+            .unwrap();
+        let ids = |store: &SqliteStore| {
+            store
+                .caseload()
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(&store),
+            [open, closed],
+            "a just-closed escalation may still owe something"
+        );
+        store.settle(&[open, closed]).unwrap();
+        assert_eq!(
+            ids(&store),
+            [open],
+            "settling never drops an open escalation"
+        );
+        let many = store
+            .escalations(Filter {
+                include_closed: true,
+                stage: None,
+            })
+            .unwrap();
+        assert_eq!(many.len(), 2);
+        assert_eq!(
+            many[1],
+            store.escalation(closed).unwrap(),
+            "bulk and single loads agree"
+        );
+    }
+
+    /// The changes the import tests make, in order, planned against the escalation as it stands.
+    fn story(e: &Escalation, step: usize) -> std::result::Result<Option<Change>, RecordError> {
+        use crate::core::calendar::Calendar;
+        use crate::core::change::{
+            ResolutionInput, plan_action, plan_action_done, plan_advance, plan_note,
+            plan_notification_sent, plan_resolve, plan_withdraw,
+        };
+        use crate::core::deadline::{Settings, schedule};
+        let procedures = ProcedureSet::builtin();
+        let london = procedures.get("london").unwrap();
+        let now = t("2026-11-23 16:00");
+        let planned = match step {
+            0 => plan_discussion(
+                e,
+                &DiscussionInput {
+                    participants: "SW".into(),
+                    mode: "phone".into(),
+                    notes: "Talked it through.".into(),
+                    at: Some(t("2026-11-23 11:00")),
+                    ..Default::default()
+                },
+                now,
+            ),
+            1 => plan_action(e, "Send the chronology", "DSL", "2026-11-25"),
+            2 => plan_action_done(e, e.actions[0].id, t("2026-11-23 12:00"), now),
+            3 => plan_advance(e, london, "No agreement.", t("2026-11-23 13:00"), now),
+            4 | 6 => {
+                let schedule = schedule(
+                    london,
+                    &Calendar::default(),
+                    &Settings::default(),
+                    &e.events(),
+                    now,
+                )
+                .unwrap();
+                if step == 4 {
+                    plan_notification_sent(
+                        e,
+                        &schedule,
+                        "inform-referrer",
+                        "email",
+                        Some("REF-1"),
+                        t("2026-11-23 14:00"),
+                        now,
+                    )
+                } else if e.id == 1 {
+                    plan_note(
+                        e,
+                        &schedule,
+                        NoteKind::DelayReason,
+                        "",
+                        "Waiting for the manager.",
+                        t("2026-11-23 15:00"),
+                        now,
+                    )
+                } else {
+                    plan_note(
+                        e,
+                        &schedule,
+                        NoteKind::ClockMet,
+                        "s2.resolve",
+                        "Met on a call.",
+                        t("2026-11-23 15:00"),
+                        now,
+                    )
+                }
+            }
+            5 => plan_amend(
+                e,
+                london,
+                "child",
+                &format!("{} Corrected", e.child.name),
+                "Misspelt",
+                now,
+            ),
+            7 if e.id == 1 => plan_resolve(
+                e,
+                &ResolutionInput {
+                    how: "Agreed".into(),
+                    at: Some(t("2026-11-23 15:30")),
+                    ..Default::default()
+                },
+                now,
+            ),
+            7 => plan_withdraw(e, "Raised in error.", t("2026-11-23 15:30"), now),
+            _ => return Ok(None),
+        };
+        planned.map(Some)
+    }
+
+    #[test]
+    fn an_import_writes_and_audits_exactly_what_create_and_change_do() {
+        let now = t("2026-11-23 16:00");
+        let names = ["Ava Sample", "Leo Example"];
+
+        let mut one_by_one = SqliteStore::open_in_memory().unwrap();
+        for name in names {
+            let id = one_by_one.create(&new_escalation(name), "jo", now).unwrap();
+            for step in 0.. {
+                let as_it_stands = one_by_one.escalation(id).unwrap();
+                if story(&as_it_stands, step).unwrap().is_none() {
+                    break;
+                }
+                one_by_one
+                    .change(id, "jo", now, |e| story(e, step).map(Option::unwrap))
+                    .unwrap();
+            }
+        }
+
+        let mut imported = SqliteStore::open_in_memory().unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let seen_ref = &seen;
+        let items = names.map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                let next = story(e, step)?;
+                step += 1;
+                if next.is_none() {
+                    seen_ref.borrow_mut().push(e.clone());
+                }
+                Ok(next)
+            }))
+        });
+        let ids = imported.import(items, "jo", now).unwrap();
+        assert_eq!(ids, [1, 2]);
+
+        let all = Filter {
+            include_closed: true,
+            stage: None,
+        };
+        let written = imported.escalations(all).unwrap();
+        assert_eq!(written, one_by_one.escalations(all).unwrap());
+        assert_eq!(
+            written,
+            seen.into_inner(),
+            "the planner saw each escalation exactly as it loads"
+        );
+        assert_eq!(written[0].amendments.len(), 1);
+        assert!(matches!(written[0].outcome, Some(Outcome::Resolved { .. })));
+        assert!(matches!(
+            written[1].outcome,
+            Some(Outcome::Withdrawn { .. })
+        ));
+        assert_eq!(written[1].notes[0].kind, NoteKind::ClockMet);
+        assert_eq!(written[0].actions[0].done_by.as_deref(), Some("jo"));
+        assert_eq!(
+            imported.audit_trail(None).unwrap(),
+            one_by_one.audit_trail(None).unwrap(),
+            "the same audit entries, hash for hash"
+        );
+        assert_eq!(imported.verify().unwrap().problem, None);
+        let state: Vec<(i64, i64, i64)> = imported
+            .conn
+            .prepare("SELECT is_open, stage, needs_attention FROM escalation_state ORDER BY escalation_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(state, [(0, 2, 1), (0, 2, 1)]);
+    }
+
+    #[test]
+    fn a_refused_import_writes_nothing() {
+        let now = t("2026-11-23 16:00");
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let items = ["Ava Sample", "Leo Example"].map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                step += 1;
+                if e.id == 2 && step == 2 {
+                    // A change the rules refuse, after one that was written.
+                    return plan_discussion(e, &DiscussionInput::default(), now).map(Some);
+                }
+                story(e, step - 1)
+            }))
+        });
+        let result = store.import(items, "jo", now);
+        assert!(matches!(result, Err(StoreError::Refused(_))), "{result:?}");
+        assert!(store.audit_trail(None).unwrap().is_empty());
+        assert!(store.escalations(Filter::default()).unwrap().is_empty());
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
+    fn a_large_caseload_read_in_two_halves_is_the_caseload() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("big.db")).unwrap();
+        let how = crate::demo::Generate {
+            count: 2_600,
+            open_share: 1.0,
+            seed: 7,
+        };
+        crate::demo::generate(
+            &mut store,
+            &ProcedureSet::builtin(),
+            &crate::config::Config::default(),
+            "jo",
+            t("2026-11-23 10:00"),
+            how,
+        )
+        .unwrap();
+        let whole = load_many(&store.conn, ATTENTION_IDS, &[]).unwrap();
+        assert!(
+            whole.len() as i64 >= PARALLEL_LOAD_FROM,
+            "the test must take the parallel path"
+        );
+        let halves = store.caseload().unwrap();
+        assert_eq!(halves.len(), whole.len());
+        assert!(
+            halves == whole,
+            "two halves must load exactly what one pass does"
+        );
+    }
+
+    #[test]
+    fn drafts_survive_a_reopen_and_replace_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("drafts.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let id = store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let mut draft = Draft {
+            form: "discuss".into(),
+            escalation_id: Some(id),
+            ..Default::default()
+        };
+        draft.fields.insert(
+            "notes".into(),
+            "Spoke to the duty SW; محمد\nsecond line".into(),
+        );
+        let first = store
+            .save_draft(&draft, "jo", t("2026-11-23 10:05"))
+            .unwrap();
+        draft.fields.insert("with".into(), "Duty SW".into());
+        let second = store
+            .save_draft(&draft, "jo", t("2026-11-23 10:06"))
+            .unwrap();
+        assert_eq!(first, second, "one draft per form and escalation");
+        let other = Draft {
+            form: "new".into(),
+            ..Default::default()
+        };
+        store
+            .save_draft(&other, "jo", t("2026-11-23 10:07"))
+            .unwrap();
+        drop(store);
+
+        let mut store = SqliteStore::open(&path).unwrap();
+        let drafts = store.drafts().unwrap();
+        assert_eq!(drafts.len(), 2);
+        assert_eq!(drafts[0].fields, draft.fields);
+        assert_eq!(drafts[0].saved_at, Some(t("2026-11-23 10:06")));
+        assert_eq!(drafts[1].form, "new");
+        store.discard_draft(second).unwrap();
+        assert_eq!(store.drafts().unwrap().len(), 1);
+        store.discard_draft_of("new", None).unwrap();
+        assert!(store.drafts().unwrap().is_empty());
+        // Drafts are not records: the audit trail and verify are untouched by them.
+        assert_eq!(store.audit_trail(None).unwrap().len(), 1);
+        assert_eq!(store.verify().unwrap().problem, None);
+    }
+
+    #[test]
+    fn the_open_caseload_is_read_through_its_index() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        for sql in [
+            OPEN_IDS,
+            OPEN_IDS_AT_STAGE,
+            ATTENTION_IDS,
+            ATTENTION_IDS_BEFORE,
+            ATTENTION_IDS_FROM,
+        ] {
+            let mut statement = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let stage = vec![2; statement.parameter_count()];
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(stage), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.starts_with("SEARCH escalation_state USING"),
+                "{sql}:\n{plan}"
+            );
+            assert!(plan.contains("INDEX escalation_state_"), "{sql}:\n{plan}");
+            assert!(!plan.contains("SCAN"), "{sql}:\n{plan}");
+        }
+    }
+
+    fn summary(items: u32, acted_on: u32, outstanding: u32) -> ReviewSummary {
+        use crate::core::review::Horizon;
+        ReviewSummary::new(items, acted_on, outstanding, Horizon::DEFAULT).unwrap()
+    }
+
+    #[test]
+    fn a_review_is_recorded_with_its_audit_entry_and_verifies() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        store
+            .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let at = t("2026-11-24 08:40");
+        let id = store
+            .record_review(&summary(7, 3, 4), "Sam Patel", at)
+            .unwrap();
+        let row: (String, i64, i64, i64, i64, String) = store
+            .conn
+            .query_row(
+                "SELECT at, horizon_working_days, items, acted_on, outstanding, recorded_by FROM reviews WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (time_to_sql(at), 1, 7, 3, 4, "Sam Patel".to_owned()));
+        let trail = store.audit_trail(None).unwrap();
+        let entry = trail.last().unwrap();
+        assert_eq!(entry.action, "review");
+        assert_eq!(entry.escalation_id, None);
+        assert_eq!(entry.actor, "Sam Patel");
+        assert_eq!(entry.at, at);
+        assert_eq!(
+            entry.summary,
+            "reviewed by Sam Patel: 7 items, 3 acted on, 4 outstanding"
+        );
+        assert_eq!(
+            (entry.record_table.as_str(), entry.record_id),
+            ("reviews", id)
+        );
+        // Of no escalation: not in any escalation's history.
+        assert_eq!(store.audit_trail(Some(1)).unwrap().len(), 1);
+        assert_eq!(store.verify().unwrap().problem, None);
+        for sql in ["UPDATE reviews SET items = 0", "DELETE FROM reviews"] {
+            let err = store.conn.execute(sql, []).unwrap_err().to_string();
+            assert!(err.contains("never changed or deleted"), "{sql}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_review_changed_or_added_behind_the_apps_back_fails_verify() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        store
+            .record_review(&summary(2, 1, 1), "jo", t("2026-11-24 08:40"))
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+                 VALUES ('2026-11-25T08:00:00.000Z', 1, 0, 0, 0, 'x')",
+                [],
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.contains("the reviews row 2 has no audit entry"),
+            "{problem}"
+        );
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER reviews_no_update; DROP TRIGGER reviews_no_delete;
+                 DELETE FROM reviews WHERE id = 2; UPDATE reviews SET outstanding = 0 WHERE id = 1;",
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(
+            problem.starts_with("audit entry 1 (review, recorded"),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("the reviews row 1 it recorded has been changed"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_version_3_database_gains_the_reviews_table_and_still_verifies() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &schema::migrations()[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        {
+            let tx = conn.unchecked_transaction().unwrap();
+            write_new(&tx, &new_escalation("A"), "jo", t("2026-11-23 10:00"), None).unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = SqliteStore::configure(conn, None).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, schema::current_version());
+        store
+            .record_review(&summary(1, 0, 1), "jo", t("2026-11-24 08:40"))
+            .unwrap();
+        let verification = store.verify().unwrap();
+        assert_eq!(verification.problem, None);
+        assert_eq!(verification.entries, 2);
+    }
+}
