@@ -247,7 +247,11 @@ fn render_card(
                     format!("{mark} {}", countdown_text(&urgent.countdown)),
                     theme.style(role),
                 ),
-                Span::styled(format!("  {}", urgent.clock), muted),
+                // An action's wording may name the child: hidden in privacy mode.
+                Span::styled(
+                    format!("  {}", entry.shown(&urgent.clock, state.is_privacy)),
+                    muted,
+                ),
             ])
         }
         None => Line::from(vec![edge, Span::styled("no live deadline", muted)]),
