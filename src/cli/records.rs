@@ -219,6 +219,24 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
             "Immediate risk: {} When it is done: escalate met {id} immediate-risk --note \"...\"",
             procedure.immediate_risk
         );
+        // Say when it is due, and, recognised out of hours, what to do now.
+        let (escalation, procedure) = load(context, id)?;
+        let schedule = schedule_of(context, &escalation, &procedure)?;
+        if let Some(clock) = schedule
+            .clocks
+            .iter()
+            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+        {
+            let now = context.now;
+            let summary = view::clock_summary(&context.config()?.calendar, clock, now);
+            let _ = writeln!(out, "  {summary}");
+            if let (true, Some(text)) = (
+                clock.is_act_now && clock.state.is_live(),
+                &procedure.immediate.out_of_hours,
+            ) {
+                let _ = writeln!(out, "  {text}");
+            }
+        }
     }
     Ok(out)
 }
