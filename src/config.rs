@@ -6,6 +6,7 @@
 //!
 //! ```toml
 //! user = "A. Person"                  # the name written into the audit trail; else $USER
+//! start_of_business = "09:00"         # UK local time: before it is out of hours
 //! close_of_business = "17:00"         # UK local time
 //! due_soon_working_days = 1           # the warning band before a deadline
 //! default_notification = "1 working day"  # for notifications whose document gives no timescale
@@ -47,6 +48,7 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     user: Option<String>,
+    start_of_business: Option<Spanned<String>>,
     close_of_business: Option<Spanned<String>>,
     due_soon_working_days: Option<Spanned<i64>>,
     default_notification: Option<Timescale>,
@@ -111,21 +113,46 @@ impl Config {
             error(offset, key, e.message().trim().replace('\n', "; "))
         })?;
 
-        let close_of_business = match &raw.close_of_business {
-            None => default_close_of_business(),
-            Some(value) => {
-                NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M").map_err(|_| {
-                    error(
-                        value.span().start,
-                        "close_of_business",
-                        format!(
-                            "\"{}\" is not a time; write it as HH:MM, e.g. \"17:00\"",
-                            value.get_ref().escape_debug()
-                        ),
-                    )
-                })?
-            }
-        };
+        let time =
+            |value: &Option<Spanned<String>>, key: &str, default: NaiveTime, example| match value {
+                None => Ok(default),
+                Some(value) => {
+                    NaiveTime::parse_from_str(value.get_ref().trim(), "%H:%M").map_err(|_| {
+                        error(
+                            value.span().start,
+                            key,
+                            format!(
+                                "\"{}\" is not a time; write it as HH:MM, e.g. \"{example}\"",
+                                value.get_ref().escape_debug()
+                            ),
+                        )
+                    })
+                }
+            };
+        let close_of_business = time(
+            &raw.close_of_business,
+            "close_of_business",
+            default_close_of_business(),
+            "17:00",
+        )?;
+        let start_of_business = time(
+            &raw.start_of_business,
+            "start_of_business",
+            crate::core::calendar::default_start_of_business(),
+            "09:00",
+        )?;
+        if start_of_business >= close_of_business {
+            let span = raw.start_of_business.as_ref().map_or(0, |v| v.span().start);
+            return Err(error(
+                span,
+                "start_of_business",
+                format!(
+                    "{} is not before close of business ({}); working hours must begin before they end",
+                    start_of_business.format("%H:%M"),
+                    close_of_business.format("%H:%M")
+                ),
+            ));
+        }
         let due_soon_working_days = match &raw.due_soon_working_days {
             None => Settings::default().due_soon_working_days,
             Some(value) => u32::try_from(*value.get_ref())
@@ -154,7 +181,9 @@ impl Config {
             .filter(|u| !u.is_empty());
         Ok(Self {
             user,
-            calendar: Calendar::new(close_of_business).with_closures(closures),
+            calendar: Calendar::new(close_of_business)
+                .with_start_of_business(start_of_business)
+                .with_closures(closures),
             settings: Settings {
                 due_soon_working_days,
                 default_notification: raw
@@ -190,6 +219,25 @@ mod tests {
                 .calendar
                 .closure_on(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()),
             Some("INSET day")
+        );
+    }
+
+    #[test]
+    fn working_hours_can_begin_later_but_never_after_they_end() {
+        let config = Config::parse("c.toml", "start_of_business = \"08:00\"\n").unwrap();
+        assert_eq!(
+            config.calendar.start_of_business(),
+            NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+        );
+        let err = Config::parse(
+            "c.toml",
+            "close_of_business = \"16:00\"\nstart_of_business = \"16:30\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("c.toml:2: start_of_business: 16:30 is not before close of business"),
+            "{err}"
         );
     }
 

@@ -49,6 +49,9 @@ pub enum DayKind {
 /// The working-day calendar: bank holidays by rule, plus the settings that vary by setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
+    /// When working hours begin: before it, as after close of business, is out of hours for a
+    /// "same working day, or at once out of hours" clock.
+    start_of_business: NaiveTime,
     close_of_business: NaiveTime,
     closures: BTreeMap<NaiveDate, String>,
 }
@@ -59,6 +62,12 @@ impl Default for Calendar {
     }
 }
 
+/// 09:00, when working hours begin unless the settings say otherwise: children's services' day
+/// teams open, and the out-of-hours (emergency duty) services hand back.
+pub fn default_start_of_business() -> NaiveTime {
+    NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 is a valid time")
+}
+
 /// 17:00, the close of business unless the settings say otherwise.
 pub fn default_close_of_business() -> NaiveTime {
     NaiveTime::from_hms_opt(17, 0, 0).expect("17:00 is a valid time")
@@ -67,9 +76,20 @@ pub fn default_close_of_business() -> NaiveTime {
 impl Calendar {
     pub fn new(close_of_business: NaiveTime) -> Self {
         Self {
+            start_of_business: default_start_of_business(),
             close_of_business,
             closures: BTreeMap::new(),
         }
+    }
+
+    /// Sets when working hours begin (see [`default_start_of_business`]).
+    pub fn with_start_of_business(mut self, start_of_business: NaiveTime) -> Self {
+        self.start_of_business = start_of_business;
+        self
+    }
+
+    pub fn start_of_business(&self) -> NaiveTime {
+        self.start_of_business
     }
 
     /// Adds the organisation's own closure dates (each with a label saying why). They are named as
@@ -197,7 +217,7 @@ impl Calendar {
             Timescale::SameWorkingDay => self.same_working_day(start).unwrap_or_else(|| {
                 self.close_of_business_on(self.next_working_day(local_date(start)))
             }),
-            Timescale::SameWorkingDayOrImmediately => self.same_working_day(start).unwrap_or(start),
+            Timescale::SameWorkingDayOrImmediately => self.in_hours(start).unwrap_or(start),
             Timescale::CalendarDays(n) => {
                 let local = start.with_timezone(&LONDON);
                 let same_time = local
@@ -223,10 +243,16 @@ impl Calendar {
     }
 
     /// Whether a due time counted with `timescale` from `start` falls due at once because the
-    /// start is out of hours (the evening, a weekend or a bank holiday).
+    /// start is out of hours: before working hours begin or after close of business, a weekend
+    /// or a bank holiday.
     pub fn is_out_of_hours(&self, timescale: Timescale, start: DateTime<Utc>) -> bool {
-        timescale == Timescale::SameWorkingDayOrImmediately
-            && self.same_working_day(start).is_none()
+        timescale == Timescale::SameWorkingDayOrImmediately && self.in_hours(start).is_none()
+    }
+
+    /// Close of business on the start's date, if the start is within working hours.
+    fn in_hours(&self, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let opens = local_instant(local_date(start), self.start_of_business);
+        self.same_working_day(start).filter(|_| start >= opens)
     }
 
     /// The due time together with the reasoning behind it, in plain words: which days were
@@ -263,8 +289,9 @@ impl Calendar {
             }
             Timescale::SameWorkingDayOrImmediately if self.is_out_of_hours(timescale, start) => {
                 lines.push(format!(
-                    "{} is out of hours (after close of business at {cob}, a weekend or a bank holiday), so there is no same working day to wait for: it is due at once. Use the out-of-hours services now (the emergency duty team, or 999).",
-                    format_local(start)
+                    "{} is out of hours (before {} or after close of business at {cob}, a weekend or a bank holiday), so there is no same working day to wait for: it is due at once. Use the out-of-hours services now (the emergency duty team, or 999).",
+                    format_local(start),
+                    self.start_of_business.format("%H:%M")
                 ));
             }
             Timescale::CalendarDays(n) => {
