@@ -654,13 +654,15 @@ fn lanes_are_headed_with_their_count_and_overdue_count() {
     // Stage 3: Isla Model (Barnet, whose stage clocks count from the raise) and Zoë Ångström
     // (Staffordshire, whose Head of Service has not been recorded as contacting their equivalent:
     // a discussion does not meet that clock) are both overdue.
-    assert_eq!(counts, [(3, 0), (3, 2), (2, 2), (2, 1)]);
+    // Stage 1: Ava Sample's immediate risk was recognised before working hours (09:00), out of
+    // hours for Pan Bedfordshire's "same working day", so it is due at once and unmet.
+    assert_eq!(counts, [(3, 1), (3, 2), (2, 2), (2, 1)]);
     let open: usize = state.lanes.iter().map(|l| l.cards.len()).sum();
     assert_eq!(state.totals.open, open);
     let shown = screen(&draw(&state, &Theme::default()));
     assert!(shown.contains("10 open"), "{shown}");
     assert!(shown.contains("4 notifications owed"), "{shown}");
-    assert!(shown.contains("2 due today"), "{shown}");
+    assert!(shown.contains("1 due today"), "{shown}");
 }
 
 #[test]

@@ -2558,8 +2558,8 @@ fn amendments_re_derive_the_deadlines() {
         .clone();
     assert_eq!(last["old_value"], "luton");
     assert_eq!(last["new_value"], "bedford-borough");
-    // Flagging an immediate risk adds its clock: same working day from the raise, which was
-    // Fri 20 Nov 09:00, so Fri 20 Nov 17:00, already overdue.
+    // Flagging an immediate risk adds its clock, counted from the concern arising: Fri 20 Nov
+    // 08:00, before working hours begin (09:00), so out of hours: due at once, and unmet.
     s.ok(
         NOW,
         &[
@@ -2575,9 +2575,10 @@ fn amendments_re_derive_the_deadlines() {
     assert_clock(
         &shown,
         "immediate-risk",
-        "2026-11-20T17:00:00+00:00",
+        "2026-11-20T08:00:00+00:00",
         "overdue",
     );
+    assert_eq!(clock(&shown, "immediate-risk")["act_now"], true);
     // A raise after the stage change already recorded is refused.
     s.refused(
         NOW,

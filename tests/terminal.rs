@@ -576,7 +576,9 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
         quoted(&sandbox.db()),
     );
     let tmux = Tmux::start(&sandbox, 100, 30, &program);
-    tmux.wait_for("the dashboard", |s| s.contains("Stage 1 ("));
+    tmux.wait_for("the dashboard", |s| {
+        s.contains("Stage 1") && s.contains("Notifications owed")
+    });
     tmux.send("R");
     // Waiting for the whole frame: a capture can land while a frame is half written.
     tmux.wait_for("the review", |s| {
@@ -618,7 +620,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     });
     tmux.send("Enter");
     tmux.wait_for("the review recorded", |s| {
-        s.contains("Saved: review recorded") && s.contains("Stage 1 (")
+        s.contains("Saved: review recorded") && s.contains("Stage 1")
     });
     tmux.send("q");
     let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
