@@ -461,7 +461,16 @@ fn sigkill_mid_stream_loses_nothing_reported_and_leaves_a_sound_database() {
             reported > 0,
             "round {round}: no write reported done within 5 s"
         );
-        thread::sleep(Duration::from_millis(delay));
+        if round % 2 == 0 {
+            thread::sleep(Duration::from_millis(delay));
+        } else {
+            // Every other round waits for the next write to have the database open (its log
+            // exists) and kills it then, so that kills inside escalate do not rest on luck.
+            let waiting = std::time::Instant::now();
+            while wal_len(&s.db).is_none() && waiting.elapsed() < Duration::from_millis(500) {
+                thread::yield_now();
+            }
+        }
         writer.kill();
         assert!(
             writer.failures().is_empty(),
@@ -517,7 +526,7 @@ fn sigkill_mid_stream_loses_nothing_reported_and_leaves_a_sound_database() {
             done.len()
         );
         assert_eq!(integrity_check(&s.db), ["ok"], "round {round}");
-        if (round >= 7 && inside_escalate >= 3) || started.elapsed() > Duration::from_secs(25) {
+        if round >= 7 && (inside_escalate >= 3 || started.elapsed() > Duration::from_secs(25)) {
             break;
         }
     }
