@@ -13,7 +13,8 @@ Designated Safeguarding Lead would, and measures for each caseload size:
 - a letter typed into the `/` filter: from writing the byte to the end of the frame whose
   status line shows the filter with that letter;
 - j/k: from writing the byte to the end of the redrawn frame;
-- peak memory: the child's ru_maxrss from wait4() once it has quit;
+- peak memory: the child's VmHWM from /proc/PID/status just before `q` (not wait4()'s
+  ru_maxrss: Linux carries the forking Python's own high-water mark across exec into it);
 - idle CPU: user+system time of all the child's threads (/proc/PID/task/*/schedstat, in ns)
   over --idle-seconds with nothing typed, as a share of one core;
 - the terminal given back on `q`: exit status 0, alternate screen left, cursor shown, and the
@@ -262,7 +263,6 @@ class Dashboard:
         self.timeout, self.settle = timeout, settle
         self.screen = Screen(WIDTH, HEIGHT)
         self.exit_status: int | None = None
-        self.rusage = None
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
         argv = [str(binary), "--db", str(db), "--now", NOW]
@@ -350,13 +350,22 @@ class Dashboard:
             raise MeasureError(f"reading {tasks}: {error}") from error
         return total / 1e9
 
+    def peak_rss_mib(self) -> float:
+        status = Path(f"/proc/{self.pid}/status")
+        try:
+            match = re.search(r"^VmHWM:\s*(\d+) kB", status.read_text(), re.MULTILINE)
+        except OSError as error:
+            raise MeasureError(f"reading {status}: {error}") from error
+        if match is None:
+            raise MeasureError(f"no VmHWM in {status}")
+        return int(match.group(1)) / 1024
+
     def wait_exit(self) -> None:
         deadline = time.perf_counter() + self.timeout
         while True:
-            pid, status, rusage = os.wait4(self.pid, os.WNOHANG)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.exit_status = os.waitstatus_to_exitcode(status)
-                self.rusage = rusage
                 self.drain(0.05)
                 return
             if time.perf_counter() > deadline:
@@ -470,6 +479,7 @@ def one_run(args, db: Path, open_count: int, env: dict[str, str], measure_idle: 
                 )
             )
 
+        peak_rss = dashboard.peak_rss_mib()
         dashboard.press(b"q")
         dashboard.wait_exit()
         problems = []
@@ -485,7 +495,7 @@ def one_run(args, db: Path, open_count: int, env: dict[str, str], measure_idle: 
             first_frame_ms=1000 * first_frame,
             filter_keys_ms=filter_keys,
             jk_ms=jk,
-            peak_rss_mib=dashboard.rusage.ru_maxrss * 1024 / MIB,
+            peak_rss_mib=peak_rss,
             idle_cpu_percent=idle,
             is_restored=not problems,
             problems=problems,
