@@ -350,6 +350,17 @@ class Dashboard:
             raise MeasureError(f"reading {tasks}: {error}") from error
         return total / 1e9
 
+    def cpu_seconds_so_far(self) -> float:
+        """User+system time of the whole process since it started, exited threads included
+        (/proc/PID/stat, in clock ticks of 10 ms)."""
+        stat = Path(f"/proc/{self.pid}/stat")
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError) as error:
+            raise MeasureError(f"reading {stat}: {error}") from error
+        # utime and stime are fields 14 and 15; fields[0] is field 3 (the state).
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mib(self) -> float:
         status = Path(f"/proc/{self.pid}/status")
         try:
@@ -402,6 +413,7 @@ class Dashboard:
 @dataclass
 class Run:
     first_frame_ms: float
+    first_frame_cpu_ms: float
     filter_keys_ms: list[float]
     jk_ms: list[float]
     peak_rss_mib: float
@@ -430,6 +442,7 @@ def one_run(args, db: Path, open_count: int, env: dict[str, str], measure_idle: 
     try:
         loaded = is_loaded(open_count)
         first_frame = dashboard.wait_for("the loaded dashboard", loaded, dashboard.started)
+        first_frame_cpu = dashboard.cpu_seconds_so_far()
 
         idle = None
         if measure_idle:
@@ -493,6 +506,7 @@ def one_run(args, db: Path, open_count: int, env: dict[str, str], measure_idle: 
             problems.append("line discipline left raw")
         return Run(
             first_frame_ms=1000 * first_frame,
+            first_frame_cpu_ms=1000 * first_frame_cpu,
             filter_keys_ms=filter_keys,
             jk_ms=jk,
             peak_rss_mib=peak_rss,
@@ -601,7 +615,8 @@ def main() -> int:
                     run = one_run(args, db, open_count, env, measure_idle=n < args.idle_runs)
                     runs.append(run)
                     print(
-                        f"  {size:>7,} run {n + 1:>2}: first frame {run.first_frame_ms:7.1f} ms, "
+                        f"  {size:>7,} run {n + 1:>2}: first frame {run.first_frame_ms:7.1f} ms "
+                        f"(CPU {run.first_frame_cpu_ms:4.0f} ms), "
                         f"filter {median(run.filter_keys_ms):6.2f} ms, j/k {median(run.jk_ms):5.2f} ms, "
                         f"peak {run.peak_rss_mib:5.1f} MiB"
                         + (f", idle {run.idle_cpu_percent:.2f}%" if run.idle_cpu_percent is not None else "")
@@ -625,15 +640,18 @@ def main() -> int:
 
 def report(args, results: dict[int, list[Run]]) -> int:
     condition = "second core busy" if args.busy else "second core idle"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nescalate in a {WIDTH}x{HEIGHT} pty, medians of {args.runs} runs ({condition}; "
-          f"idle CPU from {min(args.idle_runs, args.runs)} runs of {args.idle_seconds:.0f} s)\n")
-    header = ("| escalations (open) | first frame, ms | filter letter, ms | j/k, ms "
-              "| peak RSS, MiB | idle CPU, % of a core | terminal restored |")
-    print(header)
-    print("|---|---:|---:|---:|---:|---:|---|")
+          f"idle CPU from {min(args.idle_runs, args.runs)} runs of {args.idle_seconds:.0f} s; "
+          f"load average at the end {load})\n")
+    print("| escalations (open) | first frame, ms (range) | CPU to first frame, ms "
+          "| filter letter, ms (range) | j/k, ms | peak RSS, MiB | idle CPU, % of a core "
+          "| terminal restored |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     summary = {}
     for size, runs in results.items():
         first = [r.first_frame_ms for r in runs]
+        first_cpu = [r.first_frame_cpu_ms for r in runs]
         filter_keys = [k for r in runs for k in r.filter_keys_ms]
         jk = [k for r in runs for k in r.jk_ms]
         rss = [r.peak_rss_mib for r in runs]
@@ -642,12 +660,9 @@ def report(args, results: dict[int, list[Run]]) -> int:
         summary[size] = (median(first), median(filter_keys), median(jk), median(rss),
                          median(idle) if idle else None, restored)
         print(f"| {size:,} ({size // 10:,}) | {median(first):.1f} ({spread(first)}) "
-              f"| {median(filter_keys):.2f} ({spread(filter_keys)}) | {median(jk):.2f} "
-              f"| {median(rss):.1f} | {median(idle):.2f} | "
-              f"{'yes' if restored else 'NO'} |" if idle else
-              f"| {size:,} ({size // 10:,}) | {median(first):.1f} ({spread(first)}) "
-              f"| {median(filter_keys):.2f} ({spread(filter_keys)}) | {median(jk):.2f} "
-              f"| {median(rss):.1f} | - | {'yes' if restored else 'NO'} |")
+              f"| {median(first_cpu):.0f} | {median(filter_keys):.2f} ({spread(filter_keys)}) "
+              f"| {median(jk):.2f} | {median(rss):.1f} "
+              f"| {f'{median(idle):.2f}' if idle else '-'} | {'yes' if restored else 'NO'} |")
 
     missed = []
     if not all(s[5] for s in summary.values()):
