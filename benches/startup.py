@@ -63,7 +63,6 @@ from pathlib import Path
 WIDTH, HEIGHT = 120, 40
 NOW = "2026-11-23 11:00"
 TARGET_SIZE = 100_000
-MIB = 1024 * 1024
 
 # The targets of issue 17, at TARGET_SIZE escalations.
 FIRST_FRAME_MS = 100.0
