@@ -313,7 +313,7 @@ class Dashboard:
             now = time.perf_counter()
             if now > deadline:
                 raise MeasureError(
-                    f"timed out after {self.timeout:.0f} s waiting for {what}; the screen shows:\n"
+                    f"timed out after {self.timeout:g} s waiting for {what}; the screen shows:\n"
                     + self.screen.text()
                 )
             if done(self.screen):
@@ -379,7 +379,7 @@ class Dashboard:
                 self.drain(0.05)
                 return
             if time.perf_counter() > deadline:
-                raise MeasureError(f"escalate did not exit within {self.timeout:.0f} s of q")
+                raise MeasureError(f"escalate did not exit within {self.timeout:g} s of q")
             self._read(0.02)
 
     def is_line_discipline_cooked(self) -> bool:
