@@ -193,6 +193,24 @@ const AFTER: &str = "echo EXIT=$?; \
     then echo TTY=raw; else echo TTY=cooked; fi; \
     sleep 60";
 
+/// Whether `screen` holds a whole dashboard frame, not one tmux captured half-written. ratatui
+/// writes only the cells a frame changes, from the top row down, so a header, a card or a
+/// panel's title proves nothing about the rows below it. Two rows close a dashboard frame: the
+/// notifications panel's bottom border (the last row the first frame changes: the footer is
+/// already drawn the same while the caseload loads) and the dashboard's own footer (the last row
+/// written on the way back from another screen, whose footer differs).
+fn is_whole_dashboard(screen: &str) -> bool {
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    let Some(panel) = lines.iter().position(|l| l.contains("Notifications owed")) else {
+        return false;
+    };
+    let is_panel_closed = lines[panel + 1..]
+        .iter()
+        .any(|l| l.starts_with('╰') && l.ends_with('╯') && l.matches('╯').count() == 1);
+    let footer = lines.iter().rev().find(|l| !l.is_empty());
+    is_panel_closed && footer.is_some_and(|l| l.contains("/ filter") && l.contains("q quit"))
+}
+
 #[test]
 fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     let sandbox = Sandbox::new();
@@ -204,9 +222,10 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     );
     let tmux = Tmux::start(&sandbox, 120, 40, &program);
 
-    // The header, the lanes and the notifications panel of the demo caseload.
-    let screen = tmux.wait_for("the dashboard", |s| {
-        s.contains("escalate  Mon 23 Nov 2026 11:0") && s.contains("Notifications owed")
+    // The header, the lanes and the notifications panel of the demo caseload, once the whole
+    // frame is on screen (a capture can land while a frame is half written).
+    let screen = tmux.wait_for("the whole dashboard", |s| {
+        s.contains("escalate  Mon 23 Nov 2026 11:0") && is_whole_dashboard(s)
     });
     assert!(screen.contains("10 open"), "{screen}");
     assert!(screen.contains("▌ Ava Sample"), "{screen}");
@@ -227,8 +246,14 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
         s.contains("▌ Noah Fictional")
     });
     tmux.send("Enter");
-    let detail = tmux.wait_for("the detail view", |s| {
-        s.contains(": Noah Fictional") && s.contains("Stage timeline")
+    // The detail's own footer is the last row its frame draws.
+    let detail = tmux.wait_for("the whole detail view", |s| {
+        s.contains(": Noah Fictional")
+            && s.contains("Stage timeline")
+            && s.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.contains("Esc back") && l.contains("q quit"))
     });
     assert!(detail.contains("Audit trail"), "{detail}");
     assert!(
@@ -240,8 +265,8 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     // Esc on its own: back to the dashboard, with the same card selected. Waiting for the
     // dashboard keeps the next key from arriving with the Esc (which would read as Alt-q).
     tmux.send("Escape");
-    tmux.wait_for("the dashboard again", |s| {
-        s.contains("Notifications owed") && s.contains("▌ Noah Fictional")
+    tmux.wait_for("the whole dashboard again", |s| {
+        is_whole_dashboard(s) && s.contains("▌ Noah Fictional")
     });
     sleep(Duration::from_millis(200));
 
