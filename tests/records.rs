@@ -3157,3 +3157,79 @@ fn each_audit_entry_records_when_it_was_really_written_whatever_now_says() {
     );
     assert!(s.ok(NOW, &["verify"]).starts_with("OK"));
 }
+
+/// Issue 15: `escalate calendar` writes every open deadline and owed notification as iCalendar,
+/// read back here by a parser: stable UIDs (a re-export updates, never duplicates), the
+/// escalation's id rather than the child's name unless asked, a reminder before each, and a file
+/// readable only by its owner.
+#[test]
+fn the_calendar_export_reads_back_with_stable_ids_and_no_names() {
+    use icalendar::{Component, EventLike};
+    let s = Sandbox::new();
+    let id = s.new_escalation(NOW, &new_args(&[]));
+    let text = s.ok(NOW, &["calendar"]);
+    assert!(text.contains("\r\n"), "iCalendar lines end in CR LF");
+    let parsed: icalendar::Calendar = text.parse().unwrap();
+    let events: Vec<&icalendar::Event> = parsed
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .collect();
+    assert_eq!(events.len(), 1, "{text}");
+    let event = events[0];
+    assert_eq!(
+        event.get_uid(),
+        Some(format!("escalate-{id}-s1.resolve@escalate").as_str())
+    );
+    // London, raised Mon 23 Nov 09:00: a working week, Mon 30 Nov 17:00 GMT.
+    assert!(text.contains("DTSTART:20261130T170000Z"), "{text}");
+    let summary = event.get_summary().unwrap();
+    assert!(
+        summary.starts_with(&format!("Escalation {id}: ")),
+        "{summary}"
+    );
+    assert!(
+        !text.contains("Hana Test"),
+        "no child's name unless asked:\n{text}"
+    );
+    assert!(text.contains("TRIGGER:-PT3600S"), "{text}");
+    // The same caseload exports the same file.
+    assert_eq!(s.ok(NOW, &["calendar"]), text);
+    let named = s.ok(NOW, &["calendar", "--names", "--reminder", "30"]);
+    assert!(named.contains("Hana Test"), "{named}");
+    assert!(named.contains("TRIGGER:-PT1800S"), "{named}");
+
+    // After an advance, the stage 1 clock has gone and stage 2's and the notification owed
+    // appear, each under its own stable id.
+    s.ok(
+        NOW,
+        &["advance", &id.to_string(), "--reason", "Not resolved"],
+    );
+    let after: icalendar::Calendar = s.ok(NOW, &["calendar"]).parse().unwrap();
+    let mut uids: Vec<String> = after
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .filter_map(|e| e.get_uid().map(str::to_owned))
+        .collect();
+    uids.sort();
+    assert_eq!(
+        uids,
+        [
+            format!("escalate-{id}-notification-inform-referrer@escalate"),
+            format!("escalate-{id}-s2.resolve@escalate"),
+        ]
+    );
+
+    let file = s.dir.path().join("deadlines.ics");
+    let out = s.ok(NOW, &["calendar", "--out", file.to_str().unwrap()]);
+    assert!(out.contains("Wrote 2 deadlines"), "{out}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    s.refused(
+        NOW,
+        &["calendar", "--reminder", "20000"],
+        &["more than a week"],
+    );
+}

@@ -91,6 +91,23 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page, in roff (escalate man > escalate.1; man ./escalate.1)
     Man,
+    /// Write every open deadline and owed notification as an iCalendar file, to subscribe to in
+    /// Outlook or any calendar (a re-export updates the same events)
+    Calendar(CalendarArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// Write to FILE (readable only by you) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Put the child's name in each event's title (by default only the escalation's id, so that
+    /// a calendar shared or synced elsewhere names no child)
+    #[arg(long)]
+    pub names: bool,
+    /// How long before each due time the reminder goes off, in minutes
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub reminder: u32,
 }
 
 #[derive(Debug, Args)]

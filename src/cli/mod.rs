@@ -6,6 +6,7 @@
 //! something overdue (see [`Finished`]). Start at [`run`].
 
 pub mod args;
+mod calendar;
 mod commands;
 pub mod files;
 mod records;
@@ -351,6 +352,16 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
+        Some(Command::Calendar(a)) => {
+            // iCalendar lines end in CR LF, which the format requires: each line is made
+            // terminal-safe on its own and the line ends kept.
+            let text = calendar::run(&mut context, a)?;
+            let lines: Vec<String> = text
+                .split("\r\n")
+                .map(|line| terminal_safe(line, false))
+                .collect();
+            return Ok(Finished::from(lines.join("\r\n")));
+        }
         Some(Command::Review(a)) => {
             let finished = review::run(&mut context, a)?;
             return Ok(Finished {
