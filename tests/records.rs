@@ -3164,7 +3164,7 @@ fn each_audit_entry_records_when_it_was_really_written_whatever_now_says() {
 /// readable only by its owner.
 #[test]
 fn the_calendar_export_reads_back_with_stable_ids_and_no_names() {
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     let s = Sandbox::new();
     let id = s.new_escalation(NOW, &new_args(&[]));
     let text = s.ok(NOW, &["calendar"]);
