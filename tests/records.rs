@@ -3233,3 +3233,65 @@ fn the_calendar_export_reads_back_with_stable_ids_and_no_names() {
         &["more than a week"],
     );
 }
+
+/// Issue 15: `escalate chronology` writes the escalation as a dated chronology for the child's
+/// file, oldest first, in text, Markdown and HTML; HTML is escaped and self-contained, and
+/// `--privacy` hides the child's name in every spelling.
+#[test]
+fn a_chronology_for_the_childs_file_in_three_formats() {
+    let s = Sandbox::new();
+    let id = s.new_escalation(NOW, &new_args(&[]));
+    let id_text = id.to_string();
+    s.ok(
+        NOW,
+        &[
+            "discuss",
+            &id_text,
+            "--with",
+            "Jo <Smith> & co",
+            "--mode",
+            "phone",
+            "--notes",
+            "Hana Test's referral to be reviewed.",
+            "--at",
+            "2026-11-23 09:30",
+        ],
+    );
+    s.ok(
+        NOW,
+        &[
+            "advance",
+            &id_text,
+            "--reason",
+            "Not resolved",
+            "--at",
+            "2026-11-23 09:45",
+        ],
+    );
+    let text = s.ok(NOW, &["chronology", &id_text]);
+    let raised = text.find("Escalation raised").unwrap();
+    let discussed = text.find("Discussion (phone)").unwrap();
+    let moved = text.find("Escalated to stage 2").unwrap();
+    assert!(
+        raised < discussed && discussed < moved,
+        "oldest first:\n{text}"
+    );
+    assert!(text.contains("Mon 23 Nov 2026 09:30 GMT"), "{text}");
+    let html = s.ok(NOW, &["chronology", &id_text, "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("Jo &lt;Smith&gt; &amp; co"), "{html}");
+    assert!(!html.contains("<Smith>"), "{html}");
+    assert!(!html.contains("http"), "no external resources:\n{html}");
+    assert!(html.contains("@media print"), "{html}");
+    let private = s.ok(
+        NOW,
+        &["chronology", &id_text, "--privacy", "--format", "markdown"],
+    );
+    assert!(!private.to_lowercase().contains("hana"), "{private}");
+    assert!(private.contains("H.T."), "{private}");
+    s.refused(
+        NOW,
+        &["chronology", &id_text, "--format", "pdf"],
+        &["text, markdown or html"],
+    );
+}

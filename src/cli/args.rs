@@ -91,9 +91,22 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page, in roff (escalate man > escalate.1; man ./escalate.1)
     Man,
+    /// The escalation as a dated chronology for the child's file (text, markdown or html)
+    Chronology(ChronologyArgs),
     /// Write every open deadline and owed notification as an iCalendar file, to subscribe to in
     /// Outlook or any calendar (a re-export updates the same events)
     Calendar(CalendarArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChronologyArgs {
+    pub id: String,
+    /// text, markdown or html (html prints cleanly, one escalation a document)
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Hide every spelling of the child's name (initials instead)
+    #[arg(long)]
+    pub privacy: bool,
 }
 
 #[derive(Debug, Args)]

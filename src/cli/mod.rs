@@ -7,6 +7,7 @@
 
 pub mod args;
 mod calendar;
+mod chronology;
 mod commands;
 pub mod files;
 mod records;
@@ -352,6 +353,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
+        Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.

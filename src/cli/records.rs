@@ -242,7 +242,7 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
 }
 
 /// Loads an escalation and its procedure.
-fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), CliError> {
+pub fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), CliError> {
     let escalation = context.existing_store()?.escalation(id)?;
     let procedures = context.procedures()?;
     let procedure = procedures.get(&escalation.procedure).cloned().ok_or_else(|| {
