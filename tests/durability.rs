@@ -128,6 +128,17 @@ fn refused(out: &Output, what: &str) -> String {
     stderr
 }
 
+/// Held by the tests that start many processes or time a kill, so that they do not run at once:
+/// on a loaded machine the sigkill test's kills, timed in milliseconds, otherwise land before
+/// escalate has even opened the database.
+static BUSY_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_busy_test_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    BUSY_TESTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A private world for one test: config, data and home folders inside a tempdir.
 struct Sandbox {
     dir: TempDir,
@@ -434,6 +445,7 @@ impl Drop for Writer {
 
 #[test]
 fn sigkill_mid_stream_loses_nothing_reported_and_leaves_a_sound_database() {
+    let _busy = one_busy_test_at_a_time();
     let started = Instant::now();
     let s = Sandbox::new();
     s.create_escalation();
@@ -549,6 +561,7 @@ fn sigkill_mid_stream_loses_nothing_reported_and_leaves_a_sound_database() {
 
 #[test]
 fn two_processes_writing_at_once_both_succeed_without_forking_the_audit_chain() {
+    let _busy = one_busy_test_at_a_time();
     const EACH: u32 = 60;
     let s = Sandbox::new();
     s.create_escalation();
@@ -601,6 +614,7 @@ fn two_processes_writing_at_once_both_succeed_without_forking_the_audit_chain() 
 
 #[test]
 fn a_backup_taken_while_writing_is_a_private_consistent_prefix() {
+    let _busy = one_busy_test_at_a_time();
     let s = Sandbox::new();
     s.create_escalation();
     let mut writer = s.spawn_writer(&s.db, "n", 300);
@@ -944,6 +958,7 @@ fn a_symlink_at_the_database_path_is_refused_and_its_target_never_created() {
 
 #[test]
 fn a_looser_existing_database_and_its_log_are_made_private_before_use() {
+    let _busy = one_busy_test_at_a_time();
     let s = Sandbox::new();
     s.create_escalation();
     // A holder keeps the log and shared-memory files in place, then everything is loosened
@@ -1188,6 +1203,7 @@ fn a_read_only_folder_is_named_as_such() {
 
 #[test]
 fn four_commands_at_once_on_a_new_database_all_succeed() {
+    let _busy = one_busy_test_at_a_time();
     let s = Sandbox::new();
     // Before the fix about one round in fifteen to thirty failed with "database is locked":
     // sixty rounds caught it in two runs of three, so eighty.

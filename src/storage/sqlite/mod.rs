@@ -117,10 +117,8 @@ pub const APPLICATION_ID: i32 = 0x4553_434C;
 /// The files SQLite keeps beside a database.
 const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
 
-/// What is at a database path before SQLite is let near it.
+/// What a file at a database path is, before SQLite is let near it.
 enum Found {
-    /// Nothing: escalate creates it.
-    Missing,
     /// An empty file, or a SQLite file with no tables at all (creation was interrupted).
     Blank,
     /// An escalate database (stamped, or from before the stamp, with escalate's tables).
@@ -233,41 +231,49 @@ fn create_private_folders(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Looks at what is at `path` without changing it and without SQLite: a symlink or a special
-/// file is refused, and so is any non-empty file that is not an escalate database (another
-/// application's SQLite file is left byte for byte as it was). Returns the file, opened without
-/// following links, when there is one.
-fn examine(path: &Path) -> Result<(Found, Option<std::fs::File>)> {
-    let Some(meta) = refuse_symlink(path)? else {
-        return Ok((Found::Missing, None));
-    };
+/// Looks at the file claimed at `path` without changing it, under the setup lock: a non-empty
+/// file that is not an escalate database is refused (another application's SQLite file is left
+/// byte for byte as it was).
+fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
+    let meta = file
+        .metadata()
+        .map_err(io(format!("cannot examine {}", path.display())))?;
     if !meta.is_file() {
         return Err(not_escalate(path, "it is not a regular file"));
     }
-    let mut file = open_nofollow(path).map_err(io(format!("cannot open {}", path.display())))?;
     if meta.len() == 0 {
-        return Ok((Found::Blank, Some(file)));
+        return Ok(Found::Blank);
     }
     let mut header = [0_u8; 100];
-    let is_sqlite = std::io::Read::read_exact(&mut file, &mut header).is_ok()
+    let mut reader = file;
+    let is_sqlite = std::io::Read::read_exact(&mut reader, &mut header).is_ok()
         && header.starts_with(b"SQLite format 3\0");
     if !is_sqlite {
         return Err(not_escalate(path, "it is not a SQLite database"));
     }
     let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
     if application_id == APPLICATION_ID {
-        return Ok((Found::Escalate, Some(file)));
+        return Ok(Found::Escalate);
     }
     if application_id != 0 {
         return Err(not_escalate(path, "it belongs to another application"));
     }
     // Not stamped: from before migration 7, or another application's. Read its table names
-    // through an immutable, read-only connection, which takes no lock and creates no file.
-    let tables = table_names_untouched(path).map_err(|_| not_escalate(path, "it is damaged"))?;
+    // through an immutable, read-only connection, which takes no lock and creates no file; a
+    // read torn by another process's checkpoint is tried again.
+    let mut tables = table_names_untouched(path);
+    for _ in 0..5 {
+        if tables.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        tables = table_names_untouched(path);
+    }
+    let tables = tables.map_err(|_| not_escalate(path, "it is damaged"))?;
     if tables.is_empty() {
-        Ok((Found::Blank, Some(file)))
+        Ok(Found::Blank)
     } else if tables.iter().any(|t| t == "escalations") && tables.iter().any(|t| t == "audit") {
-        Ok((Found::Escalate, Some(file)))
+        Ok(Found::Escalate)
     } else {
         Err(not_escalate(path, "it belongs to another application"))
     }
@@ -307,8 +313,12 @@ fn tighten_before_open(path: &Path, file: &std::fs::File) -> Result<()> {
         if let Some(meta) = refuse_symlink(&sidecar)?
             && meta.is_file()
         {
-            let handle = open_nofollow(&sidecar)
-                .map_err(io(format!("cannot open {}", sidecar.display())))?;
+            let handle = match open_nofollow(&sidecar) {
+                Ok(handle) => handle,
+                // Removed meanwhile by the last escalate to close the database: nothing to do.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(format!("cannot open {}", sidecar.display()))(e)),
+            };
             restrict_file(&handle, 0o600)
                 .map_err(io(format!("cannot make {} private", sidecar.display())))?;
         }
@@ -346,48 +356,61 @@ fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Finds or creates the database file at `path`, refusing what is not ours, and returns it
-/// (opened without following links) made private, ready for SQLite.
-fn prepare(path: &Path, may_create: bool) -> Result<std::fs::File> {
-    let (found, file) = examine(path)?;
-    let file = match (found, file) {
-        (Found::Missing, _) if !may_create => {
+/// Opens the file at `path` without following links, creating it (0600, in private folders)
+/// when it is missing and `may_create`.
+fn claim(path: &Path, may_create: bool) -> Result<std::fs::File> {
+    let opened = match refuse_symlink(path)? {
+        None if !may_create => {
             return Err(StoreError::Backend(format!(
                 "there is no escalation database at {} yet; record a first escalation with \
                  escalate new, or check --db",
                 path.display()
             )));
         }
-        (Found::Missing, _) | (_, None) => {
+        None => {
             create_private_folders(path)?;
             match create_private(path) {
-                Ok(file) => file,
-                // Another escalate created it a moment ago: look again.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match examine(path)? {
-                    (_, Some(file)) => file,
-                    (_, None) => return Err(io(format!("cannot create {}", path.display()))(e)),
-                },
+                // Another escalate created it a moment ago.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => open_nofollow(path),
                 Err(_) if !is_writable(folder_of(path)) => {
                     return Err(not_writable(folder_of(path)));
                 }
-                Err(e) => {
-                    return Err(io(format!("cannot create the database {}", path.display()))(e));
-                }
+                other => other,
             }
         }
-        (Found::Blank, Some(_)) if !may_create => {
-            return Err(not_escalate(
-                path,
-                "it is empty: a copy or backup that did not finish leaves an empty file",
-            ));
+        Some(meta) if !meta.is_file() => {
+            return Err(not_escalate(path, "it is not a regular file"));
         }
-        (Found::Blank | Found::Escalate, Some(file)) => file,
+        Some(_) => open_nofollow(path),
     };
-    tighten_before_open(path, &file)?;
+    opened.or_else(|e| {
+        // Swapped for a symlink since it was looked at: say so.
+        refuse_symlink(path)?;
+        Err(io(format!("cannot open {}", path.display()))(e))
+    })
+}
+
+/// Examines the claimed file and makes it private, ready for SQLite (under the setup lock).
+fn prepare(path: &Path, file: &std::fs::File, may_create: bool) -> Result<()> {
+    let found = examine(path, file)?;
+    // A file with no tables yet but a log holding its first write (the process that created it
+    // has not copied the log back yet) is SQLite's to read.
+    if matches!(found, Found::Blank) && !may_create && !has_log(path) {
+        return Err(not_escalate(
+            path,
+            "it is empty: a copy or backup that did not finish leaves an empty file",
+        ));
+    }
+    tighten_before_open(path, file)?;
     if !is_writable(folder_of(path)) {
         return Err(not_writable(folder_of(path)));
     }
-    Ok(file)
+    Ok(())
+}
+
+/// Whether a non-empty write-ahead log lies beside `path`.
+fn has_log(path: &Path) -> bool {
+    std::fs::symlink_metadata(with_suffix(path, "-wal")).is_ok_and(|m| m.is_file() && m.len() > 0)
 }
 
 /// Opens `path` with SQLite, which refuses a symlink there too (the file may have been swapped
@@ -415,16 +438,19 @@ impl SqliteStore {
     }
 
     fn open_file(path: &Path, may_create: bool) -> Result<Self> {
-        let file = prepare(path, may_create)?;
-        // First-time creation and migration happen under an exclusive lock on the file, so that
-        // several escalate commands started at once on a new database take turns: SQLite's
-        // switch to WAL and the first schema write are not covered by its busy timeout. The
-        // lock (flock) is apart from SQLite's own (fcntl) locks, and the file stays open until
-        // the connection is closed, so closing it cannot drop SQLite's locks.
+        let file = claim(path, may_create)?;
+        // Examination, first-time creation and migration happen under an exclusive lock on the
+        // file, so that several escalate commands started at once on a new database take turns:
+        // SQLite's switch to WAL and the first schema write are not covered by its busy timeout,
+        // and a half-created file must not be judged by another process. The lock (flock) is
+        // apart from SQLite's own (fcntl) locks, and the file stays open until the connection
+        // is closed, so closing it cannot drop SQLite's locks.
         file.lock()
             .map_err(io(format!("cannot lock {}", path.display())))?;
-        let conn = open_connection(path)?;
-        let configured = Self::configure(conn, Some(path.to_owned()));
+        let configured = prepare(path, &file, may_create).and_then(|()| {
+            let conn = open_connection(path)?;
+            Self::configure(conn, Some(path.to_owned()))
+        });
         let _ = file.unlock();
         let mut store = configured?;
         store.file = Some(file);
