@@ -1059,3 +1059,41 @@ fn a_mistyped_command_suggests_the_right_one() {
         &["a similar argument exists: '--all'"],
     );
 }
+
+// ---- Issue 13, finding 7: an amendment to an out-of-range year ----
+
+#[test]
+fn an_amendment_to_a_year_outside_the_range_is_refused_not_recorded() {
+    let s = with_one_escalation();
+    let history = s.ok(NOW, &["history", "1"]);
+    for (field, value) in [
+        ("concern-at", "2301-01-01 10:00"),
+        ("raised-at", "1899-12-31 10:00"),
+        ("concern-at", "9999-11-23 08:00"),
+        ("dob", "2201-02-03"),
+    ] {
+        s.refused(
+            NOW,
+            &["amend", "1", field, value, "--why", "typo"],
+            &["1900-01-01 to 2200-12-31"],
+        );
+    }
+    assert_eq!(
+        s.ok(NOW, &["history", "1"]),
+        history,
+        "a refused amendment reached the record"
+    );
+    // An amendment inside the range is recorded and applied.
+    s.ok(
+        NOW,
+        &[
+            "amend",
+            "1",
+            "concern-at",
+            "2026-11-22 08:00",
+            "--why",
+            "typo",
+        ],
+    );
+    assert!(s.ok(NOW, &["show", "1"]).contains("22 Nov 2026"));
+}

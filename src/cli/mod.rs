@@ -153,12 +153,17 @@ impl Context {
     pub fn existing_store(&mut self) -> Result<&mut SqliteStore, CliError> {
         if self.store.is_none() {
             let path = self.db_path()?;
-            if !path.exists() {
+            // A symlink, even a dangling one, is for the store to refuse by name.
+            if std::fs::symlink_metadata(&path).is_err() {
                 return Err(CliError(format!(
                     "there is no escalation database at {} yet; record a first escalation with escalate new, or check --db",
                     path.display()
                 )));
             }
+            let mut store = SqliteStore::open_existing(&path)?;
+            let wall_clock = self.wall_clock;
+            store.set_wall_clock(Box::new(move || wall_clock));
+            self.store = Some(store);
         }
         self.store()
     }

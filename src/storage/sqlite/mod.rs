@@ -83,6 +83,9 @@ pub struct SqliteStore {
     path: Option<PathBuf>,
     /// The real time, for `written_at` on audit entries (none: not recorded).
     wall_clock: Option<WallClock>,
+    /// The database file, held open (after `conn`, so closed after it) for the lock taken
+    /// while the database is set up; none in memory.
+    file: Option<std::fs::File>,
 }
 
 /// Times are stored as RFC 3339 in UTC with milliseconds, so that text order is time order.
@@ -106,10 +109,112 @@ fn word_from_sql<T: std::str::FromStr>(text: &str) -> Result<T> {
         .map_err(|_| unreadable(format!("\"{}\"", text.escape_debug())))
 }
 
-/// Creates the folder (0700) and the file (0600) before SQLite opens it, so that a child's name
-/// is never, even for a moment, in a file others can read. SQLite gives its WAL and shared-memory
-/// files the database file's permissions.
-fn prepare_private_file(path: &Path) -> Result<()> {
+/// escalate's SQLite `application_id` ("ESCL" in ASCII), stamped on every escalate database
+/// by migration 7: a SQLite file without it (and without escalate's tables) is another
+/// application's, and is refused untouched.
+pub const APPLICATION_ID: i32 = 0x4553_434C;
+
+/// The files SQLite keeps beside a database.
+const SIDECARS: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// What a file at a database path is, before SQLite is let near it.
+enum Found {
+    /// An empty file, or a SQLite file with no tables at all (creation was interrupted).
+    Blank,
+    /// An escalate database (stamped, or from before the stamp, with escalate's tables).
+    Escalate,
+}
+
+fn not_escalate(path: &Path, why: &str) -> StoreError {
+    StoreError::Corrupt(format!(
+        "{} is not an escalate database ({why}); it was left untouched",
+        path.display()
+    ))
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Opens an existing file for reading without following a symlink, so that what is examined
+/// (and chmodded) is the file itself.
+fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// Creates a new file, 0600 from its first byte, failing if anything (a symlink included) is
+/// already there.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// Refuses a symlink at `path` (planted, perhaps, by another user of a shared folder).
+fn refuse_symlink(path: &Path) -> Result<Option<std::fs::Metadata>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(StoreError::Refused(RecordError::new(
+            "db",
+            format!(
+                "{} is a symbolic link; escalate does not follow links to its database (someone \
+                 else may have planted it): give the real file's path with --db",
+                path.display()
+            ),
+        ))),
+        Ok(meta) => Ok(Some(meta)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(format!("cannot examine {}", path.display()))(e)),
+    }
+}
+
+/// Whether this process may create files in `folder`.
+fn is_writable(folder: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(name) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: `name` is a valid NUL-terminated string that outlives the call; access(2)
+        // only reads it.
+        unsafe { libc::access(name.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        !std::fs::metadata(folder).is_ok_and(|m| m.permissions().readonly())
+    }
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn not_writable(folder: &Path) -> StoreError {
+    StoreError::Backend(format!(
+        "the folder {} is not writable: escalate writes its database and the database's -wal and \
+         -shm files there; make it writable, or give another place with --db",
+        folder.display()
+    ))
+}
+
+/// Creates the missing folders (each 0700) above `path`.
+fn create_private_folders(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         // Every folder created here is made private, not only the innermost.
         let missing: Vec<&Path> = dir
@@ -123,20 +228,116 @@ fn prepare_private_file(path: &Path) -> Result<()> {
                 .map_err(io(format!("cannot make {} private", folder.display())))?;
         }
     }
-    if !path.exists() {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+    Ok(())
+}
+
+/// Looks at the file claimed at `path` without changing it, under the setup lock: a non-empty
+/// file that is not an escalate database is refused (another application's SQLite file is left
+/// byte for byte as it was).
+fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
+    let meta = file
+        .metadata()
+        .map_err(io(format!("cannot examine {}", path.display())))?;
+    if !meta.is_file() {
+        return Err(not_escalate(path, "it is not a regular file"));
+    }
+    if meta.len() == 0 {
+        return Ok(Found::Blank);
+    }
+    let mut header = [0_u8; 100];
+    let mut reader = file;
+    let is_sqlite = std::io::Read::read_exact(&mut reader, &mut header).is_ok()
+        && header.starts_with(b"SQLite format 3\0");
+    if !is_sqlite {
+        return Err(not_escalate(path, "it is not a SQLite database"));
+    }
+    let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if application_id == APPLICATION_ID {
+        return Ok(Found::Escalate);
+    }
+    if application_id != 0 {
+        return Err(not_escalate(path, "it belongs to another application"));
+    }
+    // Not stamped: from before migration 7, or another application's. Read its table names
+    // through an immutable, read-only connection, which takes no lock and creates no file; a
+    // read torn by another process's checkpoint is tried again.
+    let mut tables = table_names_untouched(path);
+    for _ in 0..5 {
+        if tables.is_ok() {
+            break;
         }
-        match options.open(path) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(format!("cannot create the database {}", path.display()))(e)),
+        std::thread::sleep(Duration::from_millis(20));
+        tables = table_names_untouched(path);
+    }
+    let tables = tables.map_err(|_| not_escalate(path, "it is damaged"))?;
+    if tables.is_empty() {
+        Ok(Found::Blank)
+    } else if tables.iter().any(|t| t == "escalations") && tables.iter().any(|t| t == "audit") {
+        Ok(Found::Escalate)
+    } else {
+        Err(not_escalate(path, "it belongs to another application"))
+    }
+}
+
+/// The table names in a SQLite file, read without writing, locking or creating anything.
+fn table_names_untouched(path: &Path) -> rusqlite::Result<Vec<String>> {
+    use rusqlite::OpenFlags;
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", u32::from(c))),
+            _ => uri.push(c),
         }
     }
+    uri.push_str("?immutable=1");
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )?;
+    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()
+}
+
+/// Makes an existing escalate database and its sidecars 0600 *before* SQLite opens them:
+/// SQLite gives a new -wal or -shm file the database file's permissions (chmodding it to
+/// match, whatever the umask), so a looser database file would leak into its log for as long
+/// as it took to tighten it afterwards. A sidecar that is a symlink is refused.
+fn tighten_before_open(path: &Path, file: &std::fs::File) -> Result<()> {
+    restrict_file(file, 0o600).map_err(io(format!("cannot make {} private", path.display())))?;
+    for suffix in SIDECARS {
+        let sidecar = with_suffix(path, suffix);
+        if let Some(meta) = refuse_symlink(&sidecar)?
+            && meta.is_file()
+        {
+            let handle = match open_nofollow(&sidecar) {
+                Ok(handle) => handle,
+                // Removed meanwhile by the last escalate to close the database: nothing to do.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(format!("cannot open {}", sidecar.display()))(e)),
+            };
+            restrict_file(&handle, 0o600)
+                .map_err(io(format!("cannot make {} private", sidecar.display())))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict_file(file: &std::fs::File, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = file.metadata()?.permissions().mode() & 0o777;
+    if current & !mode != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_file(_file: &std::fs::File, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -155,16 +356,104 @@ fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Opens the file at `path` without following links, creating it (0600, in private folders)
+/// when it is missing and `may_create`.
+fn claim(path: &Path, may_create: bool) -> Result<std::fs::File> {
+    let opened = match refuse_symlink(path)? {
+        None if !may_create => {
+            return Err(StoreError::Backend(format!(
+                "there is no escalation database at {} yet; record a first escalation with \
+                 escalate new, or check --db",
+                path.display()
+            )));
+        }
+        None => {
+            create_private_folders(path)?;
+            match create_private(path) {
+                // Another escalate created it a moment ago.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => open_nofollow(path),
+                Err(_) if !is_writable(folder_of(path)) => {
+                    return Err(not_writable(folder_of(path)));
+                }
+                other => other,
+            }
+        }
+        Some(meta) if !meta.is_file() => {
+            return Err(not_escalate(path, "it is not a regular file"));
+        }
+        Some(_) => open_nofollow(path),
+    };
+    opened.or_else(|e| {
+        // Swapped for a symlink since it was looked at: say so.
+        refuse_symlink(path)?;
+        Err(io(format!("cannot open {}", path.display()))(e))
+    })
+}
+
+/// Examines the claimed file and makes it private, ready for SQLite (under the setup lock).
+fn prepare(path: &Path, file: &std::fs::File, may_create: bool) -> Result<()> {
+    let found = examine(path, file)?;
+    // A file with no tables yet but a log holding its first write (the process that created it
+    // has not copied the log back yet) is SQLite's to read.
+    if matches!(found, Found::Blank) && !may_create && !has_log(path) {
+        return Err(not_escalate(
+            path,
+            "it is empty: a copy or backup that did not finish leaves an empty file",
+        ));
+    }
+    tighten_before_open(path, file)?;
+    if !is_writable(folder_of(path)) {
+        return Err(not_writable(folder_of(path)));
+    }
+    Ok(())
+}
+
+/// Whether a non-empty write-ahead log lies beside `path`.
+fn has_log(path: &Path) -> bool {
+    std::fs::symlink_metadata(with_suffix(path, "-wal")).is_ok_and(|m| m.is_file() && m.len() > 0)
+}
+
+/// Opens `path` with SQLite, which refuses a symlink there too (the file may have been swapped
+/// since it was examined).
+fn open_connection(path: &Path) -> Result<Connection> {
+    use rusqlite::OpenFlags;
+    Ok(Connection::open_with_flags(
+        path,
+        OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )?)
+}
+
 impl SqliteStore {
     /// Opens (creating if need be) the database at `path`, and brings its schema up to date.
-    /// A database from a newer version is refused before anything is written to it.
+    /// A database from a newer version, a symlink, and a file that is not an escalate database
+    /// are refused before anything is written to them.
     pub fn open(path: &Path) -> Result<Self> {
-        prepare_private_file(path)?;
-        let conn = Connection::open(path)?;
-        let store = Self::configure(conn, Some(path.to_owned()))?;
-        // Only a file accepted as an escalate database has its permissions tightened (a file
-        // refused above is left exactly as it was).
-        restrict(path, 0o600).map_err(io(format!("cannot make {} private", path.display())))?;
+        Self::open_file(path, true)
+    }
+
+    /// Opens the escalate database at `path`, which must exist and hold one: a missing or
+    /// empty file (a backup that failed part-way) is refused, not created.
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        Self::open_file(path, false)
+    }
+
+    fn open_file(path: &Path, may_create: bool) -> Result<Self> {
+        let file = claim(path, may_create)?;
+        // Examination, first-time creation and migration happen under an exclusive lock on the
+        // file, so that several escalate commands started at once on a new database take turns:
+        // SQLite's switch to WAL and the first schema write are not covered by its busy timeout,
+        // and a half-created file must not be judged by another process. The lock (flock) is
+        // apart from SQLite's own (fcntl) locks, and the file stays open until the connection
+        // is closed, so closing it cannot drop SQLite's locks.
+        file.lock()
+            .map_err(io(format!("cannot lock {}", path.display())))?;
+        let configured = prepare(path, &file, may_create).and_then(|()| {
+            let conn = open_connection(path)?;
+            Self::configure(conn, Some(path.to_owned()))
+        });
+        let _ = file.unlock();
+        let mut store = configured?;
+        store.file = Some(file);
         Ok(store)
     }
 
@@ -178,13 +467,36 @@ impl SqliteStore {
             .as_ref()
             .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|e| {
+        let header = conn.query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), \
+                    (SELECT application_id FROM pragma_application_id), \
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i32>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            },
+        );
+        let (version, application_id, objects) = header.map_err(|e| {
+            if path.as_deref().is_some_and(|p| !is_writable(folder_of(p))) {
+                not_writable(folder_of(path.as_deref().unwrap_or(Path::new("."))))
+            } else {
                 StoreError::Corrupt(format!(
                     "{shown} is not an escalate database (or is damaged): {e}"
                 ))
-            })?;
+            }
+        })?;
+        // What the file's header showed may be older than its log: look again through SQLite.
+        if application_id != APPLICATION_ID
+            && (application_id != 0 || (version == 0 && objects > 0))
+        {
+            return Err(StoreError::Corrupt(format!(
+                "{shown} is not an escalate database (it belongs to another application); it was left untouched"
+            )));
+        }
         let known = schema::current_version();
         if version > known {
             return Err(StoreError::NewerSchema {
@@ -204,6 +516,7 @@ impl SqliteStore {
             conn,
             path,
             wall_clock: None,
+            file: None,
         };
         store.migrate(version)?;
         Ok(store)
@@ -546,26 +859,63 @@ impl Store for SqliteStore {
     }
 
     /// Writes a consistent copy to `destination` (which must not exist yet), readable only by
-    /// its owner, while other processes go on using the database.
+    /// its owner, while other processes go on using the database. The copy is written to a
+    /// private temporary file in the same folder, synced, and only then linked into place, so a
+    /// backup that fails (a full disk) leaves no file behind, never a partial or empty one.
     fn backup(&self, destination: &Path) -> Result<()> {
-        if destination.exists() {
-            return Err(StoreError::Refused(RecordError::new(
+        let exists = || {
+            StoreError::Refused(RecordError::new(
                 "backup",
                 format!(
                     "{} already exists; choose a new file name so that nothing is overwritten",
                     destination.display()
                 ),
-            )));
+            ))
+        };
+        if refuse_symlink(destination)?.is_some() {
+            return Err(exists());
         }
-        prepare_private_file(destination)?;
-        restrict(destination, 0o600)
-            .map_err(io(format!("cannot make {} private", destination.display())))?;
-        let mut copy = Connection::open(destination)?;
-        let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
-        // One step copies every page under a single read transaction: a consistent snapshot.
-        backup.step(-1)?;
-        drop(backup);
-        copy.pragma_update(None, "journal_mode", "DELETE")?;
+        create_private_folders(destination)?;
+        let name = destination
+            .file_name()
+            .map_or_else(|| "backup".into(), |n| n.to_string_lossy().into_owned());
+        let partial =
+            folder_of(destination).join(format!(".{name}.partial-{:016x}", fastrand::u64(..)));
+        let file = create_private(&partial).map_err(|e| {
+            if is_writable(folder_of(destination)) {
+                io(format!("cannot create {}", partial.display()))(e)
+            } else {
+                not_writable(folder_of(destination))
+            }
+        })?;
+        let written = (|| -> Result<()> {
+            let mut copy = open_connection(&partial)?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+            // One step copies every page under a single read transaction: a consistent snapshot.
+            backup.step(-1)?;
+            drop(backup);
+            copy.pragma_update(None, "journal_mode", "DELETE")?;
+            drop(copy);
+            file.sync_all()
+                .map_err(io(format!("cannot write {}", partial.display())))?;
+            // A hard link, unlike a rename, never replaces a file that appeared meanwhile.
+            std::fs::hard_link(&partial, destination).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    exists()
+                } else {
+                    io(format!("cannot create {}", destination.display()))(e)
+                }
+            })?;
+            Ok(())
+        })();
+        let _ = std::fs::remove_file(&partial);
+        for suffix in SIDECARS {
+            let _ = std::fs::remove_file(with_suffix(&partial, suffix));
+        }
+        written?;
+        if let Ok(folder) = std::fs::File::open(folder_of(destination)) {
+            let _ = folder.sync_all();
+        }
         Ok(())
     }
 }
@@ -1198,6 +1548,17 @@ mod tests {
             .unwrap();
         assert_eq!(version, schema::current_version());
         assert!(store.escalations(Filter::default()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_new_database_carries_escalates_application_id() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let id: i32 = store
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, APPLICATION_ID);
+        assert_eq!(&APPLICATION_ID.to_be_bytes(), b"ESCL");
     }
 
     #[test]

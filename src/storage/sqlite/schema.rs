@@ -246,6 +246,10 @@ const MIGRATION_6: &str = r"
 ALTER TABLE audit ADD COLUMN written_at TEXT;
 ";
 
+/// escalate's `application_id` (see [`super::APPLICATION_ID`]) on every escalate database, new
+/// or old, so that another application's SQLite file can be told apart and left alone (issue 13).
+const MIGRATION_7: &str = "PRAGMA application_id = 1163084620;";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -258,6 +262,7 @@ pub fn migrations() -> Vec<String> {
         format!("{MIGRATION_4}\n{}", insert_only_triggers(&["reviews"])),
         MIGRATION_5.to_owned(),
         MIGRATION_6.to_owned(),
+        MIGRATION_7.to_owned(),
     ]
 }
 
