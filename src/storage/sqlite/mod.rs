@@ -23,8 +23,9 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
-    AgreedAction, Amendment, Child, Discussion, Escalation, NewEscalation, Note, NoteKind, Outcome,
-    RecordError, SentNotification, StageChange,
+    AgreedAction, Amendment, Child, Correction, CorrectionKind, Discussion, Escalation,
+    NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
+    apply_corrected_value,
 };
 use crate::core::review::ReviewSummary;
 
@@ -767,6 +768,78 @@ fn write_change(
             )?;
             ("amended", "amendments", tx.last_insert_rowid())
         }
+        Change::Correct {
+            kind,
+            target_id,
+            target,
+            old_value,
+            new_value,
+            why,
+        } => {
+            // A removal names the row it takes out of the record as it reads: the latest stage
+            // move, the notification recorded as sent, or the outcome, each not already corrected.
+            let found = |sql: &str, extra: &dyn rusqlite::ToSql| -> Result<i64> {
+                tx.query_row(sql, params![id, extra], |r| r.get::<_, i64>(0))
+                    .map_err(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => {
+                            StoreError::Refused(RecordError::new(
+                                "correction",
+                                "there is nothing on the record to correct",
+                            ))
+                        }
+                        other => other.into(),
+                    })
+            };
+            let target_id = match kind {
+                CorrectionKind::StageUndone => found(
+                    &format!(
+                        "SELECT id FROM stage_changes WHERE escalation_id = ?1 AND ?2 = ?2 AND {} ORDER BY at DESC, id DESC LIMIT 1",
+                        live("stage_changes", "stage-undone")
+                    ),
+                    &0,
+                )?,
+                CorrectionKind::NotificationNotSent => found(
+                    &format!(
+                        "SELECT id FROM notifications_sent WHERE escalation_id = ?1 AND notification = ?2 AND {} ORDER BY id DESC LIMIT 1",
+                        live("notifications_sent", "notification-not-sent")
+                    ),
+                    target,
+                )?,
+                CorrectionKind::Reopened => found(
+                    &format!(
+                        "SELECT id FROM outcomes WHERE escalation_id = ?1 AND ?2 = ?2 AND {} ORDER BY id DESC LIMIT 1",
+                        live("outcomes", "reopened")
+                    ),
+                    &0,
+                )?,
+                _ => *target_id,
+            };
+            run_cached(
+                tx,
+                "INSERT INTO corrections (escalation_id, kind, target_id, target, old_value, new_value, why, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![id, kind.as_str(), target_id, target, old_value, new_value, why, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            match kind {
+                CorrectionKind::StageUndone => {
+                    let mut after = escalation.clone();
+                    after.stage_changes.pop();
+                    run_cached(
+                        tx,
+                        "UPDATE escalation_state SET stage = ?2 WHERE escalation_id = ?1",
+                        params![id, after.stage()],
+                    )?;
+                }
+                CorrectionKind::Reopened => run_cached(
+                    tx,
+                    "UPDATE escalation_state SET is_open = 1 WHERE escalation_id = ?1",
+                    params![id],
+                )?,
+                _ => {}
+            }
+            ("corrected", "corrections", row)
+        }
         Change::Note {
             kind,
             clock,
@@ -795,6 +868,14 @@ fn write_change(
         }
     };
     Ok(written)
+}
+
+/// The SQL condition that a row of `table` has not been taken out of the record as it reads by
+/// a correction of `kind` (the row itself is kept).
+fn live(table: &str, kind: &str) -> String {
+    format!(
+        "{table}.id NOT IN (SELECT target_id FROM corrections WHERE corrections.escalation_id = {table}.escalation_id AND kind = '{kind}')"
+    )
 }
 
 fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
@@ -900,6 +981,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 notes: Vec::new(),
                 outcome: None,
                 amendments: Vec::new(),
+                corrections: Vec::new(),
             },
         );
     }
@@ -909,7 +991,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, to_stage, at, recorded_by, reason FROM stage_changes
-         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+         WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, at, id",
+        live("stage_changes", "stage-undone")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -976,7 +1059,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
     let sql = format!(
         "SELECT a.escalation_id, a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
          FROM actions a LEFT JOIN action_completions c ON c.action_id = a.id
-         WHERE a.escalation_id IN ({ids}) ORDER BY a.escalation_id, a.id"
+         WHERE a.escalation_id IN ({ids}) AND a.id NOT IN (SELECT target_id FROM corrections k WHERE k.escalation_id = a.escalation_id AND k.kind = 'action-cancelled')
+         ORDER BY a.escalation_id, a.id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1011,7 +1095,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at
-         FROM notifications_sent WHERE escalation_id IN ({ids}) ORDER BY escalation_id, sent_at, id"
+         FROM notifications_sent WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, sent_at, id",
+        live("notifications_sent", "notification-not-sent")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1076,7 +1161,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
-         FROM outcomes WHERE escalation_id IN ({ids}) ORDER BY escalation_id"
+         FROM outcomes WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, id",
+        live("outcomes", "reopened")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1156,6 +1242,43 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
             by,
             at: time_from_sql(&at)?,
         });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, id, kind, target_id, target, old_value, new_value, why, recorded_by, recorded_at FROM corrections
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            [
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(3)?,
+            ],
+            [text(r, 2)?, text(r, 4)?],
+            [optional(r, 5)?, optional(r, 6)?],
+            [text(r, 7)?, text(r, 8)?, text(r, 9)?],
+        ))
+    })?;
+    for row in rows {
+        let ([id, correction_id, target_id], [kind, target], [old_value, new_value], [why, by, at]) =
+            row?;
+        let correction = Correction {
+            id: correction_id,
+            kind: kind.parse().map_err(unreadable)?,
+            target_id,
+            target,
+            old_value,
+            new_value,
+            why,
+            by,
+            at: time_from_sql(&at)?,
+        };
+        let escalation = entry(&mut by_id, id)?;
+        // The rows a removal corrects were left out above; a new value is applied here.
+        apply_corrected_value(escalation, &correction);
+        escalation.corrections.push(correction);
     }
     Ok(by_id.into_values().collect())
 }
