@@ -77,6 +77,9 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Correct a field; the original is kept, with who changed it, when and why
     Amend(AmendArgs),
+    /// Correct something recorded: a discussion, an action, a notification, a stage move, a
+    /// closure; the original is kept, with who corrected it, when and why
+    Correct(CorrectArgs),
     /// Print an escalation's audit trail, or without an id the whole audit trail (reviews too)
     History(HistoryArgs),
     /// Check the database: SQLite integrity and the whole audit chain
@@ -370,6 +373,77 @@ pub struct AmendArgs {
     /// Why it is being corrected
     #[arg(long)]
     pub why: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectArgs {
+    pub id: String,
+    #[command(subcommand)]
+    pub what: CorrectCommand,
+}
+
+/// What `escalate correct ID` corrects. Each keeps the original on the record and needs --why.
+#[derive(Debug, Subcommand)]
+pub enum CorrectCommand {
+    /// A discussion's notes, reworded (its number as escalate show lists it)
+    Discussion {
+        discussion: String,
+        /// What the notes should say
+        #[arg(long)]
+        notes: String,
+        /// Why it is being corrected
+        #[arg(long)]
+        why: String,
+    },
+    /// An action's wording, owner or due date, or its cancellation (one at a time)
+    #[command(group = clap::ArgGroup::new("correction").required(true).multiple(false).args(["what", "owner", "due", "cancel"]))]
+    Action {
+        action: String,
+        /// What is to be done
+        #[arg(long)]
+        what: Option<String>,
+        /// Who will do it
+        #[arg(long)]
+        owner: Option<String>,
+        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday (fri) or +2w
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+        due: Option<String>,
+        /// The action is no longer owed (agreed in error, or overtaken)
+        #[arg(long)]
+        cancel: bool,
+        /// Why it is being corrected
+        #[arg(long)]
+        why: String,
+    },
+    /// A notification recorded as sent in error, or one not needed (say why)
+    #[command(group = clap::ArgGroup::new("correction").required(true).multiple(false).args(["not_sent", "not_needed"]))]
+    Notification {
+        notification: String,
+        /// It was recorded as sent, but was not sent
+        #[arg(long)]
+        not_sent: bool,
+        /// It was not needed
+        #[arg(long)]
+        not_needed: bool,
+        /// Why
+        #[arg(long)]
+        why: String,
+    },
+    /// Reverse the latest stage move, made in error (the clocks are worked out again)
+    Stage {
+        /// The latest stage move is reversed
+        #[arg(long, required = true)]
+        undo_last: bool,
+        /// Why it was made in error
+        #[arg(long)]
+        why: String,
+    },
+    /// Reopen an escalation resolved or withdrawn in error
+    Reopen {
+        /// Why it was closed in error
+        #[arg(long)]
+        why: String,
+    },
 }
 
 #[derive(Debug, Args)]

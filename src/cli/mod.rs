@@ -345,6 +345,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Resolve(a)) => records::resolve(&mut context, a),
         Some(Command::Withdraw(a)) => records::withdraw(&mut context, a),
         Some(Command::Amend(a)) => records::amend(&mut context, a),
+        Some(Command::Correct(a)) => records::correct(&mut context, a),
         Some(Command::History(a)) => records::history(&mut context, a),
         Some(Command::Verify) => records::verify(&mut context),
         Some(Command::Backup(a)) => records::backup(&mut context, a),

@@ -10,19 +10,19 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::args::{
-    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, DelayArgs, DiscussArgs,
-    HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, TightenArgs,
-    WithdrawArgs,
+    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, CorrectArgs, CorrectCommand,
+    DelayArgs, DiscussArgs, HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs,
+    ResolveArgs, TightenArgs, WithdrawArgs,
 };
 use super::view;
 use super::{CliError, Context};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
+    Correcting, DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
-use crate::core::record::{Escalation, NewEscalationInput, RecordError};
+use crate::core::record::{CorrectionKind, Escalation, NewEscalationInput, RecordError};
 use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::{Filter, Store};
@@ -659,6 +659,86 @@ pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError>
             .unwrap_or_default();
         hide_value(without_name(error, &recorded))
     })
+}
+
+/// `escalate correct ID ...`: one correction, the original kept (see [`CorrectCommand`]).
+pub fn correct(context: &mut Context, args: CorrectArgs) -> Result<String, CliError> {
+    let id = parse_id(&args.id)?;
+    let number = |text: &str, what: &str| {
+        text.trim().parse::<i64>().map_err(|_| {
+            CliError(format!(
+                "{what}: \"{}\" is not a number; see escalate show {id} for the numbers",
+                crate::core::record::printable(text, false)
+            ))
+        })
+    };
+    let (correcting, why) = match args.what {
+        CorrectCommand::Discussion {
+            discussion,
+            notes,
+            why,
+        } => (
+            Correcting::DiscussionNotes {
+                discussion: number(&discussion, "discussion")?,
+                notes,
+            },
+            why,
+        ),
+        CorrectCommand::Action {
+            action,
+            what,
+            owner,
+            due,
+            cancel,
+            why,
+        } => {
+            let action = number(&action, "action")?;
+            let correcting = match (what, owner, due, cancel) {
+                (Some(value), ..) => Correcting::Action {
+                    action,
+                    kind: CorrectionKind::ActionWhat,
+                    value,
+                },
+                (_, Some(value), ..) => Correcting::Action {
+                    action,
+                    kind: CorrectionKind::ActionOwner,
+                    value,
+                },
+                (_, _, Some(value), _) => {
+                    let today = crate::core::calendar::local_date(context.now);
+                    let due_on = parse_day(&value, today, Direction::Future)
+                        .map_err(|e| CliError(format!("--due: {e}")))?;
+                    Correcting::Action {
+                        action,
+                        kind: CorrectionKind::ActionDue,
+                        value: due_on.to_string(),
+                    }
+                }
+                _ => Correcting::CancelAction { action },
+            };
+            (correcting, why)
+        }
+        CorrectCommand::Notification {
+            notification,
+            not_sent,
+            why,
+            ..
+        } => (
+            if not_sent {
+                Correcting::NotSent { notification }
+            } else {
+                Correcting::NotNeeded { notification }
+            },
+            why,
+        ),
+        CorrectCommand::Stage { why, .. } => (Correcting::UndoLastStage, why),
+        CorrectCommand::Reopen { why } => (Correcting::Reopen, why),
+    };
+    let request = Request::Correct {
+        corrections: vec![correcting],
+        why,
+    };
+    apply(context, id, request)
 }
 
 pub fn verify(context: &mut Context) -> Result<String, CliError> {
