@@ -44,7 +44,6 @@ impl Sandbox {
         command
     }
 
-
     /// Runs a command against the sandbox database at `now`.
     fn run(&self, now: &str, args: &[&str]) -> Output {
         self.command()
