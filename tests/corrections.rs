@@ -648,3 +648,41 @@ fn a_correction_of_an_unknown_escalation_or_kind_is_refused() {
     let out = s.run(LATER, &["correct", "1", "outcome", "--why", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_follow_up_discussion_is_recorded_on_a_closed_escalation() {
+    let s = with_a_history();
+    let follow_up = [
+        "discuss",
+        "1",
+        "--with",
+        "Duty SW",
+        "--mode",
+        "phone",
+        "--notes",
+        "Checked the plan held.",
+        "--follow-up",
+    ];
+    s.refused(
+        LATER,
+        &follow_up,
+        &["is open; record the discussion without --follow-up"],
+    );
+    s.ok(LATER, &["resolve", "1", "--how", "Agreed a plan"]);
+    s.refused(
+        LATER,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "x",
+        ],
+        &["--follow-up"],
+    );
+    let mut before_closure = follow_up.to_vec();
+    before_closure.extend(["--at", "2026-11-23 10:30"]);
+    s.refused(LATER, &before_closure, &["before the escalation closed"]);
+    s.ok("2026-11-24 09:00", &follow_up);
+    let shown = s.show("2026-11-24 09:00", 1);
+    assert_eq!(shown["status"], "resolved", "{shown}");
+    let text = s.ok("2026-11-24 09:00", &["show", "1"]);
+    assert!(text.contains("Checked the plan held."), "{text}");
+    s.ok("2026-11-24 09:00", &["verify"]);
+}

@@ -231,6 +231,9 @@ pub struct DiscussArgs {
     /// When it took place (default: now)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
+    /// A follow-up on an escalation already resolved or withdrawn (it stays closed)
+    #[arg(long)]
+    pub follow_up: bool,
 }
 
 #[derive(Debug, Args)]

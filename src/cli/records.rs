@@ -469,9 +469,13 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         is_agreement: args.agreed,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let request = Request::Discuss {
-        input,
-        actions: Vec::new(),
+    let request = if args.follow_up {
+        Request::FollowUp(input)
+    } else {
+        Request::Discuss {
+            input,
+            actions: Vec::new(),
+        }
     };
     apply(context, id, request)
 }

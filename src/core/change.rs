@@ -384,7 +384,41 @@ pub fn plan_discussion(
     input: &DiscussionInput,
     now: DateTime<Utc>,
 ) -> Result<Change, RecordError> {
-    must_be_open(escalation, "discussed further")?;
+    must_be_open(
+        escalation,
+        "discussed further (a discussion after it closed is a follow-up: escalate discuss --follow-up)",
+    )?;
+    plan_any_discussion(escalation, input, now)
+}
+
+/// A follow-up discussion on a closed escalation (a call after it was resolved, say): kept on
+/// the record, taking place after the closure; it reopens nothing and starts no clock.
+pub fn plan_follow_up(
+    escalation: &Escalation,
+    input: &DiscussionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let Some(outcome) = &escalation.outcome else {
+        return Err(RecordError::new(
+            "follow-up",
+            format!(
+                "escalation {} is open; record the discussion without --follow-up",
+                escalation.id
+            ),
+        ));
+    };
+    let change = plan_any_discussion(escalation, input, now)?;
+    if let Change::Discuss { at, .. } = &change {
+        during("at", *at, now, outcome.at(), "the escalation closed")?;
+    }
+    Ok(change)
+}
+
+fn plan_any_discussion(
+    escalation: &Escalation,
+    input: &DiscussionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
     let participants = required_text("with", &input.participants, false)?;
     let mode: Mode = input.mode.parse()?;
     let notes = required_text("notes", &input.notes, true)?;
@@ -1186,6 +1220,8 @@ pub enum Request {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// A follow-up discussion on a closed escalation ([`plan_follow_up`]).
+    FollowUp(DiscussionInput),
     /// Corrections of what is recorded, each keeping the original, for one reason.
     Correct {
         corrections: Vec<Correcting>,
@@ -1298,6 +1334,7 @@ impl Request {
                 *at,
                 now,
             )?],
+            Self::FollowUp(input) => vec![plan_follow_up(escalation, input, now)?],
             Self::Correct { corrections, why } => {
                 if corrections.is_empty() {
                     return Err(RecordError::new("correction", "say what to correct"));
