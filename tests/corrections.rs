@@ -686,3 +686,243 @@ fn a_follow_up_discussion_is_recorded_on_a_closed_escalation() {
     assert!(text.contains("Checked the plan held."), "{text}");
     s.ok("2026-11-24 09:00", &["verify"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Anchors outside the file: verify prints the chain's head, and --expect proves a later chain
+// still extends a head kept elsewhere.
+// ---------------------------------------------------------------------------------------------
+
+/// The head `verify` prints, checked against its JSON.
+fn head(s: &Sandbox) -> String {
+    let value = s.json(LATER, &["verify"]);
+    assert_eq!(value["ok"], true, "{value}");
+    let head = value["head"].as_str().unwrap().to_owned();
+    let text = s.ok(LATER, &["verify"]);
+    assert!(text.contains(&format!("Head: {head} ")), "{text}");
+    head
+}
+
+/// `verify --expect HEAD` must fail with one line containing `needle`.
+fn expect_fails(s: &Sandbox, head: &str, needle: &str) {
+    let out = s.run(LATER, &["verify", "--expect", head]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+}
+
+/// An audit row's hashed columns: id, at, actor, escalation, action, summary, table, record,
+/// record hash, written at.
+type AuditRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+);
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn verify_prints_the_head_and_expect_accepts_a_chain_that_extends_it() {
+    let s = with_a_history();
+    let kept = head(&s);
+    assert!(kept.starts_with("5:"), "{kept}");
+    assert_eq!(kept.len(), 2 + 64);
+    let out = s.ok(LATER, &["verify", "--expect", &kept]);
+    assert!(out.contains("the chain extends the head kept"), "{out}");
+    // A later change extends the chain, and the old head still holds.
+    s.ok(
+        LATER,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "More",
+        ],
+    );
+    s.ok(LATER, &["verify", "--expect", &kept]);
+    assert!(head(&s).starts_with("6:"));
+    s.refused(
+        LATER,
+        &["verify", "--expect", "5:abc"],
+        &["--expect", "COUNT:HASH"],
+    );
+    s.refused(LATER, &["verify", "--expect", "nonsense"], &["--expect"]);
+}
+
+#[test]
+fn a_truncated_chain_is_caught_with_expect() {
+    let s = with_a_history();
+    let kept = head(&s);
+    // The last change and its audit entry removed behind escalate's back: what is left still
+    // chains, so verify alone cannot tell.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_no_delete; DROP TRIGGER notifications_sent_no_delete;
+         DELETE FROM notifications_sent; DELETE FROM audit WHERE id = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(head(&s).starts_with("4:"));
+    expect_fails(
+        &s,
+        &kept,
+        "the audit trail has 4 entries, fewer than the 5 of the head kept",
+    );
+}
+
+#[test]
+fn a_reforged_chain_is_caught_with_expect() {
+    let s = with_a_history();
+    let kept = head(&s);
+    // A discussion's notes edited, its fingerprint and every entry's hash computed again: the
+    // chain verifies on its own, but no longer holds the head kept.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER discussions_no_update; DROP TRIGGER audit_no_update;
+         UPDATE discussions SET notes = 'Nothing of concern.' WHERE id = 1;",
+    )
+    .unwrap();
+    let fields = [
+        "id",
+        "escalation_id",
+        "at",
+        "participants",
+        "mode",
+        "notes",
+        "decisions",
+        "is_agreement",
+        "stage",
+        "recorded_by",
+        "recorded_at",
+    ];
+    let values: Vec<(String, Value)> = conn
+        .query_row(
+            &format!("SELECT {} FROM discussions WHERE id = 1", fields.join(", ")),
+            [],
+            |r| {
+                Ok(fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let value = match r.get_ref(i).unwrap() {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(n) => Value::from(n),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Value::from(String::from_utf8_lossy(t).into_owned())
+                            }
+                            other => panic!("{other:?}"),
+                        };
+                        ((*name).to_owned(), value)
+                    })
+                    .collect())
+            },
+        )
+        .unwrap();
+    let fingerprint = sha256(&serde_json::to_string(&values).unwrap());
+    conn.execute(
+        "UPDATE audit SET record_hash = ?1 WHERE record_table = 'discussions' AND record_id = 1",
+        [&fingerprint],
+    )
+    .unwrap();
+    let mut prev = "0".repeat(64);
+    let rows: Vec<AuditRow> = {
+        let mut statement = conn
+            .prepare("SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, written_at FROM audit ORDER BY id")
+            .unwrap();
+        statement
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    for (id, at, actor, escalation, action, summary, table, record, record_hash, written_at) in rows
+    {
+        let mut canonical = serde_json::json!([
+            prev,
+            id,
+            at,
+            actor,
+            escalation,
+            action,
+            summary,
+            table,
+            record,
+            record_hash
+        ]);
+        if let Some(written_at) = written_at {
+            canonical
+                .as_array_mut()
+                .unwrap()
+                .push(Value::from(written_at));
+        }
+        let hash = sha256(&canonical.to_string());
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            rusqlite::params![prev, hash, id],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    drop(conn);
+    let forged = head(&s);
+    assert!(forged.starts_with("5:") && forged != kept, "{forged}");
+    expect_fails(&s, &kept, "audit entry 5 has the hash");
+    expect_fails(&s, &kept, "the trail was rewritten");
+}
+
+#[test]
+fn a_rolled_back_file_is_caught_with_expect() {
+    let s = with_a_history();
+    let older = s.dir.path().join("older.db");
+    s.ok(LATER, &["backup", older.to_str().unwrap()]);
+    s.ok(
+        LATER,
+        &[
+            "correct",
+            "1",
+            "notification",
+            "inform-referrer",
+            "--not-sent",
+            "--why",
+            "Only drafted",
+        ],
+    );
+    let kept = head(&s);
+    // The older copy put back in place of the database: it verifies, but it is behind.
+    std::fs::copy(&older, &s.db).unwrap();
+    let _ = std::fs::remove_file(wal_path(&s.db));
+    assert!(head(&s).starts_with("5:"));
+    expect_fails(&s, &kept, "fewer than the 6 of the head kept");
+    expect_fails(&s, &kept, "an older copy of the database");
+    // And an older copy that has since been written to differently is caught too.
+    s.ok(
+        LATER,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "Other",
+        ],
+    );
+    expect_fails(&s, &kept, "audit entry 6 has the hash");
+}

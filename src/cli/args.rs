@@ -82,8 +82,8 @@ pub enum Command {
     Correct(CorrectArgs),
     /// Print an escalation's audit trail, or without an id the whole audit trail (reviews too)
     History(HistoryArgs),
-    /// Check the database: SQLite integrity and the whole audit chain
-    Verify,
+    /// Check the database: SQLite integrity and the whole audit chain; prints the chain's head
+    Verify(VerifyArgs),
     /// Write a consistent copy of the database, readable only by you
     Backup(BackupArgs),
     /// Fill an empty database with a fictional caseload, to try the app
@@ -376,6 +376,14 @@ pub struct AmendArgs {
     /// Why it is being corrected
     #[arg(long)]
     pub why: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A head kept elsewhere (COUNT:HASH, as verify or the morning review printed it): fail
+    /// unless today's chain still holds that entry with that hash
+    #[arg(long, value_name = "HEAD")]
+    pub expect: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -347,7 +347,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Amend(a)) => records::amend(&mut context, a),
         Some(Command::Correct(a)) => records::correct(&mut context, a),
         Some(Command::History(a)) => records::history(&mut context, a),
-        Some(Command::Verify) => records::verify(&mut context),
+        Some(Command::Verify(a)) => records::verify(&mut context, a),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Completions(a)) => commands::completions(&a),

@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use super::args::{
     ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, CorrectArgs, CorrectCommand,
     DelayArgs, DiscussArgs, HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs,
-    ResolveArgs, TightenArgs, WithdrawArgs,
+    ResolveArgs, TightenArgs, VerifyArgs, WithdrawArgs,
 };
 use super::view;
 use super::{CliError, Context};
+use crate::core::audit::Head;
 use crate::core::calendar::format_local;
 use crate::core::change::{
     Correcting, DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
@@ -745,23 +746,51 @@ pub fn correct(context: &mut Context, args: CorrectArgs) -> Result<String, CliEr
     apply(context, id, request)
 }
 
-pub fn verify(context: &mut Context) -> Result<String, CliError> {
+pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliError> {
     let json = context.json;
+    // A mistyped head is refused before the database is opened.
+    let expected: Option<Head> = args
+        .expect
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| CliError(format!("--expect: {e}")))?;
     let store = context.existing_store()?;
     let report = store.verify()?;
+    let mut problem = report.problem;
+    let mut head = None;
+    if problem.is_none() {
+        let trail = store.audit_trail(None)?;
+        if let Some(expected) = &expected
+            && let Err(why) = expected.is_extended_by(&trail)
+        {
+            problem = Some(why);
+        }
+        head = Some(Head::of(&trail));
+    }
     if json {
-        let text = json!({ "ok": report.problem.is_none(), "entries": report.entries, "problem": report.problem });
-        return match report.problem {
+        let text = json!({
+            "ok": problem.is_none(),
+            "entries": report.entries,
+            "problem": problem,
+            "head": head.as_ref().map(ToString::to_string),
+            "expected": expected.as_ref().map(ToString::to_string),
+        });
+        return match problem {
             None => Ok(format!("{text}\n")),
             Some(_) => Err(CliError(text.to_string())),
         };
     }
-    match report.problem {
-        None => Ok(format!(
-            "OK: SQLite integrity check passed; all {} audit entries chain and match their records.\n",
-            report.entries
+    match (problem, head) {
+        (None, Some(head)) => Ok(format!(
+            "OK: SQLite integrity check passed; all {} audit entries chain and match their records{}.\nHead: {head} (keep it elsewhere; escalate verify --expect {head} proves a later chain still extends it)\n",
+            report.entries,
+            expected
+                .map(|e| format!(", and the chain extends the head kept ({e})"))
+                .unwrap_or_default()
         )),
-        Some(problem) => Err(CliError(format!("verification failed: {problem}"))),
+        (Some(problem), _) => Err(CliError(format!("verification failed: {problem}"))),
+        (None, None) => Err(CliError("verification failed: no head".to_owned())),
     }
 }
 
