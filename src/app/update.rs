@@ -231,6 +231,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             match result {
                 Ok(count) => {
+                    // The demo lives in a database of its own, which the dashboard now shows.
+                    state.is_demo = true;
+                    if !state.demo_database.is_empty() {
+                        state.database = std::mem::take(&mut state.demo_database);
+                    }
                     state.status = Some(format!(
                         "Loaded {count} fictional escalations. Press ? for the keys."
                     ));

@@ -86,7 +86,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a consistent copy of the database, readable only by you
     Backup(BackupArgs),
-    /// Fill an empty database with a fictional caseload, to try the app
+    /// Fill a database of its own (escalate-demo.db beside the default one, or --db) with a
+    /// fictional caseload, to try the app
     Demo(DemoArgs),
     /// The morning review: what is overdue, due today or soon, still owed or slipping; exits 1 if anything is overdue
     Review(ReviewArgs),
