@@ -926,3 +926,40 @@ fn a_rolled_back_file_is_caught_with_expect() {
     );
     expect_fails(&s, &kept, "audit entry 6 has the hash");
 }
+
+/// An entry stated later than it was really written (recorded with --now ahead of the clock) is
+/// named by verify, which still passes: the trail records both times honestly. Entries stated
+/// earlier than written (backdated, the ordinary case) are not named.
+#[test]
+fn verify_names_entries_stated_later_than_they_were_written() {
+    let s = with_a_history();
+    let quiet = s.ok(LATER, &["verify"]);
+    assert!(!quiet.contains("Note:"), "{quiet}");
+    assert_eq!(
+        s.json(LATER, &["verify"])["stated_after_written"],
+        serde_json::json!([])
+    );
+    let ahead = "2199-01-01 10:00";
+    s.ok(
+        ahead,
+        &[
+            "discuss",
+            "1",
+            "--with",
+            "A",
+            "--mode",
+            "phone",
+            "--notes",
+            "From the future",
+        ],
+    );
+    let out = s.ok(ahead, &["verify"]);
+    assert!(out.starts_with("OK"), "{out}");
+    assert!(
+        out.contains("Note: 1 audit entry states a time later than when it was written (entry 6 states Tue 1 Jan 2199 10:00 GMT but was written "),
+        "{out}"
+    );
+    let value = s.json(ahead, &["verify"]);
+    assert_eq!(value["ok"], true);
+    assert_eq!(value["stated_after_written"], serde_json::json!([6]));
+}

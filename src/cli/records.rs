@@ -16,7 +16,7 @@ use super::args::{
 };
 use super::view;
 use super::{CliError, Context};
-use crate::core::audit::Head;
+use crate::core::audit::{Head, stated_after_written};
 use crate::core::calendar::format_local;
 use crate::core::change::{
     Correcting, DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
@@ -759,8 +759,19 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
     let report = store.verify()?;
     let mut problem = report.problem;
     let mut head = None;
+    let mut postdated: Vec<(i64, String, String)> = Vec::new();
     if problem.is_none() {
         let trail = store.audit_trail(None)?;
+        postdated = stated_after_written(&trail)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    format_local(e.at),
+                    e.written_at.map(format_local).unwrap_or_default(),
+                )
+            })
+            .collect();
         if let Some(expected) = &expected
             && let Err(why) = expected.is_extended_by(&trail)
         {
@@ -775,12 +786,25 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
             "problem": problem,
             "head": head.as_ref().map(ToString::to_string),
             "expected": expected.as_ref().map(ToString::to_string),
+            "stated_after_written": postdated.iter().map(|(id, _, _)| id).collect::<Vec<_>>(),
         });
         return match problem {
             None => Ok(format!("{text}\n")),
             Some(_) => Err(CliError(text.to_string())),
         };
     }
+    // Not a failure: a clock set ahead with --now (tests, a demonstration) writes such entries
+    // honestly, and the trail records both times. A reader should know which they are.
+    let note = match postdated.as_slice() {
+        [] => String::new(),
+        [(id, at, written)] => format!(
+            "Note: 1 audit entry states a time later than when it was written (entry {id} states {at} but was written {written}): recorded with --now ahead of the clock; see escalate history.\n"
+        ),
+        [(id, at, written), rest @ ..] => format!(
+            "Note: {} audit entries state a time later than when they were written (the first, entry {id}, states {at} but was written {written}): recorded with --now ahead of the clock; see escalate history.\n",
+            rest.len() + 1
+        ),
+    };
     match (problem, head) {
         (None, Some(head)) => Ok(format!(
             "OK: SQLite integrity check passed; all {} audit entries chain and match their records{}.\nHead: {head} (keep it elsewhere; escalate verify --expect {head} proves a later chain still extends it)\n",
@@ -788,7 +812,7 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
             expected
                 .map(|e| format!(", and the chain extends the head kept ({e})"))
                 .unwrap_or_default()
-        )),
+        ) + &note),
         (Some(problem), _) => Err(CliError(format!("verification failed: {problem}"))),
         (None, None) => Err(CliError("verification failed: no head".to_owned())),
     }

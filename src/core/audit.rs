@@ -100,3 +100,18 @@ impl std::str::FromStr for Head {
         Ok(Self { entries, hash })
     }
 }
+
+/// The entries whose stated time is later than when they were really written: recorded with
+/// `--now` set ahead of the clock (only entries that record `written_at` can tell). Stated
+/// earlier is ordinary (a call written up afterwards); stated later says the entry was written
+/// before what it describes could have happened, which a reader of the trail should know. A
+/// second's grace covers the clock being read twice for one write.
+pub fn stated_after_written(trail: &[AuditEntry]) -> Vec<&AuditEntry> {
+    trail
+        .iter()
+        .filter(|e| {
+            e.written_at
+                .is_some_and(|written| e.at > written + chrono::TimeDelta::seconds(1))
+        })
+        .collect()
+}
