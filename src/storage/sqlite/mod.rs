@@ -279,8 +279,8 @@ impl Store for SqliteStore {
         let mut escalation = load(&tx, id)?;
         let changes = plan(&escalation)?;
         let mut written = Vec::with_capacity(changes.len());
-        for change in changes {
-            let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+        for mut change in changes {
+            let (action, table, row) = write_change(&tx, &escalation, &mut change, actor, now)?;
             audit::append(
                 &tx,
                 (now, written_at),
@@ -329,8 +329,8 @@ impl Store for SqliteStore {
             let (new, mut plan) = item?;
             let id = write_new(&tx, &new, actor, now, written_at)?;
             let mut escalation = as_written(id, new, actor, now);
-            while let Some(change) = plan(&escalation)? {
-                let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+            while let Some(mut change) = plan(&escalation)? {
+                let (action, table, row) = write_change(&tx, &escalation, &mut change, actor, now)?;
                 // `needs_attention` is already 1, as `change` would set it.
                 audit::append(
                     &tx,
@@ -635,16 +635,19 @@ fn run_cached(
     Ok(())
 }
 
+/// Writes `change`; a correction that takes a row out of the record as it reads is given the
+/// id of the row it found (`target_id`), so the in-memory copy matches what loads.
 fn write_change(
     tx: &rusqlite::Transaction<'_>,
     escalation: &Escalation,
-    change: &Change,
+    change: &mut Change,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(&'static str, &'static str, i64)> {
     let id = escalation.id;
     let recorded_at = time_to_sql(now);
-    let written = match change {
+    let mut resolved_target = None;
+    let written = match &*change {
         Change::Advance {
             to_stage,
             at,
@@ -790,7 +793,7 @@ fn write_change(
                         other => other.into(),
                     })
             };
-            let target_id = match kind {
+            let resolved = match kind {
                 CorrectionKind::StageUndone => found(
                     &format!(
                         "SELECT id FROM stage_changes WHERE escalation_id = ?1 AND ?2 = ?2 AND {} ORDER BY at DESC, id DESC LIMIT 1",
@@ -814,11 +817,12 @@ fn write_change(
                 )?,
                 _ => *target_id,
             };
+            resolved_target = Some(resolved);
             run_cached(
                 tx,
                 "INSERT INTO corrections (escalation_id, kind, target_id, target, old_value, new_value, why, recorded_by, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![id, kind.as_str(), target_id, target, old_value, new_value, why, actor, recorded_at],
+                params![id, kind.as_str(), resolved, target, old_value, new_value, why, actor, recorded_at],
             )?;
             let row = tx.last_insert_rowid();
             match kind {
@@ -867,6 +871,9 @@ fn write_change(
             ("note", "notes", tx.last_insert_rowid())
         }
     };
+    if let (Some(resolved), Change::Correct { target_id, .. }) = (resolved_target, change) {
+        *target_id = resolved;
+    }
     Ok(written)
 }
 
@@ -1701,6 +1708,118 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(state, [(0, 2, 1), (0, 2, 1)]);
+    }
+
+    /// The story, then corrections of it: the closure reopened, a discussion reworded, the
+    /// notification recorded as sent in error, the stage move reversed, an action redated.
+    fn corrected_story(
+        e: &Escalation,
+        step: usize,
+    ) -> std::result::Result<Option<Change>, RecordError> {
+        use crate::core::change::{Correcting, plan_correction};
+        use crate::core::record::CorrectionKind;
+        let now = t("2026-11-23 16:00");
+        let correcting = match step {
+            0..8 => return story(e, step),
+            8 => Correcting::Reopen,
+            9 => Correcting::DiscussionNotes {
+                discussion: e.discussions[0].id,
+                notes: "Talked it all through.".into(),
+            },
+            10 => Correcting::NotSent {
+                notification: "inform-referrer".into(),
+            },
+            11 => Correcting::UndoLastStage,
+            12 => Correcting::Action {
+                action: e.actions[0].id,
+                kind: CorrectionKind::ActionDue,
+                value: "2026-11-26".into(),
+            },
+            _ => return Ok(None),
+        };
+        plan_correction(e, None, &correcting, "Recorded in error.", now).map(Some)
+    }
+
+    /// Issue 12: what a store reads back after corrections is what the in-memory replay
+    /// ([`remember`]) keeps, and the state cache and verify agree with it.
+    #[test]
+    fn corrections_load_as_the_replay_keeps_them_and_verify() {
+        let now = t("2026-11-23 16:00");
+        let names = ["Ava Sample", "Leo Example"];
+        let mut one_by_one = SqliteStore::open_in_memory().unwrap();
+        for name in names {
+            let id = one_by_one.create(&new_escalation(name), "jo", now).unwrap();
+            for step in 0.. {
+                let as_it_stands = one_by_one.escalation(id).unwrap();
+                if corrected_story(&as_it_stands, step).unwrap().is_none() {
+                    break;
+                }
+                one_by_one
+                    .change(id, "jo", now, |e| {
+                        corrected_story(e, step).map(Option::unwrap)
+                    })
+                    .unwrap();
+            }
+        }
+        let mut imported = SqliteStore::open_in_memory().unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let seen_ref = &seen;
+        let items = names.map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                let next = corrected_story(e, step)?;
+                step += 1;
+                if next.is_none() {
+                    seen_ref.borrow_mut().push(e.clone());
+                }
+                Ok(next)
+            }))
+        });
+        imported.import(items, "jo", now).unwrap();
+        let all = Filter {
+            include_closed: true,
+            stage: None,
+        };
+        let written = imported.escalations(all).unwrap();
+        assert_eq!(written, one_by_one.escalations(all).unwrap());
+        assert_eq!(written, seen.into_inner());
+        for e in &written {
+            assert!(e.outcome.is_none());
+            assert_eq!(e.stage(), 1);
+            assert!(e.stage_changes.is_empty());
+            assert!(e.sent.is_empty());
+            assert_eq!(e.discussions[0].notes, "Talked it all through.");
+            assert_eq!(e.actions[0].due_on.to_string(), "2026-11-26");
+            assert_eq!(e.corrections.len(), 5);
+            assert_eq!(
+                e.corrections[0]
+                    .old_value
+                    .as_deref()
+                    .map(|v| v.contains("Raised in error.") || v.contains("Agreed")),
+                Some(true)
+            );
+        }
+        assert_eq!(imported.verify().unwrap().problem, None);
+        assert_eq!(one_by_one.verify().unwrap().problem, None);
+        let state: Vec<(i64, i64)> = imported
+            .conn
+            .prepare("SELECT is_open, stage FROM escalation_state ORDER BY escalation_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(state, [(1, 1), (1, 1)]);
+        // The rows corrected are all still there, as written.
+        let kept: i64 = imported
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM stage_changes) + (SELECT count(*) FROM outcomes) + (SELECT count(*) FROM notifications_sent)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 6);
     }
 
     #[test]
