@@ -2038,6 +2038,67 @@ mod tests {
         );
     }
 
+    /// Issue 12: migration 7 rebuilds `outcomes` and `notifications_sent` (without their
+    /// one-per-escalation constraints) keeping every row and id, so the chain still verifies;
+    /// then a closure can be reopened and made again.
+    #[test]
+    fn a_version_6_database_keeps_its_outcomes_and_can_reopen_them() {
+        use crate::core::change::{Correcting, ResolutionInput, plan_correction, plan_resolve};
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &schema::migrations()[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        let now = t("2026-11-23 10:00");
+        {
+            let tx = conn.unchecked_transaction().unwrap();
+            let id = write_new(&tx, &new_escalation("A"), "jo", now, None).unwrap();
+            let e = as_written(id, new_escalation("A"), "jo", now);
+            let resolution = ResolutionInput {
+                how: "Agreed".into(),
+                ..Default::default()
+            };
+            let mut change = plan_resolve(&e, &resolution, now).unwrap();
+            let (action, table, row) = write_change(&tx, &e, &mut change, "jo", now).unwrap();
+            audit::append(
+                &tx,
+                (now, None),
+                "jo",
+                Some(id),
+                action,
+                &change.describe(),
+                table,
+                row,
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = SqliteStore::configure(conn, None).unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        let closed = store.escalation(1).unwrap();
+        assert!(matches!(closed.outcome, Some(Outcome::Resolved { .. })));
+        store
+            .change(1, "jo", now, |e| {
+                plan_correction(e, None, &Correcting::Reopen, "Not agreed.", now)
+            })
+            .unwrap();
+        assert!(store.escalation(1).unwrap().is_open());
+        let again = ResolutionInput {
+            how: "Agreed at last".into(),
+            ..Default::default()
+        };
+        store
+            .change(1, "jo", now, |e| plan_resolve(e, &again, now))
+            .unwrap();
+        let Some(Outcome::Resolved { how, .. }) = store.escalation(1).unwrap().outcome else {
+            panic!("not resolved");
+        };
+        assert_eq!(how, "Agreed at last");
+        let verification = store.verify().unwrap();
+        assert_eq!(verification.problem, None);
+        assert_eq!(verification.entries, 4);
+    }
+
     #[test]
     fn a_version_3_database_gains_the_reviews_table_and_still_verifies() {
         let conn = Connection::open_in_memory().unwrap();
