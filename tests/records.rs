@@ -1334,7 +1334,11 @@ fn advancing_a_resolved_escalation_or_past_the_last_stage_is_refused() {
     s.refused(
         NOW,
         &["advance", "1", "--reason", "again"],
-        &["escalation 1 is resolved", "amend"],
+        // It points to the correction that reopens it (issue 12), not to amending a field.
+        &[
+            "escalation 1 is resolved",
+            "escalate correct 1 reopen --why",
+        ],
     );
     s.refused(NOW, &["resolve", "1", "--how", "again"], &["resolved"]);
     s.refused(

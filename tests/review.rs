@@ -96,6 +96,24 @@ impl Sandbox {
         value["id"].as_i64().unwrap()
     }
 
+    /// The audit chain's head, as `verify --json` gives it.
+    fn head(&self, now: &str) -> String {
+        let value: Value = serde_json::from_str(&self.ok(now, &["verify", "--json"])).unwrap();
+        value["head"].as_str().unwrap().to_owned()
+    }
+
+    /// A text review without its last line, which must give the chain's head as `verify` does:
+    /// so each day's mailed review is an anchor outside the file (issue 12).
+    fn without_head(&self, now: &str, text: &str) -> String {
+        let head = self.head(now);
+        let line = format!(
+            "\nAudit head: {head} (escalate verify --expect {head} checks a later database still holds it)\n"
+        );
+        text.strip_suffix(&line)
+            .unwrap_or_else(|| panic!("no {line:?} at the end of {text}"))
+            .to_owned()
+    }
+
     /// `review` with `args`: the exit status, standard output and standard error.
     fn review(&self, now: &str, args: &[&str]) -> (i32, String, String) {
         let mut full = vec!["review"];
@@ -360,6 +378,7 @@ fn the_tuesday_after_easter_lists_the_long_weekend_in_order() {
     // The same as text: every line whole, grouped under headings.
     let (code, text, _) = s.review("2027-03-30 09:00", &[]);
     assert_eq!(code, 1);
+    let text = s.without_head("2027-03-30 09:00", &text);
     assert_eq!(
         text,
         "\
@@ -675,6 +694,7 @@ fn an_empty_review_is_calm_and_exits_0() {
     );
     let (code, text, stderr) = s.review("2027-04-06 09:00", &[]);
     assert_eq!((code, stderr.as_str()), (0, ""));
+    let text = s.without_head("2027-04-06 09:00", &text);
     assert_eq!(
         text,
         "Nothing needs attention as of Tue 6 Apr 2027 09:00 BST: nothing overdue, nothing due by Wed 7 Apr 2027 17:00 BST, no notifications owed, no actions slipping.\n"
@@ -687,6 +707,15 @@ fn an_empty_review_is_calm_and_exits_0() {
         ),
         "{markdown}"
     );
+    let head = s.head("2027-04-06 09:00");
+    assert!(
+        markdown.ends_with(&format!(
+            "\nAudit head: `{head}` (escalate verify --expect {head} checks a later database still holds it)\n"
+        )),
+        "{markdown}"
+    );
+    let value: Value = serde_json::from_str(&s.review("2027-04-06 09:00", &["--json"]).1).unwrap();
+    assert_eq!(value["audit_head"], head.as_str());
     let (code, items) = s.items("2027-04-06 09:00", &[]);
     assert_eq!((code, items.len()), (0, 0));
 }
@@ -779,8 +808,19 @@ fn markdown_is_headed_grouped_and_bulleted_for_an_email() {
         "{}",
         bullets[8]
     );
-    // Every other line is blank, or the line saying how far ahead it looks.
-    for line in &lines[1..] {
+    // Every other line is blank, or the line saying how far ahead it looks, or the last, which
+    // gives the audit chain's head.
+    let head = s.head("2027-03-30 09:00");
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!(
+                "Audit head: `{head}` (escalate verify --expect {head} checks a later database still holds it)"
+            )
+            .as_str()
+        )
+    );
+    for line in &lines[1..lines.len() - 1] {
         assert!(
             line.is_empty()
                 || line.starts_with("## ")

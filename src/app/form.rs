@@ -14,14 +14,14 @@ use ratatui_textarea::TextArea;
 
 use crate::core::calendar::{LONDON, format_local, local_date};
 use crate::core::change::{
-    ActionInput, DiscussionInput, Request, ResolutionInput, Version, plan_amend,
+    ActionInput, Correcting, DiscussionInput, Request, ResolutionInput, Version, plan_amend,
 };
 use crate::core::deadline::Schedule;
 use crate::core::draft::Draft;
 use crate::core::procedure::ProcedureSet;
 use crate::core::record::{
-    AMENDABLE, Category, Escalation, Method, Mode, NewEscalationInput, RecordError, check_dob,
-    clean_text, optional_text, printable, required_text,
+    AMENDABLE, Category, CorrectionKind, Escalation, Method, Mode, NewEscalationInput, RecordError,
+    check_dob, clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 
@@ -231,6 +231,60 @@ impl FormKind {
             _ => return None,
         };
         Some(kind)
+    }
+}
+
+/// What an amend form's `correct:KIND[:WHICH]` choice asks, with the value typed.
+fn correcting(chosen: &str, value: &str) -> Option<Correcting> {
+    let mut parts = chosen.splitn(3, ':').skip(1);
+    let kind = parts.next()?;
+    let which = parts.next().unwrap_or_default();
+    let number = || which.parse::<i64>().ok();
+    let value = value.to_owned();
+    Some(match kind {
+        "stage" => Correcting::UndoLastStage,
+        "reopen" => Correcting::Reopen,
+        "discussion" => Correcting::DiscussionNotes {
+            discussion: number()?,
+            notes: value,
+        },
+        "action-what" | "action-owner" | "action-due" => Correcting::Action {
+            action: number()?,
+            kind: match kind {
+                "action-what" => CorrectionKind::ActionWhat,
+                "action-owner" => CorrectionKind::ActionOwner,
+                _ => CorrectionKind::ActionDue,
+            },
+            value,
+        },
+        "action-cancel" => Correcting::CancelAction { action: number()? },
+        "not-sent" => Correcting::NotSent {
+            notification: which.to_owned(),
+        },
+        "not-needed" => Correcting::NotNeeded {
+            notification: which.to_owned(),
+        },
+        _ => return None,
+    })
+}
+
+/// What the record says now of the thing a correction rewords (none for the rest).
+fn corrected_now(escalation: &Escalation, correcting: &Correcting) -> Option<String> {
+    match correcting {
+        Correcting::DiscussionNotes { discussion, .. } => escalation
+            .discussions
+            .iter()
+            .find(|d| d.id == *discussion)
+            .map(|d| d.notes.clone()),
+        Correcting::Action { action, kind, .. } => {
+            let a = escalation.actions.iter().find(|a| a.id == *action)?;
+            Some(match kind {
+                CorrectionKind::ActionWhat => a.what.clone(),
+                CorrectionKind::ActionOwner => a.owner.clone(),
+                _ => a.due_on.to_string(),
+            })
+        }
+        _ => None,
     }
 }
 
@@ -559,6 +613,85 @@ impl Form {
         )
     }
 
+    /// Adds to the amend form's choice what else on `escalation`'s record can be corrected (after
+    /// the header's fields): each discussion's notes, each action's wording, owner, due date or
+    /// cancellation, a notification recorded as sent (not sent) or owed (not needed), the latest
+    /// stage move (reversed) and the closure (reopened). The chosen item's value is
+    /// `correct:KIND[:WHICH]`, planned by `core::change::plan_correction` as typed.
+    pub fn with_corrections(mut self, escalation: &Escalation, schedule: &Schedule) -> Self {
+        let mut items: Vec<(String, String)> = Vec::new();
+        if escalation.is_open()
+            && let Some(last) = escalation.stage_changes.last()
+        {
+            items.push((
+                "correct:stage".to_owned(),
+                format!(
+                    "stage move: reverse the move to stage {} ({}), made in error",
+                    last.to_stage,
+                    format_local(last.at)
+                ),
+            ));
+        }
+        if escalation.outcome.is_some() {
+            items.push((
+                "correct:reopen".to_owned(),
+                "closure: reopen, resolved or withdrawn in error".to_owned(),
+            ));
+        }
+        for d in &escalation.discussions {
+            items.push((
+                format!("correct:discussion:{}", d.id),
+                format!("discussion {} ({}): its notes", d.id, format_local(d.at)),
+            ));
+        }
+        for a in &escalation.actions {
+            let n = a.id;
+            items.push((
+                format!("correct:action-what:{n}"),
+                format!("action {n}: its wording"),
+            ));
+            items.push((
+                format!("correct:action-owner:{n}"),
+                format!("action {n}: its owner"),
+            ));
+            items.push((
+                format!("correct:action-due:{n}"),
+                format!("action {n}: its due date"),
+            ));
+            if a.done_at.is_none() {
+                items.push((
+                    format!("correct:action-cancel:{n}"),
+                    format!("action {n}: cancel it (no longer owed)"),
+                ));
+            }
+        }
+        for sent in &escalation.sent {
+            items.push((
+                format!("correct:not-sent:{}", sent.notification),
+                format!(
+                    "notification {}: not sent, recorded in error",
+                    sent.notification
+                ),
+            ));
+        }
+        for owed in schedule
+            .outstanding_notifications()
+            .filter(|n| n.state.is_live())
+        {
+            items.push((
+                format!("correct:not-needed:{}", owed.id),
+                format!("notification {}: not needed (say why)", owed.id),
+            ));
+        }
+        if let Some(field) = self.fields.iter_mut().find(|f| f.name == "field") {
+            for (item, label) in items {
+                field.items.push(item);
+                field.labels.push(label);
+            }
+        }
+        self
+    }
+
     /// "Reason for the delay": what is late (`(key, label)`), and why.
     pub fn delay_reason(escalation: i64, title: String, late: (String, String)) -> Self {
         let mut form = Self::with_fields(
@@ -766,6 +899,25 @@ impl Form {
                     late: self.value("late"),
                     reason: self.value("reason"),
                     at,
+                })
+            }
+            FormKind::Amend { .. } if self.value("field").starts_with("correct:") => {
+                let chosen = self.value("field");
+                let value = self.value("value");
+                let correcting = correcting(&chosen, &value);
+                let current = context
+                    .escalation
+                    .and_then(|e| correcting.as_ref().and_then(|c| corrected_now(e, c)));
+                let shown = match current {
+                    Some(_) if context.is_privacy => "(hidden in privacy mode)".to_owned(),
+                    Some(text) => format!("now: {}", printable(&text, false)),
+                    None => "the original is kept, with the reason".to_owned(),
+                };
+                marks.set("field", Ok(Some(shown)));
+                marks.text("why", &self.value("why"), true, true);
+                correcting.map(|c| Request::Correct {
+                    corrections: vec![c],
+                    why: self.value("why"),
                 })
             }
             FormKind::Amend { .. } => {

@@ -169,6 +169,12 @@ pub struct State {
     pub drafts: Vec<crate::core::draft::Draft>,
     /// A line for the status bar: what just happened, or what went wrong.
     pub status: Option<String>,
+    /// The database open, as the welcome screen names it (empty when not known).
+    pub database: String,
+    /// Where `D` loads the fictional caseload, a database of its own (empty: into this one).
+    pub demo_database: String,
+    /// Whether the database open holds the fictional demo caseload: the header says DEMO.
+    pub is_demo: bool,
     pub has_loaded: bool,
     pub is_loading: bool,
     pub should_quit: bool,
@@ -278,6 +284,9 @@ impl State {
             forms_opened: 0,
             drafts: Vec::new(),
             status: None,
+            database: String::new(),
+            demo_database: String::new(),
+            is_demo: false,
             has_loaded: false,
             is_loading: true,
             should_quit: false,

@@ -231,6 +231,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             match result {
                 Ok(count) => {
+                    // The demo lives in a database of its own, which the dashboard now shows.
+                    state.is_demo = true;
+                    if !state.demo_database.is_empty() {
+                        state.database = std::mem::take(&mut state.demo_database);
+                    }
                     state.status = Some(format!(
                         "Loaded {count} fictional escalations. Press ? for the keys."
                     ));
@@ -539,7 +544,9 @@ fn open_record_form(state: &mut State, intent: Intent, id: i64) {
                     " Correct escalation {id}, {} (the original is kept) ",
                     entry.child_shown(state.is_privacy)
                 );
-                open_form(state, Form::amend(id, title));
+                let form =
+                    Form::amend(id, title).with_corrections(&entry.escalation, &entry.schedule);
+                open_form(state, form);
             }
         }
         _ => {}
@@ -623,7 +630,7 @@ fn open_discussion(state: &mut State, id: i64) {
     let Some(entry) = state.entry(id) else { return };
     if !entry.is_open() {
         state.status = Some(format!(
-            "Escalation {id} is closed, so no discussion can be added; correct a mistake with escalate amend"
+            "Escalation {id} is closed, so no discussion can be added; correct a mistake with escalate correct {id} reopen --why TEXT"
         ));
         return;
     }
@@ -704,7 +711,7 @@ fn open_closing(state: &mut State, id: i64, is_resolving: bool) {
     let Some(entry) = state.entry(id) else { return };
     if !entry.is_open() {
         state.status = Some(format!(
-            "Escalation {id} is already closed; correct a mistake with escalate amend"
+            "Escalation {id} is already closed; correct a mistake with escalate correct {id} reopen --why TEXT"
         ));
         return;
     }

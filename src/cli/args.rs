@@ -77,13 +77,17 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Correct a field; the original is kept, with who changed it, when and why
     Amend(AmendArgs),
+    /// Correct something recorded: a discussion, an action, a notification, a stage move, a
+    /// closure; the original is kept, with who corrected it, when and why
+    Correct(CorrectArgs),
     /// Print an escalation's audit trail, or without an id the whole audit trail (reviews too)
     History(HistoryArgs),
-    /// Check the database: SQLite integrity and the whole audit chain
-    Verify,
+    /// Check the database: SQLite integrity and the whole audit chain; prints the chain's head
+    Verify(VerifyArgs),
     /// Write a consistent copy of the database, readable only by you
     Backup(BackupArgs),
-    /// Fill an empty database with a fictional caseload, to try the app
+    /// Fill a database of its own (escalate-demo.db beside the default one, or --db) with a
+    /// fictional caseload, to try the app
     Demo(DemoArgs),
     /// The morning review: what is overdue, due today or soon, still owed or slipping; exits 1 if anything is overdue
     Review(ReviewArgs),
@@ -258,6 +262,9 @@ pub struct DiscussArgs {
     /// When it took place (default: now)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
+    /// A follow-up on an escalation already resolved or withdrawn (it stays closed)
+    #[arg(long)]
+    pub follow_up: bool,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +407,85 @@ pub struct AmendArgs {
     /// Why it is being corrected
     #[arg(long)]
     pub why: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A head kept elsewhere (COUNT:HASH, as verify or the morning review printed it): fail
+    /// unless today's chain still holds that entry with that hash
+    #[arg(long, value_name = "HEAD")]
+    pub expect: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CorrectArgs {
+    pub id: String,
+    #[command(subcommand)]
+    pub what: CorrectCommand,
+}
+
+/// What `escalate correct ID` corrects. Each keeps the original on the record and needs --why.
+#[derive(Debug, Subcommand)]
+pub enum CorrectCommand {
+    /// A discussion's notes, reworded (its number as escalate show lists it)
+    Discussion {
+        discussion: String,
+        /// What the notes should say
+        #[arg(long)]
+        notes: String,
+        /// Why it is being corrected
+        #[arg(long)]
+        why: String,
+    },
+    /// An action's wording, owner or due date, or its cancellation (one at a time)
+    #[command(group = clap::ArgGroup::new("correction").required(true).multiple(false).args(["what", "owner", "due", "cancel"]))]
+    Action {
+        action: String,
+        /// What is to be done
+        #[arg(long)]
+        what: Option<String>,
+        /// Who will do it
+        #[arg(long)]
+        owner: Option<String>,
+        /// By when: YYYY-MM-DD, DD/MM/YYYY, 12 Mar, a weekday (fri) or +2w
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+        due: Option<String>,
+        /// The action is no longer owed (agreed in error, or overtaken)
+        #[arg(long)]
+        cancel: bool,
+        /// Why it is being corrected
+        #[arg(long)]
+        why: String,
+    },
+    /// A notification recorded as sent in error, or one not needed (say why)
+    #[command(group = clap::ArgGroup::new("correction").required(true).multiple(false).args(["not_sent", "not_needed"]))]
+    Notification {
+        notification: String,
+        /// It was recorded as sent, but was not sent
+        #[arg(long)]
+        not_sent: bool,
+        /// It was not needed
+        #[arg(long)]
+        not_needed: bool,
+        /// Why
+        #[arg(long)]
+        why: String,
+    },
+    /// Reverse the latest stage move, made in error (the clocks are worked out again)
+    Stage {
+        /// The latest stage move is reversed
+        #[arg(long, required = true)]
+        undo_last: bool,
+        /// Why it was made in error
+        #[arg(long)]
+        why: String,
+    },
+    /// Reopen an escalation resolved or withdrawn in error
+    Reopen {
+        /// Why it was closed in error
+        #[arg(long)]
+        why: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -393,6 +393,7 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
     let config = context.config()?.clone();
     let now = context.now;
     let json = context.json;
+    context.use_demo_database()?;
     let path = context.db_path()?;
     let store = context.store()?;
     let refused = |e: String| {
@@ -440,12 +441,25 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
     if json {
         return Ok(format!("{}\n", json!({ "ids": ids })));
     }
+    let db = shell_word(&path.display().to_string());
     Ok(format!(
-        "Added {} fictional escalations to {} (seed {seed}).\nTry: escalate list, escalate show {}, escalate list --overdue\n",
+        "Added {} fictional escalations to {} (seed {seed}), a database of their own.\nTry: escalate --db {db} list, escalate --db {db} show {}; escalate --db {db} opens the dashboard on it\n",
         ids.len(),
         path.display(),
         ids.first().copied().unwrap_or(1)
     ))
+}
+
+/// `word` quoted for a shell where it needs it.
+fn shell_word(word: &str) -> String {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// A completion script for `shell`, generated from the same clap definitions that parse the

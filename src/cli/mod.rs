@@ -121,6 +121,16 @@ impl Context {
         load_procedures(&self.paths)
     }
 
+    /// From now on the database is the demo's own, `escalate-demo.db` beside the default,
+    /// unless one was named (`--db`, `ESCALATE_DB`): the fictional caseload never goes into
+    /// the database of real records by default.
+    pub fn use_demo_database(&mut self) -> Result<(), CliError> {
+        if self.db.is_none() {
+            self.db = Some(demo_path_beside(&self.db_path()?));
+        }
+        Ok(())
+    }
+
     /// The database path: `--db`, `ESCALATE_DB`, or the default.
     pub fn db_path(&self) -> Result<PathBuf, CliError> {
         self.db
@@ -271,8 +281,23 @@ pub fn dashboard(
     };
     let path = context.db_path()?;
     let mut store = SqliteStore::open(&path)?;
-    store.set_wall_clock(wall_clock);
+    // Both stores record the one wall clock `main` handed down.
+    let wall_clock = std::sync::Arc::new(std::sync::Mutex::new(wall_clock));
+    let shared = |clock: &std::sync::Arc<std::sync::Mutex<WallClock>>| -> WallClock {
+        let clock = std::sync::Arc::clone(clock);
+        Box::new(move || match clock.lock() {
+            Ok(read) => read(),
+            Err(poisoned) => (poisoned.into_inner())(),
+        })
+    };
+    store.set_wall_clock(shared(&wall_clock));
+    let demo_path = demo_path_beside(&path);
+    let demo = (demo_path != path).then(|| crate::tui::DemoTarget {
+        path: demo_path,
+        wall_clock: shared(&wall_clock),
+    });
     Ok(crate::tui::Options {
+        demo,
         store,
         procedures,
         config,
@@ -285,6 +310,15 @@ pub fn dashboard(
         clock,
     })
 }
+
+/// The demo's own database, `escalate-demo.db`, in the folder of the database `path`: the
+/// fictional caseload never goes into a database of real records.
+pub fn demo_path_beside(path: &std::path::Path) -> PathBuf {
+    path.with_file_name(DEMO_DB)
+}
+
+/// The file name of the demo's own database.
+pub const DEMO_DB: &str = "escalate-demo.db";
 
 /// The user's theme files, `$XDG_CONFIG_HOME/escalate/themes/*.toml`, as (path, text), and a
 /// message for each file that cannot be read (not a regular file, too large), which the
@@ -352,8 +386,9 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Resolve(a)) => records::resolve(&mut context, a),
         Some(Command::Withdraw(a)) => records::withdraw(&mut context, a),
         Some(Command::Amend(a)) => records::amend(&mut context, a),
+        Some(Command::Correct(a)) => records::correct(&mut context, a),
         Some(Command::History(a)) => records::history(&mut context, a),
-        Some(Command::Verify) => records::verify(&mut context),
+        Some(Command::Verify(a)) => records::verify(&mut context, a),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Completions(a)) => commands::completions(&a),

@@ -10,19 +10,20 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::args::{
-    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, DelayArgs, DiscussArgs,
-    HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs, ResolveArgs, TightenArgs,
-    WithdrawArgs,
+    ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, CorrectArgs, CorrectCommand,
+    DelayArgs, DiscussArgs, HistoryArgs, IdArgs, ListArgs, MetArgs, NewArgs, NotifyArgs,
+    ResolveArgs, TightenArgs, VerifyArgs, WithdrawArgs,
 };
 use super::view;
 use super::{CliError, Context};
+use crate::core::audit::{Head, stated_after_written};
 use crate::core::calendar::format_local;
 use crate::core::change::{
-    DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
+    Correcting, DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
 };
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
-use crate::core::record::{Escalation, NewEscalationInput, RecordError};
+use crate::core::record::{CorrectionKind, Escalation, NewEscalationInput, RecordError};
 use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::{Filter, Store};
@@ -487,9 +488,13 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         is_agreement: args.agreed,
         at: time_option("--at", args.at.as_deref())?,
     };
-    let request = Request::Discuss {
-        input,
-        actions: Vec::new(),
+    let request = if args.follow_up {
+        Request::FollowUp(input)
+    } else {
+        Request::Discuss {
+            input,
+            actions: Vec::new(),
+        }
     };
     apply(context, id, request)
 }
@@ -679,23 +684,155 @@ pub fn amend(context: &mut Context, args: AmendArgs) -> Result<String, CliError>
     })
 }
 
-pub fn verify(context: &mut Context) -> Result<String, CliError> {
+/// `escalate correct ID ...`: one correction, the original kept (see [`CorrectCommand`]).
+pub fn correct(context: &mut Context, args: CorrectArgs) -> Result<String, CliError> {
+    let id = parse_id(&args.id)?;
+    let number = |text: &str, what: &str| {
+        text.trim().parse::<i64>().map_err(|_| {
+            CliError(format!(
+                "{what}: \"{}\" is not a number; see escalate show {id} for the numbers",
+                crate::core::record::printable(text, false)
+            ))
+        })
+    };
+    let (correcting, why) = match args.what {
+        CorrectCommand::Discussion {
+            discussion,
+            notes,
+            why,
+        } => (
+            Correcting::DiscussionNotes {
+                discussion: number(&discussion, "discussion")?,
+                notes,
+            },
+            why,
+        ),
+        CorrectCommand::Action {
+            action,
+            what,
+            owner,
+            due,
+            cancel,
+            why,
+        } => {
+            let action = number(&action, "action")?;
+            let correcting = match (what, owner, due, cancel) {
+                (Some(value), ..) => Correcting::Action {
+                    action,
+                    kind: CorrectionKind::ActionWhat,
+                    value,
+                },
+                (_, Some(value), ..) => Correcting::Action {
+                    action,
+                    kind: CorrectionKind::ActionOwner,
+                    value,
+                },
+                (_, _, Some(value), _) => {
+                    let today = crate::core::calendar::local_date(context.now);
+                    let due_on = parse_day(&value, today, Direction::Future)
+                        .map_err(|e| CliError(format!("--due: {e}")))?;
+                    Correcting::Action {
+                        action,
+                        kind: CorrectionKind::ActionDue,
+                        value: due_on.to_string(),
+                    }
+                }
+                _ => Correcting::CancelAction { action },
+            };
+            (correcting, why)
+        }
+        CorrectCommand::Notification {
+            notification,
+            not_sent,
+            why,
+            ..
+        } => (
+            if not_sent {
+                Correcting::NotSent { notification }
+            } else {
+                Correcting::NotNeeded { notification }
+            },
+            why,
+        ),
+        CorrectCommand::Stage { why, .. } => (Correcting::UndoLastStage, why),
+        CorrectCommand::Reopen { why } => (Correcting::Reopen, why),
+    };
+    let request = Request::Correct {
+        corrections: vec![correcting],
+        why,
+    };
+    apply(context, id, request)
+}
+
+pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliError> {
     let json = context.json;
+    // A mistyped head is refused before the database is opened.
+    let expected: Option<Head> = args
+        .expect
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: String| CliError(format!("--expect: {e}")))?;
     let store = context.existing_store()?;
     let report = store.verify()?;
+    let mut problem = report.problem;
+    let mut head = None;
+    let mut postdated: Vec<(i64, String, String)> = Vec::new();
+    if problem.is_none() {
+        let trail = store.audit_trail(None)?;
+        postdated = stated_after_written(&trail)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    format_local(e.at),
+                    e.written_at.map(format_local).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if let Some(expected) = &expected
+            && let Err(why) = expected.is_extended_by(&trail)
+        {
+            problem = Some(why);
+        }
+        head = Some(Head::of(&trail));
+    }
     if json {
-        let text = json!({ "ok": report.problem.is_none(), "entries": report.entries, "problem": report.problem });
-        return match report.problem {
+        let text = json!({
+            "ok": problem.is_none(),
+            "entries": report.entries,
+            "problem": problem,
+            "head": head.as_ref().map(ToString::to_string),
+            "expected": expected.as_ref().map(ToString::to_string),
+            "stated_after_written": postdated.iter().map(|(id, _, _)| id).collect::<Vec<_>>(),
+        });
+        return match problem {
             None => Ok(format!("{text}\n")),
             Some(_) => Err(CliError(text.to_string())),
         };
     }
-    match report.problem {
-        None => Ok(format!(
-            "OK: SQLite integrity check passed; all {} audit entries chain and match their records.\n",
-            report.entries
-        )),
-        Some(problem) => Err(CliError(format!("verification failed: {problem}"))),
+    // Not a failure: a clock set ahead with --now (tests, a demonstration) writes such entries
+    // honestly, and the trail records both times. A reader should know which they are.
+    let note = match postdated.as_slice() {
+        [] => String::new(),
+        [(id, at, written)] => format!(
+            "Note: 1 audit entry states a time later than when it was written (entry {id} states {at} but was written {written}): recorded with --now ahead of the clock; see escalate history.\n"
+        ),
+        [(id, at, written), rest @ ..] => format!(
+            "Note: {} audit entries state a time later than when they were written (the first, entry {id}, states {at} but was written {written}): recorded with --now ahead of the clock; see escalate history.\n",
+            rest.len() + 1
+        ),
+    };
+    match (problem, head) {
+        (None, Some(head)) => Ok(format!(
+            "OK: SQLite integrity check passed; all {} audit entries chain and match their records{}.\nHead: {head} (keep it elsewhere; escalate verify --expect {head} proves a later chain still extends it)\n",
+            report.entries,
+            expected
+                .map(|e| format!(", and the chain extends the head kept ({e})"))
+                .unwrap_or_default()
+        ) + &note),
+        (Some(problem), _) => Err(CliError(format!("verification failed: {problem}"))),
+        (None, None) => Err(CliError("verification failed: no head".to_owned())),
     }
 }
 

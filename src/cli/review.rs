@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::args::ReviewArgs;
 use super::view::symbol;
 use super::{CliError, Context, Finished};
+use crate::core::audit::Head;
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
 use crate::core::record::{Escalation, Outcome, Redactor, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
@@ -108,6 +109,9 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
             describe(escalation, procedure.last_stage(), args.privacy),
         );
     }
+    // The audit chain's head as this review saw it: each day's mailed review is then an anchor
+    // outside the file (escalate verify --expect HEAD).
+    let head = Head::of(&context.existing_store()?.audit_trail(None)?);
     let calendar = context.config()?.calendar.clone();
     let result = review(
         escalations.iter().zip(&schedules),
@@ -116,11 +120,27 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
         horizon,
     );
     let output = if context.json {
-        serde_json::to_string_pretty(&as_json(&result, &about))
+        let mut value = as_json(&result, &about);
+        if let Some(object) = value.as_object_mut() {
+            object.insert("audit_head".to_owned(), json!(head.to_string()));
+        }
+        serde_json::to_string_pretty(&value)
             .map_err(|e| CliError(format!("could not write JSON: {e}")))?
             + "\n"
     } else {
-        as_text(&result, &about, format)
+        let mut text = as_text(&result, &about, format);
+        let _ = if format == Format::Markdown {
+            writeln!(
+                text,
+                "\nAudit head: `{head}` (escalate verify --expect {head} checks a later database still holds it)"
+            )
+        } else {
+            writeln!(
+                text,
+                "\nAudit head: {head} (escalate verify --expect {head} checks a later database still holds it)"
+            )
+        };
+        text
     };
     Ok(Finished {
         output,

@@ -316,6 +316,11 @@ pub fn escalation_json(
             "field": a.field, "old_value": a.old_value, "new_value": a.new_value,
             "why": a.why, "by": a.by, "at": time(a.at),
         })).collect::<Vec<_>>(),
+        "corrections": escalation.corrections.iter().map(|c| json!({
+            "id": c.id, "kind": c.kind.as_str(), "target_id": c.target_id, "target": c.target,
+            "old_value": c.old_value, "new_value": c.new_value,
+            "why": c.why, "by": c.by, "at": time(c.at), "summary": c.describe(),
+        })).collect::<Vec<_>>(),
     });
     if let (Some(trail), Some(object)) = (trail, value.as_object_mut()) {
         let discussions: Vec<Value> = escalation
@@ -596,6 +601,18 @@ pub fn escalation_text(
                 line(a.old_value.as_deref().unwrap_or("")),
                 line(a.new_value.as_deref().unwrap_or("")),
                 line(&a.why)
+            );
+        }
+    }
+    if !escalation.corrections.is_empty() {
+        let _ = writeln!(out, "\nCorrections (originals kept)");
+        for c in &escalation.corrections {
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                format_local(c.at),
+                line(&c.by),
+                line(&c.describe())
             );
         }
     }

@@ -31,3 +31,87 @@ pub struct Verification {
     /// The first problem, in words; `None` when everything matches.
     pub problem: Option<String>,
 }
+
+/// The head of the audit chain: how many entries it holds and the hash of the last. Every
+/// entry's hash covers the one before, so a head kept outside the database (a printed or mailed
+/// review, a note) is an anchor: today's chain must still hold that entry, with that hash, at
+/// that count. Written `COUNT:HASH`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub entries: usize,
+    pub hash: String,
+}
+
+impl Head {
+    /// The head of `trail` (oldest first); an empty trail's is 0 entries and no hash.
+    pub fn of(trail: &[AuditEntry]) -> Self {
+        Self {
+            entries: trail.len(),
+            hash: trail.last().map(|e| e.hash.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether `trail` (oldest first, already verified as a chain) still extends this head; the
+    /// problem in words when it does not.
+    pub fn is_extended_by(&self, trail: &[AuditEntry]) -> Result<(), String> {
+        if self.entries == 0 {
+            return Ok(());
+        }
+        let Some(entry) = trail.get(self.entries - 1) else {
+            return Err(format!(
+                "the audit trail has {} entries, fewer than the {} of the head kept ({self}); entries were removed, or this is an older copy of the database",
+                trail.len(),
+                self.entries
+            ));
+        };
+        if entry.hash != self.hash {
+            return Err(format!(
+                "audit entry {} has the hash {}, not the {} of the head kept ({self}); the trail was rewritten from there on (or this is a different database)",
+                self.entries, entry.hash, self.hash
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.entries, self.hash)
+    }
+}
+
+impl std::str::FromStr for Head {
+    type Err = String;
+
+    /// Reads `COUNT:HASH` (the hash 64 hexadecimal digits).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "\"{}\" is not a head; give it as escalate verify prints it, COUNT:HASH (e.g. 42:9f86d0…, 64 hex digits)",
+                super::record::printable(text, false)
+            )
+        };
+        let (count, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+        let entries: usize = count.parse().map_err(|_| bad())?;
+        let hash = hash.to_ascii_lowercase();
+        if entries == 0 || hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Self { entries, hash })
+    }
+}
+
+/// The entries whose stated time is later than when they were really written: recorded with
+/// `--now` set ahead of the clock (only entries that record `written_at` can tell). Stated
+/// earlier is ordinary (a call written up afterwards); stated later says the entry was written
+/// before what it describes could have happened, which a reader of the trail should know. A
+/// second's grace covers the clock being read twice for one write.
+pub fn stated_after_written(trail: &[AuditEntry]) -> Vec<&AuditEntry> {
+    trail
+        .iter()
+        .filter(|e| {
+            e.written_at
+                .is_some_and(|written| e.at > written + chrono::TimeDelta::seconds(1))
+        })
+        .collect()
+}

@@ -12,10 +12,10 @@ use super::calendar::local_date;
 use super::deadline::Schedule;
 use super::procedure::{Procedure, ProcedureSet};
 use super::record::{
-    AMENDABLE, AgreedAction, Amendment, Category, Discussion, Escalation, Method, Mode,
-    NewEscalation, NewEscalationInput, Note, NoteKind, Outcome, RecordError, SentNotification,
-    StageChange, check_dob, choose_partnership, clean_text, not_in_future, optional_text,
-    printable, required_text,
+    AMENDABLE, AgreedAction, Amendment, Category, Correction, CorrectionKind, Discussion,
+    Escalation, Method, Mode, NewEscalation, NewEscalationInput, Note, NoteKind, Outcome,
+    RecordError, SentNotification, StageChange, apply_correction, check_dob, choose_partnership,
+    clean_text, not_in_future, optional_text, printable, required_text,
 };
 use super::time::{parse_date, parse_instant};
 
@@ -78,6 +78,17 @@ pub enum Change {
         at: DateTime<Utc>,
         text: String,
     },
+    /// A correction of something recorded (see [`Correction`]); the original is kept.
+    Correct {
+        kind: CorrectionKind,
+        /// The discussion's or action's id; 0 where the store finds the row (the latest stage
+        /// move, the notification sent, the outcome).
+        target_id: i64,
+        target: String,
+        old_value: Option<String>,
+        new_value: Option<String>,
+        why: String,
+    },
 }
 
 impl Change {
@@ -93,12 +104,32 @@ impl Change {
             Self::Withdraw { .. } => "withdraw",
             Self::Amend { .. } => "amend",
             Self::Note { .. } => "note",
+            Self::Correct { .. } => "correct",
         }
     }
 
     /// A short description for the audit trail, in the procedures' words.
     pub fn describe(&self) -> String {
         match self {
+            Self::Correct {
+                kind,
+                target_id,
+                target,
+                old_value,
+                new_value,
+                why,
+            } => Correction {
+                id: 0,
+                kind: *kind,
+                target_id: *target_id,
+                target: target.clone(),
+                old_value: old_value.clone(),
+                new_value: new_value.clone(),
+                why: why.clone(),
+                by: String::new(),
+                at: DateTime::<Utc>::MIN_UTC,
+            }
+            .describe(),
             Self::Advance {
                 to_stage, reason, ..
             } => format!("advanced to stage {to_stage}: {reason}"),
@@ -161,8 +192,8 @@ fn must_be_open(escalation: &Escalation, what: &str) -> Result<(), RecordError> 
             Err(RecordError::new(
                 "escalation",
                 format!(
-                    "escalation {} is {state}, so it cannot be {what}; correct a mistake with escalate amend",
-                    escalation.id
+                    "escalation {} is {state}, so it cannot be {what}; correct a mistake with escalate correct {} reopen --why TEXT",
+                    escalation.id, escalation.id
                 ),
             ))
         }
@@ -353,7 +384,41 @@ pub fn plan_discussion(
     input: &DiscussionInput,
     now: DateTime<Utc>,
 ) -> Result<Change, RecordError> {
-    must_be_open(escalation, "discussed further")?;
+    must_be_open(
+        escalation,
+        "discussed further (a discussion after it closed is a follow-up: escalate discuss --follow-up)",
+    )?;
+    plan_any_discussion(escalation, input, now)
+}
+
+/// A follow-up discussion on a closed escalation (a call after it was resolved, say): kept on
+/// the record, taking place after the closure; it reopens nothing and starts no clock.
+pub fn plan_follow_up(
+    escalation: &Escalation,
+    input: &DiscussionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let Some(outcome) = &escalation.outcome else {
+        return Err(RecordError::new(
+            "follow-up",
+            format!(
+                "escalation {} is open; record the discussion without --follow-up",
+                escalation.id
+            ),
+        ));
+    };
+    let change = plan_any_discussion(escalation, input, now)?;
+    if let Change::Discuss { at, .. } = &change {
+        during("at", *at, now, outcome.at(), "the escalation closed")?;
+    }
+    Ok(change)
+}
+
+fn plan_any_discussion(
+    escalation: &Escalation,
+    input: &DiscussionInput,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
     let participants = required_text("with", &input.participants, false)?;
     let mode: Mode = input.mode.parse()?;
     let notes = required_text("notes", &input.notes, true)?;
@@ -821,6 +886,272 @@ pub fn plan_amend(
     })
 }
 
+/// What a correction asks to correct, as typed (see [`plan_correction`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correcting {
+    /// Discussion `discussion`'s notes should read `notes`.
+    DiscussionNotes { discussion: i64, notes: String },
+    /// Action `action`'s wording, owner or due date (as typed) should read `value`.
+    Action {
+        action: i64,
+        kind: CorrectionKind,
+        value: String,
+    },
+    /// Action `action` is no longer owed.
+    CancelAction { action: i64 },
+    /// Notification `notification` was recorded as sent in error.
+    NotSent { notification: String },
+    /// Notification `notification` was not needed (the reason is the correction's why).
+    NotNeeded { notification: String },
+    /// The latest stage move was made in error.
+    UndoLastStage,
+    /// The resolution or withdrawal was made in error.
+    Reopen,
+}
+
+/// Plans one correction of `escalation` (its `schedule` for a notification not needed): the
+/// thing corrected must be on the record and still read as it would be corrected from, a new
+/// value must differ from the old, and the reason is required.
+pub fn plan_correction(
+    escalation: &Escalation,
+    schedule: Option<&Schedule>,
+    correcting: &Correcting,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<Change, RecordError> {
+    let why = required_text("why", why, true)?;
+    let id = escalation.id;
+    let action = |action_id: i64| {
+        escalation
+            .actions
+            .iter()
+            .find(|a| a.id == action_id)
+            .ok_or_else(|| {
+                let ids: Vec<String> = escalation.actions.iter().map(|a| a.id.to_string()).collect();
+                RecordError::new(
+                    "action",
+                    format!(
+                        "escalation {id} has no action {action_id} owed or done; {} (see escalate show {id})",
+                        if ids.is_empty() {
+                            "it has none".to_owned()
+                        } else {
+                            format!("its actions are {}", ids.join(", "))
+                        }
+                    ),
+                )
+            })
+    };
+    let change = |kind, target_id, target: String, old_value, new_value| Change::Correct {
+        kind,
+        target_id,
+        target,
+        old_value,
+        new_value,
+        why: why.clone(),
+    };
+    let unchanged = |field: &str| RecordError::new(field, "already says that; nothing to correct");
+    Ok(match correcting {
+        Correcting::DiscussionNotes { discussion, notes } => {
+            let Some(found) = escalation.discussions.iter().find(|d| d.id == *discussion) else {
+                let ids: Vec<String> = escalation
+                    .discussions
+                    .iter()
+                    .map(|d| d.id.to_string())
+                    .collect();
+                return Err(RecordError::new(
+                    "discussion",
+                    format!(
+                        "escalation {id} has no discussion {discussion}; {} (see escalate show {id})",
+                        if ids.is_empty() {
+                            "it has none".to_owned()
+                        } else {
+                            format!("its discussions are {}", ids.join(", "))
+                        }
+                    ),
+                ));
+            };
+            let notes = required_text("notes", notes, true)?;
+            if notes == found.notes {
+                return Err(unchanged("notes"));
+            }
+            change(
+                CorrectionKind::DiscussionNotes,
+                found.id,
+                String::new(),
+                Some(found.notes.clone()),
+                Some(notes),
+            )
+        }
+        Correcting::Action {
+            action: action_id,
+            kind,
+            value,
+        } => {
+            let found = action(*action_id)?;
+            let (field, old, new) = match kind {
+                CorrectionKind::ActionWhat => (
+                    "what",
+                    found.what.clone(),
+                    required_text("what", value, true)?,
+                ),
+                CorrectionKind::ActionOwner => (
+                    "owner",
+                    found.owner.clone(),
+                    required_text("owner", value, false)?,
+                ),
+                CorrectionKind::ActionDue => (
+                    "due",
+                    found.due_on.to_string(),
+                    parse_date(value)
+                        .map_err(|e| RecordError::new("due", e.to_string()))?
+                        .to_string(),
+                ),
+                _ => {
+                    return Err(RecordError::new(
+                        "correction",
+                        "an action's wording, owner or due date can be corrected",
+                    ));
+                }
+            };
+            if old == new {
+                return Err(unchanged(field));
+            }
+            change(*kind, found.id, String::new(), Some(old), Some(new))
+        }
+        Correcting::CancelAction { action: action_id } => {
+            let found = action(*action_id)?;
+            if let Some(done) = found.done_at {
+                return Err(RecordError::new(
+                    "action",
+                    format!(
+                        "action {action_id} was marked done at {}; a done action is not cancelled",
+                        super::calendar::format_local(done)
+                    ),
+                ));
+            }
+            change(
+                CorrectionKind::ActionCancelled,
+                found.id,
+                String::new(),
+                Some(format!(
+                    "{} (owner {}, due {})",
+                    found.what, found.owner, found.due_on
+                )),
+                None,
+            )
+        }
+        Correcting::NotSent { notification } => {
+            let wanted = notification.trim();
+            let Some(sent) = escalation.sent.iter().find(|s| s.notification == wanted) else {
+                let ids: Vec<&str> = escalation
+                    .sent
+                    .iter()
+                    .map(|s| s.notification.as_str())
+                    .collect();
+                return Err(RecordError::new(
+                    "notification",
+                    format!(
+                        "escalation {id} has no notification \"{}\" recorded as sent; {}",
+                        printable(wanted, false),
+                        if ids.is_empty() {
+                            "none is".to_owned()
+                        } else {
+                            format!("sent: {}", ids.join(", "))
+                        }
+                    ),
+                ));
+            };
+            change(
+                CorrectionKind::NotificationNotSent,
+                0,
+                sent.notification.clone(),
+                Some(format!(
+                    "sent {} by {}{}",
+                    super::calendar::format_local(sent.sent_at),
+                    sent.method,
+                    sent.reference
+                        .as_deref()
+                        .map(|r| format!(", reference {r}"))
+                        .unwrap_or_default()
+                )),
+                None,
+            )
+        }
+        Correcting::NotNeeded { notification } => {
+            let wanted = notification.trim();
+            let schedule = schedule.ok_or_else(|| {
+                RecordError::new("notification", "its schedule is not loaded yet")
+            })?;
+            let owed: Vec<&str> = schedule
+                .outstanding_notifications()
+                .filter(|n| n.state.is_live())
+                .map(|n| n.id.as_str())
+                .collect();
+            if !owed.contains(&wanted) {
+                return Err(RecordError::new(
+                    "notification",
+                    format!(
+                        "escalation {id} does not owe a notification \"{}\"; {}",
+                        printable(wanted, false),
+                        if owed.is_empty() {
+                            "none is outstanding".to_owned()
+                        } else {
+                            format!("outstanding: {}", owed.join(", "))
+                        }
+                    ),
+                ));
+            }
+            change(
+                CorrectionKind::NotificationNotNeeded,
+                0,
+                wanted.to_owned(),
+                None,
+                None,
+            )
+        }
+        Correcting::UndoLastStage => {
+            must_be_open(escalation, "moved back a stage (reopen it first)")?;
+            let Some(last) = escalation.stage_changes.last() else {
+                return Err(RecordError::new(
+                    "stage",
+                    format!("escalation {id} is at stage 1 and has no stage move to reverse"),
+                ));
+            };
+            change(
+                CorrectionKind::StageUndone,
+                0,
+                last.to_stage.to_string(),
+                Some(format!(
+                    "moved to stage {} at {} by {}: {}",
+                    last.to_stage,
+                    super::calendar::format_local(last.at),
+                    last.by,
+                    last.reason
+                )),
+                None,
+            )
+        }
+        Correcting::Reopen => {
+            let Some(outcome) = &escalation.outcome else {
+                return Err(RecordError::new(
+                    "escalation",
+                    format!("escalation {id} is open; there is nothing to reopen"),
+                ));
+            };
+            let was = match outcome {
+                Outcome::Resolved { at, how, .. } => {
+                    format!("resolved {}: {how}", super::calendar::format_local(*at))
+                }
+                Outcome::Withdrawn { at, why, .. } => {
+                    format!("withdrawn {}: {why}", super::calendar::format_local(*at))
+                }
+            };
+            let _ = now;
+            change(CorrectionKind::Reopened, 0, String::new(), Some(was), None)
+        }
+    })
+}
+
 /// An action agreed in a discussion, as typed on one line of the discussion form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionInput {
@@ -889,6 +1220,13 @@ pub enum Request {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// A follow-up discussion on a closed escalation ([`plan_follow_up`]).
+    FollowUp(DiscussionInput),
+    /// Corrections of what is recorded, each keeping the original, for one reason.
+    Correct {
+        corrections: Vec<Correcting>,
+        why: String,
+    },
 }
 
 impl Request {
@@ -907,6 +1245,7 @@ impl Request {
                 RecordError::new("procedure", "is no longer defined; restore its file")
             })
         };
+        let schedule_of = schedule;
         let schedule = |field: &str| {
             schedule.ok_or_else(|| RecordError::new(field, "its schedule is not loaded yet"))
         };
@@ -995,6 +1334,16 @@ impl Request {
                 *at,
                 now,
             )?],
+            Self::FollowUp(input) => vec![plan_follow_up(escalation, input, now)?],
+            Self::Correct { corrections, why } => {
+                if corrections.is_empty() {
+                    return Err(RecordError::new("correction", "say what to correct"));
+                }
+                corrections
+                    .iter()
+                    .map(|c| plan_correction(escalation, schedule_of, c, why, now))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
             Self::Amend { field, value, why } => {
                 vec![plan_amend(
                     escalation,
@@ -1023,6 +1372,7 @@ pub struct Version {
     pub notifications_sent: usize,
     pub notes: usize,
     pub amendments: usize,
+    pub corrections: usize,
     pub is_closed: bool,
 }
 
@@ -1041,6 +1391,7 @@ impl Version {
             notifications_sent: escalation.sent.len(),
             notes: escalation.notes.len(),
             amendments: escalation.amendments.len(),
+            corrections: escalation.corrections.len(),
             is_closed: escalation.outcome.is_some(),
         }
     }
@@ -1058,6 +1409,9 @@ impl Version {
         }
         if now.is_closed && !self.is_closed {
             said.push("closed (resolved or withdrawn)".to_owned());
+        }
+        if self.is_closed && !now.is_closed {
+            said.push("reopened".to_owned());
         }
         let counts = [
             (
@@ -1085,6 +1439,12 @@ impl Version {
                 now.amendments,
                 "correction made",
                 "corrections made",
+            ),
+            (
+                self.corrections,
+                now.corrections,
+                "record corrected",
+                "records corrected",
             ),
         ];
         for (before, after, one, many) in counts {
@@ -1133,6 +1493,7 @@ pub fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) 
         notes: Vec::new(),
         outcome: None,
         amendments: Vec::new(),
+        corrections: Vec::new(),
     }
 }
 
@@ -1275,6 +1636,28 @@ pub fn remember(
                 by,
                 at: as_stored(now),
             });
+        }
+        Change::Correct {
+            kind,
+            target_id,
+            target,
+            old_value,
+            new_value,
+            why,
+        } => {
+            let correction = Correction {
+                id: row,
+                kind,
+                target_id,
+                target,
+                old_value,
+                new_value,
+                why,
+                by,
+                at: as_stored(now),
+            };
+            apply_correction(escalation, &correction);
+            escalation.corrections.push(correction);
         }
         Change::Note {
             kind,

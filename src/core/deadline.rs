@@ -51,6 +51,11 @@ pub enum EventKind {
     },
     /// A reason for a delay was recorded.
     DelayReason,
+    /// A required notification was corrected as not needed (with the reason, on the record):
+    /// it stops asking to be sent.
+    NotificationNotNeeded {
+        id: String,
+    },
     Resolved,
     Withdrawn,
 }
@@ -246,9 +251,11 @@ impl Schedule {
         }
     }
 
-    /// Notifications triggered and not yet sent.
+    /// Notifications triggered and not yet sent (nor corrected as not needed, which stops them).
     pub fn outstanding_notifications(&self) -> impl Iterator<Item = &NotificationStatus> {
-        self.notifications.iter().filter(|n| n.sent_at.is_none())
+        self.notifications
+            .iter()
+            .filter(|n| n.sent_at.is_none() && n.state != ClockState::Stopped)
     }
 }
 
@@ -311,6 +318,7 @@ pub fn schedule(
     let mut status = Status::Open;
     let mut stage: u8 = 1;
     let mut closed_at = None;
+    let mut not_needed: Vec<&str> = Vec::new();
     let mut stages = vec![StagePeriod {
         stage: 1,
         entered_at: raised_at,
@@ -381,6 +389,7 @@ pub fn schedule(
             EventKind::ClockMet { key } => marked.push((key.as_str(), event.at)),
             EventKind::ClockTightened { key, due_at } => tightened.push((key.as_str(), *due_at)),
             EventKind::DelayReason => has_delay_reason = true,
+            EventKind::NotificationNotNeeded { id } => not_needed.push(id.as_str()),
             EventKind::Resolved | EventKind::Withdrawn if is_open => {
                 let is_resolved = event.kind == EventKind::Resolved;
                 status = if is_resolved {
@@ -545,6 +554,11 @@ pub fn schedule(
             })
             .unwrap_or(trigger.at);
         notifications.push(owed(trigger.at, trigger.stage, counted_from));
+    }
+    for notification in &mut notifications {
+        if notification.sent_at.is_none() && not_needed.contains(&notification.id.as_str()) {
+            notification.state = ClockState::Stopped;
+        }
     }
     notifications.sort_by_key(|n| (n.triggered_at, n.due_at));
 

@@ -36,7 +36,10 @@ pub fn is_clock_overdue(
 
 /// Whether `notification` is owed and overdue as of `now`.
 pub fn is_notification_overdue(notification: &NotificationStatus, now: DateTime<Utc>) -> bool {
-    notification.sent_at.is_none() && now > notification.due_at
+    // A notification corrected as not needed is stopped: it is owed no longer.
+    notification.sent_at.is_none()
+        && notification.state != super::deadline::ClockState::Stopped
+        && now > notification.due_at
 }
 
 /// Whether `action` is not done and its due date has passed as of `now` (UK date).

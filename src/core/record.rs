@@ -634,6 +634,212 @@ pub struct Amendment {
     pub at: DateTime<Utc>,
 }
 
+/// What a [`Correction`] corrects. The original row is kept; the correction says what it
+/// should have said (or that it should not have been recorded), who said so, when and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionKind {
+    /// A discussion's notes, reworded.
+    DiscussionNotes,
+    /// An agreed action's wording.
+    ActionWhat,
+    ActionOwner,
+    ActionDue,
+    /// An action that is no longer owed (agreed in error, or overtaken).
+    ActionCancelled,
+    /// A notification recorded as sent in error: it was not sent.
+    NotificationNotSent,
+    /// A notification the procedure asked for that was not needed, with the reason.
+    NotificationNotNeeded,
+    /// A stage move made in error, reversed.
+    StageUndone,
+    /// A resolution or withdrawal made in error: the escalation is open again.
+    Reopened,
+}
+
+impl CorrectionKind {
+    pub const ALL: [Self; 9] = [
+        Self::DiscussionNotes,
+        Self::ActionWhat,
+        Self::ActionOwner,
+        Self::ActionDue,
+        Self::ActionCancelled,
+        Self::NotificationNotSent,
+        Self::NotificationNotNeeded,
+        Self::StageUndone,
+        Self::Reopened,
+    ];
+
+    /// The word stored and printed: `discussion-notes`, `stage-undone`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DiscussionNotes => "discussion-notes",
+            Self::ActionWhat => "action-what",
+            Self::ActionOwner => "action-owner",
+            Self::ActionDue => "action-due",
+            Self::ActionCancelled => "action-cancelled",
+            Self::NotificationNotSent => "notification-not-sent",
+            Self::NotificationNotNeeded => "notification-not-needed",
+            Self::StageUndone => "stage-undone",
+            Self::Reopened => "reopened",
+        }
+    }
+
+    /// Whether the correction takes a row out of the record as it now reads (the row itself is
+    /// kept, and shown with the correction): a cancelled action, a notification not sent, a
+    /// stage move reversed, an outcome reopened.
+    pub fn is_removal(self) -> bool {
+        matches!(
+            self,
+            Self::ActionCancelled | Self::NotificationNotSent | Self::StageUndone | Self::Reopened
+        )
+    }
+}
+
+impl std::str::FromStr for CorrectionKind {
+    type Err = RecordError;
+
+    fn from_str(text: &str) -> Result<Self, RecordError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| {
+                RecordError::new(
+                    "correction",
+                    format!("\"{}\" is not a kind of correction", printable(text, false)),
+                )
+            })
+    }
+}
+
+/// A correction of something recorded on an escalation (beyond its header fields, which are
+/// [`Amendment`]s). Insert-only like the rest: the original stays on the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    pub id: i64,
+    pub kind: CorrectionKind,
+    /// The discussion's or action's id; for the rest, the row the store found to correct
+    /// (a stage move, a notification sent, an outcome), or 0.
+    pub target_id: i64,
+    /// The notification's id, or the stage the move reversed went to; empty otherwise.
+    pub target: String,
+    /// What the record said before, in words (kept with the correction for reading).
+    pub old_value: Option<String>,
+    /// What it says now (for a reworded discussion or action); `None` for a removal.
+    pub new_value: Option<String>,
+    pub why: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Correction {
+    /// One line saying what was corrected.
+    pub fn describe(&self) -> String {
+        let old = self.old_value.as_deref().unwrap_or("");
+        let new = self.new_value.as_deref().unwrap_or("");
+        let what = match self.kind {
+            CorrectionKind::DiscussionNotes => {
+                format!(
+                    "discussion {} notes corrected from \"{old}\" to \"{new}\"",
+                    self.target_id
+                )
+            }
+            CorrectionKind::ActionWhat => {
+                format!(
+                    "action {} wording corrected from \"{old}\" to \"{new}\"",
+                    self.target_id
+                )
+            }
+            CorrectionKind::ActionOwner => {
+                format!(
+                    "action {} owner corrected from \"{old}\" to \"{new}\"",
+                    self.target_id
+                )
+            }
+            CorrectionKind::ActionDue => {
+                format!(
+                    "action {} due date corrected from {old} to {new}",
+                    self.target_id
+                )
+            }
+            CorrectionKind::ActionCancelled => {
+                format!("action {} cancelled (was: {old})", self.target_id)
+            }
+            CorrectionKind::NotificationNotSent => format!(
+                "notification {} was not sent; recorded as sent in error (was: {old})",
+                self.target
+            ),
+            CorrectionKind::NotificationNotNeeded => {
+                format!("notification {} not needed", self.target)
+            }
+            CorrectionKind::StageUndone => format!(
+                "move to stage {} reversed, made in error (was: {old})",
+                self.target
+            ),
+            CorrectionKind::Reopened => format!("reopened; closed in error (was: {old})"),
+        };
+        format!("{what}: {}", self.why)
+    }
+}
+
+/// Applies a correction's new value to the record as loaded: a reworded discussion or action.
+/// Removals are not applied here (a store leaves the corrected row out as it reads; see
+/// [`apply_correction`] for the in-memory copy).
+pub fn apply_corrected_value(escalation: &mut Escalation, correction: &Correction) {
+    let value = correction.new_value.clone().unwrap_or_default();
+    match correction.kind {
+        CorrectionKind::DiscussionNotes => {
+            if let Some(d) = escalation
+                .discussions
+                .iter_mut()
+                .find(|d| d.id == correction.target_id)
+            {
+                d.notes = value;
+            }
+        }
+        CorrectionKind::ActionWhat | CorrectionKind::ActionOwner | CorrectionKind::ActionDue => {
+            if let Some(a) = escalation
+                .actions
+                .iter_mut()
+                .find(|a| a.id == correction.target_id)
+            {
+                match correction.kind {
+                    CorrectionKind::ActionWhat => a.what = value,
+                    CorrectionKind::ActionOwner => a.owner = value,
+                    _ => {
+                        if let Ok(due) = super::time::parse_date(&value) {
+                            a.due_on = due;
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Applies a correction just written to the in-memory copy of its escalation, as a store reads
+/// it back: the new value, or the corrected row left out (the latest of its kind, which is the
+/// one a removal always corrects).
+pub fn apply_correction(escalation: &mut Escalation, correction: &Correction) {
+    apply_corrected_value(escalation, correction);
+    match correction.kind {
+        CorrectionKind::ActionCancelled => {
+            escalation.actions.retain(|a| a.id != correction.target_id);
+        }
+        CorrectionKind::NotificationNotSent => {
+            escalation
+                .sent
+                .retain(|s| s.notification != correction.target);
+        }
+        CorrectionKind::StageUndone => {
+            escalation.stage_changes.pop();
+        }
+        CorrectionKind::Reopened => escalation.outcome = None,
+        _ => {}
+    }
+}
+
 /// A clock marked met by hand, a reason recorded for a delay, or a clock tightened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
@@ -681,6 +887,8 @@ pub struct Escalation {
     pub notes: Vec<Note>,
     pub outcome: Option<Outcome>,
     pub amendments: Vec<Amendment>,
+    /// Corrections of what is recorded beyond the header, in the order made, already applied.
+    pub corrections: Vec<Correction>,
 }
 
 impl Escalation {
@@ -749,6 +957,16 @@ impl Escalation {
                 },
             };
             events.push(Event { at: n.at, kind });
+        }
+        for c in &self.corrections {
+            if c.kind == CorrectionKind::NotificationNotNeeded {
+                events.push(Event {
+                    at: c.at,
+                    kind: EventKind::NotificationNotNeeded {
+                        id: c.target.clone(),
+                    },
+                });
+            }
         }
         match &self.outcome {
             Some(Outcome::Resolved { at, .. }) => events.push(Event {

@@ -574,6 +574,7 @@ mod tests {
             notes: Vec::new(),
             outcome: None,
             amendments: Vec::new(),
+            corrections: Vec::new(),
         }
     }
 

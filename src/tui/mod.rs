@@ -37,6 +37,53 @@ pub struct Options {
     pub theme_errors: Vec<String>,
     /// The time source: the wall clock, or `--now` moving on in real time.
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send>,
+    /// Where `D` loads the fictional caseload: a database of its own, never the real one
+    /// (`None`: into the database open, which is then already a demo one).
+    pub demo: Option<DemoTarget>,
+}
+
+/// The demo's own database, and the wall clock its audit entries record.
+pub struct DemoTarget {
+    pub path: std::path::PathBuf,
+    pub wall_clock: crate::storage::WallClock,
+}
+
+/// A file name as the dashboard shows it.
+fn shown(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// Loads the fictional caseload into `demo`'s own database (or, without one, into `store`),
+/// and makes it the store the dashboard works on. A demo database filled before is opened as
+/// it is. Returns how many escalations it holds.
+fn load_demo(
+    store: &mut SqliteStore,
+    demo: Option<DemoTarget>,
+    procedures: &ProcedureSet,
+    config: &Config,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
+    let Some(target) = demo else {
+        return crate::demo::fill(store, procedures, config, actor, now, 1).map(|ids| ids.len());
+    };
+    let mut demo_store = SqliteStore::open(&target.path).map_err(|e| e.to_string())?;
+    demo_store.set_wall_clock(target.wall_clock);
+    let all = crate::storage::Filter {
+        include_closed: true,
+        stage: None,
+    };
+    let held = demo_store
+        .escalations(all)
+        .map_err(|e| e.to_string())?
+        .len();
+    let count = if held > 0 {
+        held
+    } else {
+        crate::demo::fill(&mut demo_store, procedures, config, actor, now, 1)?.len()
+    };
+    *store = demo_store;
+    Ok(count)
 }
 
 /// Runs the storage worker: it owns the connection and answers each effect with a message.
@@ -45,6 +92,7 @@ fn spawn_worker(
     procedures: ProcedureSet,
     config: Config,
     actor: String,
+    mut demo: Option<DemoTarget>,
     replies: UnboundedSender<Msg>,
 ) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
@@ -73,10 +121,17 @@ fn spawn_worker(
                     id,
                     trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),
                 }),
-                Effect::LoadDemo => Some(Msg::DemoLoaded(
-                    crate::demo::fill(&mut store, &procedures, &config, &actor, now, 1)
-                        .map(|ids| ids.len()),
-                )),
+                Effect::LoadDemo => {
+                    seen_version = None;
+                    Some(Msg::DemoLoaded(load_demo(
+                        &mut store,
+                        demo.take(),
+                        &procedures,
+                        &config,
+                        &actor,
+                        now,
+                    )))
+                }
                 // Each form's input is checked again by the core inside the write transaction,
                 // against the escalation as it stands then. Saved or not, the caseload reloads.
                 Effect::Save {
@@ -173,6 +228,7 @@ async fn event_loop(
         themes,
         theme_errors,
         clock,
+        demo,
     } = options;
     let size = terminal
         .size()
@@ -187,6 +243,9 @@ async fn event_loop(
         now,
         (size.width, size.height),
     );
+    state.database = store.path().map(shown).unwrap_or_default();
+    state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
+    state.is_demo = demo.is_none();
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
@@ -194,7 +253,7 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
-    let worker = spawn_worker(store, procedures, config, actor, replies);
+    let worker = spawn_worker(store, procedures, config, actor, demo, replies);
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     send(Effect::LoadCaseload, now);
     send(Effect::LoadDrafts, now);
@@ -236,5 +295,55 @@ async fn event_loop(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::Filter;
+
+    /// Issue 12: `D` never puts fictional children into the database of real records.
+    #[test]
+    fn the_demo_loads_into_a_database_of_its_own_and_the_dashboard_moves_to_it() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let real = dir.path().join("escalate.db");
+        let demo_path = dir.path().join("escalate-demo.db");
+        let now = crate::core::time::parse_instant("2026-11-23 11:00").unwrap();
+        let wall = || -> crate::storage::WallClock { Box::new(move || now) };
+        let procedures = ProcedureSet::builtin();
+        let config = Config::default();
+        let all = Filter {
+            include_closed: true,
+            stage: None,
+        };
+        let mut store = SqliteStore::open(&real).unwrap();
+        let target = DemoTarget {
+            path: demo_path.clone(),
+            wall_clock: wall(),
+        };
+        let count = load_demo(&mut store, Some(target), &procedures, &config, "jo", now).unwrap();
+        assert_eq!(count, 13);
+        assert_eq!(store.path(), Some(demo_path.as_path()));
+        assert_eq!(store.escalations(all).unwrap().len(), 13);
+        assert!(store.verify().unwrap().problem.is_none());
+        assert!(
+            store
+                .audit_trail(None)
+                .unwrap()
+                .iter()
+                .all(|e| e.written_at == Some(now))
+        );
+        let untouched = SqliteStore::open(&real).unwrap();
+        assert!(untouched.escalations(all).unwrap().is_empty());
+        // Pressed again another day: the demo database is opened as it is, not filled twice.
+        let mut store = SqliteStore::open(&real).unwrap();
+        let target = DemoTarget {
+            path: demo_path.clone(),
+            wall_clock: wall(),
+        };
+        let count = load_demo(&mut store, Some(target), &procedures, &config, "jo", now).unwrap();
+        assert_eq!(count, 13);
+        assert_eq!(store.escalations(all).unwrap().len(), 13);
     }
 }

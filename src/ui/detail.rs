@@ -431,6 +431,21 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
             ));
         }
     }
+    if !e.corrections.is_empty() {
+        lines.push(Line::default());
+        lines.push(heading(theme, "Corrections (originals kept)"));
+        for c in &e.corrections {
+            lines.push(Line::styled(
+                format!(
+                    "  {} {} {}",
+                    when(c.at),
+                    printable(&c.by, false),
+                    printable(&hide(&c.describe()), false)
+                ),
+                theme.style(Role::Text),
+            ));
+        }
+    }
     lines
 }
 

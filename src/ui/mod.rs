@@ -67,7 +67,7 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Detail { id, tab, scroll } => {
             detail::render(state, theme, *id, *tab, *scroll, body, buf)
         }
-        Screen::Dashboard if state.is_empty() => render_welcome(theme, body, buf),
+        Screen::Dashboard if state.is_empty() => render_welcome(state, theme, body, buf),
         Screen::Dashboard => dashboard::render(state, theme, body, buf),
     }
     render_status(state, theme, status, buf);
@@ -111,6 +111,10 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // First, so that it is never cut off: a glance says whether names are hidden.
     if state.is_privacy {
         spans.push(Span::styled(" PRIVACY ", theme.style(Role::ImmediateRisk)));
+    }
+    // Fictional children, never to be mistaken for real ones.
+    if state.is_demo {
+        spans.push(Span::styled(" DEMO ", theme.style(Role::ImmediateRisk)));
     }
     spans.push(Span::styled(format!(" {now}  "), theme.style(Role::Text)));
     spans.push(Span::styled(
@@ -207,11 +211,11 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
+fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let text = theme.style(Role::Text);
     let muted = theme.style(Role::Muted);
     let focus = theme.style(Role::Focus);
-    let lines = vec![
+    let mut lines = vec![
         Line::styled("Welcome to escalate", text.add_modifier(Modifier::BOLD)),
         Line::default(),
         Line::styled(
@@ -238,13 +242,41 @@ fn render_welcome(theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(" D ", focus),
             Span::styled(".", text),
         ]),
-        Line::default(),
-        Line::styled("? shows every key; q quits.", muted),
     ];
-    let height = u16::try_from(lines.len())
-        .unwrap_or(u16::MAX)
-        .min(area.height);
+    if !state.demo_database.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "(Into a database of its own, {}, beside this one.)",
+                crate::core::record::printable(
+                    state
+                        .demo_database
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or_default(),
+                    false
+                )
+            ),
+            muted,
+        ));
+    }
+    lines.push(Line::default());
+    if !state.database.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "Database: {}",
+                crate::core::record::printable(&state.database, false)
+            ),
+            muted,
+        ));
+    }
+    lines.push(Line::styled("? shows every key; q quits.", muted));
     let width = 76.min(area.width);
+    // A long database path wraps: count the rows each line takes.
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(usize::from(width.max(1))).max(1))
+        .sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).min(area.height);
     let x = area.x + (area.width - width) / 2;
     let y = area.y + (area.height - height) / 2;
     Paragraph::new(lines)

@@ -175,6 +175,21 @@ pub const FINGERPRINT_FIELDS_V1: &[(&str, &[&str])] = &[
             "recorded_by",
         ],
     ),
+    (
+        "corrections",
+        &[
+            "id",
+            "escalation_id",
+            "kind",
+            "target_id",
+            "target",
+            "old_value",
+            "new_value",
+            "why",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
 ];
 
 /// The fields of `table` fingerprinted at `version`, if the version knows the table.
@@ -488,13 +503,18 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
 /// stage changes and outcome, and an open one is never marked as needing no attention. A row
 /// deleted or edited there would hide a case from the dashboard and from `escalate list`.
 fn cache_problem(conn: &Connection) -> Result<Option<String>> {
-    let mut statement = conn.prepare(
+    // What the record says, with the rows corrections took out of it left out (a stage move
+    // reversed, an outcome reopened).
+    let mut statement = conn.prepare(&format!(
         "SELECT e.id, s.escalation_id, s.is_open, s.stage, s.needs_attention,
-                NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.escalation_id = e.id),
-                coalesce((SELECT max(c.to_stage) FROM stage_changes c WHERE c.escalation_id = e.id), 1)
+                NOT EXISTS (SELECT 1 FROM outcomes WHERE outcomes.escalation_id = e.id AND {}),
+                coalesce((SELECT stage_changes.to_stage FROM stage_changes WHERE stage_changes.escalation_id = e.id AND {}
+                          ORDER BY stage_changes.at DESC, stage_changes.id DESC LIMIT 1), 1)
          FROM escalations e LEFT JOIN escalation_state s ON s.escalation_id = e.id
          ORDER BY e.id",
-    )?;
+        super::live("outcomes", "reopened"),
+        super::live("stage_changes", "stage-undone"),
+    ))?;
     let mut rows = statement.query([])?;
     let words = |is_open: bool, stage: i64| {
         format!("stage {stage}, {}", if is_open { "open" } else { "closed" })

@@ -23,8 +23,9 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
-    AgreedAction, Amendment, Child, Discussion, Escalation, NewEscalation, Note, NoteKind, Outcome,
-    RecordError, SentNotification, StageChange,
+    AgreedAction, Amendment, Child, Correction, CorrectionKind, Discussion, Escalation,
+    NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
+    apply_corrected_value,
 };
 use crate::core::review::ReviewSummary;
 
@@ -110,7 +111,7 @@ fn word_from_sql<T: std::str::FromStr>(text: &str) -> Result<T> {
 }
 
 /// escalate's SQLite `application_id` ("ESCL" in ASCII), stamped on every escalate database
-/// by migration 7: a SQLite file without it (and without escalate's tables) is another
+/// by migration 8: a SQLite file without it (and without escalate's tables) is another
 /// application's, and is refused untouched.
 pub const APPLICATION_ID: i32 = 0x4553_434C;
 
@@ -258,7 +259,7 @@ fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
     if application_id != 0 {
         return Err(not_escalate(path, "it belongs to another application"));
     }
-    // Not stamped: from before migration 7, or another application's. Read its table names
+    // Not stamped: from before migration 8, or another application's. Read its table names
     // through an immutable, read-only connection, which takes no lock and creates no file; a
     // read torn by another process's checkpoint is tried again.
     let mut tables = table_names_untouched(path);
@@ -591,8 +592,8 @@ impl Store for SqliteStore {
         let mut escalation = load(&tx, id)?;
         let changes = plan(&escalation)?;
         let mut written = Vec::with_capacity(changes.len());
-        for change in changes {
-            let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+        for mut change in changes {
+            let (action, table, row) = write_change(&tx, &escalation, &mut change, actor, now)?;
             audit::append(
                 &tx,
                 (now, written_at),
@@ -641,8 +642,8 @@ impl Store for SqliteStore {
             let (new, mut plan) = item?;
             let id = write_new(&tx, &new, actor, now, written_at)?;
             let mut escalation = as_written(id, new, actor, now);
-            while let Some(change) = plan(&escalation)? {
-                let (action, table, row) = write_change(&tx, &escalation, &change, actor, now)?;
+            while let Some(mut change) = plan(&escalation)? {
+                let (action, table, row) = write_change(&tx, &escalation, &mut change, actor, now)?;
                 // `needs_attention` is already 1, as `change` would set it.
                 audit::append(
                     &tx,
@@ -984,16 +985,19 @@ fn run_cached(
     Ok(())
 }
 
+/// Writes `change`; a correction that takes a row out of the record as it reads is given the
+/// id of the row it found (`target_id`), so the in-memory copy matches what loads.
 fn write_change(
     tx: &rusqlite::Transaction<'_>,
     escalation: &Escalation,
-    change: &Change,
+    change: &mut Change,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(&'static str, &'static str, i64)> {
     let id = escalation.id;
     let recorded_at = time_to_sql(now);
-    let written = match change {
+    let mut resolved_target = None;
+    let written = match &*change {
         Change::Advance {
             to_stage,
             at,
@@ -1117,6 +1121,79 @@ fn write_change(
             )?;
             ("amended", "amendments", tx.last_insert_rowid())
         }
+        Change::Correct {
+            kind,
+            target_id,
+            target,
+            old_value,
+            new_value,
+            why,
+        } => {
+            // A removal names the row it takes out of the record as it reads: the latest stage
+            // move, the notification recorded as sent, or the outcome, each not already corrected.
+            let found = |sql: &str, extra: &dyn rusqlite::ToSql| -> Result<i64> {
+                tx.query_row(sql, params![id, extra], |r| r.get::<_, i64>(0))
+                    .map_err(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => {
+                            StoreError::Refused(RecordError::new(
+                                "correction",
+                                "there is nothing on the record to correct",
+                            ))
+                        }
+                        other => other.into(),
+                    })
+            };
+            let resolved = match kind {
+                CorrectionKind::StageUndone => found(
+                    &format!(
+                        "SELECT id FROM stage_changes WHERE escalation_id = ?1 AND ?2 = ?2 AND {} ORDER BY at DESC, id DESC LIMIT 1",
+                        live("stage_changes", "stage-undone")
+                    ),
+                    &0,
+                )?,
+                CorrectionKind::NotificationNotSent => found(
+                    &format!(
+                        "SELECT id FROM notifications_sent WHERE escalation_id = ?1 AND notification = ?2 AND {} ORDER BY id DESC LIMIT 1",
+                        live("notifications_sent", "notification-not-sent")
+                    ),
+                    target,
+                )?,
+                CorrectionKind::Reopened => found(
+                    &format!(
+                        "SELECT id FROM outcomes WHERE escalation_id = ?1 AND ?2 = ?2 AND {} ORDER BY id DESC LIMIT 1",
+                        live("outcomes", "reopened")
+                    ),
+                    &0,
+                )?,
+                _ => *target_id,
+            };
+            resolved_target = Some(resolved);
+            run_cached(
+                tx,
+                "INSERT INTO corrections (escalation_id, kind, target_id, target, old_value, new_value, why, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![id, kind.as_str(), resolved, target, old_value, new_value, why, actor, recorded_at],
+            )?;
+            let row = tx.last_insert_rowid();
+            match kind {
+                CorrectionKind::StageUndone => {
+                    let mut after = escalation.clone();
+                    after.stage_changes.pop();
+                    run_cached(
+                        tx,
+                        "UPDATE escalation_state SET stage = ?2 WHERE escalation_id = ?1",
+                        params![id, after.stage()],
+                    )?;
+                }
+                CorrectionKind::Reopened => run_cached(
+                    tx,
+                    "UPDATE escalation_state SET is_open = 1 WHERE escalation_id = ?1",
+                    params![id],
+                )?,
+                _ => {}
+            }
+            ("corrected", "corrections", row)
+        }
         Change::Note {
             kind,
             clock,
@@ -1144,7 +1221,18 @@ fn write_change(
             ("note", "notes", tx.last_insert_rowid())
         }
     };
+    if let (Some(resolved), Change::Correct { target_id, .. }) = (resolved_target, change) {
+        *target_id = resolved;
+    }
     Ok(written)
+}
+
+/// The SQL condition that a row of `table` has not been taken out of the record as it reads by
+/// a correction of `kind` (the row itself is kept).
+fn live(table: &str, kind: &str) -> String {
+    format!(
+        "{table}.id NOT IN (SELECT target_id FROM corrections WHERE corrections.escalation_id = {table}.escalation_id AND kind = '{kind}')"
+    )
 }
 
 fn text(row: &Row<'_>, index: usize) -> rusqlite::Result<String> {
@@ -1250,6 +1338,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 notes: Vec::new(),
                 outcome: None,
                 amendments: Vec::new(),
+                corrections: Vec::new(),
             },
         );
     }
@@ -1259,7 +1348,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, to_stage, at, recorded_by, reason FROM stage_changes
-         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
+         WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, at, id",
+        live("stage_changes", "stage-undone")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1326,7 +1416,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
     let sql = format!(
         "SELECT a.escalation_id, a.id, a.what, a.owner, a.due_on, a.recorded_by, a.recorded_at, c.at, c.recorded_by
          FROM actions a LEFT JOIN action_completions c ON c.action_id = a.id
-         WHERE a.escalation_id IN ({ids}) ORDER BY a.escalation_id, a.id"
+         WHERE a.escalation_id IN ({ids}) AND a.id NOT IN (SELECT target_id FROM corrections k WHERE k.escalation_id = a.escalation_id AND k.kind = 'action-cancelled')
+         ORDER BY a.escalation_id, a.id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1361,7 +1452,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at
-         FROM notifications_sent WHERE escalation_id IN ({ids}) ORDER BY escalation_id, sent_at, id"
+         FROM notifications_sent WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, sent_at, id",
+        live("notifications_sent", "notification-not-sent")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1426,7 +1518,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
 
     let sql = format!(
         "SELECT escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by
-         FROM outcomes WHERE escalation_id IN ({ids}) ORDER BY escalation_id"
+         FROM outcomes WHERE escalation_id IN ({ids}) AND {} ORDER BY escalation_id, id",
+        live("outcomes", "reopened")
     );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(bind(), |r| {
@@ -1506,6 +1599,43 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
             by,
             at: time_from_sql(&at)?,
         });
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, id, kind, target_id, target, old_value, new_value, why, recorded_by, recorded_at FROM corrections
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            [
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(3)?,
+            ],
+            [text(r, 2)?, text(r, 4)?],
+            [optional(r, 5)?, optional(r, 6)?],
+            [text(r, 7)?, text(r, 8)?, text(r, 9)?],
+        ))
+    })?;
+    for row in rows {
+        let ([id, correction_id, target_id], [kind, target], [old_value, new_value], [why, by, at]) =
+            row?;
+        let correction = Correction {
+            id: correction_id,
+            kind: kind.parse().map_err(unreadable)?,
+            target_id,
+            target,
+            old_value,
+            new_value,
+            why,
+            by,
+            at: time_from_sql(&at)?,
+        };
+        let escalation = entry(&mut by_id, id)?;
+        // The rows a removal corrects were left out above; a new value is applied here.
+        apply_corrected_value(escalation, &correction);
+        escalation.corrections.push(correction);
     }
     Ok(by_id.into_values().collect())
 }
@@ -1941,6 +2071,118 @@ mod tests {
         assert_eq!(state, [(0, 2, 1), (0, 2, 1)]);
     }
 
+    /// The story, then corrections of it: the closure reopened, a discussion reworded, the
+    /// notification recorded as sent in error, the stage move reversed, an action redated.
+    fn corrected_story(
+        e: &Escalation,
+        step: usize,
+    ) -> std::result::Result<Option<Change>, RecordError> {
+        use crate::core::change::{Correcting, plan_correction};
+        use crate::core::record::CorrectionKind;
+        let now = t("2026-11-23 16:00");
+        let correcting = match step {
+            0..8 => return story(e, step),
+            8 => Correcting::Reopen,
+            9 => Correcting::DiscussionNotes {
+                discussion: e.discussions[0].id,
+                notes: "Talked it all through.".into(),
+            },
+            10 => Correcting::NotSent {
+                notification: "inform-referrer".into(),
+            },
+            11 => Correcting::UndoLastStage,
+            12 => Correcting::Action {
+                action: e.actions[0].id,
+                kind: CorrectionKind::ActionDue,
+                value: "2026-11-26".into(),
+            },
+            _ => return Ok(None),
+        };
+        plan_correction(e, None, &correcting, "Recorded in error.", now).map(Some)
+    }
+
+    /// Issue 12: what a store reads back after corrections is what the in-memory replay
+    /// ([`remember`]) keeps, and the state cache and verify agree with it.
+    #[test]
+    fn corrections_load_as_the_replay_keeps_them_and_verify() {
+        let now = t("2026-11-23 16:00");
+        let names = ["Ava Sample", "Leo Example"];
+        let mut one_by_one = SqliteStore::open_in_memory().unwrap();
+        for name in names {
+            let id = one_by_one.create(&new_escalation(name), "jo", now).unwrap();
+            for step in 0.. {
+                let as_it_stands = one_by_one.escalation(id).unwrap();
+                if corrected_story(&as_it_stands, step).unwrap().is_none() {
+                    break;
+                }
+                one_by_one
+                    .change(id, "jo", now, |e| {
+                        corrected_story(e, step).map(Option::unwrap)
+                    })
+                    .unwrap();
+            }
+        }
+        let mut imported = SqliteStore::open_in_memory().unwrap();
+        let seen = std::cell::RefCell::new(Vec::new());
+        let seen_ref = &seen;
+        let items = names.map(|name| {
+            let mut step = 0;
+            Ok((new_escalation(name), move |e: &Escalation| {
+                let next = corrected_story(e, step)?;
+                step += 1;
+                if next.is_none() {
+                    seen_ref.borrow_mut().push(e.clone());
+                }
+                Ok(next)
+            }))
+        });
+        imported.import(items, "jo", now).unwrap();
+        let all = Filter {
+            include_closed: true,
+            stage: None,
+        };
+        let written = imported.escalations(all).unwrap();
+        assert_eq!(written, one_by_one.escalations(all).unwrap());
+        assert_eq!(written, seen.into_inner());
+        for e in &written {
+            assert!(e.outcome.is_none());
+            assert_eq!(e.stage(), 1);
+            assert!(e.stage_changes.is_empty());
+            assert!(e.sent.is_empty());
+            assert_eq!(e.discussions[0].notes, "Talked it all through.");
+            assert_eq!(e.actions[0].due_on.to_string(), "2026-11-26");
+            assert_eq!(e.corrections.len(), 5);
+            assert_eq!(
+                e.corrections[0]
+                    .old_value
+                    .as_deref()
+                    .map(|v| v.contains("Raised in error.") || v.contains("Agreed")),
+                Some(true)
+            );
+        }
+        assert_eq!(imported.verify().unwrap().problem, None);
+        assert_eq!(one_by_one.verify().unwrap().problem, None);
+        let state: Vec<(i64, i64)> = imported
+            .conn
+            .prepare("SELECT is_open, stage FROM escalation_state ORDER BY escalation_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(state, [(1, 1), (1, 1)]);
+        // The rows corrected are all still there, as written.
+        let kept: i64 = imported
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM stage_changes) + (SELECT count(*) FROM outcomes) + (SELECT count(*) FROM notifications_sent)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 6);
+    }
+
     #[test]
     fn a_refused_import_writes_nothing() {
         let now = t("2026-11-23 16:00");
@@ -2155,6 +2397,67 @@ mod tests {
             problem.contains("the reviews row 1 it recorded has been changed"),
             "{problem}"
         );
+    }
+
+    /// Issue 12: migration 7 rebuilds `outcomes` and `notifications_sent` (without their
+    /// one-per-escalation constraints) keeping every row and id, so the chain still verifies;
+    /// then a closure can be reopened and made again.
+    #[test]
+    fn a_version_6_database_keeps_its_outcomes_and_can_reopen_them() {
+        use crate::core::change::{Correcting, ResolutionInput, plan_correction, plan_resolve};
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &schema::migrations()[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        let now = t("2026-11-23 10:00");
+        {
+            let tx = conn.unchecked_transaction().unwrap();
+            let id = write_new(&tx, &new_escalation("A"), "jo", now, None).unwrap();
+            let e = as_written(id, new_escalation("A"), "jo", now);
+            let resolution = ResolutionInput {
+                how: "Agreed".into(),
+                ..Default::default()
+            };
+            let mut change = plan_resolve(&e, &resolution, now).unwrap();
+            let (action, table, row) = write_change(&tx, &e, &mut change, "jo", now).unwrap();
+            audit::append(
+                &tx,
+                (now, None),
+                "jo",
+                Some(id),
+                action,
+                &change.describe(),
+                table,
+                row,
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = SqliteStore::configure(conn, None).unwrap();
+        assert_eq!(store.verify().unwrap().problem, None);
+        let closed = store.escalation(1).unwrap();
+        assert!(matches!(closed.outcome, Some(Outcome::Resolved { .. })));
+        store
+            .change(1, "jo", now, |e| {
+                plan_correction(e, None, &Correcting::Reopen, "Not agreed.", now)
+            })
+            .unwrap();
+        assert!(store.escalation(1).unwrap().is_open());
+        let again = ResolutionInput {
+            how: "Agreed at last".into(),
+            ..Default::default()
+        };
+        store
+            .change(1, "jo", now, |e| plan_resolve(e, &again, now))
+            .unwrap();
+        let Some(Outcome::Resolved { how, .. }) = store.escalation(1).unwrap().outcome else {
+            panic!("not resolved");
+        };
+        assert_eq!(how, "Agreed at last");
+        let verification = store.verify().unwrap();
+        assert_eq!(verification.problem, None);
+        assert_eq!(verification.entries, 4);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub const RECORD_TABLES: &[&str] = &[
     "outcomes",
     "amendments",
     "reviews",
+    "corrections",
 ];
 
 /// The record tables migration 1 made insert-only. Frozen: migration 1 is released, and must
@@ -248,7 +249,66 @@ ALTER TABLE audit ADD COLUMN written_at TEXT;
 
 /// escalate's `application_id` (see [`super::APPLICATION_ID`]) on every escalate database, new
 /// or old, so that another application's SQLite file can be told apart and left alone (issue 13).
-const MIGRATION_7: &str = "PRAGMA application_id = 1163084620;";
+const MIGRATION_8: &str = "PRAGMA application_id = 1163084620;";
+
+/// Corrections of what is recorded beyond an escalation's header (issue 12): a discussion
+/// reworded, an action reworded or cancelled, a notification not sent or not needed, a stage
+/// move reversed, an outcome reopened. Insert-only, each with its audit entry; the row corrected
+/// stays as it was. A reopened escalation may be resolved again, and a notification recorded as
+/// sent in error may be recorded again when it is really sent, so `outcomes` and
+/// `notifications_sent` are rebuilt without their one-per-escalation constraints (same rows,
+/// same ids, so every fingerprint and audit entry still matches).
+const MIGRATION_7: &str = r"
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    kind TEXT NOT NULL,
+    target_id INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    why TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX corrections_escalation ON corrections(escalation_id);
+
+CREATE TABLE outcomes_7 (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    stage INTEGER NOT NULL,
+    how TEXT NOT NULL,
+    learning TEXT,
+    parents_informed INTEGER,
+    why_not TEXT,
+    child_record_updated INTEGER,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+INSERT INTO outcomes_7 (id, escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by, recorded_at)
+    SELECT id, escalation_id, kind, at, stage, how, learning, parents_informed, why_not, child_record_updated, recorded_by, recorded_at FROM outcomes;
+DROP TABLE outcomes;
+ALTER TABLE outcomes_7 RENAME TO outcomes;
+CREATE INDEX outcomes_escalation ON outcomes(escalation_id);
+
+CREATE TABLE notifications_sent_7 (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    notification TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    method TEXT NOT NULL,
+    reference TEXT,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+INSERT INTO notifications_sent_7 (id, escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at)
+    SELECT id, escalation_id, notification, sent_at, method, reference, recorded_by, recorded_at FROM notifications_sent;
+DROP TABLE notifications_sent;
+ALTER TABLE notifications_sent_7 RENAME TO notifications_sent;
+CREATE INDEX notifications_sent_escalation ON notifications_sent(escalation_id);
+";
 
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
@@ -262,7 +322,11 @@ pub fn migrations() -> Vec<String> {
         format!("{MIGRATION_4}\n{}", insert_only_triggers(&["reviews"])),
         MIGRATION_5.to_owned(),
         MIGRATION_6.to_owned(),
-        MIGRATION_7.to_owned(),
+        format!(
+            "{MIGRATION_7}\n{}",
+            insert_only_triggers(&["corrections", "outcomes", "notifications_sent"])
+        ),
+        MIGRATION_8.to_owned(),
     ]
 }
 
