@@ -34,6 +34,7 @@ fn saved(state: &State, result: Result<String, String>) -> Msg {
     Msg::FormSaved {
         token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
         result,
+        escalation: None,
     }
 }
 
@@ -1165,6 +1166,7 @@ fn a_save_against_an_escalation_that_moved_meanwhile_is_refused_and_the_form_sta
         Input::Msg(Msg::FormSaved {
             token: *token,
             result: Err(why),
+            escalation: None,
         }),
     );
     let form = state.form.as_ref().expect("the form stays open");
@@ -1191,6 +1193,7 @@ fn a_reply_answers_only_the_form_it_names() {
         Input::Msg(Msg::FormSaved {
             token: first,
             result: Ok("discussion recorded".into()),
+            escalation: None,
         }),
     );
     update(
@@ -1241,4 +1244,252 @@ fn the_advance_preview_counts_from_the_time_typed_in_when() {
     );
     assert!(preview.starts_with("Moves to stage 3 of 4: Head of Service"));
     assert!(draw(&state).contains("due Tue 24 Nov 2026 10:00 GMT"));
+}
+
+/// What the storage worker does with a form's save: plans it through the service against the
+/// store, reports it as the runtime does, and reloads the caseload.
+fn work(store: &mut SqliteStore, state: &mut State, effects: &[Effect]) -> Result<i64, String> {
+    use escalate::service::{self, Rules, Subject};
+    let [
+        Effect::Save {
+            token,
+            kind,
+            seen,
+            output,
+        },
+    ] = effects
+    else {
+        panic!("expected one save: {effects:?}");
+    };
+    let config = Config::default();
+    let procedures = ProcedureSet::builtin();
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let subject = Subject::of(kind.escalation(), *seen);
+    let applied = service::apply(store, &rules, "Test DSL", now(), subject, output)
+        .map(|a| (a.escalation(), a.describe()))
+        .map_err(|e| e.to_string());
+    let id = applied.as_ref().ok().map(|(id, _)| *id);
+    update(
+        state,
+        Input::Msg(Msg::FormSaved {
+            token: *token,
+            result: applied.clone().map(|(_, what)| what),
+            escalation: id,
+        }),
+    );
+    update(
+        state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    applied.map(|(id, _)| id)
+}
+
+/// The demo caseload in a store, and a dashboard of `size` loaded from it.
+fn stored_dashboard(size: (u16, u16)) -> (SqliteStore, State) {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    (store, dashboard(size))
+}
+
+#[test]
+fn a_clock_is_marked_met_from_the_detail_view_through_the_service() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('m'));
+    let form = state.form.as_ref().expect("the clock-met form opens");
+    assert_eq!(form.kind, FormKind::ClockMet { escalation: 1 });
+    assert_eq!(
+        focused(&state),
+        "note",
+        "the clock is chosen; the note is typed"
+    );
+    let clock = form.field("clock").unwrap().value();
+    assert!(!clock.is_empty());
+    // Nothing typed: refused, the note marked.
+    assert!(ctrl(&mut state, 's').is_empty());
+    assert!(error_of(&state, "note").is_some());
+    type_text(&mut state, "Agreed by phone with the duty manager.");
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::ClockMet { clock: c, at, .. }, .. }] if *c == clock && *at == now()
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    assert!(state.form.is_none());
+    assert!(state.status.clone().unwrap().starts_with("Saved:"));
+    let trail = store.audit_trail(Some(1)).unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.summary == format!("clock {clock} marked met")),
+        "{trail:?}"
+    );
+    // The immediate-risk clock, first offered, is met: recorded as met from the keyboard.
+    assert_eq!(clock, "immediate-risk");
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let met = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .unwrap();
+    assert!(!met.state.is_live(), "{:?}", met.state);
+}
+
+#[test]
+fn an_agreed_action_is_added_from_the_detail_view_through_the_service() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('A'));
+    assert_eq!(
+        state.form.as_ref().unwrap().kind,
+        FormKind::AddAction { escalation: 1 }
+    );
+    type_text(&mut state, "Send the chronology to the chair");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "J Okafor");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "2026-11-20");
+    assert!(error_of(&state, "due").unwrap().contains("in the past"));
+    clear_field(&mut state);
+    type_text(&mut state, "fri");
+    assert_eq!(hint_of(&state, "due").as_deref(), Some("Fri 27 Nov 2026"));
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::AddAction { due_on, owner, .. }, .. }]
+            if due_on == "2026-11-27" && owner == "J Okafor"
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    let actions = store.escalation(1).unwrap().actions;
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.what == "Send the chronology to the chair" && a.due_on == day("2026-11-27"))
+    );
+}
+
+#[test]
+fn a_clock_is_tightened_from_the_detail_view_and_never_loosened() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('T'));
+    assert_eq!(
+        state.form.as_ref().unwrap().kind,
+        FormKind::Tighten { escalation: 1 }
+    );
+    let clock = state.form.as_ref().unwrap().field("clock").unwrap().value();
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "+3d");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "The child is moving school on Friday.");
+    // Later than the clock's due time: the core refuses to loosen it.
+    assert!(ctrl(&mut state, 's').is_empty());
+    assert!(
+        error_of(&state, "due")
+            .unwrap_or_default()
+            .contains("never loosened"),
+        "{:?}",
+        state.form.as_ref().unwrap().fields
+    );
+    focus(&mut state, "due");
+    clear_field(&mut state);
+    type_text(&mut state, "16:00");
+    assert_eq!(
+        hint_of(&state, "due").as_deref(),
+        Some("Mon 23 Nov 2026 16:00 GMT")
+    );
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::Tighten { clock: c, due_at, .. }, .. }]
+            if *c == clock && *due_at == at("2026-11-23 16:00")
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let tightened = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .unwrap();
+    assert_eq!(tightened.due_at, Some(at("2026-11-23 16:00")));
+}
+
+#[test]
+fn a_reason_for_a_delay_is_recorded_from_the_detail_view() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Char('2'));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('L'));
+    let form = state.form.as_ref().expect("the delay form opens");
+    assert_eq!(form.kind, FormKind::DelayReason { escalation: 2 });
+    assert!(
+        form.field("late").unwrap().items.len() > 1,
+        "a choice of what is late"
+    );
+    type_text(&mut state, "The chair was on leave.");
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save {
+            output: Request::DelayReason { .. },
+            ..
+        }]
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(2));
+    assert!(state.status.clone().unwrap().starts_with("Saved:"));
+}
+
+#[test]
+fn after_a_new_escalation_is_saved_it_is_selected() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Char('3'));
+    press(&mut state, KeyCode::Char('n'));
+    for (name, text) in [
+        ("child", "Zoë Ångström"),
+        ("raised-by", "A DSL, Head of Year"),
+        ("agency", "Hillside School"),
+        ("raised-with", "Children's social care, MASH"),
+        ("summary", "Referral closed without a strategy discussion."),
+    ] {
+        focus(&mut state, name);
+        type_text(&mut state, text);
+    }
+    let effects = ctrl(&mut state, 's');
+    let id = work(&mut store, &mut state, &effects).expect("saved");
+    assert_eq!(state.selected_id(), Some(id));
+    assert_eq!(state.lane, 0, "its lane, stage 1");
+}
+
+#[test]
+fn the_new_keyboard_forms_at_three_sizes() {
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (w, h) = size;
+        for (key, lane, name) in [
+            ('m', '1', "clock_met"),
+            ('A', '1', "add_action"),
+            ('T', '1', "tighten"),
+            ('L', '2', "delay_reason"),
+        ] {
+            let mut state = dashboard(size);
+            press(&mut state, KeyCode::Char(lane));
+            press(&mut state, KeyCode::Enter);
+            press(&mut state, KeyCode::Char(key));
+            assert!(state.form.is_some(), "{name}");
+            insta::assert_snapshot!(format!("{name}_form_{w}x{h}"), draw(&state));
+        }
+    }
 }

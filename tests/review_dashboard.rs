@@ -30,6 +30,7 @@ fn saved(state: &State, result: Result<String, String>) -> Msg {
     Msg::FormSaved {
         token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
         result,
+        escalation: None,
     }
 }
 

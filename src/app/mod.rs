@@ -61,6 +61,13 @@ pub enum Intent {
     MarkActionDone,
     /// Open the form to correct a field of the selected escalation.
     AmendField,
+    /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
+    /// among them), with a note of how.
+    MarkClockMet,
+    /// Open the form to add an agreed action to the selected escalation, outside a discussion.
+    AddAction,
+    /// Open the form to give a running clock of the selected escalation an earlier due time.
+    TightenClock,
     /// Start the morning review: a walk through everything that needs attention now.
     StartReview,
     /// The review's next item (or, after the last, its summary).
@@ -108,6 +115,8 @@ pub enum Msg {
     FormSaved {
         token: form::FormToken,
         result: Result<String, String>,
+        /// The escalation written to, when it was: a new escalation's id, to select it.
+        escalation: Option<i64>,
     },
     /// What was typed into a form could not be kept as a draft (the form stays as it is).
     DraftNotKept(String),

@@ -162,7 +162,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             Vec::new()
         }
-        Msg::FormSaved { token, result } => {
+        Msg::FormSaved {
+            token,
+            result,
+            escalation,
+        } => {
             state.is_dirty = true;
             // A reply about a form no longer on screen says what happened and touches nothing.
             let is_this_form = state.form.as_ref().is_some_and(|f| f.token == token);
@@ -178,8 +182,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                         {
                             *acted = true;
                         }
-                        // The dashboard follows the escalation saved (to its new lane, if it moved).
-                        state.follow = form.and_then(|f| f.kind.escalation());
+                        // The dashboard follows the escalation saved (to its new lane, if it
+                        // moved), a new one included.
+                        state.follow =
+                            escalation.or_else(|| form.and_then(|f| f.kind.escalation()));
                     }
                     state.status = Some(format!("Saved: {what}"));
                 }
@@ -494,7 +500,18 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                 (Intent::MarkActionDone, Subject::Action { id: action, .. }) => {
                     open_action_done(state, id, Some(*action));
                 }
-                (Intent::RecordDelayReason, subject) => open_delay_reason(state, id, subject),
+                (Intent::RecordDelayReason, subject) => {
+                    open_delay_reason(state, id, Some(subject));
+                }
+                (Intent::MarkClockMet, Subject::Clock { key, .. }) => {
+                    open_clock_met(state, id, Some(key));
+                }
+                (Intent::MarkClockMet, Subject::ImmediateRisk { .. }) => {
+                    open_clock_met(state, id, Some(crate::core::deadline::IMMEDIATE_RISK_KEY));
+                }
+                (Intent::TightenClock, Subject::Clock { key, .. }) => {
+                    open_tighten(state, id, Some(key));
+                }
                 (intent, _) => open_record_form(state, intent, id),
             }
             // A form opened here remembers the item, to tick it off when it saves.
@@ -508,21 +525,161 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Opens the form to record why the review's item is late.
-fn open_delay_reason(state: &mut State, id: i64, subject: &Subject) {
+/// Opens the form to record why something on escalation `id` is late: a review's item comes
+/// first when given; otherwise each of its running clocks, notifications owed and open actions.
+fn open_delay_reason(state: &mut State, id: i64, subject: Option<&Subject>) {
+    use crate::core::calendar::format_local;
+    use crate::core::record::printable;
     let Some(entry) = state.entry(id) else { return };
-    let late = match subject {
-        Subject::ImmediateRisk { name, .. } => ("immediate-risk".to_owned(), name.clone()),
-        Subject::Clock { key, name, .. } => (key.clone(), name.clone()),
-        Subject::Notification { id, name, .. } => (id.clone(), name.clone()),
-        Subject::Action { id, what, .. } => (format!("action {id}"), what.clone()),
-    };
-    let late = (late.0, crate::core::record::printable(&late.1, false));
+    let is_privacy = state.is_privacy;
+    let mut late: Vec<(String, String)> = Vec::new();
+    if let Some(subject) = subject {
+        let (key, name) = match subject {
+            Subject::ImmediateRisk { name, .. } => ("immediate-risk".to_owned(), name.clone()),
+            Subject::Clock { key, name, .. } => (key.clone(), name.clone()),
+            Subject::Notification { id, name, .. } => (id.clone(), name.clone()),
+            Subject::Action { id, what, .. } => (format!("action {id}"), what.clone()),
+        };
+        late.push((key, printable(&entry.shown(&name, is_privacy), false)));
+    } else {
+        late.extend(
+            entry
+                .schedule
+                .clocks
+                .iter()
+                .filter(|c| c.state.is_live())
+                .filter_map(|c| {
+                    let due = c.due_at?;
+                    Some((
+                        c.key.clone(),
+                        printable(&format!("{}, due {}", c.name, format_local(due)), false),
+                    ))
+                }),
+        );
+        late.extend(entry.schedule.outstanding_notifications().map(|n| {
+            (
+                n.id.clone(),
+                printable(
+                    &format!("{}, due {}", n.name, format_local(n.due_at)),
+                    false,
+                ),
+            )
+        }));
+        late.extend(
+            entry
+                .escalation
+                .actions
+                .iter()
+                .filter(|a| a.done_at.is_none())
+                .map(|a| {
+                    (
+                        format!("action {}", a.id),
+                        printable(
+                            &format!(
+                                "action: {}, due {}",
+                                entry.shown(&a.what, is_privacy),
+                                a.due_on.format("%a %-d %b %Y")
+                            ),
+                            false,
+                        ),
+                    )
+                }),
+        );
+    }
+    if late.is_empty() {
+        state.status = Some(format!(
+            "Escalation {id} has nothing running or owed that could be late"
+        ));
+        return;
+    }
     let title = format!(
         " Reason for the delay: escalation {id}, {} ",
-        entry.child_shown(state.is_privacy)
+        entry.child_shown(is_privacy)
     );
     open_form(state, Form::delay_reason(id, title, late));
+}
+
+/// The clocks of escalation `id` that can be marked met (running, or waiting to start), each
+/// `(key, label)` with its due time and state.
+fn clock_items(entry: &Entry, is_tightening: bool) -> Vec<(String, String)> {
+    use crate::core::calendar::format_local;
+    use crate::core::deadline::ClockState;
+    entry
+        .schedule
+        .clocks
+        .iter()
+        .filter(|c| {
+            if is_tightening {
+                c.state.is_live() && c.due_at.is_some() && c.started_at.is_some()
+            } else {
+                c.state.is_live() || c.state == ClockState::Pending
+            }
+        })
+        .map(|c| {
+            let when = c.due_at.map_or_else(
+                || format!("starts with {}", c.from.describe()),
+                |d| format!("due {}", format_local(d)),
+            );
+            (
+                c.key.clone(),
+                crate::core::record::printable(&format!("{}, {when}", c.name), false),
+            )
+        })
+        .collect()
+}
+
+/// Opens the form to mark one of escalation `id`'s clocks met, `chosen` first if given (the
+/// immediate-risk clock from its guidance; a review's clock item).
+fn open_clock_met(state: &mut State, id: i64, chosen: Option<&str>) {
+    let Some(entry) = state.entry(id) else { return };
+    let clocks = clock_items(entry, false);
+    if clocks.is_empty() {
+        state.status = Some(format!("Escalation {id} has no clock running to mark met"));
+        return;
+    }
+    let title = format!(
+        " Clock met: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::clock_met(id, title, clocks, chosen));
+}
+
+/// Opens the form to give one of escalation `id`'s running clocks an earlier due time.
+fn open_tighten(state: &mut State, id: i64, chosen: Option<&str>) {
+    let Some(entry) = state.entry(id) else { return };
+    let clocks = clock_items(entry, true);
+    if clocks.is_empty() {
+        state.status = Some(format!("Escalation {id} has no running clock to tighten"));
+        return;
+    }
+    let title = format!(
+        " Tighten a clock: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    let mut form = Form::tighten(id, title, clocks);
+    if let Some(key) = chosen
+        && let Some(field) = form.fields.first_mut()
+        && let Some(index) = field.items.iter().position(|k| k == key)
+    {
+        field.choice = index;
+    }
+    open_form(state, form);
+}
+
+/// Opens the form to add an agreed action to an open escalation.
+fn open_add_action(state: &mut State, id: i64) {
+    let Some(entry) = state.entry(id) else { return };
+    if !entry.is_open() {
+        state.status = Some(format!(
+            "Escalation {id} is closed, so no action can be added"
+        ));
+        return;
+    }
+    let title = format!(
+        " Agreed action: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::add_action(id, title));
 }
 
 /// Opens the form an intent asks for on escalation `id`, if it asks for one.
@@ -533,6 +690,10 @@ fn open_record_form(state: &mut State, intent: Intent, id: i64) {
         Intent::ResolveEscalation => open_closing(state, id, true),
         Intent::WithdrawEscalation => open_closing(state, id, false),
         Intent::MarkActionDone => open_action_done(state, id, None),
+        Intent::MarkClockMet => open_clock_met(state, id, None),
+        Intent::AddAction => open_add_action(state, id),
+        Intent::TightenClock => open_tighten(state, id, None),
+        Intent::RecordDelayReason => open_delay_reason(state, id, None),
         Intent::AmendField => {
             if let Some(entry) = state.entry(id) {
                 let title = format!(

@@ -92,7 +92,7 @@ fn spawn_worker(
                     };
                     let subject = Subject::of(kind.escalation(), seen);
                     let saved = service::apply(&mut store, &rules, &actor, now, subject, &output)
-                        .map(|applied| applied.describe())
+                        .map(|applied| (applied.escalation(), applied.describe()))
                         .map_err(|e| e.to_string());
                     finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
                 }
@@ -130,7 +130,7 @@ fn spawn_worker(
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
     store: &mut SqliteStore,
-    saved: Result<String, String>,
+    saved: Result<(i64, String), String>,
     token: FormToken,
     kind: FormKind,
     replies: &UnboundedSender<Msg>,
@@ -139,9 +139,11 @@ fn finish_save(
     if saved.is_ok() {
         let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
     }
+    let escalation = saved.as_ref().ok().map(|(id, _)| *id);
     let _ = replies.send(Msg::FormSaved {
         token,
-        result: saved,
+        result: saved.map(|(_, what)| what),
+        escalation,
     });
     *seen_version = store.data_version().ok();
     Some(Msg::CaseloadLoaded(

@@ -262,7 +262,7 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
         Screen::Dashboard => keys::Scope::Dashboard,
     };
-    let mut rows: Vec<(String, &str)> = keys::help(behind);
+    let mut rows: Vec<(String, &str)> = keys::help_for_lanes(behind, state.lanes.len());
     if behind == keys::Scope::Dashboard {
         rows.extend(
             keys::help(keys::Scope::Filter)
