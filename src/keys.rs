@@ -198,7 +198,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &["/"],
             StartFilter,
             "filter",
-            "Filter by child, agency or procedure as you type",
+            "Filter as you type: child, reference, agency, procedure, date, discussions",
         ),
         (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
         (

@@ -1887,3 +1887,44 @@ fn privacy_mode_hides_every_spelling_of_the_name_in_the_detail_view() {
     }
     assert!(shown.contains("a.s.'s social worker"), "{shown}");
 }
+
+#[test]
+fn the_filter_ignores_case_and_accents_and_matches_references_dates_and_discussions() {
+    let (_store, mut state) = demo((120, 40));
+    let filtered = |state: &mut State, text: &str| {
+        press_char(state, '/');
+        type_text(state, text);
+        press(state, KeyCode::Enter);
+        let mut children = lane_children(state).concat();
+        children.sort();
+        press(state, KeyCode::Esc);
+        children
+    };
+    // Without the accented keys, and in any case.
+    assert_eq!(filtered(&mut state, "zoe"), ["Zoë Ångström"]);
+    assert_eq!(filtered(&mut state, "ANGSTROM"), ["Zoë Ångström"]);
+    assert_eq!(filtered(&mut state, "Zoë Å"), ["Zoë Ångström"]);
+    // By the child's record reference, as the command line prints it.
+    assert_eq!(filtered(&mut state, "DEMO-134"), ["Ava Sample"]);
+    // By what was said in a discussion.
+    assert_eq!(filtered(&mut state, "duty social worker"), ["Ava Sample"]);
+    // By the date it was raised, written either way.
+    let raised = state.entries[0].escalation.raised_at;
+    let day = escalate::core::calendar::local_date(raised);
+    let by_iso = filtered(&mut state, &day.to_string());
+    assert!(by_iso.contains(&state.entries[0].child), "{by_iso:?}");
+    assert_eq!(
+        filtered(&mut state, &day.format("%d/%m/%Y").to_string()),
+        by_iso
+    );
+}
+
+#[test]
+fn folding_for_the_filter() {
+    use escalate::app::fold;
+    assert_eq!(fold("Zoë Ångström"), "zoe angstrom");
+    assert_eq!(fold("Œuvre Straße Łódź"), "oeuvre strasse lodz");
+    // Combining accents, and scripts without case, are kept as letters.
+    assert_eq!(fold("Zoe\u{308}"), "zoe");
+    assert_eq!(fold("محمد علي"), "محمد علي");
+}

@@ -13,7 +13,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, fold,
+    initials,
 };
 pub use update::update;
 
