@@ -203,6 +203,13 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
         (
             &[Dashboard],
+            &["c"],
+            ToggleClosed,
+            "",
+            "Show the closed escalations (c again shows the open ones)",
+        ),
+        (
+            &[Dashboard],
             &["R"],
             StartReview,
             "review",

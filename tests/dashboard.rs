@@ -1928,3 +1928,70 @@ fn folding_for_the_filter() {
     assert_eq!(fold("Zoe\u{308}"), "zoe");
     assert_eq!(fold("محمد علي"), "محمد علي");
 }
+
+/// What the storage worker answers to `Effect::LoadClosed`.
+fn closed_of(store: &SqliteStore) -> Msg {
+    let all = store
+        .escalations(escalate::storage::Filter {
+            include_closed: true,
+            stage: None,
+        })
+        .unwrap();
+    Msg::ClosedLoaded(Ok(all.into_iter().filter(|e| !e.is_open()).collect()))
+}
+
+#[test]
+fn the_closed_escalations_can_be_shown_filtered_and_opened() {
+    let (store, mut state) = demo((120, 40));
+    let open = lane_children(&state).concat();
+    assert_eq!(press_char(&mut state, 'c'), [Effect::LoadClosed]);
+    update(&mut state, Input::Msg(closed_of(&store)));
+    let closed = lane_children(&state).concat();
+    assert!(!closed.is_empty(), "the demo has closed escalations");
+    assert!(closed.iter().all(|c| !open.contains(c)), "{closed:?}");
+    let ids: Vec<i64> = state
+        .lanes
+        .iter()
+        .flat_map(|l| l.cards.iter().map(|&i| state.entries[i].escalation.id))
+        .collect();
+    assert!(ids.iter().all(|&id| !state.entry(id).unwrap().is_open()));
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("Closed at stage"), "{shown}");
+    // A reload of the caseload (a save, another terminal) keeps them on screen.
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    assert_eq!(lane_children(&state).concat(), closed);
+    // The filter searches them too, and one opens like any other.
+    press_char(&mut state, '/');
+    type_text(&mut state, &fold_first(&closed[0]));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(lane_children(&state).concat(), [closed[0].clone()]);
+    let id = open_selected(&mut state, &store);
+    assert!(!state.entry(id).unwrap().is_open());
+    assert!(matches!(state.screen, Screen::Detail { .. }));
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Esc);
+    // c again: the open ones.
+    assert!(press_char(&mut state, 'c').is_empty());
+    assert_eq!(lane_children(&state).concat(), open);
+}
+
+/// The first word of a child's name, lower-cased and without accents.
+fn fold_first(child: &str) -> String {
+    escalate::app::fold(child.split_whitespace().next().unwrap())
+}
+
+#[test]
+fn the_closed_escalations_at_three_sizes() {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let (store, mut state) = demo((w, h));
+        press_char(&mut state, 'c');
+        update(&mut state, Input::Msg(closed_of(&store)));
+        insta::assert_snapshot!(
+            format!("closed_{w}x{h}"),
+            screen(&draw(&state, &Theme::default()))
+        );
+    }
+}

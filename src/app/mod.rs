@@ -62,6 +62,8 @@ pub enum Intent {
     MarkActionDone,
     /// Open the form to correct a field of the selected escalation.
     AmendField,
+    /// Show the closed escalations in the lanes instead of the open ones, or back.
+    ToggleClosed,
     /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
     /// among them), with a note of how.
     MarkClockMet,
@@ -106,6 +108,8 @@ pub enum Msg {
         height: u16,
     },
     CaseloadLoaded(Result<Vec<Escalation>, String>),
+    /// Every closed escalation, for the view of the closed ones.
+    ClosedLoaded(Result<Vec<Escalation>, String>),
     TrailLoaded {
         id: i64,
         trail: Result<Vec<AuditEntry>, String>,
@@ -136,6 +140,8 @@ pub enum Msg {
 pub enum Effect {
     LoadCaseload,
     LoadTrail(i64),
+    /// Load every closed escalation (the caseload holds only those that still owe something).
+    LoadClosed,
     LoadDemo,
     /// Reload the caseload if another process (a command in another terminal) changed it.
     LoadCaseloadIfChanged,

@@ -160,6 +160,11 @@ pub struct State {
     pub review: Option<super::review::ReviewWalk>,
     pub filter: String,
     pub is_filtering: bool,
+    /// The lanes show the closed escalations (each at the stage it ended) instead of the open.
+    pub is_showing_closed: bool,
+    /// Every closed escalation, as last loaded for that view (the caseload holds only the
+    /// closed ones that still owe something).
+    pub closed: Vec<Escalation>,
     pub is_privacy: bool,
     pub theme_names: Vec<String>,
     pub theme: usize,
@@ -344,6 +349,8 @@ impl State {
             review: None,
             filter: String::new(),
             is_filtering: false,
+            is_showing_closed: false,
+            closed: Vec::new(),
             is_privacy: false,
             theme_names,
             theme: 0,
@@ -363,7 +370,18 @@ impl State {
     }
 
     /// Builds the entries from loaded escalations. Returns the closed ones that owe nothing.
-    pub fn set_caseload(&mut self, escalations: Vec<Escalation>) -> Vec<i64> {
+    pub fn set_caseload(&mut self, mut escalations: Vec<Escalation>) -> Vec<i64> {
+        // While the closed ones are shown, those the caseload no longer carries come from the
+        // last load of them.
+        if self.is_showing_closed {
+            let loaded: std::collections::HashSet<i64> = escalations.iter().map(|e| e.id).collect();
+            escalations.extend(
+                self.closed
+                    .iter()
+                    .filter(|e| !loaded.contains(&e.id))
+                    .cloned(),
+            );
+        }
         let mut settled = Vec::new();
         let mut entries = Vec::with_capacity(escalations.len());
         let mut unknown = 0;
@@ -378,7 +396,9 @@ impl State {
             };
             if is_settled(&escalation, &schedule) {
                 settled.push(escalation.id);
-                continue;
+                if !self.is_showing_closed {
+                    continue;
+                }
             }
             let child = printable(&escalation.child.name, false);
             let agency = printable(&escalation.raised_with, false);
@@ -457,7 +477,7 @@ impl State {
             })
             .collect();
         for (index, entry) in self.entries.iter().enumerate() {
-            if !entry.is_open() || !entry.matches(&filter) {
+            if entry.is_open() == self.is_showing_closed || !entry.matches(&filter) {
                 continue;
             }
             let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);

@@ -146,6 +146,25 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                 vec![Effect::Settle(settled)]
             }
         }
+        Msg::ClosedLoaded(Ok(closed)) => {
+            let count = closed.len();
+            state.closed = closed;
+            if state.is_showing_closed {
+                // The caseload as it stands, with every closed escalation added to it.
+                let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
+                state.set_caseload(caseload);
+                state.status = Some(format!(
+                    "Showing the {count} closed escalation(s), by the stage each ended at; c shows the open ones"
+                ));
+            }
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Msg::ClosedLoaded(Err(error)) => {
+            state.status = Some(format!("Could not load the closed escalations: {error}"));
+            state.is_dirty = true;
+            Vec::new()
+        }
         Msg::CaseloadLoaded(Err(error)) => {
             state.is_loading = false;
             state.status = Some(format!("Could not load the caseload: {error}"));
@@ -355,6 +374,15 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.derive();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::ToggleClosed => {
+            state.is_showing_closed = !state.is_showing_closed;
+            state.derive();
+            if state.is_showing_closed {
+                state.status = Some("Loading the closed escalations…".to_owned());
+                return vec![Effect::LoadClosed];
+            }
+            state.status = Some("Showing the open escalations".to_owned());
+        }
         Intent::NewEscalation => {
             let form = Form::new_escalation(&state.procedures);
             open_form(state, form);

@@ -69,6 +69,15 @@ fn spawn_worker(
                         ))
                     }
                 }
+                Effect::LoadClosed => Some(Msg::ClosedLoaded(
+                    store
+                        .escalations(crate::storage::Filter {
+                            include_closed: true,
+                            stage: None,
+                        })
+                        .map(|all| all.into_iter().filter(|e| !e.is_open()).collect())
+                        .map_err(|e| e.to_string()),
+                )),
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,
                     trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),

@@ -58,7 +58,14 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// A lane's heading: its count and how many are overdue, with its name where there is room.
-fn lane_title(view: &LaneView, width: u16) -> String {
+fn lane_title(view: &LaneView, width: u16, is_closed: bool) -> String {
+    if is_closed {
+        let full = format!(" Closed at stage {} ({}) ", view.stage, view.cards.len());
+        if full.chars().count() + 2 <= usize::from(width) {
+            return full;
+        }
+        return format!(" Closed {}: {} ", view.stage, view.cards.len());
+    }
     let overdue = if view.overdue > 0 {
         format!(", {} overdue !!", view.overdue)
     } else {
@@ -92,7 +99,7 @@ fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     for (index, view) in state.lanes.iter().enumerate() {
         if index == state.lane {
             spans.push(Span::styled(
-                lane_title(view, u16::MAX),
+                lane_title(view, u16::MAX, state.is_showing_closed),
                 theme.style(Role::Focus),
             ));
         } else {
@@ -148,13 +155,18 @@ fn render_lane(
         })
         .border_style(border)
         .title(Span::styled(
-            lane_title(view, area.width),
+            lane_title(view, area.width, state.is_showing_closed),
             if is_focused { border } else { accent },
         ));
     let inner = block.inner(area);
     block.render(area, buf);
     if view.cards.is_empty() {
-        Paragraph::new("Nothing at this stage.")
+        let empty = if state.is_showing_closed {
+            "None closed at this stage."
+        } else {
+            "Nothing at this stage."
+        };
+        Paragraph::new(empty)
             .style(theme.style(Role::Muted))
             .render(inner, buf);
         return;
@@ -254,7 +266,26 @@ fn render_card(
                 ),
             ])
         }
-        None => Line::from(vec![edge, Span::styled("no live deadline", muted)]),
+        None => {
+            // A closed escalation says how it ended, and when.
+            let ended = entry.escalation.outcome.as_ref().map(|o| {
+                let how = match o {
+                    crate::core::record::Outcome::Resolved { .. } => "resolved",
+                    crate::core::record::Outcome::Withdrawn { .. } => "withdrawn",
+                };
+                format!(
+                    "{how} {}",
+                    o.at().with_timezone(&LONDON).format("%-d %b %Y")
+                )
+            });
+            Line::from(vec![
+                edge,
+                Span::styled(
+                    ended.unwrap_or_else(|| "no live deadline".to_owned()),
+                    muted,
+                ),
+            ])
+        }
     };
     Paragraph::new(vec![Line::from(first), second, third]).render(area, buf);
 }
