@@ -153,22 +153,36 @@ fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
 }
 
 /// The text of the card whose first line is `name` (not the notifications panel's mention of
-/// it): its three lines, from its left edge to the lane's right border.
+/// it): its lines down to the gap after it, from its left edge to the lane's right border.
+/// The name follows the card's edge and its number (`▌ #4 `).
 fn card(buffer: &Buffer, name: &str) -> String {
     let is_border = |x: u16, y: u16| matches!(buffer[(x, y)].symbol(), "┃" | "│");
-    let (x, y) = find_all(buffer, name)
+    let left_border = |x: u16, y: u16| {
+        let prefix: String = (x.saturating_sub(8)..x)
+            .map(|cx| buffer[(cx, y)].symbol().to_owned())
+            .collect();
+        (x.saturating_sub(8)..x)
+            .rev()
+            .find(|&cx| is_border(cx, y))
+            .filter(|_| prefix.contains('#'))
+    };
+    let (start, y) = find_all(buffer, name)
         .into_iter()
-        .find(|&(x, y)| x >= 3 && is_border(x - 3, y))
+        .find_map(|(x, y)| Some((left_border(x, y)? + 1, y)))
         .unwrap_or_else(|| panic!("no card for {name}:\n{}", screen(buffer)));
     let mut lines = Vec::new();
-    for row in y..(y + 3).min(buffer.area.height) {
+    for row in y..(y + 6).min(buffer.area.height) {
         let line: String = row_cells(buffer, row)
             .into_iter()
-            .filter(|(cx, _)| *cx >= x - 2)
+            .filter(|(cx, _)| *cx >= start)
             .map(|(_, s)| s)
             .take_while(|s| s != "┃" && s != "│")
             .collect();
-        lines.push(line.trim_end().to_owned());
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            break;
+        }
+        lines.push(line);
     }
     lines.join("\n")
 }
@@ -544,13 +558,13 @@ fn without_colour_every_cell_uses_the_terminal_colours_and_emphasis_remains() {
         let buffer = draw(&state, &theme);
         check_cells(&buffer, &format!("dashboard {size:?}"));
         // The selected card's bar keeps a modifier, so focus shows without colour.
-        let (x, y) = find(&buffer, "▌ Ava Sample").expect("the selected card");
+        let (x, y) = find(&buffer, "▌ #1 Ava Sample").expect("the selected card");
         assert!(
             buffer[(x, y)].modifier.contains(Modifier::REVERSED),
             "{size:?}: {:?}",
             buffer[(x, y)].modifier
         );
-        assert!(buffer[(x + 2, y)].modifier.contains(Modifier::REVERSED));
+        assert!(buffer[(x + 5, y)].modifier.contains(Modifier::REVERSED));
         // Urgency stays visible: immediate risk reversed, bold and underlined; overdue bold
         // (on a narrow screen, in the second lane's tab).
         let (x, y) = find(&buffer, "IMMEDIATE RISK").unwrap();
@@ -851,8 +865,8 @@ fn arrows_and_hjkl_move_between_lanes_and_cards_and_stop_at_the_edges() {
     press_char(&mut state, 'k');
     assert_eq!(selected(&state), "Oliver Specimen");
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Oliver Specimen"), "{shown}");
-    assert!(!shown.contains("▌ Ava Sample"), "{shown}");
+    assert!(shown.contains("▌ #10 Oliver Specimen"), "{shown}");
+    assert!(!shown.contains("▌ #1 Ava Sample"), "{shown}");
 
     // Left at the first lane stays there.
     press(&mut state, KeyCode::Left);
@@ -915,7 +929,7 @@ fn tab_wraps_round_and_number_keys_jump_to_a_lane() {
     press_char(&mut state, '5');
     assert_eq!(state.lane, 1);
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Leo Example"), "{shown}");
+    assert!(shown.contains("▌ #2 Leo Example"), "{shown}");
 }
 
 #[test]
@@ -1038,7 +1052,7 @@ fn privacy_mode_shows_initials_everywhere_and_no_name_anywhere() {
         }
         press_char(&mut state, '1');
         let shown = screen(&draw(&state, &Theme::default()));
-        assert!(shown.contains("▌ A.S."), "{shown}");
+        assert!(shown.contains("▌ #1 A.S."), "{shown}");
     }
     // In the notifications panel too (narrowed to one), and in the detail view, both tabs.
     press_char(&mut state, '/');
@@ -1106,7 +1120,7 @@ fn a_resize_switches_between_lanes_tabs_and_too_small() {
     // The focused lane in full, the others as tabs with their counts.
     assert!(shown.contains("Stage 2 (3, 2 overdue !!)"), "{shown}");
     assert!(shown.contains(" 1: 3 "), "{shown}");
-    assert!(shown.contains("▌ Noah Fictional"), "{shown}");
+    assert!(shown.contains("▌ #4 Noah Fictional"), "{shown}");
     assert!(!shown.contains("Ava Sample"), "{shown}");
 
     update(
@@ -1283,7 +1297,7 @@ fn enter_opens_the_detail_and_esc_returns() {
     assert_eq!(state.screen, Screen::Dashboard);
     assert_eq!((state.lane, selected(&state).as_str()), (1, "Leo Example"));
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Leo Example"), "{shown}");
+    assert!(shown.contains("▌ #2 Leo Example"), "{shown}");
 }
 
 #[test]
@@ -1569,12 +1583,20 @@ fn no_size_and_no_resize_panics() {
 #[test]
 fn odd_unicode_is_drawn_whole() {
     let store = odd_unicode_store();
-    let state = loaded(&store, (200, 50));
-    let buffer = draw(&state, &Theme::default());
-    let shown = screen(&buffer);
+    let mut state = loaded(&store, (200, 50));
+    // Each card in turn selected, so that its lane shows it however many come before it.
     for name in ["李小龍 王秀英 山田太郎", "Zoe\u{301} Ame\u{301}lie"] {
+        let child = state
+            .entries
+            .iter()
+            .find(|e| e.child.starts_with(name))
+            .map(|e| e.child.clone())
+            .unwrap();
+        select_child(&mut state, &child);
+        let shown = screen(&draw(&state, &Theme::default()));
         assert!(shown.contains(name), "{name:?} is not on screen:\n{shown}");
     }
+    let buffer = draw(&state, &Theme::default());
     // Every row is exactly as wide as the screen, whatever the characters in it.
     for y in 0..buffer.area.height {
         let width: usize = row_cells(&buffer, y)
@@ -1993,5 +2015,33 @@ fn the_closed_escalations_at_three_sizes() {
             format!("closed_{w}x{h}"),
             screen(&draw(&state, &Theme::default()))
         );
+    }
+}
+
+#[test]
+fn at_120x40_a_card_reads_whole_with_its_number_and_its_deadline() {
+    let (_store, state) = demo((120, 40));
+    let buffer = draw(&state, &Theme::default());
+    for child in ["Ava Sample", "Leo Example", "Isla Model", "Zoë Ångström"] {
+        let entry = state.entries.iter().find(|e| e.child == child).unwrap();
+        let text = card(&buffer, child)
+            .lines()
+            .map(|l| l.trim_start_matches(['▌', ' ']))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(&format!("#{} {child}", entry.escalation.id)),
+            "{text}"
+        );
+        let urgent = entry.urgent.as_ref().unwrap();
+        assert!(
+            text.contains(&urgent.countdown.compact()),
+            "the countdown whole: {text}"
+        );
+        assert!(text.contains(&urgent.clock), "the deadline whole: {text}");
+    }
+    let shown = screen(&buffer);
+    for cut in ["Escala ", "appendi ", "Escala┃", "appendi│"] {
+        assert!(!shown.contains(cut), "{cut:?} in\n{shown}");
     }
 }

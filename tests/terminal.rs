@@ -209,7 +209,7 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
         s.contains("escalate  Mon 23 Nov 2026 11:0") && s.contains("Notifications owed")
     });
     assert!(screen.contains("10 open"), "{screen}");
-    assert!(screen.contains("▌ Ava Sample"), "{screen}");
+    assert!(screen.contains("▌ #1 Ava Sample"), "{screen}");
     assert!(screen.contains("IMMEDIATE RISK"), "{screen}");
     assert_eq!(
         tmux.pane("alternate_on"),
@@ -220,11 +220,11 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     // l: the next lane, j: its second card, Enter: the detail.
     tmux.send("l");
     tmux.wait_for("the second lane to be focused", |s| {
-        s.contains("▌ Leo Example")
+        s.contains("▌ #2 Leo Example")
     });
     tmux.send("j");
     tmux.wait_for("the second card to be selected", |s| {
-        s.contains("▌ Noah Fictional")
+        s.contains("▌ #4 Noah Fictional")
     });
     tmux.send("Enter");
     let detail = tmux.wait_for("the detail view", |s| {
@@ -241,7 +241,7 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     // dashboard keeps the next key from arriving with the Esc (which would read as Alt-q).
     tmux.send("Escape");
     tmux.wait_for("the dashboard again", |s| {
-        s.contains("Notifications owed") && s.contains("▌ Noah Fictional")
+        s.contains("Notifications owed") && s.contains("▌ #4 Noah Fictional")
     });
     sleep(Duration::from_millis(200));
 
@@ -448,7 +448,7 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
     keys(&["Tab", "Tab", "today 9:00", "Tab", "Tab"]);
     keys(&["Referral declined after a disclosure.", "C-s"]);
     tmux.wait_for("the new escalation saved", |s| {
-        s.contains("Saved: escalation 1 recorded") && s.contains("▌ Zara Test")
+        s.contains("Saved: escalation 1 recorded") && s.contains("▌ #1 Zara Test")
     });
 
     // d: a discussion, with an action agreed in it.
@@ -490,7 +490,7 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
 
     // r on the card: resolved, parents informed, the child's record updated.
     tmux.send("2");
-    tmux.wait_for("the second lane", |s| s.contains("▌ Zara Test"));
+    tmux.wait_for("the second lane", |s| s.contains("▌ #1 Zara Test"));
     tmux.send("r");
     tmux.wait_for("the resolve form", |s| s.contains("Resolve escalation 1"));
     keys(&[

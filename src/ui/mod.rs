@@ -294,6 +294,14 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         "          ✓ met, ✓! met late, – stopped, … not started",
         theme.style(Role::Muted),
     ));
+    lines.push(Line::styled(
+        " Cards:   #4 is the escalation's number, as the command line takes it. A deadline",
+        theme.style(Role::Muted),
+    ));
+    lines.push(Line::styled(
+        "          too long for its lines, or an agency, ends in …; Enter shows it whole.",
+        theme.style(Role::Muted),
+    ));
     let width = (area.width.saturating_sub(4)).min(90);
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let height = (total + 2).min(area.height.saturating_sub(2));
