@@ -672,8 +672,12 @@ fn lanes_are_headed_with_their_count_and_overdue_count() {
     let open: usize = state.lanes.iter().map(|l| l.cards.len()).sum();
     assert_eq!(state.totals.open, open);
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("10 open"), "{shown}");
-    assert!(shown.contains("4 notifications owed"), "{shown}");
+    // Each number says what it counts.
+    assert!(shown.contains("Escalations: 10 open"), "{shown}");
+    assert!(
+        shown.contains("Notifications owed: 4 (3 !! overdue)"),
+        "{shown}"
+    );
     assert!(shown.contains("2 due today"), "{shown}");
 }
 
@@ -824,7 +828,7 @@ fn each_notification_row_names_its_recipient_and_due_time() {
             let due = n
                 .due_at
                 .with_timezone(&escalate::core::calendar::LONDON)
-                .format("%a %-d %b %H:%M")
+                .format("%a %-d %b %Y %H:%M")
                 .to_string();
             for (what, text) in [("recipient", recipient.as_str()), ("due time", &due)] {
                 if !line.contains(text) {
@@ -1119,7 +1123,9 @@ fn a_resize_switches_between_lanes_tabs_and_too_small() {
     assert!(!side_by_side(&buffer), "{shown}");
     // The focused lane in full, the others as tabs with their counts.
     assert!(shown.contains("Stage 2 (3, 2 overdue !!)"), "{shown}");
-    assert!(shown.contains(" 1: 3 "), "{shown}");
+    // The others as the lanes are headed, shortened: the stage, then (count, overdue).
+    assert!(shown.contains(" 1 (3) "), "{shown}");
+    assert!(shown.contains(" 3 (2, 2!!) "), "{shown}");
     assert!(shown.contains("▌ #4 Noah Fictional"), "{shown}");
     assert!(!shown.contains("Ava Sample"), "{shown}");
 
@@ -2043,5 +2049,28 @@ fn at_120x40_a_card_reads_whole_with_its_number_and_its_deadline() {
     let shown = screen(&buffer);
     for cut in ["Escala ", "appendi ", "Escala┃", "appendi│"] {
         assert!(!shown.contains(cut), "{cut:?} in\n{shown}");
+    }
+}
+
+#[test]
+fn the_header_labels_every_number_and_is_not_cut_at_any_size() {
+    for size in [(80, 24), (100, 30), (120, 40), (200, 50)] {
+        for is_privacy in [false, true] {
+            let (_store, mut state) = demo(size);
+            state.is_privacy = is_privacy;
+            let buffer = draw(&state, &Theme::default());
+            let header = row_text(&buffer, 0);
+            assert!(
+                header.contains("Escalations: 10 open · !! 5 overdue · 2 due today"),
+                "{size:?}: {header}"
+            );
+            // Not cut: it ends in a whole label, with room to spare.
+            assert!(
+                header.trim_end().ends_with("due today")
+                    || header.trim_end().ends_with("(3 !! overdue)"),
+                "{size:?}: {header}"
+            );
+            assert_eq!(header.contains("PRIVACY"), is_privacy);
+        }
     }
 }

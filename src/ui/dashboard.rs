@@ -176,43 +176,58 @@ fn lane_title(view: &LaneView, width: u16, is_closed: bool) -> String {
     format!(" Stage {}: {}{overdue} ", view.stage, view.cards.len())
 }
 
-/// The tab bar when lanes are tabs: the focused lane in full, the others as `2: 3 (2!!)`.
+/// The tab bar when lanes are tabs: the focused lane headed as its lane is, the others as
+/// `Stage 2 (3, 2!!)` where they fit, else `2 (3, 2!!)`; the notifications owed last.
 fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let mut spans = Vec::new();
-    for (index, view) in state.lanes.iter().enumerate() {
-        if index == state.lane {
-            spans.push(Span::styled(
-                lane_title(view, u16::MAX, state.is_showing_closed),
-                theme.style(Role::Focus),
-            ));
-        } else {
-            let overdue = if view.overdue > 0 {
-                format!(" ({}!!)", view.overdue)
+    let build = |is_short: bool| {
+        let mut spans = Vec::new();
+        for (index, view) in state.lanes.iter().enumerate() {
+            if index == state.lane {
+                spans.push(Span::styled(
+                    lane_title(view, u16::MAX, state.is_showing_closed),
+                    theme.style(Role::Focus),
+                ));
             } else {
-                String::new()
-            };
-            spans.push(Span::styled(
-                format!(" {}: {}{overdue} ", view.stage, view.cards.len()),
-                theme.style(Role::stage(usize::from(view.stage))),
-            ));
+                let overdue = if view.overdue > 0 && !state.is_showing_closed {
+                    format!(", {}!!", view.overdue)
+                } else {
+                    String::new()
+                };
+                let name = match (is_short, state.is_showing_closed) {
+                    (true, _) => view.stage.to_string(),
+                    (false, false) => format!("Stage {}", view.stage),
+                    (false, true) => format!("Closed {}", view.stage),
+                };
+                spans.push(Span::styled(
+                    format!(" {name} ({}{overdue}) ", view.cards.len()),
+                    theme.style(Role::stage(usize::from(view.stage))),
+                ));
+            }
+            spans.push(Span::raw(" "));
         }
-        spans.push(Span::raw(" "));
-    }
-    let overdue = state.totals.notifications_overdue;
-    let owed = if overdue > 0 {
-        format!(" Owed: {} ({overdue}!!) ", state.notifications.len())
-    } else {
-        format!(" Owed: {} ", state.notifications.len())
+        let overdue = state.totals.notifications_overdue;
+        let owed = if overdue > 0 {
+            format!(" Owed ({}, {overdue}!!) ", state.notifications.len())
+        } else {
+            format!(" Owed ({}) ", state.notifications.len())
+        };
+        let role = if state.is_owed_tab() {
+            Role::Focus
+        } else if overdue > 0 {
+            Role::Overdue
+        } else {
+            Role::Text
+        };
+        spans.push(Span::styled(owed, theme.style(role)));
+        Line::from(spans)
     };
-    let role = if state.is_owed_tab() {
-        Role::Focus
-    } else if overdue > 0 {
-        Role::Overdue
+    let line = build(false);
+    let line = if line.width() <= usize::from(area.width) {
+        line
     } else {
-        Role::Text
+        build(true)
     };
-    spans.push(Span::styled(owed, theme.style(role)));
-    Line::from(spans).render(area, buf);
+    line.render(area, buf);
 }
 
 fn render_lane(
@@ -425,7 +440,7 @@ fn notification_rows(
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
         let countdown = Countdown::of_notification(&state.calendar, n, state.now);
-        let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
+        let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %Y %H:%M");
         // The id `escalate notify` takes, not the procedure's form name (Barnet's `learning-note`
         // is sent on its `action-log` form): what is shown is what the DSL types.
         let pointer = if is_selected { "▶" } else { " " };

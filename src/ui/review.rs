@@ -46,7 +46,7 @@ pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: 
     let Some(item) = walk.current() else { return };
     let count = walk.review.items.len();
     let title = format!(
-        " Morning review · {} of {count} · {} acted on ",
+        " Morning review · item {} of {count} · {} item(s) acted on ",
         walk.position + 1,
         walk.acted_on()
     );
