@@ -1493,3 +1493,63 @@ fn the_new_keyboard_forms_at_three_sizes() {
         }
     }
 }
+
+/// `text` on screen, whatever lines and borders it is wrapped across.
+fn reads_whole(screen: &str, text: &str) -> bool {
+    // The widest box's text on each line: the longest run between two borders.
+    let flat: String = screen
+        .lines()
+        .filter_map(|l| l.split('│').max_by_key(|s| s.chars().count()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    squash(&flat).contains(&squash(text))
+}
+
+#[test]
+fn the_immediate_risk_advice_is_shown_whole_and_recorded_as_met_from_the_keyboard() {
+    let procedures = ProcedureSet::builtin();
+    let advice = procedures
+        .get("pan-bedfordshire")
+        .unwrap()
+        .immediate_risk
+        .clone();
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (w, h) = size;
+        // The New form, once immediate risk is set: above the fields, whole.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('n'));
+        focus(&mut state, "immediate-risk");
+        press(&mut state, KeyCode::Char(' '));
+        let form = state.form.as_ref().unwrap();
+        let chosen = procedures
+            .get(&form.field("procedure").unwrap().value())
+            .unwrap()
+            .immediate_risk
+            .clone();
+        assert!(form.preview[0].contains(&chosen), "{:?}", form.preview);
+        let shown = draw(&state);
+        if h >= 40 {
+            assert!(reads_whole(&shown, &chosen), "{w}x{h}:\n{shown}");
+        }
+        insta::assert_snapshot!(format!("new_form_immediate_risk_{w}x{h}"), shown);
+
+        // The detail view of Ava Sample (immediate risk), and its m.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Enter);
+        let shown = draw(&state);
+        assert!(reads_whole(&shown, &advice), "{w}x{h}:\n{shown}");
+        assert!(shown.contains("m records the immediate risk"), "{shown}");
+
+        // The review walk's first item is her immediate risk: advice whole, and m marks it met.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('R'));
+        let shown = draw(&state);
+        assert!(reads_whole(&shown, &advice), "{w}x{h}:\n{shown}");
+        insta::assert_snapshot!(format!("review_immediate_risk_{w}x{h}"), shown);
+        press(&mut state, KeyCode::Char('m'));
+        let form = state.form.as_ref().expect("the clock-met form");
+        assert_eq!(form.field("clock").unwrap().value(), "immediate-risk");
+        assert_eq!(form.review_item, Some(0));
+    }
+}

@@ -959,7 +959,7 @@ impl Form {
         at
     }
 
-    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<Request> {
+    fn check_new(&mut self, marks: &mut Marks, context: &Context) -> Option<Request> {
         let now = context.now;
         for (name, is_required) in [
             ("child", true),
@@ -1000,15 +1000,20 @@ impl Form {
                 })
                 .ok_or_else(|| "choose a procedure".to_owned()),
         );
+        // The procedure's advice, whole, above the fields (a field's note is one line).
+        let mut advice = Vec::new();
         if self.value("immediate-risk") == "yes"
             && let Some(p) = procedure
         {
+            advice = immediate_risk_advice(p);
             marks.set(
                 "immediate-risk",
-                Ok(Some(format!("{}: {}", p.title, p.immediate_risk))),
+                Ok(Some(
+                    "read the procedure's advice at the top of the form".to_owned(),
+                )),
             );
         }
-        Some(Request::New(NewEscalationInput {
+        let request = Request::New(NewEscalationInput {
             procedure: self.value("procedure"),
             partnership: self.text("partnership"),
             child_name: self.value("child"),
@@ -1023,7 +1028,9 @@ impl Form {
             concern_at: when("concern-at"),
             raised_at: when("raised-at"),
             immediate_risk: self.value("immediate-risk") == "yes",
-        }))
+        });
+        self.preview = advice;
+        Some(request)
     }
 
     /// A standalone agreed action: the due day read forward from today, and not in the past.
@@ -1172,6 +1179,20 @@ impl Form {
     pub fn needs_risk_confirmation(&self) -> bool {
         self.kind == FormKind::New && self.value("immediate-risk") == "yes"
     }
+}
+
+/// What a procedure advises for a child at immediate risk, whole: its advice, and what to do
+/// when the risk is recognised out of hours and its clock falls due at once.
+pub fn immediate_risk_advice(procedure: &crate::core::procedure::Procedure) -> Vec<String> {
+    let mut lines = vec![format!(
+        "IMMEDIATE RISK ({}): {}",
+        procedure.title,
+        printable(&procedure.immediate_risk, false)
+    )];
+    if let Some(text) = procedure.immediate.out_of_hours.as_deref() {
+        lines.push(printable(text, false));
+    }
+    lines
 }
 
 /// Each field's mark: a hint (`Ok`), or what is wrong (`Err`). A later mark for the same field

@@ -171,6 +171,10 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 theme.style(Role::ImmediateRisk),
             ));
         }
+        lines.push(Line::styled(
+            "m records the immediate risk as escalated (its clock met), with a note of how",
+            theme.style(Role::Muted),
+        ));
     }
     lines.push(Line::default());
     let mut child = entry.child_shown(state.is_privacy).to_owned();

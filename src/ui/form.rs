@@ -133,10 +133,7 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         Some(Confirm::ImmediateRisk) => {
             // The procedure's advice, over the form, before a child at risk is saved.
-            let advice = form
-                .field("immediate-risk")
-                .and_then(|f| f.hint.clone())
-                .unwrap_or_default();
+            let advice = form.preview.join(" ");
             let lines = vec![
                 Line::styled(
                     "A child at immediate risk: act now, do not wait for the escalation.",
