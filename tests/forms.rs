@@ -1553,3 +1553,59 @@ fn the_immediate_risk_advice_is_shown_whole_and_recorded_as_met_from_the_keyboar
         assert_eq!(form.review_item, Some(0));
     }
 }
+
+#[test]
+fn a_paste_goes_into_the_focused_field_only() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    // A one-line field: the lines joined.
+    focus(&mut state, "with");
+    update(
+        &mut state,
+        Input::Msg(Msg::Pasted("Duty SW,\r\nLuton MASH\n".into())),
+    );
+    assert_eq!(focused(&state), "with", "a pasted newline moves nowhere");
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("with").unwrap().value(), "Duty SW, Luton MASH");
+    assert!(form.is_changed);
+    // A text of several lines: whole, lines kept, nothing else touched.
+    focus(&mut state, "notes");
+    update(
+        &mut state,
+        Input::Msg(Msg::Pasted("First line.\nSecond line.\n".into())),
+    );
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(
+        form.field("notes").unwrap().value(),
+        "First line.\nSecond line."
+    );
+    assert_eq!(form.field("decisions").unwrap().value(), "");
+    // A choice takes no paste, and says so.
+    focus(&mut state, "mode");
+    update(&mut state, Input::Msg(Msg::Pasted("video".into())));
+    assert_eq!(
+        state.form.as_ref().unwrap().field("mode").unwrap().value(),
+        "phone"
+    );
+    assert!(state.status.clone().unwrap().starts_with("Not pasted"));
+    // A long line of notes wraps at words: its start stays in view.
+    focus(&mut state, "notes");
+    type_text(
+        &mut state,
+        " The practitioner was not told of the strategy discussion until a week after it had taken place, and the school heard of it only from the family.",
+    );
+    let shown = draw(&state);
+    assert!(shown.contains("First line."), "{shown}");
+    assert!(
+        shown.contains("heard of it only from the family."),
+        "{shown}"
+    );
+
+    // With no form: into the filter while typing it, else refused.
+    let mut state = dashboard((120, 40));
+    update(&mut state, Input::Msg(Msg::Pasted("leo".into())));
+    assert!(state.status.clone().unwrap().starts_with("Not pasted"));
+    press(&mut state, KeyCode::Char('/'));
+    update(&mut state, Input::Msg(Msg::Pasted("Leo\nExample".into())));
+    assert_eq!(state.filter, "Leo Example");
+}

@@ -127,6 +127,8 @@ pub enum Msg {
     DraftNotKept(String),
     /// A finished morning review was written to the audit trail (with its summary), or not.
     ReviewRecorded(Result<String, String>),
+    /// Text pasted into the terminal (a bracketed paste): for the focused field only.
+    Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::core::draft::Draft>),
 }

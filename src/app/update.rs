@@ -217,6 +217,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Pasted(text) => {
+            state.is_dirty = true;
+            on_paste(state, &text);
+            Vec::new()
+        }
         Msg::DraftNotKept(why) => {
             state.is_dirty = true;
             state.status = Some(format!("Not saved: the draft could not be kept: {why}"));
@@ -1067,6 +1072,53 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// A paste goes into the focused field only: whole into a text of several lines; joined into
+/// one line for a one-line field or the filter; refused, with a message, where nothing is typed.
+fn on_paste(state: &mut State, text: &str) {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let joined = || text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if state.popup.is_some() {
+        return;
+    }
+    let now = state.now;
+    if let Some(form) = state.form.as_mut() {
+        if form.confirm.is_some() || form.is_saving {
+            return;
+        }
+        let Some(field) = form.fields.get_mut(form.focus) else {
+            return;
+        };
+        let pasted = match field.kind {
+            FieldKind::Text => text.trim_end_matches('\n').to_owned(),
+            FieldKind::Line | FieldKind::When => joined(),
+            FieldKind::Choice | FieldKind::Toggle => {
+                state.status = Some(format!(
+                    "Not pasted: \"{}\" is chosen with ← → or Space, not typed",
+                    field.label
+                ));
+                return;
+            }
+        };
+        if field.text.insert_str(&pasted) {
+            form.is_changed = true;
+            form.unkept_since = Some(now);
+        }
+        check_form(state);
+        return;
+    }
+    if state.is_filtering {
+        state
+            .filter
+            .push_str(&crate::core::record::printable(&joined(), false));
+        state.derive();
+        return;
+    }
+    state.status = Some(
+        "Not pasted: a paste goes into a form's field or the filter (/); nothing is open to take it"
+            .to_owned(),
+    );
 }
 
 /// Checks the form once more and, when it is good, sends it to be saved.

@@ -167,7 +167,11 @@ pub fn run(options: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the dashboard: {e}"))?;
     let mut terminal = ratatui::init();
+    // A paste arrives as one event, for the focused field alone, not as keys (Enter would save
+    // nothing, but would move between fields and type into the wrong ones).
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let result = runtime.block_on(event_loop(&mut terminal, options));
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -230,6 +234,7 @@ async fn event_loop(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => keys::intent(keys::scope(&state), &key).map(Input::Intent),
                 Some(Ok(Event::Resize(width, height))) => Some(Input::Msg(Msg::Resized { width, height })),
+                Some(Ok(Event::Paste(text))) => Some(Input::Msg(Msg::Pasted(text))),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
                 None => return Ok(()),

@@ -246,6 +246,11 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
         }
         _ => {
             let mut text = field.text.clone();
+            // Several lines wrap at words as they will be saved, so the start of a long line
+            // stays in view; one line scrolls with the cursor.
+            if field.kind == FieldKind::Text {
+                text.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+            }
             let base = theme.style(Role::Text);
             text.set_style(base);
             text.set_cursor_line_style(Style::default());
