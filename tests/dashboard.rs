@@ -2074,3 +2074,33 @@ fn the_header_labels_every_number_and_is_not_cut_at_any_size() {
         }
     }
 }
+
+#[test]
+fn j_in_the_detail_view_stops_at_the_last_line() {
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (store, mut state) = demo(size);
+        open_selected(&mut state, &store);
+        // What the runtime does after drawing: measure, and tell update.
+        let max = escalate::ui::detail_max_scroll(&state, &Theme::default()).unwrap();
+        update(&mut state, Input::Msg(Msg::DetailMeasured(max)));
+        for _ in 0..200 {
+            press_char(&mut state, 'j');
+        }
+        let Screen::Detail { scroll, .. } = state.screen else {
+            panic!("the detail view")
+        };
+        assert_eq!(scroll, max, "{size:?}");
+        let bottom = screen(&draw(&state, &Theme::default()));
+        // One k moves back at once: no run of blank presses past the end.
+        press_char(&mut state, 'k');
+        let Screen::Detail { scroll, .. } = state.screen else {
+            panic!("the detail view")
+        };
+        assert_eq!(scroll, max.saturating_sub(1));
+        if max > 0 {
+            assert_ne!(screen(&draw(&state, &Theme::default())), bottom);
+        }
+        // The last line is on screen at the bottom of the box.
+        assert!(bottom.contains("Notifications"), "{size:?}:\n{bottom}");
+    }
+}

@@ -127,6 +127,8 @@ pub enum Msg {
     DraftNotKept(String),
     /// A finished morning review was written to the audit trail (with its summary), or not.
     ReviewRecorded(Result<String, String>),
+    /// How far the detail view on screen scrolls, as last drawn (its last line at the bottom).
+    DetailMeasured(u16),
     /// Text pasted into the terminal (a bracketed paste): for the focused field only.
     Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.

@@ -170,6 +170,8 @@ pub struct State {
     pub theme: usize,
     pub screen: Screen,
     pub popup: Option<Popup>,
+    /// How far the detail view scrolls, as the runtime measured it after drawing it.
+    pub detail_max_scroll: Option<u16>,
     /// How far the help is scrolled.
     pub help_scroll: u16,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
@@ -356,6 +358,7 @@ impl State {
             theme: 0,
             screen: Screen::Dashboard,
             popup: None,
+            detail_max_scroll: None,
             help_scroll: 0,
             trail: None,
             form: None,

@@ -217,6 +217,16 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::DetailMeasured(max) => {
+            state.detail_max_scroll = Some(max);
+            if let Screen::Detail { scroll, .. } = &mut state.screen
+                && *scroll > max
+            {
+                *scroll = max;
+                state.is_dirty = true;
+            }
+            Vec::new()
+        }
         Msg::Pasted(text) => {
             state.is_dirty = true;
             on_paste(state, &text);
@@ -370,6 +380,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
                     scroll: 0,
                 };
                 state.trail = None;
+                state.detail_max_scroll = None;
                 return vec![Effect::LoadTrail(id)];
             }
         }
@@ -429,13 +440,21 @@ fn on_detail(
         Intent::Back => state.screen = Screen::Dashboard,
         Intent::Up => state.screen = screen(tab, scroll.saturating_sub(1)),
         // The view stops at the last line; the cap keeps Up responsive after holding Down.
-        Intent::Down => state.screen = screen(tab, scroll.saturating_add(1).min(MAX_SCROLL)),
+        // Down stops with the last line at the bottom, as measured when it was drawn.
+        Intent::Down => {
+            let max = state
+                .detail_max_scroll
+                .unwrap_or(MAX_SCROLL)
+                .min(MAX_SCROLL);
+            state.screen = screen(tab, scroll.saturating_add(1).min(max));
+        }
         Intent::NextTab | Intent::Left | Intent::Right => {
             let next = match tab {
                 DetailTab::Record => DetailTab::Audit,
                 DetailTab::Audit => DetailTab::Record,
             };
             state.screen = screen(next, 0);
+            state.detail_max_scroll = None;
         }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::CycleTheme if !state.theme_names.is_empty() => {

@@ -226,6 +226,12 @@ async fn event_loop(
                 .draw(|frame| crate::ui::render(&state, theme, frame.area(), frame.buffer_mut()))
                 .map_err(|e| format!("cannot draw: {e}"))?;
             state.is_dirty = false;
+            // The detail view's last line, as drawn: j stops there.
+            if let Some(max) = crate::ui::detail_max_scroll(&state, theme)
+                && state.detail_max_scroll != Some(max)
+            {
+                update(&mut state, Input::Msg(Msg::DetailMeasured(max)));
+            }
         }
         if state.should_quit {
             return Ok(());

@@ -37,6 +37,26 @@ pub fn state_mark(state: ClockState) -> (&'static str, Role) {
     }
 }
 
+/// How far the detail view on screen scrolls (its last line at the bottom), measured as
+/// [`render`] lays it out; `None` when no detail view is showing.
+pub fn detail_max_scroll(state: &State, theme: &Theme) -> Option<u16> {
+    let Screen::Detail { id, tab, .. } = state.screen else {
+        return None;
+    };
+    if state.review.is_some() || state.is_too_small() {
+        return None;
+    }
+    let area = Rect::new(0, 0, state.width, state.height);
+    let [_, body, _, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Some(detail::max_scroll(state, theme, id, tab, body))
+}
+
 /// Draws the whole screen for `state` into `buf`.
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Role::Background));
