@@ -651,3 +651,30 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     );
     assert!(history.contains("reason for delay recorded"), "{history}");
 }
+
+#[test]
+fn a_paste_lands_whole_in_the_focused_field() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let run = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &run);
+    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed ("));
+    tmux.send("d");
+    tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
+    tmux.send("Tab");
+    // A bracketed paste (tmux's paste-buffer -p, as the dashboard asked for): two lines into
+    // a one-line field are joined there; no newline moves on to the next field.
+    tmux.run(&["set-buffer", "-b", "clip", "Duty SW,\nLuton MASH"]);
+    tmux.run(&["paste-buffer", "-p", "-b", "clip", "-t", "main"]);
+    let form = tmux.wait_for("the pasted text", |s| s.contains("Duty SW, Luton MASH"));
+    assert!(form.contains("▶ Who took part"), "{form}");
+    tmux.send("Escape");
+    tmux.wait_for("the question", |s| s.contains("Throw away what you typed?"));
+    tmux.send("y");
+    tmux.send("q");
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+}
