@@ -198,9 +198,16 @@ const DEFAULTS: &[DefaultBinding] = {
             &["/"],
             StartFilter,
             "filter",
-            "Filter by child, agency or procedure as you type",
+            "Filter as you type: child, reference, agency, procedure, date, discussions",
         ),
         (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
+        (
+            &[Dashboard],
+            &["c"],
+            ToggleClosed,
+            "",
+            "Show the closed escalations (c again shows the open ones)",
+        ),
         (
             &[Dashboard],
             &["R"],
@@ -287,6 +294,41 @@ const DEFAULTS: &[DefaultBinding] = {
             AmendField,
             "amend",
             "Correct a field, saying why (the original is kept)",
+        ),
+        (
+            &[Dashboard],
+            &["m"],
+            MarkClockMet,
+            "",
+            "Mark a clock met, with a note (the immediate-risk clock too)",
+        ),
+        (
+            &[Detail, Review],
+            &["m"],
+            MarkClockMet,
+            "met",
+            "Mark a clock met, with a note (the immediate-risk clock too)",
+        ),
+        (
+            &[Dashboard, Detail, Review],
+            &["A"],
+            AddAction,
+            "",
+            "Add an agreed action: what, owner, due",
+        ),
+        (
+            &[Dashboard, Detail, Review],
+            &["T"],
+            TightenClock,
+            "",
+            "Tighten a clock: an earlier due time, with the reason",
+        ),
+        (
+            &[Dashboard, Detail],
+            &["L"],
+            RecordDelayReason,
+            "",
+            "Record why something is late",
         ),
         (
             &[Review],
@@ -603,6 +645,12 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
 /// The help screen for a scope: (keys, sentence) for every intent, in table order. The lane
 /// jumps share one row (`1-5`).
 pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
+    help_for_lanes(scope, usize::MAX)
+}
+
+/// The help rows of `scope` as they work with `lanes` lanes on the dashboard: the lane jumps
+/// offered are those with a lane to jump to (`1-4` for four lanes).
+pub fn help_for_lanes(scope: Scope, lanes: usize) -> Vec<(String, &'static str)> {
     let mut row_of: Vec<(Intent, usize)> = Vec::new();
     let mut rows: Vec<(String, &'static str)> = Vec::new();
     let mut jumps: Option<(usize, Vec<u8>)> = None;
@@ -612,6 +660,9 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
         }
         // The lane jumps share one row (`1-5`).
         if let Intent::JumpToLane(n) = b.intent {
+            if usize::from(n) > lanes {
+                continue;
+            }
             match &mut jumps {
                 Some((_, stages)) => stages.push(n),
                 None => {
@@ -658,7 +709,11 @@ pub fn help(scope: Scope) -> Vec<(String, &'static str)> {
     if let Some((row, stages)) = jumps
         && let (Some(first), Some(last)) = (stages.iter().min(), stages.iter().max())
     {
-        rows[row].0 = format!("{first}-{last}");
+        rows[row].0 = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        };
     }
     rows
 }
@@ -796,5 +851,19 @@ mod tests {
                 .iter()
                 .any(|(_, help)| help.contains("audit trail"))
         );
+    }
+
+    #[test]
+    fn the_help_offers_a_jump_for_each_lane_there_is() {
+        let jumps = |lanes| {
+            help_for_lanes(Scope::Dashboard, lanes)
+                .into_iter()
+                .find(|(_, h)| *h == "Jump to a stage's lane")
+                .map(|(k, _)| k)
+        };
+        assert_eq!(jumps(4).as_deref(), Some("1-4"));
+        assert_eq!(jumps(5).as_deref(), Some("1-5"));
+        assert_eq!(jumps(1).as_deref(), Some("1"));
+        assert_eq!(jumps(0), None);
     }
 }

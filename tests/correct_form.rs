@@ -195,6 +195,7 @@ fn a_stage_move_in_error_is_reversed_from_the_dashboard() {
         Input::Msg(Msg::FormSaved {
             token,
             result: Ok("corrected".into()),
+            escalation: None,
         }),
     );
     assert!(state.form.is_none());
@@ -251,6 +252,7 @@ fn a_closure_in_error_is_reopened_from_the_dashboard() {
         Input::Msg(Msg::FormSaved {
             token,
             result: Ok("corrected".into()),
+            escalation: None,
         }),
     );
     update(

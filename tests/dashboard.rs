@@ -153,22 +153,36 @@ fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
 }
 
 /// The text of the card whose first line is `name` (not the notifications panel's mention of
-/// it): its three lines, from its left edge to the lane's right border.
+/// it): its lines down to the gap after it, from its left edge to the lane's right border.
+/// The name follows the card's edge and its number (`▌ #4 `).
 fn card(buffer: &Buffer, name: &str) -> String {
     let is_border = |x: u16, y: u16| matches!(buffer[(x, y)].symbol(), "┃" | "│");
-    let (x, y) = find_all(buffer, name)
+    let left_border = |x: u16, y: u16| {
+        let prefix: String = (x.saturating_sub(8)..x)
+            .map(|cx| buffer[(cx, y)].symbol().to_owned())
+            .collect();
+        (x.saturating_sub(8)..x)
+            .rev()
+            .find(|&cx| is_border(cx, y))
+            .filter(|_| prefix.contains('#'))
+    };
+    let (start, y) = find_all(buffer, name)
         .into_iter()
-        .find(|&(x, y)| x >= 3 && is_border(x - 3, y))
+        .find_map(|(x, y)| Some((left_border(x, y)? + 1, y)))
         .unwrap_or_else(|| panic!("no card for {name}:\n{}", screen(buffer)));
     let mut lines = Vec::new();
-    for row in y..(y + 3).min(buffer.area.height) {
+    for row in y..(y + 6).min(buffer.area.height) {
         let line: String = row_cells(buffer, row)
             .into_iter()
-            .filter(|(cx, _)| *cx >= x - 2)
+            .filter(|(cx, _)| *cx >= start)
             .map(|(_, s)| s)
             .take_while(|s| s != "┃" && s != "│")
             .collect();
-        lines.push(line.trim_end().to_owned());
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            break;
+        }
+        lines.push(line);
     }
     lines.join("\n")
 }
@@ -544,13 +558,13 @@ fn without_colour_every_cell_uses_the_terminal_colours_and_emphasis_remains() {
         let buffer = draw(&state, &theme);
         check_cells(&buffer, &format!("dashboard {size:?}"));
         // The selected card's bar keeps a modifier, so focus shows without colour.
-        let (x, y) = find(&buffer, "▌ Ava Sample").expect("the selected card");
+        let (x, y) = find(&buffer, "▌ #1 Ava Sample").expect("the selected card");
         assert!(
             buffer[(x, y)].modifier.contains(Modifier::REVERSED),
             "{size:?}: {:?}",
             buffer[(x, y)].modifier
         );
-        assert!(buffer[(x + 2, y)].modifier.contains(Modifier::REVERSED));
+        assert!(buffer[(x + 5, y)].modifier.contains(Modifier::REVERSED));
         // Urgency stays visible: immediate risk reversed, bold and underlined; overdue bold
         // (on a narrow screen, in the second lane's tab).
         let (x, y) = find(&buffer, "IMMEDIATE RISK").unwrap();
@@ -660,8 +674,12 @@ fn lanes_are_headed_with_their_count_and_overdue_count() {
     let open: usize = state.lanes.iter().map(|l| l.cards.len()).sum();
     assert_eq!(state.totals.open, open);
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("10 open"), "{shown}");
-    assert!(shown.contains("4 notifications owed"), "{shown}");
+    // Each number says what it counts.
+    assert!(shown.contains("Escalations: 10 open"), "{shown}");
+    assert!(
+        shown.contains("Notifications owed: 4 (3 !! overdue)"),
+        "{shown}"
+    );
     assert!(shown.contains("1 due today"), "{shown}");
 }
 
@@ -812,7 +830,7 @@ fn each_notification_row_names_its_recipient_and_due_time() {
             let due = n
                 .due_at
                 .with_timezone(&escalate::core::calendar::LONDON)
-                .format("%a %-d %b %H:%M")
+                .format("%a %-d %b %Y %H:%M")
                 .to_string();
             for (what, text) in [("recipient", recipient.as_str()), ("due time", &due)] {
                 if !line.contains(text) {
@@ -853,8 +871,8 @@ fn arrows_and_hjkl_move_between_lanes_and_cards_and_stop_at_the_edges() {
     press_char(&mut state, 'k');
     assert_eq!(selected(&state), "Oliver Specimen");
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Oliver Specimen"), "{shown}");
-    assert!(!shown.contains("▌ Ava Sample"), "{shown}");
+    assert!(shown.contains("▌ #10 Oliver Specimen"), "{shown}");
+    assert!(!shown.contains("▌ #1 Ava Sample"), "{shown}");
 
     // Left at the first lane stays there.
     press(&mut state, KeyCode::Left);
@@ -917,7 +935,7 @@ fn tab_wraps_round_and_number_keys_jump_to_a_lane() {
     press_char(&mut state, '5');
     assert_eq!(state.lane, 1);
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Leo Example"), "{shown}");
+    assert!(shown.contains("▌ #2 Leo Example"), "{shown}");
 }
 
 #[test]
@@ -1040,7 +1058,7 @@ fn privacy_mode_shows_initials_everywhere_and_no_name_anywhere() {
         }
         press_char(&mut state, '1');
         let shown = screen(&draw(&state, &Theme::default()));
-        assert!(shown.contains("▌ A.S."), "{shown}");
+        assert!(shown.contains("▌ #1 A.S."), "{shown}");
     }
     // In the notifications panel too (narrowed to one), and in the detail view, both tabs.
     press_char(&mut state, '/');
@@ -1107,8 +1125,10 @@ fn a_resize_switches_between_lanes_tabs_and_too_small() {
     assert!(!side_by_side(&buffer), "{shown}");
     // The focused lane in full, the others as tabs with their counts.
     assert!(shown.contains("Stage 2 (3, 2 overdue !!)"), "{shown}");
-    assert!(shown.contains(" 1: 3 "), "{shown}");
-    assert!(shown.contains("▌ Noah Fictional"), "{shown}");
+    // The others as the lanes are headed, shortened: the stage, then (count, overdue).
+    assert!(shown.contains(" 1 (3, 1!!) "), "{shown}");
+    assert!(shown.contains(" 3 (2, 2!!) "), "{shown}");
+    assert!(shown.contains("▌ #4 Noah Fictional"), "{shown}");
     assert!(!shown.contains("Ava Sample"), "{shown}");
 
     update(
@@ -1285,7 +1305,7 @@ fn enter_opens_the_detail_and_esc_returns() {
     assert_eq!(state.screen, Screen::Dashboard);
     assert_eq!((state.lane, selected(&state).as_str()), (1, "Leo Example"));
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("▌ Leo Example"), "{shown}");
+    assert!(shown.contains("▌ #2 Leo Example"), "{shown}");
 }
 
 #[test]
@@ -1377,9 +1397,14 @@ fn the_help_shows_every_key_and_the_whole_legend_at_120x40_and_80x24() {
         "Enter",
         "Esc",
         "/",
-        "1-5",
+        // One jump per lane: the demo's procedures have four stages (issue 14).
+        "1-4",
         "p",
         "t",
+        "m",
+        "A",
+        "T",
+        "L",
         "?",
         "q",
         "(filter) Backspace",
@@ -1566,12 +1591,20 @@ fn no_size_and_no_resize_panics() {
 #[test]
 fn odd_unicode_is_drawn_whole() {
     let store = odd_unicode_store();
-    let state = loaded(&store, (200, 50));
-    let buffer = draw(&state, &Theme::default());
-    let shown = screen(&buffer);
+    let mut state = loaded(&store, (200, 50));
+    // Each card in turn selected, so that its lane shows it however many come before it.
     for name in ["李小龍 王秀英 山田太郎", "Zoe\u{301} Ame\u{301}lie"] {
+        let child = state
+            .entries
+            .iter()
+            .find(|e| e.child.starts_with(name))
+            .map(|e| e.child.clone())
+            .unwrap();
+        select_child(&mut state, &child);
+        let shown = screen(&draw(&state, &Theme::default()));
         assert!(shown.contains(name), "{name:?} is not on screen:\n{shown}");
     }
+    let buffer = draw(&state, &Theme::default());
     // Every row is exactly as wide as the screen, whatever the characters in it.
     for y in 0..buffer.area.height {
         let width: usize = row_cells(&buffer, y)
@@ -1883,4 +1916,193 @@ fn privacy_mode_hides_every_spelling_of_the_name_in_the_detail_view() {
         assert!(!shown.contains(part), "{part:?} shown:\n{shown}");
     }
     assert!(shown.contains("a.s.'s social worker"), "{shown}");
+}
+
+#[test]
+fn the_filter_ignores_case_and_accents_and_matches_references_dates_and_discussions() {
+    let (_store, mut state) = demo((120, 40));
+    let filtered = |state: &mut State, text: &str| {
+        press_char(state, '/');
+        type_text(state, text);
+        press(state, KeyCode::Enter);
+        let mut children = lane_children(state).concat();
+        children.sort();
+        press(state, KeyCode::Esc);
+        children
+    };
+    // Without the accented keys, and in any case.
+    assert_eq!(filtered(&mut state, "zoe"), ["Zoë Ångström"]);
+    assert_eq!(filtered(&mut state, "ANGSTROM"), ["Zoë Ångström"]);
+    assert_eq!(filtered(&mut state, "Zoë Å"), ["Zoë Ångström"]);
+    // By the child's record reference, as the command line prints it.
+    assert_eq!(filtered(&mut state, "DEMO-134"), ["Ava Sample"]);
+    // By what was said in a discussion.
+    assert_eq!(filtered(&mut state, "duty social worker"), ["Ava Sample"]);
+    // By the date it was raised, written either way.
+    let raised = state.entries[0].escalation.raised_at;
+    let day = escalate::core::calendar::local_date(raised);
+    let by_iso = filtered(&mut state, &day.to_string());
+    assert!(by_iso.contains(&state.entries[0].child), "{by_iso:?}");
+    assert_eq!(
+        filtered(&mut state, &day.format("%d/%m/%Y").to_string()),
+        by_iso
+    );
+}
+
+#[test]
+fn folding_for_the_filter() {
+    use escalate::app::fold;
+    assert_eq!(fold("Zoë Ångström"), "zoe angstrom");
+    assert_eq!(fold("Œuvre Straße Łódź"), "oeuvre strasse lodz");
+    // Combining accents, and scripts without case, are kept as letters.
+    assert_eq!(fold("Zoe\u{308}"), "zoe");
+    assert_eq!(fold("محمد علي"), "محمد علي");
+}
+
+/// What the storage worker answers to `Effect::LoadClosed`.
+fn closed_of(store: &SqliteStore) -> Msg {
+    let all = store
+        .escalations(escalate::storage::Filter {
+            include_closed: true,
+            stage: None,
+        })
+        .unwrap();
+    Msg::ClosedLoaded(Ok(all.into_iter().filter(|e| !e.is_open()).collect()))
+}
+
+#[test]
+fn the_closed_escalations_can_be_shown_filtered_and_opened() {
+    let (store, mut state) = demo((120, 40));
+    let open = lane_children(&state).concat();
+    assert_eq!(press_char(&mut state, 'c'), [Effect::LoadClosed]);
+    update(&mut state, Input::Msg(closed_of(&store)));
+    let closed = lane_children(&state).concat();
+    assert!(!closed.is_empty(), "the demo has closed escalations");
+    assert!(closed.iter().all(|c| !open.contains(c)), "{closed:?}");
+    let ids: Vec<i64> = state
+        .lanes
+        .iter()
+        .flat_map(|l| l.cards.iter().map(|&i| state.entries[i].escalation.id))
+        .collect();
+    assert!(ids.iter().all(|&id| !state.entry(id).unwrap().is_open()));
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("Closed at stage"), "{shown}");
+    // A reload of the caseload (a save, another terminal) keeps them on screen.
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    assert_eq!(lane_children(&state).concat(), closed);
+    // The filter searches them too, and one opens like any other.
+    press_char(&mut state, '/');
+    type_text(&mut state, &fold_first(&closed[0]));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(lane_children(&state).concat(), [closed[0].clone()]);
+    let id = open_selected(&mut state, &store);
+    assert!(!state.entry(id).unwrap().is_open());
+    assert!(matches!(state.screen, Screen::Detail { .. }));
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Esc);
+    // c again: the open ones.
+    assert!(press_char(&mut state, 'c').is_empty());
+    assert_eq!(lane_children(&state).concat(), open);
+}
+
+/// The first word of a child's name, lower-cased and without accents.
+fn fold_first(child: &str) -> String {
+    escalate::app::fold(child.split_whitespace().next().unwrap())
+}
+
+#[test]
+fn the_closed_escalations_at_three_sizes() {
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let (store, mut state) = demo((w, h));
+        press_char(&mut state, 'c');
+        update(&mut state, Input::Msg(closed_of(&store)));
+        insta::assert_snapshot!(
+            format!("closed_{w}x{h}"),
+            screen(&draw(&state, &Theme::default()))
+        );
+    }
+}
+
+#[test]
+fn at_120x40_a_card_reads_whole_with_its_number_and_its_deadline() {
+    let (_store, state) = demo((120, 40));
+    let buffer = draw(&state, &Theme::default());
+    for child in ["Ava Sample", "Leo Example", "Isla Model", "Zoë Ångström"] {
+        let entry = state.entries.iter().find(|e| e.child == child).unwrap();
+        let text = card(&buffer, child)
+            .lines()
+            .map(|l| l.trim_start_matches(['▌', ' ']))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(&format!("#{} {child}", entry.escalation.id)),
+            "{text}"
+        );
+        let urgent = entry.urgent.as_ref().unwrap();
+        assert!(
+            text.contains(&urgent.countdown.compact()),
+            "the countdown whole: {text}"
+        );
+        assert!(text.contains(&urgent.clock), "the deadline whole: {text}");
+    }
+    let shown = screen(&buffer);
+    for cut in ["Escala ", "appendi ", "Escala┃", "appendi│"] {
+        assert!(!shown.contains(cut), "{cut:?} in\n{shown}");
+    }
+}
+
+#[test]
+fn the_header_labels_every_number_and_is_not_cut_at_any_size() {
+    for size in [(80, 24), (100, 30), (120, 40), (200, 50)] {
+        for is_privacy in [false, true] {
+            let (_store, mut state) = demo(size);
+            state.is_privacy = is_privacy;
+            let buffer = draw(&state, &Theme::default());
+            let header = row_text(&buffer, 0);
+            assert!(
+                header.contains("Escalations: 10 open · !! 6 overdue · 1 due today"),
+                "{size:?}: {header}"
+            );
+            // Not cut: it ends in a whole label, with room to spare.
+            assert!(
+                header.trim_end().ends_with("due today")
+                    || header.trim_end().ends_with("(3 !! overdue)"),
+                "{size:?}: {header}"
+            );
+            assert_eq!(header.contains("PRIVACY"), is_privacy);
+        }
+    }
+}
+
+#[test]
+fn j_in_the_detail_view_stops_at_the_last_line() {
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (store, mut state) = demo(size);
+        open_selected(&mut state, &store);
+        // What the runtime does after drawing: measure, and tell update.
+        let max = escalate::ui::detail_max_scroll(&state, &Theme::default()).unwrap();
+        update(&mut state, Input::Msg(Msg::DetailMeasured(max)));
+        for _ in 0..200 {
+            press_char(&mut state, 'j');
+        }
+        let Screen::Detail { scroll, .. } = state.screen else {
+            panic!("the detail view")
+        };
+        assert_eq!(scroll, max, "{size:?}");
+        let bottom = screen(&draw(&state, &Theme::default()));
+        // One k moves back at once: no run of blank presses past the end.
+        press_char(&mut state, 'k');
+        let Screen::Detail { scroll, .. } = state.screen else {
+            panic!("the detail view")
+        };
+        assert_eq!(scroll, max.saturating_sub(1));
+        if max > 0 {
+            assert_ne!(screen(&draw(&state, &Theme::default())), bottom);
+        }
+        // The last line is on screen at the bottom of the box.
+        assert!(bottom.contains("Notifications"), "{size:?}:\n{bottom}");
+    }
 }

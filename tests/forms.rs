@@ -34,6 +34,7 @@ fn saved(state: &State, result: Result<String, String>) -> Msg {
     Msg::FormSaved {
         token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
         result,
+        escalation: None,
     }
 }
 
@@ -1165,6 +1166,7 @@ fn a_save_against_an_escalation_that_moved_meanwhile_is_refused_and_the_form_sta
         Input::Msg(Msg::FormSaved {
             token: *token,
             result: Err(why),
+            escalation: None,
         }),
     );
     let form = state.form.as_ref().expect("the form stays open");
@@ -1191,6 +1193,7 @@ fn a_reply_answers_only_the_form_it_names() {
         Input::Msg(Msg::FormSaved {
             token: first,
             result: Ok("discussion recorded".into()),
+            escalation: None,
         }),
     );
     update(
@@ -1241,4 +1244,377 @@ fn the_advance_preview_counts_from_the_time_typed_in_when() {
     );
     assert!(preview.starts_with("Moves to stage 3 of 4: Head of Service"));
     assert!(draw(&state).contains("due Tue 24 Nov 2026 10:00 GMT"));
+}
+
+/// What the storage worker does with a form's save: plans it through the service against the
+/// store, reports it as the runtime does, and reloads the caseload.
+fn work(store: &mut SqliteStore, state: &mut State, effects: &[Effect]) -> Result<i64, String> {
+    use escalate::service::{self, Rules, Subject};
+    let [
+        Effect::Save {
+            token,
+            kind,
+            seen,
+            output,
+        },
+    ] = effects
+    else {
+        panic!("expected one save: {effects:?}");
+    };
+    let config = Config::default();
+    let procedures = ProcedureSet::builtin();
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let subject = Subject::of(kind.escalation(), *seen);
+    let applied = service::apply(store, &rules, "Test DSL", now(), subject, output)
+        .map(|a| (a.escalation(), a.describe()))
+        .map_err(|e| e.to_string());
+    let id = applied.as_ref().ok().map(|(id, _)| *id);
+    update(
+        state,
+        Input::Msg(Msg::FormSaved {
+            token: *token,
+            result: applied.clone().map(|(_, what)| what),
+            escalation: id,
+        }),
+    );
+    update(
+        state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    applied.map(|(id, _)| id)
+}
+
+/// The demo caseload in a store, and a dashboard of `size` loaded from it.
+fn stored_dashboard(size: (u16, u16)) -> (SqliteStore, State) {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    (store, dashboard(size))
+}
+
+#[test]
+fn a_clock_is_marked_met_from_the_detail_view_through_the_service() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('m'));
+    let form = state.form.as_ref().expect("the clock-met form opens");
+    assert_eq!(form.kind, FormKind::ClockMet { escalation: 1 });
+    assert_eq!(
+        focused(&state),
+        "note",
+        "the clock is chosen; the note is typed"
+    );
+    let clock = form.field("clock").unwrap().value();
+    assert!(!clock.is_empty());
+    // Nothing typed: refused, the note marked.
+    assert!(ctrl(&mut state, 's').is_empty());
+    assert!(error_of(&state, "note").is_some());
+    type_text(&mut state, "Agreed by phone with the duty manager.");
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::ClockMet { clock: c, at, .. }, .. }] if *c == clock && *at == now()
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    assert!(state.form.is_none());
+    assert!(state.status.clone().unwrap().starts_with("Saved:"));
+    let trail = store.audit_trail(Some(1)).unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.summary == format!("clock {clock} marked met")),
+        "{trail:?}"
+    );
+    // The immediate-risk clock, first offered, is met: recorded as met from the keyboard.
+    assert_eq!(clock, "immediate-risk");
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let met = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .unwrap();
+    assert!(!met.state.is_live(), "{:?}", met.state);
+}
+
+#[test]
+fn an_agreed_action_is_added_from_the_detail_view_through_the_service() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('A'));
+    assert_eq!(
+        state.form.as_ref().unwrap().kind,
+        FormKind::AddAction { escalation: 1 }
+    );
+    type_text(&mut state, "Send the chronology to the chair");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "J Okafor");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "2026-11-20");
+    assert!(error_of(&state, "due").unwrap().contains("in the past"));
+    clear_field(&mut state);
+    type_text(&mut state, "fri");
+    assert_eq!(hint_of(&state, "due").as_deref(), Some("Fri 27 Nov 2026"));
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::AddAction { due_on, owner, .. }, .. }]
+            if due_on == "2026-11-27" && owner == "J Okafor"
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    let actions = store.escalation(1).unwrap().actions;
+    assert!(
+        actions
+            .iter()
+            .any(|a| a.what == "Send the chronology to the chair" && a.due_on == day("2026-11-27"))
+    );
+}
+
+#[test]
+fn a_clock_is_tightened_from_the_detail_view_and_never_loosened() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('T'));
+    assert_eq!(
+        state.form.as_ref().unwrap().kind,
+        FormKind::Tighten { escalation: 1 }
+    );
+    // Ava Sample's immediate-risk clock is offered first: due at once (recognised before working
+    // hours), so there is nothing earlier to tighten it to. Choose her day-2 clock.
+    for _ in 0..10 {
+        if state.form.as_ref().unwrap().field("clock").unwrap().value() == "s1.resolve" {
+            break;
+        }
+        press(&mut state, KeyCode::Right);
+    }
+    let clock = state.form.as_ref().unwrap().field("clock").unwrap().value();
+    assert_eq!(clock, "s1.resolve");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "+3d");
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "The child is moving school on Friday.");
+    // Later than the clock's due time: the core refuses to loosen it.
+    assert!(ctrl(&mut state, 's').is_empty());
+    assert!(
+        error_of(&state, "due")
+            .unwrap_or_default()
+            .contains("never loosened"),
+        "{:?}",
+        state.form.as_ref().unwrap().fields
+    );
+    focus(&mut state, "due");
+    clear_field(&mut state);
+    type_text(&mut state, "16:00");
+    assert_eq!(
+        hint_of(&state, "due").as_deref(),
+        Some("Mon 23 Nov 2026 16:00 GMT")
+    );
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save { output: Request::Tighten { clock: c, due_at, .. }, .. }]
+            if *c == clock && *due_at == at("2026-11-23 16:00")
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let tightened = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .unwrap();
+    assert_eq!(tightened.due_at, Some(at("2026-11-23 16:00")));
+}
+
+#[test]
+fn a_reason_for_a_delay_is_recorded_from_the_detail_view() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Char('2'));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('L'));
+    let form = state.form.as_ref().expect("the delay form opens");
+    assert_eq!(form.kind, FormKind::DelayReason { escalation: 2 });
+    assert!(
+        form.field("late").unwrap().items.len() > 1,
+        "a choice of what is late"
+    );
+    type_text(&mut state, "The chair was on leave.");
+    let effects = ctrl(&mut state, 's');
+    assert!(matches!(
+        &effects[..],
+        [Effect::Save {
+            output: Request::DelayReason { .. },
+            ..
+        }]
+    ));
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(2));
+    assert!(state.status.clone().unwrap().starts_with("Saved:"));
+}
+
+#[test]
+fn after_a_new_escalation_is_saved_it_is_selected() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Char('3'));
+    press(&mut state, KeyCode::Char('n'));
+    for (name, text) in [
+        ("child", "Zoë Ångström"),
+        ("raised-by", "A DSL, Head of Year"),
+        ("agency", "Hillside School"),
+        ("raised-with", "Children's social care, MASH"),
+        ("summary", "Referral closed without a strategy discussion."),
+    ] {
+        focus(&mut state, name);
+        type_text(&mut state, text);
+    }
+    let effects = ctrl(&mut state, 's');
+    let id = work(&mut store, &mut state, &effects).expect("saved");
+    assert_eq!(state.selected_id(), Some(id));
+    assert_eq!(state.lane, 0, "its lane, stage 1");
+}
+
+#[test]
+fn the_new_keyboard_forms_at_three_sizes() {
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (w, h) = size;
+        for (key, lane, name) in [
+            ('m', '1', "clock_met"),
+            ('A', '1', "add_action"),
+            ('T', '1', "tighten"),
+            ('L', '2', "delay_reason"),
+        ] {
+            let mut state = dashboard(size);
+            press(&mut state, KeyCode::Char(lane));
+            press(&mut state, KeyCode::Enter);
+            press(&mut state, KeyCode::Char(key));
+            assert!(state.form.is_some(), "{name}");
+            insta::assert_snapshot!(format!("{name}_form_{w}x{h}"), draw(&state));
+        }
+    }
+}
+
+/// `text` on screen, whatever lines and borders it is wrapped across.
+fn reads_whole(screen: &str, text: &str) -> bool {
+    // The widest box's text on each line: the longest run between two borders.
+    let flat: String = screen
+        .lines()
+        .filter_map(|l| l.split('│').max_by_key(|s| s.chars().count()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    squash(&flat).contains(&squash(text))
+}
+
+#[test]
+fn the_immediate_risk_advice_is_shown_whole_and_recorded_as_met_from_the_keyboard() {
+    let procedures = ProcedureSet::builtin();
+    let advice = procedures
+        .get("pan-bedfordshire")
+        .unwrap()
+        .immediate_risk
+        .clone();
+    for size in [(80, 24), (120, 40), (200, 50)] {
+        let (w, h) = size;
+        // The New form, once immediate risk is set: above the fields, whole.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('n'));
+        focus(&mut state, "immediate-risk");
+        press(&mut state, KeyCode::Char(' '));
+        let form = state.form.as_ref().unwrap();
+        let chosen = procedures
+            .get(&form.field("procedure").unwrap().value())
+            .unwrap()
+            .immediate_risk
+            .clone();
+        assert!(form.preview[0].contains(&chosen), "{:?}", form.preview);
+        let shown = draw(&state);
+        if h >= 40 {
+            assert!(reads_whole(&shown, &chosen), "{w}x{h}:\n{shown}");
+        }
+        insta::assert_snapshot!(format!("new_form_immediate_risk_{w}x{h}"), shown);
+
+        // The detail view of Ava Sample (immediate risk), and its m.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Enter);
+        let shown = draw(&state);
+        assert!(reads_whole(&shown, &advice), "{w}x{h}:\n{shown}");
+        assert!(shown.contains("m records the immediate risk"), "{shown}");
+
+        // The review walk's first item is her immediate risk: advice whole, and m marks it met.
+        let mut state = dashboard(size);
+        press(&mut state, KeyCode::Char('R'));
+        let shown = draw(&state);
+        assert!(reads_whole(&shown, &advice), "{w}x{h}:\n{shown}");
+        insta::assert_snapshot!(format!("review_immediate_risk_{w}x{h}"), shown);
+        press(&mut state, KeyCode::Char('m'));
+        let form = state.form.as_ref().expect("the clock-met form");
+        assert_eq!(form.field("clock").unwrap().value(), "immediate-risk");
+        assert_eq!(form.review_item, Some(0));
+    }
+}
+
+#[test]
+fn a_paste_goes_into_the_focused_field_only() {
+    let mut state = dashboard((120, 40));
+    press(&mut state, KeyCode::Char('d'));
+    // A one-line field: the lines joined.
+    focus(&mut state, "with");
+    update(
+        &mut state,
+        Input::Msg(Msg::Pasted("Duty SW,\r\nLuton MASH\n".into())),
+    );
+    assert_eq!(focused(&state), "with", "a pasted newline moves nowhere");
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("with").unwrap().value(), "Duty SW, Luton MASH");
+    assert!(form.is_changed);
+    // A text of several lines: whole, lines kept, nothing else touched.
+    focus(&mut state, "notes");
+    update(
+        &mut state,
+        Input::Msg(Msg::Pasted("First line.\nSecond line.\n".into())),
+    );
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(
+        form.field("notes").unwrap().value(),
+        "First line.\nSecond line."
+    );
+    assert_eq!(form.field("decisions").unwrap().value(), "");
+    // A choice takes no paste, and says so.
+    focus(&mut state, "mode");
+    update(&mut state, Input::Msg(Msg::Pasted("video".into())));
+    assert_eq!(
+        state.form.as_ref().unwrap().field("mode").unwrap().value(),
+        "phone"
+    );
+    assert!(state.status.clone().unwrap().starts_with("Not pasted"));
+    // A long line of notes wraps at words: its start stays in view.
+    focus(&mut state, "notes");
+    type_text(
+        &mut state,
+        " The practitioner was not told of the strategy discussion until a week after it had taken place, and the school heard of it only from the family.",
+    );
+    let shown = draw(&state);
+    assert!(shown.contains("First line."), "{shown}");
+    assert!(
+        shown.contains("heard of it only from the family."),
+        "{shown}"
+    );
+
+    // With no form: into the filter while typing it, else refused.
+    let mut state = dashboard((120, 40));
+    update(&mut state, Input::Msg(Msg::Pasted("leo".into())));
+    assert!(state.status.clone().unwrap().starts_with("Not pasted"));
+    press(&mut state, KeyCode::Char('/'));
+    update(&mut state, Input::Msg(Msg::Pasted("Leo\nExample".into())));
+    assert_eq!(state.filter, "Leo Example");
 }

@@ -30,6 +30,7 @@ fn saved(state: &State, result: Result<String, String>) -> Msg {
     Msg::FormSaved {
         token: state.form.as_ref().map(|f| f.token).unwrap_or_default(),
         result,
+        escalation: None,
     }
 }
 
@@ -126,7 +127,7 @@ fn r_walks_the_core_review_in_order_and_space_and_b_move() {
         (1, Group::ImmediateRisk)
     );
     let shown = draw(&state);
-    assert!(shown.contains("Morning review · 1 of"), "{shown}");
+    assert!(shown.contains("Morning review · item 1 of"), "{shown}");
     assert!(shown.contains("Escalation 1: Ava Sample"), "{shown}");
     assert!(shown.contains("Involved: "), "{shown}");
     assert!(shown.contains("Last discussion: "), "{shown}");

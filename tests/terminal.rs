@@ -201,7 +201,10 @@ const AFTER: &str = "echo EXIT=$?; \
 /// written on the way back from another screen, whose footer differs).
 fn is_whole_dashboard(screen: &str) -> bool {
     let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
-    let Some(panel) = lines.iter().position(|l| l.contains("Notifications owed")) else {
+    let Some(panel) = lines
+        .iter()
+        .position(|l| l.contains("Notifications owed ("))
+    else {
         return false;
     };
     let is_panel_closed = lines[panel + 1..]
@@ -225,10 +228,10 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     // The header, the lanes and the notifications panel of the demo caseload, once the whole
     // frame is on screen (a capture can land while a frame is half written).
     let screen = tmux.wait_for("the whole dashboard", |s| {
-        s.contains("escalate  Mon 23 Nov 2026 11:0") && is_whole_dashboard(s)
+        s.contains("escalate  Mon 23 Nov") && is_whole_dashboard(s)
     });
     assert!(screen.contains("10 open"), "{screen}");
-    assert!(screen.contains("▌ Ava Sample"), "{screen}");
+    assert!(screen.contains("▌ #1 Ava Sample"), "{screen}");
     assert!(screen.contains("IMMEDIATE RISK"), "{screen}");
     assert_eq!(
         tmux.pane("alternate_on"),
@@ -239,11 +242,11 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
     // l: the next lane, j: its second card, Enter: the detail.
     tmux.send("l");
     tmux.wait_for("the second lane to be focused", |s| {
-        s.contains("▌ Leo Example")
+        s.contains("▌ #2 Leo Example")
     });
     tmux.send("j");
     tmux.wait_for("the second card to be selected", |s| {
-        s.contains("▌ Noah Fictional")
+        s.contains("▌ #4 Noah Fictional")
     });
     tmux.send("Enter");
     // The detail's own footer is the last row its frame draws.
@@ -260,13 +263,13 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
         detail.contains("Raised with: Police public protection unit"),
         "{detail}"
     );
-    assert!(!detail.contains("Notifications owed"), "{detail}");
+    assert!(!detail.contains("Notifications owed ("), "{detail}");
 
     // Esc on its own: back to the dashboard, with the same card selected. Waiting for the
     // dashboard keeps the next key from arriving with the Esc (which would read as Alt-q).
     tmux.send("Escape");
     tmux.wait_for("the whole dashboard again", |s| {
-        is_whole_dashboard(s) && s.contains("▌ Noah Fictional")
+        is_whole_dashboard(s) && s.contains("▌ #4 Noah Fictional")
     });
     sleep(Duration::from_millis(200));
 
@@ -390,7 +393,7 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
         quoted(&sandbox.db()),
     );
     let tmux = Tmux::start(&sandbox, 120, 40, &format!("{run}; {run}; {AFTER}"));
-    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed"));
+    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed ("));
     tmux.send("d");
     tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
     tmux.send("Tab");
@@ -473,7 +476,7 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
     keys(&["Tab", "Tab", "today 9:00", "Tab", "Tab"]);
     keys(&["Referral declined after a disclosure.", "C-s"]);
     tmux.wait_for("the new escalation saved", |s| {
-        s.contains("Saved: escalation 1 recorded") && s.contains("▌ Zara Test")
+        s.contains("Saved: escalation 1 recorded") && s.contains("▌ #1 Zara Test")
     });
 
     // d: a discussion, with an action agreed in it.
@@ -515,7 +518,7 @@ fn a_whole_escalation_recorded_from_the_keyboard_shows_in_the_command_line() {
 
     // r on the card: resolved, parents informed, the child's record updated.
     tmux.send("2");
-    tmux.wait_for("the second lane", |s| s.contains("▌ Zara Test"));
+    tmux.wait_for("the second lane", |s| s.contains("▌ #1 Zara Test"));
     tmux.send("r");
     tmux.wait_for("the resolve form", |s| s.contains("Resolve escalation 1"));
     keys(&[
@@ -607,7 +610,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     tmux.send("R");
     // Waiting for the whole frame: a capture can land while a frame is half written.
     tmux.wait_for("the review", |s| {
-        s.contains("Morning review · 1 of")
+        s.contains("Morning review · item 1 of")
             && s.contains("IMMEDIATE RISK")
             && s.contains("Escalation 1: Ava Sample")
     });
@@ -626,17 +629,19 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
         tmux.send(key);
     }
     tmux.wait_for("the item ticked off", |s| {
-        s.contains("✓ acted on during this review") && s.contains("1 acted on")
+        s.contains("✓ acted on during this review") && s.contains("1 item(s) acted on")
     });
 
     // The second item: a reason for its delay.
     tmux.send("Space");
-    tmux.wait_for("the second item", |s| s.contains("Morning review · 2 of"));
+    tmux.wait_for("the second item", |s| {
+        s.contains("Morning review · item 2 of")
+    });
     tmux.send("l");
     tmux.wait_for("the delay form", |s| s.contains("Reason for the delay"));
     tmux.send("Awaiting the strategy meeting date.");
     tmux.send("C-s");
-    tmux.wait_for("two acted on", |s| s.contains("2 acted on"));
+    tmux.wait_for("two acted on", |s| s.contains("2 item(s) acted on"));
 
     // Finish: the summary, then the record.
     tmux.send("Escape");
@@ -675,4 +680,31 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
         "{history}"
     );
     assert!(history.contains("reason for delay recorded"), "{history}");
+}
+
+#[test]
+fn a_paste_lands_whole_in_the_focused_field() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let run = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &run);
+    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed ("));
+    tmux.send("d");
+    tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
+    tmux.send("Tab");
+    // A bracketed paste (tmux's paste-buffer -p, as the dashboard asked for): two lines into
+    // a one-line field are joined there; no newline moves on to the next field.
+    tmux.run(&["set-buffer", "-b", "clip", "Duty SW,\nLuton MASH"]);
+    tmux.run(&["paste-buffer", "-p", "-b", "clip", "-t", "main"]);
+    let form = tmux.wait_for("the pasted text", |s| s.contains("Duty SW, Luton MASH"));
+    assert!(form.contains("▶ Who took part"), "{form}");
+    tmux.send("Escape");
+    tmux.wait_for("the question", |s| s.contains("Throw away what you typed?"));
+    tmux.send("y");
+    tmux.send("q");
+    tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
 }

@@ -164,6 +164,18 @@ pub enum FormKind {
     DelayReason {
         escalation: i64,
     },
+    /// Mark a clock met, with a note of how (the immediate-risk clock among them).
+    ClockMet {
+        escalation: i64,
+    },
+    /// Add an agreed action on its own, outside a discussion.
+    AddAction {
+        escalation: i64,
+    },
+    /// Give a clock an earlier due time, with the reason.
+    Tighten {
+        escalation: i64,
+    },
 }
 
 impl FormKind {
@@ -178,7 +190,10 @@ impl FormKind {
             | Self::NotificationSent { escalation }
             | Self::ActionDone { escalation }
             | Self::Amend { escalation }
-            | Self::DelayReason { escalation } => Some(escalation),
+            | Self::DelayReason { escalation }
+            | Self::ClockMet { escalation }
+            | Self::AddAction { escalation }
+            | Self::Tighten { escalation } => Some(escalation),
         }
     }
 
@@ -194,6 +209,9 @@ impl FormKind {
             Self::ActionDone { .. } => "action-done",
             Self::Amend { .. } => "amend",
             Self::DelayReason { .. } => "delay",
+            Self::ClockMet { .. } => "clock-met",
+            Self::AddAction { .. } => "action-add",
+            Self::Tighten { .. } => "tighten",
         }
     }
 
@@ -209,6 +227,9 @@ impl FormKind {
             Self::ActionDone { .. } => "an action done",
             Self::Amend { .. } => "an amendment",
             Self::DelayReason { .. } => "a reason for a delay",
+            Self::ClockMet { .. } => "a clock met",
+            Self::AddAction { .. } => "an agreed action",
+            Self::Tighten { .. } => "a clock tightened",
         }
     }
 
@@ -228,6 +249,9 @@ impl FormKind {
             ("action-done", Some(escalation)) => Self::ActionDone { escalation },
             ("amend", Some(escalation)) => Self::Amend { escalation },
             ("delay", Some(escalation)) => Self::DelayReason { escalation },
+            ("clock-met", Some(escalation)) => Self::ClockMet { escalation },
+            ("action-add", Some(escalation)) => Self::AddAction { escalation },
+            ("tighten", Some(escalation)) => Self::Tighten { escalation },
             _ => return None,
         };
         Some(kind)
@@ -693,12 +717,12 @@ impl Form {
     }
 
     /// "Reason for the delay": what is late (`(key, label)`), and why.
-    pub fn delay_reason(escalation: i64, title: String, late: (String, String)) -> Self {
+    pub fn delay_reason(escalation: i64, title: String, late: Vec<(String, String)>) -> Self {
         let mut form = Self::with_fields(
             FormKind::DelayReason { escalation },
             title,
             vec![
-                Field::choice("late", "What is late", vec![late]),
+                Field::choice("late", "What is late", late),
                 Field::new("at", "When", FieldKind::When, "now"),
                 Field::new("reason", "Why it is late", FieldKind::Text, ""),
             ],
@@ -706,6 +730,64 @@ impl Form {
         // What is late is given; the reason is what is typed.
         form.focus = 2;
         form
+    }
+
+    /// "Clock met": which of the running clocks (each `(key, label)`, `chosen` first if given),
+    /// when, and a note of how it was met.
+    pub fn clock_met(
+        escalation: i64,
+        title: String,
+        clocks: Vec<(String, String)>,
+        chosen: Option<&str>,
+    ) -> Self {
+        let mut clock = Field::choice("clock", "Clock", clocks);
+        if let Some(key) = chosen {
+            clock.select(key);
+        }
+        let mut form = Self::with_fields(
+            FormKind::ClockMet { escalation },
+            title,
+            vec![
+                clock,
+                Field::new("at", "When it was met", FieldKind::When, "now"),
+                Field::new("note", "How it was met", FieldKind::Text, ""),
+            ],
+        );
+        form.focus = 2;
+        form
+    }
+
+    /// "Agreed action": what, who owns it, and when it is due (as people type a day: `fri`,
+    /// `+2d`, `2026-12-01`).
+    pub fn add_action(escalation: i64, title: String) -> Self {
+        Self::with_fields(
+            FormKind::AddAction { escalation },
+            title,
+            vec![
+                Field::new("what", "What is to be done", FieldKind::Text, ""),
+                Field::new("owner", "Who owns it", FieldKind::Line, ""),
+                Field::new("due", "Due (fri, +2d, 2026-12-01)", FieldKind::Line, ""),
+            ],
+        )
+    }
+
+    /// "Tighten a clock": which running clock (each `(key, label)`), the earlier due time (a
+    /// time, or a shorter timescale from now such as `+4h`), and why.
+    pub fn tighten(escalation: i64, title: String, clocks: Vec<(String, String)>) -> Self {
+        Self::with_fields(
+            FormKind::Tighten { escalation },
+            title,
+            vec![
+                Field::choice("clock", "Clock", clocks),
+                Field::new(
+                    "due",
+                    "New due time (earlier: 17:00, fri 12:00, +4h)",
+                    FieldKind::Line,
+                    "",
+                ),
+                Field::new("reason", "Why it is tightened", FieldKind::Text, ""),
+            ],
+        )
     }
 
     /// Fits the partnership choice to the chosen procedure: its bodies where it has several,
@@ -920,6 +1002,31 @@ impl Form {
                     why: self.value("why"),
                 })
             }
+            FormKind::ClockMet { .. } => {
+                marks.text("note", &self.value("note"), true, true);
+                at.map(|at| Request::ClockMet {
+                    clock: self.value("clock"),
+                    note: self.value("note"),
+                    at,
+                })
+            }
+            FormKind::AddAction { .. } => self.check_add_action(&mut marks, now),
+            FormKind::Tighten { .. } => {
+                marks.text("reason", &self.value("reason"), true, true);
+                let due = parse_when(self.value("due").trim(), now, Direction::Future)
+                    .map_err(|e| e.to_string());
+                marks.set(
+                    "due",
+                    due.as_ref()
+                        .map(|d| Some(format_local(*d)))
+                        .map_err(Clone::clone),
+                );
+                due.ok().map(|due_at| Request::Tighten {
+                    clock: self.value("clock"),
+                    due_at,
+                    reason: self.value("reason"),
+                })
+            }
             FormKind::Amend { .. } => {
                 let field = self.value("field");
                 let current = context
@@ -1004,7 +1111,7 @@ impl Form {
         at
     }
 
-    fn check_new(&self, marks: &mut Marks, context: &Context) -> Option<Request> {
+    fn check_new(&mut self, marks: &mut Marks, context: &Context) -> Option<Request> {
         let now = context.now;
         for (name, is_required) in [
             ("child", true),
@@ -1045,15 +1152,20 @@ impl Form {
                 })
                 .ok_or_else(|| "choose a procedure".to_owned()),
         );
+        // The procedure's advice, whole, above the fields (a field's note is one line).
+        let mut advice = Vec::new();
         if self.value("immediate-risk") == "yes"
             && let Some(p) = procedure
         {
+            advice = immediate_risk_advice(p);
             marks.set(
                 "immediate-risk",
-                Ok(Some(format!("{}: {}", p.title, p.immediate_risk))),
+                Ok(Some(
+                    "read the procedure's advice at the top of the form".to_owned(),
+                )),
             );
         }
-        Some(Request::New(NewEscalationInput {
+        let request = Request::New(NewEscalationInput {
             procedure: self.value("procedure"),
             partnership: self.text("partnership"),
             child_name: self.value("child"),
@@ -1068,7 +1180,39 @@ impl Form {
             concern_at: when("concern-at"),
             raised_at: when("raised-at"),
             immediate_risk: self.value("immediate-risk") == "yes",
-        }))
+        });
+        self.preview = advice;
+        Some(request)
+    }
+
+    /// A standalone agreed action: the due day read forward from today, and not in the past.
+    fn check_add_action(&self, marks: &mut Marks, now: DateTime<Utc>) -> Option<Request> {
+        marks.text("what", &self.value("what"), true, true);
+        marks.text("owner", &self.value("owner"), true, false);
+        let today = local_date(now);
+        let due = parse_day(self.value("due").trim(), today, Direction::Future)
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                if d < today {
+                    Err(format!(
+                        "{} is in the past; give the date the action is due, from today on",
+                        d.format("%a %-d %b %Y")
+                    ))
+                } else {
+                    Ok(d)
+                }
+            });
+        marks.set(
+            "due",
+            due.as_ref()
+                .map(|d| Some(d.format("%a %-d %b %Y").to_string()))
+                .map_err(Clone::clone),
+        );
+        due.ok().map(|due_on| Request::AddAction {
+            what: self.value("what"),
+            owner: self.value("owner"),
+            due_on: due_on.to_string(),
+        })
     }
 
     fn check_discussion(
@@ -1187,6 +1331,20 @@ impl Form {
     pub fn needs_risk_confirmation(&self) -> bool {
         self.kind == FormKind::New && self.value("immediate-risk") == "yes"
     }
+}
+
+/// What a procedure advises for a child at immediate risk, whole: its advice, and what to do
+/// when the risk is recognised out of hours and its clock falls due at once.
+pub fn immediate_risk_advice(procedure: &crate::core::procedure::Procedure) -> Vec<String> {
+    let mut lines = vec![format!(
+        "IMMEDIATE RISK ({}): {}",
+        procedure.title,
+        printable(&procedure.immediate_risk, false)
+    )];
+    if let Some(text) = procedure.immediate.out_of_hours.as_deref() {
+        lines.push(printable(text, false));
+    }
+    lines
 }
 
 /// Each field's mark: a hint (`Ok`), or what is wrong (`Err`). A later mark for the same field

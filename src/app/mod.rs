@@ -13,7 +13,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, fold,
+    initials,
 };
 pub use update::update;
 
@@ -61,6 +62,15 @@ pub enum Intent {
     MarkActionDone,
     /// Open the form to correct a field of the selected escalation.
     AmendField,
+    /// Show the closed escalations in the lanes instead of the open ones, or back.
+    ToggleClosed,
+    /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
+    /// among them), with a note of how.
+    MarkClockMet,
+    /// Open the form to add an agreed action to the selected escalation, outside a discussion.
+    AddAction,
+    /// Open the form to give a running clock of the selected escalation an earlier due time.
+    TightenClock,
     /// Start the morning review: a walk through everything that needs attention now.
     StartReview,
     /// The review's next item (or, after the last, its summary).
@@ -98,6 +108,8 @@ pub enum Msg {
         height: u16,
     },
     CaseloadLoaded(Result<Vec<Escalation>, String>),
+    /// Every closed escalation, for the view of the closed ones.
+    ClosedLoaded(Result<Vec<Escalation>, String>),
     TrailLoaded {
         id: i64,
         trail: Result<Vec<AuditEntry>, String>,
@@ -108,11 +120,17 @@ pub enum Msg {
     FormSaved {
         token: form::FormToken,
         result: Result<String, String>,
+        /// The escalation written to, when it was: a new escalation's id, to select it.
+        escalation: Option<i64>,
     },
     /// What was typed into a form could not be kept as a draft (the form stays as it is).
     DraftNotKept(String),
     /// A finished morning review was written to the audit trail (with its summary), or not.
     ReviewRecorded(Result<String, String>),
+    /// How far the detail view on screen scrolls, as last drawn (its last line at the bottom).
+    DetailMeasured(u16),
+    /// Text pasted into the terminal (a bracketed paste): for the focused field only.
+    Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::core::draft::Draft>),
 }
@@ -126,6 +144,8 @@ pub enum Msg {
 pub enum Effect {
     LoadCaseload,
     LoadTrail(i64),
+    /// Load every closed escalation (the caseload holds only those that still owe something).
+    LoadClosed,
     LoadDemo,
     /// Reload the caseload if another process (a command in another terminal) changed it.
     LoadCaseloadIfChanged,

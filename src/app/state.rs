@@ -59,7 +59,9 @@ pub struct Entry {
     /// Hides every spelling of the child's name in free text, in privacy mode.
     pub redactor: crate::core::record::Redactor,
     pub agency: String,
-    /// What the filter matches: child, agency and procedure, in lower case.
+    /// What the filter matches, folded by [`fold`]: the child's name and record reference, the
+    /// id, who raised it and their agency, who it was raised with, the procedure, the dates it
+    /// was raised and the concern arose, and the text of its discussions.
     pub search: String,
     pub urgent: Option<Urgent>,
     /// Anything overdue as of the state's `now` ([`crate::core::overdue::is_overdue`]).
@@ -74,6 +76,11 @@ impl Entry {
     /// Whether anything on it is overdue, by the core's one rule (derived with the countdowns).
     pub fn is_overdue(&self) -> bool {
         self.is_overdue
+    }
+
+    /// Whether the entry matches a filter already folded (an empty one matches everything).
+    pub fn matches(&self, folded: &str) -> bool {
+        folded.is_empty() || self.search.contains(folded)
     }
 
     pub fn is_immediate_risk(&self) -> bool {
@@ -153,11 +160,18 @@ pub struct State {
     pub review: Option<super::review::ReviewWalk>,
     pub filter: String,
     pub is_filtering: bool,
+    /// The lanes show the closed escalations (each at the stage it ended) instead of the open.
+    pub is_showing_closed: bool,
+    /// Every closed escalation, as last loaded for that view (the caseload holds only the
+    /// closed ones that still owe something).
+    pub closed: Vec<Escalation>,
     pub is_privacy: bool,
     pub theme_names: Vec<String>,
     pub theme: usize,
     pub screen: Screen,
     pub popup: Option<Popup>,
+    /// How far the detail view scrolls, as the runtime measured it after drawing it.
+    pub detail_max_scroll: Option<u16>,
     /// How far the help is scrolled.
     pub help_scroll: u16,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
@@ -180,6 +194,76 @@ pub struct State {
     pub should_quit: bool,
     /// Whether what is on screen changed since the last draw.
     pub is_dirty: bool,
+}
+
+/// Text folded for matching as people type it: lower case, with the accents and ligatures of
+/// Latin letters taken off (`Zoë Ångström` is matched by `zoe angstrom`), so that a DSL
+/// without the accented keys finds the child.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+            'æ' => "ae",
+            'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+            'ď' | 'đ' | 'ð' => "d",
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+            'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+            'ĥ' | 'ħ' => "h",
+            'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+            'ĵ' => "j",
+            'ķ' => "k",
+            'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+            'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+            'œ' => "oe",
+            'ŕ' | 'ŗ' | 'ř' => "r",
+            'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+            'ß' => "ss",
+            'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+            'þ' => "th",
+            'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+            'ŵ' => "w",
+            'ý' | 'ÿ' | 'ŷ' => "y",
+            'ź' | 'ż' | 'ž' => "z",
+            // Combining accents typed or stored apart from their letter.
+            '\u{300}'..='\u{36f}' => "",
+            _ => {
+                folded.push(c);
+                continue;
+            }
+        };
+        folded.push_str(plain);
+    }
+    folded
+}
+
+/// What the filter matches on an escalation, folded (see [`Entry::search`]).
+fn search_text(escalation: &Escalation, procedure: &crate::core::procedure::Procedure) -> String {
+    use crate::core::calendar::{format_local, local_date};
+    // A date as it is written: 2026-11-23, 23/11/2026, and as the screens show it.
+    let dates = |at| {
+        let day = local_date(at);
+        format!("{day} {} {}", day.format("%d/%m/%Y"), format_local(at))
+    };
+    let mut parts: Vec<String> = vec![
+        escalation.child.name.clone(),
+        escalation.child.reference.clone().unwrap_or_default(),
+        format!("#{}", escalation.id),
+        escalation.raised_by.clone(),
+        escalation.agency.clone(),
+        escalation.raised_with.clone(),
+        procedure.id.clone(),
+        procedure.title.clone(),
+        dates(escalation.raised_at),
+    ];
+    parts.extend(escalation.concern_at.map(dates));
+    for discussion in &escalation.discussions {
+        parts.push(discussion.participants.clone());
+        parts.push(discussion.notes.clone());
+        parts.extend(discussion.decisions.clone());
+    }
+    fold(&printable(&parts.join("\n"), true))
 }
 
 /// From how many escalations schedules are derived on two threads.
@@ -273,11 +357,14 @@ impl State {
             review: None,
             filter: String::new(),
             is_filtering: false,
+            is_showing_closed: false,
+            closed: Vec::new(),
             is_privacy: false,
             theme_names,
             theme: 0,
             screen: Screen::Dashboard,
             popup: None,
+            detail_max_scroll: None,
             help_scroll: 0,
             trail: None,
             form: None,
@@ -295,7 +382,18 @@ impl State {
     }
 
     /// Builds the entries from loaded escalations. Returns the closed ones that owe nothing.
-    pub fn set_caseload(&mut self, escalations: Vec<Escalation>) -> Vec<i64> {
+    pub fn set_caseload(&mut self, mut escalations: Vec<Escalation>) -> Vec<i64> {
+        // While the closed ones are shown, those the caseload no longer carries come from the
+        // last load of them.
+        if self.is_showing_closed {
+            let loaded: std::collections::HashSet<i64> = escalations.iter().map(|e| e.id).collect();
+            escalations.extend(
+                self.closed
+                    .iter()
+                    .filter(|e| !loaded.contains(&e.id))
+                    .cloned(),
+            );
+        }
         let mut settled = Vec::new();
         let mut entries = Vec::with_capacity(escalations.len());
         let mut unknown = 0;
@@ -310,12 +408,13 @@ impl State {
             };
             if is_settled(&escalation, &schedule) {
                 settled.push(escalation.id);
-                continue;
+                if !self.is_showing_closed {
+                    continue;
+                }
             }
             let child = printable(&escalation.child.name, false);
             let agency = printable(&escalation.raised_with, false);
-            let search =
-                format!("{child}\n{agency}\n{}\n{}", procedure.id, procedure.title).to_lowercase();
+            let search = search_text(&escalation, procedure);
             entries.push(Entry {
                 initials: initials(&child),
                 redactor: crate::core::record::Redactor::for_escalation(&escalation),
@@ -382,7 +481,7 @@ impl State {
             .or_else(|| self.procedures.iter().map(|p| p.last_stage()).max())
             .unwrap_or(1)
             .max(1);
-        let filter = self.filter.trim().to_lowercase();
+        let filter = fold(self.filter.trim());
         let mut lanes: Vec<LaneView> = (1..=lane_count)
             .map(|stage| LaneView {
                 stage,
@@ -390,7 +489,7 @@ impl State {
             })
             .collect();
         for (index, entry) in self.entries.iter().enumerate() {
-            if !entry.is_open() || (!filter.is_empty() && !entry.search.contains(&filter)) {
+            if entry.is_open() == self.is_showing_closed || !entry.matches(&filter) {
                 continue;
             }
             let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);
@@ -438,7 +537,7 @@ impl State {
         }
         let mut notifications: Vec<NotificationRow> = Vec::new();
         for (entry_index, entry) in self.entries.iter().enumerate() {
-            if !filter.is_empty() && !entry.search.contains(&filter) {
+            if !entry.matches(&filter) {
                 continue;
             }
             for (index, n) in entry.schedule.notifications.iter().enumerate() {

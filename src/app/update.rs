@@ -146,6 +146,25 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                 vec![Effect::Settle(settled)]
             }
         }
+        Msg::ClosedLoaded(Ok(closed)) => {
+            let count = closed.len();
+            state.closed = closed;
+            if state.is_showing_closed {
+                // The caseload as it stands, with every closed escalation added to it.
+                let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
+                state.set_caseload(caseload);
+                state.status = Some(format!(
+                    "Showing the {count} closed escalation(s), by the stage each ended at; c shows the open ones"
+                ));
+            }
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Msg::ClosedLoaded(Err(error)) => {
+            state.status = Some(format!("Could not load the closed escalations: {error}"));
+            state.is_dirty = true;
+            Vec::new()
+        }
         Msg::CaseloadLoaded(Err(error)) => {
             state.is_loading = false;
             state.status = Some(format!("Could not load the caseload: {error}"));
@@ -162,7 +181,11 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             Vec::new()
         }
-        Msg::FormSaved { token, result } => {
+        Msg::FormSaved {
+            token,
+            result,
+            escalation,
+        } => {
             state.is_dirty = true;
             // A reply about a form no longer on screen says what happened and touches nothing.
             let is_this_form = state.form.as_ref().is_some_and(|f| f.token == token);
@@ -178,8 +201,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                         {
                             *acted = true;
                         }
-                        // The dashboard follows the escalation saved (to its new lane, if it moved).
-                        state.follow = form.and_then(|f| f.kind.escalation());
+                        // The dashboard follows the escalation saved (to its new lane, if it
+                        // moved), a new one included.
+                        state.follow =
+                            escalation.or_else(|| form.and_then(|f| f.kind.escalation()));
                     }
                     state.status = Some(format!("Saved: {what}"));
                 }
@@ -190,6 +215,21 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.status = Some(format!("Not saved: {why}"));
                 }
             }
+            Vec::new()
+        }
+        Msg::DetailMeasured(max) => {
+            state.detail_max_scroll = Some(max);
+            if let Screen::Detail { scroll, .. } = &mut state.screen
+                && *scroll > max
+            {
+                *scroll = max;
+                state.is_dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Pasted(text) => {
+            state.is_dirty = true;
+            on_paste(state, &text);
             Vec::new()
         }
         Msg::DraftNotKept(why) => {
@@ -345,6 +385,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
                     scroll: 0,
                 };
                 state.trail = None;
+                state.detail_max_scroll = None;
                 return vec![Effect::LoadTrail(id)];
             }
         }
@@ -354,6 +395,15 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.derive();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::ToggleClosed => {
+            state.is_showing_closed = !state.is_showing_closed;
+            state.derive();
+            if state.is_showing_closed {
+                state.status = Some("Loading the closed escalations…".to_owned());
+                return vec![Effect::LoadClosed];
+            }
+            state.status = Some("Showing the open escalations".to_owned());
+        }
         Intent::NewEscalation => {
             let form = Form::new_escalation(&state.procedures);
             open_form(state, form);
@@ -395,13 +445,21 @@ fn on_detail(
         Intent::Back => state.screen = Screen::Dashboard,
         Intent::Up => state.screen = screen(tab, scroll.saturating_sub(1)),
         // The view stops at the last line; the cap keeps Up responsive after holding Down.
-        Intent::Down => state.screen = screen(tab, scroll.saturating_add(1).min(MAX_SCROLL)),
+        // Down stops with the last line at the bottom, as measured when it was drawn.
+        Intent::Down => {
+            let max = state
+                .detail_max_scroll
+                .unwrap_or(MAX_SCROLL)
+                .min(MAX_SCROLL);
+            state.screen = screen(tab, scroll.saturating_add(1).min(max));
+        }
         Intent::NextTab | Intent::Left | Intent::Right => {
             let next = match tab {
                 DetailTab::Record => DetailTab::Audit,
                 DetailTab::Audit => DetailTab::Record,
             };
             state.screen = screen(next, 0);
+            state.detail_max_scroll = None;
         }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::CycleTheme if !state.theme_names.is_empty() => {
@@ -499,7 +557,18 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                 (Intent::MarkActionDone, Subject::Action { id: action, .. }) => {
                     open_action_done(state, id, Some(*action));
                 }
-                (Intent::RecordDelayReason, subject) => open_delay_reason(state, id, subject),
+                (Intent::RecordDelayReason, subject) => {
+                    open_delay_reason(state, id, Some(subject));
+                }
+                (Intent::MarkClockMet, Subject::Clock { key, .. }) => {
+                    open_clock_met(state, id, Some(key));
+                }
+                (Intent::MarkClockMet, Subject::ImmediateRisk { .. }) => {
+                    open_clock_met(state, id, Some(crate::core::deadline::IMMEDIATE_RISK_KEY));
+                }
+                (Intent::TightenClock, Subject::Clock { key, .. }) => {
+                    open_tighten(state, id, Some(key));
+                }
                 (intent, _) => open_record_form(state, intent, id),
             }
             // A form opened here remembers the item, to tick it off when it saves.
@@ -513,21 +582,161 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Opens the form to record why the review's item is late.
-fn open_delay_reason(state: &mut State, id: i64, subject: &Subject) {
+/// Opens the form to record why something on escalation `id` is late: a review's item comes
+/// first when given; otherwise each of its running clocks, notifications owed and open actions.
+fn open_delay_reason(state: &mut State, id: i64, subject: Option<&Subject>) {
+    use crate::core::calendar::format_local;
+    use crate::core::record::printable;
     let Some(entry) = state.entry(id) else { return };
-    let late = match subject {
-        Subject::ImmediateRisk { name, .. } => ("immediate-risk".to_owned(), name.clone()),
-        Subject::Clock { key, name, .. } => (key.clone(), name.clone()),
-        Subject::Notification { id, name, .. } => (id.clone(), name.clone()),
-        Subject::Action { id, what, .. } => (format!("action {id}"), what.clone()),
-    };
-    let late = (late.0, crate::core::record::printable(&late.1, false));
+    let is_privacy = state.is_privacy;
+    let mut late: Vec<(String, String)> = Vec::new();
+    if let Some(subject) = subject {
+        let (key, name) = match subject {
+            Subject::ImmediateRisk { name, .. } => ("immediate-risk".to_owned(), name.clone()),
+            Subject::Clock { key, name, .. } => (key.clone(), name.clone()),
+            Subject::Notification { id, name, .. } => (id.clone(), name.clone()),
+            Subject::Action { id, what, .. } => (format!("action {id}"), what.clone()),
+        };
+        late.push((key, printable(&entry.shown(&name, is_privacy), false)));
+    } else {
+        late.extend(
+            entry
+                .schedule
+                .clocks
+                .iter()
+                .filter(|c| c.state.is_live())
+                .filter_map(|c| {
+                    let due = c.due_at?;
+                    Some((
+                        c.key.clone(),
+                        printable(&format!("{}, due {}", c.name, format_local(due)), false),
+                    ))
+                }),
+        );
+        late.extend(entry.schedule.outstanding_notifications().map(|n| {
+            (
+                n.id.clone(),
+                printable(
+                    &format!("{}, due {}", n.name, format_local(n.due_at)),
+                    false,
+                ),
+            )
+        }));
+        late.extend(
+            entry
+                .escalation
+                .actions
+                .iter()
+                .filter(|a| a.done_at.is_none())
+                .map(|a| {
+                    (
+                        format!("action {}", a.id),
+                        printable(
+                            &format!(
+                                "action: {}, due {}",
+                                entry.shown(&a.what, is_privacy),
+                                a.due_on.format("%a %-d %b %Y")
+                            ),
+                            false,
+                        ),
+                    )
+                }),
+        );
+    }
+    if late.is_empty() {
+        state.status = Some(format!(
+            "Escalation {id} has nothing running or owed that could be late"
+        ));
+        return;
+    }
     let title = format!(
         " Reason for the delay: escalation {id}, {} ",
-        entry.child_shown(state.is_privacy)
+        entry.child_shown(is_privacy)
     );
     open_form(state, Form::delay_reason(id, title, late));
+}
+
+/// The clocks of escalation `id` that can be marked met (running, or waiting to start), each
+/// `(key, label)` with its due time and state.
+fn clock_items(entry: &Entry, is_tightening: bool) -> Vec<(String, String)> {
+    use crate::core::calendar::format_local;
+    use crate::core::deadline::ClockState;
+    entry
+        .schedule
+        .clocks
+        .iter()
+        .filter(|c| {
+            if is_tightening {
+                c.state.is_live() && c.due_at.is_some() && c.started_at.is_some()
+            } else {
+                c.state.is_live() || c.state == ClockState::Pending
+            }
+        })
+        .map(|c| {
+            let when = c.due_at.map_or_else(
+                || format!("starts with {}", c.from.describe()),
+                |d| format!("due {}", format_local(d)),
+            );
+            (
+                c.key.clone(),
+                crate::core::record::printable(&format!("{}, {when}", c.name), false),
+            )
+        })
+        .collect()
+}
+
+/// Opens the form to mark one of escalation `id`'s clocks met, `chosen` first if given (the
+/// immediate-risk clock from its guidance; a review's clock item).
+fn open_clock_met(state: &mut State, id: i64, chosen: Option<&str>) {
+    let Some(entry) = state.entry(id) else { return };
+    let clocks = clock_items(entry, false);
+    if clocks.is_empty() {
+        state.status = Some(format!("Escalation {id} has no clock running to mark met"));
+        return;
+    }
+    let title = format!(
+        " Clock met: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::clock_met(id, title, clocks, chosen));
+}
+
+/// Opens the form to give one of escalation `id`'s running clocks an earlier due time.
+fn open_tighten(state: &mut State, id: i64, chosen: Option<&str>) {
+    let Some(entry) = state.entry(id) else { return };
+    let clocks = clock_items(entry, true);
+    if clocks.is_empty() {
+        state.status = Some(format!("Escalation {id} has no running clock to tighten"));
+        return;
+    }
+    let title = format!(
+        " Tighten a clock: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    let mut form = Form::tighten(id, title, clocks);
+    if let Some(key) = chosen
+        && let Some(field) = form.fields.first_mut()
+        && let Some(index) = field.items.iter().position(|k| k == key)
+    {
+        field.choice = index;
+    }
+    open_form(state, form);
+}
+
+/// Opens the form to add an agreed action to an open escalation.
+fn open_add_action(state: &mut State, id: i64) {
+    let Some(entry) = state.entry(id) else { return };
+    if !entry.is_open() {
+        state.status = Some(format!(
+            "Escalation {id} is closed, so no action can be added"
+        ));
+        return;
+    }
+    let title = format!(
+        " Agreed action: escalation {id}, {} ",
+        entry.child_shown(state.is_privacy)
+    );
+    open_form(state, Form::add_action(id, title));
 }
 
 /// Opens the form an intent asks for on escalation `id`, if it asks for one.
@@ -538,6 +747,10 @@ fn open_record_form(state: &mut State, intent: Intent, id: i64) {
         Intent::ResolveEscalation => open_closing(state, id, true),
         Intent::WithdrawEscalation => open_closing(state, id, false),
         Intent::MarkActionDone => open_action_done(state, id, None),
+        Intent::MarkClockMet => open_clock_met(state, id, None),
+        Intent::AddAction => open_add_action(state, id),
+        Intent::TightenClock => open_tighten(state, id, None),
+        Intent::RecordDelayReason => open_delay_reason(state, id, None),
         Intent::AmendField => {
             if let Some(entry) = state.entry(id) {
                 let title = format!(
@@ -885,6 +1098,53 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// A paste goes into the focused field only: whole into a text of several lines; joined into
+/// one line for a one-line field or the filter; refused, with a message, where nothing is typed.
+fn on_paste(state: &mut State, text: &str) {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let joined = || text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if state.popup.is_some() {
+        return;
+    }
+    let now = state.now;
+    if let Some(form) = state.form.as_mut() {
+        if form.confirm.is_some() || form.is_saving {
+            return;
+        }
+        let Some(field) = form.fields.get_mut(form.focus) else {
+            return;
+        };
+        let pasted = match field.kind {
+            FieldKind::Text => text.trim_end_matches('\n').to_owned(),
+            FieldKind::Line | FieldKind::When => joined(),
+            FieldKind::Choice | FieldKind::Toggle => {
+                state.status = Some(format!(
+                    "Not pasted: \"{}\" is chosen with ← → or Space, not typed",
+                    field.label
+                ));
+                return;
+            }
+        };
+        if field.text.insert_str(&pasted) {
+            form.is_changed = true;
+            form.unkept_since = Some(now);
+        }
+        check_form(state);
+        return;
+    }
+    if state.is_filtering {
+        state
+            .filter
+            .push_str(&crate::core::record::printable(&joined(), false));
+        state.derive();
+        return;
+    }
+    state.status = Some(
+        "Not pasted: a paste goes into a form's field or the filter (/); nothing is open to take it"
+            .to_owned(),
+    );
 }
 
 /// Checks the form once more and, when it is good, sends it to be saved.

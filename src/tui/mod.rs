@@ -117,6 +117,15 @@ fn spawn_worker(
                         ))
                     }
                 }
+                Effect::LoadClosed => Some(Msg::ClosedLoaded(
+                    store
+                        .escalations(crate::storage::Filter {
+                            include_closed: true,
+                            stage: None,
+                        })
+                        .map(|all| all.into_iter().filter(|e| !e.is_open()).collect())
+                        .map_err(|e| e.to_string()),
+                )),
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,
                     trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),
@@ -147,7 +156,7 @@ fn spawn_worker(
                     };
                     let subject = Subject::of(kind.escalation(), seen);
                     let saved = service::apply(&mut store, &rules, &actor, now, subject, &output)
-                        .map(|applied| applied.describe())
+                        .map(|applied| (applied.escalation(), applied.describe()))
                         .map_err(|e| e.to_string());
                     finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
                 }
@@ -185,7 +194,7 @@ fn spawn_worker(
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
     store: &mut SqliteStore,
-    saved: Result<String, String>,
+    saved: Result<(i64, String), String>,
     token: FormToken,
     kind: FormKind,
     replies: &UnboundedSender<Msg>,
@@ -194,9 +203,11 @@ fn finish_save(
     if saved.is_ok() {
         let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
     }
+    let escalation = saved.as_ref().ok().map(|(id, _)| *id);
     let _ = replies.send(Msg::FormSaved {
         token,
-        result: saved,
+        result: saved.map(|(_, what)| what),
+        escalation,
     });
     *seen_version = store.data_version().ok();
     Some(Msg::CaseloadLoaded(
@@ -211,7 +222,11 @@ pub fn run(options: Options) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the dashboard: {e}"))?;
     let mut terminal = ratatui::init();
+    // A paste arrives as one event, for the focused field alone, not as keys (Enter would save
+    // nothing, but would move between fields and type into the wrong ones).
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste);
     let result = runtime.block_on(event_loop(&mut terminal, options));
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -270,6 +285,12 @@ async fn event_loop(
                 .draw(|frame| crate::ui::render(&state, theme, frame.area(), frame.buffer_mut()))
                 .map_err(|e| format!("cannot draw: {e}"))?;
             state.is_dirty = false;
+            // The detail view's last line, as drawn: j stops there.
+            if let Some(max) = crate::ui::detail_max_scroll(&state, theme)
+                && state.detail_max_scroll != Some(max)
+            {
+                update(&mut state, Input::Msg(Msg::DetailMeasured(max)));
+            }
         }
         if state.should_quit {
             return Ok(());
@@ -278,6 +299,7 @@ async fn event_loop(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => keys::intent(keys::scope(&state), &key).map(Input::Intent),
                 Some(Ok(Event::Resize(width, height))) => Some(Input::Msg(Msg::Resized { width, height })),
+                Some(Ok(Event::Paste(text))) => Some(Input::Msg(Msg::Pasted(text))),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
                 None => return Ok(()),

@@ -13,8 +13,91 @@ use crate::app::{Entry, LaneView, State};
 use crate::core::calendar::LONDON;
 use crate::core::deadline::Countdown;
 
-/// Lines a card takes, with the gap after it.
+/// Lines a card takes, with the gap after it, when its deadline fits beside its countdown.
 const CARD_HEIGHT: u16 = 4;
+
+/// At most this many lines more for a deadline's name that does not fit beside its countdown.
+const MAX_DEADLINE_LINES: usize = 3;
+
+/// The width `text` takes on screen.
+fn width_of(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` cut to `width` at the end of a word, with `…` to say more was cut (the rule the
+/// help explains): never a word cut in half.
+pub fn cut_at_word(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_owned();
+    }
+    let mut kept = String::new();
+    for word in text.split(' ') {
+        let next = if kept.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{kept} {word}")
+        };
+        if width_of(&next) + 1 > width {
+            break;
+        }
+        kept = next;
+    }
+    if kept.is_empty() {
+        // One word longer than the line: its start, then the mark.
+        kept = text
+            .chars()
+            .scan(0, |used, c| {
+                *used += width_of(&c.to_string());
+                (*used < width).then_some(c)
+            })
+            .collect();
+    }
+    format!("{}…", kept.trim_end_matches([' ', ',', ':', ';', '·']))
+}
+
+/// `text` wrapped at words into lines of `width`, at most `max` of them, the last cut by
+/// [`cut_at_word`] when it does not all fit.
+pub fn wrap_words(text: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut words = text.split(' ').peekable();
+    while words.peek().is_some() {
+        if lines.len() + 1 == max {
+            let rest: Vec<&str> = words.collect();
+            lines.push(cut_at_word(&rest.join(" "), width));
+            break;
+        }
+        let mut line = String::new();
+        while let Some(word) = words.peek() {
+            let next = if line.is_empty() {
+                (*word).to_owned()
+            } else {
+                format!("{line} {word}")
+            };
+            if !line.is_empty() && width_of(&next) > width {
+                break;
+            }
+            line = next;
+            words.next();
+        }
+        lines.push(cut_at_word(&line, width));
+    }
+    lines
+}
+
+/// The lines a card's deadline takes below its countdown (none when it fits beside it).
+fn deadline_lines(state: &State, entry: &Entry, width: u16) -> Vec<String> {
+    let Some(urgent) = &entry.urgent else {
+        return Vec::new();
+    };
+    let width = usize::from(width).saturating_sub(2);
+    let (mark, _) = state_mark(urgent.state);
+    let countdown = width_of(&format!("{mark} {}", countdown_text(&urgent.countdown)));
+    let name = entry.shown(&urgent.clock, state.is_privacy);
+    if countdown + 2 + width_of(&name) <= width {
+        return Vec::new();
+    }
+    wrap_words(&name, width, MAX_DEADLINE_LINES)
+}
 
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     // The notifications owed: a panel along the bottom, or on a narrow screen a tab of their
@@ -58,7 +141,14 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 /// A lane's heading: its count and how many are overdue, with its name where there is room.
-fn lane_title(view: &LaneView, width: u16) -> String {
+fn lane_title(view: &LaneView, width: u16, is_closed: bool) -> String {
+    if is_closed {
+        let full = format!(" Closed at stage {} ({}) ", view.stage, view.cards.len());
+        if full.chars().count() + 2 <= usize::from(width) {
+            return full;
+        }
+        return format!(" Closed {}: {} ", view.stage, view.cards.len());
+    }
     let overdue = if view.overdue > 0 {
         format!(", {} overdue !!", view.overdue)
     } else {
@@ -86,43 +176,58 @@ fn lane_title(view: &LaneView, width: u16) -> String {
     format!(" Stage {}: {}{overdue} ", view.stage, view.cards.len())
 }
 
-/// The tab bar when lanes are tabs: the focused lane in full, the others as `2: 3 (2!!)`.
+/// The tab bar when lanes are tabs: the focused lane headed as its lane is, the others as
+/// `Stage 2 (3, 2!!)` where they fit, else `2 (3, 2!!)`; the notifications owed last.
 fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let mut spans = Vec::new();
-    for (index, view) in state.lanes.iter().enumerate() {
-        if index == state.lane {
-            spans.push(Span::styled(
-                lane_title(view, u16::MAX),
-                theme.style(Role::Focus),
-            ));
-        } else {
-            let overdue = if view.overdue > 0 {
-                format!(" ({}!!)", view.overdue)
+    let build = |is_short: bool| {
+        let mut spans = Vec::new();
+        for (index, view) in state.lanes.iter().enumerate() {
+            if index == state.lane {
+                spans.push(Span::styled(
+                    lane_title(view, u16::MAX, state.is_showing_closed),
+                    theme.style(Role::Focus),
+                ));
             } else {
-                String::new()
-            };
-            spans.push(Span::styled(
-                format!(" {}: {}{overdue} ", view.stage, view.cards.len()),
-                theme.style(Role::stage(usize::from(view.stage))),
-            ));
+                let overdue = if view.overdue > 0 && !state.is_showing_closed {
+                    format!(", {}!!", view.overdue)
+                } else {
+                    String::new()
+                };
+                let name = match (is_short, state.is_showing_closed) {
+                    (true, _) => view.stage.to_string(),
+                    (false, false) => format!("Stage {}", view.stage),
+                    (false, true) => format!("Closed {}", view.stage),
+                };
+                spans.push(Span::styled(
+                    format!(" {name} ({}{overdue}) ", view.cards.len()),
+                    theme.style(Role::stage(usize::from(view.stage))),
+                ));
+            }
+            spans.push(Span::raw(" "));
         }
-        spans.push(Span::raw(" "));
-    }
-    let overdue = state.totals.notifications_overdue;
-    let owed = if overdue > 0 {
-        format!(" Owed: {} ({overdue}!!) ", state.notifications.len())
-    } else {
-        format!(" Owed: {} ", state.notifications.len())
+        let overdue = state.totals.notifications_overdue;
+        let owed = if overdue > 0 {
+            format!(" Owed ({}, {overdue}!!) ", state.notifications.len())
+        } else {
+            format!(" Owed ({}) ", state.notifications.len())
+        };
+        let role = if state.is_owed_tab() {
+            Role::Focus
+        } else if overdue > 0 {
+            Role::Overdue
+        } else {
+            Role::Text
+        };
+        spans.push(Span::styled(owed, theme.style(role)));
+        Line::from(spans)
     };
-    let role = if state.is_owed_tab() {
-        Role::Focus
-    } else if overdue > 0 {
-        Role::Overdue
+    let line = build(false);
+    let line = if line.width() <= usize::from(area.width) {
+        line
     } else {
-        Role::Text
+        build(true)
     };
-    spans.push(Span::styled(owed, theme.style(role)));
-    Line::from(spans).render(area, buf);
+    line.render(area, buf);
 }
 
 fn render_lane(
@@ -148,13 +253,18 @@ fn render_lane(
         })
         .border_style(border)
         .title(Span::styled(
-            lane_title(view, area.width),
+            lane_title(view, area.width, state.is_showing_closed),
             if is_focused { border } else { accent },
         ));
     let inner = block.inner(area);
     block.render(area, buf);
     if view.cards.is_empty() {
-        Paragraph::new("Nothing at this stage.")
+        let empty = if state.is_showing_closed {
+            "None closed at this stage."
+        } else {
+            "Nothing at this stage."
+        };
+        Paragraph::new(empty)
             .style(theme.style(Role::Muted))
             .render(inner, buf);
         return;
@@ -164,12 +274,21 @@ fn render_lane(
     } else {
         None
     };
-    let visible = usize::from((inner.height / CARD_HEIGHT).max(1));
+    // Every card of a lane is as tall as its tallest: a deadline's name too long to sit beside
+    // its countdown reads whole on the lines below it.
+    let extra = view
+        .cards
+        .iter()
+        .map(|&i| deadline_lines(state, &state.entries[i], inner.width).len())
+        .max()
+        .unwrap_or(0);
+    let card_height = CARD_HEIGHT + u16::try_from(extra).unwrap_or(0);
+    let visible = usize::from((inner.height / card_height).max(1));
     // Keep the selected card in view.
     let first = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
     for (row, &entry_index) in view.cards.iter().skip(first).take(visible).enumerate() {
-        let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX) * CARD_HEIGHT;
-        let height = (CARD_HEIGHT - 1).min(inner.bottom().saturating_sub(y));
+        let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX) * card_height;
+        let height = (card_height - 1).min(inner.bottom().saturating_sub(y));
         if height == 0 {
             break;
         }
@@ -218,45 +337,92 @@ fn render_card(
     } else {
         theme.style(Role::Text).add_modifier(Modifier::BOLD)
     };
+    // The escalation's number, which the command line takes.
     let mut first = vec![
         edge.clone(),
+        Span::styled(format!("#{} ", entry.escalation.id), muted),
         Span::styled(entry.child_shown(state.is_privacy).to_owned(), name_style),
     ];
-    if entry.is_immediate_risk() {
-        // Pinned to the top of its lane, and marked in words as well as colour.
-        first.push(Span::raw(" "));
-        first.push(Span::styled(
-            " IMMEDIATE RISK ",
-            theme.style(Role::ImmediateRisk),
-        ));
+    let text_width = usize::from(area.width).saturating_sub(2);
+    // Pinned to the top of its lane, and marked in words as well as colour: beside the name
+    // where it fits whole, otherwise at the start of the next line.
+    let risk = entry
+        .is_immediate_risk()
+        .then(|| Span::styled(" IMMEDIATE RISK ", theme.style(Role::ImmediateRisk)));
+    let mut risk_below = None;
+    if let Some(risk) = risk {
+        if Line::from(first.clone()).width() + 1 + risk.width() <= usize::from(area.width) {
+            first.push(Span::raw(" "));
+            first.push(risk);
+        } else {
+            risk_below = Some(risk);
+        }
     }
     // The short procedure id first, so a long agency name is what a narrow card cuts.
-    let second = Line::from(vec![
-        edge.clone(),
-        Span::styled(
-            format!("{} · {}", entry.escalation.procedure, entry.agency),
-            muted,
+    let mut second = vec![edge.clone()];
+    let mut room = text_width;
+    if let Some(risk) = risk_below {
+        room = room.saturating_sub(risk.width() + 1);
+        second.push(risk);
+        second.push(Span::raw(" "));
+    }
+    second.push(Span::styled(
+        cut_at_word(
+            &format!("{} · {}", entry.escalation.procedure, entry.agency),
+            room,
         ),
-    ]);
+        muted,
+    ));
+    let second = Line::from(second);
+    let below = deadline_lines(state, entry, area.width);
+    let mut more = Vec::new();
     let third = match &entry.urgent {
         Some(urgent) => {
             let (mark, role) = state_mark(urgent.state);
-            Line::from(vec![
-                edge,
+            let mut spans = vec![
+                edge.clone(),
                 Span::styled(
                     format!("{mark} {}", countdown_text(&urgent.countdown)),
                     theme.style(role),
                 ),
-                // An action's wording may name the child: hidden in privacy mode.
-                Span::styled(
+            ];
+            // An action's wording may name the child: hidden in privacy mode.
+            if below.is_empty() {
+                spans.push(Span::styled(
                     format!("  {}", entry.shown(&urgent.clock, state.is_privacy)),
+                    muted,
+                ));
+            }
+            more = below
+                .into_iter()
+                .map(|l| Line::from(vec![edge.clone(), Span::styled(l, muted)]))
+                .collect();
+            Line::from(spans)
+        }
+        None => {
+            // A closed escalation says how it ended, and when.
+            let ended = entry.escalation.outcome.as_ref().map(|o| {
+                let how = match o {
+                    crate::core::record::Outcome::Resolved { .. } => "resolved",
+                    crate::core::record::Outcome::Withdrawn { .. } => "withdrawn",
+                };
+                format!(
+                    "{how} {}",
+                    o.at().with_timezone(&LONDON).format("%-d %b %Y")
+                )
+            });
+            Line::from(vec![
+                edge,
+                Span::styled(
+                    ended.unwrap_or_else(|| "no live deadline".to_owned()),
                     muted,
                 ),
             ])
         }
-        None => Line::from(vec![edge, Span::styled("no live deadline", muted)]),
     };
-    Paragraph::new(vec![Line::from(first), second, third]).render(area, buf);
+    let mut lines = vec![Line::from(first), second, third];
+    lines.extend(more);
+    Paragraph::new(lines).render(area, buf);
 }
 
 /// The notifications owed, each as one line where it fits in `width`, else two: how late,
@@ -274,7 +440,7 @@ fn notification_rows(
         let n = &entry.schedule.notifications[row.index];
         let (mark, role) = state_mark(n.state);
         let countdown = Countdown::of_notification(&state.calendar, n, state.now);
-        let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %H:%M");
+        let due = n.due_at.with_timezone(&LONDON).format("%a %-d %b %Y %H:%M");
         // The id `escalate notify` takes, not the procedure's form name (Barnet's `learning-note`
         // is sent on its `action-log` form): what is shown is what the DSL types.
         let pointer = if is_selected { "▶" } else { " " };
@@ -388,4 +554,30 @@ fn render_notifications(
         );
     }
     Paragraph::new(lines).render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cut_at_word, wrap_words};
+
+    #[test]
+    fn text_is_cut_at_a_word_and_wrapped_at_words() {
+        assert_eq!(
+            cut_at_word("barnet · Barnet MASH", 40),
+            "barnet · Barnet MASH"
+        );
+        assert_eq!(
+            cut_at_word("barnet · Barnet Children's", 18),
+            "barnet · Barnet…"
+        );
+        assert_eq!(cut_at_word("pan-bedfordshire", 6), "pan-b…");
+        assert_eq!(
+            wrap_words("Escalate the immediate risk the same working day", 22, 3),
+            ["Escalate the immediate", "risk the same working", "day"]
+        );
+        assert_eq!(
+            wrap_words("one two three four five six", 9, 2),
+            ["one two", "three…"]
+        );
+    }
 }

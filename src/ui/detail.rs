@@ -46,13 +46,35 @@ pub fn render(
             .render(body, buf);
         return;
     };
+    // Scrolling stops with the last line at the bottom rather than running on into blank space.
+    let scroll = scroll.min(max_scroll_of(&paragraph(state, theme, entry, tab), body));
+    paragraph(state, theme, entry, tab)
+        .scroll((scroll, 0))
+        .render(body, buf);
+}
+
+/// How far the detail view of `id` scrolls in a screen of `area` (the whole screen less its
+/// header and status lines): the last line at the bottom. The runtime measures it after each
+/// draw and tells `update`, so that `j` stops there too.
+pub fn max_scroll(state: &State, theme: &Theme, id: i64, tab: DetailTab, area: Rect) -> u16 {
+    let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    state.entry(id).map_or(0, |entry| {
+        max_scroll_of(&paragraph(state, theme, entry, tab), body)
+    })
+}
+
+fn max_scroll_of(paragraph: &Paragraph, body: Rect) -> u16 {
+    let lines = paragraph.line_count(body.width.saturating_sub(2));
+    u16::try_from(lines.saturating_sub(usize::from(body.height))).unwrap_or(u16::MAX)
+}
+
+/// The record or the audit trail of `entry`, in its box, wrapped.
+fn paragraph<'a>(state: &State, theme: &Theme, entry: &Entry, tab: DetailTab) -> Paragraph<'a> {
     let lines = match tab {
         DetailTab::Record => record_lines(state, theme, entry),
         DetailTab::Audit => audit_lines(state, theme, entry),
     };
-    // Scrolling stops at the last line rather than running on into blank space.
-    let last = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
-    let scroll = scroll.min(last);
+    let id = entry.escalation.id;
     let title = format!(" Escalation {id}: {} ", entry.child_shown(state.is_privacy));
     Paragraph::new(lines)
         .block(
@@ -65,8 +87,6 @@ pub fn render(
                 )),
         )
         .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .render(body, buf);
 }
 
 fn heading(theme: &Theme, text: &str) -> Line<'static> {
@@ -171,6 +191,10 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 theme.style(Role::ImmediateRisk),
             ));
         }
+        lines.push(Line::styled(
+            "m records the immediate risk as escalated (its clock met), with a note of how",
+            theme.style(Role::Muted),
+        ));
     }
     lines.push(Line::default());
     let mut child = entry.child_shown(state.is_privacy).to_owned();

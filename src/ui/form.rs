@@ -12,8 +12,24 @@ use super::theme::{Role, Theme};
 use crate::app::form::{Confirm, Field, FieldKind, Form};
 
 /// Lines a field's editor takes.
-fn editor_height(field: &Field) -> u16 {
-    if field.kind == FieldKind::Text { 3 } else { 1 }
+fn editor_height(field: &Field, width: u16) -> u16 {
+    match field.kind {
+        FieldKind::Text => 3,
+        // A choice whose longest item does not fit on one line (after `← → 1/2 `) takes two,
+        // so that the item chosen reads whole.
+        FieldKind::Choice
+            if field
+                .labels
+                .iter()
+                .map(|l| Span::raw(l.as_str()).width() + 12)
+                .max()
+                .unwrap_or(0)
+                > usize::from(width.saturating_sub(4)) =>
+        {
+            2
+        }
+        _ => 1,
+    }
 }
 
 pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -35,7 +51,7 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let wanted: u16 = form
         .fields
         .iter()
-        .map(|f| 2 + editor_height(f))
+        .map(|f| 2 + editor_height(f, width))
         .sum::<u16>()
         + 2
         + preview_height;
@@ -78,7 +94,11 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
     // Fields are shown whole, from the first that keeps the focused one in view on a short
     // terminal; a mark says when more are below.
-    let heights: Vec<u16> = form.fields.iter().map(|f| 2 + editor_height(f)).collect();
+    let heights: Vec<u16> = form
+        .fields
+        .iter()
+        .map(|f| 2 + editor_height(f, width))
+        .collect();
     let mut first = 0;
     while first < form.focus && heights[first..=form.focus].iter().sum::<u16>() > inner.height {
         first += 1;
@@ -133,10 +153,7 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         Some(Confirm::ImmediateRisk) => {
             // The procedure's advice, over the form, before a child at risk is saved.
-            let advice = form
-                .field("immediate-risk")
-                .and_then(|f| f.hint.clone())
-                .unwrap_or_default();
+            let advice = form.preview.join(" ");
             let lines = vec![
                 Line::styled(
                     "A child at immediate risk: act now, do not wait for the escalation.",
@@ -185,7 +202,7 @@ pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
 fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let [label, editor, note] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(editor_height(field)),
+        Constraint::Length(editor_height(field, area.width + 2)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -232,7 +249,9 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
                     theme.style(if is_focused { Role::Focus } else { Role::Text }),
                 ));
             }
-            Line::from(spans).render(editor, buf);
+            Paragraph::new(Line::from(spans))
+                .wrap(Wrap { trim: false })
+                .render(editor, buf);
         }
         FieldKind::Toggle => {
             let value = if field.choice == 1 {
@@ -249,6 +268,11 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
         }
         _ => {
             let mut text = field.text.clone();
+            // Several lines wrap at words as they will be saved, so the start of a long line
+            // stays in view; one line scrolls with the cursor.
+            if field.kind == FieldKind::Text {
+                text.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+            }
             let base = theme.style(Role::Text);
             text.set_style(base);
             text.set_cursor_line_style(Style::default());

@@ -37,6 +37,26 @@ pub fn state_mark(state: ClockState) -> (&'static str, Role) {
     }
 }
 
+/// How far the detail view on screen scrolls (its last line at the bottom), measured as
+/// [`render`] lays it out; `None` when no detail view is showing.
+pub fn detail_max_scroll(state: &State, theme: &Theme) -> Option<u16> {
+    let Screen::Detail { id, tab, .. } = state.screen else {
+        return None;
+    };
+    if state.review.is_some() || state.is_too_small() {
+        return None;
+    }
+    let area = Rect::new(0, 0, state.width, state.height);
+    let [_, body, _, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Some(detail::max_scroll(state, theme, id, tab, body))
+}
+
 /// Draws the whole screen for `state` into `buf`.
 pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Role::Background));
@@ -98,66 +118,89 @@ fn too_small(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let is_narrow = state.width < 100;
-    let format = if is_narrow {
-        "%a %-d %b %H:%M"
-    } else {
-        "%a %-d %b %Y %H:%M"
-    };
-    let now = state.now.with_timezone(&LONDON).format(format).to_string();
+    let local = state.now.with_timezone(&LONDON);
     let totals = state.totals;
     let muted = theme.style(Role::Muted);
-    let mut spans = vec![Span::styled(" escalate ", theme.style(Role::Focus))];
+    let brand = Span::styled(" escalate ", theme.style(Role::Focus));
     // First, so that it is never cut off: a glance says whether names are hidden.
-    if state.is_privacy {
-        spans.push(Span::styled(" PRIVACY ", theme.style(Role::ImmediateRisk)));
-    }
+    let privacy = state
+        .is_privacy
+        .then(|| Span::styled(" PRIVACY ", theme.style(Role::ImmediateRisk)));
+    // Every number says what it counts: escalations, then the notifications owed.
     // Fictional children, never to be mistaken for real ones.
-    if state.is_demo {
-        spans.push(Span::styled(" DEMO ", theme.style(Role::ImmediateRisk)));
-    }
-    spans.push(Span::styled(format!(" {now}  "), theme.style(Role::Text)));
-    spans.push(Span::styled(
-        format!("{} open", totals.open),
-        theme.style(Role::Text),
-    ));
-    spans.push(Span::styled(" · ", muted));
+    let demo = state
+        .is_demo
+        .then(|| Span::styled(" DEMO ", theme.style(Role::ImmediateRisk)));
     let (overdue_role, overdue_mark) = if totals.overdue > 0 {
         (Role::Overdue, "!! ")
     } else {
         (Role::OnTrack, "")
     };
-    spans.push(Span::styled(
-        format!("{overdue_mark}{} overdue", totals.overdue),
-        theme.style(overdue_role),
-    ));
-    spans.push(Span::styled(" · ", muted));
     let today_role = if totals.due_today > 0 {
         Role::DueToday
     } else {
         Role::Text
     };
-    spans.push(Span::styled(
-        format!("{} due today", totals.due_today),
-        theme.style(today_role),
-    ));
-    spans.push(Span::styled(" · ", muted));
-    let owed = if is_narrow {
-        "owed"
-    } else {
-        "notifications owed"
-    };
-    spans.push(Span::styled(
-        format!("{} {owed}", totals.notifications_owed),
-        theme.style(Role::Text),
-    ));
+    let escalations = [
+        Span::styled("Escalations: ", muted),
+        Span::styled(format!("{} open", totals.open), theme.style(Role::Text)),
+        Span::styled(" · ", muted),
+        Span::styled(
+            format!("{overdue_mark}{} overdue", totals.overdue),
+            theme.style(overdue_role),
+        ),
+        Span::styled(" · ", muted),
+        Span::styled(
+            format!("{} due today", totals.due_today),
+            theme.style(today_role),
+        ),
+    ];
+    let mut owed = vec![
+        Span::styled(" · Notifications owed: ", muted),
+        Span::styled(
+            totals.notifications_owed.to_string(),
+            theme.style(Role::Text),
+        ),
+    ];
     if totals.notifications_overdue > 0 {
-        spans.push(Span::styled(
+        owed.push(Span::styled(
             format!(" ({} !! overdue)", totals.notifications_overdue),
             theme.style(Role::Overdue),
         ));
     }
-    Line::from(spans).render(area, buf);
+    // The fullest that fits: the date with its year, then without, then the notifications
+    // left to their tab or panel (which count them too), then the day and time alone.
+    let candidates = [
+        ("%a %-d %b %Y %H:%M", true, true),
+        ("%a %-d %b %H:%M", true, true),
+        ("%a %-d %b %Y %H:%M", false, true),
+        ("%a %-d %b %H:%M", false, true),
+        ("%a %H:%M", false, true),
+        ("%a %H:%M", false, false),
+    ];
+    let build = |(format, with_owed, with_brand): (&str, bool, bool)| {
+        let mut spans = Vec::new();
+        if with_brand {
+            spans.push(brand.clone());
+        }
+        spans.extend(privacy.clone());
+        spans.extend(demo.clone());
+        spans.push(Span::styled(
+            format!(" {}  ", local.format(format)),
+            theme.style(Role::Text),
+        ));
+        spans.extend(escalations.iter().cloned());
+        if with_owed {
+            spans.extend(owed.iter().cloned());
+        }
+        Line::from(spans)
+    };
+    let line = candidates
+        .iter()
+        .map(|&c| build(c))
+        .find(|l| l.width() <= usize::from(area.width))
+        .unwrap_or_else(|| build(candidates[candidates.len() - 1]));
+    line.render(area, buf);
 }
 
 fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -166,7 +209,7 @@ fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(" Filter: ", theme.style(Role::Focus)),
             Span::styled(format!("{}▏", state.filter), theme.style(Role::Text)),
             Span::styled(
-                "  (child, agency or procedure; Enter keeps it, Esc clears)",
+                "  (child, reference, agency, procedure, date, discussions; Enter keeps it, Esc clears)",
                 theme.style(Role::Muted),
             ),
         ])
@@ -294,7 +337,7 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
         Screen::Dashboard => keys::Scope::Dashboard,
     };
-    let mut rows: Vec<(String, &str)> = keys::help(behind);
+    let mut rows: Vec<(String, &str)> = keys::help_for_lanes(behind, state.lanes.len());
     if behind == keys::Scope::Dashboard {
         rows.extend(
             keys::help(keys::Scope::Filter)
@@ -324,6 +367,14 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     ));
     lines.push(Line::styled(
         "          ✓ met, ✓! met late, – stopped, … not started",
+        theme.style(Role::Muted),
+    ));
+    lines.push(Line::styled(
+        " Cards:   #4 is the escalation's number, as the command line takes it. A deadline",
+        theme.style(Role::Muted),
+    ));
+    lines.push(Line::styled(
+        "          too long for its lines, or an agency, ends in …; Enter shows it whole.",
         theme.style(Role::Muted),
     ));
     let width = (area.width.saturating_sub(4)).min(90);

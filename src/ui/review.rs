@@ -46,7 +46,7 @@ pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: 
     let Some(item) = walk.current() else { return };
     let count = walk.review.items.len();
     let title = format!(
-        " Morning review · {} of {count} · {} acted on ",
+        " Morning review · item {} of {count} · {} item(s) acted on ",
         walk.position + 1,
         walk.acted_on()
     );
@@ -136,6 +136,18 @@ fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'s
             theme.style(Role::ImmediateRisk),
         ),
     ])];
+    // The procedure's advice for a child at immediate risk, whole, and how to record it done.
+    if entry.is_immediate_risk()
+        && let Some(p) = procedure
+    {
+        for advice in crate::app::form::immediate_risk_advice(p) {
+            lines.push(Line::styled(advice, theme.style(Role::ImmediateRisk)));
+        }
+        lines.push(Line::styled(
+            "m records the immediate risk as escalated (its clock met), with a note of how",
+            muted,
+        ));
+    }
     lines.push(label(
         "Raised with",
         format!("{} ({})", entry.agency, entry.procedure_title),
