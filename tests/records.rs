@@ -3299,3 +3299,32 @@ fn a_chronology_for_the_childs_file_in_three_formats() {
         &["text, markdown or html"],
     );
 }
+
+/// Issue 14, item 14: the partnership's contact (from the procedure file) is shown wherever a
+/// notification to it is owed: in `show`, its JSON, and what a change says it set off.
+#[test]
+fn the_partnerships_contact_is_shown_where_a_notification_is_owed() {
+    let s = Sandbox::new();
+    let id = s.new_escalation(
+        NOW,
+        &new_args(&[
+            ("--procedure", "pan-bedfordshire"),
+            ("--partnership", "luton"),
+        ]),
+    );
+    let out = s.ok(
+        NOW,
+        &["advance", &id.to_string(), "--reason", "Not resolved"],
+    );
+    assert!(
+        out.contains("to Luton Safeguarding Children Partnership (Lutonlscb@luton.gov.uk)"),
+        "{out}"
+    );
+    let shown = s.show(NOW, id);
+    assert_eq!(
+        notification(&shown, "appendix-2")["contact"],
+        "Lutonlscb@luton.gov.uk"
+    );
+    let text = s.ok(NOW, &["show", &id.to_string()]);
+    assert!(text.contains("(Lutonlscb@luton.gov.uk)"), "{text}");
+}

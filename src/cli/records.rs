@@ -445,10 +445,14 @@ fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, Cli
     for n in schedule.outstanding_notifications() {
         let _ = writeln!(
             out,
-            "  Owed: {} ({}) to {}, due {}{}",
+            "  Owed: {} ({}) to {}{}, due {}{}",
             n.id,
             n.name,
             crate::core::record::printable(&n.recipient, false),
+            n.contact
+                .as_deref()
+                .map(|c| format!(" ({})", crate::core::record::printable(c, false)))
+                .unwrap_or_default(),
             format_local(n.due_at),
             if n.state == ClockState::Overdue {
                 " OVERDUE"

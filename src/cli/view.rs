@@ -231,7 +231,7 @@ pub fn escalation_json(
             let sent = escalation.sent.iter().find(|s| s.notification == n.id);
             json!({
                 "id": n.id, "name": n.name, "form": n.form, "recipient": n.recipient,
-                "recipients": n.recipients, "stage": n.stage,
+                "recipients": n.recipients, "contact": n.contact, "stage": n.stage,
                 "triggered_at": time(n.triggered_at), "counted_from": time(n.counted_from),
                 "due": time(n.due_at), "state": n.state, "act_now": n.is_act_now,
                 "sent_at": n.sent_at.map(time), "method": sent.map(|s| s.method.as_str()),
@@ -478,10 +478,14 @@ pub fn escalation_text(
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<18} {}{form} to {}; due {}; {state}",
+            "  {:<18} {}{form} to {}{}; due {}; {state}",
             n.id,
             n.name,
             line(&n.recipient),
+            n.contact
+                .as_deref()
+                .map(|c| format!(" ({})", line(c)))
+                .unwrap_or_default(),
             format_local(n.due_at)
         );
     }

@@ -173,6 +173,9 @@ pub struct NotificationStatus {
     /// Everyone it goes to, as one line.
     pub recipient: String,
     pub recipients: Vec<String>,
+    /// How to reach the partnership (its email or portal, from the procedure), where it is a
+    /// recipient and the procedure gives one.
+    pub contact: Option<String>,
     pub stage: u8,
     pub triggered_at: DateTime<Utc>,
     /// What its timescale counts from: the trigger, or the moment the procedure names.
@@ -445,10 +448,12 @@ pub fn schedule(
         }
     }
 
-    let partnership_name = procedure.notified_body(partnership.as_deref()).map_or_else(
+    let body = procedure.notified_body(partnership.as_deref());
+    let partnership_name = body.map_or_else(
         || "the partnership (none chosen)".to_owned(),
         |p| p.name.clone(),
     );
+    let partnership_contact = body.and_then(|p| p.contact.clone());
     let stage_at = |at: DateTime<Utc>| {
         stages
             .iter()
@@ -487,6 +492,11 @@ pub fn schedule(
                 form: rule.form.clone(),
                 recipient: recipients.join("; "),
                 recipients: recipients.clone(),
+                contact: rule
+                    .recipients
+                    .contains(&Recipient::Partnership)
+                    .then(|| partnership_contact.clone())
+                    .flatten(),
                 stage: trigger_stage,
                 triggered_at: trigger_at,
                 counted_from,

@@ -12,6 +12,7 @@ use super::theme::{Role, Theme};
 use crate::app::{Entry, LaneView, State};
 use crate::core::calendar::LONDON;
 use crate::core::deadline::Countdown;
+use crate::core::record::printable;
 
 /// Lines a card takes, with the gap after it, when its deadline fits beside its countdown.
 const CARD_HEIGHT: u16 = 4;
@@ -460,6 +461,9 @@ fn notification_rows(
             ),
         ];
         let mut to_whom = format!("due {due} → {}", n.recipient);
+        if let Some(contact) = &n.contact {
+            to_whom.push_str(&format!(" ({})", printable(contact, false)));
+        }
         if 3 + to_whom.chars().count() > usize::from(width) {
             // The documents' own abbreviations, used only where the full name will not fit.
             to_whom = to_whom
