@@ -1281,3 +1281,43 @@ fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
         "the caseload must have a slipping action"
     );
 }
+
+/// Issue 17: `review` and `list --overdue` read only what can need attention (every open
+/// escalation and every closed one not yet settled), never the settled history. A settled,
+/// closed row whose procedure no longer exists would stop a command that read it; these two
+/// never see it, while `list --all`, which reads the history, does.
+#[test]
+fn the_review_and_list_overdue_never_read_the_settled_history() {
+    let s = Sandbox::new();
+    let at = "2027-04-06 09:00";
+    s.new_escalation(at, &["--procedure", "london", "--child", "Ava Sample"]);
+    // A closed escalation, settled, under a procedure that has since gone.
+    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    conn.execute(
+        "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
+            raised_at, immediate_risk, recorded_by, recorded_at)
+         VALUES ('gone', 'Old Case', 'x', 'x', 'x', 'other', 'x',
+            '2020-01-06T09:00:00.000Z', 0, 'x', '2020-01-06T09:00:00.000Z')",
+        [],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (2, 0, 1, 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let (code, _, stderr) = s.review("2027-04-06 10:00", &[]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let overdue = s.run("2027-04-06 10:00", &["list", "--overdue"]);
+    assert!(
+        overdue.status.success(),
+        "{}",
+        String::from_utf8_lossy(&overdue.stderr)
+    );
+    let all = s.run("2027-04-06 10:00", &["list", "--all"]);
+    assert!(
+        String::from_utf8_lossy(&all.stderr).contains("gone"),
+        "list --all reads the history and names the missing procedure"
+    );
+}

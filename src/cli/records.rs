@@ -276,11 +276,18 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
     let escalations = if context.db_path()?.exists() {
-        // Overdue includes closed escalations that still owe a notification.
-        context.store()?.escalations(Filter {
-            include_closed: args.all || args.overdue,
-            stage,
-        })?
+        if args.overdue && !args.all {
+            // Overdue includes closed escalations that still owe something: the set the store
+            // keeps of what can need attention, never the settled history (issue 17).
+            let mut caseload = context.store()?.caseload()?;
+            caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
+            caseload
+        } else {
+            context.store()?.escalations(Filter {
+                include_closed: args.all || args.overdue,
+                stage,
+            })?
+        }
     } else {
         Vec::new()
     };

@@ -23,7 +23,7 @@ use crate::core::audit::Head;
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
 use crate::core::record::{Escalation, Outcome, Redactor, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
-use crate::storage::{Filter, Store};
+use crate::storage::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -82,10 +82,10 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
     let procedures = context.procedures()?;
     // A review of a database that is not there is an error, not an empty review: a mistyped
     // --db in a crontab must not mail "nothing needs attention".
-    let escalations = context.existing_store()?.escalations(Filter {
-        include_closed: true,
-        stage: None,
-    })?;
+    // Only what can need attention: every open escalation and every closed one not settled
+    // (a settled one owes nothing and has no action left undone, so nothing of it can be listed);
+    // the store keeps that set, and the closed history is never read (issue 17).
+    let escalations = context.existing_store()?.caseload()?;
     let missing: Vec<String> = escalations
         .iter()
         .filter(|e| procedures.get(&e.procedure).is_none())
