@@ -6,6 +6,8 @@
 //!
 //! ```toml
 //! user = "A. Person"                  # the name written into the audit trail; else $USER
+//! privacy = true                      # open the dashboard with names hidden
+//! theme = "high-contrast"             # the dashboard's theme
 //! start_of_business = "09:00"         # UK local time: before it is out of hours
 //! close_of_business = "17:00"         # UK local time
 //! due_soon_working_days = 1           # the warning band before a deadline
@@ -31,6 +33,11 @@ use crate::core::timescale::Timescale;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     pub user: Option<String>,
+    /// Open the dashboard with names hidden (privacy mode), for shared offices.
+    pub privacy: bool,
+    /// The dashboard's theme by name (`default`, `light`, `high-contrast`, `colour-blind`, or a
+    /// user theme); checked against the themes there are when the dashboard starts.
+    pub theme: Option<String>,
     pub calendar: Calendar,
     pub settings: Settings,
 }
@@ -48,6 +55,8 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     user: Option<String>,
+    privacy: Option<bool>,
+    theme: Option<String>,
     start_of_business: Option<Spanned<String>>,
     close_of_business: Option<Spanned<String>>,
     due_soon_working_days: Option<Spanned<i64>>,
@@ -181,6 +190,11 @@ impl Config {
             .filter(|u| !u.is_empty());
         Ok(Self {
             user,
+            privacy: raw.privacy.unwrap_or(false),
+            theme: raw
+                .theme
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
             calendar: Calendar::new(close_of_business)
                 .with_start_of_business(start_of_business)
                 .with_closures(closures),
@@ -220,6 +234,18 @@ mod tests {
                 .closure_on(NaiveDate::from_ymd_opt(2026, 12, 21).unwrap()),
             Some("INSET day")
         );
+    }
+
+    #[test]
+    fn privacy_and_theme_are_remembered() {
+        let config = Config::parse("c.toml", "privacy = true\ntheme = \"light\"\n").unwrap();
+        assert!(config.privacy);
+        assert_eq!(config.theme.as_deref(), Some("light"));
+        let config = Config::parse("c.toml", "").unwrap();
+        assert!(!config.privacy);
+        assert_eq!(config.theme, None);
+        let err = Config::parse("c.toml", "privacy = \"yes\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("c.toml:1: privacy"), "{err}");
     }
 
     #[test]

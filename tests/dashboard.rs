@@ -2106,3 +2106,23 @@ fn j_in_the_detail_view_stops_at_the_last_line() {
         assert!(bottom.contains("Notifications"), "{size:?}:\n{bottom}");
     }
 }
+
+/// Issue 14, item 10: preferences remembered in config.toml: privacy mode by default (shared
+/// offices) and the theme by name; an unknown theme is named, with the themes there are, and the
+/// default kept.
+#[test]
+fn the_dashboard_starts_with_the_remembered_privacy_and_theme() {
+    let (_store, mut state) = demo((120, 40));
+    state.apply_preferences(true, Some("high-contrast"));
+    assert!(state.is_privacy);
+    assert_eq!(state.theme_names[state.theme], "high-contrast");
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("PRIVACY"), "{shown}");
+    assert!(!shown.contains("Ava Sample"), "{shown}");
+    let (_store, mut state) = demo((120, 40));
+    state.apply_preferences(false, Some("purple"));
+    assert_eq!(state.theme, 0);
+    let status = state.status.clone().unwrap_or_default();
+    assert!(status.contains("no theme \"purple\""), "{status}");
+    assert!(status.contains("high-contrast"), "{status}");
+}

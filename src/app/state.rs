@@ -463,6 +463,25 @@ impl State {
         })
     }
 
+    /// Applies the remembered preferences at start: privacy mode, and the theme by name. An
+    /// unknown theme name is reported (with the names there are) and the default kept.
+    pub fn apply_preferences(&mut self, privacy: bool, theme: Option<&str>) {
+        self.is_privacy = privacy;
+        if let Some(name) = theme {
+            match self.theme_names.iter().position(|n| n == name) {
+                Some(index) => self.theme = index,
+                None => {
+                    self.status = Some(format!(
+                        "config.toml: theme: there is no theme \"{}\"; using the default (themes: {})",
+                        name.escape_debug(),
+                        self.theme_names.join(", ")
+                    ));
+                }
+            }
+        }
+        self.is_dirty = true;
+    }
+
     /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
     pub fn derive(&mut self) {
         for entry in &mut self.entries {

@@ -261,6 +261,7 @@ async fn event_loop(
     state.database = store.path().map(shown).unwrap_or_default();
     state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
     state.is_demo = demo.is_none();
+    state.apply_preferences(config.privacy, config.theme.as_deref());
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
