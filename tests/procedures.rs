@@ -2064,6 +2064,17 @@ fn a_numbered_day_on_a_weekend_keeps_its_date_and_says_so() {
     );
     // Day 1 Fri 4 Dec, day 2 Sat 5 Dec.
     assert_clock(&s, "s1.resolve", "2026-12-05 17:00", DueSoon);
+    assert_eq!(
+        Calendar::default()
+            .numbered_day_note(
+                escalate::core::timescale::Timescale::ByDay(2),
+                t("2026-12-05 17:00")
+            )
+            .as_deref(),
+        Some(
+            "Sat 5 Dec 2026 is not a working day; the last working day before it is Fri 4 Dec 2026"
+        )
+    );
     let calendar = Calendar::default();
     let day_one = t("2026-12-04 10:00").date_naive();
     let explanation = calendar.explain(

@@ -390,7 +390,7 @@ Immediate risk (1)
 
 Overdue (2)
   !! Noah Fictional (#3, pan-bedfordshire stage 2 of 4): Resolved by day 9; due Tue 23 Mar 2027 17:00 GMT; OVERDUE 6d 15h
-  !! Ava Sample (#1, pan-bedfordshire stage 1 of 4): Resolved by day 2; due Fri 26 Mar 2027 17:00 GMT; OVERDUE 3d 15h
+  !! Ava Sample (#1, pan-bedfordshire stage 1 of 4): Resolved by day 2; due Fri 26 Mar 2027 17:00 GMT (Fri 26 Mar 2027 is not a working day; the last working day before it is Thu 25 Mar 2027); OVERDUE 3d 15h
 
 Notifications overdue (1)
   !! Noah Fictional (#3, pan-bedfordshire stage 2 of 4): appendix-2: Tell the partnership the escalation procedure was triggered, to Central Bedfordshire Safeguarding Children Partnership; due Thu 18 Mar 2027 17:00 GMT; OVERDUE 11d 15h
@@ -1319,5 +1319,38 @@ fn the_review_and_list_overdue_never_read_the_settled_history() {
     assert!(
         String::from_utf8_lossy(&all.stderr).contains("gone"),
         "list --all reads the history and names the missing procedure"
+    );
+}
+
+/// Issue 11, item 9: "by day N" on a weekend keeps the document's date, and says so wherever the
+/// due time is shown, so that a Monday report calling it overdue is understood: here in the
+/// review and in `show`.
+#[test]
+fn a_numbered_day_on_a_weekend_says_which_working_day_comes_before_it() {
+    let s = Sandbox::new();
+    // Pan Bedfordshire, concern and raise Fri 4 Dec 2026: day 2 is Sat 5 Dec.
+    s.new_escalation(
+        "2026-12-04 10:00",
+        &[
+            "--procedure",
+            "pan-bedfordshire",
+            "--partnership",
+            "luton",
+            "--child",
+            "Ava Sample",
+            "--raised-at",
+            "2026-12-04 10:00",
+        ],
+    );
+    let (code, text, _) = s.review("2026-12-07 08:00", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("due Sat 5 Dec 2026 17:00 GMT (Sat 5 Dec 2026 is not a working day; the last working day before it is Fri 4 Dec 2026)"),
+        "{text}"
+    );
+    let shown = s.ok("2026-12-04 11:00", &["show", "1"]);
+    assert!(
+        shown.contains("(Sat 5 Dec 2026 is not a working day; the last working day before it is Fri 4 Dec 2026)"),
+        "{shown}"
     );
 }

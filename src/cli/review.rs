@@ -205,7 +205,10 @@ fn what(item: &ReviewItem, about: &About, clean: &dyn Fn(String) -> String) -> S
 fn when(item: &ReviewItem) -> String {
     match &item.subject {
         Subject::Action { due_on, .. } => format!("due {}", format_date(*due_on)),
-        _ => format!("due {}", format_local(item.due_at)),
+        _ => match &item.day_note {
+            Some(note) => format!("due {} ({note})", format_local(item.due_at)),
+            None => format!("due {}", format_local(item.due_at)),
+        },
     }
 }
 

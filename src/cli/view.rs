@@ -420,6 +420,12 @@ pub fn escalation_text(
                 escalation.id
             );
         }
+        if let Some(note) = clock
+            .due_at
+            .and_then(|due| calendar.numbered_day_note(clock.timescale, due))
+        {
+            let _ = write!(extra, " ({note})");
+        }
         if let Some(allowed) = clock.tightened_from {
             let why = escalation
                 .notes

@@ -255,6 +255,36 @@ impl Calendar {
         self.same_working_day(start).filter(|_| start >= opens)
     }
 
+    /// For a "by day N" due time that falls on a weekend or bank holiday: the document's date is
+    /// kept, and this says so in a few words, naming the working day before it, so that a report
+    /// calling it overdue on the Monday is understood. `None` for any other due time.
+    pub fn numbered_day_note(&self, timescale: Timescale, due: DateTime<Utc>) -> Option<String> {
+        if !timescale.is_day_numbered() {
+            return None;
+        }
+        let date = local_date(due);
+        if self.is_working_day(date) {
+            return None;
+        }
+        Some(format!(
+            "{} is not a working day; the last working day before it is {}",
+            format_date(date),
+            format_date(self.working_day_before(date))
+        ))
+    }
+
+    /// The last working day strictly before `date`.
+    fn working_day_before(&self, date: NaiveDate) -> NaiveDate {
+        let mut before = date;
+        while let Some(previous) = before.pred_opt() {
+            before = previous;
+            if self.is_working_day(before) {
+                break;
+            }
+        }
+        before
+    }
+
     /// The due time together with the reasoning behind it, in plain words: which days were
     /// counted, which were passed over and why, and any clock change on the way.
     pub fn explain(
@@ -327,13 +357,7 @@ impl Calendar {
                 ));
                 lines.push(format!("Due at close of business ({cob}) that day."));
                 if !self.is_working_day(date) {
-                    let mut before = date;
-                    while let Some(previous) = before.pred_opt() {
-                        before = previous;
-                        if self.is_working_day(before) {
-                            break;
-                        }
-                    }
+                    let before = self.working_day_before(date);
                     lines.push(format!(
                         "Day {n} is {}, not a working day ({}); the procedure's date is kept, so the last working day before it is {}: act by then.",
                         format_date(date),

@@ -242,6 +242,9 @@ pub struct ReviewItem {
     pub countdown: Countdown,
     /// Whether it is late: the item makes `escalate review` exit 1.
     pub is_overdue: bool,
+    /// For a "by day N" clock whose day is a weekend or bank holiday: which working day comes
+    /// before it (see [`Calendar::numbered_day_note`]).
+    pub day_note: Option<String>,
 }
 
 impl ReviewItem {
@@ -431,6 +434,7 @@ pub fn review<'a>(
                 due_at,
                 countdown,
                 is_overdue: countdown.is_overdue,
+                day_note: None,
             }
         };
 
@@ -472,6 +476,7 @@ pub fn review<'a>(
                 };
                 let mut listed = item(group, subject, due, counts_working_days, clock.is_act_now);
                 listed.is_overdue = is_clock_overdue(escalation, schedule, clock, now);
+                listed.day_note = calendar.numbered_day_note(clock.timescale, due);
                 items.push(listed);
             }
         }

@@ -122,6 +122,12 @@ fn clock_line(state: &State, theme: &Theme, clock: &ClockStatus) -> Line<'static
         _ => clock.state.label().to_owned(),
     };
     let due = clock.due_at.map_or_else(|| "not started".to_owned(), when);
+    // A numbered day on a weekend or bank holiday keeps its date: say which working day is before.
+    let day_note = clock
+        .due_at
+        .and_then(|due| state.calendar.numbered_day_note(clock.timescale, due))
+        .map(|note| format!(" ({note})"))
+        .unwrap_or_default();
     let provisional = if clock.is_provisional {
         " (provisional)"
     } else {
@@ -131,7 +137,7 @@ fn clock_line(state: &State, theme: &Theme, clock: &ClockStatus) -> Line<'static
         Span::styled(format!("  {mark} {status:<28}"), theme.style(role)),
         Span::styled(format!(" {}", clock.name), theme.style(Role::Text)),
         Span::styled(
-            format!("  due {due}{provisional}"),
+            format!("  due {due}{day_note}{provisional}"),
             theme.style(Role::Muted),
         ),
     ];
