@@ -56,8 +56,9 @@ pub struct Entry {
     /// Text from the record made safe to draw.
     pub child: String,
     pub initials: String,
-    /// Hides every spelling of the child's name in free text, in privacy mode.
-    pub redactor: crate::core::record::Redactor,
+    /// Hides every spelling of the child's name in free text, in privacy mode; built the first
+    /// time it is needed, so that loading a large caseload does no work for it.
+    pub redactor: std::sync::OnceLock<crate::core::record::Redactor>,
     pub agency: String,
     /// What the filter matches, folded by [`fold`]: the child's name and record reference, the
     /// id, who raised it and their agency, who it was raised with, the procedure, the dates it
@@ -91,7 +92,9 @@ impl Entry {
     /// child's name hidden (discussion notes, actions, outcomes, the audit trail).
     pub fn shown(&self, text: &str, is_privacy: bool) -> String {
         if is_privacy {
-            self.redactor.apply(text)
+            self.redactor
+                .get_or_init(|| crate::core::record::Redactor::for_escalation(&self.escalation))
+                .apply(text)
         } else {
             text.to_owned()
         }
@@ -417,7 +420,7 @@ impl State {
             let search = search_text(&escalation, procedure);
             entries.push(Entry {
                 initials: initials(&child),
-                redactor: crate::core::record::Redactor::for_escalation(&escalation),
+                redactor: std::sync::OnceLock::new(),
                 child,
                 agency,
                 search,
