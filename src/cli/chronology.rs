@@ -286,15 +286,9 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n                               ")
 }
 
+/// One Markdown line: escaped as the morning review escapes it, line breaks kept.
 fn markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\`*_[]<>|#".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.replace('\n', "  \n")
+    super::review::markdown_escape(text).replace('\n', "  \n")
 }
 
 fn html(text: &str) -> String {

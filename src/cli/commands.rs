@@ -229,12 +229,12 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
     if full {
         let _ = writeln!(out, "  Immediate risk: {}", procedure.immediate_risk);
         describe_immediate(out, procedure);
-        if procedure.stages.iter().any(|s| {
-            s.clocks
-                .iter()
-                .chain(&procedure.clocks)
-                .any(|c| c.timescale.is_day_numbered())
-        }) {
+        let is_day_numbered = procedure
+            .clocks
+            .iter()
+            .chain(procedure.stages.iter().flat_map(|s| &s.clocks))
+            .any(|c| c.timescale.is_day_numbered());
+        if is_day_numbered {
             let _ = writeln!(
                 out,
                 "  Day numbering: day 1 is the date of {}",

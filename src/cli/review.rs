@@ -311,7 +311,7 @@ fn as_text(result: &Review, about: &HashMap<i64, About>, format: Format) -> Stri
 /// within a line. (Every escaped text sits inside a bullet's line, never at its start, so the
 /// characters that matter only there, `#`, `-`, `+`, are left alone and `pan-bedfordshire`
 /// stays readable in a plain-text mail.)
-fn markdown_escape(text: &str) -> String {
+pub(super) fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(

@@ -371,7 +371,7 @@ impl Calendar {
             lines.push(format!(
                 "You are closed on {} ({}), but this is due then: the other agencies are working, so a closure never moves a due time.",
                 format_date(local_date(due)),
-                printable_label(label)
+                super::record::printable(label, false)
             ));
         }
         for change in clock_changes(start.min(due), start.max(due)) {
@@ -398,7 +398,7 @@ impl Calendar {
                     lines.push(format!(
                         "  {}: working day {counted} (you are closed: {}; the other agencies are not)",
                         format_date(day),
-                        printable_label(&label)
+                        super::record::printable(&label, false)
                     ));
                 }
                 other => lines.push(format!(
@@ -423,22 +423,8 @@ fn describe_kind(kind: &DayKind) -> String {
         DayKind::Working => "working day".to_owned(),
         DayKind::Weekend => "weekend".to_owned(),
         DayKind::BankHoliday(name) => format!("bank holiday: {name}"),
-        DayKind::Closure(label) => format!("closure: {}", printable_label(label)),
+        DayKind::Closure(label) => format!("closure: {}", super::record::printable(label, false)),
     }
-}
-
-/// A closure label from the settings file, with control characters shown escaped so that they
-/// never reach a terminal.
-fn printable_label(label: &str) -> String {
-    let mut out = String::with_capacity(label.len());
-    for c in label.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn plural(n: u32) -> &'static str {
