@@ -350,7 +350,15 @@ fn read_theme_files(paths: &Paths) -> (Vec<(String, String)>, Vec<String>) {
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
 /// Returns what to print on standard output, and whether anything was found overdue.
-pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished, CliError> {
+/// Runs one command. Most commands return what they print; one that can print a great deal
+/// (`list --all`) writes to `out` as it goes, already made terminal-safe, and returns nothing
+/// more to print.
+pub fn run(
+    cli: Cli,
+    paths: Paths,
+    wall_clock: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> Result<Finished, CliError> {
     let now = resolve_now(cli.global.now.as_deref(), wall_clock)?;
     let mut context = Context {
         paths,
@@ -368,13 +376,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
         Some(Command::New(a)) => records::new(&mut context, *a),
-        Some(Command::List(a)) => {
-            let finished = records::list(&mut context, a)?;
-            return Ok(Finished {
-                output: terminal_safe(&finished.output, context.json),
-                ..finished
-            });
-        }
+        Some(Command::List(a)) => return records::list(&mut context, a, out),
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
         Some(Command::Discuss(a)) => records::discuss(&mut context, a),
