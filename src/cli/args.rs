@@ -100,6 +100,29 @@ pub enum Command {
     /// Write every open deadline and owed notification as an iCalendar file, to subscribe to in
     /// Outlook or any calendar (a re-export updates the same events)
     Calendar(CalendarArgs),
+    /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
+    /// by category and agency, time to resolve, clocks met on time, notifications late, learning
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The first day of the period (default: 1 September of this school year); 2026-09-01,
+    /// 01/09/2026 or 1 Sep 2026
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The last day of the period (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only escalations under this procedure (see escalate procedures)
+    #[arg(long, value_name = "ID")]
+    pub procedure: Option<String>,
+    /// text, markdown, html (with charts; prints cleanly), csv or json
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to FILE (readable only by you) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ mod chronology;
 mod commands;
 pub mod files;
 mod records;
+mod report;
 mod review;
 mod view;
 
@@ -396,6 +397,7 @@ pub fn run(
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
+        Some(Command::Report(a)) => report::run(&mut context, a),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.

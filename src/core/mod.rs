@@ -12,6 +12,7 @@ pub mod draft;
 pub mod overdue;
 pub mod procedure;
 pub mod record;
+pub mod report;
 pub mod review;
 pub mod time;
 pub mod timescale;
