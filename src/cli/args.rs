@@ -103,6 +103,24 @@ pub enum Command {
     /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
     /// by category and agency, time to resolve, clocks met on time, notifications late, learning
     Report(ReportArgs),
+    /// Bring in the escalations kept in a spreadsheet (CSV; see --template for the columns)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8 or Windows-1252, as Excel saves it)
+    #[arg(required_unless_present = "template")]
+    pub file: Option<std::path::PathBuf>,
+    /// Print the columns as a CSV header with one fictional row, to start a spreadsheet from
+    #[arg(long, conflicts_with_all = ["dry_run", "skip_invalid"])]
+    pub template: bool,
+    /// Check every row and say what would be imported, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even if some are refused (each refused row is listed)
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Args)]

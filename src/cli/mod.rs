@@ -10,6 +10,7 @@ mod calendar;
 mod chronology;
 mod commands;
 pub mod files;
+mod import;
 mod records;
 mod report;
 mod review;
@@ -398,6 +399,7 @@ pub fn run(
         Some(Command::Man) => commands::man(),
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
         Some(Command::Report(a)) => report::run(&mut context, a),
+        Some(Command::Import(a)) => import::run(&mut context, a),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.
