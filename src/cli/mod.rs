@@ -10,6 +10,7 @@ mod calendar;
 mod chronology;
 mod commands;
 pub mod files;
+mod forms;
 mod records;
 mod review;
 mod view;
@@ -404,6 +405,9 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
                 .collect();
             return Ok(Finished::from(lines.join("\r\n")));
         }
+        Some(Command::Form(a)) => forms::run(&mut context, a),
+        Some(Command::Details(a)) => forms::details(&mut context, a),
+        Some(Command::Meeting(a)) => forms::meeting(&mut context, a),
         Some(Command::Review(a)) => {
             let finished = review::run(&mut context, a)?;
             return Ok(Finished {
