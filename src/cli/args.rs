@@ -116,11 +116,14 @@ pub struct FormArgs {
     /// The escalation's id (see escalate list)
     pub id: String,
     /// The form's id, as escalate form ID --list shows it (e.g. appendix-2)
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "all"], conflicts_with = "all")]
     pub form: Option<String>,
     /// List the procedure's forms, and which are owed on this escalation
-    #[arg(long, conflicts_with_all = ["format", "out", "set"])]
+    #[arg(long, conflicts_with_all = ["format", "out", "set", "all"])]
     pub list: bool,
+    /// Every form of the procedure, one after another (in HTML, one a page), to print as a pack
+    #[arg(long, conflicts_with = "set")]
+    pub all: bool,
     /// text, markdown or html (html prints one form a page)
     #[arg(long)]
     pub format: Option<String>,

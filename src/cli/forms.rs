@@ -162,20 +162,37 @@ pub fn run(context: &mut Context, args: FormArgs) -> Result<String, CliError> {
             path.display()
         )));
     }
-    let form_id = args.form.unwrap_or_default();
-    let filled = filled(context, id, &form_id, answers, args.privacy, true)?;
+    let forms = if args.all {
+        let (_, procedure) = load(context, id)?;
+        let ids: Vec<String> = form::available(&procedure)
+            .iter()
+            .filter(|f| !f.fields.is_empty())
+            .map(|f| f.id.clone())
+            .collect();
+        ids.iter()
+            .map(|f| filled(context, id, f, BTreeMap::new(), args.privacy, false))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        let form_id = args.form.unwrap_or_default();
+        vec![filled(context, id, &form_id, answers, args.privacy, true)?]
+    };
     if context.json && args.out.is_none() {
-        return Ok(serde_json::to_string_pretty(&filled).unwrap_or_default() + "\n");
+        return Ok(serde_json::to_string_pretty(&forms).unwrap_or_default() + "\n");
     }
-    let text = form::render(std::slice::from_ref(&filled), format);
+    let text = form::render(&forms, format);
     match &args.out {
         None => Ok(text),
         Some(path) => {
             write_private(path, &text, args.force)?;
-            let blanks = filled.blanks();
+            let blanks: Vec<String> = forms
+                .iter()
+                .flat_map(|f| f.blanks().into_iter().map(|b| format!("{}.{b}", f.id)))
+                .collect();
+            let names: Vec<&str> = forms.iter().map(|f| f.id.as_str()).collect();
             let mut out = format!(
-                "Wrote form {} of escalation {id} to {}.\n",
-                filled.id,
+                "Wrote form{} {} of escalation {id} to {}.\n",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
                 path.display()
             );
             if !blanks.is_empty() {
@@ -188,7 +205,7 @@ pub fn run(context: &mut Context, args: FormArgs) -> Result<String, CliError> {
             if context.json {
                 return Ok(format!(
                     "{}\n",
-                    json!({ "form": filled.id, "out": path.display().to_string(), "blank": blanks })
+                    json!({ "forms": names, "out": path.display().to_string(), "blank": blanks })
                 ));
             }
             Ok(out)

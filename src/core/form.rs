@@ -644,14 +644,22 @@ pub fn text(form: &FilledForm) -> String {
     out
 }
 
-/// Markdown special characters escaped, line breaks kept as hard breaks.
+/// Markdown special characters escaped as the morning review escapes them
+/// (`cli::review::markdown_escape`: the characters that start emphasis, code, links, HTML or a
+/// table cell), a `#` that would start a heading too; line breaks kept as hard breaks.
 fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut at_line_start = true;
     for c in text.chars() {
-        if "\\`*_{}[]()#+-.!|<>&~".contains(c) {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~'
+        ) || (c == '#' && at_line_start)
+        {
             out.push('\\');
         }
         out.push(c);
+        at_line_start = c == '\n' || (at_line_start && c == ' ');
     }
     out.replace('\n', "  \n")
 }
@@ -720,21 +728,22 @@ fn html_lines(text: &str) -> String {
 }
 
 const STYLE: &str = "
-@page { size: A4; margin: 16mm 16mm 18mm 16mm; }
+@page { size: A4; margin: 12mm 14mm 12mm 14mm; }
 * { box-sizing: border-box; }
-body { font-family: 'Liberation Sans', Arial, Helvetica, sans-serif; font-size: 10.5pt; color: #000; background: #fff; margin: 0; }
+body { font-family: 'Liberation Sans', Arial, Helvetica, sans-serif; font-size: 8.5pt; line-height: 1.15; color: #000; background: #fff; margin: 0; }
 .form { page-break-after: always; break-after: page; padding: 0; }
 .form:last-of-type { page-break-after: auto; break-after: auto; }
-h1 { font-size: 14pt; margin: 0 0 6pt 0; }
-h2 { font-size: 11.5pt; margin: 10pt 0 4pt 0; border-bottom: 1px solid #000; }
-p.intro, p.note { margin: 4pt 0 8pt 0; }
+h1 { font-size: 12.5pt; margin: 0 0 4pt 0; }
+h2 { font-size: 10pt; margin: 6pt 0 3pt 0; border-bottom: 1px solid #000; }
+p.intro, p.note { margin: 3pt 0 5pt 0; }
 table.fields { width: 100%; border-collapse: collapse; }
-table.fields th, table.fields td { border: 1px solid #000; padding: 3pt 5pt; vertical-align: top; text-align: left; }
-table.fields th { width: 38%; font-weight: bold; background: #eee; }
+table.fields th, table.fields td { border: 1px solid #000; padding: 1pt 4pt; vertical-align: top; text-align: left; }
+table.fields th { font-weight: bold; background: #eee; }
+tr.label { page-break-after: avoid; break-after: avoid; }
 table.plan { width: 100%; border-collapse: collapse; }
 table.plan th, table.plan td { border: 1px solid #555; padding: 2pt 4pt; text-align: left; vertical-align: top; }
 .blank { font-style: italic; color: #444; }
-.footer { margin-top: 8pt; font-size: 8.5pt; color: #333; }
+.footer { margin-top: 5pt; font-size: 7.5pt; color: #333; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 @media screen { body { background: #ddd; } .form { background: #fff; max-width: 210mm; margin: 12pt auto; padding: 16mm; } }
 @media print { .form { margin: 0; } }
@@ -798,9 +807,11 @@ pub fn html(forms: &[FilledForm]) -> String {
                     table
                 }
             };
+            // The label above its value, as the documents set them out: long labels read whole,
+            // and text taken back out of a PDF keeps each label before its value.
             let _ = writeln!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>",
+                "<tr class=\"label\"><th scope=\"row\">{}</th></tr>\n<tr class=\"value\"><td>{value}</td></tr>",
                 html_lines(&field.label)
             );
         }
