@@ -29,6 +29,8 @@ pub enum Scope {
     Review,
     /// The morning review's summary.
     ReviewSummary,
+    /// A procedure's form filled from the record is showing (`f`).
+    FormView,
 }
 
 /// A key with its modifiers.
@@ -153,8 +155,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
-        Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormView, Help, Review, ReviewSummary,
+        RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -281,6 +283,51 @@ const DEFAULTS: &[DefaultBinding] = {
             "sent",
             "Record a notification owed as sent (the one selected on the panel)",
         ),
+        (
+            &[Dashboard, Detail],
+            &["f"],
+            ShowForm,
+            "form",
+            "Show the form filled from the record (the selected notification's, or the first owed)",
+        ),
+        (
+            &[FormView],
+            &["up", "k"],
+            Up,
+            "scroll",
+            "Scroll the form up",
+        ),
+        (
+            &[FormView],
+            &["down", "j"],
+            Down,
+            "",
+            "Scroll the form down",
+        ),
+        (
+            &[FormView],
+            &["tab"],
+            NextTab,
+            "next form",
+            "The procedure's next form",
+        ),
+        (
+            &[FormView],
+            &["w"],
+            WriteForm,
+            "write out",
+            "Write the form out as printable HTML, in the forms folder beside the database",
+        ),
+        (
+            &[FormView],
+            &["s"],
+            MarkNotificationSent,
+            "sent with it",
+            "Record the notification sent, with this form kept beside it",
+        ),
+        (&[FormView], &["esc", "f"], Back, "close", "Close the form"),
+        (&[FormView], &["?"], ToggleHelp, "help", "Show every key"),
+        (&[FormView], &["q", "ctrl-c"], Quit, "quit", "Quit"),
         (
             &[Dashboard, Detail],
             &["x"],
@@ -572,6 +619,8 @@ pub fn scope(state: &State) -> Scope {
             Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
             None => Scope::Form,
         }
+    } else if state.form_view.is_some() {
+        Scope::FormView
     } else if let Some(walk) = &state.review {
         if walk.summary.is_some() {
             Scope::ReviewSummary
@@ -787,6 +836,8 @@ mod tests {
             MarkNotificationSent,
             MarkActionDone,
             AmendField,
+            ShowForm,
+            WriteForm,
             ConfirmImmediateRisk,
             StartReview,
             ReviewNext,
