@@ -318,9 +318,10 @@ CREATE INDEX notifications_sent_escalation ON notifications_sent(escalation_id);
 /// (`core::record::DETAIL_FIELDS` names the fields); a detail recorded is corrected by an
 /// `amendments` row like any header field. And the forms kept with the notifications they were
 /// sent with: the text as sent and its SHA-256. Both insert-only, each row with its audit entry.
-/// New tables, so every fingerprint made before stays as it was.
+/// New tables, so every fingerprint made before stays as it was. Written to run twice safely (a
+/// database whose version was set back, as a test of migration 8 does, runs it again).
 const MIGRATION_9: &str = r"
-CREATE TABLE escalation_details (
+CREATE TABLE IF NOT EXISTS escalation_details (
     id INTEGER PRIMARY KEY,
     escalation_id INTEGER NOT NULL REFERENCES escalations(id),
     field TEXT NOT NULL,
@@ -328,9 +329,9 @@ CREATE TABLE escalation_details (
     recorded_by TEXT NOT NULL,
     recorded_at TEXT NOT NULL
 );
-CREATE INDEX escalation_details_escalation ON escalation_details(escalation_id);
+CREATE INDEX IF NOT EXISTS escalation_details_escalation ON escalation_details(escalation_id);
 
-CREATE TABLE attachments (
+CREATE TABLE IF NOT EXISTS attachments (
     id INTEGER PRIMARY KEY,
     escalation_id INTEGER NOT NULL REFERENCES escalations(id),
     notification_sent_id INTEGER NOT NULL REFERENCES notifications_sent(id),
@@ -341,7 +342,7 @@ CREATE TABLE attachments (
     recorded_by TEXT NOT NULL,
     recorded_at TEXT NOT NULL
 );
-CREATE INDEX attachments_escalation ON attachments(escalation_id);
+CREATE INDEX IF NOT EXISTS attachments_escalation ON attachments(escalation_id);
 ";
 
 /// The migrations, in order; migration N brings the schema to version N.
@@ -364,6 +365,7 @@ pub fn migrations() -> Vec<String> {
         format!(
             "{MIGRATION_9}\n{}",
             insert_only_triggers(&["escalation_details", "attachments"])
+                .replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ")
         ),
     ]
 }
