@@ -31,6 +31,8 @@ pub enum Scope {
     ReviewSummary,
     /// A procedure's form filled from the record is showing (`f`).
     FormView,
+    /// Typing into a field of that form the record cannot fill (`e`).
+    FormFill,
 }
 
 /// A key with its modifiers.
@@ -155,8 +157,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, FormView, Help, Review, ReviewSummary,
-        RiskConfirm, Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Review,
+        ReviewSummary, RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -311,6 +313,28 @@ const DEFAULTS: &[DefaultBinding] = {
             "next form",
             "The procedure's next form",
         ),
+        (
+            &[FormView],
+            &["e"],
+            FillBlanks,
+            "fill in",
+            "Type in the fields the record cannot fill (the record is not changed)",
+        ),
+        (
+            &[FormFill],
+            &["enter"],
+            FormNext,
+            "next blank",
+            "Keep what was typed and go to the next blank field",
+        ),
+        (
+            &[FormFill],
+            &["esc"],
+            FormCancel,
+            "done",
+            "Keep what was typed and stop",
+        ),
+        (&[FormFill], &["ctrl-c"], Quit, "", "Quit"),
         (
             &[FormView],
             &["w"],
@@ -619,8 +643,12 @@ pub fn scope(state: &State) -> Scope {
             Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
             None => Scope::Form,
         }
-    } else if state.form_view.is_some() {
-        Scope::FormView
+    } else if let Some(view) = &state.form_view {
+        if view.editing.is_some() {
+            Scope::FormFill
+        } else {
+            Scope::FormView
+        }
     } else if let Some(walk) = &state.review {
         if walk.summary.is_some() {
             Scope::ReviewSummary
@@ -656,7 +684,7 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
             Some(Intent::FilterType(c))
         }
         // Every other key goes to the form's focused field.
-        (Scope::Form, _) => Some(Intent::FormInput(*event)),
+        (Scope::Form | Scope::FormFill, _) => Some(Intent::FormInput(*event)),
         _ => None,
     }
 }
@@ -838,6 +866,7 @@ mod tests {
             AmendField,
             ShowForm,
             WriteForm,
+            FillBlanks,
             ConfirmImmediateRisk,
             StartReview,
             ReviewNext,

@@ -252,3 +252,45 @@ fn f_in_the_detail_view_shows_a_form_and_tab_goes_through_the_procedures_forms()
         "and wraps round"
     );
 }
+
+/// The dashboard's small form for what the record cannot fill: `e` asks for each blank field
+/// in turn; what is typed fills the form shown, written and sent, and never the record.
+#[test]
+fn e_fills_in_the_blank_fields_and_the_form_written_carries_them() {
+    let (_store, mut state) = demo();
+    let (id, _, form) = focus_owed_form(&mut state);
+    assert_eq!(form, "appendix-2", "the demo's first owed form");
+    press(&mut state, KeyCode::Char('f'));
+    let blanks = state.form_view.as_ref().unwrap().filled.blanks().len();
+    assert_eq!(blanks, 1, "Appendix 2 asks who completed it");
+    press(&mut state, KeyCode::Char('e'));
+    assert_eq!(keys::scope(&state), keys::Scope::FormFill);
+    for c in "Sam Demo, DSLx".chars() {
+        press(&mut state, KeyCode::Char(c));
+    }
+    press(&mut state, KeyCode::Backspace);
+    let drawn = screen(&state);
+    assert!(
+        drawn.contains("9. Name and Position of Person Completing Form")
+            && drawn.contains("Sam Demo, DSL▏"),
+        "{drawn}"
+    );
+    press(&mut state, KeyCode::Enter);
+    let view = state.form_view.as_ref().unwrap();
+    assert!(view.editing.is_none(), "no blank field is left to ask");
+    assert!(view.filled.blanks().is_empty());
+    assert!(
+        view.text
+            .contains("9. Name and Position of Person Completing Form\n    Sam Demo, DSL")
+    );
+    let effects = press(&mut state, KeyCode::Char('w'));
+    let [Effect::WriteForm { text, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert!(text.contains("Sam Demo, DSL"));
+    // The record is not changed: the form filled afresh asks again.
+    press(&mut state, KeyCode::Esc);
+    press(&mut state, KeyCode::Char('f'));
+    assert_eq!(state.form_view.as_ref().unwrap().filled.blanks().len(), 1);
+    assert_eq!(state.form_view.as_ref().unwrap().escalation, id);
+}

@@ -70,6 +70,8 @@ pub enum Intent {
     ShowForm,
     /// Write the form on screen out as printable HTML, in the forms folder.
     WriteForm,
+    /// Type in the fields of the form on screen that the record cannot fill.
+    FillBlanks,
     /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
     /// among them), with a note of how.
     MarkClockMet,

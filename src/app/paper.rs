@@ -5,7 +5,13 @@
 //!
 //! The form is filled by `core::form` from the escalation as loaded, in privacy mode with the
 //! name hidden and the address withheld. A field the record cannot fill is shown visibly blank
-//! (`[not recorded — fill in by hand]`); the command line's `--set` fills it.
+//! (`[not recorded — fill in by hand]`); `e` asks for each in turn (the dashboard's small form,
+//! as `--set` on the command line), and what is typed fills the form written or sent. It never
+//! changes the record.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::core::form::{self, FilledForm, Format};
 use crate::core::record::Redactor;
@@ -27,6 +33,18 @@ pub struct FormView {
     pub forms: Vec<String>,
     /// Whether it was filled in privacy mode (then it is never sent or written out as it is).
     pub is_redacted: bool,
+    /// What was typed for the fields the record cannot fill, by field id.
+    pub answers: BTreeMap<String, String>,
+    /// The blank field being typed into (`e`), if any.
+    pub editing: Option<Editing>,
+}
+
+/// A field the record cannot fill, being typed into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editing {
+    pub field: String,
+    pub label: String,
+    pub buffer: String,
 }
 
 /// The form to show for escalation `id`: the selected notification's form, else the first form
@@ -73,7 +91,7 @@ pub fn open(state: &mut State, id: i64, notification: Option<(String, Option<Str
             ));
         }
         Some(Some((chosen, notification, forms))) => {
-            show(state, id, &chosen, notification, forms);
+            show(state, id, &chosen, notification, forms, BTreeMap::new());
             if let Some(warning) = warning {
                 state.status = Some(warning);
             }
@@ -88,6 +106,7 @@ fn show(
     form_id: &str,
     notification: Option<String>,
     forms: Vec<String>,
+    answers: BTreeMap<String, String>,
 ) {
     let Some(entry) = state.entry(id) else { return };
     let Some(procedure) = state.procedures.get(&entry.escalation.procedure) else {
@@ -107,7 +126,7 @@ fn show(
         procedure,
         Some(&entry.schedule),
         today,
-        &Default::default(),
+        &answers,
         redactor.as_ref(),
     ) {
         Ok(filled) => {
@@ -120,6 +139,8 @@ fn show(
                 notification,
                 forms,
                 is_redacted: state.is_privacy,
+                answers,
+                editing: None,
             });
             state.is_dirty = true;
         }
@@ -135,12 +156,85 @@ pub fn file_name(view: &FormView) -> String {
     )
 }
 
+/// What a key does while a blank field is being typed into: characters type, Backspace deletes,
+/// Enter keeps it and goes to the next blank field, Esc keeps it and stops. Kept answers fill
+/// the form again at once.
+fn on_editing(state: &mut State, intent: Intent) {
+    let Some(view) = state.form_view.as_mut() else {
+        return;
+    };
+    let Some(editing) = view.editing.as_mut() else {
+        return;
+    };
+    match intent {
+        Intent::FormInput(key) => match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && !c.is_control() =>
+            {
+                editing.buffer.push(c);
+            }
+            KeyCode::Backspace => {
+                editing.buffer.pop();
+            }
+            _ => {}
+        },
+        Intent::FormNext | Intent::FormCancel => {
+            let Editing { field, buffer, .. } = editing.clone();
+            if buffer.trim().is_empty() {
+                view.answers.remove(&field);
+            } else {
+                view.answers.insert(field.clone(), buffer);
+            }
+            let next = (intent == Intent::FormNext)
+                .then(|| {
+                    view.filled
+                        .fields
+                        .iter()
+                        .skip_while(|f| f.id != field)
+                        .skip(1)
+                        .find(|f| f.origin != "record")
+                        .map(|f| Editing {
+                            field: f.id.clone(),
+                            label: f.label.clone(),
+                            buffer: view.answers.get(&f.id).cloned().unwrap_or_default(),
+                        })
+                })
+                .flatten();
+            let (id, form_id, notification, forms, answers, scroll) = (
+                view.escalation,
+                view.filled.id.clone(),
+                view.notification.clone(),
+                view.forms.clone(),
+                view.answers.clone(),
+                view.scroll,
+            );
+            show(state, id, &form_id, notification, forms, answers);
+            if let Some(view) = state.form_view.as_mut() {
+                view.editing = next;
+                view.scroll = scroll;
+            }
+        }
+        _ => {}
+    }
+}
+
 /// What a key does while a form is shown.
 pub fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
+    state.is_dirty = true;
+    if state
+        .form_view
+        .as_ref()
+        .is_some_and(|v| v.editing.is_some())
+    {
+        on_editing(state, intent);
+        return Vec::new();
+    }
     let Some(view) = state.form_view.as_mut() else {
         return Vec::new();
     };
-    state.is_dirty = true;
     let lines = u16::try_from(view.text.lines().count()).unwrap_or(u16::MAX);
     match intent {
         Intent::Back | Intent::ShowForm => state.form_view = None,
@@ -159,7 +253,28 @@ pub fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
                         .find(|n| n.form.as_deref() == Some(form_id.as_str()))
                         .map(|n| n.id.clone())
                 });
-                show(state, id, &form_id, notification, forms);
+                show(state, id, &form_id, notification, forms, BTreeMap::new());
+            }
+        }
+        Intent::FillBlanks => {
+            let first = view
+                .filled
+                .fields
+                .iter()
+                .find(|f| f.origin != "record")
+                .map(|f| (f.id.clone(), f.label.clone()));
+            match first {
+                Some((field, label)) => {
+                    let buffer = view.answers.get(&field).cloned().unwrap_or_default();
+                    view.editing = Some(Editing {
+                        field,
+                        label,
+                        buffer,
+                    });
+                }
+                None => {
+                    state.status = Some("The record fills every field of this form".to_owned());
+                }
             }
         }
         Intent::WriteForm => {

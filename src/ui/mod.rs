@@ -333,6 +333,13 @@ fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let behind = match &state.screen {
+        _ if state
+            .form_view
+            .as_ref()
+            .is_some_and(|v| v.editing.is_some()) =>
+        {
+            keys::Scope::FormFill
+        }
         _ if state.form_view.is_some() => keys::Scope::FormView,
         _ if state.review.as_ref().is_some_and(|w| w.summary.is_some()) => {
             keys::Scope::ReviewSummary

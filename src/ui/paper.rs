@@ -3,7 +3,7 @@
 //! field left blank reads `[not recorded — fill in by hand]`, drawn as muted text.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
@@ -52,9 +52,39 @@ pub fn render(view: &FormView, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Line::styled(shown, style)
         })
         .collect();
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let (text_area, editor) = match &view.editing {
+        Some(editing) if inner.height > 4 => {
+            let [text, editor] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(3)]).areas(inner);
+            let field = Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme.style(Role::Focus))
+                .title(Span::styled(
+                    format!(" {} ", printable(&editing.label, false)),
+                    theme.style(Role::Text).add_modifier(Modifier::BOLD),
+                ));
+            (
+                text,
+                Some((
+                    editor,
+                    field,
+                    format!("{}▏", printable(&editing.buffer, false)),
+                )),
+            )
+        }
+        _ => (inner, None),
+    };
     Paragraph::new(lines)
-        .block(block)
         .wrap(Wrap { trim: false })
         .scroll((view.scroll, 0))
-        .render(popup, buf);
+        .render(text_area, buf);
+    if let Some((area, field, typed)) = editor {
+        Clear.render(area, buf);
+        Paragraph::new(typed)
+            .style(theme.style(Role::Text))
+            .block(field)
+            .render(area, buf);
+    }
 }
