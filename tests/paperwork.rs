@@ -364,12 +364,11 @@ fn every_form_in_every_format_matches_its_golden_file() {
     }
 }
 
+/// A form as printed: its title, and each field's label with its values (a table's cells).
+type Printed = (String, Vec<(String, Vec<String>)>);
+
 /// What a form's fields read, from `escalate form --json`: (label, each value).
-fn labels_and_values(
-    s: &Sandbox,
-    id: &str,
-    form: Option<&str>,
-) -> Vec<(String, Vec<(String, Vec<String>)>)> {
+fn labels_and_values(s: &Sandbox, id: &str, form: Option<&str>) -> Vec<Printed> {
     let mut args = vec!["--json", "form", id];
     match form {
         Some(f) => args.push(f),

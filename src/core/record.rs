@@ -525,7 +525,7 @@ pub fn check_detail(field: &str, value: &str) -> Result<Option<String>, RecordEr
             let text = optional_text(field, Some(value), false)?;
             if field == "referrer-email"
                 && let Some(email) = &text
-                && !(email.contains('@') && !email.contains(char::is_whitespace))
+                && (!email.contains('@') || email.contains(char::is_whitespace))
             {
                 return Err(RecordError::new(
                     field,
