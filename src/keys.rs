@@ -29,6 +29,10 @@ pub enum Scope {
     Review,
     /// The morning review's summary.
     ReviewSummary,
+    /// A procedure's form filled from the record is showing (`f`).
+    FormView,
+    /// Typing into a field of that form the record cannot fill (`e`).
+    FormFill,
 }
 
 /// A key with its modifiers.
@@ -153,8 +157,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
-        Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Review,
+        ReviewSummary, RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -281,6 +285,73 @@ const DEFAULTS: &[DefaultBinding] = {
             "sent",
             "Record a notification owed as sent (the one selected on the panel)",
         ),
+        (
+            &[Dashboard, Detail],
+            &["f"],
+            ShowForm,
+            "form",
+            "Show the form filled from the record (the selected notification's, or the first owed)",
+        ),
+        (
+            &[FormView],
+            &["up", "k"],
+            Up,
+            "scroll",
+            "Scroll the form up",
+        ),
+        (
+            &[FormView],
+            &["down", "j"],
+            Down,
+            "",
+            "Scroll the form down",
+        ),
+        (
+            &[FormView],
+            &["tab"],
+            NextTab,
+            "next form",
+            "The procedure's next form",
+        ),
+        (
+            &[FormView],
+            &["e"],
+            FillBlanks,
+            "fill in",
+            "Type in the fields the record cannot fill (the record is not changed)",
+        ),
+        (
+            &[FormFill],
+            &["enter"],
+            FormNext,
+            "next blank",
+            "Keep what was typed and go to the next blank field",
+        ),
+        (
+            &[FormFill],
+            &["esc"],
+            FormCancel,
+            "done",
+            "Keep what was typed and stop",
+        ),
+        (&[FormFill], &["ctrl-c"], Quit, "", "Quit"),
+        (
+            &[FormView],
+            &["w"],
+            WriteForm,
+            "write out",
+            "Write the form out as printable HTML, in the forms folder beside the database",
+        ),
+        (
+            &[FormView],
+            &["s"],
+            MarkNotificationSent,
+            "sent with it",
+            "Record the notification sent, with this form kept beside it",
+        ),
+        (&[FormView], &["esc", "f"], Back, "close", "Close the form"),
+        (&[FormView], &["?"], ToggleHelp, "help", "Show every key"),
+        (&[FormView], &["q", "ctrl-c"], Quit, "quit", "Quit"),
         (
             &[Dashboard, Detail],
             &["x"],
@@ -572,6 +643,12 @@ pub fn scope(state: &State) -> Scope {
             Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
             None => Scope::Form,
         }
+    } else if let Some(view) = &state.form_view {
+        if view.editing.is_some() {
+            Scope::FormFill
+        } else {
+            Scope::FormView
+        }
     } else if let Some(walk) = &state.review {
         if walk.summary.is_some() {
             Scope::ReviewSummary
@@ -607,7 +684,7 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
             Some(Intent::FilterType(c))
         }
         // Every other key goes to the form's focused field.
-        (Scope::Form, _) => Some(Intent::FormInput(*event)),
+        (Scope::Form | Scope::FormFill, _) => Some(Intent::FormInput(*event)),
         _ => None,
     }
 }
@@ -787,6 +864,9 @@ mod tests {
             MarkNotificationSent,
             MarkActionDone,
             AmendField,
+            ShowForm,
+            WriteForm,
+            FillBlanks,
             ConfirmImmediateRisk,
             StartReview,
             ReviewNext,

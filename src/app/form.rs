@@ -362,6 +362,9 @@ pub struct Form {
     pub seen: Option<Version>,
     /// The morning review's item the form was opened from, ticked off when it saves.
     pub review_item: Option<usize>,
+    /// A filled form to keep with the notification recorded sent (its id and text as sent),
+    /// when the notification-sent form was opened from the form view (issue 15).
+    pub attachment: Option<(String, String)>,
 }
 
 /// Which form a reply answers: every form opened gets the next number (see `State::open_form`).
@@ -392,6 +395,7 @@ impl Form {
             token: FormToken::default(),
             seen: None,
             review_item: None,
+            attachment: None,
         }
     }
 
@@ -957,11 +961,21 @@ impl Form {
             }
             FormKind::NotificationSent { .. } => {
                 marks.text("reference", &self.value("reference"), false, false);
-                at.map(|at| Request::NotificationSent {
-                    notification: self.value("notification"),
-                    method: self.value("method"),
-                    reference: self.text("reference"),
-                    at,
+                at.map(|at| match &self.attachment {
+                    Some((name, text)) => Request::SentWithForm {
+                        notification: self.value("notification"),
+                        method: self.value("method"),
+                        reference: self.text("reference"),
+                        at,
+                        name: name.clone(),
+                        text: text.clone(),
+                    },
+                    None => Request::NotificationSent {
+                        notification: self.value("notification"),
+                        method: self.value("method"),
+                        reference: self.text("reference"),
+                        at,
+                    },
                 })
             }
             FormKind::ActionDone { .. } => {

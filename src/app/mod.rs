@@ -6,6 +6,7 @@
 //! view draws from `&State` alone. Start at [`update`].
 
 pub mod form;
+pub mod paper;
 pub mod review;
 mod state;
 mod update;
@@ -64,6 +65,13 @@ pub enum Intent {
     AmendField,
     /// Show the closed escalations in the lanes instead of the open ones, or back.
     ToggleClosed,
+    /// Show the procedure's form filled from the record: the selected notification's, or the
+    /// first owed on the escalation (issue 15).
+    ShowForm,
+    /// Write the form on screen out as printable HTML, in the forms folder.
+    WriteForm,
+    /// Type in the fields of the form on screen that the record cannot fill.
+    FillBlanks,
     /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
     /// among them), with a note of how.
     MarkClockMet,
@@ -133,6 +141,8 @@ pub enum Msg {
     Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::core::draft::Draft>),
+    /// A form was written out (where), or could not be (why).
+    FormWritten(Result<String, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -171,6 +181,11 @@ pub enum Effect {
     LoadDrafts,
     /// Write a finished review to the audit trail.
     RecordReview(crate::core::review::ReviewSummary),
+    /// Write a filled form out, as `file_name` in the forms folder beside the database.
+    WriteForm {
+        file_name: String,
+        text: String,
+    },
 }
 
 /// Either kind of input to [`update`].

@@ -183,6 +183,8 @@ pub struct State {
     pub trail: Option<(i64, Vec<AuditEntry>)>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
+    /// A procedure's form filled from the record, shown over the screen (`f`).
+    pub form_view: Option<super::paper::FormView>,
     /// How many forms have been opened: the next one's token.
     pub forms_opened: u64,
     /// Drafts kept from an earlier session, offered back when their form is opened again.
@@ -434,6 +436,7 @@ impl State {
             help_scroll: 0,
             trail: None,
             form: None,
+            form_view: None,
             forms_opened: 0,
             drafts: Vec::new(),
             status: None,

@@ -220,6 +220,14 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::FormWritten(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(path) => format!("Form written to {path} (readable only by you)"),
+                Err(why) => format!("The form was not written: {why}"),
+            });
+            Vec::new()
+        }
         Msg::DraftsLoaded(drafts) => {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
@@ -288,6 +296,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     }
     if state.form.is_some() {
         return on_form(state, intent);
+    }
+    if state.form_view.is_some() {
+        return super::paper::on_intent(state, intent);
     }
     if state.review.is_some() {
         return on_review(state, intent);
@@ -389,6 +400,14 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
                 open_notification_sent(state, id, chosen.as_deref());
             }
         }
+        Intent::ShowForm => {
+            if let Some(id) = state.selected_id() {
+                let chosen = state
+                    .selected_notification()
+                    .map(|n| (n.id.clone(), n.form.clone()));
+                super::paper::open(state, id, chosen);
+            }
+        }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
         Intent::StartReview => start_review(state),
         Intent::CycleTheme if !state.theme_names.is_empty() => {
@@ -441,6 +460,7 @@ fn on_detail(
             state.theme = (state.theme + 1) % state.theme_names.len();
         }
         Intent::MarkNotificationSent => open_notification_sent(state, id, None),
+        Intent::ShowForm => super::paper::open(state, id, None),
         Intent::NewEscalation => {
             let form = Form::new_escalation(&state.procedures);
             open_form(state, form);
@@ -771,6 +791,24 @@ fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
         entry.child_shown(state.is_privacy)
     );
     open_form(state, Form::notification_sent(id, title, owed, chosen));
+}
+
+/// Opens the notification-sent form for `notification`, with the filled form shown in the form
+/// view kept beside it when it saves (its text with the record, its SHA-256 in the audit trail).
+pub(super) fn open_notification_sent_with(
+    state: &mut State,
+    id: i64,
+    notification: &str,
+    attachment: (String, String),
+) {
+    open_notification_sent(state, id, Some(notification));
+    if let Some(form) = state.form.as_mut() {
+        form.preview.push(format!(
+            "Form {} will be kept with the record as it was shown, its SHA-256 in the audit trail.",
+            attachment.0
+        ));
+        form.attachment = Some(attachment);
+    }
 }
 
 /// Opens the form to mark one of the escalation's open actions done.

@@ -10,6 +10,7 @@ mod calendar;
 mod chronology;
 mod commands;
 pub mod files;
+mod forms;
 mod import;
 mod records;
 mod report;
@@ -410,6 +411,9 @@ pub fn run(
                 .collect();
             return Ok(Finished::from(lines.join("\r\n")));
         }
+        Some(Command::Form(a)) => forms::run(&mut context, a),
+        Some(Command::Details(a)) => forms::details(&mut context, a),
+        Some(Command::Meeting(a)) => forms::meeting(&mut context, a),
         Some(Command::Review(a)) => {
             let finished = review::run(&mut context, a)?;
             return Ok(Finished {

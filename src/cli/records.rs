@@ -95,6 +95,18 @@ const OPTIONS: &[&str] = &[
     "note",
     "parents-informed",
     "child-record-updated",
+    "referrer-phone",
+    "referrer-email",
+    "referrer-manager",
+    "child-address",
+    "child-postcode",
+    "need-level",
+    "family-aware",
+    "views-agreed",
+    "meeting-chair",
+    "meeting-attendees",
+    "review-date",
+    "attach",
 ];
 
 fn refused(error: RecordError) -> CliError {
@@ -125,7 +137,7 @@ pub fn schedule_of(
 
 /// A value given on the command line or, to keep it out of the process list, by file (`-`:
 /// standard input). Clap makes sure at most one of the two is given.
-fn given_or_read(
+pub(super) fn given_or_read(
     given: Option<String>,
     file: Option<&std::path::Path>,
     option: &str,
@@ -137,7 +149,7 @@ fn given_or_read(
 }
 
 /// Only one value can come from standard input.
-fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
+pub(super) fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
     let from_stdin: Vec<&str> = files
         .iter()
         .filter(|(_, path)| *path == Some(std::path::Path::new("-")))
@@ -172,7 +184,12 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
     new_escalation(context, args, &child).map_err(|e| without_name(e, &child))
 }
 
-fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<String, CliError> {
+fn new_escalation(
+    context: &mut Context,
+    mut args: NewArgs,
+    child: &str,
+) -> Result<String, CliError> {
+    let details = super::forms::detail_fields(std::mem::take(&mut args.details))?;
     let dob = given_or_read(args.dob, args.dob_file.as_deref(), "--dob-file")?;
     let summary = given_or_read(args.summary, args.summary_file.as_deref(), "--summary-file")?;
     let child_dob = dob
@@ -207,6 +224,14 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
         Err(ServiceError::Refused(r)) => return Err(refused(r)),
         Err(other) => return Err(other.into()),
     };
+    if !details.is_empty() {
+        // Checked above, before anything was written; recorded with their own audit entries.
+        apply(context, id, Request::Details { fields: details }).map_err(|e| {
+            CliError(format!(
+                "escalation {id} was recorded, but its details were not: {e}; record them with escalate details {id} ..."
+            ))
+        })?;
+    }
     if context.json {
         return Ok(format!("{}\n", json!({ "id": id })));
     }
@@ -538,7 +563,7 @@ pub fn history(context: &mut Context, args: HistoryArgs) -> Result<String, CliEr
 }
 
 /// Writes a requested change through the service and reports it.
-fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
+pub(super) fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
     let procedures = context.procedures()?;
     let actor = context.actor()?;
     let now = context.now;
@@ -683,11 +708,21 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
     let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let request = Request::NotificationSent {
-        notification: args.notification,
-        method: args.method,
-        reference: args.reference,
-        at,
+    let request = match super::forms::attachment(context, id, &args)? {
+        Some((name, text)) => Request::SentWithForm {
+            notification: args.notification,
+            method: args.method,
+            reference: args.reference,
+            at,
+            name,
+            text,
+        },
+        None => Request::NotificationSent {
+            notification: args.notification,
+            method: args.method,
+            reference: args.reference,
+            at,
+        },
     };
     apply(context, id, request)
 }

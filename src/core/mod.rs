@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod change;
 pub mod deadline;
 pub mod draft;
+pub mod form;
 pub mod overdue;
 pub mod procedure;
 pub mod record;

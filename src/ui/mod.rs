@@ -7,6 +7,7 @@
 mod dashboard;
 mod detail;
 mod form;
+mod paper;
 mod review;
 pub mod theme;
 
@@ -92,6 +93,9 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     render_status(state, theme, status, buf);
     render_footer(state, theme, footer, buf);
+    if let Some(view) = &state.form_view {
+        paper::render(view, theme, body, buf);
+    }
     if let Some(form) = &state.form {
         form::render(form, theme, body, buf);
     }
@@ -329,6 +333,14 @@ fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let behind = match &state.screen {
+        _ if state
+            .form_view
+            .as_ref()
+            .is_some_and(|v| v.editing.is_some()) =>
+        {
+            keys::Scope::FormFill
+        }
+        _ if state.form_view.is_some() => keys::Scope::FormView,
         _ if state.review.as_ref().is_some_and(|w| w.summary.is_some()) => {
             keys::Scope::ReviewSummary
         }
