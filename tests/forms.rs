@@ -1437,6 +1437,72 @@ fn a_clock_is_tightened_from_the_detail_view_and_never_loosened() {
     assert_eq!(tightened.due_at, Some(at("2026-11-23 16:00")));
 }
 
+/// Issue 14: a timescale typed into the tighten form counts from the clock's start, as
+/// `escalate tighten --within` counts it (one function for both), not from now.
+#[test]
+fn a_shorter_timescale_in_the_tighten_form_counts_from_the_clocks_start_as_the_cli_does() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('T'));
+    for _ in 0..10 {
+        if state.form.as_ref().unwrap().field("clock").unwrap().value() == "s1.resolve" {
+            break;
+        }
+        press(&mut state, KeyCode::Right);
+    }
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let clock = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == "s1.resolve")
+        .unwrap();
+    let started = clock.started_at.unwrap();
+    let expected = started + chrono::Duration::hours(6);
+    assert!(
+        expected < now() + chrono::Duration::hours(6),
+        "counted from the start, not now"
+    );
+    // The same due time `tighten --within "6 hours"` gives.
+    let calendar = escalate::config::Config::default().calendar;
+    assert_eq!(
+        escalate::core::change::due_within(
+            &entry.schedule,
+            &calendar,
+            "s1.resolve",
+            escalate::core::timescale::Timescale::parse("6 hours").unwrap()
+        ),
+        Ok(expected)
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "day 3");
+    assert!(
+        error_of(&state, "due")
+            .unwrap_or_default()
+            .contains("counts the escalation's days"),
+        "{:?}",
+        state.form.as_ref().unwrap().fields
+    );
+    clear_field(&mut state);
+    type_text(&mut state, "6 hours");
+    assert_eq!(
+        hint_of(&state, "due"),
+        Some(escalate::core::calendar::format_local(expected))
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "The child goes home this afternoon.");
+    let effects = ctrl(&mut state, 's');
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Save { output: Request::Tighten { clock: c, due_at, .. }, .. }]
+                if c == "s1.resolve" && *due_at == expected
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+}
+
 #[test]
 fn a_reason_for_a_delay_is_recorded_from_the_detail_view() {
     let (mut store, mut state) = stored_dashboard((120, 40));

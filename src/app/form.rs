@@ -24,6 +24,7 @@ use crate::core::record::{
     check_dob, clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
+use crate::core::timescale::Timescale;
 
 /// What a field holds, which decides how keys edit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +331,8 @@ pub struct Context<'a> {
     pub procedures: &'a ProcedureSet,
     pub escalation: Option<&'a Escalation>,
     pub schedule: Option<&'a Schedule>,
+    /// The working-day calendar in force, to count a shorter timescale from a clock's start.
+    pub calendar: &'a crate::core::calendar::Calendar,
     /// Privacy mode: the child's name and date of birth are not shown.
     pub is_privacy: bool,
 }
@@ -772,7 +775,8 @@ impl Form {
     }
 
     /// "Tighten a clock": which running clock (each `(key, label)`), the earlier due time (a
-    /// time, or a shorter timescale from now such as `+4h`), and why.
+    /// time such as `fri 12:00` or `+4h` from now; or a shorter timescale such as `24 hours`,
+    /// counted from the clock's start as `escalate tighten --within` counts it), and why.
     pub fn tighten(escalation: i64, title: String, clocks: Vec<(String, String)>) -> Self {
         Self::with_fields(
             FormKind::Tighten { escalation },
@@ -781,7 +785,7 @@ impl Form {
                 Field::choice("clock", "Clock", clocks),
                 Field::new(
                     "due",
-                    "New due time (earlier: 17:00, fri 12:00, +4h)",
+                    "New due time (fri 12:00, +4h) or timescale from the clock's start (24 hours)",
                     FieldKind::Line,
                     "",
                 ),
@@ -1013,8 +1017,21 @@ impl Form {
             FormKind::AddAction { .. } => self.check_add_action(&mut marks, now),
             FormKind::Tighten { .. } => {
                 marks.text("reason", &self.value("reason"), true, true);
-                let due = parse_when(self.value("due").trim(), now, Direction::Future)
-                    .map_err(|e| e.to_string());
+                let typed = self.value("due");
+                // A timescale counts from the clock's start, as `tighten --within` does;
+                // anything else is a time, as `tighten --due` reads it.
+                let due = match (Timescale::parse(typed.trim()), context.schedule) {
+                    (Ok(timescale), Some(schedule)) => crate::core::change::due_within(
+                        schedule,
+                        context.calendar,
+                        &self.value("clock"),
+                        timescale,
+                    )
+                    .map_err(|e| e.message),
+                    _ => {
+                        parse_when(typed.trim(), now, Direction::Future).map_err(|e| e.to_string())
+                    }
+                };
                 marks.set(
                     "due",
                     due.as_ref()

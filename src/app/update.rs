@@ -903,6 +903,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         entries,
         now,
         is_privacy,
+        calendar,
         ..
     } = state;
     let form = form.as_mut()?;
@@ -915,6 +916,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         procedures,
         escalation: entry.map(|e| &e.escalation),
         schedule: entry.map(|e| &e.schedule),
+        calendar,
         is_privacy: *is_privacy,
     })
 }

@@ -579,14 +579,8 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
         .within
         .as_deref()
         .map(|text| {
-            let timescale = crate::core::timescale::Timescale::parse(text)
-                .map_err(|e| CliError(format!("--within: {e}")))?;
-            if timescale.is_day_numbered() {
-                return Err(CliError(
-                    "--within: \"day N\" counts the escalation's days, not from the clock's start; give a due time with --due, or a timescale such as \"24 hours\"".to_owned(),
-                ));
-            }
-            Ok(timescale)
+            crate::core::timescale::Timescale::parse(text)
+                .map_err(|e| CliError(format!("--within: {e}")))
         })
         .transpose()?;
     let due_at = match (due, within) {
@@ -595,23 +589,16 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
             // A shorter timescale counts from the clock's start, which a running clock keeps.
             let (escalation, procedure) = load(context, id)?;
             let schedule = schedule_of(context, &escalation, &procedure)?;
-            let started = schedule
-                .clocks
-                .iter()
-                .find(|c| c.key == args.clock.trim())
-                .and_then(|c| c.started_at)
-                .ok_or_else(|| {
-                    CliError(format!(
-                        "escalation {id} has no running clock \"{}\" to count from; see escalate show {id}",
-                        crate::core::record::printable(args.clock.trim(), false)
-                    ))
-                })?;
             let calendar = &context.config()?.calendar;
-            calendar.due(
-                timescale,
-                started,
-                crate::core::calendar::local_date(started),
-            )
+            crate::core::change::due_within(&schedule, calendar, &args.clock, timescale).map_err(
+                |e| match e.field.as_str() {
+                    "clock" => CliError(format!(
+                        "escalation {id}: {}; see escalate show {id}",
+                        e.message
+                    )),
+                    _ => CliError(format!("--within: {}", e.message)),
+                },
+            )?
         }
         (None, None) => {
             return Err(CliError(
