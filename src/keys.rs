@@ -205,7 +205,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["c"],
             ToggleClosed,
-            "",
+            "closed",
             "Show the closed escalations (c again shows the open ones)",
         ),
         (
@@ -299,35 +299,35 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["m"],
             MarkClockMet,
-            "",
+            "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Detail, Review],
+            &[Detail],
             &["m"],
             MarkClockMet,
             "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["A"],
             AddAction,
-            "",
+            "add action",
             "Add an agreed action: what, owner, due",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["T"],
             TightenClock,
-            "",
+            "tighten",
             "Tighten a clock: an earlier due time, with the reason",
         ),
         (
             &[Dashboard, Detail],
             &["L"],
             RecordDelayReason,
-            "",
+            "delay reason",
             "Record why something is late",
         ),
         (
@@ -387,6 +387,28 @@ const DEFAULTS: &[DefaultBinding] = {
             "delay reason",
             "Record why this item is late",
         ),
+        // Where a review item has room for them, after the walk's own keys.
+        (
+            &[Review],
+            &["m"],
+            MarkClockMet,
+            "met",
+            "Mark a clock met, with a note (the immediate-risk clock too)",
+        ),
+        (
+            &[Review],
+            &["A"],
+            AddAction,
+            "add action",
+            "Add an agreed action: what, owner, due",
+        ),
+        (
+            &[Review],
+            &["T"],
+            TightenClock,
+            "tighten",
+            "Tighten a clock: an earlier due time, with the reason",
+        ),
         (
             &[ReviewSummary],
             &["enter"],
@@ -426,7 +448,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard, Detail, Welcome],
             &["t"],
             CycleTheme,
-            "",
+            "theme",
             "Next colour theme",
         ),
         (
@@ -639,6 +661,48 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
             };
             (keys, b.label)
         })
+        .collect()
+}
+
+/// Whether a key for `intent` would do anything on the screen as it stands: the keys that act
+/// on an escalation need one selected (or open in the detail view), and those that change it
+/// need it open. The footer offers only these; the help lists every key of the scope, and a key
+/// pressed when it can do nothing says why on the status line.
+pub fn is_available(state: &State, intent: Intent) -> bool {
+    use Intent::*;
+    if !matches!(scope(state), Scope::Dashboard | Scope::Detail) {
+        return true;
+    }
+    let target = match state.screen {
+        Screen::Detail { id, .. } => Some(id),
+        Screen::Dashboard => state.selected_id(),
+    };
+    let entry = target.and_then(|id| state.entry(id));
+    match intent {
+        Open | AmendField | MarkNotificationSent | MarkActionDone => entry.is_some(),
+        RecordDiscussion | AdvanceStage | ResolveEscalation | WithdrawEscalation | MarkClockMet
+        | AddAction | TightenClock | RecordDelayReason => {
+            entry.is_some_and(crate::app::Entry::is_open)
+        }
+        JumpToLane(n) => usize::from(n) <= state.lanes.len(),
+        _ => true,
+    }
+}
+
+/// The footer for the screen as it stands: [`footer`] without the keys that would do nothing
+/// now (see [`is_available`]), each with the intent it asks for.
+pub fn footer_now(state: &State) -> Vec<(String, &'static str)> {
+    let scope = scope(state);
+    let available: Vec<Intent> = bindings()
+        .iter()
+        .filter(|b| b.scope == scope && !b.label.is_empty())
+        .map(|b| b.intent)
+        .collect();
+    footer(scope)
+        .into_iter()
+        .zip(available)
+        .filter(|(_, intent)| is_available(state, *intent))
+        .map(|(entry, _)| entry)
         .collect()
 }
 

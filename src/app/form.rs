@@ -785,7 +785,7 @@ impl Form {
                 Field::choice("clock", "Clock", clocks),
                 Field::new(
                     "due",
-                    "New due time (fri 12:00, +4h) or timescale from the clock's start (24 hours)",
+                    "Earlier due (fri 12:00, +4h) or timescale from its start (24 hours)",
                     FieldKind::Line,
                     "",
                 ),

@@ -228,30 +228,56 @@ fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_footer(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    // Every key of this screen, in the table's order; when they do not all fit, the ones
-    // before help and quit give way from the end (the help lists them all).
-    let mut entries = keys::footer(keys::scope(state));
-    let width = |entries: &[(String, &str)]| -> usize {
-        entries
-            .iter()
-            .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
-            .sum()
-    };
-    while width(&entries) > usize::from(area.width) {
-        let Some(index) = entries
-            .iter()
-            .rposition(|(_, label)| *label != "help" && *label != "quit")
-        else {
-            break;
-        };
-        entries.remove(index);
-    }
+    let entries = footer_entries(keys::footer_now(state), usize::from(area.width));
     let mut spans = Vec::new();
     for (keys, label) in entries {
         spans.push(Span::styled(format!(" {keys}"), theme.style(Role::Focus)));
-        spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
+        if !label.is_empty() {
+            spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
+        }
     }
     Line::from(spans).render(area, buf);
+}
+
+/// Fits the footer's keys (from the key table, in its order) into `width` columns. Every key
+/// that works is shown while it can be: when the labels do not all fit, the keys before help
+/// and quit lose their labels from the end and gather as bare keys (` m A T L c`) just before
+/// `? help`, which names them all; only when even the bare keys do not fit do the last go.
+fn footer_entries(
+    entries: Vec<(String, &'static str)>,
+    width: usize,
+) -> Vec<(String, &'static str)> {
+    let is_kept = |label: &str| label == "help" || label == "quit";
+    let cost = |entries: &[(String, &str)]| -> usize {
+        entries
+            .iter()
+            .map(|(k, l)| match l.is_empty() {
+                true => k.chars().count() + 1,
+                false => k.chars().count() + l.chars().count() + 3,
+            })
+            .sum::<usize>()
+    };
+    let mut labelled = entries;
+    let mut bare: Vec<(String, &'static str)> = Vec::new();
+    let whole = |labelled: &[(String, &'static str)], bare: &[(String, &'static str)]| {
+        let split = labelled
+            .iter()
+            .position(|(_, l)| is_kept(l))
+            .unwrap_or(labelled.len());
+        let mut all = labelled[..split].to_vec();
+        all.extend(bare.iter().cloned());
+        all.extend(labelled[split..].iter().cloned());
+        all
+    };
+    while cost(&whole(&labelled, &bare)) > width {
+        let Some(index) = labelled.iter().rposition(|(_, l)| !is_kept(l)) else {
+            break;
+        };
+        let (key, _) = labelled.remove(index);
+        bare.insert(0, (key, ""));
+    }
+    while cost(&whole(&labelled, &bare)) > width && bare.pop().is_some() {}
+    whole(&labelled, &bare)
 }
 
 fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
