@@ -1629,6 +1629,27 @@ fn the_immediate_risk_advice_is_shown_whole_and_recorded_as_met_from_the_keyboar
     }
 }
 
+/// Issue 14: a one-line field wraps as it will be saved, so a long entry reads whole while it
+/// is typed (start and end both in view), at every size; short ones keep one row.
+#[test]
+fn a_long_one_line_field_wraps_to_show_it_whole() {
+    let long = "Duty social worker, Children's Services Assessment Team North (Luton), via the MASH consultation line";
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let mut state = dashboard((width, height));
+        press(&mut state, KeyCode::Char('n'));
+        focus(&mut state, "raised-with");
+        type_text(&mut state, long);
+        let shown = draw(&state);
+        for part in ["Duty social worker,", "Team North", "consultation line"] {
+            assert!(
+                shown.contains(part),
+                "{part:?} at {width}x{height}:\n{shown}"
+            );
+        }
+        insta::assert_snapshot!(format!("long_line_field_{width}x{height}"), shown);
+    }
+}
+
 #[test]
 fn a_paste_goes_into_the_focused_field_only() {
     let mut state = dashboard((120, 40));
@@ -1643,6 +1664,12 @@ fn a_paste_goes_into_the_focused_field_only() {
     let form = state.form.as_ref().unwrap();
     assert_eq!(form.field("with").unwrap().value(), "Duty SW, Luton MASH");
     assert!(form.is_changed);
+    assert_eq!(
+        state.status.as_deref(),
+        Some(
+            "Pasted 2 lines joined into one: \"Who took part (names, roles, agencies)\" takes a single line"
+        )
+    );
     // A text of several lines: whole, lines kept, nothing else touched.
     focus(&mut state, "notes");
     update(

@@ -1129,9 +1129,19 @@ fn on_paste(state: &mut State, text: &str) {
                 return;
             }
         };
+        let joined_lines = match field.kind {
+            FieldKind::Line | FieldKind::When => text.trim_end_matches('\n').lines().count(),
+            _ => 0,
+        };
+        let label = field.label;
         if field.text.insert_str(&pasted) {
             form.is_changed = true;
             form.unkept_since = Some(now);
+        }
+        if joined_lines > 1 {
+            state.status = Some(format!(
+                "Pasted {joined_lines} lines joined into one: \"{label}\" takes a single line"
+            ));
         }
         check_form(state);
         return;
