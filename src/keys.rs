@@ -29,6 +29,8 @@ pub enum Scope {
     Review,
     /// The morning review's summary.
     ReviewSummary,
+    /// A first run asks the DSL's name for the audit trail.
+    Name,
 }
 
 /// A key with its modifiers.
@@ -153,8 +155,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
-        Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, Help, Name, Review, ReviewSummary,
+        RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -555,6 +557,28 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Help], &["up", "k"], Up, "scroll", "Scroll the help up"),
         (&[Help], &["down", "j"], Down, "", "Scroll the help down"),
         (&[Help], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[Name],
+            &["enter"],
+            NameDone,
+            "keep my name",
+            "Keep your name in config.toml; the audit trail records it",
+        ),
+        (
+            &[Name],
+            &["esc"],
+            NameSkip,
+            "not now",
+            "Not now: your login name is recorded until you give one",
+        ),
+        (
+            &[Name],
+            &["backspace"],
+            NameBackspace,
+            "",
+            "Delete the last character",
+        ),
+        (&[Name], &["ctrl-c"], Quit, "quit", "Quit"),
     ]
 };
 
@@ -586,7 +610,9 @@ pub fn bindings() -> &'static [Binding] {
 
 /// The scope the state is in, for looking keys up.
 pub fn scope(state: &State) -> Scope {
-    if state.popup == Some(Popup::Help) {
+    if state.asking_name.is_some() {
+        Scope::Name
+    } else if state.popup == Some(Popup::Help) {
         Scope::Help
     } else if let Some(form) = &state.form {
         match form.confirm {
@@ -627,6 +653,13 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(Intent::FilterType(c))
+        }
+        (Scope::Name, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::NameType(c))
         }
         // Every other key goes to the form's focused field.
         (Scope::Form, _) => Some(Intent::FormInput(*event)),
@@ -858,6 +891,9 @@ mod tests {
             FinishReview,
             LeaveReview,
             RecordDelayReason,
+            NameDone,
+            NameSkip,
+            NameBackspace,
         ];
         for intent in all {
             assert!(
@@ -868,6 +904,10 @@ mod tests {
         // Typing into the filter is every plain character, not a table row.
         let event = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
         assert_eq!(super::intent(Scope::Filter, &event), Some(typed[0]));
+        assert_eq!(
+            super::intent(Scope::Name, &event),
+            Some(Intent::NameType('x'))
+        );
     }
 
     #[test]

@@ -1711,3 +1711,99 @@ fn a_paste_goes_into_the_focused_field_only() {
     update(&mut state, Input::Msg(Msg::Pasted("Leo\nExample".into())));
     assert_eq!(state.filter, "Leo Example");
 }
+
+/// Issue 14: a first run asks the DSL's name for the audit trail (instead of writing their
+/// login name): typed over the screen, refused when it cannot be recorded, kept with Enter
+/// (the runtime writes it to config.toml), put off with Esc; and a new escalation then opens
+/// with it as "Raised by".
+#[test]
+fn a_first_run_asks_the_dsls_name_and_a_new_escalation_starts_with_it() {
+    let mut state = dashboard((80, 24));
+    state.asking_name = Some(String::new());
+    assert_eq!(escalate::keys::scope(&state), escalate::keys::Scope::Name);
+    // Keys that mean something on the dashboard type into the name instead.
+    type_text(&mut state, "Jo Bloggs, DSL");
+    assert_eq!(state.asking_name.as_deref(), Some("Jo Bloggs, DSL"));
+    assert!(state.form.is_none());
+    insta::assert_snapshot!("first_run_name_80x24", draw(&state));
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "L");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(effects, [Effect::RememberUser("Jo Bloggs, DSL".into())]);
+    assert_eq!(state.asking_name, None);
+    update(
+        &mut state,
+        Input::Msg(Msg::UserRemembered(Ok(
+            "/home/jo/.config/escalate/config.toml".into(),
+        ))),
+    );
+    assert!(
+        state
+            .status
+            .clone()
+            .unwrap()
+            .starts_with("Saved: your name is in")
+    );
+    press(&mut state, KeyCode::Char('n'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("raised-by").unwrap().value(), "Jo Bloggs, DSL");
+    assert!(!form.is_changed, "a prefilled form is not a draft");
+
+    // Only whitespace, or a bidi control, is refused and the question stays.
+    let mut state = dashboard((80, 24));
+    state.asking_name = Some(String::new());
+    type_text(&mut state, "  ");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.asking_name.is_some());
+    assert!(state.status.clone().unwrap().starts_with("Not kept"));
+    type_text(&mut state, "Jo\u{202e}");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.asking_name.is_some());
+    // Esc: not now.
+    assert!(press(&mut state, KeyCode::Esc).is_empty());
+    assert_eq!(state.asking_name, None);
+    assert!(state.status.clone().unwrap().contains("config.toml"));
+}
+
+/// Issue 14: the settings' procedure, partnership and organisation fill a new escalation
+/// (each still editable); one the procedures do not have is named, not guessed.
+#[test]
+fn a_new_escalation_opens_with_the_preferred_procedure_partnership_and_organisation() {
+    let procedures = ProcedureSet::builtin();
+    let several = procedures
+        .iter()
+        .find(|p| p.partnerships.len() > 1)
+        .expect("a built-in procedure with several partnerships");
+    let partnership = several.partnerships[1].id.clone();
+    let mut state = dashboard((120, 40));
+    state.preferences = escalate::app::Preferences {
+        user: Some("Jo Bloggs".into()),
+        organisation: Some("Hilltop Primary School".into()),
+        procedure: Some(several.id.clone()),
+        partnership: Some(partnership.clone()),
+    };
+    press(&mut state, KeyCode::Char('n'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("procedure").unwrap().value(), several.id);
+    assert_eq!(form.field("partnership").unwrap().value(), partnership);
+    assert_eq!(form.field("raised-by").unwrap().value(), "Jo Bloggs");
+    assert_eq!(
+        form.field("agency").unwrap().value(),
+        "Hilltop Primary School"
+    );
+    insta::assert_snapshot!("new_form_prefilled_120x40", draw(&state));
+
+    let mut state = dashboard((120, 40));
+    state.preferences.procedure = Some("nowhere".into());
+    press(&mut state, KeyCode::Char('n'));
+    assert!(state.form.is_some());
+    assert!(
+        state
+            .status
+            .clone()
+            .unwrap()
+            .contains("there is no procedure \"nowhere\""),
+        "{:?}",
+        state.status
+    );
+}

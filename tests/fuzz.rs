@@ -828,6 +828,9 @@ fn run_effects(state: &mut State, store: &mut SqliteStore, mut effects: Vec<Effe
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);
                 }
+                Effect::RememberUser(_) => {
+                    replies.push(Msg::UserRemembered(Ok("config.toml".to_owned())));
+                }
             }
         }
         for reply in replies {
@@ -952,14 +955,17 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 /// Runs `steps` into a dashboard that starts at `size` (on the demo caseload, or the welcome
-/// screen), drawing every frame as the runtime does.
-fn run_stream(is_demo: bool, size: (u16, u16), theme: usize, steps: &[Step]) {
+/// screen, perhaps asking the DSL's name first), drawing every frame as the runtime does.
+fn run_stream(is_demo: bool, asks_name: bool, size: (u16, u16), theme: usize, steps: &[Step]) {
     let mut store = if is_demo {
         demo_store()
     } else {
         SqliteStore::open_in_memory().unwrap()
     };
     let mut state = new_state(size);
+    if asks_name {
+        state.asking_name = Some(String::new());
+    }
     let themes = builtin_themes();
     let theme: Theme = match themes.get(theme) {
         Some(t) => t.clone(),
@@ -1037,10 +1043,11 @@ proptest! {
     #[test]
     fn the_key_stream_never_panics(
         is_demo in prop::bool::weighted(0.85),
+        asks_name in prop::bool::weighted(0.2),
         size in size(),
         theme in 0usize..6,
         steps in prop::collection::vec(step(), 1..100),
     ) {
-        run_stream(is_demo, size, theme, &steps);
+        run_stream(is_demo, asks_name, size, theme, &steps);
     }
 }

@@ -3328,3 +3328,32 @@ fn the_partnerships_contact_is_shown_where_a_notification_is_owed() {
     let text = s.ok(NOW, &["show", &id.to_string()]);
     assert!(text.contains("(Lutonlscb@luton.gov.uk)"), "{text}");
 }
+
+/// Issue 14: `--actor` (or `ESCALATE_ACTOR`) names who records a change, before the settings'
+/// `user` and the login name; a name that cannot be recorded is refused, nothing written.
+#[test]
+fn the_actor_given_is_recorded_in_the_audit_trail() {
+    let s = Sandbox::new();
+    let mut args = new_args(&[]);
+    args.extend(["--actor", "Jo Bloggs, DSL"]);
+    let id = s.new_escalation(NOW, &args);
+    let shown = s.show(NOW, id);
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["by"], "Jo Bloggs, DSL", "{shown:#}");
+    s.refused(
+        NOW,
+        &[
+            "discuss",
+            &id.to_string(),
+            "--with",
+            "x",
+            "--mode",
+            "phone",
+            "--notes",
+            "y",
+            "--actor",
+            "Jo\u{202e}",
+        ],
+        &["--actor"],
+    );
+}

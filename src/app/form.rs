@@ -794,6 +794,51 @@ impl Form {
         )
     }
 
+    /// Fills a new escalation's form from the settings: the usual procedure (and partnership)
+    /// chosen, the DSL's name as "Raised by" and their organisation as the raiser's agency.
+    /// Each stays editable; a procedure or partnership the settings name but no file defines
+    /// is passed over (the form opens as it would without it), and the caller says so.
+    /// Returns what could not be applied, for the status line.
+    pub fn prefill(
+        &mut self,
+        procedures: &ProcedureSet,
+        preferences: &super::Preferences,
+    ) -> Option<String> {
+        let mut problem = None;
+        let mut choose = |form: &mut Self, name: &str, wanted: &Option<String>| {
+            let (Some(wanted), Some(field)) = (wanted, form.field_mut(name)) else {
+                return;
+            };
+            match field.items.iter().position(|item| item == wanted) {
+                Some(index) => field.choice = index,
+                None => {
+                    problem = Some(format!(
+                        "config.toml: {name}: there is no {name} \"{}\" here; choose one in the form",
+                        printable(wanted, false)
+                    ));
+                }
+            }
+        };
+        choose(self, "procedure", &preferences.procedure);
+        self.fit_partnerships(procedures);
+        if preferences.procedure.is_none()
+            || self.value("procedure") == preferences.procedure.clone().unwrap_or_default()
+        {
+            choose(self, "partnership", &preferences.partnership);
+        }
+        for (name, value) in [
+            ("raised-by", &preferences.user),
+            ("agency", &preferences.organisation),
+        ] {
+            if let (Some(value), Some(field)) = (value, self.field_mut(name))
+                && field.value().is_empty()
+            {
+                field.text.insert_str(printable(value, false));
+            }
+        }
+        problem
+    }
+
     /// Fits the partnership choice to the chosen procedure: its bodies where it has several,
     /// otherwise one item saying none needs choosing. Keeps the choice when it still fits.
     fn fit_partnerships(&mut self, procedures: &ProcedureSet) {
@@ -882,6 +927,10 @@ impl Form {
 
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    fn field_mut(&mut self, name: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.name == name)
     }
 
     fn value(&self, name: &str) -> String {

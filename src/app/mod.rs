@@ -13,8 +13,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, fold,
-    initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Screen, State, Totals, Urgent,
+    fold, initials,
 };
 pub use update::update;
 
@@ -96,6 +96,13 @@ pub enum Intent {
     KeepEditing,
     /// Save a new escalation as immediate risk, having read the procedure's advice.
     ConfirmImmediateRisk,
+    /// Typing the DSL's name, asked on a first run.
+    NameType(char),
+    NameBackspace,
+    /// Keep the name typed (in config.toml, for the audit trail).
+    NameDone,
+    /// Not now: the login name is recorded until a name is given.
+    NameSkip,
 }
 
 /// What happened outside the user's keys. Named in the past tense.
@@ -133,6 +140,8 @@ pub enum Msg {
     Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::core::draft::Draft>),
+    /// The DSL's name was kept in the settings file (named), or could not be (why).
+    UserRemembered(Result<String, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -171,6 +180,8 @@ pub enum Effect {
     LoadDrafts,
     /// Write a finished review to the audit trail.
     RecordReview(crate::core::review::ReviewSummary),
+    /// Keep the DSL's name in the settings file, and record it on every change from now on.
+    RememberUser(String),
 }
 
 /// Either kind of input to [`update`].

@@ -98,6 +98,55 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if state.popup == Some(Popup::Help) {
         render_help(state, theme, area, buf);
     }
+    if let Some(typed) = &state.asking_name {
+        render_name_prompt(typed, theme, body, buf);
+    }
+}
+
+/// A first run asks the DSL's name for the audit trail, over the screen.
+fn render_name_prompt(typed: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let width = area.width.saturating_sub(4).min(72);
+    let height = 8.min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    buf.set_style(popup, theme.style(Role::Background));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(
+            " Your name, for the audit trail ",
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let text = theme.style(Role::Text);
+    let lines = vec![
+        Line::styled(
+            "Everything you record is signed with your name and role. Type them:",
+            text,
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(" ▶ ", theme.style(Role::Focus)),
+            Span::styled(
+                format!("{}▏", crate::core::record::printable(typed, false)),
+                text.add_modifier(Modifier::UNDERLINED),
+            ),
+        ]),
+        Line::default(),
+        Line::styled(
+            "Enter keeps it in config.toml · Esc: not now (your login name is used)",
+            theme.style(Role::Muted),
+        ),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
 }
 
 fn too_small(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
