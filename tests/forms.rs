@@ -1737,12 +1737,9 @@ fn a_first_run_asks_the_dsls_name_and_a_new_escalation_starts_with_it() {
             "/home/jo/.config/escalate/config.toml".into(),
         ))),
     );
-    assert!(
-        state
-            .status
-            .clone()
-            .unwrap()
-            .starts_with("Saved: your name is in")
+    assert_eq!(
+        state.status.as_deref(),
+        Some("Saved: your name, for the audit trail, in config.toml")
     );
     press(&mut state, KeyCode::Char('n'));
     let form = state.form.as_ref().unwrap();

@@ -1497,6 +1497,12 @@ fn times_later_than_now_are_refused() {
     s.refused(
         NOW,
         &new_with(&[("--raised-at", "tomorrow")]),
+        // Read as the dashboard reads it (tomorrow at this time), and refused as later.
+        &["--raised-at", "later than now"],
+    );
+    s.refused(
+        NOW,
+        &new_with(&[("--raised-at", "someday")]),
         &["--raised-at", "YYYY-MM-DD HH:MM"],
     );
 }
@@ -3355,5 +3361,36 @@ fn the_actor_given_is_recorded_in_the_audit_trail() {
             "Jo\u{202e}",
         ],
         &["--actor"],
+    );
+}
+
+/// Issue 14 (found in the simulated week): the command line reads a time as the dashboard
+/// does, so a call earlier today is `--at 9:30`, not a full date; `--due` looks forward.
+#[test]
+fn times_on_the_command_line_are_read_relative_to_now_as_on_the_dashboard() {
+    let s = with_one_escalation();
+    s.ok(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "9:30",
+        ],
+    );
+    let shown = s.show(NOW, 1);
+    assert_eq!(
+        shown["discussions"][0]["at"], "2026-11-23T09:30:00+00:00",
+        "{shown:#}"
+    );
+    s.refused(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "25:99",
+        ],
+        &["--at", "25:99"],
+    );
+    // The partnership ids config.toml and --partnership take are listed where one is chosen.
+    let listed = s.ok(NOW, &["procedures"]);
+    assert!(
+        listed.contains("luton (Luton Safeguarding Children Partnership)"),
+        "{listed}"
     );
 }

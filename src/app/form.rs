@@ -415,7 +415,7 @@ impl Form {
                 Field::new("child", "Child's name", FieldKind::Line, ""),
                 Field::new(
                     "dob",
-                    "Date of birth (YYYY-MM-DD, optional)",
+                    "Date of birth (12/03/2016 or 2016-03-12, optional)",
                     FieldKind::Line,
                     "",
                 ),

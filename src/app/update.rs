@@ -251,7 +251,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             state.status = Some(match result {
                 Ok(file) => {
-                    format!("Saved: your name is in {file}; the audit trail records it from now on")
+                    format!(
+                        "Saved: your name, for the audit trail, in {}",
+                        file.rsplit(['/', '\\']).next().unwrap_or("config.toml")
+                    )
                 }
                 Err(why) => format!(
                     "Not saved: your name could not be kept ({why}); it is recorded for this session"

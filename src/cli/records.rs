@@ -24,14 +24,28 @@ use crate::core::change::{
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
 use crate::core::record::{CorrectionKind, Escalation, NewEscalationInput, RecordError};
-use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
+use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::{Filter, Store};
 
 /// Reads an optional time option, naming the option in any error.
-fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
+/// A time given on the command line, read as the dashboard reads one: a full time, or relative
+/// to now (`16:30` today, `yesterday 14:30`, `mon 9:00`, `-2h`). `--due` looks forward; every
+/// other time is of something that happened, and looks back (`mon` is the last Monday).
+fn time_option(
+    option: &str,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, CliError> {
+    let direction = if option == "--due" {
+        Direction::Future
+    } else {
+        Direction::Past
+    };
     value
-        .map(|text| parse_instant(text).map_err(|e| CliError(format!("{option}: {e}"))))
+        .map(|text| {
+            parse_when(text, now, direction).map_err(|e| CliError(format!("{option}: {e}")))
+        })
         .transpose()
 }
 
@@ -194,8 +208,8 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
         category: args.category,
         summary: summary.unwrap_or_default(),
         outcome_sought: args.outcome_sought,
-        concern_at: time_option("--concern-at", args.concern_at.as_deref())?,
-        raised_at: time_option("--raised-at", args.raised_at.as_deref())?,
+        concern_at: time_option("--concern-at", args.concern_at.as_deref(), context.now)?,
+        raised_at: time_option("--raised-at", args.raised_at.as_deref(), context.now)?,
         immediate_risk: args.immediate_risk,
     };
     let checked = input.check(procedure, context.now).map_err(refused)?;
@@ -480,7 +494,7 @@ fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, Cli
 
 pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Advance {
         to: args.to,
         reason: args.reason,
@@ -497,7 +511,7 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         notes: args.notes,
         decisions: args.decisions,
         is_agreement: args.agreed,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     let request = if args.follow_up {
         Request::FollowUp(input)
@@ -543,7 +557,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
                     action_id.escape_debug()
                 ))
             })?;
-            let at = time_option("--at", at.as_deref())?.unwrap_or(now);
+            let at = time_option("--at", at.as_deref(), now)?.unwrap_or(now);
             apply(context, id, Request::ActionDone { action_id, at })
         }
     }
@@ -551,7 +565,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::NotificationSent {
         notification: args.notification,
         method: args.method,
@@ -563,7 +577,7 @@ pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliErro
 
 pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::ClockMet {
         clock: args.clock,
         note: args.note,
@@ -574,7 +588,7 @@ pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
 
 pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let due = time_option("--due", args.due.as_deref())?;
+    let due = time_option("--due", args.due.as_deref(), context.now)?;
     let within = args
         .within
         .as_deref()
@@ -617,7 +631,7 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
 
 pub fn delay(context: &mut Context, args: DelayArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::DelayReason {
         late: String::new(),
         reason: args.reason,
@@ -640,14 +654,14 @@ pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliEr
         parents_informed: yes_no("parents-informed", args.parents_informed.as_deref())?,
         why_not: args.why_not,
         child_record_updated: yes_no("child-record-updated", args.child_record_updated.as_deref())?,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     apply(context, id, Request::Resolve(input))
 }
 
 pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Withdraw { why: args.why, at };
     apply(context, id, request)
 }
