@@ -33,6 +33,8 @@ pub enum Scope {
     FormView,
     /// Typing into a field of that form the record cannot fill (`e`).
     FormFill,
+    /// A first run asks the DSL's name for the audit trail.
+    Name,
 }
 
 /// A key with its modifiers.
@@ -157,7 +159,7 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Review,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Name, Review,
         ReviewSummary, RiskConfirm, Welcome,
     };
     &[
@@ -209,7 +211,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["c"],
             ToggleClosed,
-            "",
+            "closed",
             "Show the closed escalations (c again shows the open ones)",
         ),
         (
@@ -370,35 +372,35 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["m"],
             MarkClockMet,
-            "",
+            "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Detail, Review],
+            &[Detail],
             &["m"],
             MarkClockMet,
             "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["A"],
             AddAction,
-            "",
+            "add action",
             "Add an agreed action: what, owner, due",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["T"],
             TightenClock,
-            "",
+            "tighten",
             "Tighten a clock: an earlier due time, with the reason",
         ),
         (
             &[Dashboard, Detail],
             &["L"],
             RecordDelayReason,
-            "",
+            "delay reason",
             "Record why something is late",
         ),
         (
@@ -458,6 +460,28 @@ const DEFAULTS: &[DefaultBinding] = {
             "delay reason",
             "Record why this item is late",
         ),
+        // Where a review item has room for them, after the walk's own keys.
+        (
+            &[Review],
+            &["m"],
+            MarkClockMet,
+            "met",
+            "Mark a clock met, with a note (the immediate-risk clock too)",
+        ),
+        (
+            &[Review],
+            &["A"],
+            AddAction,
+            "add action",
+            "Add an agreed action: what, owner, due",
+        ),
+        (
+            &[Review],
+            &["T"],
+            TightenClock,
+            "tighten",
+            "Tighten a clock: an earlier due time, with the reason",
+        ),
         (
             &[ReviewSummary],
             &["enter"],
@@ -497,7 +521,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard, Detail, Welcome],
             &["t"],
             CycleTheme,
-            "",
+            "theme",
             "Next colour theme",
         ),
         (
@@ -604,6 +628,28 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Help], &["up", "k"], Up, "scroll", "Scroll the help up"),
         (&[Help], &["down", "j"], Down, "", "Scroll the help down"),
         (&[Help], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[Name],
+            &["enter"],
+            NameDone,
+            "keep my name",
+            "Keep your name in config.toml; the audit trail records it",
+        ),
+        (
+            &[Name],
+            &["esc"],
+            NameSkip,
+            "not now",
+            "Not now: your login name is recorded until you give one",
+        ),
+        (
+            &[Name],
+            &["backspace"],
+            NameBackspace,
+            "",
+            "Delete the last character",
+        ),
+        (&[Name], &["ctrl-c"], Quit, "quit", "Quit"),
     ]
 };
 
@@ -635,7 +681,9 @@ pub fn bindings() -> &'static [Binding] {
 
 /// The scope the state is in, for looking keys up.
 pub fn scope(state: &State) -> Scope {
-    if state.popup == Some(Popup::Help) {
+    if state.asking_name.is_some() {
+        Scope::Name
+    } else if state.popup == Some(Popup::Help) {
         Scope::Help
     } else if let Some(form) = &state.form {
         match form.confirm {
@@ -683,6 +731,13 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
         {
             Some(Intent::FilterType(c))
         }
+        (Scope::Name, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::NameType(c))
+        }
         // Every other key goes to the form's focused field.
         (Scope::Form | Scope::FormFill, _) => Some(Intent::FormInput(*event)),
         _ => None,
@@ -716,6 +771,48 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
             };
             (keys, b.label)
         })
+        .collect()
+}
+
+/// Whether a key for `intent` would do anything on the screen as it stands: the keys that act
+/// on an escalation need one selected (or open in the detail view), and those that change it
+/// need it open. The footer offers only these; the help lists every key of the scope, and a key
+/// pressed when it can do nothing says why on the status line.
+pub fn is_available(state: &State, intent: Intent) -> bool {
+    use Intent::*;
+    if !matches!(scope(state), Scope::Dashboard | Scope::Detail) {
+        return true;
+    }
+    let target = match state.screen {
+        Screen::Detail { id, .. } => Some(id),
+        Screen::Dashboard => state.selected_id(),
+    };
+    let entry = target.and_then(|id| state.entry(id));
+    match intent {
+        Open | AmendField | MarkNotificationSent | MarkActionDone => entry.is_some(),
+        RecordDiscussion | AdvanceStage | ResolveEscalation | WithdrawEscalation | MarkClockMet
+        | AddAction | TightenClock | RecordDelayReason => {
+            entry.is_some_and(crate::app::Entry::is_open)
+        }
+        JumpToLane(n) => usize::from(n) <= state.lanes.len(),
+        _ => true,
+    }
+}
+
+/// The footer for the screen as it stands: [`footer`] without the keys that would do nothing
+/// now (see [`is_available`]), each with the intent it asks for.
+pub fn footer_now(state: &State) -> Vec<(String, &'static str)> {
+    let scope = scope(state);
+    let available: Vec<Intent> = bindings()
+        .iter()
+        .filter(|b| b.scope == scope && !b.label.is_empty())
+        .map(|b| b.intent)
+        .collect();
+    footer(scope)
+        .into_iter()
+        .zip(available)
+        .filter(|(_, intent)| is_available(state, *intent))
+        .map(|(entry, _)| entry)
         .collect()
 }
 
@@ -874,6 +971,9 @@ mod tests {
             FinishReview,
             LeaveReview,
             RecordDelayReason,
+            NameDone,
+            NameSkip,
+            NameBackspace,
         ];
         for intent in all {
             assert!(
@@ -884,6 +984,10 @@ mod tests {
         // Typing into the filter is every plain character, not a table row.
         let event = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
         assert_eq!(super::intent(Scope::Filter, &event), Some(typed[0]));
+        assert_eq!(
+            super::intent(Scope::Name, &event),
+            Some(Intent::NameType('x'))
+        );
     }
 
     #[test]

@@ -2244,3 +2244,59 @@ proptest::proptest! {
         }
     }
 }
+
+/// Issue 14: the footer is built from the key table and offers every key that works on the
+/// screen as it stands (the newer keys among them: c, m, A, T, L, t), labelled where there is
+/// room and as bare keys before `? help` where there is not; and none that would do nothing
+/// (no record keys on a closed escalation).
+#[test]
+fn the_footer_offers_every_key_that_works_and_only_those() {
+    let footer_tokens = |state: &State| -> Vec<String> {
+        let buffer = draw(state, &Theme::default());
+        row_text(&buffer, buffer.area.height - 1)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    for (width, height) in SIZES {
+        let (_store, state) = demo((width, height));
+        let tokens = footer_tokens(&state);
+        let offered = keys::footer_now(&state);
+        for key in ["d", "a", "m", "A", "T", "L", "c", "e", "t", "?", "q"] {
+            assert!(
+                offered.iter().any(|(k, _)| k == key),
+                "{key} at {width}x{height}: {offered:?}"
+            );
+        }
+        for (key, label) in &offered {
+            assert!(
+                tokens.contains(key),
+                "{key} ({label}) missing from the footer at {width}x{height}: {tokens:?}"
+            );
+        }
+        assert_eq!(tokens[tokens.len() - 4..], ["?", "help", "q", "quit"]);
+        // Every key offered does something in this scope.
+        for binding in keys::bindings()
+            .iter()
+            .filter(|b| b.scope == keys::scope(&state))
+        {
+            if offered.iter().any(|(k, _)| *k == binding.key.to_string()) {
+                assert!(keys::is_available(&state, binding.intent));
+            }
+        }
+    }
+    // The closed view at 80x24: the selected escalation is closed, so nothing that changes it
+    // is offered, while opening and correcting it are.
+    let (store, mut state) = demo((80, 24));
+    press_char(&mut state, 'c');
+    update(&mut state, Input::Msg(closed_of(&store)));
+    let closed = state.selected_id().expect("a closed escalation selected");
+    assert!(!state.entry(closed).unwrap().is_open());
+    let tokens = footer_tokens(&state);
+    for key in ["d", "a", "r", "w", "m", "A", "T", "L"] {
+        assert!(!tokens.contains(&key.to_owned()), "{key}: {tokens:?}");
+    }
+    for key in ["Enter", "e", "n", "?", "q"] {
+        assert!(tokens.contains(&key.to_owned()), "{key}: {tokens:?}");
+    }
+}

@@ -1497,6 +1497,12 @@ fn times_later_than_now_are_refused() {
     s.refused(
         NOW,
         &new_with(&[("--raised-at", "tomorrow")]),
+        // Read as the dashboard reads it (tomorrow at this time), and refused as later.
+        &["--raised-at", "later than now"],
+    );
+    s.refused(
+        NOW,
+        &new_with(&[("--raised-at", "someday")]),
         &["--raised-at", "YYYY-MM-DD HH:MM"],
     );
 }
@@ -3367,4 +3373,64 @@ fn list_all_streams_the_history_in_pages_with_nothing_lost_or_reordered() {
     let table = s.ok(now, &["list", "--all"]);
     assert_eq!(table.lines().count(), 1301);
     assert_eq!(table.matches("CHILD / RAISED WITH").count(), 1);
+}
+
+/// Issue 14: `--actor` (or `ESCALATE_ACTOR`) names who records a change, before the settings'
+/// `user` and the login name; a name that cannot be recorded is refused, nothing written.
+#[test]
+fn the_actor_given_is_recorded_in_the_audit_trail() {
+    let s = Sandbox::new();
+    let mut args = new_args(&[]);
+    args.extend(["--actor", "Jo Bloggs, DSL"]);
+    let id = s.new_escalation(NOW, &args);
+    let shown = s.show(NOW, id);
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["by"], "Jo Bloggs, DSL", "{shown:#}");
+    s.refused(
+        NOW,
+        &[
+            "discuss",
+            &id.to_string(),
+            "--with",
+            "x",
+            "--mode",
+            "phone",
+            "--notes",
+            "y",
+            "--actor",
+            "Jo\u{202e}",
+        ],
+        &["--actor"],
+    );
+}
+
+/// Issue 14 (found in the simulated week): the command line reads a time as the dashboard
+/// does, so a call earlier today is `--at 9:30`, not a full date; `--due` looks forward.
+#[test]
+fn times_on_the_command_line_are_read_relative_to_now_as_on_the_dashboard() {
+    let s = with_one_escalation();
+    s.ok(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "9:30",
+        ],
+    );
+    let shown = s.show(NOW, 1);
+    assert_eq!(
+        shown["discussions"][0]["at"], "2026-11-23T09:30:00+00:00",
+        "{shown:#}"
+    );
+    s.refused(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "25:99",
+        ],
+        &["--at", "25:99"],
+    );
+    // The partnership ids config.toml and --partnership take are listed where one is chosen.
+    let listed = s.ok(NOW, &["procedures"]);
+    assert!(
+        listed.contains("luton (Luton Safeguarding Children Partnership)"),
+        "{listed}"
+    );
 }

@@ -14,8 +14,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, fold,
-    initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Screen, State, Totals, Urgent,
+    fold, initials,
 };
 pub use update::update;
 
@@ -104,6 +104,13 @@ pub enum Intent {
     KeepEditing,
     /// Save a new escalation as immediate risk, having read the procedure's advice.
     ConfirmImmediateRisk,
+    /// Typing the DSL's name, asked on a first run.
+    NameType(char),
+    NameBackspace,
+    /// Keep the name typed (in config.toml, for the audit trail).
+    NameDone,
+    /// Not now: the login name is recorded until a name is given.
+    NameSkip,
 }
 
 /// What happened outside the user's keys. Named in the past tense.
@@ -143,6 +150,8 @@ pub enum Msg {
     DraftsLoaded(Vec<crate::core::draft::Draft>),
     /// A form was written out (where), or could not be (why).
     FormWritten(Result<String, String>),
+    /// The DSL's name was kept in the settings file (named), or could not be (why).
+    UserRemembered(Result<String, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -186,6 +195,8 @@ pub enum Effect {
         file_name: String,
         text: String,
     },
+    /// Keep the DSL's name in the settings file, and record it on every change from now on.
+    RememberUser(String),
 }
 
 /// Either kind of input to [`update`].

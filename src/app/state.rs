@@ -217,6 +217,24 @@ pub struct State {
     next_full: DateTime<Utc>,
     /// The soonest [`Entry::next_change`]: until then a tick has nothing to do.
     next_change: Option<DateTime<Utc>>,
+    /// What the settings say of the DSL, to prefill a new escalation with.
+    pub preferences: Preferences,
+    /// A first run asks the DSL's name for the audit trail: what is typed so far, while asking.
+    pub asking_name: Option<String>,
+}
+
+/// What `config.toml` says of the DSL and their usual procedure: a new escalation opens with
+/// them filled in (each can be changed in the form).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// The DSL's name: "Raised by".
+    pub user: Option<String>,
+    /// The DSL's organisation: the raiser's agency.
+    pub organisation: Option<String>,
+    /// The procedure chosen first, by id.
+    pub procedure: Option<String>,
+    /// Its partnership chosen first, by id, where it has several.
+    pub partnership: Option<String>,
 }
 
 /// Text folded for matching as people type it: lower case, with the accents and ligatures of
@@ -452,6 +470,8 @@ impl State {
             filtered: Vec::new(),
             next_full: now,
             next_change: None,
+            preferences: Preferences::default(),
+            asking_name: None,
         }
     }
 

@@ -53,6 +53,7 @@ struct ViewKey {
     theme: usize,
     status: Option<String>,
     should_quit: bool,
+    asking_name: Option<String>,
 }
 
 impl ViewKey {
@@ -73,6 +74,7 @@ impl ViewKey {
             theme: state.theme,
             status: state.status.clone(),
             should_quit: state.should_quit,
+            asking_name: state.asking_name.clone(),
         }
     }
 }
@@ -228,6 +230,21 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::UserRemembered(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(file) => {
+                    format!(
+                        "Saved: your name, for the audit trail, in {}",
+                        file.rsplit(['/', '\\']).next().unwrap_or("config.toml")
+                    )
+                }
+                Err(why) => format!(
+                    "Not saved: your name could not be kept ({why}); it is recorded for this session"
+                ),
+            });
+            Vec::new()
+        }
         Msg::DraftsLoaded(drafts) => {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
@@ -278,6 +295,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     if intent == Intent::Quit && state.form.as_ref().is_none_or(|f| !f.is_changed) {
         state.should_quit = true;
         return Vec::new();
+    }
+    if state.asking_name.is_some() {
+        return on_name(state, intent);
     }
     if state.popup.is_some() {
         match intent {
@@ -390,10 +410,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             }
             state.status = Some("Showing the open escalations".to_owned());
         }
-        Intent::NewEscalation => {
-            let form = Form::new_escalation(&state.procedures);
-            open_form(state, form);
-        }
+        Intent::NewEscalation => open_new_escalation(state),
         Intent::MarkNotificationSent => {
             if let Some(id) = state.selected_id() {
                 let chosen = state.selected_notification().map(|n| n.id.clone());
@@ -461,10 +478,7 @@ fn on_detail(
         }
         Intent::MarkNotificationSent => open_notification_sent(state, id, None),
         Intent::ShowForm => super::paper::open(state, id, None),
-        Intent::NewEscalation => {
-            let form = Form::new_escalation(&state.procedures);
-            open_form(state, form);
-        }
+        Intent::NewEscalation => open_new_escalation(state),
         intent => open_record_form(state, intent, id),
     }
     Vec::new()
@@ -916,6 +930,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         entries,
         now,
         is_privacy,
+        calendar,
         ..
     } = state;
     let form = form.as_mut()?;
@@ -928,6 +943,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         procedures,
         escalation: entry.map(|e| &e.escalation),
         schedule: entry.map(|e| &e.schedule),
+        calendar,
         is_privacy: *is_privacy,
     })
 }
@@ -1113,6 +1129,51 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Opens the form for a new escalation, filled in from the settings (see [`Form::prefill`]).
+fn open_new_escalation(state: &mut State) {
+    let mut form = Form::new_escalation(&state.procedures);
+    let problem = form.prefill(&state.procedures, &state.preferences);
+    open_form(state, form);
+    if problem.is_some() && state.status.is_none() {
+        state.status = problem;
+    }
+}
+
+/// The longest name kept for the audit trail.
+const MAX_NAME_CHARS: usize = 100;
+
+/// A first run asks the DSL's name for the audit trail (instead of writing their login name):
+/// typed, then kept in `config.toml` with Enter, or put off with Esc.
+fn on_name(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let Some(typed) = state.asking_name.as_mut() else {
+        return Vec::new();
+    };
+    match intent {
+        Intent::NameType(c) if typed.chars().count() < MAX_NAME_CHARS => typed.push(c),
+        Intent::NameBackspace => {
+            typed.pop();
+        }
+        Intent::NameSkip => {
+            state.asking_name = None;
+            state.status = Some(
+                "Your login name is recorded for now; put your name in config.toml (user = \"...\") to be asked no more"
+                    .to_owned(),
+            );
+        }
+        Intent::NameDone => match crate::core::record::required_text("your name", typed, false) {
+            Ok(name) => {
+                state.asking_name = None;
+                state.preferences.user = Some(name.clone());
+                state.status = Some("Keeping your name…".to_owned());
+                return vec![Effect::RememberUser(name)];
+            }
+            Err(error) => state.status = Some(format!("Not kept: {}", error.message)),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
 /// A paste goes into the focused field only: whole into a text of several lines; joined into
 /// one line for a one-line field or the filter; refused, with a message, where nothing is typed.
 fn on_paste(state: &mut State, text: &str) {
@@ -1140,9 +1201,19 @@ fn on_paste(state: &mut State, text: &str) {
                 return;
             }
         };
+        let joined_lines = match field.kind {
+            FieldKind::Line | FieldKind::When => text.trim_end_matches('\n').lines().count(),
+            _ => 0,
+        };
+        let label = field.label;
         if field.text.insert_str(&pasted) {
             form.is_changed = true;
             form.unkept_since = Some(now);
+        }
+        if joined_lines > 1 {
+            state.status = Some(format!(
+                "Pasted {joined_lines} lines joined into one: \"{label}\" takes a single line"
+            ));
         }
         check_form(state);
         return;

@@ -40,6 +40,10 @@ pub struct Global {
     /// The escalation database (default: $XDG_DATA_HOME/escalate/escalate.db)
     #[arg(long, global = true, env = "ESCALATE_DB", value_name = "PATH")]
     pub db: Option<std::path::PathBuf>,
+
+    /// Your name for the audit trail (default: user in config.toml, else your login name)
+    #[arg(long, global = true, env = "ESCALATE_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -130,7 +130,7 @@ pub fn run(context: &mut Context, args: CalendarArgs) -> Result<String, CliError
     match &args.out {
         None => Ok(text),
         Some(path) => {
-            super::files::write_private(path, &text, "the calendar")?;
+            super::files::write_private(path, &text)?;
             let mut out = String::new();
             let _ = writeln!(
                 out,

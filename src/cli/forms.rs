@@ -267,43 +267,17 @@ fn list(context: &mut Context, id: i64) -> Result<String, CliError> {
     Ok(out)
 }
 
-/// Writes `text` to `path` readable only by its owner. A new file is created exclusively (never
-/// following a link); with `force`, an existing one is replaced by renaming a new file over it.
+/// Writes `text` to `path` readable only by its owner ([`super::files::write_private`]); a file
+/// already there is replaced only with `force`, so a form sent earlier is never overwritten by
+/// mistake.
 pub fn write_private(path: &std::path::Path, text: &str, force: bool) -> Result<(), CliError> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let fail =
-        |e: std::io::Error| CliError(format!("--out: could not write {}: {e}", path.display()));
-    let target = if force {
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".partial");
-        std::path::PathBuf::from(temporary)
-    } else {
-        path.to_path_buf()
-    };
-    if force {
-        let _ = std::fs::remove_file(&target);
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(CliError(format!(
+            "--out: {} already exists; choose another name, or add --force to replace it",
+            path.display()
+        )));
     }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&target)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                CliError(format!(
-                    "--out: {} already exists; choose another name, or add --force to replace it",
-                    path.display()
-                ))
-            } else {
-                fail(e)
-            }
-        })?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    if force {
-        std::fs::rename(&target, path).map_err(fail)?;
-    }
-    Ok(())
+    super::files::write_private(path, text)
 }
 
 /// The details given as (field, value) pairs, sensitive ones read from their files.

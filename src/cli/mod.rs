@@ -69,7 +69,7 @@ impl From<String> for Finished {
 }
 
 /// The name in the audit trail when neither the settings nor the environment give one.
-pub const UNKNOWN_USER: &str = "unknown user (set user in config.toml)";
+pub const UNKNOWN_USER: &str = "unknown user (set user in config.toml, or pass --actor NAME)";
 
 /// Where the user's files live, and who they are: what `main` learns from the environment.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +108,8 @@ pub struct Context {
     wall_clock: DateTime<Utc>,
     pub json: bool,
     db: Option<PathBuf>,
+    /// `--actor` (or `ESCALATE_ACTOR`): the name for the audit trail, before the settings'.
+    actor: Option<String>,
     config: Option<Config>,
     store: Option<SqliteStore>,
 }
@@ -181,9 +183,14 @@ impl Context {
         self.store()
     }
 
-    /// Who is making the change: the settings' `user`, else `$USER` (or `$LOGNAME`). With
-    /// none of them, the audit trail says so rather than guessing.
+    /// Who is making the change: `--actor`, else the settings' `user` (which the dashboard
+    /// asks for on a first run), else `$USER` (or `$LOGNAME`) for scripts. With none of them,
+    /// the audit trail says so, with how to fix it, rather than guessing.
     pub fn actor(&mut self) -> Result<String, CliError> {
+        if let Some(given) = &self.actor {
+            crate::core::record::clean_text("--actor", given, false)?;
+            return Ok(crate::core::record::printable(given.trim(), false));
+        }
         let configured = self.config()?.user.clone();
         let name = configured
             .or_else(|| self.paths.user.clone())
@@ -266,6 +273,7 @@ pub fn dashboard(
         wall_clock: wall_clock(),
         json: false,
         db: cli.global.db,
+        actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
     };
@@ -299,8 +307,23 @@ pub fn dashboard(
         path: demo_path,
         wall_clock: shared(&wall_clock),
     });
+    let preferences = crate::app::Preferences {
+        user: context.actor.clone().or_else(|| config.user.clone()),
+        organisation: config.organisation.clone(),
+        procedure: config.procedure.clone(),
+        partnership: config.partnership.clone(),
+    };
+    let remember_user = context.paths.config_dir.clone().map(|dir| {
+        Box::new(move |name: &str| {
+            files::remember_user(&dir, name)
+                .map(|path| path.display().to_string())
+                .map_err(|e| e.to_string())
+        }) as crate::tui::RememberUser
+    });
     Ok(crate::tui::Options {
         demo,
+        preferences,
+        remember_user,
         store,
         procedures,
         config,
@@ -369,6 +392,7 @@ pub fn run(
         wall_clock,
         json: cli.global.json,
         db: cli.global.db,
+        actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
     };

@@ -24,14 +24,28 @@ use crate::core::change::{
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
 use crate::core::record::{CorrectionKind, Escalation, NewEscalationInput, RecordError};
-use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
+use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::{Filter, Store};
 
 /// Reads an optional time option, naming the option in any error.
-fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
+/// A time given on the command line, read as the dashboard reads one: a full time, or relative
+/// to now (`16:30` today, `yesterday 14:30`, `mon 9:00`, `-2h`). `--due` looks forward; every
+/// other time is of something that happened, and looks back (`mon` is the last Monday).
+fn time_option(
+    option: &str,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, CliError> {
+    let direction = if option == "--due" {
+        Direction::Future
+    } else {
+        Direction::Past
+    };
     value
-        .map(|text| parse_instant(text).map_err(|e| CliError(format!("{option}: {e}"))))
+        .map(|text| {
+            parse_when(text, now, direction).map_err(|e| CliError(format!("{option}: {e}")))
+        })
         .transpose()
 }
 
@@ -211,8 +225,8 @@ fn new_escalation(
         category: args.category,
         summary: summary.unwrap_or_default(),
         outcome_sought: args.outcome_sought,
-        concern_at: time_option("--concern-at", args.concern_at.as_deref())?,
-        raised_at: time_option("--raised-at", args.raised_at.as_deref())?,
+        concern_at: time_option("--concern-at", args.concern_at.as_deref(), context.now)?,
+        raised_at: time_option("--raised-at", args.raised_at.as_deref(), context.now)?,
         immediate_risk: args.immediate_risk,
     };
     let checked = input.check(procedure, context.now).map_err(refused)?;
@@ -636,7 +650,7 @@ pub(super) fn apply(context: &mut Context, id: i64, request: Request) -> Result<
 
 pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Advance {
         to: args.to,
         reason: args.reason,
@@ -653,7 +667,7 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         notes: args.notes,
         decisions: args.decisions,
         is_agreement: args.agreed,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     let request = if args.follow_up {
         Request::FollowUp(input)
@@ -699,7 +713,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
                     action_id.escape_debug()
                 ))
             })?;
-            let at = time_option("--at", at.as_deref())?.unwrap_or(now);
+            let at = time_option("--at", at.as_deref(), now)?.unwrap_or(now);
             apply(context, id, Request::ActionDone { action_id, at })
         }
     }
@@ -707,7 +721,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = match super::forms::attachment(context, id, &args)? {
         Some((name, text)) => Request::SentWithForm {
             notification: args.notification,
@@ -729,7 +743,7 @@ pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliErro
 
 pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::ClockMet {
         clock: args.clock,
         note: args.note,
@@ -740,19 +754,13 @@ pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
 
 pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let due = time_option("--due", args.due.as_deref())?;
+    let due = time_option("--due", args.due.as_deref(), context.now)?;
     let within = args
         .within
         .as_deref()
         .map(|text| {
-            let timescale = crate::core::timescale::Timescale::parse(text)
-                .map_err(|e| CliError(format!("--within: {e}")))?;
-            if timescale.is_day_numbered() {
-                return Err(CliError(
-                    "--within: \"day N\" counts the escalation's days, not from the clock's start; give a due time with --due, or a timescale such as \"24 hours\"".to_owned(),
-                ));
-            }
-            Ok(timescale)
+            crate::core::timescale::Timescale::parse(text)
+                .map_err(|e| CliError(format!("--within: {e}")))
         })
         .transpose()?;
     let due_at = match (due, within) {
@@ -761,23 +769,16 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
             // A shorter timescale counts from the clock's start, which a running clock keeps.
             let (escalation, procedure) = load(context, id)?;
             let schedule = schedule_of(context, &escalation, &procedure)?;
-            let started = schedule
-                .clocks
-                .iter()
-                .find(|c| c.key == args.clock.trim())
-                .and_then(|c| c.started_at)
-                .ok_or_else(|| {
-                    CliError(format!(
-                        "escalation {id} has no running clock \"{}\" to count from; see escalate show {id}",
-                        crate::core::record::printable(args.clock.trim(), false)
-                    ))
-                })?;
             let calendar = &context.config()?.calendar;
-            calendar.due(
-                timescale,
-                started,
-                crate::core::calendar::local_date(started),
-            )
+            crate::core::change::due_within(&schedule, calendar, &args.clock, timescale).map_err(
+                |e| match e.field.as_str() {
+                    "clock" => CliError(format!(
+                        "escalation {id}: {}; see escalate show {id}",
+                        e.message
+                    )),
+                    _ => CliError(format!("--within: {}", e.message)),
+                },
+            )?
         }
         (None, None) => {
             return Err(CliError(
@@ -796,7 +797,7 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
 
 pub fn delay(context: &mut Context, args: DelayArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::DelayReason {
         late: String::new(),
         reason: args.reason,
@@ -819,14 +820,14 @@ pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliEr
         parents_informed: yes_no("parents-informed", args.parents_informed.as_deref())?,
         why_not: args.why_not,
         child_record_updated: yes_no("child-record-updated", args.child_record_updated.as_deref())?,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     apply(context, id, Request::Resolve(input))
 }
 
 pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Withdraw { why: args.why, at };
     apply(context, id, request)
 }

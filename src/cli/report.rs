@@ -106,7 +106,7 @@ pub fn run(context: &mut Context, args: ReportArgs) -> Result<String, CliError> 
     match &args.out {
         None => Ok(text),
         Some(path) => {
-            super::files::write_private(path, &text, "the report")?;
+            super::files::write_private(path, &text)?;
             Ok(format!(
                 "Wrote the report for {} to {} to {}.\n",
                 day(period.from),

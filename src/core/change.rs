@@ -396,6 +396,40 @@ pub fn plan_tighten(
     })
 }
 
+/// The due time a shorter timescale gives a running clock, counted from the clock's start (as
+/// the procedures count every clock): `escalate tighten --within` and the dashboard's tighten
+/// form both read a timescale this way. A "day N" timescale counts the escalation's days, not
+/// from a clock's start, and is refused.
+pub fn due_within(
+    schedule: &Schedule,
+    calendar: &super::calendar::Calendar,
+    clock: &str,
+    timescale: super::timescale::Timescale,
+) -> Result<DateTime<Utc>, RecordError> {
+    if timescale.is_day_numbered() {
+        return Err(RecordError::new(
+            "due",
+            "\"day N\" counts the escalation's days, not from the clock's start; give a due time, or a timescale such as \"24 hours\"",
+        ));
+    }
+    let clock = clock.trim();
+    let started = schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .and_then(|c| c.started_at)
+        .ok_or_else(|| {
+            RecordError::new(
+                "clock",
+                format!(
+                    "there is no running clock \"{}\" to count from",
+                    printable(clock, false)
+                ),
+            )
+        })?;
+    Ok(calendar.due(timescale, started, local_date(started)))
+}
+
 /// A discussion as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DiscussionInput {

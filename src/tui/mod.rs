@@ -40,7 +40,15 @@ pub struct Options {
     /// Where `D` loads the fictional caseload: a database of its own, never the real one
     /// (`None`: into the database open, which is then already a demo one).
     pub demo: Option<DemoTarget>,
+    /// What the settings say of the DSL, to fill a new escalation with.
+    pub preferences: crate::app::Preferences,
+    /// Keeps the DSL's name in the settings file, returning the file written; `None` when
+    /// there is nowhere to keep it. A first run (no name in the settings) asks for it.
+    pub remember_user: Option<RememberUser>,
 }
+
+/// Keeps the DSL's name in the settings file (the runtime does not know where it is).
+pub type RememberUser = Box<dyn Fn(&str) -> Result<String, String> + Send>;
 
 /// The demo's own database, and the wall clock its audit entries record.
 pub struct DemoTarget {
@@ -91,8 +99,9 @@ fn spawn_worker(
     mut store: SqliteStore,
     procedures: ProcedureSet,
     config: Config,
-    actor: String,
+    mut actor: String,
     mut demo: Option<DemoTarget>,
+    remember_user: Option<RememberUser>,
     replies: UnboundedSender<Msg>,
 ) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
@@ -175,6 +184,14 @@ fn spawn_worker(
                         .map_err(|e| format!("the review could not be recorded: {e}")),
                 )),
                 Effect::LoadDrafts => Some(Msg::DraftsLoaded(store.drafts().unwrap_or_default())),
+                // Recorded from now on, kept or not (the DSL typed it for the audit trail).
+                Effect::RememberUser(name) => {
+                    actor = crate::core::record::printable(&name, false);
+                    Some(Msg::UserRemembered(match &remember_user {
+                        Some(remember) => remember(&name),
+                        None => Err("there is no settings folder".to_owned()),
+                    }))
+                }
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::WriteForm { file_name, text } => Some(Msg::FormWritten(write_form(
                     store.path(),
@@ -297,6 +314,8 @@ async fn event_loop(
         theme_errors,
         clock,
         demo,
+        preferences,
+        remember_user,
     } = options;
     let size = terminal
         .size()
@@ -315,6 +334,11 @@ async fn event_loop(
     state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
     state.is_demo = demo.is_none();
     state.apply_preferences(config.privacy, config.theme.as_deref());
+    // A first run asks the DSL's name for the audit trail, where it can be kept.
+    if preferences.user.is_none() && remember_user.is_some() {
+        state.asking_name = Some(String::new());
+    }
+    state.preferences = preferences;
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
@@ -322,7 +346,15 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
-    let worker = spawn_worker(store, procedures, config, actor, demo, replies);
+    let worker = spawn_worker(
+        store,
+        procedures,
+        config,
+        actor,
+        demo,
+        remember_user,
+        replies,
+    );
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     send(Effect::LoadCaseload, now);
     send(Effect::LoadDrafts, now);
