@@ -35,6 +35,8 @@ pub enum Scope {
     FormFill,
     /// A first run asks the DSL's name for the audit trail.
     Name,
+    /// The outcomes report, as charts.
+    Report,
 }
 
 /// A key with its modifiers.
@@ -159,8 +161,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Name, Review,
-        ReviewSummary, RiskConfirm, Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Name, Report,
+        Review, ReviewSummary, RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -222,6 +224,20 @@ const DEFAULTS: &[DefaultBinding] = {
             "Morning review: walk through everything overdue or due soon",
         ),
         (
+            &[Dashboard],
+            &["g"],
+            ShowReport,
+            "report",
+            "The outcomes report for this school year, as charts (escalate report for any period)",
+        ),
+        (
+            &[Report],
+            &["esc", "g"],
+            Back,
+            "back",
+            "Back to the dashboard",
+        ),
+        (
             &[Welcome],
             &["D"],
             LoadDemo,
@@ -239,7 +255,7 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (&[Detail], &["esc"], Back, "back", "Back to the dashboard"),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["p"],
             TogglePrivacy,
             "privacy",
@@ -518,21 +534,21 @@ const DEFAULTS: &[DefaultBinding] = {
             "Quit",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["t"],
             CycleTheme,
             "theme",
             "Next colour theme",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["?"],
             ToggleHelp,
             "help",
             "Show every key",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["q", "ctrl-c"],
             Quit,
             "quit",
@@ -707,6 +723,8 @@ pub fn scope(state: &State) -> Scope {
         Scope::Filter
     } else if matches!(state.screen, Screen::Detail { .. }) {
         Scope::Detail
+    } else if state.screen == Screen::Report {
+        Scope::Report
     } else if state.is_empty() {
         Scope::Welcome
     } else {
@@ -785,7 +803,7 @@ pub fn is_available(state: &State, intent: Intent) -> bool {
     }
     let target = match state.screen {
         Screen::Detail { id, .. } => Some(id),
-        Screen::Dashboard => state.selected_id(),
+        Screen::Dashboard | Screen::Report => state.selected_id(),
     };
     let entry = target.and_then(|id| state.entry(id));
     match intent {

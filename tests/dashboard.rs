@@ -2300,3 +2300,82 @@ fn the_footer_offers_every_key_that_works_and_only_those() {
         assert!(tokens.contains(&key.to_owned()), "{key}: {tokens:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The report screen (`g`): the school year so far as charts, counted on the storage worker.
+
+/// Presses `g` and answers the report effect as the worker does.
+fn open_report(state: &mut State, store: &SqliteStore) {
+    let effects = press_char(state, 'g');
+    let [Effect::LoadReport(period)] = effects.as_slice() else {
+        panic!("g asks for the report: {effects:?}");
+    };
+    assert_eq!(state.screen, Screen::Report);
+    let report = escalate::service::count_report(
+        store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        *period,
+        state.now,
+    );
+    update(state, Input::Msg(Msg::ReportLoaded(report.map(Box::new))));
+}
+
+#[test]
+fn the_report_screen_draws_the_school_year_as_charts_at_two_sizes() {
+    for size in [(120, 40), (80, 24)] {
+        let (store, mut state) = demo(size);
+        let before = screen(&draw(&state, &no_color()));
+        open_report(&mut state, &store);
+        let Some(Ok(report)) = &state.report else {
+            panic!("the report was counted");
+        };
+        assert_eq!(report.period.from.to_string(), "2026-09-01");
+        let shown = screen(&draw(&state, &no_color()));
+        insta::assert_snapshot!(format!("report_{}x{}", size.0, size.1), shown);
+        assert!(
+            shown.contains(&format!("opened {}", report.opened)),
+            "{shown}"
+        );
+        // No child is named on it.
+        for entry in &state.entries {
+            assert!(!shown.contains(&entry.child), "{}", entry.child);
+        }
+        // Esc goes back to the dashboard as it was.
+        press(&mut state, KeyCode::Esc);
+        assert_eq!(state.screen, Screen::Dashboard);
+        assert!(state.report.is_none());
+        assert_eq!(screen(&draw(&state, &no_color())), before);
+    }
+}
+
+#[test]
+fn a_report_that_arrives_after_leaving_the_screen_is_not_shown() {
+    let (store, mut state) = demo((120, 40));
+    press_char(&mut state, 'g');
+    press(&mut state, KeyCode::Esc);
+    let report = escalate::service::count_report(
+        &store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        escalate::core::report::Period::school_year_to(now().date_naive()),
+        state.now,
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::ReportLoaded(report.map(Box::new))),
+    );
+    assert_eq!(state.screen, Screen::Dashboard);
+    assert!(state.report.is_none());
+    // A report that could not be counted says why, on the report screen.
+    press_char(&mut state, 'g');
+    update(
+        &mut state,
+        Input::Msg(Msg::ReportLoaded(Err("the disk is unreadable".to_owned()))),
+    );
+    let shown = screen(&draw(&state, &no_color()));
+    assert!(
+        shown.contains("The report could not be counted: the disk is unreadable"),
+        "{shown}"
+    );
+}

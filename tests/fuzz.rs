@@ -832,6 +832,10 @@ fn run_effects(state: &mut State, store: &mut SqliteStore, mut effects: Vec<Effe
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);
                 }
+                Effect::LoadReport(period) => replies.push(Msg::ReportLoaded(
+                    escalate::service::count_report(store, &procedures, &config, period, state.now)
+                        .map(Box::new),
+                )),
                 // Nothing is written to disk while fuzzing; the reply is what a full disk gives.
                 Effect::WriteForm { .. } => {
                     replies.push(Msg::FormWritten(

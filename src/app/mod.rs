@@ -68,6 +68,8 @@ pub enum Intent {
     /// Show the procedure's form filled from the record: the selected notification's, or the
     /// first owed on the escalation (issue 15).
     ShowForm,
+    /// The outcomes report, drawn as charts (`g`).
+    ShowReport,
     /// Write the form on screen out as printable HTML, in the forms folder.
     WriteForm,
     /// Type in the fields of the form on screen that the record cannot fill.
@@ -150,6 +152,8 @@ pub enum Msg {
     DraftsLoaded(Vec<crate::core::draft::Draft>),
     /// A form was written out (where), or could not be (why).
     FormWritten(Result<String, String>),
+    /// The outcomes report was counted, or could not be (why).
+    ReportLoaded(Result<Box<crate::core::report::Report>, String>),
     /// The DSL's name was kept in the settings file (named), or could not be (why).
     UserRemembered(Result<String, String>),
 }
@@ -195,6 +199,8 @@ pub enum Effect {
         file_name: String,
         text: String,
     },
+    /// Count the outcomes report for a period, from the whole record (history included).
+    LoadReport(crate::core::report::Period),
     /// Keep the DSL's name in the settings file, and record it on every change from now on.
     RememberUser(String),
 }

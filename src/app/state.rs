@@ -18,6 +18,8 @@ use crate::core::record::{Escalation, printable};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Dashboard,
+    /// The outcomes report, as charts (`g`).
+    Report,
     Detail {
         id: i64,
         tab: DetailTab,
@@ -181,6 +183,8 @@ pub struct State {
     /// How far the help is scrolled.
     pub help_scroll: u16,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
+    /// The outcomes report the report screen draws, once counted (or why it could not be).
+    pub report: Option<Result<Box<crate::core::report::Report>, String>>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
     /// A procedure's form filled from the record, shown over the screen (`f`).
@@ -453,6 +457,7 @@ impl State {
             detail_max_scroll: None,
             help_scroll: 0,
             trail: None,
+            report: None,
             form: None,
             form_view: None,
             forms_opened: 0,

@@ -230,6 +230,14 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::ReportLoaded(report) => {
+            if state.screen == Screen::Report {
+                state.status = None;
+                state.report = Some(report);
+                state.is_dirty = true;
+            }
+            Vec::new()
+        }
         Msg::UserRemembered(result) => {
             state.is_dirty = true;
             state.status = Some(match result {
@@ -329,7 +337,34 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     match state.screen.clone() {
         Screen::Dashboard => on_dashboard(state, intent),
         Screen::Detail { id, tab, scroll } => on_detail(state, intent, id, tab, scroll),
+        Screen::Report => on_report(state, intent),
     }
+}
+
+/// The report screen only reads: Esc leaves it; privacy and the theme work as on the dashboard.
+fn on_report(state: &mut State, intent: Intent) -> Vec<Effect> {
+    match intent {
+        Intent::Back | Intent::ShowReport => {
+            state.screen = Screen::Dashboard;
+            state.report = None;
+            state.status = None;
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Intent::TogglePrivacy | Intent::CycleTheme => on_dashboard(state, intent),
+        _ => Vec::new(),
+    }
+}
+
+/// Opens the report screen on the school year so far, and asks for it to be counted.
+fn open_report(state: &mut State) -> Vec<Effect> {
+    let period =
+        crate::core::report::Period::school_year_to(crate::core::calendar::local_date(state.now));
+    state.screen = Screen::Report;
+    state.report = None;
+    state.status = Some("Counting the report from the whole record…".to_owned());
+    state.is_dirty = true;
+    vec![Effect::LoadReport(period)]
 }
 
 fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
@@ -401,6 +436,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.arrange();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::ShowReport => return open_report(state),
         Intent::ToggleClosed => {
             state.is_showing_closed = !state.is_showing_closed;
             state.arrange();

@@ -11,10 +11,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::args::ReportArgs;
-use super::records::schedule_of;
 use super::{CliError, Context};
 use crate::core::calendar::{format_local, local_date};
-use crate::core::record::{Redactor, printable};
 use crate::core::report::{Builder, OnTime, Period, Report, Tally};
 use crate::core::time::parse_date;
 use crate::storage::{Filter, Store};
@@ -123,14 +121,9 @@ fn add_all(
     builder: &mut Builder,
     escalations: Vec<crate::core::record::Escalation>,
 ) -> Result<(), CliError> {
-    for escalation in escalations {
-        let schedule = match procedures.get(&escalation.procedure) {
-            Some(procedure) => Some(schedule_of(context, &escalation, procedure)?),
-            None => None,
-        };
-        builder.add(&escalation, schedule.as_ref(), |e, said| {
-            printable(&Redactor::for_escalation(e).apply(said), true)
-        });
+    let config = context.config()?;
+    for escalation in &escalations {
+        builder.add_escalation(escalation, procedures, &config.calendar, &config.settings);
     }
     Ok(())
 }

@@ -381,6 +381,35 @@ impl Builder {
         }
     }
 
+    /// Counts one escalation with its schedule worked out as of the report's `now` under the
+    /// procedures given (unknown where its procedure is gone), its learning shown printable
+    /// with every spelling of the child's name hidden: what the command line and the
+    /// dashboard's report screen both count with.
+    pub fn add_escalation(
+        &mut self,
+        escalation: &Escalation,
+        procedures: &super::procedure::ProcedureSet,
+        calendar: &super::calendar::Calendar,
+        settings: &super::deadline::Settings,
+    ) {
+        let schedule = procedures.get(&escalation.procedure).and_then(|procedure| {
+            super::deadline::schedule(
+                procedure,
+                calendar,
+                settings,
+                &escalation.events(),
+                self.report.as_of,
+            )
+            .ok()
+        });
+        self.add(escalation, schedule.as_ref(), |e, said| {
+            super::record::printable(
+                &super::record::Redactor::for_escalation(e).apply(said),
+                true,
+            )
+        });
+    }
+
     pub fn finish(self) -> Report {
         let mut report = self.report;
         let mut to_resolve = self.to_resolve;

@@ -135,6 +135,9 @@ fn spawn_worker(
                         .map(|all| all.into_iter().filter(|e| !e.is_open()).collect())
                         .map_err(|e| e.to_string()),
                 )),
+                Effect::LoadReport(period) => Some(Msg::ReportLoaded(
+                    service::count_report(&store, &procedures, &config, period, now).map(Box::new),
+                )),
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,
                     trail: store.audit_trail(Some(id)).map_err(|e| e.to_string()),

@@ -8,6 +8,7 @@ mod dashboard;
 mod detail;
 mod form;
 mod paper;
+mod report;
 mod review;
 pub mod theme;
 
@@ -88,6 +89,7 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Detail { id, tab, scroll } => {
             detail::render(state, theme, *id, *tab, *scroll, body, buf)
         }
+        Screen::Report => report::render(state, theme, body, buf),
         Screen::Dashboard if state.is_empty() => render_welcome(state, theme, body, buf),
         Screen::Dashboard => dashboard::render(state, theme, body, buf),
     }
@@ -421,6 +423,7 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         _ if state.review.is_some() => keys::Scope::Review,
         Screen::Detail { .. } => keys::Scope::Detail,
+        Screen::Report => keys::Scope::Report,
         Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
         Screen::Dashboard => keys::Scope::Dashboard,
     };
