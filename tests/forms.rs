@@ -1804,3 +1804,48 @@ fn a_new_escalation_opens_with_the_preferred_procedure_partnership_and_organisat
         state.status
     );
 }
+
+/// Issue 14 (found in the simulated week): when every open escalation is past stage 1, the
+/// dashboard opens on the first lane with a card, not on an empty stage 1.
+#[test]
+fn the_dashboard_opens_on_the_first_lane_with_a_card() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    let config = Config::default();
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        now(),
+        (80, 24),
+    );
+    let beyond_stage_1: Vec<_> = store
+        .caseload()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.stage() > 1)
+        .collect();
+    assert!(!beyond_stage_1.is_empty());
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(beyond_stage_1))),
+    );
+    assert!(state.lanes[0].cards.is_empty());
+    assert_eq!(state.lane, 1, "the first lane with a card");
+    assert!(state.selected_id().is_some());
+    // Moving back to stage 1 later is the DSL's choice, and a reload keeps it.
+    press(&mut state, KeyCode::Char('1'));
+    assert_eq!(state.lane, 0);
+    let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
+    update(&mut state, Input::Msg(Msg::CaseloadLoaded(Ok(caseload))));
+    assert_eq!(state.lane, 0);
+}

@@ -3434,3 +3434,51 @@ fn times_on_the_command_line_are_read_relative_to_now_as_on_the_dashboard() {
         "{listed}"
     );
 }
+
+/// Issue 14 (found in the simulated week): `new` takes the procedure, partnership, "raised by"
+/// and agency from config.toml when they are not given, as the dashboard's New form does; and
+/// says which option or setting is missing when neither gives one.
+#[test]
+fn new_takes_what_is_not_given_from_the_settings() {
+    let s = Sandbox::new();
+    let bare = [
+        "new",
+        "--child",
+        "Hana Test",
+        "--raised-with",
+        "Luton CSC",
+        "--category",
+        "thresholds",
+        "--summary",
+        "Referral refused.",
+    ];
+    let out = s.run(NOW, &bare);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--procedure is needed") && stderr.contains("procedure = "),
+        "{stderr}"
+    );
+    assert!(!s.db.exists(), "nothing written");
+    let config = s.dir.path().join("config").join("escalate");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "user = \"Jo Bloggs, DSL\"\norganisation = \"Hilltop Primary School\"\nprocedure = \"pan-bedfordshire\"\npartnership = \"luton\"\n",
+    )
+    .unwrap();
+    let with_json = bare.to_vec();
+    let id = s.json(NOW, &with_json)["id"].as_i64().unwrap();
+    let shown = s.show(NOW, id);
+    assert_eq!(shown["procedure"], "pan-bedfordshire", "{shown:#}");
+    assert_eq!(shown["raised_by"], "Jo Bloggs, DSL", "{shown:#}");
+    assert_eq!(shown["agency"], "Hilltop Primary School", "{shown:#}");
+    assert_eq!(shown["partnership"]["id"], "luton", "{shown:#}");
+    // Given on the line, an option wins over the settings.
+    let mut london = with_json.clone();
+    london.extend(["--procedure", "london", "--agency", "Another School"]);
+    let id = s.json(NOW, &london)["id"].as_i64().unwrap();
+    let shown = s.show(NOW, id);
+    assert_eq!(shown["procedure"], "london");
+    assert_eq!(shown["agency"], "Another School");
+}

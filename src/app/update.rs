@@ -115,6 +115,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(id) = state.follow.take() {
                 state.select(id);
             }
+            // On opening, the focus starts on the first lane with a card, not on an empty
+            // stage 1 ("Nothing at this stage") while the caseload sits further along.
+            if !state.has_loaded
+                && state
+                    .lanes
+                    .get(state.lane)
+                    .is_some_and(|l| l.cards.is_empty())
+                && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
+            {
+                state.lane = first;
+            }
             state.has_loaded = true;
             state.is_loading = false;
             if settled.is_empty() {

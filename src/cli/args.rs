@@ -293,9 +293,9 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The procedure's id (see escalate procedures)
+    /// The procedure's id (see escalate procedures; default: procedure in config.toml)
     #[arg(long)]
-    pub procedure: String,
+    pub procedure: Option<String>,
     /// The child's name (visible to other users in the process list: prefer --child-file)
     #[arg(
         long,
@@ -320,16 +320,17 @@ pub struct NewArgs {
     /// The child's record reference in your system
     #[arg(long)]
     pub child_ref: Option<String>,
-    /// The practitioner raising the escalation
+    /// The practitioner raising the escalation (default: you, as --actor or user in config.toml)
     #[arg(long)]
-    pub raised_by: String,
-    /// Their agency
+    pub raised_by: Option<String>,
+    /// Their agency (default: organisation in config.toml)
     #[arg(long)]
-    pub agency: String,
+    pub agency: Option<String>,
     /// The agency and team it is raised with
     #[arg(long)]
     pub raised_with: String,
-    /// The partnership or board body, where the procedure has several (name or id)
+    /// The partnership or board body, where the procedure has several (name or id; default:
+    /// partnership in config.toml)
     #[arg(long)]
     pub partnership: Option<String>,
     /// thresholds, roles-and-responsibilities, information-sharing, plan-progression, case-conference, communication or other

@@ -109,7 +109,7 @@ pub struct Context {
     pub json: bool,
     db: Option<PathBuf>,
     /// `--actor` (or `ESCALATE_ACTOR`): the name for the audit trail, before the settings'.
-    actor: Option<String>,
+    pub(crate) actor: Option<String>,
     config: Option<Config>,
     store: Option<SqliteStore>,
 }

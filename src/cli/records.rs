@@ -211,16 +211,44 @@ fn new_escalation(
         .map(parse_date)
         .transpose()
         .map_err(|e| CliError(format!("--dob: {e}")))?;
+    // What is not given comes from the settings, as the dashboard's New form fills it in.
+    let config = context.config()?.clone();
+    let missing = |option: &str, key: &str| {
+        CliError(format!(
+            "{option} is needed: give it, or set {key} = \"...\" in config.toml"
+        ))
+    };
+    let procedure_id = args
+        .procedure
+        .or_else(|| config.procedure.clone())
+        .ok_or_else(|| missing("--procedure", "procedure"))?;
+    let raised_by = match args.raised_by {
+        Some(given) => given,
+        None => match (&context.actor, &config.user) {
+            (Some(name), _) | (None, Some(name)) => name.clone(),
+            (None, None) => return Err(missing("--raised-by", "user")),
+        },
+    };
+    let agency = args
+        .agency
+        .or_else(|| config.organisation.clone())
+        .ok_or_else(|| missing("--agency", "organisation"))?;
     let procedures = context.procedures()?;
-    let procedure = super::commands::find_procedure(&procedures, &args.procedure)?;
+    let procedure = super::commands::find_procedure(&procedures, &procedure_id)?;
+    // The settings' partnership belongs to the settings' procedure.
+    let partnership = args.partnership.or_else(|| {
+        (config.procedure.as_deref() == Some(procedure.id.as_str()))
+            .then(|| config.partnership.clone())
+            .flatten()
+    });
     let input = NewEscalationInput {
         procedure: procedure.id.clone(),
-        partnership: args.partnership,
+        partnership,
         child_name: child.to_owned(),
         child_dob,
         child_ref: args.child_ref,
-        raised_by: args.raised_by,
-        agency: args.agency,
+        raised_by,
+        agency,
         raised_with: args.raised_with,
         category: args.category,
         summary: summary.unwrap_or_default(),
