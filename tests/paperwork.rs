@@ -768,9 +768,21 @@ fn details_are_recorded_once_and_corrected_by_an_amendment() {
         history.contains("amended referrer-phone from \"020 7946 0000\" to \"020 7946 0001\""),
         "{history}"
     );
-    // The address is never written into the audit trail's words.
+    // The address is never written into the audit trail's words, recorded or amended.
     s.ok(FORM_NOW, &["details", "4", "--child-postcode", "BR1 1AA"]);
-    assert!(!s.ok(FORM_NOW, &["history", "4"]).contains("BR1"));
+    s.ok(
+        FORM_NOW,
+        &["amend", "4", "child-postcode", "BR2 2BB", "--why", "Moved"],
+    );
+    let history = s.ok(FORM_NOW, &["history", "4"]);
+    assert!(
+        !history.contains("BR1") && !history.contains("BR2"),
+        "{history}"
+    );
+    assert!(
+        history.contains("amended child-postcode: Moved"),
+        "{history}"
+    );
     assert!(s.ok(FORM_NOW, &["verify"]).starts_with("OK"));
 }
 
