@@ -343,3 +343,32 @@ fn the_detail_view_shows_the_details_and_privacy_withholds_the_address() {
         "{drawn}"
     );
 }
+
+/// A form kept with a notification belongs to it: the notification-sent form opened from the
+/// form view offers that notification alone.
+#[test]
+fn the_form_sent_from_the_form_view_is_for_its_own_notification_only() {
+    let (_store, mut state) = demo();
+    let (_, notification, _) = focus_owed_form(&mut state);
+    press(&mut state, KeyCode::Char('f'));
+    press(&mut state, KeyCode::Char('s'));
+    let form = state
+        .form
+        .as_ref()
+        .expect("s opens the notification-sent form");
+    let field = form
+        .fields
+        .iter()
+        .find(|f| f.name == "notification")
+        .unwrap();
+    assert_eq!(field.value(), notification);
+    // Moving the choice cannot reach another notification.
+    press(&mut state, KeyCode::Right);
+    let form = state.form.as_ref().unwrap();
+    let field = form
+        .fields
+        .iter()
+        .find(|f| f.name == "notification")
+        .unwrap();
+    assert_eq!(field.value(), notification);
+}
