@@ -754,6 +754,9 @@ fn details_are_recorded_once_and_corrected_by_an_amendment() {
             "Wrong extension",
         ],
     );
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(FORM_NOW, &["--json", "show", "4"])).unwrap();
+    assert_eq!(json["details"]["referrer_phone"], "020 7946 0001");
     let show = s.ok(FORM_NOW, &["show", "4"]);
     assert!(
         show.contains("referrer-phone (the referrer's contact number): 020 7946 0001"),
@@ -843,8 +846,12 @@ fn a_form_sent_is_kept_with_the_record_and_verified() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&s.ok("2026-11-17 10:00", &["--json", "show", "1"])).unwrap();
-    let text = json.to_string();
-    assert!(text.contains(&digest), "the form is kept with the record");
+    assert_eq!(json["attachments"][0]["sha256"], digest.as_str());
+    assert_eq!(
+        json["attachments"][0]["text"],
+        expected.as_str(),
+        "the form is kept whole"
+    );
     assert!(
         s.ok("2026-11-17 10:00", &["history", "1"])
             .contains(&digest)
