@@ -929,3 +929,74 @@ fn an_unknown_source_is_refused_naming_file_line_and_field() {
         "{err}"
     );
 }
+
+/// On a terminal, `escalate form` asks for each field the record cannot fill (a real
+/// pseudo-terminal, through tmux, which the CI image has; without it this fails, never skips).
+#[test]
+fn on_a_terminal_the_fields_the_record_cannot_fill_are_asked_for() {
+    use std::time::{Duration, Instant};
+    assert!(
+        tool("tmux"),
+        "this test needs tmux (Debian: apt-get install -y tmux)"
+    );
+    let s = caseload();
+    let socket = s.path("tmux.sock");
+    let out = s.path("asked.txt");
+    let command = format!(
+        "env XDG_CONFIG_HOME={} XDG_DATA_HOME={} HOME={} {} --db {} --now '{FORM_NOW}' form 1 appendix-2 --out {}",
+        s.path("config").display(),
+        s.path("data").display(),
+        s.dir.path().display(),
+        env!("CARGO_BIN_EXE_escalate"),
+        s.db.display(),
+        out.display()
+    );
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    struct Server<'a>(&'a Path);
+    impl Drop for Server<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(self.0)
+                .arg("kill-server")
+                .output();
+        }
+    }
+    let started = tmux(&["new-session", "-d", "-x", "150", "-y", "20", &command]);
+    assert!(started.status.success(), "{started:?}");
+    let _server = Server(&socket);
+    let wait_for = |what: &dyn Fn() -> bool, waiting: &str| {
+        let start = Instant::now();
+        while !what() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "gave up waiting for {waiting}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    wait_for(
+        &|| screen().contains("9. Name and Position of Person Completing Form [completed-by]:"),
+        "the question",
+    );
+    assert!(screen().contains("The record cannot fill 1 field of appendix-2"));
+    tmux(&["send-keys", "Jo Bloggs, DSL", "Enter"]);
+    wait_for(
+        &|| std::fs::read_to_string(&out).is_ok_and(|t| t.contains("Escalation 1 under")),
+        "the form to be written",
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains("9. Name and Position of Person Completing Form\n    Jo Bloggs, DSL"),
+        "{written}"
+    );
+    assert!(!written.contains("fill in by hand"), "{written}");
+}
