@@ -608,6 +608,15 @@ fn the_list_says_which_forms_there_are_and_which_are_owed() {
         "{list}"
     );
     assert!(list.contains("  appendix-3 "), "{list}");
+    // What the app understood of each field, as procedures show says it.
+    let shown = s.ok(
+        "2026-11-17 10:00",
+        &["procedures", "show", "pan-bedfordshire"],
+    );
+    assert!(
+        shown.contains("8. Date Escalation moved to Stage 2 <- stage.2.entered_at (stage-2-date)"),
+        "{shown}"
+    );
 }
 
 #[test]
