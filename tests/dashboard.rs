@@ -2126,3 +2126,121 @@ fn the_dashboard_starts_with_the_remembered_privacy_and_theme() {
     assert!(status.contains("no theme \"purple\""), "{status}");
     assert!(status.contains("high-contrast"), "{status}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A ticking clock does only what the time passed calls for (issue 17), and still leaves
+// exactly what working everything out afresh would.
+
+/// What the dashboard shows that the time can change, to compare two states by.
+fn time_dependent(state: &State) -> String {
+    let entries: Vec<String> = state
+        .entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {:?} {} {:?}",
+                e.escalation.id, e.urgent, e.is_overdue, e.schedule
+            )
+        })
+        .collect();
+    let notifications: Vec<(i64, usize)> = state
+        .notifications
+        .iter()
+        .map(|row| (state.entries[row.entry].escalation.id, row.index))
+        .collect();
+    format!(
+        "{entries:#?}\n{:?}\n{notifications:?}\n{:?}",
+        lane_children(state),
+        state.totals
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn a_tick_leaves_what_refreshing_everything_would(
+        steps in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just(1_i64),
+                proptest::prelude::Just(999),
+                proptest::prelude::Just(1_000),
+                proptest::prelude::Just(17_000),
+                proptest::prelude::Just(59_999),
+                proptest::prelude::Just(60_000),
+                proptest::prelude::Just(61_000),
+                proptest::prelude::Just(3_600_000),
+                proptest::prelude::Just(86_400_000),
+                0_i64..200_000,
+            ],
+            1..25,
+        ),
+        seed in 1_u64..1_000,
+    ) {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        escalate::demo::generate(
+            &mut store,
+            &ProcedureSet::builtin(),
+            &Config::default(),
+            "Test DSL",
+            now(),
+            escalate::demo::Generate { count: 150, open_share: 0.8, seed },
+        )
+        .unwrap();
+        let mut state = loaded(&store, (120, 40));
+        let theme = no_color();
+        let mut at = state.now;
+        for step in steps {
+            at += Duration::milliseconds(step);
+            // The old way: every schedule refreshed and everything derived again.
+            let mut whole = state.clone();
+            whole.now = at;
+            for entry in &mut whole.entries {
+                entry.schedule.refresh(&whole.calendar, &whole.settings, at);
+            }
+            whole.derive();
+
+            let before = draw(&state, &theme);
+            state.is_dirty = false; // as after a draw
+            update(&mut state, Input::Msg(Msg::Ticked(at)));
+            proptest::prop_assert_eq!(time_dependent(&state), time_dependent(&whole));
+            // Whatever would draw differently asks for a redraw.
+            let after = draw(&state, &theme);
+            if after != before {
+                proptest::prop_assert!(state.is_dirty, "the screen changed at {} without a redraw", at);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// The filter searches only what its last letter matched, and finds a backspace's answer
+    /// already worked out: typed a letter at a time, it always shows what the same filter
+    /// applied afresh would.
+    #[test]
+    fn the_filter_typed_a_letter_at_a_time_shows_what_it_would_afresh(
+        keys in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(vec!['a', 'e', 'o', 'n', ' ', '1', '#', 'ë', 'M', 'L']),
+                proptest::prelude::Just('\u{8}'),
+            ],
+            1..30,
+        ),
+    ) {
+        let (_store, mut state) = demo((120, 40));
+        press_char(&mut state, '/');
+        for key in keys {
+            if key == '\u{8}' {
+                press(&mut state, KeyCode::Backspace);
+            } else {
+                press_char(&mut state, key);
+            }
+            let mut afresh = state.clone();
+            afresh.derive();
+            proptest::prop_assert_eq!(lane_children(&state), lane_children(&afresh));
+            proptest::prop_assert_eq!(&state.notifications, &afresh.notifications);
+        }
+    }
+}

@@ -3328,3 +3328,43 @@ fn the_partnerships_contact_is_shown_where_a_notification_is_owed() {
     let text = s.ok(NOW, &["show", &id.to_string()]);
     assert!(text.contains("(Lutonlscb@luton.gov.uk)"), "{text}");
 }
+
+/// Issue 17: `list --all` streams the closed history a page at a time. What it prints must be
+/// exactly what a list built whole would be: open escalations most urgent first, then every
+/// closed one in id order, one JSON array laid out as a pretty-printed array is, across many
+/// pages.
+#[test]
+fn list_all_streams_the_history_in_pages_with_nothing_lost_or_reordered() {
+    let s = Sandbox::new();
+    let now = "2026-11-30 09:00";
+    s.ok(now, &["demo", "--count", "1300", "--open-share", "0.05"]);
+    let text = s.ok(now, &["list", "--all", "--json"]);
+    let all: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        text,
+        serde_json::to_string_pretty(&all).unwrap() + "\n",
+        "the streamed array is laid out as a whole one"
+    );
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 1300);
+    let open = s.json(now, &["list"]);
+    let open: Vec<&Value> = open.as_array().unwrap().iter().collect();
+    assert!(!open.is_empty() && open.len() < 200, "{}", open.len());
+    // The open ones first, in the order `list` gives them...
+    let first: Vec<&Value> = all.iter().take(open.len()).collect();
+    assert_eq!(first, open);
+    // ...then the closed ones, every one, in id order.
+    let closed: Vec<i64> = all[open.len()..]
+        .iter()
+        .map(|e| {
+            assert_ne!(e["status"], "open", "{e:#}");
+            e["id"].as_i64().unwrap()
+        })
+        .collect();
+    assert!(closed.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(closed.len(), 1300 - open.len());
+    // The table says the same, a line each under one heading.
+    let table = s.ok(now, &["list", "--all"]);
+    assert_eq!(table.lines().count(), 1301);
+    assert_eq!(table.matches("CHILD / RAISED WITH").count(), 1);
+}

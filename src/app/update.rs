@@ -1,7 +1,5 @@
 //! `update`: the only place the dashboard's state changes.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormToken};
 use super::review::{ReviewWalk, review_of};
 use super::state::{DetailTab, Entry, Popup, Screen, State};
@@ -79,36 +77,13 @@ impl ViewKey {
     }
 }
 
-/// What on screen depends on the time: the minute shown, and every state and countdown.
-fn time_fingerprint(state: &State) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    state.now.timestamp().div_euclid(60).hash(&mut hasher);
-    for entry in &state.entries {
-        if let Some(urgent) = &entry.urgent {
-            (urgent.state, urgent.countdown).hash(&mut hasher);
-        }
-        for n in &entry.schedule.notifications {
-            n.state.hash(&mut hasher);
-        }
-    }
-    (state.totals.overdue, state.totals.due_today).hash(&mut hasher);
-    hasher.finish()
-}
-
 fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Ticked(now) => {
-            let before = time_fingerprint(state);
-            state.now = now;
-            for entry in &mut state.entries {
-                entry
-                    .schedule
-                    .refresh(&state.calendar, &state.settings, now);
-            }
             let was_dirty = state.is_dirty;
-            state.derive();
+            let is_changed = state.advance_clock(now);
             // Redraw only when what is on screen changed.
-            state.is_dirty = was_dirty || time_fingerprint(state) != before;
+            state.is_dirty = was_dirty || is_changed;
             let mut effects = Vec::new();
             if let Some(form) = &mut state.form
                 && let Some(since) = form.unkept_since
@@ -350,7 +325,7 @@ fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
         }
         _ => return Vec::new(),
     }
-    state.derive();
+    state.arrange();
     Vec::new()
 }
 
@@ -403,12 +378,12 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
         Intent::Back => {
             state.filter.clear();
             state.status = None;
-            state.derive();
+            state.arrange();
         }
         Intent::StartFilter => state.is_filtering = true,
         Intent::ToggleClosed => {
             state.is_showing_closed = !state.is_showing_closed;
-            state.derive();
+            state.arrange();
             if state.is_showing_closed {
                 state.status = Some("Loading the closed escalations…".to_owned());
                 return vec![Effect::LoadClosed];
@@ -1188,7 +1163,7 @@ fn on_paste(state: &mut State, text: &str) {
         state
             .filter
             .push_str(&crate::core::record::printable(&joined(), false));
-        state.derive();
+        state.arrange();
         return;
     }
     state.status = Some(

@@ -100,6 +100,11 @@ pub enum Command {
     /// Write every open deadline and owed notification as an iCalendar file, to subscribe to in
     /// Outlook or any calendar (a re-export updates the same events)
     Calendar(CalendarArgs),
+    /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
+    /// by category and agency, time to resolve, clocks met on time, notifications late, learning
+    Report(ReportArgs),
+    /// Bring in the escalations kept in a spreadsheet (CSV; see --template for the columns)
+    Import(ImportArgs),
     /// Fill one of the procedure's forms from the record (Appendix 2, the escalation form, the
     /// action log entry...); --list shows which forms there are and which are owed
     Form(FormArgs),
@@ -109,6 +114,42 @@ pub enum Command {
     /// Record the stage 4 meeting's chair, attendees and review date (Pan Bedfordshire
     /// Appendix 5); record the meeting itself with discuss --mode meeting
     Meeting(MeetingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8 or Windows-1252, as Excel saves it)
+    #[arg(required_unless_present = "template")]
+    pub file: Option<std::path::PathBuf>,
+    /// Print the columns as a CSV header with one fictional row, to start a spreadsheet from
+    #[arg(long, conflicts_with_all = ["dry_run", "skip_invalid"])]
+    pub template: bool,
+    /// Check every row and say what would be imported, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even if some are refused (each refused row is listed)
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The first day of the period (default: 1 September of this school year); 2026-09-01,
+    /// 01/09/2026 or 1 Sep 2026
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The last day of the period (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only escalations under this procedure (see escalate procedures)
+    #[arg(long, value_name = "ID")]
+    pub procedure: Option<String>,
+    /// text, markdown, html (with charts; prints cleanly), csv or json
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to FILE (readable only by you) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,8 @@
-//! Reading the user's files: settings, procedures, themes, and values given by file
+//! The user's files: reading settings, procedures, themes, and values given by file
 //! (`--child-file`). Only regular files are read, and only up to [`MAX_FILE_BYTES`]: a FIFO or a
 //! link to `/dev/zero` named `config.toml` would otherwise hang every command, or fill memory.
-//! `-` as a value's file means standard input, read with the same limit.
+//! `-` as a value's file means standard input, read with the same limit. What escalate writes
+//! out (a calendar, a report) is written readable only by the user ([`write_private`]).
 //!
 //! Errors name the file and say how to fix it. Start at [`read_text`].
 
@@ -85,6 +86,29 @@ fn read_limited(
     }
     String::from_utf8(bytes)
         .map_err(|_| refuse("it is not UTF-8 text; save it as UTF-8".to_owned()))
+}
+
+/// Writes `text` to `path` readable only by its owner (a calendar, a report, a form): to a new
+/// file beside it, then renamed over it, so that a reader never sees half of one. `what` names
+/// it in an error.
+pub fn write_private(path: &Path, text: &str, what: &str) -> Result<(), CliError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let fail =
+        |e: std::io::Error| CliError(format!("could not write {what} to {}: {e}", path.display()));
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = std::path::PathBuf::from(temporary);
+    let _ = std::fs::remove_file(&temporary);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    std::fs::rename(&temporary, path).map_err(fail)
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ mod chronology;
 mod commands;
 pub mod files;
 mod forms;
+mod import;
 mod records;
+mod report;
 mod review;
 mod view;
 
@@ -351,7 +353,15 @@ fn read_theme_files(paths: &Paths) -> (Vec<(String, String)>, Vec<String>) {
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
 /// Returns what to print on standard output, and whether anything was found overdue.
-pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished, CliError> {
+/// Runs one command. Most commands return what they print; one that can print a great deal
+/// (`list --all`) writes to `out` as it goes, already made terminal-safe, and returns nothing
+/// more to print.
+pub fn run(
+    cli: Cli,
+    paths: Paths,
+    wall_clock: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> Result<Finished, CliError> {
     let now = resolve_now(cli.global.now.as_deref(), wall_clock)?;
     let mut context = Context {
         paths,
@@ -369,13 +379,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
         Some(Command::New(a)) => records::new(&mut context, *a),
-        Some(Command::List(a)) => {
-            let finished = records::list(&mut context, a)?;
-            return Ok(Finished {
-                output: terminal_safe(&finished.output, context.json),
-                ..finished
-            });
-        }
+        Some(Command::List(a)) => return records::list(&mut context, a, out),
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
         Some(Command::Discuss(a)) => records::discuss(&mut context, a),
@@ -395,6 +399,8 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
+        Some(Command::Report(a)) => report::run(&mut context, a),
+        Some(Command::Import(a)) => import::run(&mut context, a),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.

@@ -280,9 +280,20 @@ pub fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), C
     Ok((escalation, procedure))
 }
 
-/// Lists escalations. One whose procedure file is gone is still listed, marked, with a warning
-/// on standard error and exit status 2: leaving it out would hide a child's case.
-pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, CliError> {
+/// How many closed escalations `list --all` reads at a time: the history is streamed a page at a
+/// time, so memory grows with the open caseload, not with years of closed records (issue 17).
+const HISTORY_PAGE: usize = 500;
+
+/// Lists escalations, writing to `out` as it reads: open ones most urgent first, then (with
+/// `--all`) the closed history a page at a time in id order, which is where the sort puts them
+/// anyway (a closed escalation has no live deadline). One whose procedure file is gone is still
+/// listed, marked, at the end, with a warning on standard error and exit status 2: leaving it
+/// out would hide a child's case.
+pub fn list(
+    context: &mut Context,
+    args: ListArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<super::Finished, CliError> {
     let stage = args
         .stage
         .as_deref()
@@ -300,35 +311,35 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
         })
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
-    let escalations = if context.db_path()?.exists() {
-        if args.overdue && !args.all {
-            // Overdue includes closed escalations that still owe something: the set the store
-            // keeps of what can need attention, never the settled history (issue 17).
-            let mut caseload = context.store()?.caseload()?;
-            caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
-            caseload
-        } else {
-            context.store()?.escalations(Filter {
-                include_closed: args.all || args.overdue,
-                stage,
-            })?
-        }
-    } else {
+    let exists = context.db_path()?.exists();
+    let escalations = if !exists {
         Vec::new()
+    } else if args.overdue {
+        // Overdue includes closed escalations that still owe something: the set the store
+        // keeps of what can need attention, never the settled history (issue 17). A settled
+        // escalation owes nothing, so `--all` adds nothing here.
+        let mut caseload = context.store()?.caseload()?;
+        caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
+        caseload
+    } else {
+        context.store()?.escalations(Filter {
+            include_closed: false,
+            stage,
+        })?
     };
     let procedures = context.procedures()?;
+    let mut printer = ListPrinter::new(context, out, args.overdue, args.all)?;
     let mut rows = Vec::new();
-    let mut missing = Vec::new();
     for escalation in escalations {
         let Some(procedure) = procedures.get(&escalation.procedure) else {
-            missing.push(escalation);
+            printer.missing.push(escalation);
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
         if args.overdue && !crate::core::overdue::is_overdue(&escalation, &schedule, context.now) {
             continue;
         }
-        rows.push((escalation, procedure.clone(), schedule));
+        rows.push((escalation, procedure, schedule));
     }
     // Most urgent first: immediate risk, then the soonest live deadline, then the rest by id.
     rows.sort_by_key(|(e, _, s)| {
@@ -341,53 +352,173 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
             e.id,
         )
     });
-    let warnings: Vec<String> = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![view::missing_procedures_warning(
-            &missing.iter().collect::<Vec<_>>(),
-        )]
-    };
-    let finish = |output: String| super::Finished {
-        output,
-        is_anything_overdue: false,
-        warnings: warnings.clone(),
-    };
-    if context.json {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|(e, p, s)| view::escalation_json(e, p, s, context.now, None))
-            .chain(missing.iter().map(view::missing_procedure_json))
-            .collect();
-        return Ok(finish(
-            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
-        ));
-    }
-    if rows.is_empty() && missing.is_empty() {
-        return Ok(finish(match (args.overdue, args.all) {
-            (true, _) => "Nothing is overdue.\n".to_owned(),
-            (false, true) => "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n".to_owned(),
-            (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
-        }));
-    }
-    let calendar = context.config()?.calendar.clone();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>4}  {:<5}  {:<37}  {:<16}  CHILD / RAISED WITH",
-        "ID", "STAGE", "NEXT DEADLINE", "PROCEDURE"
-    );
     for (escalation, procedure, schedule) in &rows {
-        let _ = writeln!(
+        printer.row(escalation, procedure, schedule)?;
+    }
+    drop(rows);
+    if exists && args.all && !args.overdue {
+        let mut after = 0;
+        loop {
+            let page = context.store()?.closed_after(after, stage, HISTORY_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for escalation in page {
+                match procedures.get(&escalation.procedure) {
+                    Some(procedure) => {
+                        let schedule = schedule_of(context, &escalation, procedure)?;
+                        printer.row(&escalation, procedure, &schedule)?;
+                    }
+                    None => printer.missing.push(escalation),
+                }
+            }
+        }
+    }
+    printer.finish()
+}
+
+/// Writes `list`'s rows as they come, in the one escaping rule, and remembers what it needs for
+/// the end: whether anything was written, and the escalations whose procedure is gone.
+struct ListPrinter<'a> {
+    out: &'a mut dyn std::io::Write,
+    json: bool,
+    now: DateTime<Utc>,
+    calendar: crate::core::calendar::Calendar,
+    is_overdue: bool,
+    is_all: bool,
+    written: usize,
+    missing: Vec<Escalation>,
+}
+
+impl<'a> ListPrinter<'a> {
+    fn new(
+        context: &mut Context,
+        out: &'a mut dyn std::io::Write,
+        is_overdue: bool,
+        is_all: bool,
+    ) -> Result<Self, CliError> {
+        Ok(Self {
             out,
-            "{}",
-            view::list_line(&calendar, escalation, procedure, schedule, context.now)
-        );
+            json: context.json,
+            now: context.now,
+            calendar: context.config()?.calendar.clone(),
+            is_overdue,
+            is_all,
+            written: 0,
+            missing: Vec::new(),
+        })
     }
-    for escalation in &missing {
-        let _ = writeln!(out, "{}", view::missing_procedure_line(escalation));
+
+    /// Writes one piece of output, made terminal-safe. A closed pipe (`escalate list | head`)
+    /// ends the listing quietly, as it would have before anything streamed.
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        let safe = super::terminal_safe(text, self.json);
+        match self.out.write_all(safe.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| CliError(format!("could not write the list: {e}"))),
+        }
     }
-    Ok(finish(out))
+
+    fn heading(&mut self) -> Result<(), CliError> {
+        if self.written > 0 {
+            return Ok(());
+        }
+        let heading = if self.json {
+            "[\n".to_owned()
+        } else {
+            format!(
+                "{:>4}  {:<5}  {:<37}  {:<16}  CHILD / RAISED WITH\n",
+                "ID", "STAGE", "NEXT DEADLINE", "PROCEDURE"
+            )
+        };
+        self.write(&heading)
+    }
+
+    fn row(
+        &mut self,
+        escalation: &Escalation,
+        procedure: &Procedure,
+        schedule: &Schedule,
+    ) -> Result<(), CliError> {
+        let text = if self.json {
+            json_element(&view::escalation_json(
+                escalation, procedure, schedule, self.now, None,
+            ))
+        } else {
+            view::list_line(&self.calendar, escalation, procedure, schedule, self.now)
+        };
+        self.item(&text)
+    }
+
+    /// One element: a line of the table, or an element of the JSON array (as
+    /// `serde_json::to_string_pretty` lays out an array, so the output is the same whether or
+    /// not it streamed).
+    fn item(&mut self, text: &str) -> Result<(), CliError> {
+        self.heading()?;
+        let separator = if self.json && self.written > 0 {
+            ",\n"
+        } else {
+            ""
+        };
+        self.written += 1;
+        self.write(&format!(
+            "{separator}{text}{}",
+            if self.json { "" } else { "\n" }
+        ))
+    }
+
+    fn finish(mut self) -> Result<super::Finished, CliError> {
+        let missing = std::mem::take(&mut self.missing);
+        for escalation in &missing {
+            let text = if self.json {
+                json_element(&view::missing_procedure_json(escalation))
+            } else {
+                view::missing_procedure_line(escalation)
+            };
+            self.item(&text)?;
+        }
+        let ending = match (self.written, self.json) {
+            (0, true) => "[]\n",
+            (_, true) => "\n]\n",
+            (0, false) => match (self.is_overdue, self.is_all) {
+                (true, _) => "Nothing is overdue.\n",
+                (false, true) => {
+                    "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n"
+                }
+                (false, false) => {
+                    "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n"
+                }
+            },
+            (_, false) => "",
+        };
+        self.write(ending)?;
+        let _ = self.out.flush();
+        let warnings = if missing.is_empty() {
+            Vec::new()
+        } else {
+            vec![view::missing_procedures_warning(
+                &missing.iter().collect::<Vec<_>>(),
+            )]
+        };
+        Ok(super::Finished {
+            output: String::new(),
+            is_anything_overdue: false,
+            warnings,
+        })
+    }
+}
+
+/// A value as an element of a pretty-printed JSON array: its lines indented one level.
+fn json_element(value: &Value) -> String {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(pretty.len() + 64);
+    for (i, line) in pretty.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  ");
+        out.push_str(line);
+    }
+    out
 }
 
 pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {

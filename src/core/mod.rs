@@ -13,6 +13,7 @@ pub mod form;
 pub mod overdue;
 pub mod procedure;
 pub mod record;
+pub mod report;
 pub mod review;
 pub mod time;
 pub mod timescale;

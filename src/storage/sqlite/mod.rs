@@ -75,6 +75,13 @@ const ATTENTION_IDS_FROM: &str =
     "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id >= ?1";
 /// From how many escalations the caseload is read in two halves at once.
 const PARALLEL_LOAD_FROM: i64 = 2_000;
+/// A page of the closed history: through the primary key, so reading every page is one pass.
+/// (The unary `+` keeps SQLite off the `is_open` index, which would sort every closed id again
+/// for each page.)
+const CLOSED_IDS_AFTER: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > ?1 AND +is_open = 0 ORDER BY escalation_id LIMIT ?2";
+const CLOSED_IDS_AFTER_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > ?1 AND +is_open = 0 AND +stage = ?3 ORDER BY escalation_id LIMIT ?2";
 const ALL_IDS_AT_STAGE: &str =
     "SELECT escalation_id FROM escalation_state WHERE stage = ?1 ORDER BY escalation_id";
 
@@ -678,6 +685,18 @@ impl Store for SqliteStore {
         };
         let stage: Vec<i64> = filter.stage.map(i64::from).into_iter().collect();
         load_many(&self.conn, sql, &stage)
+    }
+
+    fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match stage {
+            None => load_many(&self.conn, CLOSED_IDS_AFTER, &[after, limit]),
+            Some(stage) => load_many(
+                &self.conn,
+                CLOSED_IDS_AFTER_AT_STAGE,
+                &[after, limit, i64::from(stage)],
+            ),
+        }
     }
 
     /// What the dashboard shows: every open escalation, and any closed one that may still owe a
@@ -2503,6 +2522,72 @@ mod tests {
             assert!(plan.contains("INDEX escalation_state_"), "{sql}:\n{plan}");
             assert!(!plan.contains("SCAN"), "{sql}:\n{plan}");
         }
+    }
+
+    /// Issue 17: `list --all` reads the closed history a page at a time; each page must be a
+    /// range of the primary key, or reading every page would scan the table once a page.
+    #[test]
+    fn a_page_of_the_closed_history_is_a_range_of_the_primary_key() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        for sql in [CLOSED_IDS_AFTER, CLOSED_IDS_AFTER_AT_STAGE] {
+            let mut statement = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let params = vec![2; statement.parameter_count()];
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(params), |r| {
+                    r.get::<_, String>(3)
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("SEARCH escalation_state USING INTEGER PRIMARY KEY (rowid>?)"),
+                "{sql}:\n{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}:\n{plan}");
+        }
+    }
+
+    #[test]
+    fn the_closed_history_reads_a_page_at_a_time_in_id_order() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let mut closed = Vec::new();
+        for i in 0..7 {
+            let id = store
+                .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+                .unwrap();
+            if i % 2 == 0 {
+                store
+                    .change(id, "jo", t("2026-11-24 10:00"), |_| {
+                        Ok(Change::Withdraw {
+                            at: t("2026-11-24 10:00"),
+                            stage: 1,
+                            why: "raised in error".to_owned(),
+                        })
+                    })
+                    .unwrap();
+                closed.push(id);
+            }
+        }
+        let mut read = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.closed_after(after, None, 2).unwrap();
+            assert!(page.len() <= 2);
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            read.extend(page.iter().map(|e| e.id));
+            assert!(page.iter().all(|e| !e.is_open()));
+        }
+        assert_eq!(read, closed);
+        assert!(store.closed_after(0, Some(2), 10).unwrap().is_empty());
+        assert_eq!(
+            store.closed_after(0, Some(1), 10).unwrap().len(),
+            closed.len()
+        );
     }
 
     fn summary(items: u32, acted_on: u32, outstanding: u32) -> ReviewSummary {
