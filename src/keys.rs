@@ -29,6 +29,8 @@ pub enum Scope {
     Review,
     /// The morning review's summary.
     ReviewSummary,
+    /// The screen is locked: keys type the passphrase.
+    Locked,
 }
 
 /// A key with its modifiers.
@@ -153,10 +155,43 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
-        Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, Help, Locked, Review, ReviewSummary,
+        RiskConfirm, Welcome,
     };
     &[
+        (
+            &[
+                Dashboard,
+                Welcome,
+                Detail,
+                Filter,
+                Help,
+                Form,
+                FormConfirm,
+                RiskConfirm,
+                Review,
+                ReviewSummary,
+            ],
+            &["ctrl-l"],
+            Lock,
+            "",
+            "Lock the screen: nothing about any child shows until the passphrase is typed",
+        ),
+        (
+            &[Locked],
+            &["enter"],
+            Unlock,
+            "unlock",
+            "Unlock with the passphrase typed",
+        ),
+        (
+            &[Locked],
+            &["backspace"],
+            UnlockBackspace,
+            "",
+            "Delete the last character typed",
+        ),
+        (&[Locked], &["ctrl-c"], Quit, "quit", "Quit"),
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
         (&[Dashboard], &["right", "l"], Right, "", "Next lane"),
         (&[Dashboard], &["up", "k"], Up, "", "Previous card"),
@@ -564,7 +599,9 @@ pub fn bindings() -> &'static [Binding] {
 
 /// The scope the state is in, for looking keys up.
 pub fn scope(state: &State) -> Scope {
-    if state.popup == Some(Popup::Help) {
+    if state.lock.is_locked {
+        Scope::Locked
+    } else if state.popup == Some(Popup::Help) {
         Scope::Help
     } else if let Some(form) = &state.form {
         match form.confirm {
@@ -605,6 +642,13 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(Intent::FilterType(c))
+        }
+        (Scope::Locked, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::UnlockType(c))
         }
         // Every other key goes to the form's focused field.
         (Scope::Form, _) => Some(Intent::FormInput(*event)),
@@ -794,6 +838,9 @@ mod tests {
             FinishReview,
             LeaveReview,
             RecordDelayReason,
+            Lock,
+            UnlockBackspace,
+            Unlock,
         ];
         for intent in all {
             assert!(

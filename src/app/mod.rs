@@ -6,6 +6,7 @@
 //! view draws from `&State` alone. Start at [`update`].
 
 pub mod form;
+pub mod lock;
 pub mod review;
 mod state;
 mod update;
@@ -96,6 +97,13 @@ pub enum Intent {
     KeepEditing,
     /// Save a new escalation as immediate risk, having read the procedure's advice.
     ConfirmImmediateRisk,
+    /// Lock the screen: nothing about any child shows until the passphrase is typed.
+    Lock,
+    /// Typing into the lock's passphrase field.
+    UnlockType(char),
+    UnlockBackspace,
+    /// Try the passphrase typed.
+    Unlock,
 }
 
 /// What happened outside the user's keys. Named in the past tense.

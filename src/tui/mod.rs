@@ -40,6 +40,8 @@ pub struct Options {
     /// Where `D` loads the fictional caseload: a database of its own, never the real one
     /// (`None`: into the database open, which is then already a demo one).
     pub demo: Option<DemoTarget>,
+    /// What the lock checks a typed passphrase against (`None`: a plain database).
+    pub verifier: Option<crate::app::lock::Verifier>,
 }
 
 /// The demo's own database, and the wall clock its audit entries record.
@@ -244,6 +246,7 @@ async fn event_loop(
         theme_errors,
         clock,
         demo,
+        verifier,
     } = options;
     let size = terminal
         .size()
@@ -262,6 +265,9 @@ async fn event_loop(
     state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
     state.is_demo = demo.is_none();
     state.apply_preferences(config.privacy, config.theme.as_deref());
+    state.is_plaintext = store.is_plaintext();
+    state.lock.verifier = verifier;
+    state.lock.after = config.lock_after.0;
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
