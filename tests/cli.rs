@@ -13,9 +13,9 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Self {
-        Self {
-            config: TempDir::new().unwrap(),
-        }
+        let config = TempDir::new().unwrap();
+        write_passphrase_file(config.path());
+        Self { config }
     }
 
     fn escalate_dir(&self) -> std::path::PathBuf {
@@ -38,6 +38,10 @@ impl Sandbox {
             .args(args)
             .env("XDG_CONFIG_HOME", self.config.path())
             .env("HOME", self.config.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.config.path().join("passphrase"),
+            )
             .env_remove("ESCALATE_NOW")
             .output()
             .unwrap()
@@ -384,4 +388,20 @@ fn usage_errors_are_one_line() {
     let err = s.fails(&["frobnicate"]);
     assert!(err.contains("unrecognized subcommand"), "{err}");
     assert!(err.contains("escalate --help"), "{err}");
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
 }

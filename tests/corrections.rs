@@ -23,6 +23,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -37,6 +38,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -962,4 +967,20 @@ fn verify_names_entries_stated_later_than_they_were_written() {
     let value = s.json(ahead, &["verify"]);
     assert_eq!(value["ok"], true);
     assert_eq!(value["stated_after_written"], serde_json::json!([6]));
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
 }

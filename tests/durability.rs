@@ -149,6 +149,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -161,6 +162,7 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("HOME", self.path("home"))
+            .env("ESCALATE_PASSPHRASE_FILE", self.path("passphrase"))
             .env("USER", "test-dsl")
             .env_remove("ESCALATE_NOW")
             .env_remove("ESCALATE_DB")
@@ -1242,4 +1244,20 @@ fn four_commands_at_once_on_a_new_database_all_succeed() {
         assert_eq!(count(&db, "SELECT count(*) FROM escalations"), 4);
     }
     s.ok_on(&s.path("round-79.db"), &["verify"]);
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
 }

@@ -31,6 +31,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -55,6 +56,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -1096,4 +1101,20 @@ fn an_amendment_to_a_year_outside_the_range_is_refused_not_recorded() {
         ],
     );
     assert!(s.ok(NOW, &["show", "1"]).contains("22 Nov 2026"));
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
 }

@@ -33,6 +33,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -47,6 +48,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -1353,4 +1358,20 @@ fn a_numbered_day_on_a_weekend_says_which_working_day_comes_before_it() {
         shown.contains("(Sat 5 Dec 2026 is not a working day; the last working day before it is Fri 4 Dec 2026)"),
         "{shown}"
     );
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
 }

@@ -32,6 +32,7 @@ impl Sandbox {
         for sub in ["config", "data"] {
             std::fs::create_dir_all(sandbox.dir.path().join(sub)).unwrap();
         }
+        write_passphrase_file(sandbox.dir.path());
         sandbox
     }
 
@@ -45,6 +46,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env("SHELL", "/bin/sh")
             .env_remove("ESCALATE_NOW")
@@ -54,20 +59,20 @@ impl Sandbox {
             .env_remove("TMUX_PANE");
     }
 
-    /// Fills the database with the demo caseload, through the binary.
+    /// Fills the database with the demo caseload, through the binary, and encrypts it, as a
+    /// real database is: the dashboard opens it with the sandbox's passphrase file.
     fn fill_demo(&self) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
-        command
-            .args(["demo", "--db"])
-            .arg(self.db())
-            .args(["--now", NOW]);
-        self.apply(&mut command);
-        let out = command.output().unwrap();
-        assert!(
-            out.status.success(),
-            "escalate demo failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        for args in [&["demo", "--now", NOW][..], &["encrypt"][..]] {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+            command.args(args).arg("--db").arg(self.db());
+            self.apply(&mut command);
+            let out = command.output().unwrap();
+            assert!(
+                out.status.success(),
+                "escalate {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }
 
@@ -707,4 +712,67 @@ fn a_paste_lands_whole_in_the_focused_field() {
     tmux.send("y");
     tmux.send("q");
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+}
+
+/// Writes the passphrase file every run is given (0600, as the binary requires), so that the
+/// binary opens its database encrypted, as it does by default, with no terminal to ask on.
+fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("passphrase");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
+    path
+}
+
+/// Issue 13, auto-lock: Ctrl-L hides every child in a real terminal until the passphrase (the
+/// database's, from the sandbox's passphrase file) is typed, and a wrong one keeps it hidden.
+#[test]
+fn ctrl_l_hides_the_caseload_until_the_passphrase_is_typed() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &program);
+    let screen = tmux.wait_for("the whole dashboard", |s| {
+        s.contains("Ava Sample") && is_whole_dashboard(s)
+    });
+    assert!(!screen.contains("NOT ENCRYPTED"), "{screen}");
+    tmux.send("C-l");
+    let locked = tmux.wait_for("the lock", |s| s.contains("LOCKED") && s.contains("unlock"));
+    for hidden in [
+        "Ava Sample",
+        "Leo Example",
+        "#1 ",
+        "open",
+        "Notifications owed",
+    ] {
+        assert!(!locked.contains(hidden), "{hidden} shows:\n{locked}");
+    }
+    // A wrong passphrase: still locked, and what was typed never shows.
+    tmux.run(&["send-keys", "-t", "main", "-l", "wrong guess"]);
+    tmux.send("Enter");
+    let still = tmux.wait_for("the refusal", |s| s.contains("not the passphrase"));
+    assert!(
+        !still.contains("Ava Sample") && !still.contains("wrong guess"),
+        "{still}"
+    );
+    tmux.run(&["send-keys", "-t", "main", "-l", "test passphrase"]);
+    let typing = tmux.wait_for("the masked field", |s| s.contains("•••"));
+    assert!(!typing.contains("test passphrase"), "{typing}");
+    tmux.send("Enter");
+    tmux.wait_for("the dashboard back", |s| {
+        s.contains("Ava Sample") && is_whole_dashboard(s)
+    });
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
 }
