@@ -248,7 +248,7 @@ fn a_discussion_is_reworded_and_the_original_kept() {
         "{text}"
     );
     // The discussion row itself is as it was written.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     let notes: String = conn
         .query_row("SELECT notes FROM discussions WHERE id = 1", [], |r| {
             r.get(0)
@@ -770,7 +770,7 @@ fn a_truncated_chain_is_caught_with_expect() {
     let kept = head(&s);
     // The last change and its audit entry removed behind escalate's back: what is left still
     // chains, so verify alone cannot tell.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch(
         "DROP TRIGGER audit_no_delete; DROP TRIGGER notifications_sent_no_delete;
          DELETE FROM notifications_sent; DELETE FROM audit WHERE id = 5;",
@@ -791,7 +791,7 @@ fn a_reforged_chain_is_caught_with_expect() {
     let kept = head(&s);
     // A discussion's notes edited, its fingerprint and every entry's hash computed again: the
     // chain verifies on its own, but no longer holds the head kept.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch(
         "DROP TRIGGER discussions_no_update; DROP TRIGGER audit_no_update;
          UPDATE discussions SET notes = 'Nothing of concern.' WHERE id = 1;",
@@ -983,4 +983,18 @@ fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
         .unwrap();
     std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
     path
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

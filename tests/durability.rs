@@ -89,7 +89,7 @@ fn wal_len(db: &Path) -> Option<u64> {
 }
 
 fn integrity_check(db: &Path) -> Vec<String> {
-    let conn = Connection::open(db).unwrap();
+    let conn = open_keyed(db).unwrap();
     let mut statement = conn.prepare("PRAGMA integrity_check").unwrap();
     statement
         .query_map([], |r| r.get(0))
@@ -99,7 +99,7 @@ fn integrity_check(db: &Path) -> Vec<String> {
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
-    let conn = Connection::open(db).unwrap();
+    let conn = open_keyed(db).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
@@ -578,8 +578,10 @@ fn two_processes_writing_at_once_both_succeed_without_forking_the_audit_chain() 
     s.create_escalation();
     let mut a = s.spawn_writer(&s.db, "a", EACH);
     let mut b = s.spawn_writer(&s.db, "b", EACH);
-    let status_a = a.finish(Duration::from_secs(45));
-    let status_b = b.finish(Duration::from_secs(45));
+    // A bound against a hang, not a timing: each write is a process that derives the
+    // database's key (encrypted, as by default), which on a loaded machine takes a while.
+    let status_a = a.finish(Duration::from_secs(150));
+    let status_b = b.finish(Duration::from_secs(150));
     for (name, writer, status) in [("a", &a, status_a), ("b", &b, status_b)] {
         assert!(
             writer.failures().is_empty() && status.success(),
@@ -738,7 +740,7 @@ fn new_databases_are_private_and_live_in_the_data_folder_by_default() {
     assert_eq!(mode(db.parent().unwrap()), "700", "the database's folder");
 
     // Its log and shared-memory files, kept while another connection holds it open.
-    let holder = Connection::open(&db).unwrap();
+    let holder = open_keyed(&db).unwrap();
     let _: i64 = holder
         .query_row("SELECT count(*) FROM escalations", [], |r| r.get(0))
         .unwrap();
@@ -786,7 +788,7 @@ fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
     s.create_escalation();
     s.discuss("before the upgrade");
     {
-        let conn = Connection::open(&s.db).unwrap();
+        let conn = open_keyed(&s.db).unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
     }
     let discuss = [
@@ -821,7 +823,7 @@ fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
             "{args:?} left writes in the newer database's log"
         );
     }
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
@@ -869,7 +871,7 @@ fn the_record_is_insert_only_and_tampering_is_detected() {
     let s = Sandbox::new();
     s.create_escalation();
     s.discuss("first");
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     for sql in [
         "UPDATE escalations SET child_name = 'x'",
         "DELETE FROM escalations",
@@ -974,7 +976,7 @@ fn a_looser_existing_database_and_its_log_are_made_private_before_use() {
     s.create_escalation();
     // A holder keeps the log and shared-memory files in place, then everything is loosened
     // (a copy restored with cp, an old version, a careless chmod).
-    let holder = Connection::open(&s.db).unwrap();
+    let holder = open_keyed(&s.db).unwrap();
     let _: i64 = holder
         .query_row("SELECT count(*) FROM escalations", [], |r| r.get(0))
         .unwrap();
@@ -1020,7 +1022,7 @@ fn a_looser_existing_database_and_its_log_are_made_private_before_use() {
 /// Another application's SQLite database, in rollback-journal mode and world-readable.
 fn foreign_database(path: &Path, application_id: i32) -> Vec<u8> {
     {
-        let conn = Connection::open(path).unwrap();
+        let conn = open_keyed(path).unwrap();
         conn.execute_batch(
             "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('someone');",
         )
@@ -1075,7 +1077,7 @@ fn another_applications_sqlite_file_is_refused_byte_for_byte_untouched() {
     }
     // escalate's own databases carry its application id.
     s.create_escalation();
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .unwrap();
@@ -1087,14 +1089,14 @@ fn a_database_from_before_the_application_id_is_stamped_and_still_verifies() {
     let s = Sandbox::new();
     s.create_escalation();
     {
-        let conn = Connection::open(&s.db).unwrap();
+        let conn = open_keyed(&s.db).unwrap();
         conn.pragma_update(None, "application_id", 0).unwrap();
         // Version 7: everything but migration 8, which stamps the application id.
         conn.pragma_update(None, "user_version", 7).unwrap();
     }
     s.ok(&["verify"]);
     s.discuss("after the stamp");
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .unwrap();
@@ -1164,6 +1166,11 @@ fn a_read_only_folder_is_named_as_such() {
     std::fs::create_dir(&folder).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
     let db = folder.join("escalate.db");
+    // The passphrase file must be readable by whoever runs escalate (0600, theirs).
+    let passphrase = write_passphrase_file(&folder);
+    if is_root {
+        std::os::unix::fs::chown(&passphrase, Some(65534), Some(65534)).unwrap();
+    }
     let run = |args: &[&str]| {
         let mut command = if is_root {
             let mut c = Command::new("setpriv");
@@ -1175,6 +1182,7 @@ fn a_read_only_folder_is_named_as_such() {
         s.env(&mut command)
             .env("XDG_CONFIG_HOME", folder.join("config"))
             .env("XDG_DATA_HOME", folder.join("data"))
+            .env("ESCALATE_PASSPHRASE_FILE", &passphrase)
             .arg("--db")
             .arg(&db)
             .args(args);
@@ -1205,6 +1213,7 @@ fn a_read_only_folder_is_named_as_such() {
         Command::new(BIN)
     };
     s.env(&mut command)
+        .env("ESCALATE_PASSPHRASE_FILE", &passphrase)
         .arg("--db")
         .arg(&elsewhere)
         .args(Sandbox::new_args());
@@ -1260,4 +1269,19 @@ fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
         .unwrap();
     std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
     path
+}
+
+/// A database file opened directly (to look at or tamper with it behind escalate's back),
+/// keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation of it,
+/// which escalate's equals): a file of 16 bytes or more that is not a plain SQLite file.
+fn open_keyed<P: AsRef<Path>>(db: P) -> rusqlite::Result<Connection> {
+    let db = db.as_ref();
+    let is_encrypted = std::fs::read(db)
+        .map(|b| b.len() >= 16 && !b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(false);
+    let conn = Connection::open(db)?;
+    if is_encrypted {
+        conn.pragma_update(None, "key", "test passphrase")?;
+    }
+    Ok(conn)
 }

@@ -1836,7 +1836,7 @@ fn amend_keeps_the_original_and_the_record_row() {
     assert_eq!(history.len(), 4);
     assert!(history.iter().skip(1).all(|h| h["action"] == "amended"));
     // The original row is untouched.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     let (name, summary): (String, String) = conn
         .query_row(
             "SELECT child_name, summary FROM escalations WHERE id = 1",
@@ -2032,7 +2032,7 @@ fn verify_passes_on_an_untouched_database() {
 #[test]
 fn the_record_tables_refuse_update_and_delete() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     for sql in [
         "UPDATE discussions SET notes = 'changed' WHERE id = 1",
         "DELETE FROM discussions WHERE id = 1",
@@ -2052,7 +2052,7 @@ fn the_record_tables_refuse_update_and_delete() {
 #[test]
 fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER discussions_no_update")
         .unwrap();
     conn.execute("UPDATE discussions SET notes = 'changed' WHERE id = 1", [])
@@ -2070,7 +2070,7 @@ fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
 #[test]
 fn verify_names_the_entry_after_a_deleted_audit_row() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER audit_no_delete").unwrap();
     conn.execute("DELETE FROM audit WHERE id = 2", []).unwrap();
     drop(conn);
@@ -2082,7 +2082,7 @@ fn verify_names_the_entry_after_a_deleted_audit_row() {
 #[test]
 fn verify_names_the_entry_of_a_deleted_record_row() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER stage_changes_no_delete")
         .unwrap();
     conn.execute("DELETE FROM stage_changes WHERE id = 1", [])
@@ -2096,7 +2096,7 @@ fn verify_names_the_entry_of_a_deleted_record_row() {
 #[test]
 fn verify_notices_an_edited_audit_entry() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
     conn.execute(
         "UPDATE audit SET summary = 'nothing to see' WHERE id = 2",
@@ -2176,9 +2176,19 @@ fn demo_fills_an_empty_database_once() {
     let text = s.ok(NOW, &["list"]);
     assert!(text.lines().count() > 1, "{text}");
     s.ok(NOW, &["verify"]);
-    // A second demo is refused, leaving the database as it was.
-    s.refused(NOW, &["demo"], &[]);
-    s.refused(NOW, &["demo", "--seed", "2"], &[]);
+    // A second demo is refused, leaving the database as it was: one line says why, after the
+    // line every opening of a plain database gets (the demo's is not encrypted).
+    for args in [&["demo"][..], &["demo", "--seed", "2"]] {
+        let before = s.bytes();
+        let out = s.run(NOW, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let (notices, errors): (Vec<&str>, Vec<&str>) =
+            stderr.lines().partition(|l| l.contains("is not encrypted"));
+        assert_eq!((notices.len(), errors.len()), (1, 1), "{stderr}");
+        assert!(s.bytes() == before, "{args:?} changed the database");
+    }
 }
 
 #[test]
@@ -2601,7 +2611,7 @@ fn amendments_re_derive_the_deadlines() {
 #[test]
 fn a_row_added_behind_the_apps_back_is_caught_and_printed_safely() {
     let s = with_one_escalation();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -3348,4 +3358,18 @@ fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
         .unwrap();
     std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
     path
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

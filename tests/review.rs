@@ -968,7 +968,7 @@ fn odd_text_is_shown_safely() {
         );
     }
     // And a row written behind the app's back, with escape sequences and a bell in the name.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -1297,7 +1297,7 @@ fn the_review_and_list_overdue_never_read_the_settled_history() {
     let at = "2027-04-06 09:00";
     s.new_escalation(at, &["--procedure", "london", "--child", "Ava Sample"]);
     // A closed escalation, settled, under a procedure that has since gone.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -1374,4 +1374,18 @@ fn write_passphrase_file(dir: &std::path::Path) -> std::path::PathBuf {
         .unwrap();
     std::io::Write::write_all(&mut file, b"test passphrase\n").unwrap();
     path
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

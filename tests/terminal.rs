@@ -432,8 +432,11 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
     tmux.wait_for("the dashboard again", |s| s.contains("Discarded."));
     tmux.send("q");
     tmux.wait_for("the program to exit", |s| s.contains("TTY="));
-    let drafts = rusqlite::Connection::open(sandbox.db())
-        .unwrap()
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    // The sandbox's database is encrypted: keyed with its passphrase (SQLCipher's own
+    // derivation of it, which escalate's equals).
+    conn.pragma_update(None, "key", "test passphrase").unwrap();
+    let drafts = conn
         .query_row("SELECT count(*) FROM drafts", [], |r| r.get::<_, i64>(0))
         .unwrap();
     assert_eq!(drafts, 0);

@@ -143,19 +143,12 @@ impl Context {
         Ok(())
     }
 
-    /// The key to open the database at `path` with: plain if the file is plain (saying so on
-    /// standard error, every time) or is to be created plain; otherwise a passphrase, asked
-    /// twice when the database is to be created.
+    /// The key to open the database at `path` with: plain if the file is plain or is to be
+    /// created plain; otherwise a passphrase, asked twice when the database is to be created.
     fn key_for(&self, path: &std::path::Path, may_create: bool) -> Result<Key, CliError> {
         let shown = path.display().to_string();
         let need = match probe(path)? {
-            Probe::Plaintext => {
-                eprintln!(
-                    "escalate: {}",
-                    terminal_safe(&plaintext_notice(path), false)
-                );
-                return Ok(Key::Plaintext);
-            }
+            Probe::Plaintext => return Ok(Key::Plaintext),
             Probe::Encrypted => passphrase::Need::Open,
             // Refused by the store by name, with no question asked first.
             Probe::Missing | Probe::Empty if !may_create => return Ok(Key::Plaintext),
@@ -166,11 +159,18 @@ impl Context {
         Ok(Key::Passphrase(passphrase))
     }
 
-    /// Opens the database at the path given, with its key.
+    /// Opens the database at the path given, with its key; a plain one is announced on
+    /// standard error, every time it is opened.
     fn open_store(&self, may_create: bool) -> Result<SqliteStore, CliError> {
         let path = self.db_path()?;
         let key = self.key_for(&path, may_create)?;
         let mut store = SqliteStore::open_keyed(&path, key, may_create)?;
+        if store.is_plaintext() {
+            eprintln!(
+                "escalate: {}",
+                terminal_safe(&plaintext_notice(&path), false)
+            );
+        }
         let wall_clock = self.wall_clock;
         store.set_wall_clock(Box::new(move || wall_clock));
         Ok(store)

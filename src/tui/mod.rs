@@ -96,9 +96,12 @@ fn spawn_worker(
     actor: String,
     mut demo: Option<DemoTarget>,
     replies: UnboundedSender<Msg>,
-) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
+) -> (
+    mpsc::Sender<(Effect, DateTime<Utc>)>,
+    thread::JoinHandle<()>,
+) {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
-    thread::spawn(move || {
+    let handle = thread::spawn(move || {
         let mut seen_version = None;
         for (effect, now) in inbox {
             let reply = match effect {
@@ -190,7 +193,7 @@ fn spawn_worker(
             }
         }
     });
-    jobs
+    (jobs, handle)
 }
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
@@ -275,7 +278,7 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
-    let worker = spawn_worker(store, procedures, config, actor, demo, replies);
+    let (worker, worker_thread) = spawn_worker(store, procedures, config, actor, demo, replies);
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     send(Effect::LoadCaseload, now);
     send(Effect::LoadDrafts, now);
@@ -300,6 +303,10 @@ async fn event_loop(
             }
         }
         if state.should_quit {
+            // What the last keys asked for (a draft thrown away, say) is done before the
+            // process ends: the worker finishes its queue, then stops.
+            drop(worker);
+            let _ = worker_thread.join();
             return Ok(());
         }
         let input = tokio::select! {

@@ -403,25 +403,28 @@ fn examine_encrypted(path: &Path, key: &Cipher) -> Result<Found> {
     let Ok((application_id, tables)) = read else {
         return Err(wrong_passphrase(path));
     };
+    let has = |name: &str| tables.iter().any(|t| t == name);
     match application_id {
         APPLICATION_ID => Ok(Found::Escalate),
         // Created, not yet stamped (its first write may still be in the log).
-        0 if tables == 0 => Ok(Found::Blank),
+        0 if tables.is_empty() => Ok(Found::Blank),
+        // From before the stamp (migration 8), as for a plain file.
+        0 if has("escalations") && has("audit") => Ok(Found::Escalate),
         _ => Err(not_escalate(path, "it belongs to another application")),
     }
 }
 
-/// The `application_id` and the number of tables of an encrypted file, read without writing,
+/// The `application_id` and the table names of an encrypted file, read without writing,
 /// locking or creating anything.
-fn header_untouched(path: &Path, key: &Cipher) -> Result<(i32, i64)> {
+fn header_untouched(path: &Path, key: &Cipher) -> Result<(i32, Vec<String>)> {
     let conn = untouching_connection(path)?;
     apply_key(&conn, key)?;
-    Ok(conn.query_row(
-        "SELECT (SELECT application_id FROM pragma_application_id), \
-                (SELECT count(*) FROM sqlite_master WHERE type = 'table')",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+    let application_id = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let tables = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok((application_id, tables))
 }
 
 /// A read-only connection that takes no lock and creates no file (`immutable=1`).
