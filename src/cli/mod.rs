@@ -321,10 +321,17 @@ pub fn dashboard(
     // Plain `escalate` on the default database, when it is plain, offers to encrypt it; a
     // database named with --db (a demo, a trial) is announced in the header instead.
     let is_default = context.db.is_none();
-    if is_default && probe(&path)? == Probe::Plaintext && passphrase::is_interactive() {
-        offer_encryption(&path, context.paths.passphrase_file.as_deref())?;
-    }
-    let key = context.key_for(&path, true)?;
+    let converted =
+        if is_default && probe(&path)? == Probe::Plaintext && passphrase::is_interactive() {
+            offer_encryption(&path, context.paths.passphrase_file.as_deref())?
+        } else {
+            None
+        };
+    // Just encrypted: its passphrase is not asked for again.
+    let key = match converted {
+        Some(passphrase) => Key::Passphrase(passphrase),
+        None => context.key_for(&path, true)?,
+    };
     // The lock checks a salted digest of the passphrase; the app never holds the passphrase.
     let verifier = match &key {
         Key::Passphrase(passphrase) => {
@@ -379,11 +386,12 @@ pub fn plaintext_notice(path: &std::path::Path) -> String {
 }
 
 /// Asks, on the terminal, whether to encrypt the plain database at `path` now, and does it if
-/// the answer is yes (a passphrase asked twice, or the passphrase file's).
+/// the answer is yes (a passphrase asked twice, or the passphrase file's); returns the
+/// passphrase it was encrypted with.
 fn offer_encryption(
     path: &std::path::Path,
     passphrase_file: Option<&std::path::Path>,
-) -> Result<(), CliError> {
+) -> Result<Option<crate::storage::Passphrase>, CliError> {
     eprint!(
         "escalate: {}\nEncrypt it now? [y/N] ",
         terminal_safe(&plaintext_notice(path), false)
@@ -391,7 +399,7 @@ fn offer_encryption(
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     if !answer.trim().eq_ignore_ascii_case("y") && !answer.trim().eq_ignore_ascii_case("yes") {
-        return Ok(());
+        return Ok(None);
     }
     let passphrase = passphrase::read(
         passphrase_file,
@@ -400,7 +408,7 @@ fn offer_encryption(
     )?;
     SqliteStore::encrypt_in_place(path, &passphrase)?;
     eprintln!("escalate: {} is now encrypted", path.display());
-    Ok(())
+    Ok(Some(passphrase))
 }
 
 /// The demo's own database, `escalate-demo.db`, in the folder of the database `path`: the
