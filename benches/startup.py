@@ -541,6 +541,30 @@ def make_db(args, size: int) -> tuple[Path, int]:
     return db, int(match.group(1))
 
 
+def encrypted_copy(args, db: Path, env: dict[str, str]) -> Path:
+    """An encrypted copy of the plain database `db`, made once with `escalate encrypt`."""
+    copy = db.with_name(db.stem + "-encrypted.db")
+    if copy.exists():
+        return copy
+    tmp = copy.with_name(copy.name + ".tmp")
+    for stale in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+        stale.unlink(missing_ok=True)
+    out = subprocess.run(
+        [str(args.binary), "--db", str(db), "backup", str(tmp)],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    if out.returncode != 0:
+        raise MeasureError(f"escalate backup failed: {out.stderr.strip()}")
+    out = subprocess.run(
+        [str(args.binary), "--db", str(tmp), "encrypt"],
+        capture_output=True, text=True, timeout=600, env=env,
+    )
+    if out.returncode != 0:
+        raise MeasureError(f"escalate encrypt failed: {out.stderr.strip()}")
+    tmp.rename(copy)
+    return copy
+
+
 def clean_env(args) -> dict[str, str]:
     """Nothing from the developer's own setup: a private home, config and data folder."""
     home = args.home
@@ -558,6 +582,13 @@ def clean_env(args) -> dict[str, str]:
     }
     for sub in ("config", "data"):
         (home / sub).mkdir(parents=True, exist_ok=True)
+    # The databases are opened with a passphrase file, as cron would (a plain one ignores it).
+    passphrase = home / "passphrase"
+    if not passphrase.exists():
+        fd = os.open(passphrase, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write("bench passphrase\n")
+    env["ESCALATE_PASSPHRASE_FILE"] = str(passphrase)
     return env
 
 
@@ -593,6 +624,9 @@ def main() -> int:
     parser.add_argument("--busy", action="store_true",
                         help="keep the second core busy with a spinning process while measuring")
     parser.add_argument("--no-check", action="store_true", help="report only; exit 0 on a miss")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="measure encrypted copies of the databases (escalate encrypt, with "
+                             "a passphrase file), as a real database is; default: plain")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     if not args.binary.exists():
@@ -611,6 +645,8 @@ def main() -> int:
             results: dict[int, list[Run]] = {}
             for size in sizes:
                 db, open_count = make_db(args, size)
+                if args.encrypted:
+                    db = encrypted_copy(args, db, env)
                 runs = []
                 for n in range(args.runs):
                     run = one_run(args, db, open_count, env, measure_idle=n < args.idle_runs)

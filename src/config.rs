@@ -10,6 +10,7 @@
 //! procedure = "pan-bedfordshire"      # chosen first in a new escalation
 //! partnership = "luton"               # and its partnership, where the procedure has several
 //! privacy = true                      # open the dashboard with names hidden
+//! lock_after_minutes = 10             # in privacy mode, lock after this long idle (0: never)
 //! theme = "high-contrast"             # the dashboard's theme
 //! start_of_business = "09:00"         # UK local time: before it is out of hours
 //! close_of_business = "17:00"         # UK local time
@@ -48,6 +49,9 @@ pub struct Config {
     /// The dashboard's theme by name (`default`, `light`, `high-contrast`, `colour-blind`, or a
     /// user theme); checked against the themes there are when the dashboard starts.
     pub theme: Option<String>,
+    /// In privacy mode, how long the dashboard may sit without a key before it locks itself
+    /// (`None`: never; `Ctrl-L` always locks).
+    pub lock_after: LockAfter,
     pub calendar: Calendar,
     pub settings: Settings,
 }
@@ -69,6 +73,7 @@ struct RawConfig {
     procedure: Option<String>,
     partnership: Option<String>,
     privacy: Option<bool>,
+    lock_after_minutes: Option<Spanned<i64>>,
     theme: Option<String>,
     start_of_business: Option<Spanned<String>>,
     close_of_business: Option<Spanned<String>>,
@@ -84,6 +89,20 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// How long the dashboard waits in privacy mode before locking itself, unless set.
+pub const DEFAULT_LOCK_AFTER_MINUTES: i64 = 10;
+
+/// In privacy mode, how long the dashboard may sit without a key before it locks itself
+/// (`None`: never); [`DEFAULT_LOCK_AFTER_MINUTES`] unless set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockAfter(pub Option<chrono::Duration>);
+
+impl Default for LockAfter {
+    fn default() -> Self {
+        Self(Some(chrono::Duration::minutes(DEFAULT_LOCK_AFTER_MINUTES)))
+    }
 }
 
 /// The longest closure range: a year is more than any school closes for, and a longer range is
@@ -231,11 +250,26 @@ impl Config {
         }
         let given =
             |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let lock_after = match raw.lock_after_minutes {
+            None => LockAfter::default(),
+            Some(minutes) => match *minutes.get_ref() {
+                0 => LockAfter(None),
+                n @ 1..=1440 => LockAfter(Some(chrono::Duration::minutes(n))),
+                _ => {
+                    return Err(error(
+                        minutes.span().start,
+                        "lock_after_minutes",
+                        "must be a whole number of minutes from 1 to 1440, or 0 never to lock by itself".to_owned(),
+                    ));
+                }
+            },
+        };
         Ok(Self {
             user: given(raw.user),
             organisation: given(raw.organisation),
             procedure: given(raw.procedure),
             partnership: given(raw.partnership),
+            lock_after,
             privacy: raw.privacy.unwrap_or(false),
             theme: raw
                 .theme

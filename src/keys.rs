@@ -37,6 +37,8 @@ pub enum Scope {
     Name,
     /// The outcomes report, as charts.
     Report,
+    /// The screen is locked: keys type the passphrase.
+    Locked,
 }
 
 /// A key with its modifiers.
@@ -161,8 +163,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Name, Report,
-        Review, ReviewSummary, RiskConfirm, Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Locked, Name,
+        Report, Review, ReviewSummary, RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -666,6 +668,42 @@ const DEFAULTS: &[DefaultBinding] = {
             "Delete the last character",
         ),
         (&[Name], &["ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[
+                Dashboard,
+                Welcome,
+                Detail,
+                Filter,
+                Help,
+                Form,
+                FormConfirm,
+                RiskConfirm,
+                Review,
+                ReviewSummary,
+                FormView,
+                FormFill,
+                Report,
+            ],
+            &["ctrl-l"],
+            Lock,
+            "",
+            "Lock the screen until the passphrase is typed",
+        ),
+        (
+            &[Locked],
+            &["enter"],
+            Unlock,
+            "unlock",
+            "Unlock with the passphrase typed",
+        ),
+        (
+            &[Locked],
+            &["backspace"],
+            UnlockBackspace,
+            "",
+            "Delete the last character typed",
+        ),
+        (&[Locked], &["ctrl-c"], Quit, "quit", "Quit"),
     ]
 };
 
@@ -697,7 +735,9 @@ pub fn bindings() -> &'static [Binding] {
 
 /// The scope the state is in, for looking keys up.
 pub fn scope(state: &State) -> Scope {
-    if state.asking_name.is_some() {
+    if state.lock.is_locked {
+        Scope::Locked
+    } else if state.asking_name.is_some() {
         Scope::Name
     } else if state.popup == Some(Popup::Help) {
         Scope::Help
@@ -755,6 +795,13 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
             Some(Intent::NameType(c))
+        }
+        (Scope::Locked, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::UnlockType(c))
         }
         // Every other key goes to the form's focused field.
         (Scope::Form | Scope::FormFill, _) => Some(Intent::FormInput(*event)),
@@ -992,6 +1039,9 @@ mod tests {
             NameDone,
             NameSkip,
             NameBackspace,
+            Lock,
+            UnlockBackspace,
+            Unlock,
         ];
         for intent in all {
             assert!(

@@ -1,6 +1,9 @@
 //! The binary, driven as a user would: every command, its output, and every kind of bad input
 //! refused with one line that says what to fix.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -13,9 +16,9 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Self {
-        Self {
-            config: TempDir::new().unwrap(),
-        }
+        let config = TempDir::new().unwrap();
+        write_passphrase_file(config.path());
+        Self { config }
     }
 
     fn escalate_dir(&self) -> std::path::PathBuf {
@@ -38,6 +41,10 @@ impl Sandbox {
             .args(args)
             .env("XDG_CONFIG_HOME", self.config.path())
             .env("HOME", self.config.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.config.path().join("passphrase"),
+            )
             .env_remove("ESCALATE_NOW")
             .output()
             .unwrap()

@@ -6,6 +6,9 @@
 //! Time is always an input: every command is given `--now`. London procedure, raised 09:00 on
 //! Mon 23 Nov 2026 (GMT).
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -23,6 +26,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -37,6 +41,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -243,7 +251,7 @@ fn a_discussion_is_reworded_and_the_original_kept() {
         "{text}"
     );
     // The discussion row itself is as it was written.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     let notes: String = conn
         .query_row("SELECT notes FROM discussions WHERE id = 1", [], |r| {
             r.get(0)
@@ -765,7 +773,7 @@ fn a_truncated_chain_is_caught_with_expect() {
     let kept = head(&s);
     // The last change and its audit entry removed behind escalate's back: what is left still
     // chains, so verify alone cannot tell.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch(
         "DROP TRIGGER audit_no_delete; DROP TRIGGER notifications_sent_no_delete;
          DELETE FROM notifications_sent; DELETE FROM audit WHERE id = 5;",
@@ -786,7 +794,7 @@ fn a_reforged_chain_is_caught_with_expect() {
     let kept = head(&s);
     // A discussion's notes edited, its fingerprint and every entry's hash computed again: the
     // chain verifies on its own, but no longer holds the head kept.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch(
         "DROP TRIGGER discussions_no_update; DROP TRIGGER audit_no_update;
          UPDATE discussions SET notes = 'Nothing of concern.' WHERE id = 1;",
@@ -962,4 +970,18 @@ fn verify_names_entries_stated_later_than_they_were_written() {
     let value = s.json(ahead, &["verify"]);
     assert_eq!(value["ok"], true);
     assert_eq!(value["stated_after_written"], serde_json::json!([6]));
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

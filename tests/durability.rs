@@ -7,6 +7,9 @@
 //! Every child process is bounded by a timeout and killed (with its whole process group) on the
 //! way out, so a hang fails the test instead of stalling CI.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -89,7 +92,7 @@ fn wal_len(db: &Path) -> Option<u64> {
 }
 
 fn integrity_check(db: &Path) -> Vec<String> {
-    let conn = Connection::open(db).unwrap();
+    let conn = open_keyed(db).unwrap();
     let mut statement = conn.prepare("PRAGMA integrity_check").unwrap();
     statement
         .query_map([], |r| r.get(0))
@@ -99,7 +102,7 @@ fn integrity_check(db: &Path) -> Vec<String> {
 }
 
 fn count(db: &Path, sql: &str) -> i64 {
-    let conn = Connection::open(db).unwrap();
+    let conn = open_keyed(db).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
@@ -149,6 +152,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -161,6 +165,7 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("HOME", self.path("home"))
+            .env("ESCALATE_PASSPHRASE_FILE", self.path("passphrase"))
             .env("USER", "test-dsl")
             .env_remove("ESCALATE_NOW")
             .env_remove("ESCALATE_DB")
@@ -576,8 +581,10 @@ fn two_processes_writing_at_once_both_succeed_without_forking_the_audit_chain() 
     s.create_escalation();
     let mut a = s.spawn_writer(&s.db, "a", EACH);
     let mut b = s.spawn_writer(&s.db, "b", EACH);
-    let status_a = a.finish(Duration::from_secs(45));
-    let status_b = b.finish(Duration::from_secs(45));
+    // A bound against a hang, not a timing: each write is a process that derives the
+    // database's key (encrypted, as by default), which on a loaded machine takes a while.
+    let status_a = a.finish(Duration::from_secs(150));
+    let status_b = b.finish(Duration::from_secs(150));
     for (name, writer, status) in [("a", &a, status_a), ("b", &b, status_b)] {
         assert!(
             writer.failures().is_empty() && status.success(),
@@ -736,7 +743,7 @@ fn new_databases_are_private_and_live_in_the_data_folder_by_default() {
     assert_eq!(mode(db.parent().unwrap()), "700", "the database's folder");
 
     // Its log and shared-memory files, kept while another connection holds it open.
-    let holder = Connection::open(&db).unwrap();
+    let holder = open_keyed(&db).unwrap();
     let _: i64 = holder
         .query_row("SELECT count(*) FROM escalations", [], |r| r.get(0))
         .unwrap();
@@ -784,7 +791,7 @@ fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
     s.create_escalation();
     s.discuss("before the upgrade");
     {
-        let conn = Connection::open(&s.db).unwrap();
+        let conn = open_keyed(&s.db).unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
     }
     let discuss = [
@@ -819,7 +826,7 @@ fn a_newer_or_foreign_file_is_refused_and_left_untouched() {
             "{args:?} left writes in the newer database's log"
         );
     }
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
@@ -867,7 +874,7 @@ fn the_record_is_insert_only_and_tampering_is_detected() {
     let s = Sandbox::new();
     s.create_escalation();
     s.discuss("first");
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     for sql in [
         "UPDATE escalations SET child_name = 'x'",
         "DELETE FROM escalations",
@@ -972,7 +979,7 @@ fn a_looser_existing_database_and_its_log_are_made_private_before_use() {
     s.create_escalation();
     // A holder keeps the log and shared-memory files in place, then everything is loosened
     // (a copy restored with cp, an old version, a careless chmod).
-    let holder = Connection::open(&s.db).unwrap();
+    let holder = open_keyed(&s.db).unwrap();
     let _: i64 = holder
         .query_row("SELECT count(*) FROM escalations", [], |r| r.get(0))
         .unwrap();
@@ -1018,7 +1025,7 @@ fn a_looser_existing_database_and_its_log_are_made_private_before_use() {
 /// Another application's SQLite database, in rollback-journal mode and world-readable.
 fn foreign_database(path: &Path, application_id: i32) -> Vec<u8> {
     {
-        let conn = Connection::open(path).unwrap();
+        let conn = open_keyed(path).unwrap();
         conn.execute_batch(
             "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('someone');",
         )
@@ -1073,7 +1080,7 @@ fn another_applications_sqlite_file_is_refused_byte_for_byte_untouched() {
     }
     // escalate's own databases carry its application id.
     s.create_escalation();
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .unwrap();
@@ -1085,14 +1092,14 @@ fn a_database_from_before_the_application_id_is_stamped_and_still_verifies() {
     let s = Sandbox::new();
     s.create_escalation();
     {
-        let conn = Connection::open(&s.db).unwrap();
+        let conn = open_keyed(&s.db).unwrap();
         conn.pragma_update(None, "application_id", 0).unwrap();
         // Version 7: everything but migration 8, which stamps the application id.
         conn.pragma_update(None, "user_version", 7).unwrap();
     }
     s.ok(&["verify"]);
     s.discuss("after the stamp");
-    let conn = Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db).unwrap();
     let id: i64 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .unwrap();
@@ -1162,6 +1169,11 @@ fn a_read_only_folder_is_named_as_such() {
     std::fs::create_dir(&folder).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
     let db = folder.join("escalate.db");
+    // The passphrase file must be readable by whoever runs escalate (0600, theirs).
+    let passphrase = write_passphrase_file(&folder);
+    if is_root {
+        std::os::unix::fs::chown(&passphrase, Some(65534), Some(65534)).unwrap();
+    }
     let run = |args: &[&str]| {
         let mut command = if is_root {
             let mut c = Command::new("setpriv");
@@ -1173,6 +1185,7 @@ fn a_read_only_folder_is_named_as_such() {
         s.env(&mut command)
             .env("XDG_CONFIG_HOME", folder.join("config"))
             .env("XDG_DATA_HOME", folder.join("data"))
+            .env("ESCALATE_PASSPHRASE_FILE", &passphrase)
             .arg("--db")
             .arg(&db)
             .args(args);
@@ -1203,6 +1216,7 @@ fn a_read_only_folder_is_named_as_such() {
         Command::new(BIN)
     };
     s.env(&mut command)
+        .env("ESCALATE_PASSPHRASE_FILE", &passphrase)
         .arg("--db")
         .arg(&elsewhere)
         .args(Sandbox::new_args());
@@ -1242,4 +1256,19 @@ fn four_commands_at_once_on_a_new_database_all_succeed() {
         assert_eq!(count(&db, "SELECT count(*) FROM escalations"), 4);
     }
     s.ok_on(&s.path("round-79.db"), &["verify"]);
+}
+
+/// A database file opened directly (to look at or tamper with it behind escalate's back),
+/// keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation of it,
+/// which escalate's equals): a file of 16 bytes or more that is not a plain SQLite file.
+fn open_keyed<P: AsRef<Path>>(db: P) -> rusqlite::Result<Connection> {
+    let db = db.as_ref();
+    let is_encrypted = std::fs::read(db)
+        .map(|b| b.len() >= 16 && !b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(false);
+    let conn = Connection::open(db)?;
+    if is_encrypted {
+        conn.pragma_update(None, "key", "test passphrase")?;
+    }
+    Ok(conn)
 }

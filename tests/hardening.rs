@@ -5,6 +5,9 @@
 //! Every run has a timeout, so a regression that hangs (a FIFO read, a day-by-day walk over a
 //! century) fails the test instead of stalling the suite.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -31,6 +34,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -55,6 +59,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")

@@ -8,6 +8,9 @@
 //! Mon 7 Dec, Mon 14 Dec, Mon 21 Dec, Thu 24 Dec; bank holidays Fri 25 Dec 2026, Mon 28 Dec 2026
 //! (Boxing Day substitute) and Fri 1 Jan 2027; Mon 4 Jan 2027.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,6 +28,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -39,6 +43,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -1838,7 +1846,7 @@ fn amend_keeps_the_original_and_the_record_row() {
     assert_eq!(history.len(), 4);
     assert!(history.iter().skip(1).all(|h| h["action"] == "amended"));
     // The original row is untouched.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     let (name, summary): (String, String) = conn
         .query_row(
             "SELECT child_name, summary FROM escalations WHERE id = 1",
@@ -2034,7 +2042,7 @@ fn verify_passes_on_an_untouched_database() {
 #[test]
 fn the_record_tables_refuse_update_and_delete() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     for sql in [
         "UPDATE discussions SET notes = 'changed' WHERE id = 1",
         "DELETE FROM discussions WHERE id = 1",
@@ -2054,7 +2062,7 @@ fn the_record_tables_refuse_update_and_delete() {
 #[test]
 fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER discussions_no_update")
         .unwrap();
     conn.execute("UPDATE discussions SET notes = 'changed' WHERE id = 1", [])
@@ -2072,7 +2080,7 @@ fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
 #[test]
 fn verify_names_the_entry_after_a_deleted_audit_row() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER audit_no_delete").unwrap();
     conn.execute("DELETE FROM audit WHERE id = 2", []).unwrap();
     drop(conn);
@@ -2084,7 +2092,7 @@ fn verify_names_the_entry_after_a_deleted_audit_row() {
 #[test]
 fn verify_names_the_entry_of_a_deleted_record_row() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER stage_changes_no_delete")
         .unwrap();
     conn.execute("DELETE FROM stage_changes WHERE id = 1", [])
@@ -2098,7 +2106,7 @@ fn verify_names_the_entry_of_a_deleted_record_row() {
 #[test]
 fn verify_notices_an_edited_audit_entry() {
     let s = with_three_entries();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
     conn.execute(
         "UPDATE audit SET summary = 'nothing to see' WHERE id = 2",
@@ -2178,9 +2186,19 @@ fn demo_fills_an_empty_database_once() {
     let text = s.ok(NOW, &["list"]);
     assert!(text.lines().count() > 1, "{text}");
     s.ok(NOW, &["verify"]);
-    // A second demo is refused, leaving the database as it was.
-    s.refused(NOW, &["demo"], &[]);
-    s.refused(NOW, &["demo", "--seed", "2"], &[]);
+    // A second demo is refused, leaving the database as it was: one line says why, after the
+    // line every opening of a plain database gets (the demo's is not encrypted).
+    for args in [&["demo"][..], &["demo", "--seed", "2"]] {
+        let before = s.bytes();
+        let out = s.run(NOW, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let (notices, errors): (Vec<&str>, Vec<&str>) =
+            stderr.lines().partition(|l| l.contains("is not encrypted"));
+        assert_eq!((notices.len(), errors.len()), (1, 1), "{stderr}");
+        assert!(s.bytes() == before, "{args:?} changed the database");
+    }
 }
 
 #[test]
@@ -2603,7 +2621,7 @@ fn amendments_re_derive_the_deadlines() {
 #[test]
 fn a_row_added_behind_the_apps_back_is_caught_and_printed_safely() {
     let s = with_one_escalation();
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -3482,4 +3500,18 @@ fn new_takes_what_is_not_given_from_the_settings() {
     let shown = s.show(NOW, id);
     assert_eq!(shown["procedure"], "london");
     assert_eq!(shown["agency"], "Another School");
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

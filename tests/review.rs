@@ -16,6 +16,9 @@
 //!
 //! The horizon `1d` reaches close of business on the next working day after today.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -33,6 +36,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
         let db = dir.path().join("escalate.db");
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -47,6 +51,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -963,7 +971,7 @@ fn odd_text_is_shown_safely() {
         );
     }
     // And a row written behind the app's back, with escape sequences and a bell in the name.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -1292,7 +1300,7 @@ fn the_review_and_list_overdue_never_read_the_settled_history() {
     let at = "2027-04-06 09:00";
     s.new_escalation(at, &["--procedure", "london", "--child", "Ava Sample"]);
     // A closed escalation, settled, under a procedure that has since gone.
-    let conn = rusqlite::Connection::open(&s.db).unwrap();
+    let conn = open_keyed(&s.db);
     conn.execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
@@ -1353,4 +1361,18 @@ fn a_numbered_day_on_a_weekend_says_which_working_day_comes_before_it() {
         shown.contains("(Sat 5 Dec 2026 is not a working day; the last working day before it is Fri 4 Dec 2026)"),
         "{shown}"
     );
+}
+
+/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
+/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
+/// of it, which escalate's equals).
+fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
+    let is_plain = std::fs::read(db)
+        .map(|b| b.starts_with(b"SQLite format 3\0"))
+        .unwrap_or(true);
+    let conn = rusqlite::Connection::open(db).unwrap();
+    if !is_plain {
+        conn.pragma_update(None, "key", "test passphrase").unwrap();
+    }
+    conn
 }

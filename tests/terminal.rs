@@ -8,6 +8,9 @@
 //! tmux server, on a socket in its own temporary folder, killed when the test ends however it
 //! ends.
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
@@ -32,6 +35,7 @@ impl Sandbox {
         for sub in ["config", "data"] {
             std::fs::create_dir_all(sandbox.dir.path().join(sub)).unwrap();
         }
+        write_passphrase_file(sandbox.dir.path());
         sandbox
     }
 
@@ -45,6 +49,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             // The name for the audit trail, so a first run does not stop to ask it.
             .env("ESCALATE_ACTOR", "test-dsl")
@@ -56,20 +64,20 @@ impl Sandbox {
             .env_remove("TMUX_PANE");
     }
 
-    /// Fills the database with the demo caseload, through the binary.
+    /// Fills the database with the demo caseload, through the binary, and encrypts it, as a
+    /// real database is: the dashboard opens it with the sandbox's passphrase file.
     fn fill_demo(&self) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
-        command
-            .args(["demo", "--db"])
-            .arg(self.db())
-            .args(["--now", NOW]);
-        self.apply(&mut command);
-        let out = command.output().unwrap();
-        assert!(
-            out.status.success(),
-            "escalate demo failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        for args in [&["demo", "--now", NOW][..], &["encrypt"][..]] {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+            command.args(args).arg("--db").arg(self.db());
+            self.apply(&mut command);
+            let out = command.output().unwrap();
+            assert!(
+                out.status.success(),
+                "escalate {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }
 
@@ -465,8 +473,11 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
     tmux.wait_for("the dashboard again", |s| s.contains("Discarded."));
     tmux.send("q");
     tmux.wait_for("the program to exit", |s| s.contains("TTY="));
-    let drafts = rusqlite::Connection::open(sandbox.db())
-        .unwrap()
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    // The sandbox's database is encrypted: keyed with its passphrase (SQLCipher's own
+    // derivation of it, which escalate's equals).
+    conn.pragma_update(None, "key", "test passphrase").unwrap();
+    let drafts = conn
         .query_row("SELECT count(*) FROM drafts", [], |r| r.get::<_, i64>(0))
         .unwrap();
     assert_eq!(drafts, 0);
@@ -745,4 +756,51 @@ fn a_paste_lands_whole_in_the_focused_field() {
     tmux.send("y");
     tmux.send("q");
     tmux.wait_for("the exit", |s| s.contains("EXIT=0"));
+}
+
+/// Issue 13, auto-lock: Ctrl-L hides every child in a real terminal until the passphrase (the
+/// database's, from the sandbox's passphrase file) is typed, and a wrong one keeps it hidden.
+#[test]
+fn ctrl_l_hides_the_caseload_until_the_passphrase_is_typed() {
+    let sandbox = Sandbox::new();
+    sandbox.fill_demo();
+    let program = format!(
+        "{} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 120, 40, &program);
+    let screen = tmux.wait_for("the whole dashboard", |s| {
+        s.contains("Ava Sample") && is_whole_dashboard(s)
+    });
+    assert!(!screen.contains("NOT ENCRYPTED"), "{screen}");
+    tmux.send("C-l");
+    let locked = tmux.wait_for("the lock", |s| s.contains("LOCKED") && s.contains("unlock"));
+    for hidden in [
+        "Ava Sample",
+        "Leo Example",
+        "#1 ",
+        "open",
+        "Notifications owed",
+    ] {
+        assert!(!locked.contains(hidden), "{hidden} shows:\n{locked}");
+    }
+    // A wrong passphrase: still locked, and what was typed never shows.
+    tmux.run(&["send-keys", "-t", "main", "-l", "wrong guess"]);
+    tmux.send("Enter");
+    let still = tmux.wait_for("the refusal", |s| s.contains("not the passphrase"));
+    assert!(
+        !still.contains("Ava Sample") && !still.contains("wrong guess"),
+        "{still}"
+    );
+    tmux.run(&["send-keys", "-t", "main", "-l", "test passphrase"]);
+    let typing = tmux.wait_for("the masked field", |s| s.contains("•••"));
+    assert!(!typing.contains("test passphrase"), "{typing}");
+    tmux.send("Enter");
+    tmux.wait_for("the dashboard back", |s| {
+        s.contains("Ava Sample") && is_whole_dashboard(s)
+    });
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
 }

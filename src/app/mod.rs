@@ -6,6 +6,7 @@
 //! view draws from `&State` alone. Start at [`update`].
 
 pub mod form;
+pub mod lock;
 pub mod paper;
 pub mod review;
 mod state;
@@ -113,6 +114,13 @@ pub enum Intent {
     NameDone,
     /// Not now: the login name is recorded until a name is given.
     NameSkip,
+    /// Lock the screen: nothing about any child shows until the passphrase is typed.
+    Lock,
+    /// Typing into the lock's passphrase field.
+    UnlockType(char),
+    UnlockBackspace,
+    /// Try the passphrase typed.
+    Unlock,
 }
 
 /// What happened outside the user's keys. Named in the past tense.

@@ -201,6 +201,10 @@ pub struct State {
     pub demo_database: String,
     /// Whether the database open holds the fictional demo caseload: the header says DEMO.
     pub is_demo: bool,
+    /// Whether the database open is not encrypted: the header says so.
+    pub is_plaintext: bool,
+    /// The lock (Ctrl-L, or idle minutes in privacy mode).
+    pub lock: super::lock::Lock,
     pub has_loaded: bool,
     pub is_loading: bool,
     pub should_quit: bool,
@@ -466,6 +470,8 @@ impl State {
             database: String::new(),
             demo_database: String::new(),
             is_demo: false,
+            is_plaintext: false,
+            lock: super::lock::Lock::default(),
             has_loaded: false,
             is_loading: true,
             should_quit: false,

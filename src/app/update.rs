@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
     match input {
         Input::Intent(intent) => {
+            // Any key is activity: the idle lock counts from the last one.
+            state.lock.last_activity = Some(state.now);
             let before = ViewKey::of(state);
             let had_form = state.form.is_some();
             let effects = on_intent(state, intent);
@@ -28,6 +30,27 @@ pub fn update(state: &mut State, input: Input) -> Vec<Effect> {
             effects
         }
         Input::Msg(msg) => on_msg(state, msg),
+    }
+}
+
+/// While locked, keys go to the passphrase field and nowhere else: nothing behind the lock
+/// moves, opens or saves. `Ctrl-C` still quits, unless a form behind the lock holds something
+/// typed (which would ask first, on a screen the lock hides).
+fn on_locked(state: &mut State, intent: Intent) {
+    match intent {
+        Intent::UnlockType(c) => {
+            state.lock.typed.push(c);
+            state.lock.was_wrong = false;
+        }
+        Intent::UnlockBackspace => {
+            state.lock.typed.pop();
+            state.lock.was_wrong = false;
+        }
+        Intent::Unlock => state.lock.try_unlock(state.now),
+        Intent::Quit if state.form.as_ref().is_none_or(|f| !f.is_changed) => {
+            state.should_quit = true;
+        }
+        _ => {}
     }
 }
 
@@ -54,6 +77,8 @@ struct ViewKey {
     status: Option<String>,
     should_quit: bool,
     asking_name: Option<String>,
+    /// Locked, how many characters typed (shown masked), and whether the last try was wrong.
+    lock: (bool, usize, bool),
 }
 
 impl ViewKey {
@@ -75,6 +100,11 @@ impl ViewKey {
             status: state.status.clone(),
             should_quit: state.should_quit,
             asking_name: state.asking_name.clone(),
+            lock: (
+                state.lock.is_locked,
+                state.lock.typed.chars().count(),
+                state.lock.was_wrong,
+            ),
         }
     }
 }
@@ -84,8 +114,16 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Ticked(now) => {
             let was_dirty = state.is_dirty;
             let is_changed = state.advance_clock(now);
+            // In privacy mode the screen locks by itself after the idle minutes set.
+            if state.lock.last_activity.is_none() {
+                state.lock.last_activity = Some(now);
+            }
+            let locks_now = state.is_privacy && state.lock.is_idle(now);
+            if locks_now {
+                state.lock.lock();
+            }
             // Redraw only when what is on screen changed.
-            state.is_dirty = was_dirty || is_changed;
+            state.is_dirty = was_dirty || locks_now || is_changed;
             let mut effects = Vec::new();
             if let Some(form) = &mut state.form
                 && let Some(since) = form.unkept_since
@@ -217,7 +255,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Pasted(text) => {
             state.is_dirty = true;
-            on_paste(state, &text);
+            state.lock.last_activity = Some(state.now);
+            if state.lock.is_locked {
+                // A passphrase may be pasted; nothing else reaches a field behind the lock.
+                state
+                    .lock
+                    .typed
+                    .push_str(text.trim_end_matches(['\r', '\n']));
+                state.lock.was_wrong = false;
+            } else {
+                on_paste(state, &text);
+            }
             Vec::new()
         }
         Msg::DraftNotKept(why) => {
@@ -290,8 +338,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.is_dirty = true;
             match result {
                 Ok(count) => {
-                    // The demo lives in a database of its own, which the dashboard now shows.
+                    // The demo lives in a database of its own, which the dashboard now shows;
+                    // it is not encrypted (its children are fictional).
                     state.is_demo = true;
+                    state.is_plaintext = true;
                     if !state.demo_database.is_empty() {
                         state.database = std::mem::take(&mut state.demo_database);
                     }
@@ -310,6 +360,14 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
+    if state.lock.is_locked {
+        on_locked(state, intent);
+        return Vec::new();
+    }
+    if intent == Intent::Lock {
+        state.lock.lock();
+        return Vec::new();
+    }
     // Quitting with a form open asks first, like Esc, so nothing typed is lost by accident.
     if intent == Intent::Quit && state.form.as_ref().is_none_or(|f| !f.is_changed) {
         state.should_quit = true;

@@ -90,6 +90,16 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a consistent copy of the database, readable only by you
     Backup(BackupArgs),
+    /// Create the database: encrypted (a passphrase asked twice, or ESCALATE_PASSPHRASE_FILE),
+    /// or with --plaintext not encrypted
+    Init(InitArgs),
+    /// Change the database's passphrase (the old one asked first, or ESCALATE_PASSPHRASE_FILE)
+    Rekey(RekeyArgs),
+    /// Write a plain (unencrypted) copy of the database, readable only by you, for a subject
+    /// access request
+    Decrypt(DecryptArgs),
+    /// Encrypt a plain database in place (a crash part-way leaves the plain one as it was)
+    Encrypt,
     /// Fill a database of its own (escalate-demo.db beside the default one, or --db) with a
     /// fictional caseload, to try the app
     Demo(DemoArgs),
@@ -646,6 +656,27 @@ pub enum CorrectCommand {
         #[arg(long)]
         why: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Do not encrypt the database (anyone who can read the file can read every record)
+    #[arg(long)]
+    pub plaintext: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// Read the new passphrase from this file (mode 0600) instead of asking for it twice
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    /// Where to write the plain copy (must not exist yet)
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

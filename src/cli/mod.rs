@@ -9,9 +9,11 @@ pub mod args;
 mod calendar;
 mod chronology;
 mod commands;
+mod crypt;
 pub mod files;
 mod forms;
 mod import;
+pub mod passphrase;
 mod records;
 mod report;
 mod review;
@@ -27,8 +29,8 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
-use crate::storage::sqlite::SqliteStore;
-use crate::storage::{Store, WallClock};
+use crate::storage::sqlite::{Probe, SqliteStore, probe};
+use crate::storage::{Key, Store, WallClock};
 
 /// A command's failure, already worded for the user.
 #[derive(Debug)]
@@ -80,6 +82,9 @@ pub struct Paths {
     pub default_db: Option<PathBuf>,
     /// `$USER`, the name written into the audit trail unless the settings give one.
     pub user: Option<String>,
+    /// `ESCALATE_PASSPHRASE_FILE`: the file holding the database's passphrase (for scripts,
+    /// cron and tests); without it the passphrase is asked for on the terminal.
+    pub passphrase_file: Option<PathBuf>,
 }
 
 impl Paths {
@@ -94,6 +99,9 @@ impl Paths {
             user: ["USER", "LOGNAME"]
                 .iter()
                 .find_map(|name| std::env::var(name).ok().filter(|u| !u.trim().is_empty())),
+            passphrase_file: std::env::var_os(passphrase::PASSPHRASE_FILE)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
         }
     }
 }
@@ -112,6 +120,8 @@ pub struct Context {
     pub(crate) actor: Option<String>,
     config: Option<Config>,
     store: Option<SqliteStore>,
+    /// A database created from now on is plain, not encrypted (the demo's, `init --plaintext`).
+    creates_plaintext: bool,
 }
 
 impl Context {
@@ -133,7 +143,42 @@ impl Context {
         if self.db.is_none() {
             self.db = Some(demo_path_beside(&self.db_path()?));
         }
+        // The fictional caseload needs no passphrase.
+        self.creates_plaintext = true;
         Ok(())
+    }
+
+    /// The key to open the database at `path` with: plain if the file is plain or is to be
+    /// created plain; otherwise a passphrase, asked twice when the database is to be created.
+    fn key_for(&self, path: &std::path::Path, may_create: bool) -> Result<Key, CliError> {
+        let shown = path.display().to_string();
+        let need = match probe(path)? {
+            Probe::Plaintext => return Ok(Key::Plaintext),
+            Probe::Encrypted => passphrase::Need::Open,
+            // Refused by the store by name, with no question asked first.
+            Probe::Missing | Probe::Empty if !may_create => return Ok(Key::Plaintext),
+            Probe::Missing | Probe::Empty if self.creates_plaintext => return Ok(Key::Plaintext),
+            Probe::Missing | Probe::Empty => passphrase::Need::Create,
+        };
+        let passphrase = passphrase::read(self.paths.passphrase_file.as_deref(), need, &shown)?;
+        Ok(Key::Passphrase(passphrase))
+    }
+
+    /// Opens the database at the path given, with its key; a plain one is announced on
+    /// standard error, every time it is opened.
+    fn open_store(&self, may_create: bool) -> Result<SqliteStore, CliError> {
+        let path = self.db_path()?;
+        let key = self.key_for(&path, may_create)?;
+        let mut store = SqliteStore::open_keyed(&path, key, may_create)?;
+        if store.is_plaintext() {
+            eprintln!(
+                "escalate: {}",
+                terminal_safe(&plaintext_notice(&path), false)
+            );
+        }
+        let wall_clock = self.wall_clock;
+        store.set_wall_clock(Box::new(move || wall_clock));
+        Ok(store)
     }
 
     /// The database path: `--db`, `ESCALATE_DB`, or the default.
@@ -153,12 +198,7 @@ impl Context {
     pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
-            None => {
-                let mut store = SqliteStore::open(&self.db_path()?)?;
-                let wall_clock = self.wall_clock;
-                store.set_wall_clock(Box::new(move || wall_clock));
-                store
-            }
+            None => self.open_store(true)?,
         };
         Ok(self.store.insert(store))
     }
@@ -175,10 +215,7 @@ impl Context {
                     path.display()
                 )));
             }
-            let mut store = SqliteStore::open_existing(&path)?;
-            let wall_clock = self.wall_clock;
-            store.set_wall_clock(Box::new(move || wall_clock));
-            self.store = Some(store);
+            self.store = Some(self.open_store(false)?);
         }
         self.store()
     }
@@ -276,6 +313,7 @@ pub fn dashboard(
         actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
+        creates_plaintext: false,
     };
     let procedures = context.procedures()?;
     let config = context.config()?.clone();
@@ -291,7 +329,29 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    let mut store = SqliteStore::open(&path)?;
+    // Plain `escalate` on the default database, when it is plain, offers to encrypt it; a
+    // database named with --db (a demo, a trial) is announced in the header instead.
+    let is_default = context.db.is_none();
+    let converted =
+        if is_default && probe(&path)? == Probe::Plaintext && passphrase::is_interactive() {
+            offer_encryption(&path, context.paths.passphrase_file.as_deref())?
+        } else {
+            None
+        };
+    // Just encrypted: its passphrase is not asked for again.
+    let key = match converted {
+        Some(passphrase) => Key::Passphrase(passphrase),
+        None => context.key_for(&path, true)?,
+    };
+    // The lock checks a salted digest of the passphrase; the app never holds the passphrase.
+    let verifier = match &key {
+        Key::Passphrase(passphrase) => {
+            let salt: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+            Some(crate::app::lock::Verifier::new(passphrase.expose(), salt))
+        }
+        Key::Plaintext => None,
+    };
+    let mut store = SqliteStore::open_keyed(&path, key, true)?;
     // Both stores record the one wall clock `main` handed down.
     let wall_clock = std::sync::Arc::new(std::sync::Mutex::new(wall_clock));
     let shared = |clock: &std::sync::Arc<std::sync::Mutex<WallClock>>| -> WallClock {
@@ -334,7 +394,47 @@ pub fn dashboard(
             .chain(errors.iter().map(ToString::to_string))
             .collect(),
         clock,
+        verifier,
     })
+}
+
+/// What escalate says each time it opens a plain database.
+pub fn plaintext_notice(path: &std::path::Path) -> String {
+    if path.file_name().is_some_and(|n| n == DEMO_DB) {
+        format!("{} is not encrypted (the demo database)", path.display())
+    } else {
+        format!(
+            "{} is not encrypted: anyone who can read the file can read every record; run \
+             escalate encrypt to encrypt it",
+            path.display()
+        )
+    }
+}
+
+/// Asks, on the terminal, whether to encrypt the plain database at `path` now, and does it if
+/// the answer is yes (a passphrase asked twice, or the passphrase file's); returns the
+/// passphrase it was encrypted with.
+fn offer_encryption(
+    path: &std::path::Path,
+    passphrase_file: Option<&std::path::Path>,
+) -> Result<Option<crate::storage::Passphrase>, CliError> {
+    eprint!(
+        "escalate: {}\nEncrypt it now? [y/N] ",
+        terminal_safe(&plaintext_notice(path), false)
+    );
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if !answer.trim().eq_ignore_ascii_case("y") && !answer.trim().eq_ignore_ascii_case("yes") {
+        return Ok(None);
+    }
+    let passphrase = passphrase::read(
+        passphrase_file,
+        passphrase::Need::Create,
+        &path.display().to_string(),
+    )?;
+    SqliteStore::encrypt_in_place(path, &passphrase)?;
+    eprintln!("escalate: {} is now encrypted", path.display());
+    Ok(Some(passphrase))
 }
 
 /// The demo's own database, `escalate-demo.db`, in the folder of the database `path`: the
@@ -395,6 +495,7 @@ pub fn run(
         actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
+        creates_plaintext: false,
     };
     use args::Command;
     let output = match cli.command {
@@ -420,6 +521,10 @@ pub fn run(
         Some(Command::Verify(a)) => records::verify(&mut context, a),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
+        Some(Command::Init(a)) => crypt::init(&mut context, &a),
+        Some(Command::Rekey(a)) => crypt::rekey(&mut context, &a),
+        Some(Command::Decrypt(a)) => crypt::decrypt(&mut context, &a),
+        Some(Command::Encrypt) => crypt::encrypt(&mut context),
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),

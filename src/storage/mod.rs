@@ -61,6 +61,52 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How a database file is locked: the one value every opening of a file database is handed
+/// (read from `ESCALATE_PASSPHRASE_FILE` or the terminal by the CLI, never from arguments or
+/// the environment). A database in memory is always plain.
+#[derive(Debug, Clone)]
+pub enum Key {
+    /// No encryption: the demo database, tests, and `escalate init --plaintext`.
+    Plaintext,
+    /// Encrypted with SQLCipher, its key derived from this passphrase.
+    Passphrase(Passphrase),
+}
+
+impl Key {
+    pub fn is_plaintext(&self) -> bool {
+        matches!(self, Self::Plaintext)
+    }
+}
+
+/// A passphrase, wiped from memory when dropped. It never prints: `Debug` says only that
+/// there is one, so it cannot reach a log or an error by accident.
+pub struct Passphrase(zeroize::Zeroizing<String>);
+
+impl Passphrase {
+    /// A passphrase as typed or read from its file; `None` when it is empty.
+    pub fn new(text: String) -> Option<Self> {
+        let text = zeroize::Zeroizing::new(text);
+        (!text.is_empty()).then_some(Self(text))
+    }
+
+    /// The passphrase itself, for the backend to hand to its cipher, or to compare.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Clone for Passphrase {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(..)")
+    }
+}
+
 /// Which escalations to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Filter {

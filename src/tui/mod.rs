@@ -45,6 +45,8 @@ pub struct Options {
     /// Keeps the DSL's name in the settings file, returning the file written; `None` when
     /// there is nowhere to keep it. A first run (no name in the settings) asks for it.
     pub remember_user: Option<RememberUser>,
+    /// What the lock checks a typed passphrase against (`None`: a plain database).
+    pub verifier: Option<crate::app::lock::Verifier>,
 }
 
 /// Keeps the DSL's name in the settings file (the runtime does not know where it is).
@@ -103,9 +105,12 @@ fn spawn_worker(
     mut demo: Option<DemoTarget>,
     remember_user: Option<RememberUser>,
     replies: UnboundedSender<Msg>,
-) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
+) -> (
+    mpsc::Sender<(Effect, DateTime<Utc>)>,
+    thread::JoinHandle<()>,
+) {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
-    thread::spawn(move || {
+    let handle = thread::spawn(move || {
         let mut seen_version = None;
         for (effect, now) in inbox {
             let reply = match effect {
@@ -221,7 +226,7 @@ fn spawn_worker(
             }
         }
     });
-    jobs
+    (jobs, handle)
 }
 
 /// Writes a filled form into the `forms` folder beside the database (made 0700, the file 0600),
@@ -327,6 +332,7 @@ async fn event_loop(
         demo,
         preferences,
         remember_user,
+        verifier,
     } = options;
     let size = terminal
         .size()
@@ -350,6 +356,9 @@ async fn event_loop(
         state.asking_name = Some(String::new());
     }
     state.preferences = preferences;
+    state.is_plaintext = store.is_plaintext();
+    state.lock.verifier = verifier;
+    state.lock.after = config.lock_after.0;
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
@@ -357,7 +366,7 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
-    let worker = spawn_worker(
+    let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
         config,
@@ -390,6 +399,10 @@ async fn event_loop(
             }
         }
         if state.should_quit {
+            // What the last keys asked for (a draft thrown away, say) is done before the
+            // process ends: the worker finishes its queue, then stops.
+            drop(worker);
+            let _ = worker_thread.join();
             return Ok(());
         }
         let input = tokio::select! {

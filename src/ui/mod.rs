@@ -66,6 +66,10 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         too_small(state, theme, area, buf);
         return;
     }
+    if state.lock.is_locked {
+        render_locked(state, theme, area, buf);
+        return;
+    }
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -172,6 +176,66 @@ fn too_small(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         );
 }
 
+/// The locked screen: the time, a masked passphrase field and the keys, and nothing about any
+/// child (no names, no cards, no counts, no form, no status line that might quote a record).
+fn render_locked(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let local = state.now.with_timezone(&LONDON);
+    Line::from(vec![
+        Span::styled(" escalate ", theme.style(Role::Focus)),
+        Span::styled(" LOCKED ", theme.style(Role::ImmediateRisk)),
+        Span::styled(
+            format!(" {}", local.format("%a %-d %b %H:%M")),
+            theme.style(Role::Text),
+        ),
+    ])
+    .render(header, buf);
+    let lock = &state.lock;
+    let masked: String = "•".repeat(lock.typed.chars().count().min(40));
+    let mut lines = vec![
+        Line::from(Span::styled("Locked", theme.style(Role::Focus))),
+        Line::default(),
+    ];
+    if lock.verifier.is_some() {
+        lines.push(Line::from(
+            "Type the database's passphrase and press Enter.",
+        ));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "This database is not encrypted, so no passphrase guards this lock: Enter unlocks.",
+            theme.style(Role::Overdue),
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled("Passphrase: ", theme.style(Role::Muted)),
+        Span::styled(format!("{masked}▏"), theme.style(Role::Text)),
+    ]));
+    if lock.was_wrong {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            "✗ That is not the passphrase.",
+            theme.style(Role::Overdue),
+        )));
+    }
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(body);
+    Paragraph::new(lines)
+        .alignment(Alignment::Center)
+        .render(middle, buf);
+    render_footer(state, theme, footer, buf);
+}
+
 fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let local = state.now.with_timezone(&LONDON);
     let totals = state.totals;
@@ -186,6 +250,10 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let demo = state
         .is_demo
         .then(|| Span::styled(" DEMO ", theme.style(Role::ImmediateRisk)));
+    // Said every time a plain database is open: its file can be read by anyone who has it.
+    let plaintext = state
+        .is_plaintext
+        .then(|| Span::styled(" NOT ENCRYPTED ", theme.style(Role::Overdue)));
     let (overdue_role, overdue_mark) = if totals.overdue > 0 {
         (Role::Overdue, "!! ")
     } else {
@@ -240,6 +308,7 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         spans.extend(privacy.clone());
         spans.extend(demo.clone());
+        spans.extend(plaintext.clone());
         spans.push(Span::styled(
             format!(" {}  ", local.format(format)),
             theme.style(Role::Text),

@@ -10,6 +10,7 @@
 //! further. Start at [`SqliteStore::open`] and `change_all`.
 
 mod audit;
+mod cipher;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, Row, TransactionBehavior, params};
 
-use super::{Filter, Result, Store, StoreError, WallClock};
+use super::{Filter, Key, Result, Store, StoreError, WallClock};
 use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
@@ -28,6 +29,7 @@ use crate::core::record::{
     apply_corrected_value,
 };
 use crate::core::review::ReviewSummary;
+use cipher::Cipher;
 
 impl From<rusqlite::Error> for StoreError {
     /// SQLite's errors in the port's words: busy, refused by a constraint or trigger, damaged,
@@ -89,6 +91,9 @@ const ALL_IDS_AT_STAGE: &str =
 pub struct SqliteStore {
     conn: Connection,
     path: Option<PathBuf>,
+    /// How the file is locked: every further connection to it (the caseload's second reader,
+    /// a backup's copy) is keyed the same way, with the key derived once at open.
+    key: Cipher,
     /// The real time, for `written_at` on audit entries (none: not recorded).
     wall_clock: Option<WallClock>,
     /// The database file, held open (after `conn`, so closed after it) for the lock taken
@@ -239,10 +244,93 @@ fn create_private_folders(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The 16 bytes every plain SQLite file starts with. An encrypted (SQLCipher) file starts with
+/// its random salt instead: nothing about it can be read without the key.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// What lies at a database path, judged from its first bytes without changing anything: for
+/// the CLI to know, before it opens the file, whether to ask for a passphrase (and twice, to
+/// create one). The opening itself judges the file again, under its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// No file yet.
+    Missing,
+    /// An empty file (creation interrupted before the first byte).
+    Empty,
+    /// A plain SQLite file.
+    Plaintext,
+    /// Anything else: an encrypted database (or a file that is not a database at all, which
+    /// the key will tell).
+    Encrypted,
+}
+
+/// Looks at the first bytes of the file at `path` (never following a symlink, which is
+/// refused by name).
+pub fn probe(path: &Path) -> Result<Probe> {
+    let Some(meta) = refuse_symlink(path)? else {
+        return Ok(Probe::Missing);
+    };
+    if !meta.is_file() {
+        return Err(not_escalate(path, "it is not a regular file"));
+    }
+    if meta.len() == 0 {
+        return Ok(Probe::Empty);
+    }
+    let file = open_nofollow(path).map_err(io(format!("cannot open {}", path.display())))?;
+    let mut header = [0_u8; 16];
+    let mut reader = &file;
+    match std::io::Read::read_exact(&mut reader, &mut header) {
+        Ok(()) if &header == SQLITE_MAGIC => Ok(Probe::Plaintext),
+        _ => Ok(Probe::Encrypted),
+    }
+}
+
+/// The one answer to a passphrase that does not open a file: it may be the wrong one, or the
+/// file may be someone else's. It never says which passphrase was tried.
+fn wrong_passphrase(path: &Path) -> StoreError {
+    StoreError::Corrupt(format!(
+        "wrong passphrase for {} (or it is not an escalate database); nothing was changed",
+        path.display()
+    ))
+}
+
+/// Applies the key to a connection just opened, before anything reads the file. Plain: no key.
+fn apply_key(conn: &Connection, key: &Cipher) -> Result<()> {
+    if let Cipher::Raw { pragma, .. } = key {
+        // SQLCipher would log a wrong key's failed page checks to standard error, beside the
+        // one line escalate says; its log is turned off (the error still comes back here).
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE");
+        // The raw key (`x'…'`, derived once at open), so that no further connection pays for
+        // the key derivation; rusqlite writes it as a quoted SQL literal, never as SQL.
+        conn.pragma_update(None, "key", pragma.as_str())?;
+    }
+    Ok(())
+}
+
+/// The salt of an encrypted file: its first 16 bytes (SQLCipher's layout).
+fn salt_of(header: &[u8]) -> Option<[u8; 16]> {
+    header.get(..16)?.try_into().ok()
+}
+
+/// What an encrypted file is opened with: a passphrase-derived key (derived once at open),
+/// with the file's salt, or a new random salt for a file about to be created.
+fn cipher_for(key: &Key, header: Option<&[u8]>) -> Result<Cipher> {
+    match key {
+        Key::Plaintext => Ok(Cipher::Plain),
+        Key::Passphrase(passphrase) => {
+            let salt = header
+                .and_then(salt_of)
+                .unwrap_or_else(|| std::array::from_fn(|_| fastrand::u8(..)));
+            cipher::derive(passphrase, salt)
+        }
+    }
+}
+
 /// Looks at the file claimed at `path` without changing it, under the setup lock: a non-empty
 /// file that is not an escalate database is refused (another application's SQLite file is left
-/// byte for byte as it was).
-fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
+/// byte for byte as it was). An encrypted file has no readable header: with a passphrase, the
+/// key decides (read through an untouching connection); without one, it is refused.
+fn examine(path: &Path, file: &std::fs::File, key: &Key) -> Result<(Found, Cipher)> {
     let meta = file
         .metadata()
         .map_err(io(format!("cannot examine {}", path.display())))?;
@@ -250,18 +338,37 @@ fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
         return Err(not_escalate(path, "it is not a regular file"));
     }
     if meta.len() == 0 {
-        return Ok(Found::Blank);
+        return Ok((Found::Blank, cipher_for(key, None)?));
     }
     let mut header = [0_u8; 100];
     let mut reader = file;
-    let is_sqlite = std::io::Read::read_exact(&mut reader, &mut header).is_ok()
-        && header.starts_with(b"SQLite format 3\0");
-    if !is_sqlite {
-        return Err(not_escalate(path, "it is not a SQLite database"));
+    let whole = std::io::Read::read_exact(&mut reader, &mut header).is_ok();
+    let is_sqlite = whole && header.starts_with(SQLITE_MAGIC);
+    match (is_sqlite, key) {
+        (false, Key::Plaintext) => {
+            return Err(not_escalate(
+                path,
+                "it is not a plain SQLite database; if it is an encrypted escalate database, \
+                 give its passphrase (ESCALATE_PASSPHRASE_FILE, or type it when asked)",
+            ));
+        }
+        (false, Key::Passphrase(_)) if !whole => return Err(wrong_passphrase(path)),
+        (false, Key::Passphrase(_)) => {
+            let cipher = cipher_for(key, Some(&header))?;
+            return Ok((examine_encrypted(path, &cipher)?, cipher));
+        }
+        (true, Key::Passphrase(_)) => {
+            return Err(StoreError::Corrupt(format!(
+                "{} is not encrypted, but a passphrase was given for it; run escalate encrypt \
+                 to encrypt it, or open it without ESCALATE_PASSPHRASE_FILE",
+                path.display()
+            )));
+        }
+        (true, Key::Plaintext) => {}
     }
     let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
     if application_id == APPLICATION_ID {
-        return Ok(Found::Escalate);
+        return Ok((Found::Escalate, Cipher::Plain));
     }
     if application_id != 0 {
         return Err(not_escalate(path, "it belongs to another application"));
@@ -279,16 +386,56 @@ fn examine(path: &Path, file: &std::fs::File) -> Result<Found> {
     }
     let tables = tables.map_err(|_| not_escalate(path, "it is damaged"))?;
     if tables.is_empty() {
-        Ok(Found::Blank)
+        Ok((Found::Blank, Cipher::Plain))
     } else if tables.iter().any(|t| t == "escalations") && tables.iter().any(|t| t == "audit") {
-        Ok(Found::Escalate)
+        Ok((Found::Escalate, Cipher::Plain))
     } else {
         Err(not_escalate(path, "it belongs to another application"))
     }
 }
 
-/// The table names in a SQLite file, read without writing, locking or creating anything.
-fn table_names_untouched(path: &Path) -> rusqlite::Result<Vec<String>> {
+/// An encrypted file is judged through the key: the key is tried on an untouching connection
+/// (so a foreign file, or a wrong passphrase, leaves the file, its mode and its folder as they
+/// were), then its `application_id` says whose it is.
+fn examine_encrypted(path: &Path, key: &Cipher) -> Result<Found> {
+    let mut read = header_untouched(path, key);
+    // A read torn by another process's checkpoint is tried again, as for a plain file.
+    for _ in 0..5 {
+        if read.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        read = header_untouched(path, key);
+    }
+    let Ok((application_id, tables)) = read else {
+        return Err(wrong_passphrase(path));
+    };
+    let has = |name: &str| tables.iter().any(|t| t == name);
+    match application_id {
+        APPLICATION_ID => Ok(Found::Escalate),
+        // Created, not yet stamped (its first write may still be in the log).
+        0 if tables.is_empty() => Ok(Found::Blank),
+        // From before the stamp (migration 8), as for a plain file.
+        0 if has("escalations") && has("audit") => Ok(Found::Escalate),
+        _ => Err(not_escalate(path, "it belongs to another application")),
+    }
+}
+
+/// The `application_id` and the table names of an encrypted file, read without writing,
+/// locking or creating anything.
+fn header_untouched(path: &Path, key: &Cipher) -> Result<(i32, Vec<String>)> {
+    let conn = untouching_connection(path)?;
+    apply_key(&conn, key)?;
+    let application_id = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let tables = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok((application_id, tables))
+}
+
+/// A read-only connection that takes no lock and creates no file (`immutable=1`).
+fn untouching_connection(path: &Path) -> rusqlite::Result<Connection> {
     use rusqlite::OpenFlags;
     let mut uri = String::from("file:");
     for c in path.to_string_lossy().chars() {
@@ -298,12 +445,17 @@ fn table_names_untouched(path: &Path) -> rusqlite::Result<Vec<String>> {
         }
     }
     uri.push_str("?immutable=1");
-    let conn = Connection::open_with_flags(
+    Connection::open_with_flags(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-    )?;
+    )
+}
+
+/// The table names in a SQLite file, read without writing, locking or creating anything.
+fn table_names_untouched(path: &Path) -> rusqlite::Result<Vec<String>> {
+    let conn = untouching_connection(path)?;
     let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
     statement
         .query_map([], |row| row.get(0))?
@@ -399,8 +551,8 @@ fn claim(path: &Path, may_create: bool) -> Result<std::fs::File> {
 }
 
 /// Examines the claimed file and makes it private, ready for SQLite (under the setup lock).
-fn prepare(path: &Path, file: &std::fs::File, may_create: bool) -> Result<()> {
-    let found = examine(path, file)?;
+fn prepare(path: &Path, file: &std::fs::File, may_create: bool, key: &Key) -> Result<Cipher> {
+    let (found, cipher) = examine(path, file, key)?;
     // A file with no tables yet but a log holding its first write (the process that created it
     // has not copied the log back yet) is SQLite's to read.
     if matches!(found, Found::Blank) && !may_create && !has_log(path) {
@@ -413,7 +565,7 @@ fn prepare(path: &Path, file: &std::fs::File, may_create: bool) -> Result<()> {
     if !is_writable(folder_of(path)) {
         return Err(not_writable(folder_of(path)));
     }
-    Ok(())
+    Ok(cipher)
 }
 
 /// Whether a non-empty write-ahead log lies beside `path`.
@@ -422,30 +574,42 @@ fn has_log(path: &Path) -> bool {
 }
 
 /// Opens `path` with SQLite, which refuses a symlink there too (the file may have been swapped
-/// since it was examined).
-fn open_connection(path: &Path) -> Result<Connection> {
+/// since it was examined), and keys it before anything else touches the file.
+fn open_connection(path: &Path, key: &Cipher) -> Result<Connection> {
     use rusqlite::OpenFlags;
-    Ok(Connection::open_with_flags(
-        path,
-        OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-    )?)
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW)?;
+    apply_key(&conn, key)?;
+    Ok(conn)
 }
 
 impl SqliteStore {
-    /// Opens (creating if need be) the database at `path`, and brings its schema up to date.
-    /// A database from a newer version, a symlink, and a file that is not an escalate database
-    /// are refused before anything is written to them.
+    /// Opens (creating if need be) the plain database at `path`: for the demo database, tests
+    /// and benchmarks. The app opens real records with [`SqliteStore::open_keyed`].
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_file(path, true)
+        Self::open_file(path, true, Key::Plaintext)
     }
 
-    /// Opens the escalate database at `path`, which must exist and hold one: a missing or
-    /// empty file (a backup that failed part-way) is refused, not created.
+    /// Opens the plain escalate database at `path`, which must exist and hold one.
     pub fn open_existing(path: &Path) -> Result<Self> {
-        Self::open_file(path, false)
+        Self::open_file(path, false, Key::Plaintext)
     }
 
-    fn open_file(path: &Path, may_create: bool) -> Result<Self> {
+    /// Opens the database at `path` with `key` (creating it, encrypted unless the key is
+    /// plain, when it is missing and `may_create`), and brings its schema up to date. A
+    /// database from a newer version, a symlink, a wrong passphrase and a file that is not an
+    /// escalate database are refused before anything is written to them; a missing or empty
+    /// file is refused, not created, unless `may_create`.
+    pub fn open_keyed(path: &Path, key: Key, may_create: bool) -> Result<Self> {
+        Self::open_file(path, may_create, key)
+    }
+
+    /// Whether the database is plain (not encrypted).
+    pub fn is_plaintext(&self) -> bool {
+        self.key.is_plaintext()
+    }
+
+    fn open_file(path: &Path, may_create: bool, key: Key) -> Result<Self> {
         let file = claim(path, may_create)?;
         // Examination, first-time creation and migration happen under an exclusive lock on the
         // file, so that several escalate commands started at once on a new database take turns:
@@ -455,9 +619,9 @@ impl SqliteStore {
         // is closed, so closing it cannot drop SQLite's locks.
         file.lock()
             .map_err(io(format!("cannot lock {}", path.display())))?;
-        let configured = prepare(path, &file, may_create).and_then(|()| {
-            let conn = open_connection(path)?;
-            Self::configure(conn, Some(path.to_owned()))
+        let configured = prepare(path, &file, may_create, &key).and_then(|cipher| {
+            let conn = open_connection(path, &cipher)?;
+            Self::configure(conn, Some(path.to_owned()), cipher)
         });
         let _ = file.unlock();
         let mut store = configured?;
@@ -467,10 +631,10 @@ impl SqliteStore {
 
     /// A private database in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Self> {
-        Self::configure(Connection::open_in_memory()?, None)
+        Self::configure(Connection::open_in_memory()?, None, Cipher::Plain)
     }
 
-    fn configure(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+    fn configure(conn: Connection, path: Option<PathBuf>, key: Cipher) -> Result<Self> {
         let shown = path
             .as_ref()
             .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
@@ -489,7 +653,10 @@ impl SqliteStore {
             },
         );
         let (version, application_id, objects) = header.map_err(|e| {
-            if path.as_deref().is_some_and(|p| !is_writable(folder_of(p))) {
+            let is_not_database = e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase);
+            if let (Some(p), false, true) = (path.as_deref(), key.is_plaintext(), is_not_database) {
+                wrong_passphrase(p)
+            } else if path.as_deref().is_some_and(|p| !is_writable(folder_of(p))) {
                 not_writable(folder_of(path.as_deref().unwrap_or(Path::new("."))))
             } else {
                 StoreError::Corrupt(format!(
@@ -523,6 +690,7 @@ impl SqliteStore {
         let mut store = Self {
             conn,
             path,
+            key,
             wall_clock: None,
             file: None,
         };
@@ -719,6 +887,7 @@ impl Store for SqliteStore {
             params![count / 2],
             |row| row.get(0),
         )?;
+        let key = &self.key;
         std::thread::scope(|scope| {
             let second = scope.spawn(move || -> Result<Vec<Escalation>> {
                 let conn = Connection::open_with_flags(
@@ -726,6 +895,7 @@ impl Store for SqliteStore {
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
                         | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
+                apply_key(&conn, key)?;
                 conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.pragma_update(None, "cache_size", -32_768)?;
                 load_many(&conn, ATTENTION_IDS_FROM, &[middle])
@@ -909,7 +1079,8 @@ impl Store for SqliteStore {
             }
         })?;
         let written = (|| -> Result<()> {
-            let mut copy = open_connection(&partial)?;
+            // An encrypted database is copied encrypted, under the same key.
+            let mut copy = open_connection(&partial, &self.key)?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
             // One step copies every page under a single read transaction: a consistent snapshot.
             backup.step(-1)?;
@@ -2709,7 +2880,7 @@ mod tests {
             .unwrap();
             tx.commit().unwrap();
         }
-        let mut store = SqliteStore::configure(conn, None).unwrap();
+        let mut store = SqliteStore::configure(conn, None, Cipher::Plain).unwrap();
         assert_eq!(store.verify().unwrap().problem, None);
         let closed = store.escalation(1).unwrap();
         assert!(matches!(closed.outcome, Some(Outcome::Resolved { .. })));
@@ -2747,7 +2918,7 @@ mod tests {
             write_new(&tx, &new_escalation("A"), "jo", t("2026-11-23 10:00"), None).unwrap();
             tx.commit().unwrap();
         }
-        let mut store = SqliteStore::configure(conn, None).unwrap();
+        let mut store = SqliteStore::configure(conn, None, Cipher::Plain).unwrap();
         let version: i64 = store
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
