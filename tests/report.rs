@@ -337,3 +337,19 @@ fn a_report_on_one_procedure_counts_only_its_escalations() {
     assert_eq!(report["active"], barnet as u64);
     assert_eq!(report["procedure"], "barnet");
 }
+
+/// Golden files: the report in every format on the fixed hand-written demo caseload, at a fixed
+/// time, so that any change to what the report says or how it lays it out is seen and reviewed.
+#[test]
+fn every_format_on_the_demo_caseload_as_golden_files() {
+    let dir = TempDir::new().unwrap();
+    let sandbox = Sandbox {
+        db: dir.path().join("demo.db"),
+        dir,
+    };
+    sandbox.ok(&["demo"]);
+    for format in ["text", "markdown", "html", "csv", "json"] {
+        let out = sandbox.ok(&["report", "--from", "2026-09-01", "--format", format]);
+        insta::assert_snapshot!(format!("report_demo_{format}"), out);
+    }
+}
