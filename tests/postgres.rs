@@ -20,9 +20,272 @@ fn the_test_cluster_gives_each_test_a_database_of_its_own() {
     assert_eq!(name, pg::database_of(&first));
     // The server is not run as root.
     let superuser: bool = client
-        .query_one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", &[])
+        .query_one(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
         .unwrap()
         .get(0);
     assert!(superuser, "the tests connect as the cluster's superuser");
 }
 
+use chrono::{DateTime, Utc};
+use escalate::core::calendar::Calendar;
+use escalate::core::change::{DiscussionInput, Request, Version, plan_action, plan_discussion};
+use escalate::core::deadline::Settings;
+use escalate::core::procedure::ProcedureSet;
+use escalate::core::record::{NewEscalation, NewEscalationInput};
+use escalate::service::{self, Rules, ServiceError, Subject};
+use escalate::storage::postgres::PgStore;
+use escalate::storage::sqlite::SqliteStore;
+use escalate::storage::{Store, StoreError};
+
+fn t(text: &str) -> DateTime<Utc> {
+    escalate::core::time::parse_instant(text).unwrap()
+}
+
+fn new_escalation(name: &str) -> NewEscalation {
+    let procedures = ProcedureSet::builtin();
+    NewEscalationInput {
+        procedure: "london".into(),
+        child_name: name.into(),
+        raised_by: "A DSL".into(),
+        agency: "School".into(),
+        raised_with: "Social care".into(),
+        category: "thresholds".into(),
+        summary: "Referral refused.".into(),
+        raised_at: Some(t("2026-11-23 09:00")),
+        child_dob: Some("2015-03-12".parse().unwrap()),
+        ..Default::default()
+    }
+    .check(procedures.get("london").unwrap(), t("2026-11-23 10:00"))
+    .unwrap()
+}
+
+/// The same writes on SQLite and on PostgreSQL, through the port.
+fn write_a_caseload(store: &mut impl Store) {
+    let now = t("2026-11-23T10:00:00.123456Z");
+    let real = t("2026-11-23T10:00:07.5Z");
+    store.set_wall_clock(Box::new(move || real));
+    for name in ["Ava Sample", "Zoë Ångström", "محمد علي"] {
+        let id = store.create(&new_escalation(name), "jo", now).unwrap();
+        store
+            .change_all(id, "sam", now, |e| {
+                Ok(vec![
+                    plan_discussion(
+                        e,
+                        &DiscussionInput {
+                            participants: "Duty SW".into(),
+                            mode: "phone".into(),
+                            notes: "Talked it through.".into(),
+                            is_agreement: true,
+                            at: Some(t("2026-11-23 09:30")),
+                            ..Default::default()
+                        },
+                        now,
+                    )?,
+                    plan_action(e, "Send the chronology", "DSL", "2026-11-25")?,
+                ])
+            })
+            .unwrap();
+    }
+    let summary = escalate::core::review::ReviewSummary::new(3, 1, 2, Default::default()).unwrap();
+    store.record_review(&summary, "jo", now).unwrap();
+}
+
+#[test]
+fn the_audit_chain_is_hashed_the_same_on_sqlite_and_postgresql() {
+    let mut sqlite = SqliteStore::open_in_memory().unwrap();
+    let mut pg = PgStore::open(&pg::fresh_database()).unwrap();
+    write_a_caseload(&mut sqlite);
+    write_a_caseload(&mut pg);
+    let trail = pg.audit_trail(None).unwrap();
+    assert_eq!(trail.len(), 10);
+    assert_eq!(
+        trail,
+        sqlite.audit_trail(None).unwrap(),
+        "every entry, hash for hash: the fingerprint does not depend on the backend"
+    );
+    assert_eq!(pg.verify().unwrap().problem, None);
+    assert_eq!(
+        pg.escalations(escalate::storage::Filter {
+            include_closed: true,
+            stage: None
+        })
+        .unwrap(),
+        sqlite
+            .escalations(escalate::storage::Filter {
+                include_closed: true,
+                stage: None
+            })
+            .unwrap()
+    );
+}
+
+#[test]
+fn the_record_is_insert_only_in_the_database_itself() {
+    let url = pg::fresh_database();
+    let mut store = PgStore::open(&url).unwrap();
+    write_a_caseload(&mut store);
+    let mut su = pg::cluster().superuser(pg::database_of(&url));
+    for sql in [
+        "UPDATE escalations SET child_name = 'x' WHERE id = 1",
+        "DELETE FROM discussions WHERE id = 1",
+        "UPDATE audit SET summary = 'x' WHERE id = 1",
+        "DELETE FROM audit",
+        "TRUNCATE actions CASCADE",
+    ] {
+        let error = su.batch_execute(sql).unwrap_err();
+        let message = error.as_db_error().unwrap().message().to_owned();
+        assert_eq!(
+            message, "escalate records are never changed or deleted; record an amendment instead",
+            "{sql}"
+        );
+    }
+    assert_eq!(store.verify().unwrap().problem, None);
+    // Behind the triggers' back (a superuser can drop them), verify finds what changed.
+    su.batch_execute(
+        "ALTER TABLE discussions DISABLE TRIGGER discussions_insert_only;
+         UPDATE discussions SET notes = 'rewritten' WHERE id = 2;",
+    )
+    .unwrap();
+    let problem = store.verify().unwrap().problem.unwrap();
+    assert!(
+        problem.contains("the discussions row 2 it recorded has been changed since"),
+        "{problem}"
+    );
+}
+
+/// Two writers on two connections append at once, many times: the chain never forks (every
+/// entry follows the one before it), and verify passes.
+#[test]
+fn two_writers_never_fork_the_audit_chain() {
+    let url = pg::fresh_database();
+    let mut first = PgStore::open(&url).unwrap();
+    let id = first
+        .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+        .unwrap();
+    let writers: Vec<_> = ["jo", "sam"]
+        .into_iter()
+        .map(|actor| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut store = PgStore::open(&url).unwrap();
+                let now = t("2026-11-23 11:00");
+                for i in 0..15 {
+                    // A new escalation and a change to the shared one, interleaved.
+                    if i % 3 == 0 {
+                        store.create(&new_escalation("B"), actor, now).unwrap();
+                    }
+                    store
+                        .change(id, actor, now, |e| {
+                            plan_action(e, &format!("Action {i} by {actor}"), "DSL", "2026-11-25")
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let verification = first.verify().unwrap();
+    assert_eq!(verification.problem, None);
+    assert_eq!(verification.entries, 1 + 2 * (15 + 5));
+    assert_eq!(first.escalation(id).unwrap().actions.len(), 30);
+}
+
+/// Two dashboards open the advance form on the same escalation at stage 1 and save at once:
+/// one advances it, the other is refused (the escalation moved), never a double advance.
+#[test]
+fn concurrent_advances_never_double_advance() {
+    let url = pg::fresh_database();
+    let mut store = PgStore::open(&url).unwrap();
+    let id = store
+        .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+        .unwrap();
+    let seen = Version::of(&store.escalation(id).unwrap());
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let writers: Vec<_> = ["jo", "sam"]
+        .into_iter()
+        .map(|actor| {
+            let url = url.clone();
+            let barrier = std::sync::Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                let mut store = PgStore::open(&url).unwrap();
+                let procedures = ProcedureSet::builtin();
+                let calendar = Calendar::default();
+                let settings = Settings::default();
+                let rules = Rules {
+                    procedures: &procedures,
+                    calendar: &calendar,
+                    settings: &settings,
+                };
+                barrier.wait();
+                service::apply(
+                    &mut store,
+                    &rules,
+                    actor,
+                    t("2026-11-23 11:00"),
+                    Subject::Escalation {
+                        id,
+                        seen: Some(seen),
+                    },
+                    &Request::Advance {
+                        to: None,
+                        reason: format!("No reply ({actor})."),
+                        at: t("2026-11-23 10:30"),
+                    },
+                )
+            })
+        })
+        .collect();
+    let results: Vec<_> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    let advanced = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(advanced, 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(ServiceError::Moved { id: moved, .. }) if *moved == id)),
+        "{results:?}"
+    );
+    let escalation = store.escalation(id).unwrap();
+    assert_eq!(escalation.stage(), 2);
+    assert_eq!(escalation.stage_changes.len(), 1);
+    assert_eq!(store.verify().unwrap().problem, None);
+}
+
+#[test]
+fn errors_are_in_domain_words_and_never_carry_a_password() {
+    let url = pg::fresh_database();
+    let wrong = url
+        .replace("postgres@", "postgres:hunter2@")
+        .replace(pg::database_of(&url), "no_such_database");
+    let Err(error) = PgStore::open(&wrong) else {
+        panic!("a missing database opened");
+    };
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+    assert!(
+        message.contains("cannot connect to the PostgreSQL database"),
+        "{message}"
+    );
+    assert!(message.contains("no_such_database"), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+}
+
+#[test]
+fn a_backup_of_postgresql_is_a_sqlite_file_that_verifies() {
+    let mut store = PgStore::open(&pg::fresh_database()).unwrap();
+    write_a_caseload(&mut store);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    store.backup(&copy).unwrap();
+    let restored = SqliteStore::open(&copy).unwrap();
+    assert_eq!(restored.verify().unwrap().problem, None);
+    assert_eq!(
+        restored.audit_trail(None).unwrap(),
+        store.audit_trail(None).unwrap()
+    );
+    assert_eq!(restored.caseload().unwrap(), store.caseload().unwrap());
+}

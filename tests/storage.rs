@@ -1,9 +1,12 @@
 //! The storage conformance suite: what every backend of the `Store` port must do, written once
 //! against the trait. Each check is a generic function; `backends!` runs every check against
-//! every backend (SQLite today; a PostgreSQL backend adds one line there).
+//! every backend: SQLite, and PostgreSQL on the tests' own throwaway cluster (`support/pg.rs`),
+//! each test in a database of its own.
 //!
 //! SQL-specific checks (indexes, triggers, migrations, the file's permissions) stay beside the
 //! SQLite backend in `src/storage/sqlite`.
+
+mod support;
 
 use chrono::{DateTime, Utc};
 use escalate::core::change::{
@@ -13,6 +16,7 @@ use escalate::core::draft::Draft;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::record::{Escalation, NewEscalation, NewEscalationInput, RecordError};
 use escalate::core::review::{Horizon, ReviewSummary};
+use escalate::storage::postgres::PgStore;
 use escalate::storage::sqlite::SqliteStore;
 use escalate::storage::{Filter, Store, StoreError};
 
@@ -365,4 +369,5 @@ macro_rules! backends {
 
 backends! {
     sqlite => SqliteStore::open_in_memory().unwrap(),
+    postgres => PgStore::open(&support::pg::fresh_database()).unwrap(),
 }

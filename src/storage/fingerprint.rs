@@ -200,10 +200,7 @@ pub fn fingerprint_fields(
         1 => FINGERPRINT_FIELDS_V1,
         _ => return None,
     };
-    fields
-        .iter()
-        .find(|(name, _)| *name == table)
-        .copied()
+    fields.iter().find(|(name, _)| *name == table).copied()
 }
 
 /// A time as it is hashed (and as SQLite stores it): RFC 3339 in UTC with milliseconds.

@@ -44,7 +44,10 @@ pub fn cluster() -> &'static Cluster {
 /// A new, empty database of its own for one test; returns its URL (as the superuser).
 pub fn fresh_database() -> String {
     let cluster = cluster();
-    let name = format!("escalate_t{}", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "escalate_t{}",
+        NEXT_DATABASE.fetch_add(1, Ordering::Relaxed)
+    );
     cluster
         .admin
         .lock()
@@ -100,7 +103,10 @@ fn find_bin() -> Result<PathBuf, String> {
         return if dir.join("initdb").is_file() {
             Ok(dir)
         } else {
-            Err(format!("ESCALATE_PG_BIN={} has no initdb; {INSTALL}", dir.display()))
+            Err(format!(
+                "ESCALATE_PG_BIN={} has no initdb; {INSTALL}",
+                dir.display()
+            ))
         };
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
@@ -113,7 +119,10 @@ fn find_bin() -> Result<PathBuf, String> {
         })
         .collect();
     found.sort();
-    found.pop().map(|(_, bin)| bin).ok_or_else(|| INSTALL.to_owned())
+    found
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or_else(|| INSTALL.to_owned())
 }
 
 /// Whom to run the server as when this process is root: `nobody`, or a user made for it.
@@ -245,7 +254,14 @@ fn start() -> Result<Cluster, String> {
         as_owner(&mut Command::new(bin.join("initdb")), owner)
             .arg("--pgdata")
             .arg(&data)
-            .args(["--username", "postgres", "--auth", "trust", "--encoding", "UTF8"])
+            .args([
+                "--username",
+                "postgres",
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+            ])
             .args(["--locale", "C", "--no-sync", "--no-instructions"]),
         "initdb",
     )?;
@@ -259,7 +275,14 @@ fn start() -> Result<Cluster, String> {
         as_owner(&mut Command::new(bin.join("pg_ctl")), owner)
             .arg("--pgdata")
             .arg(&data)
-            .args(["--wait", "--timeout", "120", "--silent", "--options", &options])
+            .args([
+                "--wait",
+                "--timeout",
+                "120",
+                "--silent",
+                "--options",
+                &options,
+            ])
             .arg("--log")
             .arg(dir.join("server.log"))
             .arg("start"),
@@ -267,7 +290,10 @@ fn start() -> Result<Cluster, String> {
     )?;
     // SAFETY: `stop_at_exit` is an extern "C" fn with no arguments, as atexit requires.
     unsafe { libc::atexit(stop_at_exit) };
-    let url = format!("postgres://postgres@{}:{port}/postgres", encode(&dir.to_string_lossy()));
+    let url = format!(
+        "postgres://postgres@{}:{port}/postgres",
+        encode(&dir.to_string_lossy())
+    );
     let admin = postgres::Client::connect(&url, postgres::NoTls)
         .map_err(|e| format!("connecting to the test cluster at {}: {e}", dir.display()))?;
     Ok(Cluster {

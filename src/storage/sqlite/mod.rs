@@ -10,6 +10,7 @@
 //! further. Start at [`SqliteStore::open`] and `change_all`.
 
 mod audit;
+mod copy;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
