@@ -24,7 +24,7 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
-use crate::storage::sqlite::SqliteStore;
+use crate::storage::any::AnyStore;
 use crate::storage::{Store, WallClock};
 
 /// A command's failure, already worded for the user.
@@ -77,6 +77,9 @@ pub struct Paths {
     pub default_db: Option<PathBuf>,
     /// `$USER`, the name written into the audit trail unless the settings give one.
     pub user: Option<String>,
+    /// `$PGPASSWORD`: the password for a PostgreSQL database whose URL carries none, so that
+    /// it never has to be on a command line.
+    pub pg_password: Option<String>,
 }
 
 impl Paths {
@@ -91,6 +94,7 @@ impl Paths {
             user: ["USER", "LOGNAME"]
                 .iter()
                 .find_map(|name| std::env::var(name).ok().filter(|u| !u.trim().is_empty())),
+            pg_password: std::env::var("PGPASSWORD").ok(),
         }
     }
 }
@@ -106,7 +110,7 @@ pub struct Context {
     pub json: bool,
     db: Option<PathBuf>,
     config: Option<Config>,
-    store: Option<SqliteStore>,
+    store: Option<AnyStore>,
 }
 
 impl Context {
@@ -144,12 +148,21 @@ impl Context {
             })
     }
 
-    /// The open database, opened (and created, privately) on first use.
-    pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
+    /// Whether the database is there to read: a SQLite file that exists, or any PostgreSQL
+    /// database (its schema is made on first use).
+    pub fn database_exists(&self) -> Result<bool, CliError> {
+        let db = self.db_path()?;
+        Ok(crate::storage::any::is_postgres(&db) || db.exists())
+    }
+
+    /// The open database, opened (and created, privately) on first use: a SQLite file, or a
+    /// PostgreSQL database when `--db` is a `postgres://` URL.
+    pub fn store(&mut self) -> Result<&mut AnyStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
             None => {
-                let mut store = SqliteStore::open(&self.db_path()?)?;
+                let mut store =
+                    AnyStore::open(&self.db_path()?, self.paths.pg_password.as_deref())?;
                 let wall_clock = self.wall_clock;
                 store.set_wall_clock(Box::new(move || wall_clock));
                 store
@@ -160,8 +173,8 @@ impl Context {
 
     /// The open database, for commands that need records to exist: a missing file is an error,
     /// and is not created, so a mistyped `--db` leaves nothing behind.
-    pub fn existing_store(&mut self) -> Result<&mut SqliteStore, CliError> {
-        if self.store.is_none() {
+    pub fn existing_store(&mut self) -> Result<&mut AnyStore, CliError> {
+        if self.store.is_none() && !crate::storage::any::is_postgres(&self.db_path()?) {
             let path = self.db_path()?;
             // A symlink, even a dangling one, is for the store to refuse by name.
             if std::fs::symlink_metadata(&path).is_err() {
@@ -170,7 +183,7 @@ impl Context {
                     path.display()
                 )));
             }
-            let mut store = SqliteStore::open_existing(&path)?;
+            let mut store = AnyStore::open_existing(&path, self.paths.pg_password.as_deref())?;
             let wall_clock = self.wall_clock;
             store.set_wall_clock(Box::new(move || wall_clock));
             self.store = Some(store);
@@ -280,7 +293,7 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    let mut store = SqliteStore::open(&path)?;
+    let mut store = AnyStore::open(&path, context.paths.pg_password.as_deref())?;
     // Both stores record the one wall clock `main` handed down.
     let wall_clock = std::sync::Arc::new(std::sync::Mutex::new(wall_clock));
     let shared = |clock: &std::sync::Arc<std::sync::Mutex<WallClock>>| -> WallClock {
@@ -291,7 +304,19 @@ pub fn dashboard(
         })
     };
     store.set_wall_clock(shared(&wall_clock));
-    let demo_path = demo_path_beside(&path);
+    // A team's PostgreSQL database never takes the fictional caseload: the demo goes into the
+    // file beside the default database, as for anyone else.
+    let demo_path = if crate::storage::any::is_postgres(&path) {
+        demo_path_beside(
+            &context
+                .paths
+                .default_db
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("escalate.db")),
+        )
+    } else {
+        demo_path_beside(&path)
+    };
     let demo = (demo_path != path).then(|| crate::tui::DemoTarget {
         path: demo_path,
         wall_clock: shared(&wall_clock),

@@ -275,7 +275,7 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
         })
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
-    let escalations = if context.db_path()?.exists() {
+    let escalations = if context.database_exists()? {
         if args.overdue && !args.all {
             // Overdue includes closed escalations that still owe something: the set the store
             // keeps of what can need attention, never the settled history (issue 17).

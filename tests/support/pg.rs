@@ -317,3 +317,33 @@ extern "C" fn stop_at_exit() {
         .output();
     let _ = std::fs::remove_dir_all(&cluster.dir);
 }
+
+/// Whether this test binary was asked to run its tests on PostgreSQL
+/// (`ESCALATE_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("ESCALATE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// Runs this test binary's tests again, on PostgreSQL, all but `this_test` (the one calling);
+/// panics with their output unless every one passes.
+pub fn rerun_on_postgres(this_test: &str) {
+    // Fail here, with what to install, rather than in every test of the run.
+    if let Err(why) = find_bin() {
+        panic!("{why}");
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--skip", this_test])
+        .env("ESCALATE_TEST_BACKEND", "postgres")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "on PostgreSQL:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok") && !stdout.contains(" 0 passed"),
+        "on PostgreSQL no test ran:\n{stdout}"
+    );
+}

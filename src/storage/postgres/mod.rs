@@ -150,8 +150,22 @@ impl PgStore {
     /// escalates starting at once on a new database take turns). A database from a newer
     /// escalate is refused untouched.
     pub fn open(url: &str) -> Result<Self> {
+        Self::connect(url, None)
+    }
+
+    /// [`PgStore::open`], with the password to use when the URL carries none (so that it
+    /// need not be on a command line).
+    pub fn connect(url: &str, password: Option<&str>) -> Result<Self> {
         let shown = shown(url);
-        let client = Client::connect(url, NoTls).map_err(|e| {
+        let mut config: postgres::Config = url.parse().map_err(|_| {
+            StoreError::Backend(format!(
+                "{shown} is not a PostgreSQL URL escalate can read; write it as postgres://USER@HOST:PORT/DATABASE"
+            ))
+        })?;
+        if let Some(password) = password.filter(|_| config.get_password().is_none()) {
+            config.password(password);
+        }
+        let client = config.connect(NoTls).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot connect to the PostgreSQL database {shown}: {}",
                 e.as_db_error()
@@ -200,6 +214,11 @@ impl PgStore {
 
     fn written_at(&self) -> Option<DateTime<Utc>> {
         self.wall_clock.as_ref().map(|clock| clock())
+    }
+
+    /// Where the database is, without its password.
+    pub fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// The connection, for the other modules of this backend.
