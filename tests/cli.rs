@@ -451,5 +451,5 @@ fn every_test_here_passes_on_postgresql_too() {
     if support::pg::on_postgres() {
         return;
     }
-    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too");
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

@@ -233,6 +233,36 @@ fn closed_escalations_leave_the_caseload_only_when_settled<S: Store>(mut store: 
     );
 }
 
+fn the_stage_filter_lists_only_that_stage<S: Store>(mut store: S) {
+    let now = t("2026-11-23 11:00");
+    let first = store.create(&new_escalation("A"), "jo", now).unwrap();
+    let second = store.create(&new_escalation("B"), "jo", now).unwrap();
+    store
+        .change(second, "jo", now, |_| {
+            Ok(Change::Advance {
+                to_stage: 2,
+                at: now,
+                reason: "No reply.".into(),
+            })
+        })
+        .unwrap();
+    let at = |stage: u8, include_closed: bool| -> Vec<i64> {
+        store
+            .escalations(Filter {
+                include_closed,
+                stage: Some(stage),
+            })
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(at(1, false), [first]);
+    assert_eq!(at(2, false), [second]);
+    assert_eq!(at(2, true), [second]);
+    assert!(at(3, true).is_empty());
+}
+
 fn drafts_are_kept_replaced_and_discarded<S: Store>(mut store: S) {
     let id = store
         .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
@@ -346,6 +376,11 @@ macro_rules! backends {
                 #[test]
                 fn closed_escalations_leave_the_caseload_only_when_settled() {
                     super::closed_escalations_leave_the_caseload_only_when_settled($make);
+                }
+
+                #[test]
+                fn the_stage_filter_lists_only_that_stage() {
+                    super::the_stage_filter_lists_only_that_stage($make);
                 }
 
                 #[test]

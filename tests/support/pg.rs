@@ -324,15 +324,17 @@ pub fn on_postgres() -> bool {
     std::env::var("ESCALATE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
-/// Runs this test binary's tests again, on PostgreSQL, all but `this_test` (the one calling);
-/// panics with their output unless every one passes.
-pub fn rerun_on_postgres(this_test: &str) {
+/// Runs this test binary's tests again, on PostgreSQL, all but `this_test` (the one calling)
+/// and `sqlite_only` (tests that reach into the SQLite file itself); panics with their output
+/// unless every one passes.
+pub fn rerun_on_postgres(this_test: &str, sqlite_only: &[&str]) {
     // Fail here, with what to install, rather than in every test of the run.
     if let Err(why) = find_bin() {
         panic!("{why}");
     }
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--skip", this_test])
+        .args(["--exact", "--skip", this_test])
+        .args(sqlite_only.iter().flat_map(|t| ["--skip", t]))
         .env("ESCALATE_TEST_BACKEND", "postgres")
         .output()
         .unwrap();
@@ -346,4 +348,33 @@ pub fn rerun_on_postgres(this_test: &str) {
         stdout.contains("test result: ok") && !stdout.contains(" 0 passed"),
         "on PostgreSQL no test ran:\n{stdout}"
     );
+}
+
+/// Every row of every table of the database at `url`, as text, in a fixed order: what a test
+/// compares to show that nothing was changed.
+pub fn snapshot(url: &str) -> Vec<u8> {
+    let mut client = cluster().superuser(database_of(url));
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' ORDER BY table_name",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::new();
+    for table in tables {
+        out.extend_from_slice(table.as_bytes());
+        for row in client
+            .query(&format!("SELECT t::text FROM {table} t ORDER BY 1"), &[])
+            .unwrap()
+        {
+            out.push(b'\n');
+            out.extend_from_slice(row.get::<_, &str>(0).as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
 }

@@ -131,10 +131,10 @@ fn stage(n: i32) -> Result<u8> {
 
 const OPEN_IDS: &str =
     "SELECT escalation_id FROM escalation_state WHERE is_open ORDER BY escalation_id";
-const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open AND stage = $1::integer ORDER BY escalation_id";
+const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open AND stage = $1::bigint ORDER BY escalation_id";
 const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
 const ALL_IDS_AT_STAGE: &str =
-    "SELECT escalation_id FROM escalation_state WHERE stage = $1::integer ORDER BY escalation_id";
+    "SELECT escalation_id FROM escalation_state WHERE stage = $1::bigint ORDER BY escalation_id";
 const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE needs_attention";
 
 /// An open connection to an escalate database on PostgreSQL.
