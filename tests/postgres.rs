@@ -289,3 +289,239 @@ fn a_backup_of_postgresql_is_a_sqlite_file_that_verifies() {
     );
     assert_eq!(restored.caseload().unwrap(), store.caseload().unwrap());
 }
+
+/// A team on one database: deputies of schools A and B, a trust lead, a governor, each
+/// connecting as their own role.
+struct Team {
+    url: String,
+    deputy_a: String,
+    deputy_b: String,
+    lead: String,
+    governor: String,
+}
+
+impl Team {
+    fn new() -> Self {
+        use escalate::core::team::Role;
+        let url = pg::fresh_database();
+        let db = pg::database_of(&url).to_owned();
+        let mut admin = PgStore::open(&url).unwrap();
+        let login = |who: &str| format!("{db}.{who}");
+        let team = Self {
+            deputy_a: login("deputy-a"),
+            deputy_b: login("deputy-b"),
+            lead: login("lead"),
+            governor: login("governor"),
+            url,
+        };
+        admin.team_init().unwrap();
+        admin
+            .team_add(&team.deputy_a, Role::Deputy, &["school-a".into()])
+            .unwrap();
+        admin
+            .team_add(&team.deputy_b, Role::Deputy, &["school-b".into()])
+            .unwrap();
+        admin.team_add(&team.lead, Role::TrustLead, &[]).unwrap();
+        admin.team_add(&team.governor, Role::Governor, &[]).unwrap();
+        team
+    }
+
+    fn url_as(&self, login: &str) -> String {
+        pg::cluster().url(pg::database_of(&self.url), login)
+    }
+
+    fn store_as(&self, login: &str) -> PgStore {
+        PgStore::open(&self.url_as(login)).unwrap()
+    }
+
+    fn sql_as(&self, login: &str) -> postgres::Client {
+        postgres::Client::connect(&self.url_as(login), postgres::NoTls).unwrap()
+    }
+}
+
+fn denied(result: Result<u64, postgres::Error>) -> String {
+    let error = result.expect_err("the database allowed it");
+    error.as_db_error().unwrap().message().to_owned()
+}
+
+#[test]
+fn a_deputy_sees_only_their_schools_escalations_even_through_a_crafted_query() {
+    let team = Team::new();
+    let now = t("2026-11-23 10:00");
+    let mut a = team.store_as(&team.deputy_a);
+    let mut b = team.store_as(&team.deputy_b);
+    // The name given is ignored: a person's writes are recorded under their own login.
+    let ours = a
+        .create(&new_escalation("Ava Sample"), "someone else", now)
+        .unwrap();
+    let theirs = b.create(&new_escalation("Leo Example"), "b", now).unwrap();
+    b.change(theirs, "b", now, |e| {
+        plan_action(e, "Send the chronology", "DSL", "2026-11-25")
+    })
+    .unwrap();
+    let seen: Vec<i64> = a.caseload().unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(seen, [ours]);
+    assert!(matches!(a.escalation(theirs), Err(StoreError::NotFound(_))));
+    let trail = a.audit_trail(None).unwrap();
+    assert!(
+        trail.iter().all(|e| e.escalation_id == Some(ours)),
+        "{trail:?}"
+    );
+    assert_eq!(trail[0].actor, team.deputy_a);
+    // Changing school B's escalation is refused as if it did not exist.
+    let refused = a.change(theirs, "a", now, |e| {
+        plan_action(e, "x", "DSL", "2026-11-25")
+    });
+    assert!(
+        matches!(refused, Err(StoreError::NotFound(_))),
+        "{refused:?}"
+    );
+
+    let mut sql = team.sql_as(&team.deputy_a);
+    for crafted in [
+        "SELECT count(*) FROM escalations WHERE school = 'school-b' OR true",
+        "SELECT count(*) FROM escalations e JOIN escalation_state s ON s.escalation_id = e.id WHERE e.child_name LIKE 'Leo%'",
+        "SELECT count(*) FROM actions",
+        "SELECT count(*) FROM audit WHERE escalation_id IS NOT NULL AND escalation_id <> 1",
+    ] {
+        let count: i64 = sql.query_one(crafted, &[]).unwrap().get(0);
+        assert_eq!(
+            count,
+            if crafted.contains("OR true") { 1 } else { 0 },
+            "{crafted}"
+        );
+    }
+    // Writing into school B, or as someone else, is refused by the database itself.
+    let message = denied(sql.execute(
+        "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
+         VALUES ('london', 'X', 'a', 'b', 'c', 'thresholds', 's', now(), false, current_user, now(), 'school-b')",
+        &[],
+    ));
+    assert!(message.contains("row-level security"), "{message}");
+    let message = denied(sql.execute(
+        "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
+         VALUES ('london', 'X', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'the-dsl', now(), 'school-a')",
+        &[],
+    ));
+    assert!(message.contains("row-level security"), "{message}");
+    // Turning row security off for the session does not show more: the query is refused.
+    sql.batch_execute("SET row_security = off").unwrap();
+    let message = denied(sql.execute("SELECT 1 FROM escalations", &[]));
+    assert!(message.contains("row-level security"), "{message}");
+}
+
+#[test]
+fn the_application_role_cannot_disable_row_level_security_or_change_the_audit() {
+    let team = Team::new();
+    let mut a = team.store_as(&team.deputy_a);
+    a.create(&new_escalation("Ava Sample"), "a", t("2026-11-23 10:00"))
+        .unwrap();
+    let mut sql = team.sql_as(&team.deputy_a);
+    for (statement, expected) in [
+        (
+            "ALTER TABLE escalations DISABLE ROW LEVEL SECURITY",
+            "must be owner",
+        ),
+        (
+            "ALTER TABLE audit NO FORCE ROW LEVEL SECURITY",
+            "must be owner",
+        ),
+        ("DROP POLICY people_read ON escalations", "must be owner"),
+        ("UPDATE audit SET summary = 'x'", "permission denied"),
+        ("DELETE FROM audit", "permission denied"),
+        (
+            "UPDATE escalations SET child_name = 'x'",
+            "permission denied",
+        ),
+        ("TRUNCATE discussions", "permission denied"),
+        (
+            "ALTER TABLE audit DISABLE TRIGGER audit_insert_only",
+            "must be owner",
+        ),
+    ] {
+        let message = denied(sql.execute(statement, &[]));
+        assert!(message.contains(expected), "{statement}: {message}");
+    }
+    let bypass: bool = sql
+        .query_one(
+            "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!bypass);
+}
+
+#[test]
+fn a_governor_sees_counts_and_no_names_and_a_trust_lead_reads_every_school() {
+    let team = Team::new();
+    let now = t("2026-11-23 10:00");
+    team.store_as(&team.deputy_a)
+        .create(&new_escalation("Ava Sample"), "a", now)
+        .unwrap();
+    let mut b = team.store_as(&team.deputy_b);
+    b.create(&new_escalation("Leo Example"), "b", now).unwrap();
+    b.create(&new_escalation("Mia Placeholder"), "b", now)
+        .unwrap();
+
+    let mut governor = team.store_as(&team.governor);
+    assert_eq!(
+        governor.school_counts().unwrap(),
+        [
+            ("school-a".to_owned(), 1, 0, 0),
+            ("school-b".to_owned(), 2, 0, 0)
+        ]
+    );
+    assert!(
+        governor.caseload().is_err(),
+        "a governor reads no escalation"
+    );
+    let mut sql = team.sql_as(&team.governor);
+    for crafted in [
+        "SELECT count(*) FROM escalations",
+        "SELECT count(*) FROM audit",
+        "SELECT count(*) FROM discussions",
+    ] {
+        let message = denied(sql.execute(crafted, &[]));
+        assert!(
+            message.contains("permission denied"),
+            "{crafted}: {message}"
+        );
+    }
+
+    let mut lead = team.store_as(&team.lead);
+    assert_eq!(lead.caseload().unwrap().len(), 3);
+    assert_eq!(
+        lead.verify().unwrap().problem,
+        None,
+        "one chain across the schools"
+    );
+    let refused = lead.create(&new_escalation("X"), "lead", now);
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+    // A deputy is told who can verify, rather than shown a chain with gaps.
+    let refused = b.verify();
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_draft_is_offered_only_to_whoever_typed_it() {
+    let team = Team::new();
+    let mut a = team.store_as(&team.deputy_a);
+    let mut b = team.store_as(&team.deputy_b);
+    let draft = escalate::core::draft::Draft {
+        form: "new".into(),
+        ..Default::default()
+    };
+    a.save_draft(&draft, "a", t("2026-11-23 10:00")).unwrap();
+    b.save_draft(&draft, "b", t("2026-11-23 10:01")).unwrap();
+    let mine = a.drafts().unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].saved_by.as_deref(), Some(team.deputy_a.as_str()));
+    assert_eq!(b.drafts().unwrap().len(), 1);
+}

@@ -13,5 +13,6 @@ pub mod overdue;
 pub mod procedure;
 pub mod record;
 pub mod review;
+pub mod team;
 pub mod time;
 pub mod timescale;

@@ -128,10 +128,18 @@ pub fn append(
 
 /// The last entry's id and hash (0 and the genesis hash on an empty trail).
 pub fn head(client: &mut impl GenericClient) -> Result<(i64, String)> {
-    let rows = client.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &[])?;
-    Ok(rows
-        .first()
-        .map_or_else(|| (0, GENESIS.to_owned()), |r| (r.get(0), r.get(1))))
+    // Through a function that reads the whole trail: a person may read only their schools'
+    // entries, and must still chain from the last one of all.
+    let row = client.query_one("SELECT id, hash FROM escalate_chain_head()", &[])?;
+    Ok(
+        match (
+            row.get::<_, Option<i64>>(0),
+            row.get::<_, Option<String>>(1),
+        ) {
+            (Some(id), Some(hash)) => (id, hash),
+            _ => (0, GENESIS.to_owned()),
+        },
+    )
 }
 
 pub fn entries(

@@ -38,7 +38,11 @@ impl Rows for PgStore {
             } else {
                 "id"
             };
-            let columns = columns_of(&mut tx, table)?;
+            // A school is PostgreSQL's alone (a SQLite database is one school's).
+            let columns: Vec<String> = columns_of(&mut tx, table)?
+                .into_iter()
+                .filter(|c| !(*table == "escalations" && c == "school"))
+                .collect();
             let rows = tx.query(
                 &format!("SELECT {} FROM {table} ORDER BY {key}", columns.join(", ")),
                 &[],

@@ -16,6 +16,7 @@
 
 mod audit;
 pub mod schema;
+mod team;
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -143,6 +144,11 @@ pub struct PgStore {
     /// What `--db` said, without its password.
     shown: String,
     wall_clock: Option<WallClock>,
+    /// The person this connection is (its role, when listed in `people`): every write is
+    /// recorded under their login, whatever name the caller gave.
+    person: Option<(String, crate::core::team::Role)>,
+    /// The one school a person writes for, where new escalations go.
+    school: Option<String>,
 }
 
 impl PgStore {
@@ -176,8 +182,11 @@ impl PgStore {
             client: RefCell::new(client),
             shown,
             wall_clock: None,
+            person: None,
+            school: None,
         };
         store.migrate()?;
+        store.identify()?;
         Ok(store)
     }
 
@@ -186,7 +195,13 @@ impl PgStore {
         let client = self.client.get_mut();
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::CHAIN_LOCK])?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS escalate_schema (version integer NOT NULL);")?;
+        // Looked for first: a person may read the table but not create one.
+        let exists: bool = tx
+            .query_one("SELECT to_regclass('escalate_schema') IS NOT NULL", &[])?
+            .get(0);
+        if !exists {
+            tx.batch_execute("CREATE TABLE escalate_schema (version integer NOT NULL);")?;
+        }
         let version: i64 = tx
             .query_opt("SELECT version FROM escalate_schema", &[])?
             .map_or(0, |r| i64::from(r.get::<_, i32>(0)));
@@ -210,6 +225,50 @@ impl PgStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Who this connection is: a person listed in `people` (their role and the one school they
+    /// write for), or the database's administrator.
+    fn identify(&mut self) -> Result<()> {
+        let client = self.client.get_mut();
+        let Some(row) = client.query_opt(
+            "SELECT current_user::text, role FROM people WHERE role_name = current_user",
+            &[],
+        )?
+        else {
+            return Ok(());
+        };
+        let login: String = row.get(0);
+        let role: crate::core::team::Role = word_from_sql(row.get::<_, &str>(1))?;
+        let schools = client.query(
+            "SELECT school FROM person_schools WHERE role_name = current_user AND escalate_writes(school) ORDER BY school",
+            &[],
+        )?;
+        if let [only] = schools.as_slice() {
+            self.school = Some(only.get(0));
+        }
+        self.person = Some((login, role));
+        Ok(())
+    }
+
+    /// The name a write is recorded under: the person's login, else what the caller gave.
+    fn actor(&self, given: &str) -> String {
+        self.person
+            .as_ref()
+            .map_or(given, |(login, _)| login)
+            .to_owned()
+    }
+
+    /// The school a new escalation goes into: the person's one school, or `main` for the
+    /// administrator. A person who writes for several (or none) is refused, not guessed for.
+    fn new_school(&self) -> Result<Option<String>> {
+        match (&self.person, &self.school) {
+            (None, _) | (Some(_), Some(_)) => Ok(self.school.clone()),
+            (Some(_), None) => Err(StoreError::Refused(RecordError::new(
+                "school",
+                "you may record escalations for no school, or for several, so escalate cannot tell which school this one belongs to; ask whoever runs escalate's database to list one school for your login (escalate team add)",
+            ))),
+        }
     }
 
     fn written_at(&self) -> Option<DateTime<Utc>> {
@@ -238,8 +297,10 @@ impl Store for PgStore {
 
     fn create(&mut self, new: &NewEscalation, actor: &str, now: DateTime<Utc>) -> Result<i64> {
         let written_at = self.written_at();
+        let school = self.new_school()?;
+        let actor = self.actor(actor);
         let mut tx = self.client.get_mut().transaction()?;
-        let id = write_new(&mut tx, new, actor, now, written_at)?;
+        let id = write_new(&mut tx, new, &actor, school.as_deref(), now, written_at)?;
         tx.commit()?;
         Ok(id)
     }
@@ -258,6 +319,8 @@ impl Store for PgStore {
         F: FnOnce(&Escalation) -> std::result::Result<Vec<Change>, RecordError>,
     {
         let written_at = self.written_at();
+        let actor = self.actor(actor);
+        let actor = actor.as_str();
         let mut tx = self.client.get_mut().transaction()?;
         let locked = tx.query_opt(
             "SELECT escalation_id FROM escalation_state WHERE escalation_id = $1 FOR UPDATE",
@@ -300,11 +363,14 @@ impl Store for PgStore {
         P: FnMut(&Escalation) -> std::result::Result<Option<Change>, RecordError>,
     {
         let written_at = self.written_at();
+        let school = self.new_school()?;
+        let actor = self.actor(actor);
+        let actor = actor.as_str();
         let mut tx = self.client.get_mut().transaction()?;
         let mut ids = Vec::new();
         for item in items {
             let (new, mut plan) = item?;
-            let id = write_new(&mut tx, &new, actor, now, written_at)?;
+            let id = write_new(&mut tx, &new, actor, school.as_deref(), now, written_at)?;
             let mut escalation = as_written(id, new, actor, now);
             while let Some(mut change) = plan(&escalation)? {
                 let (action, table, row) =
@@ -363,6 +429,8 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let written_at = self.written_at();
+        let actor = self.actor(actor);
+        let actor = actor.as_str();
         let mut tx = self.client.get_mut().transaction()?;
         let id: i64 = tx
             .query_one(
@@ -395,9 +463,10 @@ impl Store for PgStore {
 
     fn save_draft(&mut self, draft: &Draft, actor: &str, now: DateTime<Utc>) -> Result<i64> {
         let fields = serde_json::to_string(&draft.fields).map_err(|e| unreadable(e.to_string()))?;
+        let actor = self.actor(actor);
         let row = self.client.get_mut().query_one(
             "INSERT INTO drafts (form, escalation_id, fields, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (form, coalesce(escalation_id, 0))
+             ON CONFLICT (saved_by, form, coalesce(escalation_id, 0))
              DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at, saved_by = excluded.saved_by
              RETURNING id",
             &[&draft.form, &draft.escalation_id, &fields, &as_stored(now), &actor],
@@ -450,8 +519,17 @@ impl Store for PgStore {
         audit::entries(&mut *self.client(), escalation)
     }
 
-    /// The audit chain and every record row against its entry, in one snapshot.
+    /// The audit chain and every record row against its entry, in one snapshot. It reads every
+    /// school's records, so a DSL or deputy (who may read only theirs) is told who can run it.
     fn verify(&self) -> Result<Verification> {
+        if let Some((_, role)) = &self.person
+            && *role != crate::core::team::Role::TrustLead
+        {
+            return Err(StoreError::Refused(RecordError::new(
+                "verify",
+                "verify reads every school's records, and you may read only your own; ask your trust lead or the database's administrator to run it",
+            )));
+        }
         let mut client = self.client();
         let mut tx = client
             .build_transaction()
@@ -477,6 +555,7 @@ fn write_new(
     tx: &mut impl GenericClient,
     new: &NewEscalation,
     actor: &str,
+    school: Option<&str>,
     now: DateTime<Utc>,
     written_at: Option<DateTime<Utc>>,
 ) -> Result<i64> {
@@ -484,8 +563,8 @@ fn write_new(
     let id: i64 = tx
         .query_one(
             "INSERT INTO escalations (procedure, partnership, child_name, child_dob, child_ref, raised_by, agency,
-                raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                raised_with, category, summary, outcome_sought, concern_at, raised_at, immediate_risk, recorded_by, recorded_at, school)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, coalesce($17, 'main')) RETURNING id",
             &[
                 &new.procedure,
                 &new.partnership,
@@ -503,6 +582,7 @@ fn write_new(
                 &new.immediate_risk,
                 &actor,
                 &now,
+                &school,
             ],
         )?
         .get(0);

@@ -238,12 +238,145 @@ const MIGRATION_1_TABLES: &[&str] = &[
     "audit",
 ];
 
+/// Schools, people and row-level security (issue 16). Every escalation carries its school
+/// (a record's other rows belong to it through their escalation); each person is a database
+/// role listed in `people` with what they are (`dsl`, `deputy`, `trust-lead`, `governor`,
+/// `auditor`) and, in `person_schools`, the schools they work for. The connection's own role
+/// is the person: nothing the app sends can claim to be someone else.
+///
+/// Every table is `FORCE ROW LEVEL SECURITY` with default deny: a policy lets the tables'
+/// owner (the administrator who ran the migrations) through, a DSL or deputy read and write
+/// their schools' escalations, a trust lead read every school's and write those listed for
+/// them, and each person keep their own drafts. Governors and auditors read no row at all:
+/// `escalate_counts()` gives them counts a school, no names. Whatever a person writes must be
+/// recorded under their own name (`recorded_by`, the audit's `actor`). The chain's head is
+/// read through `escalate_chain_head()`, so a writer who may read one school still extends
+/// the one chain.
+const MIGRATION_2: &str = r"
+ALTER TABLE escalations ADD COLUMN school text NOT NULL DEFAULT 'main';
+CREATE INDEX escalations_school ON escalations(school);
+
+CREATE TABLE people (
+    role_name text PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('dsl', 'deputy', 'trust-lead', 'governor', 'auditor')),
+    added_at timestamptz NOT NULL DEFAULT now(),
+    added_by text NOT NULL DEFAULT current_user
+);
+CREATE TABLE person_schools (
+    role_name text NOT NULL REFERENCES people(role_name),
+    school text NOT NULL,
+    PRIMARY KEY (role_name, school)
+);
+
+DROP INDEX drafts_form;
+CREATE UNIQUE INDEX drafts_person_form ON drafts(saved_by, form, coalesce(escalation_id, 0));
+
+CREATE FUNCTION escalate_is_owner() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'escalations'::regclass
+$$;
+CREATE FUNCTION escalate_role() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT role FROM people WHERE role_name = current_user
+$$;
+CREATE FUNCTION escalate_reads(s text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM people p WHERE p.role_name = current_user AND (
+            p.role = 'trust-lead'
+            OR (p.role IN ('dsl', 'deputy') AND EXISTS (
+                SELECT 1 FROM person_schools ps WHERE ps.role_name = current_user AND ps.school = s))))
+$$;
+CREATE FUNCTION escalate_writes(s text) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM people p JOIN person_schools ps ON ps.role_name = p.role_name
+        WHERE p.role_name = current_user AND p.role IN ('dsl', 'deputy', 'trust-lead') AND ps.school = s)
+$$;
+
+CREATE FUNCTION escalate_chain_head(OUT id bigint, OUT hash text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1
+$$;
+REVOKE ALL ON FUNCTION escalate_chain_head() FROM PUBLIC;
+
+CREATE FUNCTION escalate_counts()
+RETURNS TABLE (school text, open bigint, closed bigint, immediate_risk_open bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT e.school,
+           count(*) FILTER (WHERE s.is_open),
+           count(*) FILTER (WHERE NOT s.is_open),
+           count(*) FILTER (WHERE s.is_open AND e.immediate_risk)
+    FROM escalations e JOIN escalation_state s ON s.escalation_id = e.id
+    WHERE EXISTS (SELECT 1 FROM people p WHERE p.role_name = session_user)
+       OR pg_has_role(session_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = 'escalations'::regclass), 'USAGE')
+    GROUP BY e.school ORDER BY e.school
+$$;
+REVOKE ALL ON FUNCTION escalate_counts() FROM PUBLIC;
+";
+
+/// The row-level security of migration 2, table by table.
+fn migration_2_policies() -> String {
+    let mut sql = String::new();
+    let every = [
+        "escalations",
+        "escalation_state",
+        "stage_changes",
+        "discussions",
+        "actions",
+        "action_completions",
+        "notifications_sent",
+        "notes",
+        "outcomes",
+        "amendments",
+        "reviews",
+        "corrections",
+        "audit",
+        "drafts",
+    ];
+    for table in every {
+        sql.push_str(&format!(
+            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n\
+             ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n\
+             CREATE POLICY owner_all ON {table} USING (escalate_is_owner()) WITH CHECK (escalate_is_owner());\n"
+        ));
+    }
+    sql.push_str(
+        "CREATE POLICY people_read ON escalations FOR SELECT USING (escalate_reads(school));\n\
+         CREATE POLICY people_write ON escalations FOR INSERT WITH CHECK (recorded_by = current_user AND escalate_writes(school));\n\
+         CREATE POLICY people_read ON escalation_state FOR SELECT USING (EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id));\n\
+         CREATE POLICY people_write ON escalation_state FOR INSERT WITH CHECK (EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id AND escalate_writes(e.school)));\n\
+         CREATE POLICY people_update ON escalation_state FOR UPDATE USING (EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id AND escalate_writes(e.school))) WITH CHECK (EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id AND escalate_writes(e.school)));\n\
+         CREATE POLICY people_read ON reviews FOR SELECT USING (escalate_role() IN ('dsl', 'deputy', 'trust-lead'));\n\
+         CREATE POLICY people_write ON reviews FOR INSERT WITH CHECK (recorded_by = current_user AND escalate_role() IN ('dsl', 'deputy', 'trust-lead'));\n\
+         CREATE POLICY people_read ON audit FOR SELECT USING ((escalation_id IS NULL AND escalate_role() IN ('dsl', 'deputy', 'trust-lead')) OR EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id));\n\
+         CREATE POLICY people_write ON audit FOR INSERT WITH CHECK (actor = current_user AND (escalation_id IS NULL OR EXISTS (SELECT 1 FROM escalations e WHERE e.id = escalation_id AND escalate_writes(e.school))));\n\
+         CREATE POLICY own_drafts ON drafts USING (saved_by = current_user) WITH CHECK (saved_by = current_user);\n",
+    );
+    for table in [
+        "stage_changes",
+        "discussions",
+        "actions",
+        "action_completions",
+        "notifications_sent",
+        "notes",
+        "outcomes",
+        "amendments",
+        "corrections",
+    ] {
+        sql.push_str(&format!(
+            "CREATE POLICY people_read ON {table} FOR SELECT USING (EXISTS (SELECT 1 FROM escalations e WHERE e.id = {table}.escalation_id));\n\
+             CREATE POLICY people_write ON {table} FOR INSERT WITH CHECK (recorded_by = current_user AND EXISTS (SELECT 1 FROM escalations e WHERE e.id = {table}.escalation_id AND escalate_writes(e.school)));\n"
+        ));
+    }
+    sql
+}
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
-    vec![format!(
-        "{MIGRATION_1}\n{}",
-        insert_only_triggers(MIGRATION_1_TABLES)
-    )]
+    vec![
+        format!(
+            "{MIGRATION_1}\n{}",
+            insert_only_triggers(MIGRATION_1_TABLES)
+        ),
+        format!("{MIGRATION_2}\n{}", migration_2_policies()),
+    ]
 }
 
 /// The schema version this build writes.
