@@ -525,3 +525,173 @@ fn a_draft_is_offered_only_to_whoever_typed_it() {
     assert_eq!(mine[0].saved_by.as_deref(), Some(team.deputy_a.as_str()));
     assert_eq!(b.drafts().unwrap().len(), 1);
 }
+
+/// The binary, with a private environment.
+fn escalate(args: &[&str]) -> std::process::Output {
+    let home = std::env::temp_dir();
+    std::process::Command::new(env!("CARGO_BIN_EXE_escalate"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.join("escalate-pg-test-config-none"))
+        .env("USER", "test-dsl")
+        .env_remove("ESCALATE_DB")
+        .env_remove("ESCALATE_NOW")
+        .env_remove("PGPASSWORD")
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = escalate(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn migrate_round_trips_the_demo_caseload_sqlite_to_postgresql_to_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.db");
+    let back = dir.path().join("back.db");
+    let (first_arg, back_arg) = (first.to_str().unwrap(), back.to_str().unwrap());
+    let url = pg::fresh_database();
+    let now = ["--now", "2026-11-23 10:00"];
+    ok(&[&now[..], &["--db", first_arg, "demo"]].concat());
+    let out = ok(&[
+        &now[..],
+        &[
+            "--db", first_arg, "migrate", "--to", &url, "--school", "st-marys",
+        ],
+    ]
+    .concat());
+    assert!(out.contains("verify passes on both"), "{out}");
+    assert!(out.contains("(school st-marys)"), "{out}");
+    let out = ok(&[
+        &now[..],
+        &[
+            "--db",
+            &url,
+            "migrate",
+            "--to",
+            back_arg,
+            "--from-school",
+            "st-marys",
+        ],
+    ]
+    .concat());
+    assert!(out.contains("verify passes on both"), "{out}");
+    for db in [first_arg, url.as_str(), back_arg] {
+        let verify = ok(&[&now[..], &["--db", db, "verify"]].concat());
+        assert!(verify.contains("Head: "), "{db}: {verify}");
+    }
+    let all = escalate::storage::Filter {
+        include_closed: true,
+        stage: None,
+    };
+    let original = SqliteStore::open(&first).unwrap();
+    let team = PgStore::open(&url).unwrap();
+    let returned = SqliteStore::open(&back).unwrap();
+    let records = original.escalations(all).unwrap();
+    assert!(records.len() >= 10, "the demo caseload");
+    assert_eq!(team.escalations(all).unwrap(), records);
+    assert_eq!(returned.escalations(all).unwrap(), records);
+    assert_eq!(
+        returned.audit_trail(None).unwrap(),
+        original.audit_trail(None).unwrap()
+    );
+    // The same heads: the chain moved whole, hash for hash.
+    let head = |db: &str| {
+        let verify = ok(&[&now[..], &["--db", db, "verify"]].concat());
+        verify
+            .lines()
+            .find(|l| l.starts_with("Head: "))
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(head(first_arg), head(&url));
+    assert_eq!(head(first_arg), head(back_arg));
+    // Into a team database that already holds records: refused, nothing mixed.
+    let again = escalate(
+        &[
+            &now[..],
+            &[
+                "--db", first_arg, "migrate", "--to", &url, "--school", "other",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already holds escalations"), "{stderr}");
+    assert_eq!(team.escalations(all).unwrap().len(), records.len());
+}
+
+#[test]
+fn team_init_add_and_list_from_the_command_line() {
+    let url = pg::fresh_database();
+    let login = format!("{}.jo", pg::database_of(&url));
+    let out = ok(&["--db", &url, "team", "init"]);
+    assert!(out.starts_with("Team roles ready: escalate_app_"), "{out}");
+    let out = ok(&[
+        "--db", &url, "team", "add", &login, "--role", "deputy", "--school", "st-marys",
+    ]);
+    assert!(out.contains("on the team as deputy for st-marys"), "{out}");
+    let out = ok(&["--db", &url, "team", "list"]);
+    assert_eq!(out, format!("{login}  deputy for st-marys\n"));
+    // Bad input: one line saying what to fix, nothing changed.
+    for (args, needle) in [
+        (
+            vec![
+                "team", "add", "Bad Name", "--role", "deputy", "--school", "a",
+            ],
+            "is not a login",
+        ),
+        (
+            vec!["team", "add", "sam", "--role", "head", "--school", "a"],
+            "--role: \"head\" is not a role",
+        ),
+        (
+            vec!["team", "add", "sam", "--role", "deputy"],
+            "add --school",
+        ),
+    ] {
+        let out = escalate(&[&["--db", url.as_str()][..], &args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(ok(&["--db", &url, "team", "list"]).lines().count(), 1);
+    // The new deputy records an escalation as themselves, in their school.
+    let child = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(child.path(), "Ava Sample").unwrap();
+    let as_jo = pg::cluster().url(pg::database_of(&url), &login);
+    ok(&[
+        "--db",
+        &as_jo,
+        "--now",
+        "2026-11-23 10:00",
+        "new",
+        "--procedure",
+        "london",
+        "--child-file",
+        child.path().to_str().unwrap(),
+        "--raised-by",
+        "A DSL",
+        "--agency",
+        "School",
+        "--raised-with",
+        "Social care",
+        "--category",
+        "thresholds",
+        "--summary",
+        "Referral refused.",
+    ]);
+    let history = ok(&["--db", &as_jo, "history", "1"]);
+    assert!(history.contains(&login), "{history}");
+    // A SQLite file is not a team database.
+    let out = escalate(&["--db", "/tmp/x.db", "team", "list"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SQLite file"));
+}

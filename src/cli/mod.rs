@@ -12,6 +12,7 @@ mod commands;
 pub mod files;
 mod records;
 mod review;
+mod team;
 mod view;
 
 use std::fmt;
@@ -415,6 +416,8 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::History(a)) => records::history(&mut context, a),
         Some(Command::Verify(a)) => records::verify(&mut context, a),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
+        Some(Command::Team(a)) => team::team(&mut context, a),
+        Some(Command::Migrate(a)) => team::migrate(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),

@@ -18,7 +18,10 @@ use crate::core::review::ReviewSummary;
 
 /// Either backend. One is opened for the whole of a command or a dashboard, so the size of
 /// the larger (a PostgreSQL connection) costs nothing worth a box.
-#[allow(clippy::large_enum_variant, reason = "one store a process, never a collection")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one store a process, never a collection"
+)]
 pub enum AnyStore {
     Sqlite(SqliteStore),
     Postgres(PgStore),

@@ -155,3 +155,54 @@ pub fn to_sqlite(store: &PgStore, destination: &Path) -> Result<()> {
     }
     written
 }
+
+impl PgStore {
+    /// Copies a single school's whole record (read out of a SQLite database) into this team
+    /// database, which must hold no record yet, every escalation in `school`. Same ids, same
+    /// audit chain: it verifies here as it did there.
+    pub fn import_into_school(&mut self, tables: &[TableRows], school: &str) -> Result<()> {
+        let school = crate::core::team::check_name("school", school)?;
+        let mut tables = tables.to_vec();
+        for copied in tables.iter_mut().filter(|t| t.table == "escalations") {
+            if copied.columns.iter().any(|c| c == "school") {
+                return Err(unknown_column("escalations", "school"));
+            }
+            copied.columns.push("school".to_owned());
+            for row in &mut copied.rows {
+                row.push(serde_json::Value::from(school.clone()));
+            }
+        }
+        self.import_rows(&tables)
+    }
+
+    /// The whole record, for a school leaving the trust: only when every escalation here is
+    /// that school's. The audit trail is one chain across the schools, so one school's part of
+    /// a shared trail cannot be taken out with its chain intact; that is refused, not broken.
+    pub fn export_school(&self, school: &str) -> Result<Vec<TableRows>> {
+        let (ours, others): (i64, i64) = {
+            let row = self.client().query_one(
+                "SELECT count(*) FILTER (WHERE school = $1), count(*) FILTER (WHERE school <> $1) FROM escalations",
+                &[&school],
+            )?;
+            (row.get(0), row.get(1))
+        };
+        if ours == 0 {
+            return Err(StoreError::Refused(RecordError::new(
+                "from-school",
+                format!(
+                    "the database holds no escalation of school \"{}\"; see escalate team list for the schools",
+                    school.escape_debug()
+                ),
+            )));
+        }
+        if others > 0 {
+            return Err(StoreError::Refused(RecordError::new(
+                "from-school",
+                format!(
+                    "the database holds {others} escalations of other schools, in one audit chain with this school's; taking one school out of a shared chain would break it, and escalate does not do that yet (copy the whole database with escalate backup instead)"
+                ),
+            )));
+        }
+        self.export_rows()
+    }
+}
