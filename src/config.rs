@@ -6,6 +6,9 @@
 //!
 //! ```toml
 //! user = "A. Person"                  # the name written into the audit trail; else $USER
+//! organisation = "Hilltop Primary School"  # prefilled as the raiser's agency in a new escalation
+//! procedure = "pan-bedfordshire"      # chosen first in a new escalation
+//! partnership = "luton"               # and its partnership, where the procedure has several
 //! privacy = true                      # open the dashboard with names hidden
 //! theme = "high-contrast"             # the dashboard's theme
 //! start_of_business = "09:00"         # UK local time: before it is out of hours
@@ -33,6 +36,13 @@ use crate::core::timescale::Timescale;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     pub user: Option<String>,
+    /// The DSL's organisation (a school), prefilled as the raiser's agency in a new escalation.
+    pub organisation: Option<String>,
+    /// The procedure a new escalation starts with chosen, by id; checked against the procedures
+    /// there are when the dashboard starts.
+    pub procedure: Option<String>,
+    /// The partnership chosen first, by id, where that procedure has several.
+    pub partnership: Option<String>,
     /// Open the dashboard with names hidden (privacy mode), for shared offices.
     pub privacy: bool,
     /// The dashboard's theme by name (`default`, `light`, `high-contrast`, `colour-blind`, or a
@@ -55,6 +65,9 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     user: Option<String>,
+    organisation: Option<String>,
+    procedure: Option<String>,
+    partnership: Option<String>,
     privacy: Option<bool>,
     theme: Option<String>,
     start_of_business: Option<Spanned<String>>,
@@ -104,6 +117,38 @@ fn closure_days(key: &str) -> Result<Vec<NaiveDate>, String> {
         ));
     }
     Ok(first.iter_days().take_while(|day| *day <= last).collect())
+}
+
+/// The settings file's text with `user = NAME` set (a first run asks the DSL's name for the
+/// audit trail). Any `user` line at the top level is replaced; otherwise the line goes first,
+/// before any table, so the rest of the file (comments included) is kept as it was.
+pub fn with_user(text: &str, name: &str) -> String {
+    let line = format!("user = {}", toml::Value::String(name.to_owned()));
+    let mut lines: Vec<String> = Vec::new();
+    let mut is_replaced = false;
+    let mut is_top_level = true;
+    for existing in text.lines() {
+        let trimmed = existing.trim_start();
+        if trimmed.starts_with('[') {
+            is_top_level = false;
+        }
+        let is_user = is_top_level
+            && trimmed
+                .strip_prefix("user")
+                .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if is_user && !is_replaced {
+            lines.push(line.clone());
+            is_replaced = true;
+        } else {
+            lines.push(existing.to_owned());
+        }
+    }
+    if !is_replaced {
+        lines.insert(0, line);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
 }
 
 impl Config {
@@ -184,12 +229,13 @@ impl Config {
                 .map_err(|message| error(key.span().start, "closures", message))?;
             closures.extend(days.into_iter().map(|day| (day, label.clone())));
         }
-        let user = raw
-            .user
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty());
+        let given =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         Ok(Self {
-            user,
+            user: given(raw.user),
+            organisation: given(raw.organisation),
+            procedure: given(raw.procedure),
+            partnership: given(raw.partnership),
             privacy: raw.privacy.unwrap_or(false),
             theme: raw
                 .theme
@@ -211,6 +257,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preferences_are_read_and_a_first_run_name_is_written_in_keeping_the_rest() {
+        let text = "# mine\nprivacy = true\norganisation = \" Hilltop Primary \"\nprocedure = \"london\"\npartnership = \"bromley\"\n\n[closures]\n\"2026-12-21\" = \"INSET\"\n";
+        let config = Config::parse("c", text).unwrap();
+        assert_eq!(config.organisation.as_deref(), Some("Hilltop Primary"));
+        assert_eq!(config.procedure.as_deref(), Some("london"));
+        assert_eq!(config.partnership.as_deref(), Some("bromley"));
+        assert_eq!(config.user, None);
+        let written = with_user(text, "Jo \"JB\" Bloggs");
+        assert!(written.starts_with("user = "), "{written}");
+        assert!(written.contains("# mine\n"), "{written}");
+        let again = Config::parse("c", &written).unwrap();
+        assert_eq!(again.user.as_deref(), Some("Jo \"JB\" Bloggs"));
+        assert_eq!(again.calendar, config.calendar);
+        assert!(again.privacy);
+        // Set again: replaced, not repeated; a `user` key inside a table is left alone.
+        let twice = with_user(&written, "Sam Lee");
+        assert_eq!(twice.matches("user =").count(), 1, "{twice}");
+        assert_eq!(
+            Config::parse("c", &twice).unwrap().user.as_deref(),
+            Some("Sam Lee")
+        );
+        assert_eq!(with_user("", "A"), "user = \"A\"\n");
+    }
 
     #[test]
     fn empty_file_is_the_defaults() {

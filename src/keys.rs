@@ -29,6 +29,14 @@ pub enum Scope {
     Review,
     /// The morning review's summary.
     ReviewSummary,
+    /// A procedure's form filled from the record is showing (`f`).
+    FormView,
+    /// Typing into a field of that form the record cannot fill (`e`).
+    FormFill,
+    /// A first run asks the DSL's name for the audit trail.
+    Name,
+    /// The outcomes report, as charts.
+    Report,
 }
 
 /// A key with its modifiers.
@@ -153,8 +161,8 @@ type DefaultBinding = (
 const DEFAULTS: &[DefaultBinding] = {
     use Intent::*;
     use Scope::{
-        Dashboard, Detail, Filter, Form, FormConfirm, Help, Review, ReviewSummary, RiskConfirm,
-        Welcome,
+        Dashboard, Detail, Filter, Form, FormConfirm, FormFill, FormView, Help, Name, Report,
+        Review, ReviewSummary, RiskConfirm, Welcome,
     };
     &[
         (&[Dashboard], &["left", "h"], Left, "move", "Previous lane"),
@@ -205,7 +213,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["c"],
             ToggleClosed,
-            "",
+            "closed",
             "Show the closed escalations (c again shows the open ones)",
         ),
         (
@@ -214,6 +222,20 @@ const DEFAULTS: &[DefaultBinding] = {
             StartReview,
             "review",
             "Morning review: walk through everything overdue or due soon",
+        ),
+        (
+            &[Dashboard],
+            &["g"],
+            ShowReport,
+            "report",
+            "The outcomes report for this school year, as charts (escalate report for any period)",
+        ),
+        (
+            &[Report],
+            &["esc", "g"],
+            Back,
+            "back",
+            "Back to the dashboard",
         ),
         (
             &[Welcome],
@@ -233,7 +255,7 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (&[Detail], &["esc"], Back, "back", "Back to the dashboard"),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["p"],
             TogglePrivacy,
             "privacy",
@@ -283,6 +305,73 @@ const DEFAULTS: &[DefaultBinding] = {
         ),
         (
             &[Dashboard, Detail],
+            &["f"],
+            ShowForm,
+            "form",
+            "Show the form filled from the record (the selected notification's, or the first owed)",
+        ),
+        (
+            &[FormView],
+            &["up", "k"],
+            Up,
+            "scroll",
+            "Scroll the form up",
+        ),
+        (
+            &[FormView],
+            &["down", "j"],
+            Down,
+            "",
+            "Scroll the form down",
+        ),
+        (
+            &[FormView],
+            &["tab"],
+            NextTab,
+            "next form",
+            "The procedure's next form",
+        ),
+        (
+            &[FormView],
+            &["e"],
+            FillBlanks,
+            "fill in",
+            "Type in the fields the record cannot fill (the record is not changed)",
+        ),
+        (
+            &[FormFill],
+            &["enter"],
+            FormNext,
+            "next blank",
+            "Keep what was typed and go to the next blank field",
+        ),
+        (
+            &[FormFill],
+            &["esc"],
+            FormCancel,
+            "done",
+            "Keep what was typed and stop",
+        ),
+        (&[FormFill], &["ctrl-c"], Quit, "", "Quit"),
+        (
+            &[FormView],
+            &["w"],
+            WriteForm,
+            "write out",
+            "Write the form out as printable HTML, in the forms folder beside the database",
+        ),
+        (
+            &[FormView],
+            &["s"],
+            MarkNotificationSent,
+            "sent with it",
+            "Record the notification sent, with this form kept beside it",
+        ),
+        (&[FormView], &["esc", "f"], Back, "close", "Close the form"),
+        (&[FormView], &["?"], ToggleHelp, "help", "Show every key"),
+        (&[FormView], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[Dashboard, Detail],
             &["x"],
             MarkActionDone,
             "action done",
@@ -299,35 +388,35 @@ const DEFAULTS: &[DefaultBinding] = {
             &[Dashboard],
             &["m"],
             MarkClockMet,
-            "",
+            "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Detail, Review],
+            &[Detail],
             &["m"],
             MarkClockMet,
             "met",
             "Mark a clock met, with a note (the immediate-risk clock too)",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["A"],
             AddAction,
-            "",
+            "add action",
             "Add an agreed action: what, owner, due",
         ),
         (
-            &[Dashboard, Detail, Review],
+            &[Dashboard, Detail],
             &["T"],
             TightenClock,
-            "",
+            "tighten",
             "Tighten a clock: an earlier due time, with the reason",
         ),
         (
             &[Dashboard, Detail],
             &["L"],
             RecordDelayReason,
-            "",
+            "delay reason",
             "Record why something is late",
         ),
         (
@@ -387,6 +476,28 @@ const DEFAULTS: &[DefaultBinding] = {
             "delay reason",
             "Record why this item is late",
         ),
+        // Where a review item has room for them, after the walk's own keys.
+        (
+            &[Review],
+            &["m"],
+            MarkClockMet,
+            "met",
+            "Mark a clock met, with a note (the immediate-risk clock too)",
+        ),
+        (
+            &[Review],
+            &["A"],
+            AddAction,
+            "add action",
+            "Add an agreed action: what, owner, due",
+        ),
+        (
+            &[Review],
+            &["T"],
+            TightenClock,
+            "tighten",
+            "Tighten a clock: an earlier due time, with the reason",
+        ),
         (
             &[ReviewSummary],
             &["enter"],
@@ -423,21 +534,21 @@ const DEFAULTS: &[DefaultBinding] = {
             "Quit",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["t"],
             CycleTheme,
-            "",
+            "theme",
             "Next colour theme",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["?"],
             ToggleHelp,
             "help",
             "Show every key",
         ),
         (
-            &[Dashboard, Detail, Welcome],
+            &[Dashboard, Detail, Welcome, Report],
             &["q", "ctrl-c"],
             Quit,
             "quit",
@@ -533,6 +644,28 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Help], &["up", "k"], Up, "scroll", "Scroll the help up"),
         (&[Help], &["down", "j"], Down, "", "Scroll the help down"),
         (&[Help], &["q", "ctrl-c"], Quit, "quit", "Quit"),
+        (
+            &[Name],
+            &["enter"],
+            NameDone,
+            "keep my name",
+            "Keep your name in config.toml; the audit trail records it",
+        ),
+        (
+            &[Name],
+            &["esc"],
+            NameSkip,
+            "not now",
+            "Not now: your login name is recorded until you give one",
+        ),
+        (
+            &[Name],
+            &["backspace"],
+            NameBackspace,
+            "",
+            "Delete the last character",
+        ),
+        (&[Name], &["ctrl-c"], Quit, "quit", "Quit"),
     ]
 };
 
@@ -564,13 +697,21 @@ pub fn bindings() -> &'static [Binding] {
 
 /// The scope the state is in, for looking keys up.
 pub fn scope(state: &State) -> Scope {
-    if state.popup == Some(Popup::Help) {
+    if state.asking_name.is_some() {
+        Scope::Name
+    } else if state.popup == Some(Popup::Help) {
         Scope::Help
     } else if let Some(form) = &state.form {
         match form.confirm {
             Some(crate::app::form::Confirm::Discard) => Scope::FormConfirm,
             Some(crate::app::form::Confirm::ImmediateRisk) => Scope::RiskConfirm,
             None => Scope::Form,
+        }
+    } else if let Some(view) = &state.form_view {
+        if view.editing.is_some() {
+            Scope::FormFill
+        } else {
+            Scope::FormView
         }
     } else if let Some(walk) = &state.review {
         if walk.summary.is_some() {
@@ -582,6 +723,8 @@ pub fn scope(state: &State) -> Scope {
         Scope::Filter
     } else if matches!(state.screen, Screen::Detail { .. }) {
         Scope::Detail
+    } else if state.screen == Screen::Report {
+        Scope::Report
     } else if state.is_empty() {
         Scope::Welcome
     } else {
@@ -606,8 +749,15 @@ pub fn intent(scope: Scope, event: &KeyEvent) -> Option<Intent> {
         {
             Some(Intent::FilterType(c))
         }
+        (Scope::Name, KeyCode::Char(c))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Intent::NameType(c))
+        }
         // Every other key goes to the form's focused field.
-        (Scope::Form, _) => Some(Intent::FormInput(*event)),
+        (Scope::Form | Scope::FormFill, _) => Some(Intent::FormInput(*event)),
         _ => None,
     }
 }
@@ -639,6 +789,48 @@ pub fn footer(scope: Scope) -> Vec<(String, &'static str)> {
             };
             (keys, b.label)
         })
+        .collect()
+}
+
+/// Whether a key for `intent` would do anything on the screen as it stands: the keys that act
+/// on an escalation need one selected (or open in the detail view), and those that change it
+/// need it open. The footer offers only these; the help lists every key of the scope, and a key
+/// pressed when it can do nothing says why on the status line.
+pub fn is_available(state: &State, intent: Intent) -> bool {
+    use Intent::*;
+    if !matches!(scope(state), Scope::Dashboard | Scope::Detail) {
+        return true;
+    }
+    let target = match state.screen {
+        Screen::Detail { id, .. } => Some(id),
+        Screen::Dashboard | Screen::Report => state.selected_id(),
+    };
+    let entry = target.and_then(|id| state.entry(id));
+    match intent {
+        Open | AmendField | MarkNotificationSent | MarkActionDone => entry.is_some(),
+        RecordDiscussion | AdvanceStage | ResolveEscalation | WithdrawEscalation | MarkClockMet
+        | AddAction | TightenClock | RecordDelayReason => {
+            entry.is_some_and(crate::app::Entry::is_open)
+        }
+        JumpToLane(n) => usize::from(n) <= state.lanes.len(),
+        _ => true,
+    }
+}
+
+/// The footer for the screen as it stands: [`footer`] without the keys that would do nothing
+/// now (see [`is_available`]), each with the intent it asks for.
+pub fn footer_now(state: &State) -> Vec<(String, &'static str)> {
+    let scope = scope(state);
+    let available: Vec<Intent> = bindings()
+        .iter()
+        .filter(|b| b.scope == scope && !b.label.is_empty())
+        .map(|b| b.intent)
+        .collect();
+    footer(scope)
+        .into_iter()
+        .zip(available)
+        .filter(|(_, intent)| is_available(state, *intent))
+        .map(|(entry, _)| entry)
         .collect()
 }
 
@@ -787,6 +979,9 @@ mod tests {
             MarkNotificationSent,
             MarkActionDone,
             AmendField,
+            ShowForm,
+            WriteForm,
+            FillBlanks,
             ConfirmImmediateRisk,
             StartReview,
             ReviewNext,
@@ -794,6 +989,9 @@ mod tests {
             FinishReview,
             LeaveReview,
             RecordDelayReason,
+            NameDone,
+            NameSkip,
+            NameBackspace,
         ];
         for intent in all {
             assert!(
@@ -804,6 +1002,10 @@ mod tests {
         // Typing into the filter is every plain character, not a table row.
         let event = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
         assert_eq!(super::intent(Scope::Filter, &event), Some(typed[0]));
+        assert_eq!(
+            super::intent(Scope::Name, &event),
+            Some(Intent::NameType('x'))
+        );
     }
 
     #[test]

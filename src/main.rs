@@ -16,9 +16,14 @@ fn main() -> ExitCode {
     if cli.command.is_none() {
         return dashboard(cli);
     }
-    match cli::run(cli, Paths::from_environment(), chrono::Utc::now()) {
+    let mut stdout = std::io::stdout().lock();
+    match cli::run(
+        cli,
+        Paths::from_environment(),
+        chrono::Utc::now(),
+        &mut stdout,
+    ) {
         Ok(finished) => {
-            let mut stdout = std::io::stdout().lock();
             // A closed pipe (escalate ... | head) is not an error worth reporting.
             let _ = stdout.write_all(finished.output.as_bytes());
             let _ = stdout.flush();

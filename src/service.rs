@@ -5,8 +5,10 @@
 //! The command line (`cli::records`) and the dashboard's storage worker (`tui`) both call
 //! [`apply`], so they cannot drift apart: the same procedure lookup, the same schedule (worked
 //! out afresh inside the write with this machine's calendar and settings, and reported when it
-//! cannot be), the same refusal when the escalation moved since a form was opened on it. This
-//! module does no I/O of its own and reads no clock: `now` comes in as an argument.
+//! cannot be), the same refusal when the escalation moved since a form was opened on it. The
+//! outcomes report is counted here too ([`count_report`]), for the command line and the
+//! dashboard alike. This module does no I/O of its own and reads no clock: `now` comes in as an
+//! argument.
 
 use chrono::{DateTime, Utc};
 
@@ -202,6 +204,36 @@ fn no_procedure(id: &str) -> RecordError {
             printable(id, false)
         ),
     )
+}
+
+/// Counts the outcomes report from the whole record: the open caseload, then the history a page
+/// at a time, so that years of closed escalations are never held at once.
+pub fn count_report(
+    store: &impl Store,
+    procedures: &ProcedureSet,
+    config: &crate::config::Config,
+    period: crate::core::report::Period,
+    now: DateTime<Utc>,
+) -> Result<crate::core::report::Report, String> {
+    let mut builder = crate::core::report::Builder::new(period, None, now);
+    let open = store
+        .escalations(crate::storage::Filter::default())
+        .map_err(|e| e.to_string())?;
+    for escalation in &open {
+        builder.add_escalation(escalation, procedures, &config.calendar, &config.settings);
+    }
+    let mut after = 0;
+    loop {
+        let page = store
+            .closed_after(after, None, 500)
+            .map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for escalation in &page {
+            builder.add_escalation(escalation, procedures, &config.calendar, &config.settings);
+        }
+    }
+    Ok(builder.finish())
 }
 
 #[cfg(test)]

@@ -2126,3 +2126,256 @@ fn the_dashboard_starts_with_the_remembered_privacy_and_theme() {
     assert!(status.contains("no theme \"purple\""), "{status}");
     assert!(status.contains("high-contrast"), "{status}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A ticking clock does only what the time passed calls for (issue 17), and still leaves
+// exactly what working everything out afresh would.
+
+/// What the dashboard shows that the time can change, to compare two states by.
+fn time_dependent(state: &State) -> String {
+    let entries: Vec<String> = state
+        .entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {:?} {} {:?}",
+                e.escalation.id, e.urgent, e.is_overdue, e.schedule
+            )
+        })
+        .collect();
+    let notifications: Vec<(i64, usize)> = state
+        .notifications
+        .iter()
+        .map(|row| (state.entries[row.entry].escalation.id, row.index))
+        .collect();
+    format!(
+        "{entries:#?}\n{:?}\n{notifications:?}\n{:?}",
+        lane_children(state),
+        state.totals
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn a_tick_leaves_what_refreshing_everything_would(
+        steps in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::prelude::Just(1_i64),
+                proptest::prelude::Just(999),
+                proptest::prelude::Just(1_000),
+                proptest::prelude::Just(17_000),
+                proptest::prelude::Just(59_999),
+                proptest::prelude::Just(60_000),
+                proptest::prelude::Just(61_000),
+                proptest::prelude::Just(3_600_000),
+                proptest::prelude::Just(86_400_000),
+                0_i64..200_000,
+            ],
+            1..25,
+        ),
+        seed in 1_u64..1_000,
+    ) {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        escalate::demo::generate(
+            &mut store,
+            &ProcedureSet::builtin(),
+            &Config::default(),
+            "Test DSL",
+            now(),
+            escalate::demo::Generate { count: 150, open_share: 0.8, seed },
+        )
+        .unwrap();
+        let mut state = loaded(&store, (120, 40));
+        let theme = no_color();
+        let mut at = state.now;
+        for step in steps {
+            at += Duration::milliseconds(step);
+            // The old way: every schedule refreshed and everything derived again.
+            let mut whole = state.clone();
+            whole.now = at;
+            for entry in &mut whole.entries {
+                entry.schedule.refresh(&whole.calendar, &whole.settings, at);
+            }
+            whole.derive();
+
+            let before = draw(&state, &theme);
+            state.is_dirty = false; // as after a draw
+            update(&mut state, Input::Msg(Msg::Ticked(at)));
+            proptest::prop_assert_eq!(time_dependent(&state), time_dependent(&whole));
+            // Whatever would draw differently asks for a redraw.
+            let after = draw(&state, &theme);
+            if after != before {
+                proptest::prop_assert!(state.is_dirty, "the screen changed at {} without a redraw", at);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// The filter searches only what its last letter matched, and finds a backspace's answer
+    /// already worked out: typed a letter at a time, it always shows what the same filter
+    /// applied afresh would.
+    #[test]
+    fn the_filter_typed_a_letter_at_a_time_shows_what_it_would_afresh(
+        keys in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(vec!['a', 'e', 'o', 'n', ' ', '1', '#', 'ë', 'M', 'L']),
+                proptest::prelude::Just('\u{8}'),
+            ],
+            1..30,
+        ),
+    ) {
+        let (_store, mut state) = demo((120, 40));
+        press_char(&mut state, '/');
+        for key in keys {
+            if key == '\u{8}' {
+                press(&mut state, KeyCode::Backspace);
+            } else {
+                press_char(&mut state, key);
+            }
+            let mut afresh = state.clone();
+            afresh.derive();
+            proptest::prop_assert_eq!(lane_children(&state), lane_children(&afresh));
+            proptest::prop_assert_eq!(&state.notifications, &afresh.notifications);
+        }
+    }
+}
+
+/// Issue 14: the footer is built from the key table and offers every key that works on the
+/// screen as it stands (the newer keys among them: c, m, A, T, L, t), labelled where there is
+/// room and as bare keys before `? help` where there is not; and none that would do nothing
+/// (no record keys on a closed escalation).
+#[test]
+fn the_footer_offers_every_key_that_works_and_only_those() {
+    let footer_tokens = |state: &State| -> Vec<String> {
+        let buffer = draw(state, &Theme::default());
+        row_text(&buffer, buffer.area.height - 1)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    for (width, height) in SIZES {
+        let (_store, state) = demo((width, height));
+        let tokens = footer_tokens(&state);
+        let offered = keys::footer_now(&state);
+        for key in ["d", "a", "m", "A", "T", "L", "c", "e", "t", "?", "q"] {
+            assert!(
+                offered.iter().any(|(k, _)| k == key),
+                "{key} at {width}x{height}: {offered:?}"
+            );
+        }
+        for (key, label) in &offered {
+            assert!(
+                tokens.contains(key),
+                "{key} ({label}) missing from the footer at {width}x{height}: {tokens:?}"
+            );
+        }
+        assert_eq!(tokens[tokens.len() - 4..], ["?", "help", "q", "quit"]);
+        // Every key offered does something in this scope.
+        for binding in keys::bindings()
+            .iter()
+            .filter(|b| b.scope == keys::scope(&state))
+        {
+            if offered.iter().any(|(k, _)| *k == binding.key.to_string()) {
+                assert!(keys::is_available(&state, binding.intent));
+            }
+        }
+    }
+    // The closed view at 80x24: the selected escalation is closed, so nothing that changes it
+    // is offered, while opening and correcting it are.
+    let (store, mut state) = demo((80, 24));
+    press_char(&mut state, 'c');
+    update(&mut state, Input::Msg(closed_of(&store)));
+    let closed = state.selected_id().expect("a closed escalation selected");
+    assert!(!state.entry(closed).unwrap().is_open());
+    let tokens = footer_tokens(&state);
+    for key in ["d", "a", "r", "w", "m", "A", "T", "L"] {
+        assert!(!tokens.contains(&key.to_owned()), "{key}: {tokens:?}");
+    }
+    for key in ["Enter", "e", "n", "?", "q"] {
+        assert!(tokens.contains(&key.to_owned()), "{key}: {tokens:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report screen (`g`): the school year so far as charts, counted on the storage worker.
+
+/// Presses `g` and answers the report effect as the worker does.
+fn open_report(state: &mut State, store: &SqliteStore) {
+    let effects = press_char(state, 'g');
+    let [Effect::LoadReport(period)] = effects.as_slice() else {
+        panic!("g asks for the report: {effects:?}");
+    };
+    assert_eq!(state.screen, Screen::Report);
+    let report = escalate::service::count_report(
+        store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        *period,
+        state.now,
+    );
+    update(state, Input::Msg(Msg::ReportLoaded(report.map(Box::new))));
+}
+
+#[test]
+fn the_report_screen_draws_the_school_year_as_charts_at_two_sizes() {
+    for size in [(120, 40), (80, 24)] {
+        let (store, mut state) = demo(size);
+        let before = screen(&draw(&state, &no_color()));
+        open_report(&mut state, &store);
+        let Some(Ok(report)) = &state.report else {
+            panic!("the report was counted");
+        };
+        assert_eq!(report.period.from.to_string(), "2026-09-01");
+        let shown = screen(&draw(&state, &no_color()));
+        insta::assert_snapshot!(format!("report_{}x{}", size.0, size.1), shown);
+        assert!(
+            shown.contains(&format!("opened {}", report.opened)),
+            "{shown}"
+        );
+        // No child is named on it.
+        for entry in &state.entries {
+            assert!(!shown.contains(&entry.child), "{}", entry.child);
+        }
+        // Esc goes back to the dashboard as it was.
+        press(&mut state, KeyCode::Esc);
+        assert_eq!(state.screen, Screen::Dashboard);
+        assert!(state.report.is_none());
+        assert_eq!(screen(&draw(&state, &no_color())), before);
+    }
+}
+
+#[test]
+fn a_report_that_arrives_after_leaving_the_screen_is_not_shown() {
+    let (store, mut state) = demo((120, 40));
+    press_char(&mut state, 'g');
+    press(&mut state, KeyCode::Esc);
+    let report = escalate::service::count_report(
+        &store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        escalate::core::report::Period::school_year_to(now().date_naive()),
+        state.now,
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::ReportLoaded(report.map(Box::new))),
+    );
+    assert_eq!(state.screen, Screen::Dashboard);
+    assert!(state.report.is_none());
+    // A report that could not be counted says why, on the report screen.
+    press_char(&mut state, 'g');
+    update(
+        &mut state,
+        Input::Msg(Msg::ReportLoaded(Err("the disk is unreadable".to_owned()))),
+    );
+    let shown = screen(&draw(&state, &no_color()));
+    assert!(
+        shown.contains("The report could not be counted: the disk is unreadable"),
+        "{shown}"
+    );
+}

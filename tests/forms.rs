@@ -1437,6 +1437,72 @@ fn a_clock_is_tightened_from_the_detail_view_and_never_loosened() {
     assert_eq!(tightened.due_at, Some(at("2026-11-23 16:00")));
 }
 
+/// Issue 14: a timescale typed into the tighten form counts from the clock's start, as
+/// `escalate tighten --within` counts it (one function for both), not from now.
+#[test]
+fn a_shorter_timescale_in_the_tighten_form_counts_from_the_clocks_start_as_the_cli_does() {
+    let (mut store, mut state) = stored_dashboard((120, 40));
+    press(&mut state, KeyCode::Enter);
+    press(&mut state, KeyCode::Char('T'));
+    for _ in 0..10 {
+        if state.form.as_ref().unwrap().field("clock").unwrap().value() == "s1.resolve" {
+            break;
+        }
+        press(&mut state, KeyCode::Right);
+    }
+    let entry = state.entries.iter().find(|e| e.escalation.id == 1).unwrap();
+    let clock = entry
+        .schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == "s1.resolve")
+        .unwrap();
+    let started = clock.started_at.unwrap();
+    let expected = started + chrono::Duration::hours(6);
+    assert!(
+        expected < now() + chrono::Duration::hours(6),
+        "counted from the start, not now"
+    );
+    // The same due time `tighten --within "6 hours"` gives.
+    let calendar = escalate::config::Config::default().calendar;
+    assert_eq!(
+        escalate::core::change::due_within(
+            &entry.schedule,
+            &calendar,
+            "s1.resolve",
+            escalate::core::timescale::Timescale::parse("6 hours").unwrap()
+        ),
+        Ok(expected)
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "day 3");
+    assert!(
+        error_of(&state, "due")
+            .unwrap_or_default()
+            .contains("counts the escalation's days"),
+        "{:?}",
+        state.form.as_ref().unwrap().fields
+    );
+    clear_field(&mut state);
+    type_text(&mut state, "6 hours");
+    assert_eq!(
+        hint_of(&state, "due"),
+        Some(escalate::core::calendar::format_local(expected))
+    );
+    press(&mut state, KeyCode::Tab);
+    type_text(&mut state, "The child goes home this afternoon.");
+    let effects = ctrl(&mut state, 's');
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Save { output: Request::Tighten { clock: c, due_at, .. }, .. }]
+                if c == "s1.resolve" && *due_at == expected
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(work(&mut store, &mut state, &effects), Ok(1));
+}
+
 #[test]
 fn a_reason_for_a_delay_is_recorded_from_the_detail_view() {
     let (mut store, mut state) = stored_dashboard((120, 40));
@@ -1563,6 +1629,27 @@ fn the_immediate_risk_advice_is_shown_whole_and_recorded_as_met_from_the_keyboar
     }
 }
 
+/// Issue 14: a one-line field wraps as it will be saved, so a long entry reads whole while it
+/// is typed (start and end both in view), at every size; short ones keep one row.
+#[test]
+fn a_long_one_line_field_wraps_to_show_it_whole() {
+    let long = "Duty social worker, Children's Services Assessment Team North (Luton), via the MASH consultation line";
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let mut state = dashboard((width, height));
+        press(&mut state, KeyCode::Char('n'));
+        focus(&mut state, "raised-with");
+        type_text(&mut state, long);
+        let shown = draw(&state);
+        for part in ["Duty social worker,", "Team North", "consultation line"] {
+            assert!(
+                shown.contains(part),
+                "{part:?} at {width}x{height}:\n{shown}"
+            );
+        }
+        insta::assert_snapshot!(format!("long_line_field_{width}x{height}"), shown);
+    }
+}
+
 #[test]
 fn a_paste_goes_into_the_focused_field_only() {
     let mut state = dashboard((120, 40));
@@ -1577,6 +1664,12 @@ fn a_paste_goes_into_the_focused_field_only() {
     let form = state.form.as_ref().unwrap();
     assert_eq!(form.field("with").unwrap().value(), "Duty SW, Luton MASH");
     assert!(form.is_changed);
+    assert_eq!(
+        state.status.as_deref(),
+        Some(
+            "Pasted 2 lines joined into one: \"Who took part (names, roles, agencies)\" takes a single line"
+        )
+    );
     // A text of several lines: whole, lines kept, nothing else touched.
     focus(&mut state, "notes");
     update(
@@ -1617,4 +1710,142 @@ fn a_paste_goes_into_the_focused_field_only() {
     press(&mut state, KeyCode::Char('/'));
     update(&mut state, Input::Msg(Msg::Pasted("Leo\nExample".into())));
     assert_eq!(state.filter, "Leo Example");
+}
+
+/// Issue 14: a first run asks the DSL's name for the audit trail (instead of writing their
+/// login name): typed over the screen, refused when it cannot be recorded, kept with Enter
+/// (the runtime writes it to config.toml), put off with Esc; and a new escalation then opens
+/// with it as "Raised by".
+#[test]
+fn a_first_run_asks_the_dsls_name_and_a_new_escalation_starts_with_it() {
+    let mut state = dashboard((80, 24));
+    state.asking_name = Some(String::new());
+    assert_eq!(escalate::keys::scope(&state), escalate::keys::Scope::Name);
+    // Keys that mean something on the dashboard type into the name instead.
+    type_text(&mut state, "Jo Bloggs, DSL");
+    assert_eq!(state.asking_name.as_deref(), Some("Jo Bloggs, DSL"));
+    assert!(state.form.is_none());
+    insta::assert_snapshot!("first_run_name_80x24", draw(&state));
+    press(&mut state, KeyCode::Backspace);
+    type_text(&mut state, "L");
+    let effects = press(&mut state, KeyCode::Enter);
+    assert_eq!(effects, [Effect::RememberUser("Jo Bloggs, DSL".into())]);
+    assert_eq!(state.asking_name, None);
+    update(
+        &mut state,
+        Input::Msg(Msg::UserRemembered(Ok(
+            "/home/jo/.config/escalate/config.toml".into(),
+        ))),
+    );
+    assert_eq!(
+        state.status.as_deref(),
+        Some("Saved: your name, for the audit trail, in config.toml")
+    );
+    press(&mut state, KeyCode::Char('n'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("raised-by").unwrap().value(), "Jo Bloggs, DSL");
+    assert!(!form.is_changed, "a prefilled form is not a draft");
+
+    // Only whitespace, or a bidi control, is refused and the question stays.
+    let mut state = dashboard((80, 24));
+    state.asking_name = Some(String::new());
+    type_text(&mut state, "  ");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.asking_name.is_some());
+    assert!(state.status.clone().unwrap().starts_with("Not kept"));
+    type_text(&mut state, "Jo\u{202e}");
+    assert!(press(&mut state, KeyCode::Enter).is_empty());
+    assert!(state.asking_name.is_some());
+    // Esc: not now.
+    assert!(press(&mut state, KeyCode::Esc).is_empty());
+    assert_eq!(state.asking_name, None);
+    assert!(state.status.clone().unwrap().contains("config.toml"));
+}
+
+/// Issue 14: the settings' procedure, partnership and organisation fill a new escalation
+/// (each still editable); one the procedures do not have is named, not guessed.
+#[test]
+fn a_new_escalation_opens_with_the_preferred_procedure_partnership_and_organisation() {
+    let procedures = ProcedureSet::builtin();
+    let several = procedures
+        .iter()
+        .find(|p| p.partnerships.len() > 1)
+        .expect("a built-in procedure with several partnerships");
+    let partnership = several.partnerships[1].id.clone();
+    let mut state = dashboard((120, 40));
+    state.preferences = escalate::app::Preferences {
+        user: Some("Jo Bloggs".into()),
+        organisation: Some("Hilltop Primary School".into()),
+        procedure: Some(several.id.clone()),
+        partnership: Some(partnership.clone()),
+    };
+    press(&mut state, KeyCode::Char('n'));
+    let form = state.form.as_ref().unwrap();
+    assert_eq!(form.field("procedure").unwrap().value(), several.id);
+    assert_eq!(form.field("partnership").unwrap().value(), partnership);
+    assert_eq!(form.field("raised-by").unwrap().value(), "Jo Bloggs");
+    assert_eq!(
+        form.field("agency").unwrap().value(),
+        "Hilltop Primary School"
+    );
+    insta::assert_snapshot!("new_form_prefilled_120x40", draw(&state));
+
+    let mut state = dashboard((120, 40));
+    state.preferences.procedure = Some("nowhere".into());
+    press(&mut state, KeyCode::Char('n'));
+    assert!(state.form.is_some());
+    assert!(
+        state
+            .status
+            .clone()
+            .unwrap()
+            .contains("there is no procedure \"nowhere\""),
+        "{:?}",
+        state.status
+    );
+}
+
+/// Issue 14 (found in the simulated week): when every open escalation is past stage 1, the
+/// dashboard opens on the first lane with a card, not on an empty stage 1.
+#[test]
+fn the_dashboard_opens_on_the_first_lane_with_a_card() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    escalate::demo::fill(
+        &mut store,
+        &ProcedureSet::builtin(),
+        &Config::default(),
+        "Test DSL",
+        now(),
+        1,
+    )
+    .unwrap();
+    let config = Config::default();
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        now(),
+        (80, 24),
+    );
+    let beyond_stage_1: Vec<_> = store
+        .caseload()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.stage() > 1)
+        .collect();
+    assert!(!beyond_stage_1.is_empty());
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(beyond_stage_1))),
+    );
+    assert!(state.lanes[0].cards.is_empty());
+    assert_eq!(state.lane, 1, "the first lane with a card");
+    assert!(state.selected_id().is_some());
+    // Moving back to stage 1 later is the DSL's choice, and a reload keeps it.
+    press(&mut state, KeyCode::Char('1'));
+    assert_eq!(state.lane, 0);
+    let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
+    update(&mut state, Input::Msg(Msg::CaseloadLoaded(Ok(caseload))));
+    assert_eq!(state.lane, 0);
 }

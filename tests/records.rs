@@ -1509,6 +1509,12 @@ fn times_later_than_now_are_refused() {
     s.refused(
         NOW,
         &new_with(&[("--raised-at", "tomorrow")]),
+        // Read as the dashboard reads it (tomorrow at this time), and refused as later.
+        &["--raised-at", "later than now"],
+    );
+    s.refused(
+        NOW,
+        &new_with(&[("--raised-at", "someday")]),
         &["--raised-at", "YYYY-MM-DD HH:MM"],
     );
 }
@@ -3339,6 +3345,154 @@ fn the_partnerships_contact_is_shown_where_a_notification_is_owed() {
     );
     let text = s.ok(NOW, &["show", &id.to_string()]);
     assert!(text.contains("(Lutonlscb@luton.gov.uk)"), "{text}");
+}
+
+/// Issue 17: `list --all` streams the closed history a page at a time. What it prints must be
+/// exactly what a list built whole would be: open escalations most urgent first, then every
+/// closed one in id order, one JSON array laid out as a pretty-printed array is, across many
+/// pages.
+#[test]
+fn list_all_streams_the_history_in_pages_with_nothing_lost_or_reordered() {
+    let s = Sandbox::new();
+    let now = "2026-11-30 09:00";
+    s.ok(now, &["demo", "--count", "1300", "--open-share", "0.05"]);
+    let text = s.ok(now, &["list", "--all", "--json"]);
+    let all: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        text,
+        serde_json::to_string_pretty(&all).unwrap() + "\n",
+        "the streamed array is laid out as a whole one"
+    );
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 1300);
+    let open = s.json(now, &["list"]);
+    let open: Vec<&Value> = open.as_array().unwrap().iter().collect();
+    assert!(!open.is_empty() && open.len() < 200, "{}", open.len());
+    // The open ones first, in the order `list` gives them...
+    let first: Vec<&Value> = all.iter().take(open.len()).collect();
+    assert_eq!(first, open);
+    // ...then the closed ones, every one, in id order.
+    let closed: Vec<i64> = all[open.len()..]
+        .iter()
+        .map(|e| {
+            assert_ne!(e["status"], "open", "{e:#}");
+            e["id"].as_i64().unwrap()
+        })
+        .collect();
+    assert!(closed.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(closed.len(), 1300 - open.len());
+    // The table says the same, a line each under one heading.
+    let table = s.ok(now, &["list", "--all"]);
+    assert_eq!(table.lines().count(), 1301);
+    assert_eq!(table.matches("CHILD / RAISED WITH").count(), 1);
+}
+
+/// Issue 14: `--actor` (or `ESCALATE_ACTOR`) names who records a change, before the settings'
+/// `user` and the login name; a name that cannot be recorded is refused, nothing written.
+#[test]
+fn the_actor_given_is_recorded_in_the_audit_trail() {
+    let s = Sandbox::new();
+    let mut args = new_args(&[]);
+    args.extend(["--actor", "Jo Bloggs, DSL"]);
+    let id = s.new_escalation(NOW, &args);
+    let shown = s.show(NOW, id);
+    let history = shown["history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["by"], "Jo Bloggs, DSL", "{shown:#}");
+    s.refused(
+        NOW,
+        &[
+            "discuss",
+            &id.to_string(),
+            "--with",
+            "x",
+            "--mode",
+            "phone",
+            "--notes",
+            "y",
+            "--actor",
+            "Jo\u{202e}",
+        ],
+        &["--actor"],
+    );
+}
+
+/// Issue 14 (found in the simulated week): the command line reads a time as the dashboard
+/// does, so a call earlier today is `--at 9:30`, not a full date; `--due` looks forward.
+#[test]
+fn times_on_the_command_line_are_read_relative_to_now_as_on_the_dashboard() {
+    let s = with_one_escalation();
+    s.ok(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "9:30",
+        ],
+    );
+    let shown = s.show(NOW, 1);
+    assert_eq!(
+        shown["discussions"][0]["at"], "2026-11-23T09:30:00+00:00",
+        "{shown:#}"
+    );
+    s.refused(
+        NOW,
+        &[
+            "discuss", "1", "--with", "A", "--mode", "phone", "--notes", "n", "--at", "25:99",
+        ],
+        &["--at", "25:99"],
+    );
+    // The partnership ids config.toml and --partnership take are listed where one is chosen.
+    let listed = s.ok(NOW, &["procedures"]);
+    assert!(
+        listed.contains("luton (Luton Safeguarding Children Partnership)"),
+        "{listed}"
+    );
+}
+
+/// Issue 14 (found in the simulated week): `new` takes the procedure, partnership, "raised by"
+/// and agency from config.toml when they are not given, as the dashboard's New form does; and
+/// says which option or setting is missing when neither gives one.
+#[test]
+fn new_takes_what_is_not_given_from_the_settings() {
+    let s = Sandbox::new();
+    let bare = [
+        "new",
+        "--child",
+        "Hana Test",
+        "--raised-with",
+        "Luton CSC",
+        "--category",
+        "thresholds",
+        "--summary",
+        "Referral refused.",
+    ];
+    let out = s.run(NOW, &bare);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--procedure is needed") && stderr.contains("procedure = "),
+        "{stderr}"
+    );
+    assert!(!s.db.exists(), "nothing written");
+    let config = s.dir.path().join("config").join("escalate");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "user = \"Jo Bloggs, DSL\"\norganisation = \"Hilltop Primary School\"\nprocedure = \"pan-bedfordshire\"\npartnership = \"luton\"\n",
+    )
+    .unwrap();
+    let with_json = bare.to_vec();
+    let id = s.json(NOW, &with_json)["id"].as_i64().unwrap();
+    let shown = s.show(NOW, id);
+    assert_eq!(shown["procedure"], "pan-bedfordshire", "{shown:#}");
+    assert_eq!(shown["raised_by"], "Jo Bloggs, DSL", "{shown:#}");
+    assert_eq!(shown["agency"], "Hilltop Primary School", "{shown:#}");
+    assert_eq!(shown["partnership"]["id"], "luton", "{shown:#}");
+    // Given on the line, an option wins over the settings.
+    let mut london = with_json.clone();
+    london.extend(["--procedure", "london", "--agency", "Another School"]);
+    let id = s.json(NOW, &london)["id"].as_i64().unwrap();
+    let shown = s.show(NOW, id);
+    assert_eq!(shown["procedure"], "london");
+    assert_eq!(shown["agency"], "Another School");
 }
 
 /// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a

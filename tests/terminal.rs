@@ -46,6 +46,8 @@ impl Sandbox {
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
             .env("USER", "test-dsl")
+            // The name for the audit trail, so a first run does not stop to ask it.
+            .env("ESCALATE_ACTOR", "test-dsl")
             .env("SHELL", "/bin/sh")
             .env_remove("ESCALATE_NOW")
             .env_remove("ESCALATE_DB")
@@ -307,6 +309,42 @@ fn the_dashboard_shows_the_welcome_on_an_empty_database_and_quits_from_it() {
     assert!(after.contains("EXIT=0"), "{after}");
     assert!(after.contains("TTY=cooked"), "{after}");
     assert!(!after.contains("Welcome to escalate"), "{after}");
+}
+
+/// Issue 14: with no name in config.toml (and no --actor), a first run asks the DSL's name for
+/// the audit trail and keeps it in config.toml, private, then shows the dashboard.
+#[test]
+fn a_first_run_asks_the_name_and_keeps_it_privately_in_config_toml() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sandbox = Sandbox::new();
+    let program = format!(
+        "env -u ESCALATE_ACTOR {} --db {} --now '{NOW}'; {AFTER}",
+        quoted(Path::new(env!("CARGO_BIN_EXE_escalate"))),
+        quoted(&sandbox.db()),
+    );
+    let tmux = Tmux::start(&sandbox, 80, 24, &program);
+    tmux.wait_for("the first-run question", |s| {
+        s.contains("Your name, for the audit trail") && s.contains("keep my name")
+    });
+    tmux.send("Jo Bloggs, DSL");
+    tmux.send("Enter");
+    let screen = tmux.wait_for("the name kept", |s| s.contains("Saved: your name"));
+    assert!(screen.contains("Welcome to escalate"), "{screen}");
+    let path = sandbox
+        .dir
+        .path()
+        .join("config")
+        .join("escalate")
+        .join("config.toml");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "user = \"Jo Bloggs, DSL\"\n"
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    tmux.send("q");
+    let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
+    assert!(after.contains("EXIT=0"), "{after}");
 }
 
 #[test]

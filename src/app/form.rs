@@ -24,6 +24,7 @@ use crate::core::record::{
     check_dob, clean_text, optional_text, printable, required_text,
 };
 use crate::core::time::{Direction, parse_date, parse_day, parse_when};
+use crate::core::timescale::Timescale;
 
 /// What a field holds, which decides how keys edit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +331,8 @@ pub struct Context<'a> {
     pub procedures: &'a ProcedureSet,
     pub escalation: Option<&'a Escalation>,
     pub schedule: Option<&'a Schedule>,
+    /// The working-day calendar in force, to count a shorter timescale from a clock's start.
+    pub calendar: &'a crate::core::calendar::Calendar,
     /// Privacy mode: the child's name and date of birth are not shown.
     pub is_privacy: bool,
 }
@@ -362,6 +365,9 @@ pub struct Form {
     pub seen: Option<Version>,
     /// The morning review's item the form was opened from, ticked off when it saves.
     pub review_item: Option<usize>,
+    /// A filled form to keep with the notification recorded sent (its id and text as sent),
+    /// when the notification-sent form was opened from the form view (issue 15).
+    pub attachment: Option<(String, String)>,
 }
 
 /// Which form a reply answers: every form opened gets the next number (see `State::open_form`).
@@ -392,6 +398,7 @@ impl Form {
             token: FormToken::default(),
             seen: None,
             review_item: None,
+            attachment: None,
         }
     }
 
@@ -412,7 +419,7 @@ impl Form {
                 Field::new("child", "Child's name", FieldKind::Line, ""),
                 Field::new(
                     "dob",
-                    "Date of birth (YYYY-MM-DD, optional)",
+                    "Date of birth (12/03/2016 or 2016-03-12, optional)",
                     FieldKind::Line,
                     "",
                 ),
@@ -772,7 +779,8 @@ impl Form {
     }
 
     /// "Tighten a clock": which running clock (each `(key, label)`), the earlier due time (a
-    /// time, or a shorter timescale from now such as `+4h`), and why.
+    /// time such as `fri 12:00` or `+4h` from now; or a shorter timescale such as `24 hours`,
+    /// counted from the clock's start as `escalate tighten --within` counts it), and why.
     pub fn tighten(escalation: i64, title: String, clocks: Vec<(String, String)>) -> Self {
         Self::with_fields(
             FormKind::Tighten { escalation },
@@ -781,13 +789,58 @@ impl Form {
                 Field::choice("clock", "Clock", clocks),
                 Field::new(
                     "due",
-                    "New due time (earlier: 17:00, fri 12:00, +4h)",
+                    "Earlier due (fri 12:00, +4h) or timescale from its start (24 hours)",
                     FieldKind::Line,
                     "",
                 ),
                 Field::new("reason", "Why it is tightened", FieldKind::Text, ""),
             ],
         )
+    }
+
+    /// Fills a new escalation's form from the settings: the usual procedure (and partnership)
+    /// chosen, the DSL's name as "Raised by" and their organisation as the raiser's agency.
+    /// Each stays editable; a procedure or partnership the settings name but no file defines
+    /// is passed over (the form opens as it would without it), and the caller says so.
+    /// Returns what could not be applied, for the status line.
+    pub fn prefill(
+        &mut self,
+        procedures: &ProcedureSet,
+        preferences: &super::Preferences,
+    ) -> Option<String> {
+        let mut problem = None;
+        let mut choose = |form: &mut Self, name: &str, wanted: &Option<String>| {
+            let (Some(wanted), Some(field)) = (wanted, form.field_mut(name)) else {
+                return;
+            };
+            match field.items.iter().position(|item| item == wanted) {
+                Some(index) => field.choice = index,
+                None => {
+                    problem = Some(format!(
+                        "config.toml: {name}: there is no {name} \"{}\" here; choose one in the form",
+                        printable(wanted, false)
+                    ));
+                }
+            }
+        };
+        choose(self, "procedure", &preferences.procedure);
+        self.fit_partnerships(procedures);
+        if preferences.procedure.is_none()
+            || self.value("procedure") == preferences.procedure.clone().unwrap_or_default()
+        {
+            choose(self, "partnership", &preferences.partnership);
+        }
+        for (name, value) in [
+            ("raised-by", &preferences.user),
+            ("agency", &preferences.organisation),
+        ] {
+            if let (Some(value), Some(field)) = (value, self.field_mut(name))
+                && field.value().is_empty()
+            {
+                field.text.insert_str(printable(value, false));
+            }
+        }
+        problem
     }
 
     /// Fits the partnership choice to the chosen procedure: its bodies where it has several,
@@ -880,6 +933,10 @@ impl Form {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    fn field_mut(&mut self, name: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.name == name)
+    }
+
     fn value(&self, name: &str) -> String {
         self.field(name).map(Field::value).unwrap_or_default()
     }
@@ -957,11 +1014,21 @@ impl Form {
             }
             FormKind::NotificationSent { .. } => {
                 marks.text("reference", &self.value("reference"), false, false);
-                at.map(|at| Request::NotificationSent {
-                    notification: self.value("notification"),
-                    method: self.value("method"),
-                    reference: self.text("reference"),
-                    at,
+                at.map(|at| match &self.attachment {
+                    Some((name, text)) => Request::SentWithForm {
+                        notification: self.value("notification"),
+                        method: self.value("method"),
+                        reference: self.text("reference"),
+                        at,
+                        name: name.clone(),
+                        text: text.clone(),
+                    },
+                    None => Request::NotificationSent {
+                        notification: self.value("notification"),
+                        method: self.value("method"),
+                        reference: self.text("reference"),
+                        at,
+                    },
                 })
             }
             FormKind::ActionDone { .. } => {
@@ -1013,8 +1080,21 @@ impl Form {
             FormKind::AddAction { .. } => self.check_add_action(&mut marks, now),
             FormKind::Tighten { .. } => {
                 marks.text("reason", &self.value("reason"), true, true);
-                let due = parse_when(self.value("due").trim(), now, Direction::Future)
-                    .map_err(|e| e.to_string());
+                let typed = self.value("due");
+                // A timescale counts from the clock's start, as `tighten --within` does;
+                // anything else is a time, as `tighten --due` reads it.
+                let due = match (Timescale::parse(typed.trim()), context.schedule) {
+                    (Ok(timescale), Some(schedule)) => crate::core::change::due_within(
+                        schedule,
+                        context.calendar,
+                        &self.value("clock"),
+                        timescale,
+                    )
+                    .map_err(|e| e.message),
+                    _ => {
+                        parse_when(typed.trim(), now, Direction::Future).map_err(|e| e.to_string())
+                    }
+                };
                 marks.set(
                     "due",
                     due.as_ref()

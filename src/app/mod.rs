@@ -6,6 +6,7 @@
 //! view draws from `&State` alone. Start at [`update`].
 
 pub mod form;
+pub mod paper;
 pub mod review;
 mod state;
 mod update;
@@ -13,8 +14,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Screen, State, Totals, Urgent, fold,
-    initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Screen, State, Totals, Urgent,
+    fold, initials,
 };
 pub use update::update;
 
@@ -64,6 +65,15 @@ pub enum Intent {
     AmendField,
     /// Show the closed escalations in the lanes instead of the open ones, or back.
     ToggleClosed,
+    /// Show the procedure's form filled from the record: the selected notification's, or the
+    /// first owed on the escalation (issue 15).
+    ShowForm,
+    /// The outcomes report, drawn as charts (`g`).
+    ShowReport,
+    /// Write the form on screen out as printable HTML, in the forms folder.
+    WriteForm,
+    /// Type in the fields of the form on screen that the record cannot fill.
+    FillBlanks,
     /// Open the form to mark a clock of the selected escalation met (the immediate-risk clock
     /// among them), with a note of how.
     MarkClockMet,
@@ -96,6 +106,13 @@ pub enum Intent {
     KeepEditing,
     /// Save a new escalation as immediate risk, having read the procedure's advice.
     ConfirmImmediateRisk,
+    /// Typing the DSL's name, asked on a first run.
+    NameType(char),
+    NameBackspace,
+    /// Keep the name typed (in config.toml, for the audit trail).
+    NameDone,
+    /// Not now: the login name is recorded until a name is given.
+    NameSkip,
 }
 
 /// What happened outside the user's keys. Named in the past tense.
@@ -133,6 +150,12 @@ pub enum Msg {
     Pasted(String),
     /// Drafts kept from an earlier session (a crash, a closed terminal), to offer back.
     DraftsLoaded(Vec<crate::core::draft::Draft>),
+    /// A form was written out (where), or could not be (why).
+    FormWritten(Result<String, String>),
+    /// The outcomes report was counted, or could not be (why).
+    ReportLoaded(Result<Box<crate::core::report::Report>, String>),
+    /// The DSL's name was kept in the settings file (named), or could not be (why).
+    UserRemembered(Result<String, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -171,6 +194,15 @@ pub enum Effect {
     LoadDrafts,
     /// Write a finished review to the audit trail.
     RecordReview(crate::core::review::ReviewSummary),
+    /// Write a filled form out, as `file_name` in the forms folder beside the database.
+    WriteForm {
+        file_name: String,
+        text: String,
+    },
+    /// Count the outcomes report for a period, from the whole record (history included).
+    LoadReport(crate::core::report::Period),
+    /// Keep the DSL's name in the settings file, and record it on every change from now on.
+    RememberUser(String),
 }
 
 /// Either kind of input to [`update`].

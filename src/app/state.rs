@@ -18,6 +18,8 @@ use crate::core::record::{Escalation, printable};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Dashboard,
+    /// The outcomes report, as charts (`g`).
+    Report,
     Detail {
         id: i64,
         tab: DetailTab,
@@ -67,6 +69,9 @@ pub struct Entry {
     pub urgent: Option<Urgent>,
     /// Anything overdue as of the state's `now` ([`crate::core::overdue::is_overdue`]).
     pub is_overdue: bool,
+    /// The next moment its countdowns or states can change, other than at a whole minute
+    /// (see [`next_change`]); `None` when nothing on it is counting down.
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 impl Entry {
@@ -178,8 +183,12 @@ pub struct State {
     /// How far the help is scrolled.
     pub help_scroll: u16,
     pub trail: Option<(i64, Vec<AuditEntry>)>,
+    /// The outcomes report the report screen draws, once counted (or why it could not be).
+    pub report: Option<Result<Box<crate::core::report::Report>, String>>,
     /// A form being filled in, over the screen.
     pub form: Option<super::form::Form>,
+    /// A procedure's form filled from the record, shown over the screen (`f`).
+    pub form_view: Option<super::paper::FormView>,
     /// How many forms have been opened: the next one's token.
     pub forms_opened: u64,
     /// Drafts kept from an earlier session, offered back when their form is opened again.
@@ -197,6 +206,39 @@ pub struct State {
     pub should_quit: bool,
     /// Whether what is on screen changed since the last draw.
     pub is_dirty: bool,
+    /// Every entry's index, in the order cards are shown: immediate risk, then the soonest
+    /// deadline. Worked out when the caseload or the minute changes, so that a keystroke in the
+    /// filter only picks from it.
+    order: Vec<usize>,
+    /// Every notification owed, overdue first then soonest: the panel is this, filtered.
+    owed_order: Vec<NotificationRow>,
+    /// What the filter matched as it was typed: each level's filter contains the one below it,
+    /// so the next letter only searches what the last one matched, and a backspace finds its
+    /// answer already here. Cleared whenever the entries change.
+    filtered: Vec<(String, Vec<usize>)>,
+    /// When a tick next has to work everything out again: the next whole minute (or the
+    /// millisecond after it), where the minute shown, day-based states and actions change.
+    next_full: DateTime<Utc>,
+    /// The soonest [`Entry::next_change`]: until then a tick has nothing to do.
+    next_change: Option<DateTime<Utc>>,
+    /// What the settings say of the DSL, to prefill a new escalation with.
+    pub preferences: Preferences,
+    /// A first run asks the DSL's name for the audit trail: what is typed so far, while asking.
+    pub asking_name: Option<String>,
+}
+
+/// What `config.toml` says of the DSL and their usual procedure: a new escalation opens with
+/// them filled in (each can be changed in the form).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// The DSL's name: "Raised by".
+    pub user: Option<String>,
+    /// The DSL's organisation: the raiser's agency.
+    pub organisation: Option<String>,
+    /// The procedure chosen first, by id.
+    pub procedure: Option<String>,
+    /// Its partnership chosen first, by id, where it has several.
+    pub partnership: Option<String>,
 }
 
 /// Text folded for matching as people type it: lower case, with the accents and ligatures of
@@ -333,6 +375,51 @@ fn most_urgent(
         })
 }
 
+/// The first moment after `now` at which a countdown to `due` can read differently: countdowns
+/// count whole minutes to or past the due time, and states turn as it passes, so they change
+/// only at `due` plus or minus whole minutes, or the millisecond after.
+fn next_trigger(due: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    const MINUTE: i64 = 60_000;
+    let into = (now - due).num_milliseconds().rem_euclid(MINUTE);
+    let step = if into == 0 { 1 } else { MINUTE - into };
+    now + chrono::Duration::milliseconds(step)
+}
+
+/// The next moment anything on a schedule can change between whole minutes: a countdown to one
+/// of its live clocks or owed notifications turning over, or a missed clock making a
+/// notification owed.
+fn next_change(schedule: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let clocks = schedule
+        .clocks
+        .iter()
+        .filter(|c| c.state.is_live())
+        .filter_map(|c| c.due_at);
+    let owed = schedule.outstanding_notifications().map(|n| n.due_at);
+    let waiting = schedule.owed_if_missed.iter().map(|n| n.triggered_at);
+    clocks
+        .chain(owed)
+        .chain(waiting)
+        .map(|due| next_trigger(due, now))
+        .min()
+}
+
+/// What on screen depends on the time: the minute shown, and every state and countdown.
+fn time_fingerprint(state: &State) -> u64 {
+    use std::hash::{DefaultHasher, Hash as _, Hasher as _};
+    let mut hasher = DefaultHasher::new();
+    state.now.timestamp().div_euclid(60).hash(&mut hasher);
+    for entry in &state.entries {
+        if let Some(urgent) = &entry.urgent {
+            (urgent.state, urgent.countdown).hash(&mut hasher);
+        }
+        for n in &entry.schedule.notifications {
+            n.state.hash(&mut hasher);
+        }
+    }
+    (state.totals.overdue, state.totals.due_today).hash(&mut hasher);
+    hasher.finish()
+}
+
 impl State {
     pub fn new(
         procedures: ProcedureSet,
@@ -370,7 +457,9 @@ impl State {
             detail_max_scroll: None,
             help_scroll: 0,
             trail: None,
+            report: None,
             form: None,
+            form_view: None,
             forms_opened: 0,
             drafts: Vec::new(),
             status: None,
@@ -381,6 +470,13 @@ impl State {
             is_loading: true,
             should_quit: false,
             is_dirty: true,
+            order: Vec::new(),
+            owed_order: Vec::new(),
+            filtered: Vec::new(),
+            next_full: now,
+            next_change: None,
+            preferences: Preferences::default(),
+            asking_name: None,
         }
     }
 
@@ -430,6 +526,7 @@ impl State {
                 schedule,
                 urgent: None,
                 is_overdue: false,
+                next_change: None,
             });
         }
         self.entries = entries;
@@ -485,13 +582,129 @@ impl State {
         self.is_dirty = true;
     }
 
-    /// Recomputes countdowns, lanes, the notifications panel and totals from the entries.
+    /// Recomputes everything derived from the entries as of `now`: countdowns, the order of
+    /// cards and notifications, totals; then lanes and panels through [`State::arrange`].
     pub fn derive(&mut self) {
         for entry in &mut self.entries {
             entry.urgent =
                 most_urgent(&entry.escalation, &entry.schedule, &self.calendar, self.now);
             entry.is_overdue = is_overdue(&entry.escalation, &entry.schedule, self.now);
+            entry.next_change = next_change(&entry.schedule, self.now);
         }
+        self.next_change = self.entries.iter().filter_map(|e| e.next_change).min();
+        self.next_full = next_trigger(DateTime::UNIX_EPOCH, self.now);
+        let entries = &self.entries;
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| {
+            let entry = &entries[i];
+            let due = entry.urgent.as_ref().map(|u| u.due_at);
+            (
+                !entry.is_immediate_risk(),
+                due.is_none(),
+                due,
+                entry.escalation.id,
+            )
+        });
+        let mut owed: Vec<NotificationRow> = Vec::new();
+        for (entry_index, entry) in entries.iter().enumerate() {
+            for (index, n) in entry.schedule.notifications.iter().enumerate() {
+                if n.sent_at.is_none() {
+                    owed.push(NotificationRow {
+                        entry: entry_index,
+                        index,
+                    });
+                }
+            }
+        }
+        owed.sort_by_key(|row| {
+            let n = &entries[row.entry].schedule.notifications[row.index];
+            (
+                n.state != ClockState::Overdue,
+                n.due_at,
+                entries[row.entry].escalation.id,
+            )
+        });
+        let open: Vec<&Entry> = entries.iter().filter(|e| e.is_open()).collect();
+        self.totals = Totals {
+            open: open.len(),
+            overdue: open.iter().filter(|e| e.is_overdue()).count(),
+            due_today: open
+                .iter()
+                .filter(|e| {
+                    e.schedule
+                        .clocks
+                        .iter()
+                        .any(|c| c.state == ClockState::DueToday)
+                })
+                .count(),
+            notifications_owed: entries
+                .iter()
+                .map(|e| e.schedule.outstanding_notifications().count())
+                .sum(),
+            notifications_overdue: entries
+                .iter()
+                .flat_map(|e| e.schedule.outstanding_notifications())
+                .filter(|n| n.state == ClockState::Overdue)
+                .count(),
+        };
+        self.order = order;
+        self.owed_order = owed;
+        self.filtered.clear();
+        self.arrange();
+    }
+
+    /// Moves the clock on to `now`, doing only the work that the time passed calls for: at a
+    /// whole minute everything is worked out again; in between, only the entries with a
+    /// countdown turning over ([`Entry::next_change`]), and the whole again only if one of them
+    /// changed state. Returns whether anything on screen changed; what it leaves is exactly
+    /// what refreshing every schedule and [`State::derive`] would (a test holds it to that).
+    pub fn advance_clock(&mut self, now: DateTime<Utc>) -> bool {
+        let was = self.now;
+        self.now = now;
+        if now < was || now >= self.next_full {
+            let before = time_fingerprint(self);
+            for entry in &mut self.entries {
+                entry.schedule.refresh(&self.calendar, &self.settings, now);
+            }
+            self.derive();
+            return was.timestamp().div_euclid(60) != now.timestamp().div_euclid(60)
+                || time_fingerprint(self) != before;
+        }
+        if self.next_change.is_none_or(|next| now < next) {
+            return false;
+        }
+        let (mut is_changed, mut is_reordered) = (false, false);
+        for entry in &mut self.entries {
+            if entry.next_change.is_none_or(|next| now < next) {
+                continue;
+            }
+            let schedule = entry.schedule.clone();
+            entry.schedule.refresh(&self.calendar, &self.settings, now);
+            let urgent = most_urgent(&entry.escalation, &entry.schedule, &self.calendar, now);
+            let is_late = is_overdue(&entry.escalation, &entry.schedule, now);
+            entry.next_change = next_change(&entry.schedule, now);
+            // A state that turned (a clock gone overdue, a notification now owed) can move cards,
+            // counts and panels: that is worked out whole, as at a minute.
+            is_reordered |= entry.schedule != schedule
+                || is_late != entry.is_overdue
+                || urgent.as_ref().map(|u| (u.state, &u.clock))
+                    != entry.urgent.as_ref().map(|u| (u.state, &u.clock));
+            is_changed |= urgent != entry.urgent;
+            entry.urgent = urgent;
+            entry.is_overdue = is_late;
+        }
+        if is_reordered {
+            self.derive();
+            return true;
+        }
+        self.next_change = self.entries.iter().filter_map(|e| e.next_change).min();
+        is_changed
+    }
+
+    /// Lays out what the filter and the closed view select from the derived order: the lanes,
+    /// their names, the notifications panel, and the selection in each lane. A keystroke in the
+    /// filter comes here without working out any countdown again.
+    pub fn arrange(&mut self) {
         // As many lanes as the procedures in use have stages (with nothing open, as many as the
         // longest procedure known).
         let lane_count = self
@@ -503,15 +716,17 @@ impl State {
             .or_else(|| self.procedures.iter().map(|p| p.last_stage()).max())
             .unwrap_or(1)
             .max(1);
-        let filter = fold(self.filter.trim());
+        let is_match = self.matching();
+        let matches = |i: usize| is_match.as_ref().is_none_or(|m| m[i]);
         let mut lanes: Vec<LaneView> = (1..=lane_count)
             .map(|stage| LaneView {
                 stage,
                 ..LaneView::default()
             })
             .collect();
-        for (index, entry) in self.entries.iter().enumerate() {
-            if entry.is_open() == self.is_showing_closed || !entry.matches(&filter) {
+        for &index in &self.order {
+            let entry = &self.entries[index];
+            if entry.is_open() == self.is_showing_closed || !matches(index) {
                 continue;
             }
             let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);
@@ -546,66 +761,14 @@ impl State {
             lane.name = first
                 .filter(|first| names.all(|n| n.eq_ignore_ascii_case(first)))
                 .map(str::to_owned);
-            lane.cards.sort_by_key(|&i| {
-                let entry = &self.entries[i];
-                let due = entry.urgent.as_ref().map(|u| u.due_at);
-                (
-                    !entry.is_immediate_risk(),
-                    due.is_none(),
-                    due,
-                    entry.escalation.id,
-                )
-            });
         }
-        let mut notifications: Vec<NotificationRow> = Vec::new();
-        for (entry_index, entry) in self.entries.iter().enumerate() {
-            if !entry.matches(&filter) {
-                continue;
-            }
-            for (index, n) in entry.schedule.notifications.iter().enumerate() {
-                if n.sent_at.is_none() {
-                    notifications.push(NotificationRow {
-                        entry: entry_index,
-                        index,
-                    });
-                }
-            }
-        }
-        notifications.sort_by_key(|row| {
-            let n = &self.entries[row.entry].schedule.notifications[row.index];
-            (
-                n.state != ClockState::Overdue,
-                n.due_at,
-                self.entries[row.entry].escalation.id,
-            )
-        });
-        let open: Vec<&Entry> = self.entries.iter().filter(|e| e.is_open()).collect();
-        self.totals = Totals {
-            open: open.len(),
-            overdue: open.iter().filter(|e| e.is_overdue()).count(),
-            due_today: open
-                .iter()
-                .filter(|e| {
-                    e.schedule
-                        .clocks
-                        .iter()
-                        .any(|c| c.state == ClockState::DueToday)
-                })
-                .count(),
-            notifications_owed: self
-                .entries
-                .iter()
-                .map(|e| e.schedule.outstanding_notifications().count())
-                .sum(),
-            notifications_overdue: self
-                .entries
-                .iter()
-                .flat_map(|e| e.schedule.outstanding_notifications())
-                .filter(|n| n.state == ClockState::Overdue)
-                .count(),
-        };
+        self.notifications = self
+            .owed_order
+            .iter()
+            .filter(|row| matches(row.entry))
+            .copied()
+            .collect();
         self.lanes = lanes;
-        self.notifications = notifications;
         self.owed_selected = self
             .owed_selected
             .min(self.notifications.len().saturating_sub(1));
@@ -622,6 +785,46 @@ impl State {
             }
         }
         self.is_dirty = true;
+    }
+
+    /// Which entries the filter matches (`None`: it is empty, so all do), searching only what
+    /// the filter's last level matched when the new filter contains it.
+    fn matching(&mut self) -> Option<Vec<bool>> {
+        let folded = fold(self.filter.trim());
+        if folded.is_empty() {
+            self.filtered.clear();
+            return None;
+        }
+        while self
+            .filtered
+            .last()
+            .is_some_and(|(level, _)| !folded.contains(level.as_str()))
+        {
+            self.filtered.pop();
+        }
+        let found = match self.filtered.last() {
+            Some((level, found)) if *level == folded => found.clone(),
+            Some((_, candidates)) => candidates
+                .iter()
+                .copied()
+                .filter(|&i| self.entries[i].matches(&folded))
+                .collect(),
+            None => (0..self.entries.len())
+                .filter(|&i| self.entries[i].matches(&folded))
+                .collect(),
+        };
+        let mut is_match = vec![false; self.entries.len()];
+        for &i in &found {
+            is_match[i] = true;
+        }
+        if self
+            .filtered
+            .last()
+            .is_none_or(|(level, _)| *level != folded)
+        {
+            self.filtered.push((folded, found));
+        }
+        Some(is_match)
     }
 
     /// The lane in focus.

@@ -1,7 +1,5 @@
 //! `update`: the only place the dashboard's state changes.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use super::form::{Confirm, Context, FieldKind, Form, FormKind, FormToken};
 use super::review::{ReviewWalk, review_of};
 use super::state::{DetailTab, Entry, Popup, Screen, State};
@@ -55,6 +53,7 @@ struct ViewKey {
     theme: usize,
     status: Option<String>,
     should_quit: bool,
+    asking_name: Option<String>,
 }
 
 impl ViewKey {
@@ -75,40 +74,18 @@ impl ViewKey {
             theme: state.theme,
             status: state.status.clone(),
             should_quit: state.should_quit,
+            asking_name: state.asking_name.clone(),
         }
     }
-}
-
-/// What on screen depends on the time: the minute shown, and every state and countdown.
-fn time_fingerprint(state: &State) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    state.now.timestamp().div_euclid(60).hash(&mut hasher);
-    for entry in &state.entries {
-        if let Some(urgent) = &entry.urgent {
-            (urgent.state, urgent.countdown).hash(&mut hasher);
-        }
-        for n in &entry.schedule.notifications {
-            n.state.hash(&mut hasher);
-        }
-    }
-    (state.totals.overdue, state.totals.due_today).hash(&mut hasher);
-    hasher.finish()
 }
 
 fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Ticked(now) => {
-            let before = time_fingerprint(state);
-            state.now = now;
-            for entry in &mut state.entries {
-                entry
-                    .schedule
-                    .refresh(&state.calendar, &state.settings, now);
-            }
             let was_dirty = state.is_dirty;
-            state.derive();
+            let is_changed = state.advance_clock(now);
             // Redraw only when what is on screen changed.
-            state.is_dirty = was_dirty || time_fingerprint(state) != before;
+            state.is_dirty = was_dirty || is_changed;
             let mut effects = Vec::new();
             if let Some(form) = &mut state.form
                 && let Some(since) = form.unkept_since
@@ -137,6 +114,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             let settled = state.set_caseload(escalations);
             if let Some(id) = state.follow.take() {
                 state.select(id);
+            }
+            // On opening, the focus starts on the first lane with a card, not on an empty
+            // stage 1 ("Nothing at this stage") while the caseload sits further along.
+            if !state.has_loaded
+                && state
+                    .lanes
+                    .get(state.lane)
+                    .is_some_and(|l| l.cards.is_empty())
+                && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
+            {
+                state.lane = first;
             }
             state.has_loaded = true;
             state.is_loading = false;
@@ -245,6 +233,37 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::FormWritten(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(path) => format!("Form written to {path} (readable only by you)"),
+                Err(why) => format!("The form was not written: {why}"),
+            });
+            Vec::new()
+        }
+        Msg::ReportLoaded(report) => {
+            if state.screen == Screen::Report {
+                state.status = None;
+                state.report = Some(report);
+                state.is_dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::UserRemembered(result) => {
+            state.is_dirty = true;
+            state.status = Some(match result {
+                Ok(file) => {
+                    format!(
+                        "Saved: your name, for the audit trail, in {}",
+                        file.rsplit(['/', '\\']).next().unwrap_or("config.toml")
+                    )
+                }
+                Err(why) => format!(
+                    "Not saved: your name could not be kept ({why}); it is recorded for this session"
+                ),
+            });
+            Vec::new()
+        }
         Msg::DraftsLoaded(drafts) => {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
@@ -296,6 +315,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
         state.should_quit = true;
         return Vec::new();
     }
+    if state.asking_name.is_some() {
+        return on_name(state, intent);
+    }
     if state.popup.is_some() {
         match intent {
             Intent::ToggleHelp | Intent::Back => state.popup = None,
@@ -314,6 +336,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     if state.form.is_some() {
         return on_form(state, intent);
     }
+    if state.form_view.is_some() {
+        return super::paper::on_intent(state, intent);
+    }
     if state.review.is_some() {
         return on_review(state, intent);
     }
@@ -323,7 +348,34 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     match state.screen.clone() {
         Screen::Dashboard => on_dashboard(state, intent),
         Screen::Detail { id, tab, scroll } => on_detail(state, intent, id, tab, scroll),
+        Screen::Report => on_report(state, intent),
     }
+}
+
+/// The report screen only reads: Esc leaves it; privacy and the theme work as on the dashboard.
+fn on_report(state: &mut State, intent: Intent) -> Vec<Effect> {
+    match intent {
+        Intent::Back | Intent::ShowReport => {
+            state.screen = Screen::Dashboard;
+            state.report = None;
+            state.status = None;
+            state.is_dirty = true;
+            Vec::new()
+        }
+        Intent::TogglePrivacy | Intent::CycleTheme => on_dashboard(state, intent),
+        _ => Vec::new(),
+    }
+}
+
+/// Opens the report screen on the school year so far, and asks for it to be counted.
+fn open_report(state: &mut State) -> Vec<Effect> {
+    let period =
+        crate::core::report::Period::school_year_to(crate::core::calendar::local_date(state.now));
+    state.screen = Screen::Report;
+    state.report = None;
+    state.status = Some("Counting the report from the whole record…".to_owned());
+    state.is_dirty = true;
+    vec![Effect::LoadReport(period)]
 }
 
 fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
@@ -339,7 +391,7 @@ fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
         }
         _ => return Vec::new(),
     }
-    state.derive();
+    state.arrange();
     Vec::new()
 }
 
@@ -392,26 +444,32 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
         Intent::Back => {
             state.filter.clear();
             state.status = None;
-            state.derive();
+            state.arrange();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::ShowReport => return open_report(state),
         Intent::ToggleClosed => {
             state.is_showing_closed = !state.is_showing_closed;
-            state.derive();
+            state.arrange();
             if state.is_showing_closed {
                 state.status = Some("Loading the closed escalations…".to_owned());
                 return vec![Effect::LoadClosed];
             }
             state.status = Some("Showing the open escalations".to_owned());
         }
-        Intent::NewEscalation => {
-            let form = Form::new_escalation(&state.procedures);
-            open_form(state, form);
-        }
+        Intent::NewEscalation => open_new_escalation(state),
         Intent::MarkNotificationSent => {
             if let Some(id) = state.selected_id() {
                 let chosen = state.selected_notification().map(|n| n.id.clone());
                 open_notification_sent(state, id, chosen.as_deref());
+            }
+        }
+        Intent::ShowForm => {
+            if let Some(id) = state.selected_id() {
+                let chosen = state
+                    .selected_notification()
+                    .map(|n| (n.id.clone(), n.form.clone()));
+                super::paper::open(state, id, chosen);
             }
         }
         Intent::TogglePrivacy => state.is_privacy = !state.is_privacy,
@@ -466,10 +524,8 @@ fn on_detail(
             state.theme = (state.theme + 1) % state.theme_names.len();
         }
         Intent::MarkNotificationSent => open_notification_sent(state, id, None),
-        Intent::NewEscalation => {
-            let form = Form::new_escalation(&state.procedures);
-            open_form(state, form);
-        }
+        Intent::ShowForm => super::paper::open(state, id, None),
+        Intent::NewEscalation => open_new_escalation(state),
         intent => open_record_form(state, intent, id),
     }
     Vec::new()
@@ -798,6 +854,24 @@ fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
     open_form(state, Form::notification_sent(id, title, owed, chosen));
 }
 
+/// Opens the notification-sent form for `notification`, with the filled form shown in the form
+/// view kept beside it when it saves (its text with the record, its SHA-256 in the audit trail).
+pub(super) fn open_notification_sent_with(
+    state: &mut State,
+    id: i64,
+    notification: &str,
+    attachment: (String, String),
+) {
+    open_notification_sent(state, id, Some(notification));
+    if let Some(form) = state.form.as_mut() {
+        form.preview.push(format!(
+            "Form {} will be kept with the record as it was shown, its SHA-256 in the audit trail.",
+            attachment.0
+        ));
+        form.attachment = Some(attachment);
+    }
+}
+
 /// Opens the form to mark one of the escalation's open actions done.
 fn open_action_done(state: &mut State, id: i64, chosen: Option<i64>) {
     use crate::core::record::printable;
@@ -903,6 +977,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         entries,
         now,
         is_privacy,
+        calendar,
         ..
     } = state;
     let form = form.as_mut()?;
@@ -915,6 +990,7 @@ fn check_form(state: &mut State) -> Option<Request> {
         procedures,
         escalation: entry.map(|e| &e.escalation),
         schedule: entry.map(|e| &e.schedule),
+        calendar,
         is_privacy: *is_privacy,
     })
 }
@@ -1100,6 +1176,51 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Opens the form for a new escalation, filled in from the settings (see [`Form::prefill`]).
+fn open_new_escalation(state: &mut State) {
+    let mut form = Form::new_escalation(&state.procedures);
+    let problem = form.prefill(&state.procedures, &state.preferences);
+    open_form(state, form);
+    if problem.is_some() && state.status.is_none() {
+        state.status = problem;
+    }
+}
+
+/// The longest name kept for the audit trail.
+const MAX_NAME_CHARS: usize = 100;
+
+/// A first run asks the DSL's name for the audit trail (instead of writing their login name):
+/// typed, then kept in `config.toml` with Enter, or put off with Esc.
+fn on_name(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let Some(typed) = state.asking_name.as_mut() else {
+        return Vec::new();
+    };
+    match intent {
+        Intent::NameType(c) if typed.chars().count() < MAX_NAME_CHARS => typed.push(c),
+        Intent::NameBackspace => {
+            typed.pop();
+        }
+        Intent::NameSkip => {
+            state.asking_name = None;
+            state.status = Some(
+                "Your login name is recorded for now; put your name in config.toml (user = \"...\") to be asked no more"
+                    .to_owned(),
+            );
+        }
+        Intent::NameDone => match crate::core::record::required_text("your name", typed, false) {
+            Ok(name) => {
+                state.asking_name = None;
+                state.preferences.user = Some(name.clone());
+                state.status = Some("Keeping your name…".to_owned());
+                return vec![Effect::RememberUser(name)];
+            }
+            Err(error) => state.status = Some(format!("Not kept: {}", error.message)),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
 /// A paste goes into the focused field only: whole into a text of several lines; joined into
 /// one line for a one-line field or the filter; refused, with a message, where nothing is typed.
 fn on_paste(state: &mut State, text: &str) {
@@ -1127,9 +1248,19 @@ fn on_paste(state: &mut State, text: &str) {
                 return;
             }
         };
+        let joined_lines = match field.kind {
+            FieldKind::Line | FieldKind::When => text.trim_end_matches('\n').lines().count(),
+            _ => 0,
+        };
+        let label = field.label;
         if field.text.insert_str(&pasted) {
             form.is_changed = true;
             form.unkept_since = Some(now);
+        }
+        if joined_lines > 1 {
+            state.status = Some(format!(
+                "Pasted {joined_lines} lines joined into one: \"{label}\" takes a single line"
+            ));
         }
         check_form(state);
         return;
@@ -1138,7 +1269,7 @@ fn on_paste(state: &mut State, text: &str) {
         state
             .filter
             .push_str(&crate::core::record::printable(&joined(), false));
-        state.derive();
+        state.arrange();
         return;
     }
     state.status = Some(

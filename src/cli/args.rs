@@ -40,6 +40,10 @@ pub struct Global {
     /// The escalation database (default: $XDG_DATA_HOME/escalate/escalate.db)
     #[arg(long, global = true, env = "ESCALATE_DB", value_name = "PATH")]
     pub db: Option<std::path::PathBuf>,
+
+    /// Your name for the audit trail (default: user in config.toml, else your login name)
+    #[arg(long, global = true, env = "ESCALATE_ACTOR", value_name = "NAME")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +109,20 @@ pub enum Command {
     /// Copy a SQLite database into an empty team database (--to postgres://... --school S),
     /// or a school's PostgreSQL database into a new SQLite file (--to FILE --from-school S)
     Migrate(MigrateArgs),
+    /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
+    /// by category and agency, time to resolve, clocks met on time, notifications late, learning
+    Report(ReportArgs),
+    /// Bring in the escalations kept in a spreadsheet (CSV; see --template for the columns)
+    Import(ImportArgs),
+    /// Fill one of the procedure's forms from the record (Appendix 2, the escalation form, the
+    /// action log entry...); --list shows which forms there are and which are owed
+    Form(FormArgs),
+    /// Record what the partnership forms ask beyond the escalation (the referrer's phone, the
+    /// child's address, the level of need...); correct one already recorded with amend
+    Details(DetailsArgs),
+    /// Record the stage 4 meeting's chair, attendees and review date (Pan Bedfordshire
+    /// Appendix 5); record the meeting itself with discuss --mode meeting
+    Meeting(MeetingArgs),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +162,134 @@ pub struct MigrateArgs {
     /// The school leaving the team database
     #[arg(long, value_name = "CODE")]
     pub from_school: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8 or Windows-1252, as Excel saves it)
+    #[arg(required_unless_present = "template")]
+    pub file: Option<std::path::PathBuf>,
+    /// Print the columns as a CSV header with one fictional row, to start a spreadsheet from
+    #[arg(long, conflicts_with_all = ["dry_run", "skip_invalid"])]
+    pub template: bool,
+    /// Check every row and say what would be imported, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even if some are refused (each refused row is listed)
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The first day of the period (default: 1 September of this school year); 2026-09-01,
+    /// 01/09/2026 or 1 Sep 2026
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The last day of the period (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only escalations under this procedure (see escalate procedures)
+    #[arg(long, value_name = "ID")]
+    pub procedure: Option<String>,
+    /// text, markdown, html (with charts; prints cleanly), csv or json
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to FILE (readable only by you) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FormArgs {
+    /// The escalation's id (see escalate list)
+    pub id: String,
+    /// The form's id, as escalate form ID --list shows it (e.g. appendix-2)
+    #[arg(required_unless_present_any = ["list", "all"], conflicts_with = "all")]
+    pub form: Option<String>,
+    /// List the procedure's forms, and which are owed on this escalation
+    #[arg(long, conflicts_with_all = ["format", "out", "set", "all"])]
+    pub list: bool,
+    /// Every form of the procedure, one after another (in HTML, one a page), to print as a pack
+    #[arg(long, conflicts_with = "set")]
+    pub all: bool,
+    /// text, markdown or html (html prints one form a page)
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write to FILE (readable only by you) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Replace FILE if it exists
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Fill a field the record cannot fill (FIELD is its id, as the form shows it); repeat it
+    /// for several. Fields still blank are asked for on a terminal, or left visibly blank
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Hide every spelling of the child's name (initials) and withhold the address
+    #[arg(long)]
+    pub privacy: bool,
+}
+
+/// The details the partnership forms ask for, all optional (see `escalate details`).
+#[derive(Debug, Args, Default)]
+pub struct DetailArgs {
+    /// The referrer's contact number (Appendix 4)
+    #[arg(long, value_name = "PHONE")]
+    pub referrer_phone: Option<String>,
+    /// The referrer's email address (Appendix 4)
+    #[arg(long, value_name = "EMAIL")]
+    pub referrer_email: Option<String>,
+    /// The referrer's manager (Appendix 4; Staffordshire's "To: (Manager)")
+    #[arg(long, value_name = "NAME")]
+    pub referrer_manager: Option<String>,
+    /// The child's current address (visible in the process list: prefer --child-address-file)
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "child_address_file")]
+    pub child_address: Option<String>,
+    /// Read the child's address from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub child_address_file: Option<std::path::PathBuf>,
+    /// The child's postcode (prefer --child-postcode-file)
+    #[arg(long, value_name = "POSTCODE", conflicts_with = "child_postcode_file")]
+    pub child_postcode: Option<String>,
+    /// Read the child's postcode from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub child_postcode_file: Option<std::path::PathBuf>,
+    /// The child's level of need: early-help, targeted-support, child-in-need or child-protection
+    #[arg(long, value_name = "LEVEL")]
+    pub need_level: Option<String>,
+    /// Is the child/young person/parent/carer aware a meeting is taking place and information
+    /// may be shared? yes or no (Appendix 4, item 11)
+    #[arg(long, value_name = "yes|no")]
+    pub family_aware: Option<String>,
+    /// Have they agreed to be asked for their views? yes or no (Appendix 4, item 12)
+    #[arg(long, value_name = "yes|no")]
+    pub views_agreed: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DetailsArgs {
+    pub id: String,
+    #[command(flatten)]
+    pub details: DetailArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("meeting").required(true).multiple(true).args(["chair", "attendees", "attendees_file", "review_date"])))]
+pub struct MeetingArgs {
+    pub id: String,
+    /// The meeting's chair: role and agency
+    #[arg(long)]
+    pub chair: Option<String>,
+    /// The attendees, one a line: name, role and agency
+    #[arg(long, conflicts_with = "attendees_file")]
+    pub attendees: Option<String>,
+    /// Read the attendees from this file, or from standard input with -
+    #[arg(long, value_name = "PATH")]
+    pub attendees_file: Option<std::path::PathBuf>,
+    /// The review date, as appropriate (YYYY-MM-DD or DD/MM/YYYY)
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    pub review_date: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -191,9 +337,9 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The procedure's id (see escalate procedures)
+    /// The procedure's id (see escalate procedures; default: procedure in config.toml)
     #[arg(long)]
-    pub procedure: String,
+    pub procedure: Option<String>,
     /// The child's name (visible to other users in the process list: prefer --child-file)
     #[arg(
         long,
@@ -218,16 +364,17 @@ pub struct NewArgs {
     /// The child's record reference in your system
     #[arg(long)]
     pub child_ref: Option<String>,
-    /// The practitioner raising the escalation
+    /// The practitioner raising the escalation (default: you, as --actor or user in config.toml)
     #[arg(long)]
-    pub raised_by: String,
-    /// Their agency
+    pub raised_by: Option<String>,
+    /// Their agency (default: organisation in config.toml)
     #[arg(long)]
-    pub agency: String,
+    pub agency: Option<String>,
     /// The agency and team it is raised with
     #[arg(long)]
     pub raised_with: String,
-    /// The partnership or board body, where the procedure has several (name or id)
+    /// The partnership or board body, where the procedure has several (name or id; default:
+    /// partnership in config.toml)
     #[arg(long)]
     pub partnership: Option<String>,
     /// thresholds, roles-and-responsibilities, information-sharing, plan-progression, case-conference, communication or other
@@ -255,6 +402,9 @@ pub struct NewArgs {
     /// The child is at immediate risk of significant harm
     #[arg(long)]
     pub immediate_risk: bool,
+    /// What the partnership forms ask beyond this (all optional)
+    #[command(flatten)]
+    pub details: DetailArgs,
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +509,16 @@ pub struct NotifyArgs {
     /// When it was sent (default: now)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
+    /// Keep the form that was sent with the record (the notification's own form by default),
+    /// filled from the record as escalate form makes it; its SHA-256 goes into the audit trail
+    #[arg(long, value_name = "FORM", num_args = 0..=1, default_missing_value = "", conflicts_with = "attach")]
+    pub form: Option<String>,
+    /// Fill a field of --form the record cannot fill, as escalate form --set does
+    #[arg(long, value_name = "FIELD=VALUE", requires = "form")]
+    pub set: Vec<String>,
+    /// Keep this file, as it was sent, with the record (text, Markdown or HTML, at most 1 MiB)
+    #[arg(long, value_name = "FILE")]
+    pub attach: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -439,7 +599,7 @@ pub struct WithdrawArgs {
 #[derive(Debug, Args)]
 pub struct AmendArgs {
     pub id: String,
-    /// The field: child, dob, child-ref, raised-by, agency, raised-with, partnership, category, summary, outcome-sought, concern-at, raised-at, immediate-risk
+    /// The field: child, dob, child-ref, raised-by, agency, raised-with, partnership, category, summary, outcome-sought, concern-at, raised-at, immediate-risk, or a detail (escalate details --help): referrer-phone, referrer-email, referrer-manager, child-address, child-postcode, need-level, family-aware, views-agreed, meeting-chair, meeting-attendees, review-date
     pub field: String,
     /// The corrected value (empty to clear an optional field)
     #[arg(required_unless_present = "value_file", conflicts_with = "value_file")]

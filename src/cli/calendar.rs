@@ -8,7 +8,6 @@
 //! main). Text from the record or a procedure file is made printable first.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike};
@@ -131,7 +130,7 @@ pub fn run(context: &mut Context, args: CalendarArgs) -> Result<String, CliError
     match &args.out {
         None => Ok(text),
         Some(path) => {
-            write_private(path, &text)?;
+            super::files::write_private(path, &text)?;
             let mut out = String::new();
             let _ = writeln!(
                 out,
@@ -143,29 +142,4 @@ pub fn run(context: &mut Context, args: CalendarArgs) -> Result<String, CliError
             Ok(out)
         }
     }
-}
-
-/// Writes `text` to `path` readable only by its owner: to a new file beside it, then renamed
-/// over it, so that a reader never sees half a calendar.
-fn write_private(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let fail = |e: std::io::Error| {
-        CliError(format!(
-            "could not write the calendar to {}: {e}",
-            path.display()
-        ))
-    };
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = std::path::PathBuf::from(temporary);
-    let _ = std::fs::remove_file(&temporary);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&temporary)
-        .map_err(fail)?;
-    file.write_all(text.as_bytes()).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&temporary, path).map_err(fail)
 }

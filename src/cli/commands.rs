@@ -215,12 +215,17 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
     if full && let Some(summary) = &procedure.summary {
         let _ = writeln!(out, "  {summary}");
     }
-    let bodies: Vec<&str> = procedure
+    // Where one is chosen, each with the id `new --partnership` and config.toml take.
+    let is_chosen = procedure.partnerships.len() > 1;
+    let bodies: Vec<String> = procedure
         .partnerships
         .iter()
-        .map(|p| p.name.as_str())
+        .map(|p| match is_chosen {
+            true => format!("{} ({})", p.id, p.name),
+            false => p.name.clone(),
+        })
         .collect();
-    let label = if bodies.len() > 1 {
+    let label = if is_chosen {
         "Partnerships (one is chosen)"
     } else {
         "Partnership"

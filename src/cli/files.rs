@@ -1,7 +1,9 @@
-//! Reading the user's files: settings, procedures, themes, and values given by file
+//! The user's files: reading settings, procedures, themes, and values given by file
 //! (`--child-file`). Only regular files are read, and only up to [`MAX_FILE_BYTES`]: a FIFO or a
 //! link to `/dev/zero` named `config.toml` would otherwise hang every command, or fill memory.
-//! `-` as a value's file means standard input, read with the same limit.
+//! `-` as a value's file means standard input, read with the same limit. What escalate writes
+//! (settings, a calendar, a report, a form) is written whole and readable only by the user
+//! ([`write_private`]).
 //!
 //! Errors name the file and say how to fix it. Start at [`read_text`].
 
@@ -87,6 +89,53 @@ fn read_limited(
         .map_err(|_| refuse("it is not UTF-8 text; save it as UTF-8".to_owned()))
 }
 
+/// Writes a settings file the user keeps, privately and whole: the text goes to a new 0600
+/// file beside it (created exclusively, never through a link), is synced, and is renamed over
+/// the old one, so a crash leaves the old file or the new one and never half of either. A
+/// folder created on the way is 0700.
+pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    let shown = path.display();
+    let fail = |why: std::io::Error| CliError(format!("cannot write {shown}: {why}"));
+    let folder = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(folder)
+        .map_err(fail)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "settings".into(), |n| n.to_string_lossy().into_owned());
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(fail)
+}
+
+/// Remembers the DSL's name in `config.toml` (`user = NAME`), keeping the rest of the file:
+/// the dashboard asks for it on a first run, for the audit trail. Returns the file written.
+pub fn remember_user(config_dir: &Path, name: &str) -> Result<std::path::PathBuf, CliError> {
+    let path = config_dir.join("config.toml");
+    let text = read_text(&path, "settings file")?.unwrap_or_default();
+    // Refuse to rewrite a file that does not read: the user's mistake stays theirs to fix.
+    crate::config::Config::parse(&path.display().to_string(), &text)?;
+    write_private(&path, &crate::config::with_user(&text, name))?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +165,33 @@ mod tests {
         assert_eq!(read_text(&fine, "x").unwrap().as_deref(), Some("a = 1\n"));
         assert_eq!(read_text(&dir.path().join("none"), "x").unwrap(), None);
         assert_eq!(read_value(&fine, "--child-file").unwrap(), "a = 1");
+    }
+
+    #[test]
+    fn a_remembered_name_is_written_privately_keeping_the_settings() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::TempDir::new().unwrap();
+        let config_dir = dir.path().join("escalate");
+        let path = remember_user(&config_dir, "Jo Bloggs").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&config_dir), 0o700);
+        std::fs::write(&path, "privacy = true\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        remember_user(&config_dir, "Sam Lee").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let config =
+            crate::config::Config::parse("c", &std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(config.user.as_deref(), Some("Sam Lee"));
+        assert!(config.privacy);
+        // A file that does not read is left as it is.
+        std::fs::write(&path, "privacy = maybe\n").unwrap();
+        assert!(remember_user(&config_dir, "X").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "privacy = maybe\n");
+        assert_eq!(
+            std::fs::read_dir(&config_dir).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

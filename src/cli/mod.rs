@@ -10,7 +10,10 @@ mod calendar;
 mod chronology;
 mod commands;
 pub mod files;
+mod forms;
+mod import;
 mod records;
+mod report;
 mod review;
 mod team;
 mod view;
@@ -67,7 +70,7 @@ impl From<String> for Finished {
 }
 
 /// The name in the audit trail when neither the settings nor the environment give one.
-pub const UNKNOWN_USER: &str = "unknown user (set user in config.toml)";
+pub const UNKNOWN_USER: &str = "unknown user (set user in config.toml, or pass --actor NAME)";
 
 /// Where the user's files live, and who they are: what `main` learns from the environment.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +113,8 @@ pub struct Context {
     wall_clock: DateTime<Utc>,
     pub json: bool,
     db: Option<PathBuf>,
+    /// `--actor` (or `ESCALATE_ACTOR`): the name for the audit trail, before the settings'.
+    pub(crate) actor: Option<String>,
     config: Option<Config>,
     store: Option<AnyStore>,
 }
@@ -192,9 +197,14 @@ impl Context {
         self.store()
     }
 
-    /// Who is making the change: the settings' `user`, else `$USER` (or `$LOGNAME`). With
-    /// none of them, the audit trail says so rather than guessing.
+    /// Who is making the change: `--actor`, else the settings' `user` (which the dashboard
+    /// asks for on a first run), else `$USER` (or `$LOGNAME`) for scripts. With none of them,
+    /// the audit trail says so, with how to fix it, rather than guessing.
     pub fn actor(&mut self) -> Result<String, CliError> {
+        if let Some(given) = &self.actor {
+            crate::core::record::clean_text("--actor", given, false)?;
+            return Ok(crate::core::record::printable(given.trim(), false));
+        }
         let configured = self.config()?.user.clone();
         let name = configured
             .or_else(|| self.paths.user.clone())
@@ -277,6 +287,7 @@ pub fn dashboard(
         wall_clock: wall_clock(),
         json: false,
         db: cli.global.db,
+        actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
     };
@@ -322,8 +333,23 @@ pub fn dashboard(
         path: demo_path,
         wall_clock: shared(&wall_clock),
     });
+    let preferences = crate::app::Preferences {
+        user: context.actor.clone().or_else(|| config.user.clone()),
+        organisation: config.organisation.clone(),
+        procedure: config.procedure.clone(),
+        partnership: config.partnership.clone(),
+    };
+    let remember_user = context.paths.config_dir.clone().map(|dir| {
+        Box::new(move |name: &str| {
+            files::remember_user(&dir, name)
+                .map(|path| path.display().to_string())
+                .map_err(|e| e.to_string())
+        }) as crate::tui::RememberUser
+    });
     Ok(crate::tui::Options {
         demo,
+        preferences,
+        remember_user,
         store,
         procedures,
         config,
@@ -376,7 +402,15 @@ fn read_theme_files(paths: &Paths) -> (Vec<(String, String)>, Vec<String>) {
 
 /// Runs one command. `wall_clock` is the time `main` read, used unless `--now` says otherwise.
 /// Returns what to print on standard output, and whether anything was found overdue.
-pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished, CliError> {
+/// Runs one command. Most commands return what they print; one that can print a great deal
+/// (`list --all`) writes to `out` as it goes, already made terminal-safe, and returns nothing
+/// more to print.
+pub fn run(
+    cli: Cli,
+    paths: Paths,
+    wall_clock: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> Result<Finished, CliError> {
     let now = resolve_now(cli.global.now.as_deref(), wall_clock)?;
     let mut context = Context {
         paths,
@@ -384,6 +418,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         wall_clock,
         json: cli.global.json,
         db: cli.global.db,
+        actor: cli.global.actor.clone().filter(|a| !a.trim().is_empty()),
         config: None,
         store: None,
     };
@@ -394,13 +429,7 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Due(a)) => commands::due(&mut context, a),
         Some(Command::Holidays(a)) => commands::holidays(&context, a),
         Some(Command::New(a)) => records::new(&mut context, *a),
-        Some(Command::List(a)) => {
-            let finished = records::list(&mut context, a)?;
-            return Ok(Finished {
-                output: terminal_safe(&finished.output, context.json),
-                ..finished
-            });
-        }
+        Some(Command::List(a)) => return records::list(&mut context, a, out),
         Some(Command::Show(a)) => records::show(&mut context, a),
         Some(Command::Advance(a)) => records::advance(&mut context, a),
         Some(Command::Discuss(a)) => records::discuss(&mut context, a),
@@ -422,6 +451,8 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
         Some(Command::Completions(a)) => commands::completions(&a),
         Some(Command::Man) => commands::man(),
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
+        Some(Command::Report(a)) => report::run(&mut context, a),
+        Some(Command::Import(a)) => import::run(&mut context, a),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.
@@ -432,6 +463,9 @@ pub fn run(cli: Cli, paths: Paths, wall_clock: DateTime<Utc>) -> Result<Finished
                 .collect();
             return Ok(Finished::from(lines.join("\r\n")));
         }
+        Some(Command::Form(a)) => forms::run(&mut context, a),
+        Some(Command::Details(a)) => forms::details(&mut context, a),
+        Some(Command::Meeting(a)) => forms::meeting(&mut context, a),
         Some(Command::Review(a)) => {
             let finished = review::run(&mut context, a)?;
             return Ok(Finished {

@@ -24,14 +24,28 @@ use crate::core::change::{
 use crate::core::deadline::{ClockState, Schedule, schedule};
 use crate::core::procedure::Procedure;
 use crate::core::record::{CorrectionKind, Escalation, NewEscalationInput, RecordError};
-use crate::core::time::{Direction, parse_date, parse_day, parse_instant};
+use crate::core::time::{Direction, parse_date, parse_day, parse_when};
 use crate::service::{self, Applied, Rules, ServiceError, Subject, Written};
 use crate::storage::{Filter, Store};
 
 /// Reads an optional time option, naming the option in any error.
-fn time_option(option: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
+/// A time given on the command line, read as the dashboard reads one: a full time, or relative
+/// to now (`16:30` today, `yesterday 14:30`, `mon 9:00`, `-2h`). `--due` looks forward; every
+/// other time is of something that happened, and looks back (`mon` is the last Monday).
+fn time_option(
+    option: &str,
+    value: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, CliError> {
+    let direction = if option == "--due" {
+        Direction::Future
+    } else {
+        Direction::Past
+    };
     value
-        .map(|text| parse_instant(text).map_err(|e| CliError(format!("{option}: {e}"))))
+        .map(|text| {
+            parse_when(text, now, direction).map_err(|e| CliError(format!("{option}: {e}")))
+        })
         .transpose()
 }
 
@@ -95,6 +109,18 @@ const OPTIONS: &[&str] = &[
     "note",
     "parents-informed",
     "child-record-updated",
+    "referrer-phone",
+    "referrer-email",
+    "referrer-manager",
+    "child-address",
+    "child-postcode",
+    "need-level",
+    "family-aware",
+    "views-agreed",
+    "meeting-chair",
+    "meeting-attendees",
+    "review-date",
+    "attach",
 ];
 
 fn refused(error: RecordError) -> CliError {
@@ -125,7 +151,7 @@ pub fn schedule_of(
 
 /// A value given on the command line or, to keep it out of the process list, by file (`-`:
 /// standard input). Clap makes sure at most one of the two is given.
-fn given_or_read(
+pub(super) fn given_or_read(
     given: Option<String>,
     file: Option<&std::path::Path>,
     option: &str,
@@ -137,7 +163,7 @@ fn given_or_read(
 }
 
 /// Only one value can come from standard input.
-fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
+pub(super) fn one_stdin(files: &[(&str, Option<&std::path::Path>)]) -> Result<(), CliError> {
     let from_stdin: Vec<&str> = files
         .iter()
         .filter(|(_, path)| *path == Some(std::path::Path::new("-")))
@@ -172,7 +198,12 @@ pub fn new(context: &mut Context, args: NewArgs) -> Result<String, CliError> {
     new_escalation(context, args, &child).map_err(|e| without_name(e, &child))
 }
 
-fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<String, CliError> {
+fn new_escalation(
+    context: &mut Context,
+    mut args: NewArgs,
+    child: &str,
+) -> Result<String, CliError> {
+    let details = super::forms::detail_fields(std::mem::take(&mut args.details))?;
     let dob = given_or_read(args.dob, args.dob_file.as_deref(), "--dob-file")?;
     let summary = given_or_read(args.summary, args.summary_file.as_deref(), "--summary-file")?;
     let child_dob = dob
@@ -180,22 +211,50 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
         .map(parse_date)
         .transpose()
         .map_err(|e| CliError(format!("--dob: {e}")))?;
+    // What is not given comes from the settings, as the dashboard's New form fills it in.
+    let config = context.config()?.clone();
+    let missing = |option: &str, key: &str| {
+        CliError(format!(
+            "{option} is needed: give it, or set {key} = \"...\" in config.toml"
+        ))
+    };
+    let procedure_id = args
+        .procedure
+        .or_else(|| config.procedure.clone())
+        .ok_or_else(|| missing("--procedure", "procedure"))?;
+    let raised_by = match args.raised_by {
+        Some(given) => given,
+        None => match (&context.actor, &config.user) {
+            (Some(name), _) | (None, Some(name)) => name.clone(),
+            (None, None) => return Err(missing("--raised-by", "user")),
+        },
+    };
+    let agency = args
+        .agency
+        .or_else(|| config.organisation.clone())
+        .ok_or_else(|| missing("--agency", "organisation"))?;
     let procedures = context.procedures()?;
-    let procedure = super::commands::find_procedure(&procedures, &args.procedure)?;
+    let procedure = super::commands::find_procedure(&procedures, &procedure_id)?;
+    // The settings' partnership belongs to the settings' procedure.
+    let partnership = args.partnership.or_else(|| {
+        (config.procedure.as_deref() == Some(procedure.id.as_str()))
+            .then(|| config.partnership.clone())
+            .flatten()
+    });
     let input = NewEscalationInput {
         procedure: procedure.id.clone(),
-        partnership: args.partnership,
+        partnership,
         child_name: child.to_owned(),
         child_dob,
         child_ref: args.child_ref,
-        raised_by: args.raised_by,
-        agency: args.agency,
+        raised_by,
+        agency,
         raised_with: args.raised_with,
         category: args.category,
         summary: summary.unwrap_or_default(),
         outcome_sought: args.outcome_sought,
-        concern_at: time_option("--concern-at", args.concern_at.as_deref())?,
-        raised_at: time_option("--raised-at", args.raised_at.as_deref())?,
+        concern_at: time_option("--concern-at", args.concern_at.as_deref(), context.now)?,
+        raised_at: time_option("--raised-at", args.raised_at.as_deref(), context.now)?,
         immediate_risk: args.immediate_risk,
     };
     let checked = input.check(procedure, context.now).map_err(refused)?;
@@ -207,6 +266,14 @@ fn new_escalation(context: &mut Context, args: NewArgs, child: &str) -> Result<S
         Err(ServiceError::Refused(r)) => return Err(refused(r)),
         Err(other) => return Err(other.into()),
     };
+    if !details.is_empty() {
+        // Checked above, before anything was written; recorded with their own audit entries.
+        apply(context, id, Request::Details { fields: details }).map_err(|e| {
+            CliError(format!(
+                "escalation {id} was recorded, but its details were not: {e}; record them with escalate details {id} ..."
+            ))
+        })?;
+    }
     if context.json {
         return Ok(format!("{}\n", json!({ "id": id })));
     }
@@ -255,9 +322,20 @@ pub fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), C
     Ok((escalation, procedure))
 }
 
-/// Lists escalations. One whose procedure file is gone is still listed, marked, with a warning
-/// on standard error and exit status 2: leaving it out would hide a child's case.
-pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, CliError> {
+/// How many closed escalations `list --all` reads at a time: the history is streamed a page at a
+/// time, so memory grows with the open caseload, not with years of closed records (issue 17).
+const HISTORY_PAGE: usize = 500;
+
+/// Lists escalations, writing to `out` as it reads: open ones most urgent first, then (with
+/// `--all`) the closed history a page at a time in id order, which is where the sort puts them
+/// anyway (a closed escalation has no live deadline). One whose procedure file is gone is still
+/// listed, marked, at the end, with a warning on standard error and exit status 2: leaving it
+/// out would hide a child's case.
+pub fn list(
+    context: &mut Context,
+    args: ListArgs,
+    out: &mut dyn std::io::Write,
+) -> Result<super::Finished, CliError> {
     let stage = args
         .stage
         .as_deref()
@@ -275,35 +353,35 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
         })
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
-    let escalations = if context.database_exists()? {
-        if args.overdue && !args.all {
-            // Overdue includes closed escalations that still owe something: the set the store
-            // keeps of what can need attention, never the settled history (issue 17).
-            let mut caseload = context.store()?.caseload()?;
-            caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
-            caseload
-        } else {
-            context.store()?.escalations(Filter {
-                include_closed: args.all || args.overdue,
-                stage,
-            })?
-        }
-    } else {
+    let exists = context.database_exists()?;
+    let escalations = if !exists {
         Vec::new()
+    } else if args.overdue {
+        // Overdue includes closed escalations that still owe something: the set the store
+        // keeps of what can need attention, never the settled history (issue 17). A settled
+        // escalation owes nothing, so `--all` adds nothing here.
+        let mut caseload = context.store()?.caseload()?;
+        caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
+        caseload
+    } else {
+        context.store()?.escalations(Filter {
+            include_closed: false,
+            stage,
+        })?
     };
     let procedures = context.procedures()?;
+    let mut printer = ListPrinter::new(context, out, args.overdue, args.all)?;
     let mut rows = Vec::new();
-    let mut missing = Vec::new();
     for escalation in escalations {
         let Some(procedure) = procedures.get(&escalation.procedure) else {
-            missing.push(escalation);
+            printer.missing.push(escalation);
             continue;
         };
         let schedule = schedule_of(context, &escalation, procedure)?;
         if args.overdue && !crate::core::overdue::is_overdue(&escalation, &schedule, context.now) {
             continue;
         }
-        rows.push((escalation, procedure.clone(), schedule));
+        rows.push((escalation, procedure, schedule));
     }
     // Most urgent first: immediate risk, then the soonest live deadline, then the rest by id.
     rows.sort_by_key(|(e, _, s)| {
@@ -316,53 +394,173 @@ pub fn list(context: &mut Context, args: ListArgs) -> Result<super::Finished, Cl
             e.id,
         )
     });
-    let warnings: Vec<String> = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![view::missing_procedures_warning(
-            &missing.iter().collect::<Vec<_>>(),
-        )]
-    };
-    let finish = |output: String| super::Finished {
-        output,
-        is_anything_overdue: false,
-        warnings: warnings.clone(),
-    };
-    if context.json {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|(e, p, s)| view::escalation_json(e, p, s, context.now, None))
-            .chain(missing.iter().map(view::missing_procedure_json))
-            .collect();
-        return Ok(finish(
-            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
-        ));
-    }
-    if rows.is_empty() && missing.is_empty() {
-        return Ok(finish(match (args.overdue, args.all) {
-            (true, _) => "Nothing is overdue.\n".to_owned(),
-            (false, true) => "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n".to_owned(),
-            (false, false) => "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n".to_owned(),
-        }));
-    }
-    let calendar = context.config()?.calendar.clone();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>4}  {:<5}  {:<37}  {:<16}  CHILD / RAISED WITH",
-        "ID", "STAGE", "NEXT DEADLINE", "PROCEDURE"
-    );
     for (escalation, procedure, schedule) in &rows {
-        let _ = writeln!(
+        printer.row(escalation, procedure, schedule)?;
+    }
+    drop(rows);
+    if exists && args.all && !args.overdue {
+        let mut after = 0;
+        loop {
+            let page = context.store()?.closed_after(after, stage, HISTORY_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for escalation in page {
+                match procedures.get(&escalation.procedure) {
+                    Some(procedure) => {
+                        let schedule = schedule_of(context, &escalation, procedure)?;
+                        printer.row(&escalation, procedure, &schedule)?;
+                    }
+                    None => printer.missing.push(escalation),
+                }
+            }
+        }
+    }
+    printer.finish()
+}
+
+/// Writes `list`'s rows as they come, in the one escaping rule, and remembers what it needs for
+/// the end: whether anything was written, and the escalations whose procedure is gone.
+struct ListPrinter<'a> {
+    out: &'a mut dyn std::io::Write,
+    json: bool,
+    now: DateTime<Utc>,
+    calendar: crate::core::calendar::Calendar,
+    is_overdue: bool,
+    is_all: bool,
+    written: usize,
+    missing: Vec<Escalation>,
+}
+
+impl<'a> ListPrinter<'a> {
+    fn new(
+        context: &mut Context,
+        out: &'a mut dyn std::io::Write,
+        is_overdue: bool,
+        is_all: bool,
+    ) -> Result<Self, CliError> {
+        Ok(Self {
             out,
-            "{}",
-            view::list_line(&calendar, escalation, procedure, schedule, context.now)
-        );
+            json: context.json,
+            now: context.now,
+            calendar: context.config()?.calendar.clone(),
+            is_overdue,
+            is_all,
+            written: 0,
+            missing: Vec::new(),
+        })
     }
-    for escalation in &missing {
-        let _ = writeln!(out, "{}", view::missing_procedure_line(escalation));
+
+    /// Writes one piece of output, made terminal-safe. A closed pipe (`escalate list | head`)
+    /// ends the listing quietly, as it would have before anything streamed.
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        let safe = super::terminal_safe(text, self.json);
+        match self.out.write_all(safe.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| CliError(format!("could not write the list: {e}"))),
+        }
     }
-    Ok(finish(out))
+
+    fn heading(&mut self) -> Result<(), CliError> {
+        if self.written > 0 {
+            return Ok(());
+        }
+        let heading = if self.json {
+            "[\n".to_owned()
+        } else {
+            format!(
+                "{:>4}  {:<5}  {:<37}  {:<16}  CHILD / RAISED WITH\n",
+                "ID", "STAGE", "NEXT DEADLINE", "PROCEDURE"
+            )
+        };
+        self.write(&heading)
+    }
+
+    fn row(
+        &mut self,
+        escalation: &Escalation,
+        procedure: &Procedure,
+        schedule: &Schedule,
+    ) -> Result<(), CliError> {
+        let text = if self.json {
+            json_element(&view::escalation_json(
+                escalation, procedure, schedule, self.now, None,
+            ))
+        } else {
+            view::list_line(&self.calendar, escalation, procedure, schedule, self.now)
+        };
+        self.item(&text)
+    }
+
+    /// One element: a line of the table, or an element of the JSON array (as
+    /// `serde_json::to_string_pretty` lays out an array, so the output is the same whether or
+    /// not it streamed).
+    fn item(&mut self, text: &str) -> Result<(), CliError> {
+        self.heading()?;
+        let separator = if self.json && self.written > 0 {
+            ",\n"
+        } else {
+            ""
+        };
+        self.written += 1;
+        self.write(&format!(
+            "{separator}{text}{}",
+            if self.json { "" } else { "\n" }
+        ))
+    }
+
+    fn finish(mut self) -> Result<super::Finished, CliError> {
+        let missing = std::mem::take(&mut self.missing);
+        for escalation in &missing {
+            let text = if self.json {
+                json_element(&view::missing_procedure_json(escalation))
+            } else {
+                view::missing_procedure_line(escalation)
+            };
+            self.item(&text)?;
+        }
+        let ending = match (self.written, self.json) {
+            (0, true) => "[]\n",
+            (_, true) => "\n]\n",
+            (0, false) => match (self.is_overdue, self.is_all) {
+                (true, _) => "Nothing is overdue.\n",
+                (false, true) => {
+                    "No escalations yet. Record one with escalate new, or try escalate demo on a new database.\n"
+                }
+                (false, false) => {
+                    "No open escalations. Record one with escalate new; escalate list --all shows closed ones.\n"
+                }
+            },
+            (_, false) => "",
+        };
+        self.write(ending)?;
+        let _ = self.out.flush();
+        let warnings = if missing.is_empty() {
+            Vec::new()
+        } else {
+            vec![view::missing_procedures_warning(
+                &missing.iter().collect::<Vec<_>>(),
+            )]
+        };
+        Ok(super::Finished {
+            output: String::new(),
+            is_anything_overdue: false,
+            warnings,
+        })
+    }
+}
+
+/// A value as an element of a pretty-printed JSON array: its lines indented one level.
+fn json_element(value: &Value) -> String {
+    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(pretty.len() + 64);
+    for (i, line) in pretty.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  ");
+        out.push_str(line);
+    }
+    out
 }
 
 pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {
@@ -407,7 +605,7 @@ pub fn history(context: &mut Context, args: HistoryArgs) -> Result<String, CliEr
 }
 
 /// Writes a requested change through the service and reports it.
-fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
+pub(super) fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, CliError> {
     let procedures = context.procedures()?;
     let actor = context.actor()?;
     let now = context.now;
@@ -480,7 +678,7 @@ fn apply(context: &mut Context, id: i64, request: Request) -> Result<String, Cli
 
 pub fn advance(context: &mut Context, args: AdvanceArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Advance {
         to: args.to,
         reason: args.reason,
@@ -497,7 +695,7 @@ pub fn discuss(context: &mut Context, args: DiscussArgs) -> Result<String, CliEr
         notes: args.notes,
         decisions: args.decisions,
         is_agreement: args.agreed,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     let request = if args.follow_up {
         Request::FollowUp(input)
@@ -543,7 +741,7 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
                     action_id.escape_debug()
                 ))
             })?;
-            let at = time_option("--at", at.as_deref())?.unwrap_or(now);
+            let at = time_option("--at", at.as_deref(), now)?.unwrap_or(now);
             apply(context, id, Request::ActionDone { action_id, at })
         }
     }
@@ -551,19 +749,29 @@ pub fn action(context: &mut Context, args: ActionArgs) -> Result<String, CliErro
 
 pub fn notify(context: &mut Context, args: NotifyArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
-    let request = Request::NotificationSent {
-        notification: args.notification,
-        method: args.method,
-        reference: args.reference,
-        at,
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
+    let request = match super::forms::attachment(context, id, &args)? {
+        Some((name, text)) => Request::SentWithForm {
+            notification: args.notification,
+            method: args.method,
+            reference: args.reference,
+            at,
+            name,
+            text,
+        },
+        None => Request::NotificationSent {
+            notification: args.notification,
+            method: args.method,
+            reference: args.reference,
+            at,
+        },
     };
     apply(context, id, request)
 }
 
 pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::ClockMet {
         clock: args.clock,
         note: args.note,
@@ -574,19 +782,13 @@ pub fn met(context: &mut Context, args: MetArgs) -> Result<String, CliError> {
 
 pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let due = time_option("--due", args.due.as_deref())?;
+    let due = time_option("--due", args.due.as_deref(), context.now)?;
     let within = args
         .within
         .as_deref()
         .map(|text| {
-            let timescale = crate::core::timescale::Timescale::parse(text)
-                .map_err(|e| CliError(format!("--within: {e}")))?;
-            if timescale.is_day_numbered() {
-                return Err(CliError(
-                    "--within: \"day N\" counts the escalation's days, not from the clock's start; give a due time with --due, or a timescale such as \"24 hours\"".to_owned(),
-                ));
-            }
-            Ok(timescale)
+            crate::core::timescale::Timescale::parse(text)
+                .map_err(|e| CliError(format!("--within: {e}")))
         })
         .transpose()?;
     let due_at = match (due, within) {
@@ -595,23 +797,16 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
             // A shorter timescale counts from the clock's start, which a running clock keeps.
             let (escalation, procedure) = load(context, id)?;
             let schedule = schedule_of(context, &escalation, &procedure)?;
-            let started = schedule
-                .clocks
-                .iter()
-                .find(|c| c.key == args.clock.trim())
-                .and_then(|c| c.started_at)
-                .ok_or_else(|| {
-                    CliError(format!(
-                        "escalation {id} has no running clock \"{}\" to count from; see escalate show {id}",
-                        crate::core::record::printable(args.clock.trim(), false)
-                    ))
-                })?;
             let calendar = &context.config()?.calendar;
-            calendar.due(
-                timescale,
-                started,
-                crate::core::calendar::local_date(started),
-            )
+            crate::core::change::due_within(&schedule, calendar, &args.clock, timescale).map_err(
+                |e| match e.field.as_str() {
+                    "clock" => CliError(format!(
+                        "escalation {id}: {}; see escalate show {id}",
+                        e.message
+                    )),
+                    _ => CliError(format!("--within: {}", e.message)),
+                },
+            )?
         }
         (None, None) => {
             return Err(CliError(
@@ -630,7 +825,7 @@ pub fn tighten(context: &mut Context, args: TightenArgs) -> Result<String, CliEr
 
 pub fn delay(context: &mut Context, args: DelayArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::DelayReason {
         late: String::new(),
         reason: args.reason,
@@ -653,14 +848,14 @@ pub fn resolve(context: &mut Context, args: ResolveArgs) -> Result<String, CliEr
         parents_informed: yes_no("parents-informed", args.parents_informed.as_deref())?,
         why_not: args.why_not,
         child_record_updated: yes_no("child-record-updated", args.child_record_updated.as_deref())?,
-        at: time_option("--at", args.at.as_deref())?,
+        at: time_option("--at", args.at.as_deref(), context.now)?,
     };
     apply(context, id, Request::Resolve(input))
 }
 
 pub fn withdraw(context: &mut Context, args: WithdrawArgs) -> Result<String, CliError> {
     let id = parse_id(&args.id)?;
-    let at = time_option("--at", args.at.as_deref())?.unwrap_or(context.now);
+    let at = time_option("--at", args.at.as_deref(), context.now)?.unwrap_or(context.now);
     let request = Request::Withdraw { why: args.why, at };
     apply(context, id, request)
 }

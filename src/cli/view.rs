@@ -403,6 +403,27 @@ pub fn escalation_text(
     if let Some(sought) = &escalation.outcome_sought {
         let _ = writeln!(out, "Outcome sought:\n{}", block(sought, "  "));
     }
+    // What the partnership forms ask beyond the header (issue 15), where recorded.
+    for (field, what) in crate::core::record::DETAIL_FIELDS {
+        if let Some(value) = escalation.details.get(field) {
+            let what = what.split([':', '(']).next().unwrap_or(what).trim();
+            if value.contains('\n') {
+                let _ = writeln!(out, "{field} ({what}):\n{}", block(&value, "  "));
+            } else {
+                let _ = writeln!(out, "{field} ({what}): {}", line(&value));
+            }
+        }
+    }
+    for attachment in &escalation.attachments {
+        let _ = writeln!(
+            out,
+            "Form kept with notification {}: {} (sha256 {}, {} bytes)",
+            line(&attachment.notification),
+            line(&attachment.name),
+            attachment.sha256,
+            attachment.text.len()
+        );
+    }
 
     let _ = writeln!(out, "\nClocks");
     for clock in &schedule.clocks {

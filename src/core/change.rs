@@ -78,6 +78,19 @@ pub enum Change {
         at: DateTime<Utc>,
         text: String,
     },
+    /// A detail the forms ask for ([`super::record::Details`]), recorded where it was not yet
+    /// (one already recorded is corrected by an [`Change::Amend`]).
+    Detail {
+        field: String,
+        value: String,
+    },
+    /// A form kept with the notification it was sent with (the latest recorded as sent).
+    Attach {
+        notification: String,
+        name: String,
+        sha256: String,
+        text: String,
+    },
     /// A correction of something recorded (see [`Correction`]); the original is kept.
     Correct {
         kind: CorrectionKind,
@@ -105,12 +118,27 @@ impl Change {
             Self::Amend { .. } => "amend",
             Self::Note { .. } => "note",
             Self::Correct { .. } => "correct",
+            Self::Detail { .. } => "detail",
+            Self::Attach { .. } => "attach",
         }
     }
 
     /// A short description for the audit trail, in the procedures' words.
     pub fn describe(&self) -> String {
         match self {
+            Self::Detail { field, value } => {
+                if super::record::is_sensitive_detail(field) {
+                    format!("{field} recorded")
+                } else {
+                    format!("{field} recorded: \"{value}\"")
+                }
+            }
+            Self::Attach {
+                notification,
+                name,
+                sha256,
+                ..
+            } => format!("form {name} kept with notification {notification} (sha256 {sha256})"),
             Self::Correct {
                 kind,
                 target_id,
@@ -366,6 +394,40 @@ pub fn plan_tighten(
         at: due_at,
         text: reason,
     })
+}
+
+/// The due time a shorter timescale gives a running clock, counted from the clock's start (as
+/// the procedures count every clock): `escalate tighten --within` and the dashboard's tighten
+/// form both read a timescale this way. A "day N" timescale counts the escalation's days, not
+/// from a clock's start, and is refused.
+pub fn due_within(
+    schedule: &Schedule,
+    calendar: &super::calendar::Calendar,
+    clock: &str,
+    timescale: super::timescale::Timescale,
+) -> Result<DateTime<Utc>, RecordError> {
+    if timescale.is_day_numbered() {
+        return Err(RecordError::new(
+            "due",
+            "\"day N\" counts the escalation's days, not from the clock's start; give a due time, or a timescale such as \"24 hours\"",
+        ));
+    }
+    let clock = clock.trim();
+    let started = schedule
+        .clocks
+        .iter()
+        .find(|c| c.key == clock)
+        .and_then(|c| c.started_at)
+        .ok_or_else(|| {
+            RecordError::new(
+                "clock",
+                format!(
+                    "there is no running clock \"{}\" to count from",
+                    printable(clock, false)
+                ),
+            )
+        })?;
+    Ok(calendar.due(timescale, started, local_date(started)))
 }
 
 /// A discussion as typed.
@@ -753,7 +815,7 @@ pub fn field_value(escalation: &Escalation, field: &str) -> Option<String> {
             }
             .to_owned(),
         ),
-        _ => None,
+        other => escalation.details.get(other),
     }
 }
 
@@ -783,7 +845,7 @@ pub fn apply_amendment(escalation: &mut Escalation, field: &str, value: Option<&
             }
         }
         "immediate-risk" => escalation.immediate_risk = value == Some("yes"),
-        _ => {}
+        other => escalation.details.set(other, value),
     }
 }
 
@@ -798,8 +860,29 @@ pub fn plan_amend(
     now: DateTime<Utc>,
 ) -> Result<Change, RecordError> {
     let field = field.trim().to_lowercase().replace('_', "-");
+    if super::record::is_detail_field(&field) {
+        let why = required_text("why", why, true)?;
+        let new_value = super::record::check_detail(&field, value)?;
+        let old_value = field_value(escalation, &field);
+        if old_value == new_value {
+            return Err(RecordError::new(
+                &field,
+                "already has that value; nothing to amend",
+            ));
+        }
+        return Ok(Change::Amend {
+            field,
+            old_value,
+            new_value,
+            why,
+        });
+    }
     if !AMENDABLE.iter().any(|(name, _)| *name == field) {
-        let names: Vec<&str> = AMENDABLE.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = AMENDABLE
+            .iter()
+            .chain(super::record::DETAIL_FIELDS)
+            .map(|(name, _)| *name)
+            .collect();
         return Err(RecordError::new(
             "field",
             format!(
@@ -883,6 +966,103 @@ pub fn plan_amend(
         old_value,
         new_value,
         why,
+    })
+}
+
+/// Records details the forms ask for ([`super::record::DETAIL_FIELDS`]), each checked, where
+/// each is not recorded yet. One already recorded (or ever amended) is corrected with
+/// `amend`, which keeps the old value and asks why: a detail recorded here never overwrites.
+pub fn plan_details(
+    escalation: &Escalation,
+    fields: &[(String, String)],
+) -> Result<Vec<Change>, RecordError> {
+    if fields.is_empty() {
+        return Err(RecordError::new(
+            "details",
+            "give at least one detail to record",
+        ));
+    }
+    let mut changes: Vec<Change> = Vec::new();
+    for (field, value) in fields {
+        let field = field.trim().to_lowercase().replace('_', "-");
+        let Some(value) = super::record::check_detail(&field, value)? else {
+            return Err(RecordError::new(
+                &field,
+                "is empty; give a value (to clear a recorded detail use escalate amend)",
+            ));
+        };
+        if changes
+            .iter()
+            .any(|c| matches!(c, Change::Detail { field: f, .. } if *f == field))
+        {
+            return Err(RecordError::new(&field, "is given twice; give it once"));
+        }
+        let recorded = escalation.details.get(&field);
+        if recorded.as_deref() == Some(value.as_str()) {
+            continue;
+        }
+        if recorded.is_some() || escalation.amendments.iter().any(|a| a.field == field) {
+            return Err(RecordError::new(
+                &field,
+                format!(
+                    "is already recorded; correct it with escalate amend {} {field} VALUE --why TEXT, which keeps the old value",
+                    escalation.id
+                ),
+            ));
+        }
+        changes.push(Change::Detail { field, value });
+    }
+    if changes.is_empty() {
+        return Err(RecordError::new(
+            "details",
+            "every detail given is already recorded with that value; nothing to record",
+        ));
+    }
+    Ok(changes)
+}
+
+/// The SHA-256 of a text, in lower-case hex: how an attached form is named in the audit trail.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A form (or a file) kept with the notification it was sent with. Its text is kept as it was
+/// sent (tabs and line breaks allowed, no other control characters), up to 1 MiB.
+pub fn plan_attach(notification: &str, name: &str, text: &str) -> Result<Change, RecordError> {
+    let name = required_text("attach", name, false)?;
+    if text.trim().is_empty() {
+        return Err(RecordError::new(
+            "attach",
+            "is empty; attach the form as it was sent",
+        ));
+    }
+    if text.len() > 1024 * 1024 {
+        return Err(RecordError::new(
+            "attach",
+            "is larger than 1 MiB; attach the form's text, not a scan",
+        ));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(RecordError::new(
+            "attach",
+            format!(
+                "contains a control character (U+{:04X}); attach a text form (text, Markdown or HTML)",
+                u32::from(c)
+            ),
+        ));
+    }
+    Ok(Change::Attach {
+        notification: notification.to_owned(),
+        name,
+        sha256: sha256_hex(text),
+        text: text.to_owned(),
     })
 }
 
@@ -1166,6 +1346,22 @@ pub struct ActionInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     New(NewEscalationInput),
+    /// Details the forms ask for, recorded where not yet recorded (see [`plan_details`]):
+    /// (field, value as typed) pairs.
+    Details {
+        fields: Vec<(String, String)>,
+    },
+    /// A notification recorded as sent, with the form that was sent kept beside it (its text,
+    /// and its SHA-256 in the audit trail).
+    SentWithForm {
+        notification: String,
+        method: String,
+        reference: Option<String>,
+        at: DateTime<Utc>,
+        /// The form's id, or the name of the file attached.
+        name: String,
+        text: String,
+    },
     Discuss {
         input: DiscussionInput,
         actions: Vec<ActionInput>,
@@ -1335,6 +1531,30 @@ impl Request {
                 now,
             )?],
             Self::FollowUp(input) => vec![plan_follow_up(escalation, input, now)?],
+            Self::Details { fields } => plan_details(escalation, fields)?,
+            Self::SentWithForm {
+                notification,
+                method,
+                reference,
+                at,
+                name,
+                text,
+            } => {
+                let sent = plan_notification_sent(
+                    escalation,
+                    schedule("notification")?,
+                    notification,
+                    method,
+                    reference.as_deref(),
+                    *at,
+                    now,
+                )?;
+                let Change::NotificationSent { notification, .. } = &sent else {
+                    return Err(RecordError::new("notification", "was not planned"));
+                };
+                let attach = plan_attach(notification, name, text)?;
+                vec![sent, attach]
+            }
             Self::Correct { corrections, why } => {
                 if corrections.is_empty() {
                     return Err(RecordError::new("correction", "say what to correct"));
@@ -1494,6 +1714,8 @@ pub fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) 
         outcome: None,
         amendments: Vec::new(),
         corrections: Vec::new(),
+        details: super::record::Details::default(),
+        attachments: Vec::new(),
     }
 }
 
@@ -1659,6 +1881,20 @@ pub fn remember(
             apply_correction(escalation, &correction);
             escalation.corrections.push(correction);
         }
+        Change::Detail { field, value } => escalation.details.set(&field, Some(&value)),
+        Change::Attach {
+            notification,
+            name,
+            sha256,
+            text,
+        } => escalation.attachments.push(super::record::Attachment {
+            notification,
+            name,
+            sha256,
+            text,
+            recorded_by: by,
+            recorded_at: as_stored(now),
+        }),
         Change::Note {
             kind,
             clock,

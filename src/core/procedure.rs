@@ -87,10 +87,63 @@ pub struct Partnership {
     pub contact: Option<String>,
 }
 
+/// A form the procedure's documents ask for, with its fields in the document's order and words
+/// (see [`super::form`], which fills it from the record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Form {
     pub id: String,
     pub title: String,
+    /// The document's words above the fields (what the form is for), where given.
+    pub intro: Option<String>,
+    /// The document's words below the fields (where to send it), where given.
+    pub note: Option<String>,
+    pub fields: Vec<FormField>,
+}
+
+/// One field of a form: its label exactly as the document words it, and where its value comes
+/// from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormField {
+    /// Unique within the form: what `--set ID=VALUE` names.
+    pub id: String,
+    pub label: String,
+    /// The document's heading the field sits under, where it has one.
+    pub section: Option<String>,
+    pub source: super::form::Source,
+    /// A table's column headings (for a source that gives a table).
+    pub columns: Vec<String>,
+}
+
+/// The generic record of escalation, for a procedure whose documents give no form of their own
+/// (`procedures/forms/record.toml`, checked by the same rules as a procedure's forms).
+pub fn generic_record() -> &'static Form {
+    static GENERIC: std::sync::LazyLock<Form> = std::sync::LazyLock::new(|| {
+        let origin = "built-in forms/record.toml";
+        let text = include_str!("../../procedures/forms/record.toml");
+        let mut checker = Checker {
+            origin,
+            text,
+            errors: Vec::new(),
+        };
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawForms {
+            forms: Vec<RawForm>,
+        }
+        // The file is embedded and checked by the test suite; a failure is a build defect.
+        let raw: RawForms = toml::from_str(text).expect("the generic record form is valid TOML");
+        let forms = build_forms(&mut checker, raw.forms, MAX_STAGES);
+        assert!(
+            checker.errors.is_empty(),
+            "the generic record form is valid: {:?}",
+            checker.errors
+        );
+        forms
+            .into_iter()
+            .next()
+            .expect("the generic record file holds one form")
+    });
+    &GENERIC
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -409,6 +462,20 @@ struct RawPartnership {
 struct RawForm {
     id: Spanned<String>,
     title: String,
+    intro: Option<String>,
+    note: Option<String>,
+    #[serde(default)]
+    fields: Vec<RawField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    id: Spanned<String>,
+    label: Spanned<String>,
+    source: Spanned<String>,
+    section: Option<String>,
+    columns: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -756,18 +823,72 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
                 contact: p.contact,
             })
             .collect(),
-        forms: raw
-            .forms
-            .into_iter()
-            .map(|f| Form {
-                id: f.id.into_inner(),
-                title: f.title,
-            })
-            .collect(),
+        forms: build_forms(checker, raw.forms, stage_count),
         stages,
         clocks,
         notifications,
     }
+}
+
+/// Checks each form's fields: a usable id unique in the form, a label, and a source from
+/// [`super::form::SOURCES`] (a table's source with as many `columns` as it gives).
+fn build_forms(checker: &mut Checker<'_>, raw: Vec<RawForm>, stage_count: usize) -> Vec<Form> {
+    use super::form::Source;
+    raw.into_iter()
+        .map(|f| {
+            let form_id = f.id.into_inner();
+            let at = |field: &str| format!("forms[{form_id}].fields.{field}");
+            checker.check_unique(f.fields.iter().map(|x| &x.id), &at("id"), "field");
+            let fields = f
+                .fields
+                .into_iter()
+                .filter_map(|x| {
+                    checker.check_id(&x.id, &at("id"));
+                    if x.label.get_ref().trim().is_empty() {
+                        checker.at(&x.label, at("label"), "must not be empty; give the document's words");
+                    }
+                    let Some(source) = Source::parse(x.source.get_ref().trim(), stage_count) else {
+                        checker.at(
+                            &x.source,
+                            at(&format!("{}.source", x.id.get_ref())),
+                            format!(
+                                "unknown source \"{}\"; use one of: {}",
+                                printable(x.source.get_ref()),
+                                Source::words()
+                            ),
+                        );
+                        return None;
+                    };
+                    let columns = x.columns.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
+                    if columns.len() != source.columns() {
+                        let message = if source.columns() == 0 {
+                            "only a table's source (actions.plan) takes columns; remove them".to_owned()
+                        } else {
+                            format!("{} gives a table: name its {} columns, e.g. columns = [\"Action\", \"Person responsible\", \"Completion date\"]", x.source.get_ref(), source.columns())
+                        };
+                        match &x.columns {
+                            Some(c) => checker.at(c, at(&format!("{}.columns", x.id.get_ref())), message),
+                            None => checker.at(&x.source, at(&format!("{}.columns", x.id.get_ref())), message),
+                        }
+                    }
+                    Some(FormField {
+                        id: x.id.into_inner(),
+                        label: x.label.into_inner(),
+                        section: x.section,
+                        source,
+                        columns,
+                    })
+                })
+                .collect();
+            Form {
+                id: form_id,
+                title: f.title,
+                intro: f.intro,
+                note: f.note,
+                fields,
+            }
+        })
+        .collect()
 }
 
 struct RefContext<'a> {

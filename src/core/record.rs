@@ -200,7 +200,36 @@ impl Redactor {
             names.extend(amendment.old_value.clone());
             names.extend(amendment.new_value.clone());
         }
-        Self::new(names.iter().map(String::as_str))
+        let mut redactor = Self::new(names.iter().map(String::as_str));
+        let mut places: Vec<String> = Vec::new();
+        for field in ["child-address", "child-postcode"] {
+            places.extend(escalation.details.get(field));
+            for amendment in escalation.amendments.iter().filter(|a| a.field == field) {
+                places.extend(amendment.old_value.clone());
+                places.extend(amendment.new_value.clone());
+            }
+        }
+        redactor.hide_places(places.iter().map(String::as_str));
+        redactor
+    }
+
+    /// Hides each address or postcode whole (and each line of an address on its own) as
+    /// `[address withheld]`: an address has no initials worth showing.
+    pub fn hide_places<'a>(&mut self, places: impl IntoIterator<Item = &'a str>) {
+        for place in places {
+            let lines = std::iter::once(place.trim()).chain(place.lines().map(str::trim));
+            for text in lines {
+                let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+                if lower.iter().filter(|c| c.is_alphanumeric()).count() >= 2
+                    && !self.spellings.iter().any(|(s, _)| *s == lower)
+                {
+                    self.spellings
+                        .push((lower, "[address withheld]".to_owned()));
+                }
+            }
+        }
+        self.spellings
+            .sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     }
 
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
@@ -391,6 +420,223 @@ word_enum!(
         Other => "other",
     }
 );
+
+word_enum!(
+    /// The child's current level of need (Pan Bedfordshire Appendix 4, item 7).
+    NeedLevel, "need-level", {
+        EarlyHelp => "early-help",
+        TargetedSupport => "targeted-support",
+        ChildInNeed => "child-in-need",
+        ChildProtection => "child-protection",
+    }
+);
+
+impl NeedLevel {
+    /// As Appendix 4 words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::EarlyHelp => "Early Help",
+            Self::TargetedSupport => "Targeted Support",
+            Self::ChildInNeed => "CiN Plan",
+            Self::ChildProtection => "Child Protection Plan",
+        }
+    }
+}
+
+/// What the partnership forms ask for beyond the escalation's header (issue 15), each optional:
+/// no procedure's clocks depend on them. Appendix 4 asks for the referrer's contact details and
+/// manager, the child's address, the level of need and two yes/no questions about the family;
+/// Appendix 5 for the stage 4 meeting's chair, attendees and review date.
+///
+/// Recorded through [`crate::core::change::Request::Details`] (a field not yet recorded) or
+/// corrected by an amendment (one already recorded), both insert-only and audited. The child's
+/// address and postcode are as sensitive as the name: [`Redactor::for_escalation`] hides them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Details {
+    pub referrer_phone: Option<String>,
+    pub referrer_email: Option<String>,
+    pub referrer_manager: Option<String>,
+    pub child_address: Option<String>,
+    pub child_postcode: Option<String>,
+    pub need_level: Option<NeedLevel>,
+    /// Appendix 4, item 11: the child/young person/parent/carer is aware a meeting is taking
+    /// place and information may be shared.
+    pub family_aware: Option<bool>,
+    /// Appendix 4, item 12: they have agreed to be asked for their views.
+    pub views_agreed: Option<bool>,
+    /// Appendix 5: the stage 4 meeting's chair (role and agency).
+    pub meeting_chair: Option<String>,
+    /// Appendix 5: the attendees, one a line (name, role and agency).
+    pub meeting_attendees: Option<String>,
+    /// Appendix 5: the review date, as appropriate.
+    pub review_on: Option<NaiveDate>,
+}
+
+/// The detail fields, as typed after `--` and stored, with what each holds. The same words name
+/// them in `escalate details`, `escalate amend`, the stored rows and the audit trail.
+pub const DETAIL_FIELDS: &[(&str, &str)] = &[
+    ("referrer-phone", "the referrer's contact number"),
+    ("referrer-email", "the referrer's email address"),
+    ("referrer-manager", "the referrer's manager"),
+    ("child-address", "the child's current address"),
+    ("child-postcode", "the child's postcode"),
+    (
+        "need-level",
+        "the child's level of need: early-help, targeted-support, child-in-need or child-protection",
+    ),
+    (
+        "family-aware",
+        "the child/young person/parent/carer is aware a meeting is taking place and information may be shared (yes or no)",
+    ),
+    (
+        "views-agreed",
+        "they have agreed to be asked for their views (yes or no)",
+    ),
+    (
+        "meeting-chair",
+        "the stage 4 meeting's chair (role and agency)",
+    ),
+    (
+        "meeting-attendees",
+        "the stage 4 meeting's attendees, one a line: name, role and agency",
+    ),
+    (
+        "review-date",
+        "the stage 4 meeting's review date (YYYY-MM-DD)",
+    ),
+];
+
+/// Whether `field` is one of [`DETAIL_FIELDS`].
+pub fn is_detail_field(field: &str) -> bool {
+    DETAIL_FIELDS.iter().any(|(name, _)| *name == field)
+}
+
+/// Whether a detail field is as private as the child's name (hidden in privacy mode, read from a
+/// file on the command line rather than typed where the process list shows it).
+pub fn is_sensitive_detail(field: &str) -> bool {
+    matches!(field, "child-address" | "child-postcode")
+}
+
+/// Checks a typed detail and returns it as stored (`None`: empty, clearing it).
+pub fn check_detail(field: &str, value: &str) -> Result<Option<String>, RecordError> {
+    match field {
+        "referrer-phone" | "referrer-email" | "referrer-manager" | "child-postcode"
+        | "meeting-chair" => {
+            let text = optional_text(field, Some(value), false)?;
+            if field == "referrer-email"
+                && let Some(email) = &text
+                && (!email.contains('@') || email.contains(char::is_whitespace))
+            {
+                return Err(RecordError::new(
+                    field,
+                    "is not an email address; give it as name@example.org",
+                ));
+            }
+            if field == "referrer-phone"
+                && let Some(phone) = &text
+                && !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +()-ext.".contains(c))
+            {
+                return Err(RecordError::new(
+                    field,
+                    "is not a telephone number; use digits, spaces, +, ( ) and -",
+                ));
+            }
+            Ok(text)
+        }
+        "child-address" | "meeting-attendees" => optional_text(field, Some(value), true),
+        "need-level" => match clean_text(field, value, false)?.as_str() {
+            "" => Ok(None),
+            text => Ok(Some(text.parse::<NeedLevel>()?.to_string())),
+        },
+        "family-aware" | "views-agreed" => match clean_text(field, value, false)?.as_str() {
+            "" => Ok(None),
+            text => Ok(Some(
+                if super::change::parse_yes_no(field, text)? {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned(),
+            )),
+        },
+        "review-date" => match clean_text(field, value, false)?.as_str() {
+            "" => Ok(None),
+            text => super::time::parse_date(text)
+                .map(|d| Some(d.to_string()))
+                .map_err(|e| RecordError::new(field, e.to_string())),
+        },
+        _ => {
+            let names: Vec<&str> = DETAIL_FIELDS.iter().map(|(name, _)| *name).collect();
+            Err(RecordError::new(
+                "field",
+                format!(
+                    "\"{}\" is not a detail; choose one of: {}",
+                    printable(field, false),
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+impl Details {
+    /// A detail's value as text, as stored (`None` when not recorded).
+    pub fn get(&self, field: &str) -> Option<String> {
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        match field {
+            "referrer-phone" => self.referrer_phone.clone(),
+            "referrer-email" => self.referrer_email.clone(),
+            "referrer-manager" => self.referrer_manager.clone(),
+            "child-address" => self.child_address.clone(),
+            "child-postcode" => self.child_postcode.clone(),
+            "need-level" => self.need_level.map(|n| n.to_string()),
+            "family-aware" => self.family_aware.map(yes_no),
+            "views-agreed" => self.views_agreed.map(yes_no),
+            "meeting-chair" => self.meeting_chair.clone(),
+            "meeting-attendees" => self.meeting_attendees.clone(),
+            "review-date" => self.review_on.map(|d| d.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Sets a detail from its stored text; a value that no longer parses clears it.
+    pub fn set(&mut self, field: &str, value: Option<&str>) {
+        let text = value.map(str::to_owned);
+        let yes_no = value.map(|v| v == "yes");
+        match field {
+            "referrer-phone" => self.referrer_phone = text,
+            "referrer-email" => self.referrer_email = text,
+            "referrer-manager" => self.referrer_manager = text,
+            "child-address" => self.child_address = text,
+            "child-postcode" => self.child_postcode = text,
+            "need-level" => self.need_level = value.and_then(|v| v.parse().ok()),
+            "family-aware" => self.family_aware = yes_no,
+            "views-agreed" => self.views_agreed = yes_no,
+            "meeting-chair" => self.meeting_chair = text,
+            "meeting-attendees" => self.meeting_attendees = text,
+            "review-date" => {
+                self.review_on = value.and_then(|v| super::time::parse_date(v).ok());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A form kept with the notification it was sent with: its text as sent, and the SHA-256 of
+/// that text (hashed into the audit trail, so `verify` covers it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// The notification it was sent with, e.g. `appendix-2`.
+    pub notification: String,
+    /// The form's id, or the file's name for a file attached as it was.
+    pub name: String,
+    pub sha256: String,
+    pub text: String,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
 
 /// A new escalation as entered, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -889,6 +1135,10 @@ pub struct Escalation {
     pub amendments: Vec<Amendment>,
     /// Corrections of what is recorded beyond the header, in the order made, already applied.
     pub corrections: Vec<Correction>,
+    /// What the partnership forms ask beyond the header (issue 15), amendments applied.
+    pub details: Details,
+    /// Forms kept with the notifications they were sent with, in the order recorded.
+    pub attachments: Vec<Attachment>,
 }
 
 impl Escalation {

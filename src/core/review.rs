@@ -580,6 +580,8 @@ mod tests {
             outcome: None,
             amendments: Vec::new(),
             corrections: Vec::new(),
+            details: Default::default(),
+            attachments: Vec::new(),
         }
     }
 

@@ -189,6 +189,33 @@ pub const FINGERPRINT_FIELDS_V1: &[(&str, &[&str])] = &[
             "recorded_at",
         ],
     ),
+    // Migration 9's tables (issue 15). New tables join the list without a new version: no
+    // entry made before them names them, so no earlier fingerprint changes.
+    (
+        "escalation_details",
+        &[
+            "id",
+            "escalation_id",
+            "field",
+            "value",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
+    (
+        "attachments",
+        &[
+            "id",
+            "escalation_id",
+            "notification_sent_id",
+            "notification",
+            "name",
+            "sha256",
+            "text",
+            "recorded_by",
+            "recorded_at",
+        ],
+    ),
 ];
 
 /// The fields of `table` fingerprinted at `version`, if the version knows the table.

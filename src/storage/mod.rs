@@ -136,6 +136,20 @@ pub trait Store {
     /// The escalations `filter` asks for, by id.
     fn escalations(&self, filter: Filter) -> Result<Vec<Escalation>>;
 
+    /// Closed escalations with ids above `after` (and at `stage`, when given), in id order, at
+    /// most `limit` of them: the history a page at a time, for output that streams it rather
+    /// than holding years of records at once. A backend should read only the page; this
+    /// default reads everything and is correct, not fast.
+    fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
+        let mut closed = self.escalations(Filter {
+            include_closed: true,
+            stage,
+        })?;
+        closed.retain(|e| e.id > after && !e.is_open());
+        closed.truncate(limit);
+        Ok(closed)
+    }
+
     /// What the dashboard shows: every open escalation, and every closed one not yet settled.
     fn caseload(&self) -> Result<Vec<Escalation>>;
 

@@ -41,7 +41,15 @@ pub struct Options {
     /// Where `D` loads the fictional caseload: a database of its own, never the real one
     /// (`None`: into the database open, which is then already a demo one).
     pub demo: Option<DemoTarget>,
+    /// What the settings say of the DSL, to fill a new escalation with.
+    pub preferences: crate::app::Preferences,
+    /// Keeps the DSL's name in the settings file, returning the file written; `None` when
+    /// there is nowhere to keep it. A first run (no name in the settings) asks for it.
+    pub remember_user: Option<RememberUser>,
 }
+
+/// Keeps the DSL's name in the settings file (the runtime does not know where it is).
+pub type RememberUser = Box<dyn Fn(&str) -> Result<String, String> + Send>;
 
 /// The demo's own database, and the wall clock its audit entries record.
 pub struct DemoTarget {
@@ -92,8 +100,9 @@ fn spawn_worker(
     mut store: AnyStore,
     procedures: ProcedureSet,
     config: Config,
-    actor: String,
+    mut actor: String,
     mut demo: Option<DemoTarget>,
+    remember_user: Option<RememberUser>,
     replies: UnboundedSender<Msg>,
 ) -> mpsc::Sender<(Effect, DateTime<Utc>)> {
     let (jobs, inbox) = mpsc::channel::<(Effect, DateTime<Utc>)>();
@@ -126,6 +135,9 @@ fn spawn_worker(
                         })
                         .map(|all| all.into_iter().filter(|e| !e.is_open()).collect())
                         .map_err(|e| e.to_string()),
+                )),
+                Effect::LoadReport(period) => Some(Msg::ReportLoaded(
+                    service::count_report(&store, &procedures, &config, period, now).map(Box::new),
                 )),
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,
@@ -176,7 +188,20 @@ fn spawn_worker(
                         .map_err(|e| format!("the review could not be recorded: {e}")),
                 )),
                 Effect::LoadDrafts => Some(Msg::DraftsLoaded(store.drafts().unwrap_or_default())),
+                // Recorded from now on, kept or not (the DSL typed it for the audit trail).
+                Effect::RememberUser(name) => {
+                    actor = crate::core::record::printable(&name, false);
+                    Some(Msg::UserRemembered(match &remember_user {
+                        Some(remember) => remember(&name),
+                        None => Err("there is no settings folder".to_owned()),
+                    }))
+                }
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
+                Effect::WriteForm { file_name, text } => Some(Msg::FormWritten(write_form(
+                    store.path(),
+                    &file_name,
+                    &text,
+                ))),
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);
                     None
@@ -190,6 +215,54 @@ fn spawn_worker(
         }
     });
     jobs
+}
+
+/// Writes a filled form into the `forms` folder beside the database (made 0700, the file 0600),
+/// never over another file: `-2`, `-3` ... are added to the name until it is new. Returns where.
+fn write_form(
+    database: Option<&std::path::Path>,
+    file_name: &str,
+    text: &str,
+) -> Result<String, String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    let folder = database
+        .and_then(std::path::Path::parent)
+        .ok_or("the database has no folder to write beside")?
+        .join("forms");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&folder)
+        .map_err(|e| format!("could not make {}: {e}", folder.display()))?;
+    let (stem, extension) = file_name.rsplit_once('.').unwrap_or((file_name, "html"));
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.{extension}")
+        } else {
+            format!("{stem}-{n}.{extension}")
+        };
+        let path = folder.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+                return Ok(path.display().to_string());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("could not write {}: {e}", path.display())),
+        }
+    }
+    Err(format!(
+        "{} holds too many copies of {file_name}",
+        folder.display()
+    ))
 }
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
@@ -245,6 +318,8 @@ async fn event_loop(
         theme_errors,
         clock,
         demo,
+        preferences,
+        remember_user,
     } = options;
     let size = terminal
         .size()
@@ -263,6 +338,11 @@ async fn event_loop(
     state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
     state.is_demo = demo.is_none();
     state.apply_preferences(config.privacy, config.theme.as_deref());
+    // A first run asks the DSL's name for the audit trail, where it can be kept.
+    if preferences.user.is_none() && remember_user.is_some() {
+        state.asking_name = Some(String::new());
+    }
+    state.preferences = preferences;
     if !theme_errors.is_empty() {
         state.status = Some(format!(
             "{} (using the default theme)",
@@ -270,7 +350,15 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
-    let worker = spawn_worker(store, procedures, config, actor, demo, replies);
+    let worker = spawn_worker(
+        store,
+        procedures,
+        config,
+        actor,
+        demo,
+        remember_user,
+        replies,
+    );
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     send(Effect::LoadCaseload, now);
     send(Effect::LoadDrafts, now);

@@ -28,8 +28,44 @@ fn editor_height(field: &Field, width: u16) -> u16 {
         {
             2
         }
+        // A one-line field wraps as it will be saved, so a long entry reads whole while it
+        // is typed (up to a few lines; beyond that it scrolls with the cursor).
+        FieldKind::Line | FieldKind::When => {
+            let typed = field.value();
+            let lines = wrapped_lines(&typed, usize::from(width.saturating_sub(4)));
+            u16::try_from(lines.clamp(1, MAX_LINE_ROWS)).unwrap_or(1)
+        }
         _ => 1,
     }
+}
+
+/// The most rows a one-line field grows to as it wraps.
+const MAX_LINE_ROWS: usize = 4;
+
+/// How many rows `text` takes wrapped at words into `width` columns (a word wider than the
+/// row is broken), with a column left for the cursor at the end: as the editor draws it.
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    if width == 0 {
+        return 1;
+    }
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let mut word_width = Span::raw(word).width();
+        if used + word_width.saturating_sub(usize::from(word.ends_with(' '))) > width && used > 0 {
+            rows += 1;
+            used = 0;
+        }
+        while word_width > width {
+            rows += 1;
+            word_width -= width;
+        }
+        used += word_width;
+    }
+    if used >= width {
+        rows += 1;
+    }
+    rows
 }
 
 pub fn render(form: &Form, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -268,11 +304,9 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
         }
         _ => {
             let mut text = field.text.clone();
-            // Several lines wrap at words as they will be saved, so the start of a long line
-            // stays in view; one line scrolls with the cursor.
-            if field.kind == FieldKind::Text {
-                text.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-            }
+            // Every field wraps at words as it will be saved, so the start of a long line
+            // stays in view (a one-line field grows a few rows to show it whole).
+            text.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
             let base = theme.style(Role::Text);
             text.set_style(base);
             text.set_cursor_line_style(Style::default());
@@ -294,4 +328,22 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
         (None, None) => Line::default(),
     };
     Paragraph::new(note_line).render(note, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn one_line_fields_take_the_rows_their_words_wrap_to() {
+        assert_eq!(wrapped_lines("", 10), 1);
+        assert_eq!(wrapped_lines("short", 10), 1);
+        // Nine columns and the cursor fill the row; the tenth takes a second.
+        assert_eq!(wrapped_lines("123456789", 10), 1);
+        assert_eq!(wrapped_lines("1234567890", 10), 2);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc", 10), 2);
+        assert_eq!(wrapped_lines(&"x".repeat(25), 10), 3);
+        assert_eq!(wrapped_lines("龍龍龍龍龍龍", 10), 2);
+        assert_eq!(wrapped_lines("anything", 0), 1);
+    }
 }

@@ -7,6 +7,8 @@
 mod dashboard;
 mod detail;
 mod form;
+mod paper;
+mod report;
 mod review;
 pub mod theme;
 
@@ -87,17 +89,70 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Screen::Detail { id, tab, scroll } => {
             detail::render(state, theme, *id, *tab, *scroll, body, buf)
         }
+        Screen::Report => report::render(state, theme, body, buf),
         Screen::Dashboard if state.is_empty() => render_welcome(state, theme, body, buf),
         Screen::Dashboard => dashboard::render(state, theme, body, buf),
     }
     render_status(state, theme, status, buf);
     render_footer(state, theme, footer, buf);
+    if let Some(view) = &state.form_view {
+        paper::render(view, theme, body, buf);
+    }
     if let Some(form) = &state.form {
         form::render(form, theme, body, buf);
     }
     if state.popup == Some(Popup::Help) {
         render_help(state, theme, area, buf);
     }
+    if let Some(typed) = &state.asking_name {
+        render_name_prompt(typed, theme, body, buf);
+    }
+}
+
+/// A first run asks the DSL's name for the audit trail, over the screen.
+fn render_name_prompt(typed: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let width = area.width.saturating_sub(4).min(72);
+    let height = 8.min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(popup, buf);
+    buf.set_style(popup, theme.style(Role::Background));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(
+            " Your name, for the audit trail ",
+            theme.style(Role::Text).add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let text = theme.style(Role::Text);
+    let lines = vec![
+        Line::styled(
+            "Everything you record is signed with your name and role. Type them:",
+            text,
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(" ▶ ", theme.style(Role::Focus)),
+            Span::styled(
+                format!("{}▏", crate::core::record::printable(typed, false)),
+                text.add_modifier(Modifier::UNDERLINED),
+            ),
+        ]),
+        Line::default(),
+        Line::styled(
+            "Enter keeps it in config.toml · Esc: not now (your login name is used)",
+            theme.style(Role::Muted),
+        ),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
 }
 
 fn too_small(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -228,30 +283,56 @@ fn render_status(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_footer(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    // Every key of this screen, in the table's order; when they do not all fit, the ones
-    // before help and quit give way from the end (the help lists them all).
-    let mut entries = keys::footer(keys::scope(state));
-    let width = |entries: &[(String, &str)]| -> usize {
-        entries
-            .iter()
-            .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
-            .sum()
-    };
-    while width(&entries) > usize::from(area.width) {
-        let Some(index) = entries
-            .iter()
-            .rposition(|(_, label)| *label != "help" && *label != "quit")
-        else {
-            break;
-        };
-        entries.remove(index);
-    }
+    let entries = footer_entries(keys::footer_now(state), usize::from(area.width));
     let mut spans = Vec::new();
     for (keys, label) in entries {
         spans.push(Span::styled(format!(" {keys}"), theme.style(Role::Focus)));
-        spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
+        if !label.is_empty() {
+            spans.push(Span::styled(format!(" {label} "), theme.style(Role::Muted)));
+        }
     }
     Line::from(spans).render(area, buf);
+}
+
+/// Fits the footer's keys (from the key table, in its order) into `width` columns. Every key
+/// that works is shown while it can be: when the labels do not all fit, the keys before help
+/// and quit lose their labels from the end and gather as bare keys (` m A T L c`) just before
+/// `? help`, which names them all; only when even the bare keys do not fit do the last go.
+fn footer_entries(
+    entries: Vec<(String, &'static str)>,
+    width: usize,
+) -> Vec<(String, &'static str)> {
+    let is_kept = |label: &str| label == "help" || label == "quit";
+    let cost = |entries: &[(String, &str)]| -> usize {
+        entries
+            .iter()
+            .map(|(k, l)| match l.is_empty() {
+                true => k.chars().count() + 1,
+                false => k.chars().count() + l.chars().count() + 3,
+            })
+            .sum::<usize>()
+    };
+    let mut labelled = entries;
+    let mut bare: Vec<(String, &'static str)> = Vec::new();
+    let whole = |labelled: &[(String, &'static str)], bare: &[(String, &'static str)]| {
+        let split = labelled
+            .iter()
+            .position(|(_, l)| is_kept(l))
+            .unwrap_or(labelled.len());
+        let mut all = labelled[..split].to_vec();
+        all.extend(bare.iter().cloned());
+        all.extend(labelled[split..].iter().cloned());
+        all
+    };
+    while cost(&whole(&labelled, &bare)) > width {
+        let Some(index) = labelled.iter().rposition(|(_, l)| !is_kept(l)) else {
+            break;
+        };
+        let (key, _) = labelled.remove(index);
+        bare.insert(0, (key, ""));
+    }
+    while cost(&whole(&labelled, &bare)) > width && bare.pop().is_some() {}
+    whole(&labelled, &bare)
 }
 
 fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -329,11 +410,20 @@ fn render_welcome(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
 
 fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let behind = match &state.screen {
+        _ if state
+            .form_view
+            .as_ref()
+            .is_some_and(|v| v.editing.is_some()) =>
+        {
+            keys::Scope::FormFill
+        }
+        _ if state.form_view.is_some() => keys::Scope::FormView,
         _ if state.review.as_ref().is_some_and(|w| w.summary.is_some()) => {
             keys::Scope::ReviewSummary
         }
         _ if state.review.is_some() => keys::Scope::Review,
         Screen::Detail { .. } => keys::Scope::Detail,
+        Screen::Report => keys::Scope::Report,
         Screen::Dashboard if state.is_empty() => keys::Scope::Welcome,
         Screen::Dashboard => keys::Scope::Dashboard,
     };

@@ -24,8 +24,8 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
-    AgreedAction, Amendment, Child, Correction, CorrectionKind, Discussion, Escalation,
-    NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
+    AgreedAction, Amendment, Attachment, Child, Correction, CorrectionKind, Details, Discussion,
+    Escalation, NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
     apply_corrected_value,
 };
 use crate::core::review::ReviewSummary;
@@ -76,6 +76,13 @@ const ATTENTION_IDS_FROM: &str =
     "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id >= ?1";
 /// From how many escalations the caseload is read in two halves at once.
 const PARALLEL_LOAD_FROM: i64 = 2_000;
+/// A page of the closed history: through the primary key, so reading every page is one pass.
+/// (The unary `+` keeps SQLite off the `is_open` index, which would sort every closed id again
+/// for each page.)
+const CLOSED_IDS_AFTER: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > ?1 AND +is_open = 0 ORDER BY escalation_id LIMIT ?2";
+const CLOSED_IDS_AFTER_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > ?1 AND +is_open = 0 AND +stage = ?3 ORDER BY escalation_id LIMIT ?2";
 const ALL_IDS_AT_STAGE: &str =
     "SELECT escalation_id FROM escalation_state WHERE stage = ?1 ORDER BY escalation_id";
 
@@ -681,6 +688,18 @@ impl Store for SqliteStore {
         load_many(&self.conn, sql, &stage)
     }
 
+    fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match stage {
+            None => load_many(&self.conn, CLOSED_IDS_AFTER, &[after, limit]),
+            Some(stage) => load_many(
+                &self.conn,
+                CLOSED_IDS_AFTER_AT_STAGE,
+                &[after, limit, i64::from(stage)],
+            ),
+        }
+    }
+
     /// What the dashboard shows: every open escalation, and any closed one that may still owe a
     /// notification. Read through an index, with one query a table.
     fn caseload(&self) -> Result<Vec<Escalation>> {
@@ -1109,6 +1128,41 @@ fn write_change(
             )?;
             ("withdrawn", "outcomes", row)
         }
+        Change::Detail { field, value } => {
+            run_cached(
+                tx,
+                "INSERT INTO escalation_details (escalation_id, field, value, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, field, value, actor, recorded_at],
+            )?;
+            ("detail", "escalation_details", tx.last_insert_rowid())
+        }
+        Change::Attach {
+            notification,
+            name,
+            sha256,
+            text,
+        } => {
+            // The notification recorded as sent just before, in this transaction.
+            let sent: i64 = tx
+                .query_row(
+                    "SELECT max(id) FROM notifications_sent WHERE escalation_id = ?1 AND notification = ?2",
+                    params![id, notification],
+                    |r| r.get::<_, Option<i64>>(0),
+                )?
+                .ok_or_else(|| {
+                    StoreError::Refused(RecordError::new(
+                        "attach",
+                        format!("notification {notification} is not recorded as sent"),
+                    ))
+                })?;
+            run_cached(
+                tx,
+                "INSERT INTO attachments (escalation_id, notification_sent_id, notification, name, sha256, text, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id, sent, notification, name, sha256, text, actor, recorded_at],
+            )?;
+            ("form attached", "attachments", tx.last_insert_rowid())
+        }
         Change::Amend {
             field,
             old_value,
@@ -1340,6 +1394,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 outcome: None,
                 amendments: Vec::new(),
                 corrections: Vec::new(),
+                details: Details::default(),
+                attachments: Vec::new(),
             },
         );
     }
@@ -1569,6 +1625,51 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 child_record_updated,
                 by,
             }
+        });
+    }
+
+    // Details recorded (each once, where not yet recorded), before the amendments that
+    // correct them.
+    let sql = format!(
+        "SELECT escalation_id, field, value FROM escalation_details
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((r.get::<_, i64>(0)?, text(r, 1)?, text(r, 2)?))
+    })?;
+    for row in rows {
+        let (id, field, value) = row?;
+        entry(&mut by_id, id)?.details.set(&field, Some(&value));
+    }
+
+    let sql = format!(
+        "SELECT escalation_id, notification, name, sha256, text, recorded_by, recorded_at FROM attachments
+         WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(bind(), |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            [
+                text(r, 1)?,
+                text(r, 2)?,
+                text(r, 3)?,
+                text(r, 4)?,
+                text(r, 5)?,
+                text(r, 6)?,
+            ],
+        ))
+    })?;
+    for row in rows {
+        let (id, [notification, name, sha256, body, recorded_by, recorded_at]) = row?;
+        entry(&mut by_id, id)?.attachments.push(Attachment {
+            notification,
+            name,
+            sha256,
+            text: body,
+            recorded_by,
+            recorded_at: time_from_sql(&recorded_at)?,
         });
     }
 
@@ -1815,6 +1916,114 @@ mod tests {
             )
             .unwrap();
         assert_eq!(original, "Jon Smith");
+    }
+
+    /// Issue 15: the details the forms ask for are recorded once, corrected by an amendment that
+    /// keeps the old value, and a form kept with a notification is stored whole with its
+    /// SHA-256; every row verifies, and changing the form's text behind the app's back does not.
+    #[test]
+    fn details_and_an_attached_form_round_trip_and_verify() {
+        use crate::core::change::{plan_attach, plan_details};
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let id = store
+            .create(&new_escalation("Ava Sample"), "jo", t("2026-11-23 10:00"))
+            .unwrap();
+        let now = t("2026-11-23 11:00");
+        let fields = vec![
+            ("referrer-phone".to_owned(), "01234 567890".to_owned()),
+            (
+                "child-address".to_owned(),
+                "1 High Street\nLuton".to_owned(),
+            ),
+            ("need-level".to_owned(), "Child in need".to_owned()),
+            ("family-aware".to_owned(), "y".to_owned()),
+            ("review-date".to_owned(), "2026-12-14".to_owned()),
+        ];
+        store
+            .change_all(id, "jo", now, |e| plan_details(e, &fields))
+            .unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(
+            loaded.details.referrer_phone.as_deref(),
+            Some("01234 567890")
+        );
+        assert_eq!(
+            loaded.details.need_level,
+            Some(crate::core::record::NeedLevel::ChildInNeed)
+        );
+        assert_eq!(loaded.details.family_aware, Some(true));
+        assert_eq!(
+            loaded.details.review_on,
+            NaiveDate::from_ymd_opt(2026, 12, 14)
+        );
+        // Recorded once: a second value is an amendment, with a reason, keeping the first.
+        let again = vec![("referrer-phone".to_owned(), "07700 900000".to_owned())];
+        let refused = store
+            .change_all(id, "jo", now, |e| plan_details(e, &again))
+            .unwrap_err();
+        assert!(refused.to_string().contains("escalate amend"), "{refused}");
+        let procedures = ProcedureSet::builtin();
+        let procedure = procedures.get("london").unwrap();
+        store
+            .change(id, "jo", now, |e| {
+                plan_amend(
+                    e,
+                    procedure,
+                    "referrer-phone",
+                    "07700 900000",
+                    "new phone",
+                    now,
+                )
+            })
+            .unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(
+            loaded.details.referrer_phone.as_deref(),
+            Some("07700 900000")
+        );
+        assert_eq!(
+            loaded.amendments[0].old_value.as_deref(),
+            Some("01234 567890")
+        );
+        // A form kept with the notification it was sent with.
+        let form = "Appendix 2\n1. Name of Child: Ava Sample\n";
+        store
+            .change_all(id, "jo", now, |_| {
+                Ok(vec![
+                    Change::NotificationSent {
+                        notification: "inform-referrer".to_owned(),
+                        at: now,
+                        method: crate::core::record::Method::SecureEmail,
+                        reference: None,
+                    },
+                    plan_attach("inform-referrer", "appendix-2", form)?,
+                ])
+            })
+            .unwrap();
+        let loaded = store.escalation(id).unwrap();
+        assert_eq!(loaded.attachments.len(), 1);
+        assert_eq!(loaded.attachments[0].text, form);
+        assert_eq!(
+            loaded.attachments[0].sha256,
+            crate::core::change::sha256_hex(form)
+        );
+        let trail = store.audit_trail(Some(id)).unwrap();
+        assert!(
+            trail
+                .iter()
+                .any(|e| e.summary.contains(&loaded.attachments[0].sha256)),
+            "the form's hash is in the audit trail"
+        );
+        assert_eq!(store.verify().unwrap().problem, None);
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER attachments_no_update;
+                 UPDATE attachments SET text = 'something else';",
+            )
+            .unwrap();
+        let problem = store.verify().unwrap().problem.unwrap();
+        assert!(problem.contains("attachments row 1"), "{problem}");
     }
 
     #[test]
@@ -2314,6 +2523,72 @@ mod tests {
             assert!(plan.contains("INDEX escalation_state_"), "{sql}:\n{plan}");
             assert!(!plan.contains("SCAN"), "{sql}:\n{plan}");
         }
+    }
+
+    /// Issue 17: `list --all` reads the closed history a page at a time; each page must be a
+    /// range of the primary key, or reading every page would scan the table once a page.
+    #[test]
+    fn a_page_of_the_closed_history_is_a_range_of_the_primary_key() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        for sql in [CLOSED_IDS_AFTER, CLOSED_IDS_AFTER_AT_STAGE] {
+            let mut statement = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let params = vec![2; statement.parameter_count()];
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(params), |r| {
+                    r.get::<_, String>(3)
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("SEARCH escalation_state USING INTEGER PRIMARY KEY (rowid>?)"),
+                "{sql}:\n{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}:\n{plan}");
+        }
+    }
+
+    #[test]
+    fn the_closed_history_reads_a_page_at_a_time_in_id_order() {
+        let mut store = SqliteStore::open_in_memory().unwrap();
+        let mut closed = Vec::new();
+        for i in 0..7 {
+            let id = store
+                .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+                .unwrap();
+            if i % 2 == 0 {
+                store
+                    .change(id, "jo", t("2026-11-24 10:00"), |_| {
+                        Ok(Change::Withdraw {
+                            at: t("2026-11-24 10:00"),
+                            stage: 1,
+                            why: "raised in error".to_owned(),
+                        })
+                    })
+                    .unwrap();
+                closed.push(id);
+            }
+        }
+        let mut read = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.closed_after(after, None, 2).unwrap();
+            assert!(page.len() <= 2);
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            read.extend(page.iter().map(|e| e.id));
+            assert!(page.iter().all(|e| !e.is_open()));
+        }
+        assert_eq!(read, closed);
+        assert!(store.closed_after(0, Some(2), 10).unwrap().is_empty());
+        assert_eq!(
+            store.closed_after(0, Some(1), 10).unwrap().len(),
+            closed.len()
+        );
     }
 
     fn summary(items: u32, acted_on: u32, outstanding: u32) -> ReviewSummary {

@@ -18,6 +18,8 @@ pub const RECORD_TABLES: &[&str] = &[
     "amendments",
     "reviews",
     "corrections",
+    "escalation_details",
+    "attachments",
 ];
 
 /// The record tables migration 1 made insert-only. Frozen: migration 1 is released, and must
@@ -310,6 +312,39 @@ ALTER TABLE notifications_sent_7 RENAME TO notifications_sent;
 CREATE INDEX notifications_sent_escalation ON notifications_sent(escalation_id);
 ";
 
+/// What the partnership forms ask beyond an escalation's header (issue 15): the referrer's
+/// contact details and manager, the child's address, the level of need, the family's consent,
+/// the stage 4 meeting's chair, attendees and review date. One row a detail recorded
+/// (`core::record::DETAIL_FIELDS` names the fields); a detail recorded is corrected by an
+/// `amendments` row like any header field. And the forms kept with the notifications they were
+/// sent with: the text as sent and its SHA-256. Both insert-only, each row with its audit entry.
+/// New tables, so every fingerprint made before stays as it was. Written to run twice safely (a
+/// database whose version was set back, as a test of migration 8 does, runs it again).
+const MIGRATION_9: &str = r"
+CREATE TABLE IF NOT EXISTS escalation_details (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS escalation_details_escalation ON escalation_details(escalation_id);
+
+CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    notification_sent_id INTEGER NOT NULL REFERENCES notifications_sent(id),
+    notification TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attachments_escalation ON attachments(escalation_id);
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -327,6 +362,11 @@ pub fn migrations() -> Vec<String> {
             insert_only_triggers(&["corrections", "outcomes", "notifications_sent"])
         ),
         MIGRATION_8.to_owned(),
+        format!(
+            "{MIGRATION_9}\n{}",
+            insert_only_triggers(&["escalation_details", "attachments"])
+                .replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ")
+        ),
     ]
 }
 
