@@ -23,6 +23,8 @@ pub const COPIED_TABLES: &[&str] = &[
     "amendments",
     "reviews",
     "corrections",
+    "escalation_details",
+    "attachments",
     "audit",
 ];
 

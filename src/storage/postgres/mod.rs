@@ -31,8 +31,8 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::{Change, apply_amendment, as_stored, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
-    AgreedAction, Amendment, Child, Correction, CorrectionKind, Discussion, Escalation,
-    NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
+    AgreedAction, Amendment, Attachment, Child, Correction, CorrectionKind, Details, Discussion,
+    Escalation, NewEscalation, Note, NoteKind, Outcome, RecordError, SentNotification, StageChange,
     apply_corrected_value,
 };
 use crate::core::review::ReviewSummary;
@@ -136,6 +136,11 @@ const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHER
 const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
 const ALL_IDS_AT_STAGE: &str =
     "SELECT escalation_id FROM escalation_state WHERE stage = $1::bigint ORDER BY escalation_id";
+/// A page of the closed history, through the primary key (`list --all` streams it).
+const CLOSED_IDS_AFTER: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > $1 AND NOT is_open ORDER BY escalation_id LIMIT $2";
+const CLOSED_IDS_AFTER_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state
+     WHERE escalation_id > $1 AND NOT is_open AND stage = $3::bigint ORDER BY escalation_id LIMIT $2";
 const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE needs_attention";
 
 /// An open connection to an escalate database on PostgreSQL.
@@ -408,6 +413,18 @@ impl Store for PgStore {
         };
         let stage: Vec<i64> = filter.stage.map(i64::from).into_iter().collect();
         load_many(&mut self.client(), sql, &stage)
+    }
+
+    fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match stage {
+            None => load_many(&mut self.client(), CLOSED_IDS_AFTER, &[after, limit]),
+            Some(stage) => load_many(
+                &mut self.client(),
+                CLOSED_IDS_AFTER_AT_STAGE,
+                &[after, limit, i64::from(stage)],
+            ),
+        }
     }
 
     fn caseload(&self) -> Result<Vec<Escalation>> {
@@ -736,6 +753,41 @@ fn write_change(
             )?;
             ("withdrawn", "outcomes", row)
         }
+        Change::Detail { field, value } => {
+            let row = insert(
+                tx,
+                "INSERT INTO escalation_details (escalation_id, field, value, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[&id, field, value, &actor, &now],
+            )?;
+            ("detail", "escalation_details", row)
+        }
+        Change::Attach {
+            notification,
+            name,
+            sha256,
+            text,
+        } => {
+            // The notification recorded as sent just before, in this transaction.
+            let sent: i64 = tx
+                .query_one(
+                    "SELECT max(id) FROM notifications_sent WHERE escalation_id = $1 AND notification = $2",
+                    &[&id, notification],
+                )?
+                .get::<_, Option<i64>>(0)
+                .ok_or_else(|| {
+                    StoreError::Refused(RecordError::new(
+                        "attach",
+                        format!("notification {notification} is not recorded as sent"),
+                    ))
+                })?;
+            let row = insert(
+                tx,
+                "INSERT INTO attachments (escalation_id, notification_sent_id, notification, name, sha256, text, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[&id, &sent, notification, name, sha256, text, &actor, &now],
+            )?;
+            ("form attached", "attachments", row)
+        }
         Change::Amend {
             field,
             old_value,
@@ -917,6 +969,8 @@ fn load_many_in(
                 outcome: None,
                 amendments: Vec::new(),
                 corrections: Vec::new(),
+                details: Details::default(),
+                attachments: Vec::new(),
             },
         );
     }
@@ -1063,6 +1117,39 @@ fn load_many_in(
                 child_record_updated: r.get(8),
                 by: r.get(9),
             }
+        });
+    }
+
+    // Details recorded (each once, where not yet recorded), before the amendments that
+    // correct them.
+    let rows = tx.query(
+        &format!(
+            "SELECT escalation_id, field, value FROM escalation_details
+             WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+        ),
+        &bind,
+    )?;
+    for r in rows {
+        entry(&mut by_id, r.get(0))?
+            .details
+            .set(r.get::<_, &str>(1), Some(r.get::<_, &str>(2)));
+    }
+
+    let rows = tx.query(
+        &format!(
+            "SELECT escalation_id, notification, name, sha256, text, recorded_by, recorded_at FROM attachments
+             WHERE escalation_id IN ({ids}) ORDER BY escalation_id, id"
+        ),
+        &bind,
+    )?;
+    for r in rows {
+        entry(&mut by_id, r.get(0))?.attachments.push(Attachment {
+            notification: r.get(1),
+            name: r.get(2),
+            sha256: r.get(3),
+            text: r.get(4),
+            recorded_by: r.get(5),
+            recorded_at: r.get(6),
         });
     }
 

@@ -26,6 +26,8 @@ const INSERT_ONLY: &[&str] = &[
     "amendments",
     "reviews",
     "corrections",
+    "escalation_details",
+    "attachments",
     "audit",
 ];
 
