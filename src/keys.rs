@@ -228,7 +228,7 @@ const DEFAULTS: &[DefaultBinding] = {
             &["g"],
             ShowReport,
             "report",
-            "The outcomes report for this school year, as charts (escalate report for any period)",
+            "The outcomes report for this school year, as charts",
         ),
         (
             &[Report],

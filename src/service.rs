@@ -211,7 +211,8 @@ fn no_procedure(id: &str) -> RecordError {
 pub fn count_report(
     store: &impl Store,
     procedures: &ProcedureSet,
-    config: &crate::config::Config,
+    calendar: &Calendar,
+    settings: &Settings,
     period: crate::core::report::Period,
     now: DateTime<Utc>,
 ) -> Result<crate::core::report::Report, String> {
@@ -220,7 +221,7 @@ pub fn count_report(
         .escalations(crate::storage::Filter::default())
         .map_err(|e| e.to_string())?;
     for escalation in &open {
-        builder.add_escalation(escalation, procedures, &config.calendar, &config.settings);
+        builder.add_escalation(escalation, procedures, calendar, settings);
     }
     let mut after = 0;
     loop {
@@ -230,7 +231,7 @@ pub fn count_report(
         let Some(last) = page.last() else { break };
         after = last.id;
         for escalation in &page {
-            builder.add_escalation(escalation, procedures, &config.calendar, &config.settings);
+            builder.add_escalation(escalation, procedures, calendar, settings);
         }
     }
     Ok(builder.finish())

@@ -2314,7 +2314,8 @@ fn open_report(state: &mut State, store: &SqliteStore) {
     let report = escalate::service::count_report(
         store,
         &ProcedureSet::builtin(),
-        &Config::default(),
+        &Config::default().calendar,
+        &Config::default().settings,
         *period,
         state.now,
     );
@@ -2357,7 +2358,8 @@ fn a_report_that_arrives_after_leaving_the_screen_is_not_shown() {
     let report = escalate::service::count_report(
         &store,
         &ProcedureSet::builtin(),
-        &Config::default(),
+        &Config::default().calendar,
+        &Config::default().settings,
         escalate::core::report::Period::school_year_to(now().date_naive()),
         state.now,
     );

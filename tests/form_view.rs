@@ -294,3 +294,81 @@ fn e_fills_in_the_blank_fields_and_the_form_written_carries_them() {
     assert_eq!(state.form_view.as_ref().unwrap().filled.blanks().len(), 1);
     assert_eq!(state.form_view.as_ref().unwrap().escalation, id);
 }
+
+/// The details the forms ask for are shown in the detail view, the child's address withheld in
+/// privacy mode like the name.
+#[test]
+fn the_detail_view_shows_the_details_and_privacy_withholds_the_address() {
+    let (mut store, mut state) = demo();
+    let id = state.selected_id().unwrap();
+    let config = Config::default();
+    let procedures = ProcedureSet::builtin();
+    let rules = Rules {
+        procedures: &procedures,
+        calendar: &config.calendar,
+        settings: &config.settings,
+    };
+    let fields = vec![
+        ("referrer-phone".to_owned(), "01582 000000".to_owned()),
+        ("child-address".to_owned(), "12 Example Road".to_owned()),
+    ];
+    service::apply(
+        &mut store,
+        &rules,
+        "Test DSL",
+        now(),
+        Subject::Escalation { id, seen: None },
+        &Request::Details { fields },
+    )
+    .unwrap();
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    press(&mut state, KeyCode::Enter);
+    let drawn = screen(&state);
+    assert!(
+        drawn.contains("The referrer's contact number: 01582 000000"),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("The child's current address: 12 Example Road"),
+        "{drawn}"
+    );
+    press(&mut state, KeyCode::Char('p'));
+    let drawn = screen(&state);
+    assert!(!drawn.contains("Example Road"), "{drawn}");
+    assert!(
+        drawn.contains("The child's current address: (withheld)"),
+        "{drawn}"
+    );
+}
+
+/// A form kept with a notification belongs to it: the notification-sent form opened from the
+/// form view offers that notification alone.
+#[test]
+fn the_form_sent_from_the_form_view_is_for_its_own_notification_only() {
+    let (_store, mut state) = demo();
+    let (_, notification, _) = focus_owed_form(&mut state);
+    press(&mut state, KeyCode::Char('f'));
+    press(&mut state, KeyCode::Char('s'));
+    let form = state
+        .form
+        .as_ref()
+        .expect("s opens the notification-sent form");
+    let field = form
+        .fields
+        .iter()
+        .find(|f| f.name == "notification")
+        .unwrap();
+    assert_eq!(field.value(), notification);
+    // Moving the choice cannot reach another notification.
+    press(&mut state, KeyCode::Right);
+    let form = state.form.as_ref().unwrap();
+    let field = form
+        .fields
+        .iter()
+        .find(|f| f.name == "notification")
+        .unwrap();
+    assert_eq!(field.value(), notification);
+}

@@ -836,8 +836,15 @@ fn run_effects(state: &mut State, store: &mut SqliteStore, mut effects: Vec<Effe
                     let _ = store.settle(&ids);
                 }
                 Effect::LoadReport(period) => replies.push(Msg::ReportLoaded(
-                    escalate::service::count_report(store, &procedures, &config, period, state.now)
-                        .map(Box::new),
+                    escalate::service::count_report(
+                        store,
+                        &procedures,
+                        &config.calendar,
+                        &config.settings,
+                        period,
+                        state.now,
+                    )
+                    .map(Box::new),
                 )),
                 // Nothing is written to disk while fuzzing; the reply is what a full disk gives.
                 Effect::WriteForm { .. } => {

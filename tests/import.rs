@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+
 const NOW: &str = "2026-12-02 09:00";
 
 const HEADER: &str = "child,dob,child_ref,procedure,partnership,raised_by,agency,raised_with,category,summary,outcome_sought,concern_at,raised_at,immediate_risk,stage,stage_reached_at,status,closed_at,outcome,learning";
@@ -30,6 +32,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                common::write_passphrase_file(self.dir.path()),
+            )
             .env("USER", "test-dsl")
             .env_remove("ESCALATE_NOW")
             .env_remove("ESCALATE_DB")

@@ -608,6 +608,15 @@ fn the_list_says_which_forms_there_are_and_which_are_owed() {
         "{list}"
     );
     assert!(list.contains("  appendix-3 "), "{list}");
+    // What the app understood of each field, as procedures show says it.
+    let shown = s.ok(
+        "2026-11-17 10:00",
+        &["procedures", "show", "pan-bedfordshire"],
+    );
+    assert!(
+        shown.contains("8. Date Escalation moved to Stage 2 <- stage.2.entered_at (stage-2-date)"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -754,6 +763,9 @@ fn details_are_recorded_once_and_corrected_by_an_amendment() {
             "Wrong extension",
         ],
     );
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(FORM_NOW, &["--json", "show", "4"])).unwrap();
+    assert_eq!(json["details"]["referrer_phone"], "020 7946 0001");
     let show = s.ok(FORM_NOW, &["show", "4"]);
     assert!(
         show.contains("referrer-phone (the referrer's contact number): 020 7946 0001"),
@@ -768,9 +780,21 @@ fn details_are_recorded_once_and_corrected_by_an_amendment() {
         history.contains("amended referrer-phone from \"020 7946 0000\" to \"020 7946 0001\""),
         "{history}"
     );
-    // The address is never written into the audit trail's words.
+    // The address is never written into the audit trail's words, recorded or amended.
     s.ok(FORM_NOW, &["details", "4", "--child-postcode", "BR1 1AA"]);
-    assert!(!s.ok(FORM_NOW, &["history", "4"]).contains("BR1"));
+    s.ok(
+        FORM_NOW,
+        &["amend", "4", "child-postcode", "BR2 2BB", "--why", "Moved"],
+    );
+    let history = s.ok(FORM_NOW, &["history", "4"]);
+    assert!(
+        !history.contains("BR1") && !history.contains("BR2"),
+        "{history}"
+    );
+    assert!(
+        history.contains("amended child-postcode: Moved"),
+        "{history}"
+    );
     assert!(s.ok(FORM_NOW, &["verify"]).starts_with("OK"));
 }
 
@@ -831,8 +855,12 @@ fn a_form_sent_is_kept_with_the_record_and_verified() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&s.ok("2026-11-17 10:00", &["--json", "show", "1"])).unwrap();
-    let text = json.to_string();
-    assert!(text.contains(&digest), "the form is kept with the record");
+    assert_eq!(json["attachments"][0]["sha256"], digest.as_str());
+    assert_eq!(
+        json["attachments"][0]["text"],
+        expected.as_str(),
+        "the form is kept whole"
+    );
     assert!(
         s.ok("2026-11-17 10:00", &["history", "1"])
             .contains(&digest)
@@ -909,4 +937,75 @@ fn an_unknown_source_is_refused_naming_file_line_and_field() {
         err.contains("procedures/unknown-form-source.toml:26: forms[referral].fields.plan.columns: actions.plan gives a table"),
         "{err}"
     );
+}
+
+/// On a terminal, `escalate form` asks for each field the record cannot fill (a real
+/// pseudo-terminal, through tmux, which the CI image has; without it this fails, never skips).
+#[test]
+fn on_a_terminal_the_fields_the_record_cannot_fill_are_asked_for() {
+    use std::time::{Duration, Instant};
+    assert!(
+        tool("tmux"),
+        "this test needs tmux (Debian: apt-get install -y tmux)"
+    );
+    let s = caseload();
+    let socket = s.path("tmux.sock");
+    let out = s.path("asked.txt");
+    let command = format!(
+        "env XDG_CONFIG_HOME={} XDG_DATA_HOME={} HOME={} {} --db {} --now '{FORM_NOW}' form 1 appendix-2 --out {}",
+        s.path("config").display(),
+        s.path("data").display(),
+        s.dir.path().display(),
+        env!("CARGO_BIN_EXE_escalate"),
+        s.db.display(),
+        out.display()
+    );
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    struct Server<'a>(&'a Path);
+    impl Drop for Server<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(self.0)
+                .arg("kill-server")
+                .output();
+        }
+    }
+    let started = tmux(&["new-session", "-d", "-x", "150", "-y", "20", &command]);
+    assert!(started.status.success(), "{started:?}");
+    let _server = Server(&socket);
+    let wait_for = |what: &dyn Fn() -> bool, waiting: &str| {
+        let start = Instant::now();
+        while !what() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "gave up waiting for {waiting}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p"]).stdout).into_owned();
+    wait_for(
+        &|| screen().contains("9. Name and Position of Person Completing Form [completed-by]:"),
+        "the question",
+    );
+    assert!(screen().contains("The record cannot fill 1 field of appendix-2"));
+    tmux(&["send-keys", "Jo Bloggs, DSL", "Enter"]);
+    wait_for(
+        &|| std::fs::read_to_string(&out).is_ok_and(|t| t.contains("Escalation 1 under")),
+        "the form to be written",
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains("9. Name and Position of Person Completing Form\n    Jo Bloggs, DSL"),
+        "{written}"
+    );
+    assert!(!written.contains("fill in by hand"), "{written}");
 }

@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+
 const NOW: &str = "2026-12-02 09:00";
 
 struct Sandbox {
@@ -40,6 +42,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                common::write_passphrase_file(self.dir.path()),
+            )
             .env("USER", "test-dsl")
             .env_remove("ESCALATE_NOW")
             .env_remove("ESCALATE_DB")

@@ -825,11 +825,23 @@ fn open_record_form(state: &mut State, intent: Intent, id: i64) {
 /// Opens the form to record a notification as sent: one of those the escalation owes,
 /// `chosen` first if given. One that owes none says so.
 fn open_notification_sent(state: &mut State, id: i64, chosen: Option<&str>) {
+    open_notification_sent_of(state, id, chosen, false);
+}
+
+/// Opens the notification-sent form; with `is_only_chosen`, offering the chosen notification
+/// alone (a form kept with it belongs to it, not to another).
+fn open_notification_sent_of(
+    state: &mut State,
+    id: i64,
+    chosen: Option<&str>,
+    is_only_chosen: bool,
+) {
     use crate::core::calendar::format_local;
     let Some(entry) = state.entry(id) else { return };
     let owed: Vec<(String, String)> = entry
         .schedule
         .outstanding_notifications()
+        .filter(|n| !is_only_chosen || Some(n.id.as_str()) == chosen)
         .map(|n| {
             let form = n.form.as_deref().unwrap_or(&n.id);
             (
@@ -862,7 +874,7 @@ pub(super) fn open_notification_sent_with(
     notification: &str,
     attachment: (String, String),
 ) {
-    open_notification_sent(state, id, Some(notification));
+    open_notification_sent_of(state, id, Some(notification), true);
     if let Some(form) = state.form.as_mut() {
         form.preview.push(format!(
             "Form {} will be kept with the record as it was shown, its SHA-256 in the audit trail.",

@@ -248,6 +248,16 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
         }
         for form in &procedure.forms {
             let _ = writeln!(out, "  Form {}: {}", form.id, form.title);
+            // What the app understood of each field: its label, and where its value comes from.
+            for field in form.fields.iter().filter(|_| full) {
+                let _ = writeln!(
+                    out,
+                    "          {} <- {} ({})",
+                    field.label,
+                    field.source.word(),
+                    field.id
+                );
+            }
         }
     }
     let is_single_stage = |n: &&NotificationRule| n.stages.len() == 1;

@@ -303,6 +303,8 @@ pub fn escalation_json(
         "category": escalation.category.as_str(),
         "summary": escalation.summary,
         "outcome_sought": escalation.outcome_sought,
+        "details": escalation.details,
+        "attachments": escalation.attachments,
         "concern_at": escalation.concern_at.map(time),
         "raised_at": time(escalation.raised_at),
         "immediate_risk": escalation.immediate_risk,

@@ -177,6 +177,11 @@ impl Change {
             } => format!("notification {notification} sent by {method}"),
             Self::Resolve { stage, how, .. } => format!("resolved at stage {stage}: {how}"),
             Self::Withdraw { stage, why, .. } => format!("withdrawn at stage {stage}: {why}"),
+            // The child's address is never written into the audit trail's words (the row
+            // itself, fingerprinted, holds it).
+            Self::Amend { field, why, .. } if super::record::is_sensitive_detail(field) => {
+                format!("amended {field}: {why}")
+            }
             Self::Amend {
                 field,
                 old_value,

@@ -159,6 +159,17 @@ impl Source {
         SOURCES.iter().find(|(w, _)| *w == text).map(|(_, s)| *s)
     }
 
+    /// The word a file uses for this source.
+    pub fn word(self) -> String {
+        match self {
+            Self::StageEnteredAt(n) => format!("stage.{n}.entered_at"),
+            other => SOURCES
+                .iter()
+                .find(|(_, s)| *s == other)
+                .map_or_else(String::new, |(w, _)| (*w).to_owned()),
+        }
+    }
+
     /// The words a file may use, for an error message.
     pub fn words() -> String {
         let mut words: Vec<&str> = SOURCES.iter().map(|(w, _)| *w).collect();
@@ -845,6 +856,10 @@ mod tests {
         assert_eq!(Source::parse("stage.5.entered_at", 4), None);
         assert_eq!(Source::parse("child.shoe_size", 4), None);
         assert!(Source::words().contains("referrer.phone"));
+        for (word, source) in SOURCES {
+            assert_eq!(source.word(), *word);
+        }
+        assert_eq!(Source::StageEnteredAt(3).word(), "stage.3.entered_at");
     }
 
     #[test]

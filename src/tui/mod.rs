@@ -137,7 +137,15 @@ fn spawn_worker(
                         .map_err(|e| e.to_string()),
                 )),
                 Effect::LoadReport(period) => Some(Msg::ReportLoaded(
-                    service::count_report(&store, &procedures, &config, period, now).map(Box::new),
+                    service::count_report(
+                        &store,
+                        &procedures,
+                        &config.calendar,
+                        &config.settings,
+                        period,
+                        now,
+                    )
+                    .map(Box::new),
                 )),
                 Effect::LoadTrail(id) => Some(Msg::TrailLoaded {
                     id,

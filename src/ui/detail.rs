@@ -234,6 +234,21 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
         lines.push(Line::styled("Outcome sought:", theme.style(Role::Muted)));
         lines.extend(block_lines(theme, &hide(sought)));
     }
+    // What the partnership forms ask beyond the header (issue 15), where recorded; the
+    // address and postcode withheld in privacy mode, like the name.
+    for (name, what) in crate::core::record::DETAIL_FIELDS {
+        let Some(value) = e.details.get(name) else {
+            continue;
+        };
+        let what = what.split([':', '(']).next().unwrap_or(what).trim();
+        let label = format!("{}{}", what[..1].to_uppercase(), &what[1..]);
+        let value = if state.is_privacy && crate::core::record::is_sensitive_detail(name) {
+            "(withheld)".to_owned()
+        } else {
+            hide(&value).replace('\n', ", ")
+        };
+        lines.push(field(theme, &label, printable(&value, false)));
+    }
 
     lines.push(Line::default());
     lines.push(heading(theme, "Stage timeline"));
@@ -441,7 +456,10 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
         lines.push(Line::default());
         lines.push(heading(theme, "Amendments (originals kept)"));
         for a in &e.amendments {
-            let (old, new) = if state.is_privacy && matches!(a.field.as_str(), "child" | "dob") {
+            let (old, new) = if state.is_privacy
+                && (matches!(a.field.as_str(), "child" | "dob")
+                    || crate::core::record::is_sensitive_detail(&a.field))
+            {
                 ("(hidden)".to_owned(), "(hidden)".to_owned())
             } else {
                 (
