@@ -31,7 +31,9 @@ fn the_test_cluster_gives_each_test_a_database_of_its_own() {
 
 use chrono::{DateTime, Utc};
 use escalate::core::calendar::Calendar;
-use escalate::core::change::{DiscussionInput, Request, Version, plan_action, plan_discussion};
+use escalate::core::change::{
+    DiscussionInput, Request, Version, plan_action, plan_attach, plan_details, plan_discussion,
+};
 use escalate::core::deadline::Settings;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::record::{NewEscalation, NewEscalationInput};
@@ -89,8 +91,39 @@ fn write_a_caseload(store: &mut impl Store) {
             })
             .unwrap();
     }
+    // Migration 9's record (issue 15): a detail the forms ask for, and a form kept with the
+    // notification it was sent with.
+    record_forms(store, 1, now);
     let summary = escalate::core::review::ReviewSummary::new(3, 1, 2, Default::default()).unwrap();
     store.record_review(&summary, "jo", now).unwrap();
+}
+
+/// Records two details and a notification sent with its form kept, on escalation `id`: four
+/// rows, four audit entries.
+fn record_forms(store: &mut impl Store, id: i64, now: DateTime<Utc>) {
+    let fields = vec![
+        ("referrer-phone".to_owned(), "01234 567890".to_owned()),
+        (
+            "child-address".to_owned(),
+            "1 High Street\nLuton".to_owned(),
+        ),
+    ];
+    store
+        .change_all(id, "sam", now, |e| plan_details(e, &fields))
+        .unwrap();
+    store
+        .change_all(id, "sam", now, |_| {
+            Ok(vec![
+                escalate::core::change::Change::NotificationSent {
+                    notification: "partnership".into(),
+                    at: t("2026-11-23 09:45"),
+                    method: "email".parse()?,
+                    reference: None,
+                },
+                plan_attach("partnership", "appendix-2", "Appendix 2\n\tZoë Ångström\n")?,
+            ])
+        })
+        .unwrap();
 }
 
 #[test]
@@ -100,7 +133,7 @@ fn the_audit_chain_is_hashed_the_same_on_sqlite_and_postgresql() {
     write_a_caseload(&mut sqlite);
     write_a_caseload(&mut pg);
     let trail = pg.audit_trail(None).unwrap();
-    assert_eq!(trail.len(), 10);
+    assert_eq!(trail.len(), 14);
     assert_eq!(
         trail,
         sqlite.audit_trail(None).unwrap(),
@@ -134,6 +167,11 @@ fn the_record_is_insert_only_in_the_database_itself() {
         "UPDATE audit SET summary = 'x' WHERE id = 1",
         "DELETE FROM audit",
         "TRUNCATE actions CASCADE",
+        "UPDATE escalation_details SET value = 'x'",
+        "DELETE FROM escalation_details",
+        "UPDATE attachments SET text = 'x'",
+        "DELETE FROM attachments",
+        "TRUNCATE attachments",
     ] {
         let error = su.batch_execute(sql).unwrap_err();
         let message = error.as_db_error().unwrap().message().to_owned();
@@ -152,6 +190,21 @@ fn the_record_is_insert_only_in_the_database_itself() {
     let problem = store.verify().unwrap().problem.unwrap();
     assert!(
         problem.contains("the discussions row 2 it recorded has been changed since"),
+        "{problem}"
+    );
+    // A kept form is covered the same way: its text cannot change unseen.
+    let url = pg::fresh_database();
+    let mut store = PgStore::open(&url).unwrap();
+    write_a_caseload(&mut store);
+    let mut su = pg::cluster().superuser(pg::database_of(&url));
+    su.batch_execute(
+        "ALTER TABLE attachments DISABLE TRIGGER attachments_insert_only;
+         UPDATE attachments SET text = 'something else';",
+    )
+    .unwrap();
+    let problem = store.verify().unwrap().problem.unwrap();
+    assert!(
+        problem.contains("the attachments row 1 it recorded has been changed since"),
         "{problem}"
     );
 }
@@ -359,6 +412,13 @@ fn a_deputy_sees_only_their_schools_escalations_even_through_a_crafted_query() {
         plan_action(e, "Send the chronology", "DSL", "2026-11-25")
     })
     .unwrap();
+    // Each records the forms' details and a kept form on their own school's escalation.
+    record_forms(&mut b, theirs, now);
+    record_forms(&mut a, ours, now);
+    let own = a.escalation(ours).unwrap();
+    assert_eq!(own.details.referrer_phone.as_deref(), Some("01234 567890"));
+    assert_eq!(own.attachments.len(), 1);
+    assert_eq!(own.attachments[0].recorded_by, team.deputy_a);
     let seen: Vec<i64> = a.caseload().unwrap().iter().map(|e| e.id).collect();
     assert_eq!(seen, [ours]);
     assert!(matches!(a.escalation(theirs), Err(StoreError::NotFound(_))));
@@ -383,6 +443,8 @@ fn a_deputy_sees_only_their_schools_escalations_even_through_a_crafted_query() {
         "SELECT count(*) FROM escalations e JOIN escalation_state s ON s.escalation_id = e.id WHERE e.child_name LIKE 'Leo%'",
         "SELECT count(*) FROM actions",
         "SELECT count(*) FROM audit WHERE escalation_id IS NOT NULL AND escalation_id <> 1",
+        "SELECT count(*) FROM escalation_details WHERE escalation_id <> 1",
+        "SELECT count(*) FROM attachments WHERE escalation_id <> 1",
     ] {
         let count: i64 = sql.query_one(crafted, &[]).unwrap().get(0);
         assert_eq!(
@@ -433,6 +495,8 @@ fn the_application_role_cannot_disable_row_level_security_or_change_the_audit() 
             "UPDATE escalations SET child_name = 'x'",
             "permission denied",
         ),
+        ("UPDATE attachments SET text = 'x'", "permission denied"),
+        ("DELETE FROM escalation_details", "permission denied"),
         ("TRUNCATE discussions", "permission denied"),
         (
             "ALTER TABLE audit DISABLE TRIGGER audit_insert_only",
@@ -481,6 +545,8 @@ fn a_governor_sees_counts_and_no_names_and_a_trust_lead_reads_every_school() {
         "SELECT count(*) FROM escalations",
         "SELECT count(*) FROM audit",
         "SELECT count(*) FROM discussions",
+        "SELECT count(*) FROM escalation_details",
+        "SELECT count(*) FROM attachments",
     ] {
         let message = denied(sql.execute(crafted, &[]));
         assert!(
@@ -506,6 +572,46 @@ fn a_governor_sees_counts_and_no_names_and_a_trust_lead_reads_every_school() {
     assert!(
         matches!(refused, Err(StoreError::Refused(_))),
         "{refused:?}"
+    );
+}
+
+/// A team set up before PostgreSQL migration 3 (the forms' tables): the administrator's updated
+/// escalate makes the tables, and a deputy records details and keeps a form at once, before
+/// anyone runs `team init` again; the new tables are still insert-only to them.
+#[test]
+fn a_team_set_up_before_the_forms_tables_can_use_them_once_escalate_is_updated() {
+    let team = Team::new();
+    let mut su = pg::cluster().superuser(pg::database_of(&team.url));
+    // The schema as an escalate from before the forms left it.
+    su.batch_execute(
+        "DROP TABLE attachments; DROP TABLE escalation_details;
+         UPDATE escalate_schema SET version = 2;",
+    )
+    .unwrap();
+    let tables = |su: &mut postgres::Client| -> i64 {
+        su.query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('escalation_details', 'attachments')",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    assert_eq!(tables(&mut su), 0);
+    PgStore::open(&team.url).unwrap();
+    assert_eq!(tables(&mut su), 2);
+    let now = t("2026-11-23 10:00");
+    let mut a = team.store_as(&team.deputy_a);
+    let id = a.create(&new_escalation("Ava Sample"), "a", now).unwrap();
+    record_forms(&mut a, id, now);
+    let read = a.escalation(id).unwrap();
+    assert_eq!(read.details.referrer_phone.as_deref(), Some("01234 567890"));
+    assert_eq!(read.attachments.len(), 1);
+    let mut sql = team.sql_as(&team.deputy_a);
+    let message = denied(sql.execute("UPDATE attachments SET text = 'x'", &[]));
+    assert!(message.contains("permission denied"), "{message}");
+    assert_eq!(
+        PgStore::open(&team.url).unwrap().verify().unwrap().problem,
+        None
     );
 }
 
@@ -559,6 +665,11 @@ fn migrate_round_trips_the_demo_caseload_sqlite_to_postgresql_to_sqlite() {
     let url = pg::fresh_database();
     let now = ["--now", "2026-11-23 10:00"];
     ok(&[&now[..], &["--db", first_arg, "demo"]].concat());
+    // The forms' record (migration 9) moves too: details and a kept form on the first.
+    {
+        let mut store = SqliteStore::open(&first).unwrap();
+        record_forms(&mut store, 1, t("2026-11-23 10:00"));
+    }
     let out = ok(&[
         &now[..],
         &[
@@ -595,6 +706,11 @@ fn migrate_round_trips_the_demo_caseload_sqlite_to_postgresql_to_sqlite() {
     let returned = SqliteStore::open(&back).unwrap();
     let records = original.escalations(all).unwrap();
     assert!(records.len() >= 10, "the demo caseload");
+    assert!(
+        records[0].details.child_address.is_some() && records[0].attachments.len() == 1,
+        "{:?}",
+        records[0]
+    );
     assert_eq!(team.escalations(all).unwrap(), records);
     assert_eq!(returned.escalations(all).unwrap(), records);
     assert_eq!(
