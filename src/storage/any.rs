@@ -123,6 +123,10 @@ impl Store for AnyStore {
         each!(self, s => s.escalations(filter))
     }
 
+    fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
+        each!(self, s => s.closed_after(after, stage, limit))
+    }
+
     fn caseload(&self) -> Result<Vec<Escalation>> {
         each!(self, s => s.caseload())
     }
