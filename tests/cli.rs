@@ -1,5 +1,11 @@
 //! The binary, driven as a user would: every command, its output, and every kind of bad input
 //! refused with one line that says what to fix.
+//!
+//! Every test here runs twice in `cargo test`: on SQLite, and again on PostgreSQL, with
+//! `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `ESCALATE_DB` is then a database of its
+//! own on the tests' throwaway cluster); see [`every_test_here_passes_on_postgresql_too`].
+
+mod support;
 
 mod common;
 use common::write_passphrase_file;
@@ -9,16 +15,21 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-/// A sandbox: its own config folder, so no test sees the developer's files.
+/// A sandbox: its own config folder, so no test sees the developer's files, and (on
+/// PostgreSQL) its own database.
 struct Sandbox {
     config: TempDir,
+    database: Option<String>,
 }
 
 impl Sandbox {
     fn new() -> Self {
         let config = TempDir::new().unwrap();
         write_passphrase_file(config.path());
-        Self { config }
+        Self {
+            config,
+            database: support::pg::on_postgres().then(support::pg::fresh_database),
+        }
     }
 
     fn escalate_dir(&self) -> std::path::PathBuf {
@@ -37,7 +48,8 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_escalate"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
+        command
             .args(args)
             .env("XDG_CONFIG_HOME", self.config.path())
             .env("HOME", self.config.path())
@@ -46,8 +58,11 @@ impl Sandbox {
                 self.config.path().join("passphrase"),
             )
             .env_remove("ESCALATE_NOW")
-            .output()
-            .unwrap()
+            .env_remove("ESCALATE_DB");
+        if let Some(url) = &self.database {
+            command.env("ESCALATE_DB", url);
+        }
+        command.output().unwrap()
     }
 
     /// Runs a command that must succeed and returns its standard output.
@@ -391,4 +406,59 @@ fn usage_errors_are_one_line() {
     let err = s.fails(&["frobnicate"]);
     assert!(err.contains("unrecognized subcommand"), "{err}");
     assert!(err.contains("escalate --help"), "{err}");
+}
+
+#[test]
+fn an_escalation_is_recorded_listed_shown_and_verified() {
+    let s = Sandbox::new();
+    std::fs::write(s.config.path().join("child.txt"), "Zoë Ångström\n").unwrap();
+    let child = s.config.path().join("child.txt");
+    let now = ["--now", "2026-11-23 10:00"];
+    let out = s.ok(&[
+        &now[..],
+        &[
+            "new",
+            "--procedure",
+            "london",
+            "--child-file",
+            child.to_str().unwrap(),
+            "--raised-by",
+            "A DSL",
+            "--agency",
+            "School",
+            "--raised-with",
+            "Social care",
+            "--category",
+            "thresholds",
+            "--summary",
+            "Referral refused.",
+            "--raised-at",
+            "2026-11-23 09:00",
+        ],
+    ]
+    .concat());
+    assert!(out.contains('1'), "{out}");
+    let out = s.ok(&[&now[..], &["advance", "1", "--reason", "No reply."]].concat());
+    assert!(out.contains("stage 2"), "{out}");
+    let list = s.ok(&[&now[..], &["list"]].concat());
+    assert!(list.contains("Zoë Ångström"), "{list}");
+    let show = s.ok(&[&now[..], &["show", "1", "--json"]].concat());
+    let shown: serde_json::Value = serde_json::from_str(&show).unwrap();
+    assert_eq!(shown["stage"], 2);
+    assert_eq!(shown["child"]["name"], "Zoë Ångström");
+    let verify = s.ok(&[&now[..], &["verify"]].concat());
+    assert!(verify.contains("Head: 2:"), "{verify}");
+    // A mistake is one line and changes nothing, on either backend.
+    let refused = s.fails(&[&now[..], &["advance", "7", "--reason", "x"]].concat());
+    assert!(refused.contains("escalation 7 does not exist"), "{refused}");
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres`, so every test above
+/// passes on PostgreSQL too: a parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

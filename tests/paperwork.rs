@@ -3,6 +3,10 @@
 //! `pdftotext`), the blanks asked for or left visible, `--out` files kept private, the details
 //! the forms ask recorded once and amended after, and a form sent kept with the record and
 //! covered by `verify`.
+//!
+//! They run on SQLite, and again on PostgreSQL ([`every_test_here_passes_on_postgresql_too`]).
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,7 +21,11 @@ struct Sandbox {
 impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
+        let db = if support::pg::on_postgres() {
+            PathBuf::from(support::pg::fresh_database())
+        } else {
+            dir.path().join("escalate.db")
+        };
         Self { dir, db }
     }
 
@@ -1008,4 +1016,15 @@ fn on_a_terminal_the_fields_the_record_cannot_fill_are_asked_for() {
         "{written}"
     );
     assert!(!written.contains("fill in by hand"), "{written}");
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so the forms, the details and the kept forms
+/// are checked on PostgreSQL too: a parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

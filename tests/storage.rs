@@ -1,9 +1,12 @@
 //! The storage conformance suite: what every backend of the `Store` port must do, written once
 //! against the trait. Each check is a generic function; `backends!` runs every check against
-//! every backend (SQLite today; a PostgreSQL backend adds one line there).
+//! every backend: SQLite, and PostgreSQL on the tests' own throwaway cluster (`support/pg.rs`),
+//! each test in a database of its own.
 //!
 //! SQL-specific checks (indexes, triggers, migrations, the file's permissions) stay beside the
 //! SQLite backend in `src/storage/sqlite`.
+
+mod support;
 
 use chrono::{DateTime, Utc};
 use escalate::core::change::{
@@ -13,6 +16,7 @@ use escalate::core::draft::Draft;
 use escalate::core::procedure::ProcedureSet;
 use escalate::core::record::{Escalation, NewEscalation, NewEscalationInput, RecordError};
 use escalate::core::review::{Horizon, ReviewSummary};
+use escalate::storage::postgres::PgStore;
 use escalate::storage::sqlite::SqliteStore;
 use escalate::storage::{Filter, Store, StoreError};
 
@@ -229,6 +233,36 @@ fn closed_escalations_leave_the_caseload_only_when_settled<S: Store>(mut store: 
     );
 }
 
+fn the_stage_filter_lists_only_that_stage<S: Store>(mut store: S) {
+    let now = t("2026-11-23 11:00");
+    let first = store.create(&new_escalation("A"), "jo", now).unwrap();
+    let second = store.create(&new_escalation("B"), "jo", now).unwrap();
+    store
+        .change(second, "jo", now, |_| {
+            Ok(Change::Advance {
+                to_stage: 2,
+                at: now,
+                reason: "No reply.".into(),
+            })
+        })
+        .unwrap();
+    let at = |stage: u8, include_closed: bool| -> Vec<i64> {
+        store
+            .escalations(Filter {
+                include_closed,
+                stage: Some(stage),
+            })
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(at(1, false), [first]);
+    assert_eq!(at(2, false), [second]);
+    assert_eq!(at(2, true), [second]);
+    assert!(at(3, true).is_empty());
+}
+
 fn drafts_are_kept_replaced_and_discarded<S: Store>(mut store: S) {
     let id = store
         .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
@@ -300,6 +334,136 @@ fn a_backup_is_a_new_file_never_an_overwrite<S: Store>(mut store: S) {
     assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
 }
 
+/// Issue 15's record on every backend: the details the partnership forms ask for, and a form
+/// kept with the notification it was sent with, read back exactly as written, each row with
+/// its audit entry; the whole record verifies, and a backup carries them (and still verifies).
+fn details_and_an_attached_form_read_back_as_written<S: Store>(mut store: S) {
+    use escalate::core::change::{plan_attach, plan_details};
+    let id = store
+        .create(&new_escalation("A"), "jo", t("2026-11-23 10:00"))
+        .unwrap();
+    let now = t("2026-11-23T11:00:00.123456Z");
+    let fields: Vec<(String, String)> = [
+        ("referrer-phone", "01234 567890"),
+        ("child-address", "1 High Street\nLuton"),
+        ("need-level", "child-in-need"),
+        ("family-aware", "yes"),
+        ("meeting-chair", "Head of Service, CSC"),
+        ("meeting-attendees", "Jo, DSL, School\nSam, SW, CSC"),
+        ("review-date", "2026-12-14"),
+    ]
+    .into_iter()
+    .map(|(f, v)| (f.to_owned(), v.to_owned()))
+    .collect();
+    store
+        .change_all(id, "jo", now, |e| plan_details(e, &fields))
+        .unwrap();
+    let form = "Appendix 2\n\tChild: A\r\nZoë's school — sent whole\n";
+    let written = store
+        .change_all(id, "sam", now, |_| {
+            Ok(vec![
+                Change::NotificationSent {
+                    notification: "partnership".into(),
+                    at: t("2026-11-23 10:45"),
+                    method: "email".parse()?,
+                    reference: Some("REF-1".into()),
+                },
+                plan_attach("partnership", "appendix-2", form)?,
+            ])
+        })
+        .unwrap();
+    assert_eq!(written.len(), 2);
+    let read = store.escalation(id).unwrap();
+    let d = &read.details;
+    assert_eq!(d.referrer_phone.as_deref(), Some("01234 567890"));
+    assert_eq!(d.child_address.as_deref(), Some("1 High Street\nLuton"));
+    assert_eq!(
+        d.need_level,
+        Some(escalate::core::record::NeedLevel::ChildInNeed)
+    );
+    assert_eq!(d.family_aware, Some(true));
+    assert_eq!(d.views_agreed, None);
+    assert_eq!(d.meeting_chair.as_deref(), Some("Head of Service, CSC"));
+    assert_eq!(
+        d.meeting_attendees.as_deref(),
+        Some("Jo, DSL, School\nSam, SW, CSC")
+    );
+    assert_eq!(d.review_on, chrono::NaiveDate::from_ymd_opt(2026, 12, 14));
+    assert_eq!(read.attachments.len(), 1);
+    let attached = &read.attachments[0];
+    assert_eq!(attached.notification, "partnership");
+    assert_eq!(attached.name, "appendix-2");
+    assert_eq!(attached.text, form, "the form is kept byte for byte");
+    assert_eq!(attached.sha256, escalate::core::change::sha256_hex(form));
+    assert_eq!(attached.recorded_by, "sam");
+    assert_eq!(attached.recorded_at, as_stored(now));
+    // What the store reads back is what the change said it wrote.
+    let mut expected = store.escalation(id).unwrap();
+    expected.details = escalate::core::record::Details::default();
+    for (field, value) in &fields {
+        expected.details.set(field, Some(value));
+    }
+    assert_eq!(expected.details, read.details);
+    let trail = store.audit_trail(Some(id)).unwrap();
+    assert_eq!(trail.len(), 1 + fields.len() + 2, "one audit entry a row");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.summary.contains(&attached.sha256) && e.actor == "sam"),
+        "{trail:#?}"
+    );
+    assert_eq!(store.verify().unwrap().problem, None);
+    // A detail recorded is not recorded again: it is amended.
+    let again = vec![("referrer-phone".to_owned(), "07700 900000".to_owned())];
+    let refused = store.change_all(id, "jo", now, |e| plan_details(e, &again));
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+    // A backup (SQLite's own, or PostgreSQL's copy into SQLite) carries them whole.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    store.backup(&copy).unwrap();
+    let restored = SqliteStore::open(&copy).unwrap();
+    assert_eq!(restored.escalation(id).unwrap(), read);
+    assert_eq!(restored.verify().unwrap().problem, None);
+}
+
+/// `list --all` reads the closed history a page at a time: every closed escalation once, in
+/// id order, none open, the stage filter applied.
+fn the_closed_history_is_read_a_page_at_a_time<S: Store>(mut store: S) {
+    let now = t("2026-11-23 11:00");
+    let input = ResolutionInput {
+        how: "Agreed".into(),
+        ..Default::default()
+    };
+    let mut closed = Vec::new();
+    for n in 0..5 {
+        let id = store
+            .create(&new_escalation(&format!("C{n}")), "jo", now)
+            .unwrap();
+        if n != 2 {
+            store
+                .change(id, "jo", now, |e| plan_resolve(e, &input, now))
+                .unwrap();
+            closed.push(id);
+        }
+    }
+    let mut paged = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.closed_after(after, None, 2).unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        assert!(page.iter().all(|e| !e.is_open()));
+        paged.extend(page.iter().map(|e| e.id));
+    }
+    assert_eq!(paged, closed);
+    assert_eq!(store.closed_after(0, Some(1), 10).unwrap().len(), 4);
+    assert!(store.closed_after(0, Some(2), 10).unwrap().is_empty());
+}
+
 /// Runs every check above against each backend.
 macro_rules! backends {
     ($($backend:ident => $make:expr),* $(,)?) => {
@@ -345,6 +509,11 @@ macro_rules! backends {
                 }
 
                 #[test]
+                fn the_stage_filter_lists_only_that_stage() {
+                    super::the_stage_filter_lists_only_that_stage($make);
+                }
+
+                #[test]
                 fn drafts_are_kept_replaced_and_discarded() {
                     super::drafts_are_kept_replaced_and_discarded($make);
                 }
@@ -352,6 +521,16 @@ macro_rules! backends {
                 #[test]
                 fn a_review_is_recorded_with_its_audit_entry() {
                     super::a_review_is_recorded_with_its_audit_entry($make);
+                }
+
+                #[test]
+                fn details_and_an_attached_form_read_back_as_written() {
+                    super::details_and_an_attached_form_read_back_as_written($make);
+                }
+
+                #[test]
+                fn the_closed_history_is_read_a_page_at_a_time() {
+                    super::the_closed_history_is_read_a_page_at_a_time($make);
                 }
 
                 #[test]
@@ -365,4 +544,5 @@ macro_rules! backends {
 
 backends! {
     sqlite => SqliteStore::open_in_memory().unwrap(),
+    postgres => PgStore::open(&support::pg::fresh_database()).unwrap(),
 }

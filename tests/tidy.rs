@@ -155,3 +155,29 @@ fn only_the_sqlite_backend_knows_rusqlite() {
         );
     }
 }
+
+#[test]
+fn only_the_postgresql_backend_knows_the_postgres_crate() {
+    for path in rust_files(&src()) {
+        if path.starts_with(src().join("storage").join("postgres")) {
+            continue;
+        }
+        let code = code_of(&path);
+        // The crate's paths start a path (`postgres::Client`); the backend's module is only
+        // ever named through `storage::postgres` or `super::postgres`.
+        let uses = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| {
+                l.match_indices("postgres::").any(|(i, _)| {
+                    !l[..i].ends_with("::")
+                        && !l[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            });
+        assert!(
+            !uses,
+            "{} uses the postgres crate; only src/storage/postgres may (the rest goes through the Store port)",
+            path.display()
+        );
+    }
+}

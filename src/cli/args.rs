@@ -114,6 +114,11 @@ pub enum Command {
     /// Write every open deadline and owed notification as an iCalendar file, to subscribe to in
     /// Outlook or any calendar (a re-export updates the same events)
     Calendar(CalendarArgs),
+    /// A team's PostgreSQL database: its roles, and who is on it (--db postgres://...)
+    Team(TeamArgs),
+    /// Copy a SQLite database into an empty team database (--to postgres://... --school S),
+    /// or a school's PostgreSQL database into a new SQLite file (--to FILE --from-school S)
+    Migrate(MigrateArgs),
     /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
     /// by category and agency, time to resolve, clocks met on time, notifications late, learning
     Report(ReportArgs),
@@ -128,6 +133,45 @@ pub enum Command {
     /// Record the stage 4 meeting's chair, attendees and review date (Pan Bedfordshire
     /// Appendix 5); record the meeting itself with discuss --mode meeting
     Meeting(MeetingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TeamArgs {
+    #[command(subcommand)]
+    pub what: TeamCommand,
+}
+
+/// What `escalate team` does, on the PostgreSQL database --db names, as its administrator.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Make the database's application and report roles and their grants (safe to run again)
+    Init,
+    /// Add a person (a database role of their own) or change what they are
+    Add {
+        /// Their login: the database role they connect as, and their name in the audit trail
+        user: String,
+        /// dsl, deputy, trust-lead, governor or auditor
+        #[arg(long)]
+        role: String,
+        /// A school they work for (repeat for several)
+        #[arg(long, value_name = "CODE")]
+        school: Vec<String>,
+    },
+    /// Everyone on the team, with their role and schools
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Where the copy goes: a postgres:// URL (an empty team database) or a new SQLite file
+    #[arg(long, value_name = "URL|FILE")]
+    pub to: std::path::PathBuf,
+    /// The school the escalations belong to in the team database
+    #[arg(long, value_name = "CODE")]
+    pub school: Option<String>,
+    /// The school leaving the team database
+    #[arg(long, value_name = "CODE")]
+    pub from_school: Option<String>,
 }
 
 #[derive(Debug, Args)]

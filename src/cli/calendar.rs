@@ -34,7 +34,7 @@ pub fn run(context: &mut Context, args: CalendarArgs) -> Result<String, CliError
             args.reminder
         )));
     }
-    let escalations = if context.db_path()?.exists() {
+    let escalations = if context.database_exists()? {
         context.store()?.escalations(Filter {
             include_closed: true,
             stage: None,

@@ -415,7 +415,7 @@ pub fn demo(context: &mut Context, args: super::args::DemoArgs) -> Result<String
         if e.starts_with("the database already holds") {
             CliError(format!(
                 "{}: {e}. Try: escalate demo --db /tmp/escalate-demo.db",
-                path.display()
+                crate::storage::any::shown(&path)
             ))
         } else {
             CliError(e)

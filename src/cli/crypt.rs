@@ -66,7 +66,7 @@ pub fn rekey(context: &mut Context, args: &RekeyArgs) -> Result<String, CliError
             ));
         }
     };
-    store.rekey(&new)?;
+    sqlite_only(store, "rekey")?.rekey(&new)?;
     Ok(format!(
         "The passphrase of {} was changed. If a script or cron job reads ESCALATE_PASSPHRASE_FILE, \
          put the new one in its file.\n",
@@ -77,7 +77,7 @@ pub fn rekey(context: &mut Context, args: &RekeyArgs) -> Result<String, CliError
 /// Writes a plain copy of the database to `--out`, 0600, refusing an existing file.
 pub fn decrypt(context: &mut Context, args: &DecryptArgs) -> Result<String, CliError> {
     let store = context.existing_store()?;
-    store.export_plaintext(&args.out)?;
+    sqlite_only(store, "decrypt")?.export_plaintext(&args.out)?;
     Ok(format!(
         "Wrote a plain copy to {} (readable only by you). It is NOT encrypted: delete it once \
          it has been sent.\n",
@@ -110,4 +110,19 @@ pub fn encrypt(context: &mut Context) -> Result<String, CliError> {
     )?;
     SqliteStore::encrypt_in_place(&path, &passphrase)?;
     Ok(format!("{} is now encrypted.\n", path.display()))
+}
+
+/// The SQLite file behind `store`: a passphrase and a plain copy are a file's; a team's
+/// PostgreSQL database is guarded by the server's roles and backed up by its own tools.
+fn sqlite_only<'a>(
+    store: &'a mut crate::storage::any::AnyStore,
+    command: &str,
+) -> Result<&'a mut crate::storage::sqlite::SqliteStore, CliError> {
+    match store {
+        crate::storage::any::AnyStore::Sqlite(store) => Ok(store),
+        crate::storage::any::AnyStore::Postgres(_) => Err(CliError(format!(
+            "escalate {command} is for an encrypted database file; a PostgreSQL database is \
+             protected by its server (its roles and its own encryption and backups)"
+        ))),
+    }
 }

@@ -17,6 +17,7 @@ pub mod passphrase;
 mod records;
 mod report;
 mod review;
+mod team;
 mod view;
 
 use std::fmt;
@@ -29,7 +30,8 @@ pub use args::Cli;
 use crate::config::Config;
 use crate::core::procedure::{ProcedureSet, Source};
 use crate::core::time::parse_instant;
-use crate::storage::sqlite::{Probe, SqliteStore, probe};
+use crate::storage::any::AnyStore;
+use crate::storage::sqlite::{Probe, probe};
 use crate::storage::{Key, Store, WallClock};
 
 /// A command's failure, already worded for the user.
@@ -85,6 +87,9 @@ pub struct Paths {
     /// `ESCALATE_PASSPHRASE_FILE`: the file holding the database's passphrase (for scripts,
     /// cron and tests); without it the passphrase is asked for on the terminal.
     pub passphrase_file: Option<PathBuf>,
+    /// `$PGPASSWORD`: the password for a PostgreSQL database whose URL carries none, so that
+    /// it never has to be on a command line.
+    pub pg_password: Option<String>,
 }
 
 impl Paths {
@@ -102,6 +107,7 @@ impl Paths {
             passphrase_file: std::env::var_os(passphrase::PASSPHRASE_FILE)
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
+            pg_password: std::env::var("PGPASSWORD").ok(),
         }
     }
 }
@@ -119,7 +125,7 @@ pub struct Context {
     /// `--actor` (or `ESCALATE_ACTOR`): the name for the audit trail, before the settings'.
     pub(crate) actor: Option<String>,
     config: Option<Config>,
-    store: Option<SqliteStore>,
+    store: Option<AnyStore>,
     /// A database created from now on is plain, not encrypted (the demo's, `init --plaintext`).
     creates_plaintext: bool,
 }
@@ -166,10 +172,21 @@ impl Context {
 
     /// Opens the database at the path given, with its key; a plain one is announced on
     /// standard error, every time it is opened.
-    fn open_store(&self, may_create: bool) -> Result<SqliteStore, CliError> {
+    fn open_store(&self, may_create: bool) -> Result<AnyStore, CliError> {
         let path = self.db_path()?;
+        if crate::storage::any::is_postgres(&path) {
+            // A team's PostgreSQL database: no passphrase; the server's roles guard it.
+            let mut store = if may_create {
+                AnyStore::open(&path, self.paths.pg_password.as_deref())?
+            } else {
+                AnyStore::open_existing(&path, self.paths.pg_password.as_deref())?
+            };
+            let wall_clock = self.wall_clock;
+            store.set_wall_clock(Box::new(move || wall_clock));
+            return Ok(store);
+        }
         let key = self.key_for(&path, may_create)?;
-        let mut store = SqliteStore::open_keyed(&path, key, may_create)?;
+        let mut store = crate::storage::sqlite::SqliteStore::open_keyed(&path, key, may_create)?;
         if store.is_plaintext() {
             eprintln!(
                 "escalate: {}",
@@ -178,7 +195,7 @@ impl Context {
         }
         let wall_clock = self.wall_clock;
         store.set_wall_clock(Box::new(move || wall_clock));
-        Ok(store)
+        Ok(AnyStore::Sqlite(store))
     }
 
     /// The database path: `--db`, `ESCALATE_DB`, or the default.
@@ -194,8 +211,16 @@ impl Context {
             })
     }
 
-    /// The open database, opened (and created, privately) on first use.
-    pub fn store(&mut self) -> Result<&mut SqliteStore, CliError> {
+    /// Whether the database is there to read: a SQLite file that exists, or any PostgreSQL
+    /// database (its schema is made on first use).
+    pub fn database_exists(&self) -> Result<bool, CliError> {
+        let db = self.db_path()?;
+        Ok(crate::storage::any::is_postgres(&db) || db.exists())
+    }
+
+    /// The open database, opened (and created, privately) on first use: a SQLite file, or a
+    /// PostgreSQL database when `--db` is a `postgres://` URL.
+    pub fn store(&mut self) -> Result<&mut AnyStore, CliError> {
         let store = match self.store.take() {
             Some(store) => store,
             None => self.open_store(true)?,
@@ -205,8 +230,8 @@ impl Context {
 
     /// The open database, for commands that need records to exist: a missing file is an error,
     /// and is not created, so a mistyped `--db` leaves nothing behind.
-    pub fn existing_store(&mut self) -> Result<&mut SqliteStore, CliError> {
-        if self.store.is_none() {
+    pub fn existing_store(&mut self) -> Result<&mut AnyStore, CliError> {
+        if self.store.is_none() && !crate::storage::any::is_postgres(&self.db_path()?) {
             let path = self.db_path()?;
             // A symlink, even a dangling one, is for the store to refuse by name.
             if std::fs::symlink_metadata(&path).is_err() {
@@ -329,29 +354,39 @@ pub fn dashboard(
         themes
     };
     let path = context.db_path()?;
-    // Plain `escalate` on the default database, when it is plain, offers to encrypt it; a
-    // database named with --db (a demo, a trial) is announced in the header instead.
-    let is_default = context.db.is_none();
-    let converted =
-        if is_default && probe(&path)? == Probe::Plaintext && passphrase::is_interactive() {
-            offer_encryption(&path, context.paths.passphrase_file.as_deref())?
-        } else {
-            None
+    let (mut store, verifier) = if crate::storage::any::is_postgres(&path) {
+        // A team's PostgreSQL database: its access is the server's; no passphrase, no lock
+        // verifier beyond the plain lock.
+        let store = AnyStore::open(&path, context.paths.pg_password.as_deref())?;
+        (store, None)
+    } else {
+        // Plain `escalate` on the default database, when it is plain, offers to encrypt it; a
+        // database named with --db (a demo, a trial) is announced in the header instead.
+        let is_default = context.db.is_none();
+        let converted =
+            if is_default && probe(&path)? == Probe::Plaintext && passphrase::is_interactive() {
+                offer_encryption(&path, context.paths.passphrase_file.as_deref())?
+            } else {
+                None
+            };
+        // Just encrypted: its passphrase is not asked for again.
+        let key = match converted {
+            Some(passphrase) => Key::Passphrase(passphrase),
+            None => context.key_for(&path, true)?,
         };
-    // Just encrypted: its passphrase is not asked for again.
-    let key = match converted {
-        Some(passphrase) => Key::Passphrase(passphrase),
-        None => context.key_for(&path, true)?,
+        // The lock checks a salted digest of the passphrase; the app never holds the passphrase.
+        let verifier = match &key {
+            Key::Passphrase(passphrase) => {
+                let salt: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+                Some(crate::app::lock::Verifier::new(passphrase.expose(), salt))
+            }
+            Key::Plaintext => None,
+        };
+        let store = AnyStore::Sqlite(crate::storage::sqlite::SqliteStore::open_keyed(
+            &path, key, true,
+        )?);
+        (store, verifier)
     };
-    // The lock checks a salted digest of the passphrase; the app never holds the passphrase.
-    let verifier = match &key {
-        Key::Passphrase(passphrase) => {
-            let salt: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
-            Some(crate::app::lock::Verifier::new(passphrase.expose(), salt))
-        }
-        Key::Plaintext => None,
-    };
-    let mut store = SqliteStore::open_keyed(&path, key, true)?;
     // Both stores record the one wall clock `main` handed down.
     let wall_clock = std::sync::Arc::new(std::sync::Mutex::new(wall_clock));
     let shared = |clock: &std::sync::Arc<std::sync::Mutex<WallClock>>| -> WallClock {
@@ -362,7 +397,19 @@ pub fn dashboard(
         })
     };
     store.set_wall_clock(shared(&wall_clock));
-    let demo_path = demo_path_beside(&path);
+    // A team's PostgreSQL database never takes the fictional caseload: the demo goes into the
+    // file beside the default database, as for anyone else.
+    let demo_path = if crate::storage::any::is_postgres(&path) {
+        demo_path_beside(
+            &context
+                .paths
+                .default_db
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("escalate.db")),
+        )
+    } else {
+        demo_path_beside(&path)
+    };
     let demo = (demo_path != path).then(|| crate::tui::DemoTarget {
         path: demo_path,
         wall_clock: shared(&wall_clock),
@@ -432,7 +479,7 @@ fn offer_encryption(
         passphrase::Need::Create,
         &path.display().to_string(),
     )?;
-    SqliteStore::encrypt_in_place(path, &passphrase)?;
+    crate::storage::sqlite::SqliteStore::encrypt_in_place(path, &passphrase)?;
     eprintln!("escalate: {} is now encrypted", path.display());
     Ok(Some(passphrase))
 }
@@ -520,6 +567,8 @@ pub fn run(
         Some(Command::History(a)) => records::history(&mut context, a),
         Some(Command::Verify(a)) => records::verify(&mut context, a),
         Some(Command::Backup(a)) => records::backup(&mut context, a),
+        Some(Command::Team(a)) => team::team(&mut context, a),
+        Some(Command::Migrate(a)) => team::migrate(&mut context, a),
         Some(Command::Demo(a)) => commands::demo(&mut context, a),
         Some(Command::Init(a)) => crypt::init(&mut context, &a),
         Some(Command::Rekey(a)) => crypt::rekey(&mut context, &a),

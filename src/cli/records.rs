@@ -353,7 +353,7 @@ pub fn list(
         })
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
-    let exists = context.db_path()?.exists();
+    let exists = context.database_exists()?;
     let escalations = if !exists {
         Vec::new()
     } else if args.overdue {

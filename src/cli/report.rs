@@ -78,7 +78,7 @@ pub fn run(context: &mut Context, args: ReportArgs) -> Result<String, CliError> 
     }
     let period = Period { from, to };
     let mut builder = Builder::new(period, args.procedure.as_deref(), context.now);
-    if context.db_path()?.exists() {
+    if context.database_exists()? {
         // The open caseload whole, then the history a page at a time.
         let open = context.store()?.escalations(Filter {
             include_closed: false,

@@ -15,5 +15,6 @@ pub mod procedure;
 pub mod record;
 pub mod report;
 pub mod review;
+pub mod team;
 pub mod time;
 pub mod timescale;

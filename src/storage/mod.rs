@@ -13,6 +13,10 @@
 //!
 //! Every backend must pass the conformance suite in `tests/storage.rs`. Start at [`Store`].
 
+pub mod any;
+pub mod copy;
+pub mod fingerprint;
+pub mod postgres;
 pub mod sqlite;
 
 use std::path::Path;

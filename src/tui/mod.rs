@@ -22,12 +22,13 @@ use crate::core::procedure::ProcedureSet;
 use crate::keys;
 use crate::service::{self, Rules, Subject};
 use crate::storage::Store;
+use crate::storage::any::AnyStore;
 use crate::storage::sqlite::SqliteStore;
 use crate::ui::theme::Theme;
 
 /// Everything the dashboard needs from outside, gathered by `main` and the CLI layer.
 pub struct Options {
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub procedures: ProcedureSet,
     pub config: Config,
     /// The name written into the audit trail.
@@ -67,7 +68,7 @@ fn shown(path: &std::path::Path) -> String {
 /// and makes it the store the dashboard works on. A demo database filled before is opened as
 /// it is. Returns how many escalations it holds.
 fn load_demo(
-    store: &mut SqliteStore,
+    store: &mut AnyStore,
     demo: Option<DemoTarget>,
     procedures: &ProcedureSet,
     config: &Config,
@@ -92,13 +93,13 @@ fn load_demo(
     } else {
         crate::demo::fill(&mut demo_store, procedures, config, actor, now, 1)?.len()
     };
-    *store = demo_store;
+    *store = AnyStore::Sqlite(demo_store);
     Ok(count)
 }
 
 /// Runs the storage worker: it owns the connection and answers each effect with a message.
 fn spawn_worker(
-    mut store: SqliteStore,
+    mut store: AnyStore,
     procedures: ProcedureSet,
     config: Config,
     mut actor: String,
@@ -279,7 +280,7 @@ fn write_form(
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.
 fn finish_save(
-    store: &mut SqliteStore,
+    store: &mut AnyStore,
     saved: Result<(i64, String), String>,
     token: FormToken,
     kind: FormKind,
@@ -347,7 +348,7 @@ async fn event_loop(
         now,
         (size.width, size.height),
     );
-    state.database = store.path().map(shown).unwrap_or_default();
+    state.database = store.path().map_or_else(|| store.location(), shown);
     state.demo_database = demo.as_ref().map(|d| shown(&d.path)).unwrap_or_default();
     state.is_demo = demo.is_none();
     state.apply_preferences(config.privacy, config.theme.as_deref());
@@ -449,7 +450,7 @@ mod tests {
             include_closed: true,
             stage: None,
         };
-        let mut store = SqliteStore::open(&real).unwrap();
+        let mut store = AnyStore::Sqlite(SqliteStore::open(&real).unwrap());
         let target = DemoTarget {
             path: demo_path.clone(),
             wall_clock: wall(),
@@ -469,7 +470,7 @@ mod tests {
         let untouched = SqliteStore::open(&real).unwrap();
         assert!(untouched.escalations(all).unwrap().is_empty());
         // Pressed again another day: the demo database is opened as it is, not filled twice.
-        let mut store = SqliteStore::open(&real).unwrap();
+        let mut store = AnyStore::Sqlite(SqliteStore::open(&real).unwrap());
         let target = DemoTarget {
             path: demo_path.clone(),
             wall_clock: wall(),

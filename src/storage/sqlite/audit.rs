@@ -6,235 +6,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
-use sha2::{Digest, Sha256};
 
 use super::schema::RECORD_TABLES;
 use super::{time_from_sql, time_to_sql, unreadable};
 use crate::core::audit::{AuditEntry, Verification};
 use crate::storage::Result;
+use crate::storage::fingerprint::{
+    FINGERPRINT_VERSION, GENESIS, entry_hash, fingerprint_fields, hex, row_fingerprint,
+};
 
-/// The hash the first entry chains from.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha256(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// Which version of the fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]) the audit entries' fingerprints were made with.
-/// Every entry so far is version 1. A column that must join the fingerprint needs version 2, and
-/// with it a column of `audit` saying which version each entry used (issue 12).
-pub const FINGERPRINT_VERSION: u32 = 1;
-
-/// The fields each record row's fingerprint covers, in order, at version 1:
-/// every column the tables had when the version was fixed. Explicit, so that a migration adding
-/// a column leaves every fingerprint, and so `verify`, as it was (a fingerprint over `SELECT *`
-/// would change under every row the moment the column appeared).
-pub const FINGERPRINT_FIELDS_V1: &[(&str, &[&str])] = &[
-    (
-        "escalations",
-        &[
-            "id",
-            "procedure",
-            "partnership",
-            "child_name",
-            "child_dob",
-            "child_ref",
-            "raised_by",
-            "agency",
-            "raised_with",
-            "category",
-            "summary",
-            "outcome_sought",
-            "concern_at",
-            "raised_at",
-            "immediate_risk",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "stage_changes",
-        &[
-            "id",
-            "escalation_id",
-            "to_stage",
-            "at",
-            "reason",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "discussions",
-        &[
-            "id",
-            "escalation_id",
-            "at",
-            "participants",
-            "mode",
-            "notes",
-            "decisions",
-            "is_agreement",
-            "stage",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "actions",
-        &[
-            "id",
-            "escalation_id",
-            "what",
-            "owner",
-            "due_on",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "action_completions",
-        &[
-            "id",
-            "action_id",
-            "escalation_id",
-            "at",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "notifications_sent",
-        &[
-            "id",
-            "escalation_id",
-            "notification",
-            "sent_at",
-            "method",
-            "reference",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "notes",
-        &[
-            "id",
-            "escalation_id",
-            "kind",
-            "clock",
-            "at",
-            "text",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "outcomes",
-        &[
-            "id",
-            "escalation_id",
-            "kind",
-            "at",
-            "stage",
-            "how",
-            "learning",
-            "parents_informed",
-            "why_not",
-            "child_record_updated",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "amendments",
-        &[
-            "id",
-            "escalation_id",
-            "field",
-            "old_value",
-            "new_value",
-            "why",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "reviews",
-        &[
-            "id",
-            "at",
-            "horizon_working_days",
-            "items",
-            "acted_on",
-            "outstanding",
-            "recorded_by",
-        ],
-    ),
-    (
-        "corrections",
-        &[
-            "id",
-            "escalation_id",
-            "kind",
-            "target_id",
-            "target",
-            "old_value",
-            "new_value",
-            "why",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    // Migration 9's tables (issue 15). New tables join the list without a new version: no
-    // entry made before them names them, so no earlier fingerprint changes.
-    (
-        "escalation_details",
-        &[
-            "id",
-            "escalation_id",
-            "field",
-            "value",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-    (
-        "attachments",
-        &[
-            "id",
-            "escalation_id",
-            "notification_sent_id",
-            "notification",
-            "name",
-            "sha256",
-            "text",
-            "recorded_by",
-            "recorded_at",
-        ],
-    ),
-];
-
-/// The fields of `table` fingerprinted at `version`, if the version knows the table.
-fn fingerprint_fields(
-    version: u32,
-    table: &str,
-) -> Option<(&'static str, &'static [&'static str])> {
-    let fields = match version {
-        1 => FINGERPRINT_FIELDS_V1,
-        _ => return None,
-    };
-    fields
-        .iter()
-        .find(|(name, _)| *name == table && RECORD_TABLES.contains(name))
-        .copied()
-}
-
-/// A hash of a record row's fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]), as `[name, value]`
+/// A hash of a record row's fingerprinted fields
+/// ([`crate::storage::fingerprint::FINGERPRINT_FIELDS_V1`]), as `[name, value]`
 /// pairs in order, or `None` if the row is gone.
 fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
     let Some((table, fields)) = fingerprint_fields(FINGERPRINT_VERSION, table) else {
@@ -253,7 +35,7 @@ fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>
         return Ok(None);
     };
     let mut values = Vec::with_capacity(fields.len());
-    for (index, name) in fields.iter().enumerate() {
+    for index in 0..fields.len() {
         let value = match row.get_ref(index)? {
             ValueRef::Null => serde_json::Value::Null,
             ValueRef::Integer(i) => serde_json::Value::from(i),
@@ -261,46 +43,9 @@ fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>
             ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
             ValueRef::Blob(b) => serde_json::Value::from(hex(b)),
         };
-        values.push(((*name).to_owned(), value));
+        values.push(value);
     }
-    let canonical = serde_json::to_string(&values).map_err(|e| unreadable(e.to_string()))?;
-    Ok(Some(sha256(&canonical)))
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "each column of the entry is hashed; a struct would only rename them"
-)]
-fn entry_hash(
-    prev: &str,
-    id: i64,
-    at: &str,
-    actor: &str,
-    escalation_id: Option<i64>,
-    action: &str,
-    summary: &str,
-    table: &str,
-    record_id: i64,
-    record_hash: &str,
-    written_at: Option<&str>,
-) -> String {
-    let mut canonical = serde_json::json!([
-        prev,
-        id,
-        at,
-        actor,
-        escalation_id,
-        action,
-        summary,
-        table,
-        record_id,
-        record_hash
-    ]);
-    // Entries from before `written_at` was recorded hash as they always did.
-    if let (Some(written_at), Some(fields)) = (written_at, canonical.as_array_mut()) {
-        fields.push(serde_json::Value::from(written_at));
-    }
-    sha256(&canonical.to_string())
+    Ok(Some(row_fingerprint(fields, values)))
 }
 
 /// Appends the entry for a row just written. Runs inside the change's immediate transaction, so
@@ -576,6 +321,7 @@ fn cache_problem(conn: &Connection) -> Result<Option<String>> {
 mod tests {
     use super::*;
     use crate::storage::Store;
+    use crate::storage::fingerprint::FINGERPRINT_FIELDS_V1;
     use crate::storage::sqlite::SqliteStore;
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod audit;
 mod cipher;
+mod copy;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

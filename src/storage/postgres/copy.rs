@@ -1,0 +1,208 @@
+//! The PostgreSQL side of [`crate::storage::copy`], and `backup`: a PostgreSQL database's
+//! whole record copied into a new SQLite file.
+
+use std::path::Path;
+
+use super::PgStore;
+use super::audit::canonical;
+use crate::core::record::RecordError;
+use crate::storage::copy::{COPIED_TABLES, Rows, TableRows, not_empty, unknown_column};
+use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Result, StoreError};
+
+/// The columns of `table` in the database, in order.
+fn columns_of(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Vec<String>> {
+    Ok(tx
+        .query(
+            "SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            &[&table],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+impl Rows for PgStore {
+    fn export_rows(&self) -> Result<Vec<TableRows>> {
+        let mut client = self.client();
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let mut out = Vec::new();
+        for table in COPIED_TABLES {
+            let key = if *table == "escalation_state" {
+                "escalation_id"
+            } else {
+                "id"
+            };
+            // A school is PostgreSQL's alone (a SQLite database is one school's).
+            let columns: Vec<String> = columns_of(&mut tx, table)?
+                .into_iter()
+                .filter(|c| !(*table == "escalations" && c == "school"))
+                .collect();
+            let rows = tx.query(
+                &format!("SELECT {} FROM {table} ORDER BY {key}", columns.join(", ")),
+                &[],
+            )?;
+            let rows = rows
+                .iter()
+                .map(|row| (0..columns.len()).map(|i| canonical(row, i)).collect())
+                .collect::<Result<Vec<Vec<_>>>>()?;
+            out.push(TableRows {
+                table: (*table).to_owned(),
+                columns,
+                rows,
+            });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
+        let shown = self.shown.clone();
+        let mut tx = self.client.get_mut().transaction()?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&super::schema::CHAIN_LOCK],
+        )?;
+        let held: i64 = tx
+            .query_one(
+                "SELECT (SELECT count(*) FROM escalations) + (SELECT count(*) FROM audit)",
+                &[],
+            )?
+            .get(0);
+        if held > 0 {
+            return Err(not_empty(&shown));
+        }
+        for copied in tables {
+            if !COPIED_TABLES.contains(&copied.table.as_str()) {
+                return Err(super::unreadable(format!(
+                    "a copied table {}",
+                    copied.table
+                )));
+            }
+            let known = columns_of(&mut tx, &copied.table)?;
+            if let Some(column) = copied.columns.iter().find(|c| !known.contains(c)) {
+                return Err(unknown_column(&copied.table, column));
+            }
+            if copied.rows.is_empty() {
+                continue;
+            }
+            // PostgreSQL reads each canonical value into its column's type (0/1 into a
+            // boolean, RFC 3339 text into a timestamptz), a thousand rows a statement.
+            for chunk in copied.rows.chunks(1000) {
+                let objects: Vec<serde_json::Value> = chunk
+                    .iter()
+                    .map(|row| {
+                        serde_json::Value::Object(
+                            copied
+                                .columns
+                                .iter()
+                                .cloned()
+                                .zip(row.iter().cloned())
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                let json = serde_json::Value::Array(objects);
+                let columns = copied.columns.join(", ");
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, $1::text::json)",
+                        table = copied.table
+                    ),
+                    &[&json.to_string()],
+                )?;
+            }
+            if copied.columns.iter().any(|c| c == "id") && copied.table != "audit" {
+                tx.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)",
+                        table = copied.table
+                    ),
+                    &[],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Copies the whole record into a new SQLite database at `destination`, which must not exist.
+pub fn to_sqlite(store: &PgStore, destination: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(destination).is_ok() {
+        return Err(StoreError::Refused(RecordError::new(
+            "backup",
+            format!(
+                "{} already exists; choose a new file name so that nothing is overwritten",
+                destination.display()
+            ),
+        )));
+    }
+    let rows = store.export_rows()?;
+    let written = SqliteStore::open(destination).and_then(|mut copy| copy.import_rows(&rows));
+    if written.is_err() {
+        let _ = std::fs::remove_file(destination);
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut name = destination.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+    written
+}
+
+impl PgStore {
+    /// Copies a single school's whole record (read out of a SQLite database) into this team
+    /// database, which must hold no record yet, every escalation in `school`. Same ids, same
+    /// audit chain: it verifies here as it did there.
+    pub fn import_into_school(&mut self, tables: &[TableRows], school: &str) -> Result<()> {
+        let school = crate::core::team::check_name("school", school)?;
+        let mut tables = tables.to_vec();
+        for copied in tables.iter_mut().filter(|t| t.table == "escalations") {
+            if copied.columns.iter().any(|c| c == "school") {
+                return Err(unknown_column("escalations", "school"));
+            }
+            copied.columns.push("school".to_owned());
+            for row in &mut copied.rows {
+                row.push(serde_json::Value::from(school.clone()));
+            }
+        }
+        self.import_rows(&tables)
+    }
+
+    /// The whole record, for a school leaving the trust: only when every escalation here is
+    /// that school's. The audit trail is one chain across the schools, so one school's part of
+    /// a shared trail cannot be taken out with its chain intact; that is refused, not broken.
+    pub fn export_school(&self, school: &str) -> Result<Vec<TableRows>> {
+        let (ours, others): (i64, i64) = {
+            let row = self.client().query_one(
+                "SELECT count(*) FILTER (WHERE school = $1), count(*) FILTER (WHERE school <> $1) FROM escalations",
+                &[&school],
+            )?;
+            (row.get(0), row.get(1))
+        };
+        if ours == 0 {
+            return Err(StoreError::Refused(RecordError::new(
+                "from-school",
+                format!(
+                    "the database holds no escalation of school \"{}\"; see escalate team list for the schools",
+                    school.escape_debug()
+                ),
+            )));
+        }
+        if others > 0 {
+            return Err(StoreError::Refused(RecordError::new(
+                "from-school",
+                format!(
+                    "the database holds {others} escalations of other schools, in one audit chain with this school's; taking one school out of a shared chain would break it, and escalate does not do that yet (copy the whole database with escalate backup instead)"
+                ),
+            )));
+        }
+        self.export_rows()
+    }
+}
