@@ -811,3 +811,131 @@ fn team_init_add_and_list_from_the_command_line() {
     let out = escalate(&["--db", "/tmp/x.db", "team", "list"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("SQLite file"));
 }
+
+/// A tmux server of this test's own (as tests/terminal.rs drives the dashboard), killed on drop.
+struct Tmux {
+    socket: std::path::PathBuf,
+}
+
+impl Tmux {
+    fn command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new("tmux");
+        command
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["-f", "/dev/null"])
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-t", "main"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `done` holds (at most 15 seconds); fails with the last screen.
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "timed out waiting for {what}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(40));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").output();
+    }
+}
+
+/// The dashboard on a PostgreSQL database, with another writer (a command in another
+/// terminal) recording an escalation meanwhile: it appears on the dashboard without a key
+/// being pressed.
+#[test]
+fn the_dashboard_runs_on_postgresql_and_shows_another_writers_change() {
+    match std::process::Command::new("tmux").arg("-V").output() {
+        Ok(out) if out.status.success() => {}
+        other => panic!(
+            "this test drives the dashboard through tmux, which is not available ({other:?}); install it (apt-get install tmux)"
+        ),
+    }
+    let url = pg::fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let now = "2026-11-23 11:00";
+    ok(&["--db", &url, "--now", now, "demo"]);
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    let program = format!(
+        "'{}' --db '{url}' --now '{now}'; sleep 60",
+        env!("CARGO_BIN_EXE_escalate")
+    );
+    let out = tmux
+        .command()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &program,
+        ])
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("HOME", dir.path())
+        .env("USER", "test-dsl")
+        .env_remove("ESCALATE_DB")
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = tmux.wait_for("the dashboard", |s| s.contains("10 open"));
+    assert!(screen.contains("Ava Sample"), "{screen}");
+    let child = dir.path().join("child.txt");
+    std::fs::write(&child, "Zara Latecomer").unwrap();
+    ok(&[
+        "--db",
+        &url,
+        "--now",
+        now,
+        "new",
+        "--procedure",
+        "london",
+        "--child-file",
+        child.to_str().unwrap(),
+        "--raised-by",
+        "A deputy",
+        "--agency",
+        "School",
+        "--raised-with",
+        "Social care",
+        "--category",
+        "thresholds",
+        "--summary",
+        "Refused.",
+    ]);
+    // Counted in the header and in its lane (its card sorts below the more urgent ones).
+    let screen = tmux.wait_for("the new escalation on the dashboard", |s| {
+        s.contains("11 open") && s.contains("Stage 1 (4")
+    });
+    assert!(screen.contains("Ava Sample"), "{screen}");
+}
