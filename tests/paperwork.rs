@@ -8,6 +8,9 @@
 
 mod support;
 
+mod common;
+use common::write_passphrase_file;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -26,6 +29,7 @@ impl Sandbox {
         } else {
             dir.path().join("escalate.db")
         };
+        write_passphrase_file(dir.path());
         Self { dir, db }
     }
 
@@ -40,6 +44,10 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env("HOME", self.dir.path())
+            .env(
+                "ESCALATE_PASSPHRASE_FILE",
+                self.dir.path().join("passphrase"),
+            )
             .env("USER", "test-dsl")
             .env_remove("LOGNAME")
             .env_remove("ESCALATE_NOW")
@@ -960,10 +968,11 @@ fn on_a_terminal_the_fields_the_record_cannot_fill_are_asked_for() {
     let socket = s.path("tmux.sock");
     let out = s.path("asked.txt");
     let command = format!(
-        "env XDG_CONFIG_HOME={} XDG_DATA_HOME={} HOME={} {} --db {} --now '{FORM_NOW}' form 1 appendix-2 --out {}",
+        "env XDG_CONFIG_HOME={} XDG_DATA_HOME={} HOME={} ESCALATE_PASSPHRASE_FILE={} {} --db {} --now '{FORM_NOW}' form 1 appendix-2 --out {}",
         s.path("config").display(),
         s.path("data").display(),
         s.dir.path().display(),
+        s.path("passphrase").display(),
         env!("CARGO_BIN_EXE_escalate"),
         s.db.display(),
         out.display()
