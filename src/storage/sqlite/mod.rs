@@ -685,6 +685,9 @@ impl SqliteStore {
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted is overwritten, not left in free pages: a draft the DSL threw away
+        // (the only rows escalate ever deletes) must not linger in the file or its backups.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         // 32 MiB of page cache (the default is 2 MiB): loading a large open caseload reads the
         // same index pages for every table, and re-reading them was an eighth of the load.
         conn.pragma_update(None, "cache_size", -32_768)?;
@@ -2615,6 +2618,39 @@ mod tests {
             halves == whole,
             "two halves must load exactly what one pass does"
         );
+    }
+
+    /// Issue 13, finding 6: text typed into a form and thrown away is wiped from the file, not
+    /// left in a free page for anyone who reads the file (or a backup of it) to find.
+    #[test]
+    fn a_discarded_draft_leaves_no_trace_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wipe.db");
+        let marker = "Disclosed-Marker-Q7Z";
+        {
+            let mut store = SqliteStore::open(&path).unwrap();
+            let mut draft = Draft {
+                form: "new".into(),
+                ..Default::default()
+            };
+            draft.fields.insert("summary".into(), marker.repeat(40));
+            let id = store
+                .save_draft(&draft, "jo", t("2026-11-23 10:05"))
+                .unwrap();
+            store.discard_draft(id).unwrap();
+            // Closing checkpoints the log into the file.
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let found = bytes
+            .windows(marker.len())
+            .any(|w| w == marker.as_bytes());
+        assert!(!found, "the discarded draft's text is still in the file");
+        let secure: i64 = SqliteStore::open(&path)
+            .unwrap()
+            .conn
+            .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(secure, 1);
     }
 
     #[test]
