@@ -2641,9 +2641,7 @@ mod tests {
             // Closing checkpoints the log into the file.
         }
         let bytes = std::fs::read(&path).unwrap();
-        let found = bytes
-            .windows(marker.len())
-            .any(|w| w == marker.as_bytes());
+        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
         assert!(!found, "the discarded draft's text is still in the file");
         let secure: i64 = SqliteStore::open(&path)
             .unwrap()
