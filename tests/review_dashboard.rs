@@ -420,3 +420,65 @@ fn a_review_left_part_way_is_not_recorded_as_done() {
     };
     assert_eq!(summary.items(), u32::try_from(count).unwrap());
 }
+
+/// Issue 14 (found in the simulated week over Easter 2027): a "by day N" clock due on a bank
+/// holiday says, on the review's item as in `escalate review`, which working day comes before.
+#[test]
+fn a_numbered_day_on_good_friday_says_the_working_day_before_it_on_the_review_item() {
+    let thursday = at("2027-03-25 10:00");
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let input = escalate::core::record::NewEscalationInput {
+        procedure: "pan-bedfordshire".into(),
+        partnership: Some("luton".into()),
+        child_name: "Ruby Test".into(),
+        child_dob: None,
+        child_ref: None,
+        raised_by: "Jo Bloggs".into(),
+        agency: "Hilltop Primary School".into(),
+        raised_with: "Luton CSC".into(),
+        category: "thresholds".into(),
+        summary: "Referral closed.".into(),
+        outcome_sought: None,
+        concern_at: Some(at("2027-03-25 09:00")),
+        raised_at: Some(thursday),
+        immediate_risk: false,
+    };
+    escalate::service::create(
+        &mut store,
+        &ProcedureSet::builtin(),
+        "Jo Bloggs",
+        thursday,
+        &input,
+    )
+    .unwrap();
+    let config = Config::default();
+    let good_friday = at("2027-03-26 08:30");
+    let mut state = State::new(
+        ProcedureSet::builtin(),
+        config.calendar,
+        config.settings,
+        vec!["default".into()],
+        good_friday,
+        (80, 24),
+    );
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    press(&mut state, KeyCode::Char('R'));
+    let walk = state.review.as_ref().expect("the review walk");
+    let day_2 = walk
+        .review
+        .items
+        .iter()
+        .position(|i| i.day_note.is_some())
+        .expect("day 2 falls on Good Friday");
+    for _ in 0..day_2 {
+        press(&mut state, KeyCode::Char(' '));
+    }
+    let shown = draw(&state);
+    assert!(
+        shown.contains("Fri 26 Mar 2027 is not a working day") && shown.contains("Thu 25 Mar 2027"),
+        "{shown}"
+    );
+}

@@ -81,6 +81,11 @@ pub fn render(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, buf: 
             muted,
         ),
     ];
+    // A numbered day on a weekend or bank holiday: which working day comes before it, as
+    // `escalate review` says (found in the simulated week over Good Friday).
+    if let Some(note) = &item.day_note {
+        lines.push(Line::styled(format!("   ({note})"), muted));
+    }
     if walk.acted.get(walk.position).copied().unwrap_or(false) {
         lines.push(Line::styled(
             "   ✓ acted on during this review",
