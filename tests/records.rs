@@ -3557,3 +3557,21 @@ fn every_test_here_passes_on_postgresql_too() {
         ],
     );
 }
+
+/// `verify` names SQLite's integrity check only where it ran: on PostgreSQL the server keeps
+/// its own, and saying "SQLite" there would be untrue.
+#[test]
+fn verify_names_the_integrity_check_that_ran() {
+    let s = with_one_escalation();
+    let said = s.ok(NOW, &["verify"]);
+    assert!(said.starts_with("OK: "), "{said}");
+    assert_eq!(
+        said.contains("SQLite integrity check passed"),
+        !support::pg::on_postgres(),
+        "{said}"
+    );
+    assert!(
+        said.contains("audit entries chain and match their records"),
+        "{said}"
+    );
+}

@@ -979,6 +979,12 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
         .map(str::parse)
         .transpose()
         .map_err(|e: String| CliError(format!("--expect: {e}")))?;
+    // SQLite's own integrity check runs first on a file; a PostgreSQL server keeps its own.
+    let engine_check = if crate::storage::any::is_postgres(&context.db_path()?) {
+        ""
+    } else {
+        "SQLite integrity check passed; "
+    };
     let store = context.existing_store()?;
     let report = store.verify()?;
     let mut problem = report.problem;
@@ -1031,7 +1037,7 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
     };
     match (problem, head) {
         (None, Some(head)) => Ok(format!(
-            "OK: SQLite integrity check passed; all {} audit entries chain and match their records{}.\nHead: {head} (keep it elsewhere; escalate verify --expect {head} proves a later chain still extends it)\n",
+            "OK: {engine_check}all {} audit entries chain and match their records{}.\nHead: {head} (keep it elsewhere; escalate verify --expect {head} proves a later chain still extends it)\n",
             report.entries,
             expected
                 .map(|e| format!(", and the chain extends the head kept ({e})"))
