@@ -125,6 +125,10 @@ pub struct LaneView {
     /// Indexes into `State::entries`, in display order.
     pub cards: Vec<usize>,
     pub overdue: usize,
+    /// The card whose deadline has the longest name, the one most likely to need lines of its
+    /// own below its countdown: the lane's card height starts from it, so a frame measures that
+    /// card and the ones on screen rather than every card in the lane.
+    pub longest_deadline: Option<usize>,
 }
 
 /// A notification owed, for the notifications panel.
@@ -736,9 +740,17 @@ impl State {
                 continue;
             }
             let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);
-            lanes[lane].cards.push(index);
+            let view = &mut lanes[lane];
+            view.cards.push(index);
             if entry.is_overdue() {
-                lanes[lane].overdue += 1;
+                view.overdue += 1;
+            }
+            let length = |i: usize| self.entries[i].urgent.as_ref().map_or(0, |u| u.clock.len());
+            if view
+                .longest_deadline
+                .is_none_or(|longest| length(index) > length(longest))
+            {
+                view.longest_deadline = Some(index);
             }
         }
         // An empty lane is named by every procedure in use that has that stage.

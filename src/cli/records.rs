@@ -16,7 +16,7 @@ use super::args::{
 };
 use super::view;
 use super::{CliError, Context};
-use crate::core::audit::{Head, stated_after_written};
+use crate::core::audit::Head;
 use crate::core::calendar::format_local;
 use crate::core::change::{
     Correcting, DiscussionInput, Request, ResolutionInput, check_action_due, parse_yes_no,
@@ -991,23 +991,24 @@ pub fn verify(context: &mut Context, args: VerifyArgs) -> Result<String, CliErro
     let mut head = None;
     let mut postdated: Vec<(i64, String, String)> = Vec::new();
     if problem.is_none() {
-        let trail = store.audit_trail(None)?;
-        postdated = stated_after_written(&trail)
-            .into_iter()
-            .map(|e| {
-                (
-                    e.id,
-                    format_local(e.at),
-                    e.written_at.map(format_local).unwrap_or_default(),
-                )
-            })
+        // The walk found what the note below needs; the head and the entry a kept head names
+        // are read on their own, never the whole trail (issue 17).
+        postdated = report
+            .stated_after_written
+            .iter()
+            .map(|e| (e.id, format_local(e.at), format_local(e.written_at)))
             .collect();
-        if let Some(expected) = &expected
-            && let Err(why) = expected.is_extended_by(&trail)
-        {
-            problem = Some(why);
+        let now_head = store.audit_head()?;
+        if let Some(expected) = &expected {
+            let there = match i64::try_from(expected.entries) {
+                Ok(id) if expected.entries <= now_head.entries => store.audit_hash(id)?,
+                _ => None,
+            };
+            if let Err(why) = expected.is_extended_to(now_head.entries, there.as_deref()) {
+                problem = Some(why);
+            }
         }
-        head = Some(Head::of(&trail));
+        head = Some(now_head);
     }
     if json {
         let text = json!({

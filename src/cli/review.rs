@@ -19,7 +19,6 @@ use serde_json::{Value, json};
 use super::args::ReviewArgs;
 use super::view::symbol;
 use super::{CliError, Context, Finished};
-use crate::core::audit::Head;
 use crate::core::calendar::{format_date, format_local, format_rfc3339};
 use crate::core::record::{Escalation, Outcome, Redactor, initials, printable};
 use crate::core::review::{Group, Horizon, Review, ReviewItem, Subject, review};
@@ -111,7 +110,7 @@ pub fn run(context: &mut Context, args: ReviewArgs) -> Result<Finished, CliError
     }
     // The audit chain's head as this review saw it: each day's mailed review is then an anchor
     // outside the file (escalate verify --expect HEAD).
-    let head = Head::of(&context.existing_store()?.audit_trail(None)?);
+    let head = context.existing_store()?.audit_head()?;
     let calendar = context.config()?.calendar.clone();
     let result = review(
         escalations.iter().zip(&schedules),

@@ -30,6 +30,23 @@ pub struct Verification {
     pub entries: usize,
     /// The first problem, in words; `None` when everything matches.
     pub problem: Option<String>,
+    /// The entries, among those checked, whose stated time is later than when they were
+    /// written (see [`stated_after_written`]), found on the same walk.
+    pub stated_after_written: Vec<StatedLater>,
+}
+
+/// An audit entry stating a time later than it was written: its id and both times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatedLater {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub written_at: DateTime<Utc>,
+}
+
+/// Whether an entry stating `at`, written at `written_at`, states a time later than it was
+/// written (a second's grace covers the clock being read twice for one write).
+pub fn is_stated_later(at: DateTime<Utc>, written_at: DateTime<Utc>) -> bool {
+    at > written_at + chrono::TimeDelta::seconds(1)
 }
 
 /// The head of the audit chain: how many entries it holds and the hash of the last. Every
@@ -54,20 +71,27 @@ impl Head {
     /// Whether `trail` (oldest first, already verified as a chain) still extends this head; the
     /// problem in words when it does not.
     pub fn is_extended_by(&self, trail: &[AuditEntry]) -> Result<(), String> {
+        let at = self.entries.checked_sub(1).and_then(|i| trail.get(i));
+        self.is_extended_to(trail.len(), at.map(|e| e.hash.as_str()))
+    }
+
+    /// Whether a verified chain of `entries` entries, whose entry at this head's count has the
+    /// hash `hash_there` (`None` if the chain is shorter), still extends this head; the problem
+    /// in words when it does not. Needs one entry, not the whole trail.
+    pub fn is_extended_to(&self, entries: usize, hash_there: Option<&str>) -> Result<(), String> {
         if self.entries == 0 {
             return Ok(());
         }
-        let Some(entry) = trail.get(self.entries - 1) else {
+        let Some(hash) = hash_there.filter(|_| entries >= self.entries) else {
             return Err(format!(
-                "the audit trail has {} entries, fewer than the {} of the head kept ({self}); entries were removed, or this is an older copy of the database",
-                trail.len(),
+                "the audit trail has {entries} entries, fewer than the {} of the head kept ({self}); entries were removed, or this is an older copy of the database",
                 self.entries
             ));
         };
-        if entry.hash != self.hash {
+        if hash != self.hash {
             return Err(format!(
-                "audit entry {} has the hash {}, not the {} of the head kept ({self}); the trail was rewritten from there on (or this is a different database)",
-                self.entries, entry.hash, self.hash
+                "audit entry {} has the hash {hash}, not the {} of the head kept ({self}); the trail was rewritten from there on (or this is a different database)",
+                self.entries, self.hash
             ));
         }
         Ok(())
@@ -111,7 +135,7 @@ pub fn stated_after_written(trail: &[AuditEntry]) -> Vec<&AuditEntry> {
         .iter()
         .filter(|e| {
             e.written_at
-                .is_some_and(|written| e.at > written + chrono::TimeDelta::seconds(1))
+                .is_some_and(|written| is_stated_later(e.at, written))
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use super::copy::{Rows, TableRows};
 use super::postgres::{PgStore, is_url, shown as shown_url};
 use super::sqlite::SqliteStore;
 use super::{Filter, Result, Store, WallClock};
-use crate::core::audit::{AuditEntry, Verification};
+use crate::core::audit::{AuditEntry, Head, Verification};
 use crate::core::change::Change;
 use crate::core::draft::Draft;
 use crate::core::record::{Escalation, NewEscalation, RecordError};
@@ -175,6 +175,14 @@ impl Store for AnyStore {
 
     fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
         each!(self, s => s.audit_trail(escalation))
+    }
+
+    fn audit_head(&self) -> Result<Head> {
+        each!(self, s => s.audit_head())
+    }
+
+    fn audit_hash(&self, id: i64) -> Result<Option<String>> {
+        each!(self, s => s.audit_hash(id))
     }
 
     fn verify(&self) -> Result<Verification> {

@@ -15,8 +15,15 @@ use sha2::{Digest, Sha256};
 /// The hash the first entry chains from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Lower-case hex, two digits a byte (a table lookup: `verify` makes two of these an entry).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 fn sha256(text: &str) -> String {
@@ -278,6 +285,160 @@ pub fn entry_hash(
         fields.push(serde_json::Value::from(written_at));
     }
     sha256(&canonical.to_string())
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// One audit entry as stored, its times already in their hashed text form ([`time_text`]).
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub escalation_id: Option<i64>,
+    pub action: String,
+    pub summary: String,
+    pub table: String,
+    pub record_id: i64,
+    pub record_hash: String,
+    pub prev: String,
+    pub hash: String,
+    pub written_at: Option<String>,
+}
+
+impl StoredEntry {
+    /// How a problem names the entry: its id, what it recorded, when and by whom.
+    fn name(&self) -> String {
+        format!(
+            "audit entry {} ({}{}, recorded {} by {})",
+            self.id,
+            self.action,
+            self.escalation_id
+                .map(|e| format!(" on escalation {e}"))
+                .unwrap_or_default(),
+            self.at,
+            self.actor.escape_debug()
+        )
+    }
+}
+
+/// The walk `verify` makes over the audit trail, the same on every backend: each entry in id
+/// order must follow on from the one before, hash to what it says, and still match the row it
+/// recorded. The backend reads the entries and looks the rows up; the judging is here, once.
+#[derive(Debug)]
+pub struct ChainWalk {
+    expected_prev: String,
+    expected_id: i64,
+    /// Entries checked so far (the one that failed included).
+    pub entries: usize,
+    /// The entries found stating a time later than they were written.
+    pub stated_later: Vec<crate::core::audit::StatedLater>,
+}
+
+impl Default for ChainWalk {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainWalk {
+    pub fn new() -> Self {
+        Self {
+            expected_prev: GENESIS.to_owned(),
+            expected_id: 1,
+            entries: 0,
+            stated_later: Vec::new(),
+        }
+    }
+
+    /// Checks the next entry. `current` looks up the fingerprint the recorded row has now
+    /// (`None` if the row is gone); it is asked only once the entry itself is sound. Returns the
+    /// problem, worded for `verify`, or `None` when the entry holds.
+    pub fn check<E>(
+        &mut self,
+        entry: StoredEntry,
+        current: impl FnOnce(&str, i64) -> Result<Option<String>, E>,
+    ) -> Result<Option<String>, E> {
+        self.entries += 1;
+        let fail = |what: String| Ok(Some(format!("{} does not match: {what}", entry.name())));
+        if entry.id != self.expected_id {
+            return fail(format!(
+                "entry {} is missing before it; entries were deleted",
+                self.expected_id
+            ));
+        }
+        if entry.prev != self.expected_prev {
+            return fail(
+                "it does not follow on from the entry before it; the trail was altered".to_owned(),
+            );
+        }
+        let recomputed = entry_hash(
+            &entry.prev,
+            entry.id,
+            &entry.at,
+            &entry.actor,
+            entry.escalation_id,
+            &entry.action,
+            &entry.summary,
+            &entry.table,
+            entry.record_id,
+            &entry.record_hash,
+            entry.written_at.as_deref(),
+        );
+        if recomputed != entry.hash {
+            return fail("its content was changed after it was written".to_owned());
+        }
+        match current(&entry.table, entry.record_id)? {
+            None => {
+                return fail(format!(
+                    "the {} row {} it recorded has been deleted",
+                    entry.table, entry.record_id
+                ));
+            }
+            Some(now) if now != entry.record_hash => {
+                return fail(format!(
+                    "the {} row {} it recorded has been changed since",
+                    entry.table, entry.record_id
+                ));
+            }
+            Some(_) => {}
+        }
+        // Both times are hashed text in one format, so text order is time order: only an entry
+        // that may state a later time has its times read.
+        if let Some(written) = &entry.written_at
+            && entry.at > *written
+            && let (Some(at), Some(written_at)) = (parse_time(&entry.at), parse_time(written))
+            && crate::core::audit::is_stated_later(at, written_at)
+        {
+            self.stated_later.push(crate::core::audit::StatedLater {
+                id: entry.id,
+                at,
+                written_at,
+            });
+        }
+        self.expected_prev = entry.hash;
+        self.expected_id += 1;
+        Ok(None)
+    }
+}
+
+/// The head of a chain whose last entry is `last_id` with `hash`: an empty chain (`last_id` 0)
+/// has no hash, as [`crate::core::audit::Head::of`] gives it.
+pub fn head_of(last_id: i64, hash: String) -> crate::core::audit::Head {
+    let entries = usize::try_from(last_id).unwrap_or(0);
+    crate::core::audit::Head {
+        entries,
+        hash: if entries == 0 { String::new() } else { hash },
+    }
+}
+
+/// The problem `verify` reports for a record row no audit entry recorded.
+pub fn unrecorded_row(table: &str, row: i64) -> String {
+    format!("the {table} row {row} has no audit entry: it was added behind escalate's back")
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::audit::{AuditEntry, Verification};
+use crate::core::audit::{AuditEntry, Head, Verification};
 use crate::core::change::Change;
 use crate::core::draft::Draft;
 use crate::core::record::{Escalation, NewEscalation, RecordError};
@@ -226,6 +226,12 @@ pub trait Store {
 
     /// The audit trail, of one escalation or of everything, oldest first.
     fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>>;
+
+    /// The head of the whole audit chain (its length and last hash), read without the trail.
+    fn audit_head(&self) -> Result<Head>;
+
+    /// The hash of audit entry `id` (ids count from 1), if the trail has it.
+    fn audit_hash(&self, id: i64) -> Result<Option<String>>;
 
     /// Checks the store and its audit trail.
     fn verify(&self) -> Result<Verification>;

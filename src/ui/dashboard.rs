@@ -275,18 +275,30 @@ fn render_lane(
     } else {
         None
     };
-    // Every card of a lane is as tall as its tallest: a deadline's name too long to sit beside
-    // its countdown reads whole on the lines below it.
-    let extra = view
-        .cards
-        .iter()
-        .map(|&i| deadline_lines(state, &state.entries[i], inner.width).len())
-        .max()
-        .unwrap_or(0);
-    let card_height = CARD_HEIGHT + u16::try_from(extra).unwrap_or(0);
-    let visible = usize::from((inner.height / card_height).max(1));
-    // Keep the selected card in view.
-    let first = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
+    // Every card on screen is as tall as the tallest a deadline's name makes it: a name too
+    // long to sit beside its countdown reads whole on the lines below it. Measured on the lane's
+    // longest name and the cards on screen (never every card: a lane can hold thousands), and
+    // measured again should a card coming into view need more.
+    let lines_below = |i: usize| deadline_lines(state, &state.entries[i], inner.width).len();
+    let mut extra = view.longest_deadline.map_or(0, lines_below);
+    let (card_height, visible, first) = loop {
+        let card_height = CARD_HEIGHT + u16::try_from(extra).unwrap_or(0);
+        let visible = usize::from((inner.height / card_height).max(1));
+        // Keep the selected card in view.
+        let first = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
+        let needed = view
+            .cards
+            .iter()
+            .skip(first)
+            .take(visible)
+            .map(|&i| lines_below(i))
+            .max()
+            .unwrap_or(0);
+        if needed <= extra {
+            break (card_height, visible, first);
+        }
+        extra = needed;
+    };
     for (row, &entry_index) in view.cards.iter().skip(first).take(visible).enumerate() {
         let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX) * card_height;
         let height = (card_height - 1).min(inner.bottom().saturating_sub(y));

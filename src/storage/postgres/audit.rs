@@ -16,7 +16,8 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::core::change::as_stored;
 use crate::storage::Result;
 use crate::storage::fingerprint::{
-    FINGERPRINT_VERSION, GENESIS, entry_hash, fingerprint_fields, row_fingerprint, time_text,
+    ChainWalk, FINGERPRINT_VERSION, GENESIS, StoredEntry, entry_hash, fingerprint_fields,
+    row_fingerprint, time_text, unrecorded_row,
 };
 
 /// One column of a row as the fingerprint sees it: what SQLite stores for it (a boolean as 0
@@ -178,77 +179,34 @@ pub fn verify(client: &mut impl GenericClient) -> Result<Verification> {
          FROM audit ORDER BY id",
         &[],
     )?;
-    let mut expected_prev = GENESIS.to_owned();
-    let mut count = 0;
-    for (expected_id, r) in (1_i64..).zip(rows.iter()) {
-        count += 1;
-        let id: i64 = r.get(0);
+    let mut walk = ChainWalk::new();
+    for r in &rows {
         let at: DateTime<Utc> = r.get(1);
-        let actor: String = r.get(2);
-        let escalation_id: Option<i64> = r.get(3);
-        let action: String = r.get(4);
-        let summary: String = r.get(5);
-        let table: String = r.get(6);
-        let record_id: i64 = r.get(7);
-        let record_hash: String = r.get(8);
-        let prev: String = r.get(9);
-        let hash: String = r.get(10);
         let written_at: Option<DateTime<Utc>> = r.get(11);
-        let at = time_text(at);
-        let name = format!(
-            "audit entry {id} ({action}{}, recorded {at} by {})",
-            escalation_id
-                .map(|e| format!(" on escalation {e}"))
-                .unwrap_or_default(),
-            actor.escape_debug()
-        );
-        let fail = |what: String| {
-            Ok(Verification {
-                entries: count,
-                problem: Some(format!("{name} does not match: {what}")),
-            })
+        let entry = StoredEntry {
+            id: r.get(0),
+            at: time_text(at),
+            actor: r.get(2),
+            escalation_id: r.get(3),
+            action: r.get(4),
+            summary: r.get(5),
+            table: r.get(6),
+            record_id: r.get(7),
+            record_hash: r.get(8),
+            prev: r.get(9),
+            hash: r.get(10),
+            written_at: written_at.map(time_text),
         };
-        if id != expected_id {
-            return fail(format!(
-                "entry {expected_id} is missing before it; entries were deleted"
-            ));
+        if let Some(problem) = walk.check(entry, |table, id| fingerprint(client, table, id))? {
+            return Ok(Verification {
+                entries: walk.entries,
+                problem: Some(problem),
+                stated_after_written: Vec::new(),
+            });
         }
-        if prev != expected_prev {
-            return fail(
-                "it does not follow on from the entry before it; the trail was altered".to_owned(),
-            );
-        }
-        let recomputed = entry_hash(
-            &prev,
-            id,
-            &at,
-            &actor,
-            escalation_id,
-            &action,
-            &summary,
-            &table,
-            record_id,
-            &record_hash,
-            written_at.map(time_text).as_deref(),
-        );
-        if recomputed != hash {
-            return fail("its content was changed after it was written".to_owned());
-        }
-        match fingerprint(client, &table, record_id)? {
-            None => {
-                return fail(format!(
-                    "the {table} row {record_id} it recorded has been deleted"
-                ));
-            }
-            Some(current) if current != record_hash => {
-                return fail(format!(
-                    "the {table} row {record_id} it recorded has been changed since"
-                ));
-            }
-            Some(_) => {}
-        }
-        expected_prev = hash;
     }
+    let count = walk.entries;
+    let stated_after_written = walk.stated_later;
 
     for table in RECORD_TABLES {
         let orphan = client.query(
@@ -261,15 +219,15 @@ pub fn verify(client: &mut impl GenericClient) -> Result<Verification> {
             let row: i64 = row.get(0);
             return Ok(Verification {
                 entries: count,
-                problem: Some(format!(
-                    "the {table} row {row} has no audit entry: it was added behind escalate's back"
-                )),
+                problem: Some(unrecorded_row(table, row)),
+                stated_after_written: Vec::new(),
             });
         }
     }
     Ok(Verification {
         entries: count,
         problem: cache_problem(client)?,
+        stated_after_written,
     })
 }
 

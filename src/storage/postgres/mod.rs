@@ -27,7 +27,7 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls};
 
 use super::{Filter, Result, Store, StoreError, WallClock};
-use crate::core::audit::{AuditEntry, Verification};
+use crate::core::audit::{AuditEntry, Head, Verification};
 use crate::core::change::{Change, apply_amendment, as_stored, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
@@ -538,6 +538,18 @@ impl Store for PgStore {
 
     /// The audit chain and every record row against its entry, in one snapshot. It reads every
     /// school's records, so a DSL or deputy (who may read only theirs) is told who can run it.
+    fn audit_head(&self) -> Result<Head> {
+        let (entries, hash) = audit::head(&mut *self.client())?;
+        Ok(crate::storage::fingerprint::head_of(entries, hash))
+    }
+
+    fn audit_hash(&self, id: i64) -> Result<Option<String>> {
+        let row = self
+            .client()
+            .query_opt("SELECT hash FROM audit WHERE id = $1", &[&id])?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     fn verify(&self) -> Result<Verification> {
         if let Some((_, role)) = &self.person
             && *role != crate::core::team::Role::TrustLead

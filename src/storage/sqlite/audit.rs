@@ -5,31 +5,48 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::schema::RECORD_TABLES;
 use super::{time_from_sql, time_to_sql, unreadable};
 use crate::core::audit::{AuditEntry, Verification};
 use crate::storage::Result;
 use crate::storage::fingerprint::{
-    FINGERPRINT_VERSION, GENESIS, entry_hash, fingerprint_fields, hex, row_fingerprint,
+    ChainWalk, FINGERPRINT_VERSION, GENESIS, StoredEntry, entry_hash, fingerprint_fields, hex,
+    row_fingerprint, unrecorded_row,
 };
 
 /// A hash of a record row's fingerprinted fields
 /// ([`crate::storage::fingerprint::FINGERPRINT_FIELDS_V1`]), as `[name, value]`
 /// pairs in order, or `None` if the row is gone.
 fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
-    let Some((table, fields)) = fingerprint_fields(FINGERPRINT_VERSION, table) else {
-        return Err(unreadable(format!(
+    let (table, fields) = fields_of(table)?;
+    let mut statement = conn.prepare_cached(&select_fields(table, fields))?;
+    row_hash(&mut statement, fields, id)
+}
+
+/// The table's name as the fixed list spells it, and its fingerprinted fields.
+fn fields_of(table: &str) -> Result<(&'static str, &'static [&'static str])> {
+    fingerprint_fields(FINGERPRINT_VERSION, table).ok_or_else(|| {
+        unreadable(format!(
             "audit names an unknown table \"{}\"",
             table.escape_debug()
-        )));
-    };
-    // The table and field names come from the fixed lists above, never from input.
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {} FROM {table} WHERE id = ?1",
-        fields.join(", ")
-    ))?;
+        ))
+    })
+}
+
+/// The query reading one row's fingerprinted fields. The table and field names come from the
+/// fixed lists, never from input.
+fn select_fields(table: &str, fields: &[&str]) -> String {
+    format!("SELECT {} FROM {table} WHERE id = ?1", fields.join(", "))
+}
+
+/// Runs `statement` (a [`select_fields`] query) for `id` and hashes the row it finds.
+fn row_hash(
+    statement: &mut rusqlite::Statement<'_>,
+    fields: &[&str],
+    id: i64,
+) -> Result<Option<String>> {
     let mut rows = statement.query(params![id])?;
     let Some(row) = rows.next()? else {
         return Ok(None);
@@ -46,6 +63,48 @@ fn fingerprint(conn: &Connection, table: &str, id: i64) -> Result<Option<String>
         values.push(value);
     }
     Ok(Some(row_fingerprint(fields, values)))
+}
+
+/// Fingerprints rows for `verify`, a prepared statement per table kept for the whole walk.
+struct Fingerprinter<'c> {
+    conn: &'c Connection,
+    statements: std::collections::HashMap<&'static str, rusqlite::Statement<'c>>,
+}
+
+impl<'c> Fingerprinter<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Self {
+            conn,
+            statements: std::collections::HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, table: &str, id: i64) -> Result<Option<String>> {
+        let (table, fields) = fields_of(table)?;
+        let statement = match self.statements.entry(table) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(self.conn.prepare(&select_fields(table, fields))?)
+            }
+        };
+        row_hash(statement, fields, id)
+    }
+}
+
+/// The head of the chain: its last entry's id (the chain's length, ids counting from 1 with no
+/// gaps in a sound chain) and hash.
+pub fn head(conn: &Connection) -> Result<crate::core::audit::Head> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(last.map_or_else(
+        || crate::storage::fingerprint::head_of(0, String::new()),
+        |(id, hash)| crate::storage::fingerprint::head_of(id, hash),
+    ))
 }
 
 /// Appends the entry for a row just written. Runs inside the change's immediate transaction, so
@@ -161,6 +220,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
                 "SQLite integrity check failed: {}",
                 report.join("; ")
             )),
+            stated_after_written: Vec::new(),
         });
     }
 
@@ -169,78 +229,33 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
          FROM audit ORDER BY id",
     )?;
     let mut rows = statement.query([])?;
-    let mut expected_prev = GENESIS.to_owned();
-    let mut expected_id = 1;
-    let mut count = 0;
+    let mut walk = ChainWalk::new();
+    let mut rows_now = Fingerprinter::new(conn);
     while let Some(r) = rows.next()? {
-        count += 1;
-        let id: i64 = r.get(0)?;
-        let at: String = r.get(1)?;
-        let actor: String = r.get(2)?;
-        let escalation_id: Option<i64> = r.get(3)?;
-        let action: String = r.get(4)?;
-        let summary: String = r.get(5)?;
-        let table: String = r.get(6)?;
-        let record_id: i64 = r.get(7)?;
-        let record_hash: String = r.get(8)?;
-        let prev: String = r.get(9)?;
-        let hash: String = r.get(10)?;
-        let written_at: Option<String> = r.get(11)?;
-        let name = format!(
-            "audit entry {id} ({action}{}, recorded {at} by {})",
-            escalation_id
-                .map(|e| format!(" on escalation {e}"))
-                .unwrap_or_default(),
-            actor.escape_debug()
-        );
-        let fail = |what: String| {
-            Ok(Verification {
-                entries: count,
-                problem: Some(format!("{name} does not match: {what}")),
-            })
+        let entry = StoredEntry {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            escalation_id: r.get(3)?,
+            action: r.get(4)?,
+            summary: r.get(5)?,
+            table: r.get(6)?,
+            record_id: r.get(7)?,
+            record_hash: r.get(8)?,
+            prev: r.get(9)?,
+            hash: r.get(10)?,
+            written_at: r.get(11)?,
         };
-        if id != expected_id {
-            return fail(format!(
-                "entry {expected_id} is missing before it; entries were deleted"
-            ));
+        if let Some(problem) = walk.check(entry, |table, id| rows_now.of(table, id))? {
+            return Ok(Verification {
+                entries: walk.entries,
+                problem: Some(problem),
+                stated_after_written: Vec::new(),
+            });
         }
-        if prev != expected_prev {
-            return fail(
-                "it does not follow on from the entry before it; the trail was altered".to_owned(),
-            );
-        }
-        let recomputed = entry_hash(
-            &prev,
-            id,
-            &at,
-            &actor,
-            escalation_id,
-            &action,
-            &summary,
-            &table,
-            record_id,
-            &record_hash,
-            written_at.as_deref(),
-        );
-        if recomputed != hash {
-            return fail("its content was changed after it was written".to_owned());
-        }
-        match fingerprint(conn, &table, record_id)? {
-            None => {
-                return fail(format!(
-                    "the {table} row {record_id} it recorded has been deleted"
-                ));
-            }
-            Some(current) if current != record_hash => {
-                return fail(format!(
-                    "the {table} row {record_id} it recorded has been changed since"
-                ));
-            }
-            Some(_) => {}
-        }
-        expected_prev = hash;
-        expected_id += 1;
     }
+    let count = walk.entries;
+    let stated_after_written = walk.stated_later;
 
     for table in RECORD_TABLES {
         let orphan: Option<i64> = conn
@@ -258,15 +273,15 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         if let Some(row) = orphan {
             return Ok(Verification {
                 entries: count,
-                problem: Some(format!(
-                    "the {table} row {row} has no audit entry: it was added behind escalate's back"
-                )),
+                problem: Some(unrecorded_row(table, row)),
+                stated_after_written: Vec::new(),
             });
         }
     }
     Ok(Verification {
         entries: count,
         problem: cache_problem(conn)?,
+        stated_after_written,
     })
 }
 

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use rusqlite::{Connection, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{Filter, Key, Result, Store, StoreError, WallClock};
-use crate::core::audit::{AuditEntry, Verification};
+use crate::core::audit::{AuditEntry, Head, Verification};
 use crate::core::change::{Change, apply_amendment, as_written, remember};
 use crate::core::draft::Draft;
 use crate::core::record::{
@@ -1048,6 +1048,19 @@ impl Store for SqliteStore {
     }
 
     /// Checks SQLite's integrity, the audit chain, and every record row against its audit entry.
+    fn audit_head(&self) -> Result<Head> {
+        audit::head(&self.conn)
+    }
+
+    fn audit_hash(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT hash FROM audit WHERE id = ?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     fn verify(&self) -> Result<Verification> {
         audit::verify(&self.conn)
     }
