@@ -650,6 +650,9 @@ pub fn terminal_safe(text: &str, is_json: bool) -> String {
     if !is_json {
         return printable(text, true);
     }
+    if crate::core::record::is_plain_ascii(text, true) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if (c.is_control() && c != '\n' && c != '\t') || is_layout_control(c) {

@@ -26,8 +26,22 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
-fn sha256(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+/// The SHA-256 of `value`'s compact JSON, written straight into the hash (no text between).
+fn sha256_of_json(value: &impl serde::Serialize) -> String {
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    // Strings, integers and plain JSON values always serialise, and the writer never fails.
+    let _ = serde_json::to_writer(&mut hashing, value);
+    hex(&hashing.0.finalize())
 }
 
 /// Which version of the fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]) the audit entries' fingerprints were made with.
@@ -246,9 +260,7 @@ pub fn time_text(t: DateTime<Utc>) -> String {
 /// pairs, in order. `values` are the canonical values of `fields`, one each.
 pub fn row_fingerprint(fields: &[&str], values: Vec<serde_json::Value>) -> String {
     let pairs: Vec<(&str, serde_json::Value)> = fields.iter().copied().zip(values).collect();
-    // A list of pairs of strings and plain JSON values always serialises.
-    let canonical = serde_json::to_string(&pairs).unwrap_or_default();
-    sha256(&canonical)
+    sha256_of_json(&pairs)
 }
 
 #[allow(
@@ -268,7 +280,8 @@ pub fn entry_hash(
     record_hash: &str,
     written_at: Option<&str>,
 ) -> String {
-    let mut canonical = serde_json::json!([
+    // A JSON array of the columns; a tuple serialises exactly as the array of their values.
+    let columns = (
         prev,
         id,
         at,
@@ -278,13 +291,16 @@ pub fn entry_hash(
         summary,
         table,
         record_id,
-        record_hash
-    ]);
-    // Entries from before `written_at` was recorded hash as they always did.
-    if let (Some(written_at), Some(fields)) = (written_at, canonical.as_array_mut()) {
-        fields.push(serde_json::Value::from(written_at));
+        record_hash,
+    );
+    match written_at {
+        Some(written_at) => sha256_of_json(&(
+            columns.0, columns.1, columns.2, columns.3, columns.4, columns.5, columns.6, columns.7,
+            columns.8, columns.9, written_at,
+        )),
+        // Entries from before `written_at` was recorded hash as they always did.
+        None => sha256_of_json(&columns),
     }
-    sha256(&canonical.to_string())
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
