@@ -164,6 +164,19 @@ pub enum Msg {
     ReportLoaded(Result<Box<crate::core::report::Report>, String>),
     /// The DSL's name was kept in the settings file (named), or could not be (why).
     UserRemembered(Result<String, String>),
+    /// Live updates (PostgreSQL): escalations announced as changed, as this person reads
+    /// them now, and which of them someone else changed last (with who).
+    LiveChanged {
+        escalations: Vec<Escalation>,
+        by_others: Vec<(i64, String)>,
+    },
+    /// The live connection listens (`again`: after being lost, so what was missed meanwhile
+    /// is found by loading the whole caseload again).
+    LiveListening {
+        again: bool,
+    },
+    /// The live connection was lost (why), and is being made again.
+    LiveLost(String),
 }
 
 /// Something for the runtime to do off the UI task.

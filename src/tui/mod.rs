@@ -6,6 +6,8 @@
 //! dashboard costs next to nothing. The terminal is restored on every exit: normal, error or
 //! panic (ratatui's panic hook restores it before the panic is reported). Start at [`run`].
 
+mod live;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -106,6 +108,7 @@ fn spawn_worker(
     mut demo: Option<DemoTarget>,
     remember_user: Option<RememberUser>,
     replies: UnboundedSender<Msg>,
+    live: Option<live::Stop>,
 ) -> (
     mpsc::Sender<(Effect, DateTime<Utc>)>,
     thread::JoinHandle<()>,
@@ -121,6 +124,8 @@ fn spawn_worker(
                         store.caseload().map_err(|e| e.to_string()),
                     ))
                 }
+                // PostgreSQL announces every change (`live`): nothing to poll for.
+                Effect::LoadCaseloadIfChanged if matches!(store, AnyStore::Postgres(_)) => None,
                 Effect::LoadCaseloadIfChanged => {
                     let version = store.data_version().ok();
                     if version == seen_version {
@@ -158,6 +163,13 @@ fn spawn_worker(
                 }),
                 Effect::LoadDemo => {
                     seen_version = None;
+                    // The demo is a SQLite database of its own: what the team's database
+                    // announces is no longer about what is on screen.
+                    if demo.is_some()
+                        && let Some(live) = &live
+                    {
+                        live.stop();
+                    }
                     Some(Msg::DemoLoaded(load_demo(
                         &mut store,
                         demo.take(),
@@ -367,6 +379,12 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
+    // On PostgreSQL the live connection, once it listens, asks for the first load itself.
+    let live = match &store {
+        AnyStore::Postgres(pg) => Some(live::spawn(pg.announcements(&actor), replies.clone())),
+        AnyStore::Sqlite(_) => None,
+    };
+    let is_live = live.is_some();
     let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
@@ -375,9 +393,12 @@ async fn event_loop(
         demo,
         remember_user,
         replies,
+        live,
     );
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
-    send(Effect::LoadCaseload, now);
+    if !is_live {
+        send(Effect::LoadCaseload, now);
+    }
     send(Effect::LoadDrafts, now);
 
     let mut events = EventStream::new();
