@@ -108,7 +108,6 @@ fn spawn_worker(
     mut demo: Option<DemoTarget>,
     remember_user: Option<RememberUser>,
     replies: UnboundedSender<Msg>,
-    live: Option<live::Stop>,
 ) -> (
     mpsc::Sender<(Effect, DateTime<Utc>)>,
     thread::JoinHandle<()>,
@@ -163,13 +162,6 @@ fn spawn_worker(
                 }),
                 Effect::LoadDemo => {
                     seen_version = None;
-                    // The demo is a SQLite database of its own: what the team's database
-                    // announces is no longer about what is on screen.
-                    if demo.is_some()
-                        && let Some(live) = &live
-                    {
-                        live.stop();
-                    }
                     Some(Msg::DemoLoaded(load_demo(
                         &mut store,
                         demo.take(),
@@ -385,6 +377,7 @@ async fn event_loop(
         AnyStore::Sqlite(_) => None,
     };
     let is_live = live.is_some();
+    let has_demo_database = demo.is_some();
     let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
@@ -393,8 +386,10 @@ async fn event_loop(
         demo,
         remember_user,
         replies,
-        live,
     );
+    // The demo loads into a SQLite database of its own: from then on, what the team's
+    // database announces is not about what is on screen.
+    let live = live.filter(|_| has_demo_database);
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
     if !is_live {
         send(Effect::LoadCaseload, now);
@@ -440,6 +435,9 @@ async fn event_loop(
             Some(msg) = inbox.recv() => Some(Input::Msg(msg)),
         };
         if let Some(input) = input {
+            if let (Input::Msg(Msg::DemoLoaded(Ok(_))), Some(live)) = (&input, &live) {
+                live.stop();
+            }
             for effect in update(&mut state, input) {
                 if !send(effect, state.now) {
                     return Err(

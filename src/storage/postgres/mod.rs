@@ -571,7 +571,7 @@ impl Store for PgStore {
 
     /// The audit chain's length: every write to the record appends to it, whoever made it.
     fn data_version(&self) -> Result<i64> {
-        Ok(self.reading(|c| audit::head(c))?.0)
+        Ok(self.reading(audit::head)?.0)
     }
 
     fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
