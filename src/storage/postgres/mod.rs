@@ -974,7 +974,7 @@ fn load_many_in(
     let rows = tx.query(
         &format!(
             "SELECT id, procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with,
-                    category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
+                    category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk, school
              FROM escalations WHERE id IN ({ids}) ORDER BY id"
         ),
         &bind,
@@ -1013,6 +1013,7 @@ fn load_many_in(
                 corrections: Vec::new(),
                 details: Details::default(),
                 attachments: Vec::new(),
+                school: Some(r.get(17)),
             },
         );
     }
