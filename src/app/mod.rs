@@ -37,6 +37,8 @@ pub enum Intent {
     PreviousLane,
     JumpToLane(u8),
     StartFilter,
+    /// Filter to each school of the caseload in turn, then to none (a trust's caseload).
+    NextSchool,
     TogglePrivacy,
     CycleTheme,
     ToggleHelp,

@@ -577,6 +577,22 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.arrange();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::NextSchool => {
+            if state.schools.len() > 1 {
+                state.filter = state.next_school_filter();
+                state.status = Some(if state.filter.is_empty() {
+                    "Showing every school".to_owned()
+                } else {
+                    format!("Showing {} only (S: the next school)", state.filter)
+                });
+                state.arrange();
+            } else {
+                state.status = Some(
+                    "The caseload is one school's: the school filter is for a trust's caseload"
+                        .to_owned(),
+                );
+            }
+        }
         Intent::ShowReport => return open_report(state),
         Intent::ToggleClosed => {
             state.is_showing_closed = !state.is_showing_closed;
