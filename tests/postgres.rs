@@ -960,3 +960,44 @@ fn the_dashboard_runs_on_postgresql_and_shows_another_writers_change() {
     });
     assert!(screen.contains("Ava Sample"), "{screen}");
 }
+
+/// Issue 16, the trust view on the command line: `list` tags each escalation with its school
+/// and `show` names the school and who last changed it (the audit trail's latest actor).
+#[test]
+fn list_and_show_name_the_school_and_who_last_changed_it() {
+    let team = Team::new();
+    let now = t("2026-11-23 10:00");
+    let mut a = team.store_as(&team.deputy_a);
+    let mut b = team.store_as(&team.deputy_b);
+    let ours = a.create(&new_escalation("Ava Sample"), "a", now).unwrap();
+    let theirs = b.create(&new_escalation("Leo Example"), "b", now).unwrap();
+    b.change(theirs, "b", now, |e| {
+        plan_action(e, "Send the chronology", "DSL", "2026-11-25")
+    })
+    .unwrap();
+    let as_lead = team.url_as(&team.lead);
+    let at = ["--now", "2026-11-23 11:00"];
+    let list = ok(&[&at[..], &["--db", &as_lead, "list"]].concat());
+    let line_of = |id: i64| {
+        list.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}:\n{list}"))
+            .to_owned()
+    };
+    assert!(line_of(ours).ends_with("[school-a]"), "{list}");
+    assert!(line_of(theirs).ends_with("[school-b]"), "{list}");
+    let shown = ok(&[&at[..], &["--db", &as_lead, "show", &theirs.to_string()]].concat());
+    assert!(shown.contains("School: school-b"), "{shown}");
+    assert!(
+        shown.contains(&format!("Last changed by {}, ", team.deputy_b)),
+        "{shown}"
+    );
+    let json = ok(&[
+        &at[..],
+        &["--db", &as_lead, "show", &ours.to_string(), "--json"],
+    ]
+    .concat());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["school"], "school-a");
+    assert_eq!(json["last_changed"]["by"], team.deputy_a.as_str());
+}
