@@ -1001,3 +1001,110 @@ fn list_and_show_name_the_school_and_who_last_changed_it() {
     assert_eq!(json["school"], "school-a");
     assert_eq!(json["last_changed"]["by"], team.deputy_a.as_str());
 }
+
+/// Issue 16: someone who records for several schools says which with `new --school`; without
+/// it, or naming a school not theirs, they are refused with the list of theirs.
+#[test]
+fn new_asks_which_school_of_someone_who_records_for_several() {
+    use escalate::core::team::Role;
+    let team = Team::new();
+    let db = pg::database_of(&team.url).to_owned();
+    let both = format!("{db}.lead-both");
+    PgStore::open(&team.url)
+        .unwrap()
+        .team_add(
+            &both,
+            Role::TrustLead,
+            &["school-a".into(), "school-b".into()],
+        )
+        .unwrap();
+    let url = team.url_as(&both);
+    let new = |school: Option<&str>| {
+        let mut args = vec![
+            "--now",
+            "2026-11-23 11:00",
+            "--db",
+            &url,
+            "new",
+            "--procedure",
+            "london",
+            "--child",
+            "Ava Sample",
+            "--raised-by",
+            "A Lead",
+            "--agency",
+            "Trust",
+            "--raised-with",
+            "Social care",
+            "--category",
+            "thresholds",
+            "--summary",
+            "Referral refused.",
+        ];
+        if let Some(school) = school {
+            args.extend(["--school", school]);
+        }
+        escalate(&args)
+    };
+    for (school, says) in [
+        (None, "several schools"),
+        (
+            Some("school-c"),
+            "may not record escalations for school \"school-c\"",
+        ),
+    ] {
+        let out = new(school);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{school:?}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            stderr.contains("your schools: school-a, school-b"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("Ava"),
+            "no child's name in an error: {stderr}"
+        );
+    }
+    let out = new(Some("school-b"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let shown = ok(&["--now", "2026-11-23 11:00", "--db", &url, "show", &id]);
+    assert!(shown.contains("School: school-b"), "{shown}");
+    // A database file is one school's.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.db");
+    let file = file.to_str().unwrap();
+    ok(&["--db", file, "init", "--plaintext"]);
+    let out = escalate(&[
+        "--db",
+        file,
+        "new",
+        "--procedure",
+        "london",
+        "--child",
+        "X",
+        "--raised-by",
+        "A",
+        "--agency",
+        "B",
+        "--raised-with",
+        "C",
+        "--category",
+        "thresholds",
+        "--summary",
+        "S",
+        "--school",
+        "school-a",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a database file is one school's"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -156,8 +156,11 @@ pub struct PgStore {
     /// The person this connection is (its role, when listed in `people`): every write is
     /// recorded under their login, whatever name the caller gave.
     person: Option<(String, crate::core::team::Role)>,
-    /// The one school a person writes for, where new escalations go.
+    /// The school new escalations go into: the one a person writes for, or the one chosen
+    /// ([`PgStore::choose_school`]).
     school: Option<String>,
+    /// Every school the person may write for, in order.
+    writable: Vec<String>,
 }
 
 impl PgStore {
@@ -188,6 +191,7 @@ impl PgStore {
             wall_clock: None,
             person: None,
             school: None,
+            writable: Vec::new(),
         };
         store.migrate()?;
         store.identify()?;
@@ -248,11 +252,42 @@ impl PgStore {
             "SELECT school FROM person_schools WHERE role_name = current_user AND escalate_writes(school) ORDER BY school",
             &[],
         )?;
-        if let [only] = schools.as_slice() {
-            self.school = Some(only.get(0));
+        self.writable = schools.iter().map(|r| r.get(0)).collect();
+        if let [only] = self.writable.as_slice() {
+            self.school = Some(only.clone());
         }
         self.person = Some((login, role));
         Ok(())
+    }
+
+    /// Puts new escalations into `school`: one the person may write for (the administrator
+    /// may choose any). Refused, with the schools they may choose, otherwise.
+    pub fn choose_school(&mut self, school: &str) -> Result<()> {
+        if self.person.is_some() && !self.writable.iter().any(|s| s == school) {
+            return Err(StoreError::Refused(RecordError::new(
+                "school",
+                format!(
+                    "you may not record escalations for school \"{}\"; {}",
+                    crate::core::record::printable(school, false),
+                    self.schools_you_write_for()
+                ),
+            )));
+        }
+        self.school = Some(school.to_owned());
+        Ok(())
+    }
+
+    /// The schools the person writes for, as a sentence.
+    fn schools_you_write_for(&self) -> String {
+        if self.writable.is_empty() {
+            return "you may record escalations for no school; ask whoever runs escalate's database to add one for your login (escalate team add)".to_owned();
+        }
+        let list: Vec<String> = self
+            .writable
+            .iter()
+            .map(|s| crate::core::record::printable(s, false))
+            .collect();
+        format!("your schools: {}", list.join(", "))
     }
 
     /// The name a write is recorded under: the person's login, else what the caller gave.
@@ -268,9 +303,15 @@ impl PgStore {
     fn new_school(&self) -> Result<Option<String>> {
         match (&self.person, &self.school) {
             (None, _) | (Some(_), Some(_)) => Ok(self.school.clone()),
+            (Some(_), None) if self.writable.is_empty() => Err(StoreError::Refused(
+                RecordError::new("school", self.schools_you_write_for()),
+            )),
             (Some(_), None) => Err(StoreError::Refused(RecordError::new(
                 "school",
-                "you may record escalations for no school, or for several, so escalate cannot tell which school this one belongs to; ask whoever runs escalate's database to list one school for your login (escalate team add)",
+                format!(
+                    "you record escalations for several schools, so say which this one belongs to (escalate new --school NAME ...); {}",
+                    self.schools_you_write_for()
+                ),
             ))),
         }
     }
