@@ -2524,3 +2524,26 @@ fn a_change_heard_live_is_merged_in_and_the_status_says_who_made_it() {
             .contains("reloaded in full")
     );
 }
+
+#[test]
+fn the_new_form_asks_which_school_of_someone_who_records_for_several() {
+    let (_store, mut state) = demo((120, 40));
+    state.writable_schools = vec!["oak-park".into(), "st-marys".into()];
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().expect("the New form");
+    assert_eq!(form.fields[0].name, "school");
+    assert_eq!(form.chosen_school().as_deref(), Some("oak-park"));
+    assert!(screen(&draw(&state, &no_color())).contains("School"));
+    press(&mut state, KeyCode::Right);
+    assert_eq!(
+        state.form.as_ref().unwrap().chosen_school().as_deref(),
+        Some("st-marys")
+    );
+    // One school (or a database file): no question.
+    let (_store, mut state) = demo((120, 40));
+    state.writable_schools = vec!["st-marys".into()];
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().unwrap();
+    assert_ne!(form.fields[0].name, "school");
+    assert_eq!(form.chosen_school(), None);
+}

@@ -206,6 +206,9 @@ pub enum Effect {
         seen: Option<crate::core::change::Version>,
         output: crate::core::change::Request,
     },
+    /// New escalations go into this school from now on (someone who records for several, on
+    /// a team's database): sent just before the New form's save.
+    ChooseSchool(String),
     /// Keep what has been typed into a form, so a crash loses nothing.
     SaveDraft(crate::core::draft::Draft),
     /// The form was discarded: throw its draft away too.

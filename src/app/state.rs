@@ -209,6 +209,9 @@ pub struct State {
     /// The schools the caseload belongs to (a team's database; none in a DSL's own file).
     /// Cards and rows name the school only when there are several: a trust lead's view.
     pub schools: Vec<String>,
+    /// The schools this person records for, when several (a team's database): the New form
+    /// asks which.
+    pub writable_schools: Vec<String>,
     pub is_loading: bool,
     pub should_quit: bool,
     /// Whether what is on screen changed since the last draw.
@@ -479,6 +482,7 @@ impl State {
             lock: super::lock::Lock::default(),
             has_loaded: false,
             schools: Vec::new(),
+            writable_schools: Vec::new(),
             is_loading: true,
             should_quit: false,
             is_dirty: true,

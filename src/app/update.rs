@@ -1338,6 +1338,7 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
 fn open_new_escalation(state: &mut State) {
     let mut form = Form::new_escalation(&state.procedures);
     let problem = form.prefill(&state.procedures, &state.preferences);
+    form.offer_schools(&state.writable_schools);
     open_form(state, form);
     if problem.is_some() && state.status.is_none() {
         state.status = problem;
@@ -1446,12 +1447,14 @@ fn save_form(state: &mut State) -> Vec<Effect> {
         Some(output) => {
             form.is_saving = true;
             state.status = Some("Saving…".to_owned());
-            vec![Effect::Save {
+            let school = form.chosen_school().map(Effect::ChooseSchool);
+            let save = Effect::Save {
                 token: form.token,
                 kind: form.kind,
                 seen: form.seen,
                 output,
-            }]
+            };
+            school.into_iter().chain([save]).collect()
         }
         None => {
             state.status = Some("Not saved: put right the fields marked ✗".to_owned());

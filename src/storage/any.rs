@@ -79,6 +79,14 @@ impl AnyStore {
         }
     }
 
+    /// The schools this person records for, when a team's database says (empty for a file).
+    pub fn writable_schools(&self) -> Vec<String> {
+        match self {
+            Self::Sqlite(_) => Vec::new(),
+            Self::Postgres(store) => store.writable_schools().to_vec(),
+        }
+    }
+
     /// Where the store is, fit to show: a file's path, or a URL without its password.
     pub fn location(&self) -> String {
         match self {

@@ -190,6 +190,11 @@ fn spawn_worker(
                         .map_err(|e| e.to_string());
                     finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
                 }
+                // A school not theirs is refused by the save that follows, saying which are.
+                Effect::ChooseSchool(school) => {
+                    let _ = store.choose_school(&school);
+                    None
+                }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
                     Err(e) => Some(Msg::DraftNotKept(e.to_string())),
@@ -362,6 +367,7 @@ async fn event_loop(
     }
     state.preferences = preferences;
     state.is_plaintext = store.is_plaintext();
+    state.writable_schools = store.writable_schools();
     state.lock.verifier = verifier;
     state.lock.after = config.lock_after.0;
     if !theme_errors.is_empty() {

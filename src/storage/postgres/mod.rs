@@ -277,6 +277,12 @@ impl PgStore {
         Ok(())
     }
 
+    /// Every school the person may record for (none for the administrator, who may record
+    /// for any).
+    pub fn writable_schools(&self) -> &[String] {
+        &self.writable
+    }
+
     /// The schools the person writes for, as a sentence.
     fn schools_you_write_for(&self) -> String {
         if self.writable.is_empty() {
