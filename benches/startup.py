@@ -30,6 +30,14 @@ Run from the repository root, after `cargo build --release`:
     python3 benches/startup.py                  # 1k, 10k, 100k; medians of 11 runs
     python3 benches/startup.py --runs 3 --sizes 100000
     python3 benches/startup.py --busy           # with the second core kept busy
+    python3 benches/startup.py --backend postgres --sizes 10000   # on PostgreSQL (issue 16)
+
+With --backend postgres each caseload is generated into SQLite as above, then moved with
+`escalate migrate --to postgres://... --school main` into a throwaway PostgreSQL cluster that
+the script starts itself (the newest /usr/lib/postgresql/*/bin, or --pg-bin; a Unix socket in a
+private temporary folder, no TCP port, trust authentication, fsync off, which touches writes
+only; as `nobody` when run as root), and the dashboard opens the URL. The cluster is stopped
+and removed at the end, however the script ends. Moving 10,000 escalations takes minutes.
 
 The databases are made with `escalate demo --count N --open-share 0.1 --seed 1 --now ...` in
 --db-dir (kept between runs, so only the first run pays for generating them). The page cache is
@@ -46,8 +54,10 @@ import argparse
 import codecs
 import fcntl
 import os
+import pwd
 import re
 import select
+import shutil
 import signal
 import statistics
 import struct
@@ -57,6 +67,7 @@ import tempfile
 import termios
 import time
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -565,6 +576,73 @@ def encrypted_copy(args, db: Path, env: dict[str, str]) -> Path:
     return copy
 
 
+class Cluster:
+    """A throwaway PostgreSQL cluster: a Unix socket in a private folder, no TCP port, trust
+    authentication, fsync off; run as `nobody` when this script is root (initdb refuses root)."""
+
+    PORT = 5432
+
+    def __init__(self, pg_bin: Path | None) -> None:
+        self.bin = pg_bin or self._newest_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="escalate-bench-pg-"))
+        self.owner = None
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            self.owner = (nobody.pw_uid, nobody.pw_gid)
+            os.chown(self.dir, *self.owner)
+        self.data = self.dir / "data"
+        self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N"], "initdb")
+        options = (f"-c listen_addresses='' -c unix_socket_directories={self.dir} "
+                   f"-c port={self.PORT} -c fsync=off -c synchronous_commit=off")
+        self._run(["pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.dir / "log"),
+                   "-o", options], "pg_ctl start")
+
+    @staticmethod
+    def _newest_bin() -> Path:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                       key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+        if not found:
+            raise MeasureError("no PostgreSQL server programs in /usr/lib/postgresql/*/bin: "
+                               "install postgresql, or give --pg-bin")
+        return found[-1].parent
+
+    def _run(self, argv: list[str], what: str) -> None:
+        kwargs = {}
+        if self.owner is not None:
+            kwargs = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
+        out = subprocess.run([str(self.bin / argv[0]), *argv[1:]], capture_output=True, text=True,
+                             timeout=120, cwd=self.dir, **kwargs)
+        if out.returncode != 0:
+            raise MeasureError(f"{what} failed: {out.stderr.strip() or out.stdout.strip()}")
+
+    def create(self, name: str) -> str:
+        """A new database; returns its URL."""
+        self._run(["createdb", "-h", str(self.dir), "-p", str(self.PORT), "-U", "postgres", name],
+                  f"createdb {name}")
+        host = urllib.parse.quote(str(self.dir), safe="")
+        return f"postgres://postgres@{host}:{self.PORT}/{name}"
+
+    def stop(self) -> None:
+        try:
+            self._run(["pg_ctl", "stop", "-m", "immediate", "-D", str(self.data)], "pg_ctl stop")
+        except (MeasureError, subprocess.TimeoutExpired):
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def postgres_copy(args, cluster: Cluster, db: Path, size: int, env: dict[str, str]) -> str:
+    """The SQLite caseload `db` moved into a new database of `cluster`; returns its URL."""
+    url = cluster.create(f"escalate_{size}")
+    print(f"  moving {size:,} escalations into PostgreSQL …", file=sys.stderr, flush=True)
+    out = subprocess.run(
+        [str(args.binary), "--db", str(db), "migrate", "--to", url, "--school", "main"],
+        capture_output=True, text=True, timeout=3600, env=env,
+    )
+    if out.returncode != 0:
+        raise MeasureError(f"escalate migrate failed: {out.stderr.strip()}")
+    return url
+
+
 def clean_env(args) -> dict[str, str]:
     """Nothing from the developer's own setup: a private home, config and data folder."""
     home = args.home
@@ -627,7 +705,17 @@ def main() -> int:
     parser.add_argument("--encrypted", action="store_true",
                         help="measure encrypted copies of the databases (escalate encrypt, with "
                              "a passphrase file), as a real database is; default: plain")
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
+                        help="postgres: move each caseload into a throwaway PostgreSQL cluster "
+                             "(escalate migrate) and open the dashboard on its URL")
+    parser.add_argument("--pg-bin", type=Path, default=None,
+                        help="PostgreSQL's server programs (default: the newest "
+                             "/usr/lib/postgresql/*/bin)")
     args = parser.parse_args()
+    if args.backend == "postgres" and args.encrypted:
+        print("--encrypted is for a database file; PostgreSQL is guarded by its server",
+              file=sys.stderr)
+        return 2
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     if not args.binary.exists():
         print(f"no {args.binary}: run `cargo build --release` first", file=sys.stderr)
@@ -636,6 +724,7 @@ def main() -> int:
     args.db_dir.mkdir(parents=True, exist_ok=True)
 
     busy = None
+    cluster = None
     with tempfile.TemporaryDirectory(prefix="escalate-startup-") as home:
         args.home = Path(home)
         env = clean_env(args)
@@ -643,10 +732,14 @@ def main() -> int:
             if args.busy:
                 busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
             results: dict[int, list[Run]] = {}
+            if args.backend == "postgres":
+                cluster = Cluster(args.pg_bin)
             for size in sizes:
                 db, open_count = make_db(args, size)
                 if args.encrypted:
                     db = encrypted_copy(args, db, env)
+                if cluster is not None:
+                    db = postgres_copy(args, cluster, db, size, env)
                 runs = []
                 for n in range(args.runs):
                     run = one_run(args, db, open_count, env, measure_idle=n < args.idle_runs)
@@ -671,12 +764,16 @@ def main() -> int:
             if busy is not None:
                 busy.kill()
                 busy.wait()
+            if cluster is not None:
+                cluster.stop()
 
     return report(args, results)
 
 
 def report(args, results: dict[int, list[Run]]) -> int:
     condition = "second core busy" if args.busy else "second core idle"
+    if args.backend == "postgres":
+        condition += "; PostgreSQL, a throwaway cluster on a Unix socket"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nescalate in a {WIDTH}x{HEIGHT} pty, medians of {args.runs} runs ({condition}; "
           f"idle CPU from {min(args.idle_runs, args.runs)} runs of {args.idle_seconds:.0f} s; "

@@ -213,6 +213,13 @@ const DEFAULTS: &[DefaultBinding] = {
         (&[Dashboard], &["esc"], Back, "", "Clear the filter"),
         (
             &[Dashboard],
+            &["S"],
+            NextSchool,
+            "",
+            "School filter: each school of a trust's caseload in turn, then all (or type /school:NAME)",
+        ),
+        (
+            &[Dashboard],
             &["c"],
             ToggleClosed,
             "closed",

@@ -2381,3 +2381,169 @@ fn a_report_that_arrives_after_leaving_the_screen_is_not_shown() {
         "{shown}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 16: a trust's caseload (several schools), and changes arriving live.
+
+/// The demo caseload as a trust's: every other escalation at a second school.
+fn trust_state(size: (u16, u16)) -> State {
+    let store = demo_store();
+    let mut caseload = store.caseload().unwrap();
+    for e in &mut caseload {
+        e.school = Some(
+            if e.id % 2 == 0 {
+                "Elm Primary"
+            } else {
+                "Oak Academy"
+            }
+            .to_owned(),
+        );
+    }
+    let mut state = loaded(&store, size);
+    update(&mut state, Input::Msg(Msg::CaseloadLoaded(Ok(caseload))));
+    state
+}
+
+#[test]
+fn a_trust_leads_cards_and_rows_name_the_school_and_s_filters_one_school_at_a_time() {
+    let mut state = trust_state((120, 40));
+    assert_eq!(state.schools, ["Elm Primary", "Oak Academy"]);
+    let buffer = draw(&state, &no_color());
+    let ava = card(&buffer, "Ava Sample");
+    assert!(
+        ava.contains("Oak…"),
+        "cut where it must be, the school first:\n{ava}"
+    );
+    let text = screen(&buffer);
+    assert!(
+        text.contains("Oak Academy · ") && text.contains("Elm Primary · "),
+        "{text}"
+    );
+    assert!(
+        screen(&buffer).contains("[Elm Primary]") || screen(&buffer).contains("[Oak Academy]"),
+        "the notifications owed name their school:\n{}",
+        screen(&buffer)
+    );
+    let every: usize = lane_children(&state).iter().map(Vec::len).sum();
+
+    press_char(&mut state, 'S');
+    assert_eq!(state.filter, "school:Elm Primary");
+    let shown: Vec<i64> = state
+        .lanes
+        .iter()
+        .flat_map(|l| l.cards.iter().map(|&i| state.entries[i].escalation.id))
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|id| id % 2 == 0), "{shown:?}");
+    press_char(&mut state, 'S');
+    assert_eq!(state.filter, "school:Oak Academy");
+    press_char(&mut state, 'S');
+    assert_eq!(state.filter, "");
+    assert_eq!(
+        lane_children(&state).iter().map(Vec::len).sum::<usize>(),
+        every
+    );
+    // Typed, the same filter.
+    press_char(&mut state, '/');
+    type_text(&mut state, "school:oak");
+    let oak: usize = lane_children(&state).iter().map(Vec::len).sum();
+    assert!(oak > 0 && oak < every, "{oak} of {every}");
+}
+
+#[test]
+fn one_schools_caseload_names_no_school_and_s_says_why() {
+    let (_store, mut state) = demo((120, 40));
+    assert!(state.schools.is_empty());
+    let buffer = draw(&state, &no_color());
+    assert!(!screen(&buffer).contains("Oak Academy"));
+    press_char(&mut state, 'S');
+    assert_eq!(state.filter, "");
+    assert!(
+        state.status.as_deref().unwrap().contains("one school's"),
+        "{:?}",
+        state.status
+    );
+}
+
+#[test]
+fn a_change_heard_live_is_merged_in_and_the_status_says_who_made_it() {
+    let (store, mut state) = demo((120, 40));
+    let id = entry_id(&state, "Ava Sample");
+    let before = state.entries.len();
+    let mut changed = store.escalation(id).unwrap();
+    changed.raised_with = "Heard live".to_owned();
+    let effects = update(
+        &mut state,
+        Input::Msg(Msg::LiveChanged {
+            escalations: vec![changed],
+            by_others: vec![(id, "deputy\u{1b}[31m".to_owned())],
+        }),
+    );
+    assert!(
+        effects.iter().all(|e| matches!(e, Effect::Settle(_))),
+        "{effects:?}"
+    );
+    assert_eq!(state.entries.len(), before);
+    assert_eq!(state.entry(id).unwrap().agency, "Heard live");
+    let status = state.status.clone().unwrap();
+    assert!(
+        status.contains(&format!("Escalation {id} was changed by deputy")),
+        "{status}"
+    );
+    assert!(!status.contains('\u{1b}'), "{status}");
+    // Their own change (no one else's) leaves the status alone.
+    state.status = Some("Saved: something".to_owned());
+    let mine = store.escalation(id).unwrap();
+    update(
+        &mut state,
+        Input::Msg(Msg::LiveChanged {
+            escalations: vec![mine],
+            by_others: Vec::new(),
+        }),
+    );
+    assert_eq!(state.status.as_deref(), Some("Saved: something"));
+    // A reconnection reloads everything; a loss says so.
+    update(
+        &mut state,
+        Input::Msg(Msg::LiveLost("the live connection was lost".into())),
+    );
+    assert!(
+        state
+            .status
+            .as_deref()
+            .unwrap()
+            .contains("the live connection was lost")
+    );
+    let effects = update(&mut state, Input::Msg(Msg::LiveListening { again: true }));
+    assert_eq!(effects, [Effect::LoadCaseload]);
+    assert!(
+        state
+            .status
+            .as_deref()
+            .unwrap()
+            .contains("reloaded in full")
+    );
+}
+
+#[test]
+fn the_new_form_asks_which_school_of_someone_who_records_for_several() {
+    let (_store, mut state) = demo((120, 40));
+    state.writable_schools = vec!["oak-park".into(), "st-marys".into()];
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().expect("the New form");
+    assert_eq!(form.fields[0].name, "school");
+    assert_eq!(form.chosen_school().as_deref(), Some("oak-park"));
+    assert!(screen(&draw(&state, &no_color())).contains("School"));
+    press(&mut state, KeyCode::Right);
+    assert_eq!(
+        state.form.as_ref().unwrap().chosen_school().as_deref(),
+        Some("st-marys")
+    );
+    // One school (or a database file): no question.
+    let (_store, mut state) = demo((120, 40));
+    state.writable_schools = vec!["st-marys".into()];
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().unwrap();
+    assert_ne!(form.fields[0].name, "school");
+    assert_eq!(form.chosen_school(), None);
+}

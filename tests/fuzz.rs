@@ -815,6 +815,8 @@ fn run_effects(state: &mut State, store: &mut SqliteStore, mut effects: Vec<Effe
                         store.caseload().map_err(|e| e.to_string()),
                     ));
                 }
+                // A database file is one school's: the New form never asks (nothing to do).
+                Effect::ChooseSchool(_) => {}
                 Effect::SaveDraft(draft) => {
                     if let Err(e) = store.save_draft(&draft, "Fuzz DSL", state.now) {
                         replies.push(Msg::DraftNotKept(e.to_string()));

@@ -64,6 +64,17 @@ fn new_escalation(name: &str) -> NewEscalation {
     .unwrap()
 }
 
+/// Escalations as a single DSL's file holds them: a team database also says each one's school
+/// (`main` for the administrator's), which a SQLite file, one school's, does not.
+fn schoolless(
+    mut escalations: Vec<escalate::core::record::Escalation>,
+) -> Vec<escalate::core::record::Escalation> {
+    for escalation in &mut escalations {
+        escalation.school = None;
+    }
+    escalations
+}
+
 /// The same writes on SQLite and on PostgreSQL, through the port.
 fn write_a_caseload(store: &mut impl Store) {
     let now = t("2026-11-23T10:00:00.123456Z");
@@ -141,11 +152,13 @@ fn the_audit_chain_is_hashed_the_same_on_sqlite_and_postgresql() {
     );
     assert_eq!(pg.verify().unwrap().problem, None);
     assert_eq!(
-        pg.escalations(escalate::storage::Filter {
-            include_closed: true,
-            stage: None
-        })
-        .unwrap(),
+        schoolless(
+            pg.escalations(escalate::storage::Filter {
+                include_closed: true,
+                stage: None
+            })
+            .unwrap()
+        ),
         sqlite
             .escalations(escalate::storage::Filter {
                 include_closed: true,
@@ -340,7 +353,9 @@ fn a_backup_of_postgresql_is_a_sqlite_file_that_verifies() {
         restored.audit_trail(None).unwrap(),
         store.audit_trail(None).unwrap()
     );
-    assert_eq!(restored.caseload().unwrap(), store.caseload().unwrap());
+    let caseload = store.caseload().unwrap();
+    assert!(caseload.iter().all(|e| e.school.as_deref() == Some("main")));
+    assert_eq!(restored.caseload().unwrap(), schoolless(caseload));
 }
 
 /// A team on one database: deputies of schools A and B, a trust lead, a governor, each
@@ -585,6 +600,7 @@ fn a_team_set_up_before_the_forms_tables_can_use_them_once_escalate_is_updated()
     // The schema as an escalate from before the forms left it.
     su.batch_execute(
         "DROP TABLE attachments; DROP TABLE escalation_details;
+         DROP TRIGGER audit_announce ON audit; DROP FUNCTION escalate_announce();
          UPDATE escalate_schema SET version = 2;",
     )
     .unwrap();
@@ -711,7 +727,12 @@ fn migrate_round_trips_the_demo_caseload_sqlite_to_postgresql_to_sqlite() {
         "{:?}",
         records[0]
     );
-    assert_eq!(team.escalations(all).unwrap(), records);
+    let moved = team.escalations(all).unwrap();
+    assert!(
+        moved.iter().all(|e| e.school.is_some()),
+        "every escalation on the team's database has its school"
+    );
+    assert_eq!(schoolless(moved), records);
     assert_eq!(returned.escalations(all).unwrap(), records);
     assert_eq!(
         returned.audit_trail(None).unwrap(),
@@ -938,4 +959,152 @@ fn the_dashboard_runs_on_postgresql_and_shows_another_writers_change() {
         s.contains("11 open") && s.contains("Stage 1 (4")
     });
     assert!(screen.contains("Ava Sample"), "{screen}");
+}
+
+/// Issue 16, the trust view on the command line: `list` tags each escalation with its school
+/// and `show` names the school and who last changed it (the audit trail's latest actor).
+#[test]
+fn list_and_show_name_the_school_and_who_last_changed_it() {
+    let team = Team::new();
+    let now = t("2026-11-23 10:00");
+    let mut a = team.store_as(&team.deputy_a);
+    let mut b = team.store_as(&team.deputy_b);
+    let ours = a.create(&new_escalation("Ava Sample"), "a", now).unwrap();
+    let theirs = b.create(&new_escalation("Leo Example"), "b", now).unwrap();
+    b.change(theirs, "b", now, |e| {
+        plan_action(e, "Send the chronology", "DSL", "2026-11-25")
+    })
+    .unwrap();
+    let as_lead = team.url_as(&team.lead);
+    let at = ["--now", "2026-11-23 11:00"];
+    let list = ok(&[&at[..], &["--db", &as_lead, "list"]].concat());
+    let line_of = |id: i64| {
+        list.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no line for {id}:\n{list}"))
+            .to_owned()
+    };
+    assert!(line_of(ours).ends_with("[school-a]"), "{list}");
+    assert!(line_of(theirs).ends_with("[school-b]"), "{list}");
+    let shown = ok(&[&at[..], &["--db", &as_lead, "show", &theirs.to_string()]].concat());
+    assert!(shown.contains("School: school-b"), "{shown}");
+    assert!(
+        shown.contains(&format!("Last changed by {}, ", team.deputy_b)),
+        "{shown}"
+    );
+    let json = ok(&[
+        &at[..],
+        &["--db", &as_lead, "show", &ours.to_string(), "--json"],
+    ]
+    .concat());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["school"], "school-a");
+    assert_eq!(json["last_changed"]["by"], team.deputy_a.as_str());
+}
+
+/// Issue 16: someone who records for several schools says which with `new --school`; without
+/// it, or naming a school not theirs, they are refused with the list of theirs.
+#[test]
+fn new_asks_which_school_of_someone_who_records_for_several() {
+    use escalate::core::team::Role;
+    let team = Team::new();
+    let db = pg::database_of(&team.url).to_owned();
+    let both = format!("{db}.lead-both");
+    PgStore::open(&team.url)
+        .unwrap()
+        .team_add(
+            &both,
+            Role::TrustLead,
+            &["school-a".into(), "school-b".into()],
+        )
+        .unwrap();
+    let url = team.url_as(&both);
+    let new = |school: Option<&str>| {
+        let mut args = vec![
+            "--now",
+            "2026-11-23 11:00",
+            "--db",
+            &url,
+            "new",
+            "--procedure",
+            "london",
+            "--child",
+            "Ava Sample",
+            "--raised-by",
+            "A Lead",
+            "--agency",
+            "Trust",
+            "--raised-with",
+            "Social care",
+            "--category",
+            "thresholds",
+            "--summary",
+            "Referral refused.",
+        ];
+        if let Some(school) = school {
+            args.extend(["--school", school]);
+        }
+        escalate(&args)
+    };
+    for (school, says) in [
+        (None, "several schools"),
+        (
+            Some("school-c"),
+            "may not record escalations for school \"school-c\"",
+        ),
+    ] {
+        let out = new(school);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{school:?}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            stderr.contains("your schools: school-a, school-b"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("Ava"),
+            "no child's name in an error: {stderr}"
+        );
+    }
+    let out = new(Some("school-b"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let shown = ok(&["--now", "2026-11-23 11:00", "--db", &url, "show", &id]);
+    assert!(shown.contains("School: school-b"), "{shown}");
+    // A database file is one school's.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.db");
+    let file = file.to_str().unwrap();
+    ok(&["--db", file, "init", "--plaintext"]);
+    let out = escalate(&[
+        "--db",
+        file,
+        "new",
+        "--procedure",
+        "london",
+        "--child",
+        "X",
+        "--raised-by",
+        "A",
+        "--agency",
+        "B",
+        "--raised-with",
+        "C",
+        "--category",
+        "thresholds",
+        "--summary",
+        "S",
+        "--school",
+        "school-a",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a database file is one school's"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

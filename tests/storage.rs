@@ -55,13 +55,21 @@ fn discussion(e: &Escalation, now: DateTime<Utc>) -> Result<Change, RecordError>
     )
 }
 
+/// An escalation as one DSL's database file holds it: a team's database (PostgreSQL) also
+/// says its school, `main` for the administrator's own, which a file (one school's) does not.
+fn in_a_file(mut escalation: Escalation) -> Escalation {
+    assert!(matches!(escalation.school.as_deref(), None | Some("main")));
+    escalation.school = None;
+    escalation
+}
+
 fn a_new_escalation_reads_back_as_written<S: Store>(mut store: S) {
     let now = t("2026-11-23 10:00");
     let new = new_escalation("Ava Sample");
     let id = store.create(&new, "jo", now).unwrap();
     let read = store.escalation(id).unwrap();
     assert_eq!(
-        read,
+        in_a_file(read.clone()),
         escalate::core::change::as_written(id, new, "jo", now),
         "what is read back is what was written"
     );
@@ -327,7 +335,7 @@ fn a_backup_is_a_new_file_never_an_overwrite<S: Store>(mut store: S) {
     let restored = SqliteStore::open(&copy).unwrap();
     assert_eq!(
         restored.escalation(id).unwrap(),
-        store.escalation(id).unwrap()
+        in_a_file(store.escalation(id).unwrap())
     );
     assert_eq!(restored.verify().unwrap().problem, None);
     let again = store.backup(&copy);
@@ -425,7 +433,7 @@ fn details_and_an_attached_form_read_back_as_written<S: Store>(mut store: S) {
     let copy = dir.path().join("copy.db");
     store.backup(&copy).unwrap();
     let restored = SqliteStore::open(&copy).unwrap();
-    assert_eq!(restored.escalation(id).unwrap(), read);
+    assert_eq!(restored.escalation(id).unwrap(), in_a_file(read));
     assert_eq!(restored.verify().unwrap().problem, None);
 }
 

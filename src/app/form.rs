@@ -402,6 +402,28 @@ impl Form {
         }
     }
 
+    /// Asks which school a new escalation belongs to, first, for someone who records for
+    /// several (`schools`); nothing changes for one school.
+    pub fn offer_schools(&mut self, schools: &[String]) {
+        if self.kind == FormKind::New && schools.len() > 1 {
+            let items = schools
+                .iter()
+                .map(|s| (s.clone(), printable(s, false)))
+                .collect();
+            self.fields
+                .insert(0, Field::choice("school", "School", items));
+        }
+    }
+
+    /// The school chosen in the New form, when it asked.
+    pub fn chosen_school(&self) -> Option<String> {
+        self.fields
+            .iter()
+            .any(|f| f.name == "school")
+            .then(|| self.value("school"))
+            .filter(|s| !s.is_empty())
+    }
+
     /// "New escalation": the procedure (each shown with its title and source), the partnership
     /// body where it has several, the child, who raised it with whom, the category, when, the
     /// circumstances and outcome sought, and immediate risk.

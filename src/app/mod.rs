@@ -37,6 +37,8 @@ pub enum Intent {
     PreviousLane,
     JumpToLane(u8),
     StartFilter,
+    /// Filter to each school of the caseload in turn, then to none (a trust's caseload).
+    NextSchool,
     TogglePrivacy,
     CycleTheme,
     ToggleHelp,
@@ -164,6 +166,19 @@ pub enum Msg {
     ReportLoaded(Result<Box<crate::core::report::Report>, String>),
     /// The DSL's name was kept in the settings file (named), or could not be (why).
     UserRemembered(Result<String, String>),
+    /// Live updates (PostgreSQL): escalations announced as changed, as this person reads
+    /// them now, and which of them someone else changed last (with who).
+    LiveChanged {
+        escalations: Vec<Escalation>,
+        by_others: Vec<(i64, String)>,
+    },
+    /// The live connection listens (`again`: after being lost, so what was missed meanwhile
+    /// is found by loading the whole caseload again).
+    LiveListening {
+        again: bool,
+    },
+    /// The live connection was lost (why), and is being made again.
+    LiveLost(String),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -191,6 +206,9 @@ pub enum Effect {
         seen: Option<crate::core::change::Version>,
         output: crate::core::change::Request,
     },
+    /// New escalations go into this school from now on (someone who records for several, on
+    /// a team's database): sent just before the New form's save.
+    ChooseSchool(String),
     /// Keep what has been typed into a form, so a crash loses nothing.
     SaveDraft(crate::core::draft::Draft),
     /// The form was discarded: throw its draft away too.

@@ -210,6 +210,12 @@ pub struct State {
     /// The lock (Ctrl-L, or idle minutes in privacy mode).
     pub lock: super::lock::Lock,
     pub has_loaded: bool,
+    /// The schools the caseload belongs to (a team's database; none in a DSL's own file).
+    /// Cards and rows name the school only when there are several: a trust lead's view.
+    pub schools: Vec<String>,
+    /// The schools this person records for, when several (a team's database): the New form
+    /// asks which.
+    pub writable_schools: Vec<String>,
     pub is_loading: bool,
     pub should_quit: bool,
     /// Whether what is on screen changed since the last draw.
@@ -311,6 +317,8 @@ fn search_text(escalation: &Escalation, procedure: &crate::core::procedure::Proc
         dates(escalation.raised_at),
     ];
     parts.extend(escalation.concern_at.map(dates));
+    // `/school:NAME` keeps one school's escalations (a trust's caseload).
+    parts.extend(escalation.school.as_ref().map(|s| format!("school:{s}")));
     for discussion in &escalation.discussions {
         parts.push(discussion.participants.clone());
         parts.push(discussion.notes.clone());
@@ -477,6 +485,8 @@ impl State {
             is_plaintext: false,
             lock: super::lock::Lock::default(),
             has_loaded: false,
+            schools: Vec::new(),
+            writable_schools: Vec::new(),
             is_loading: true,
             should_quit: false,
             is_dirty: true,
@@ -540,6 +550,15 @@ impl State {
             });
         }
         self.entries = entries;
+        let mut schools: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|e| e.escalation.school.as_deref())
+            .map(|s| printable(s, false))
+            .collect();
+        schools.sort_unstable();
+        schools.dedup();
+        self.schools = schools;
         if unknown > 0 {
             self.status = Some(format!(
                 "{unknown} escalation(s) follow a procedure that is no longer defined; restore its file to see them"
@@ -843,6 +862,29 @@ impl State {
             self.filtered.push((folded, found));
         }
         Some(is_match)
+    }
+
+    /// The school of an escalation as its card and row show it: only when the caseload spans
+    /// several schools.
+    pub fn school_of<'a>(&self, escalation: &'a Escalation) -> Option<&'a str> {
+        escalation
+            .school
+            .as_deref()
+            .filter(|_| self.schools.len() > 1)
+    }
+
+    /// The filter after `current` in the cycle the school key goes round: each school in turn,
+    /// then none.
+    pub fn next_school_filter(&self) -> String {
+        let current = fold(self.filter.trim());
+        let at = self
+            .schools
+            .iter()
+            .position(|s| fold(&format!("school:{s}")) == current);
+        match at.map_or(0, |i| i + 1) {
+            next if next < self.schools.len() => format!("school:{}", self.schools[next]),
+            _ => String::new(),
+        }
     }
 
     /// The lane in focus.

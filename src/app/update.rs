@@ -109,6 +109,55 @@ impl ViewKey {
     }
 }
 
+/// Escalations changed (by anyone) merged into the caseload as read again, the detail view's
+/// trail reloaded if it shows one, and the status saying who else changed what.
+fn on_live_change(
+    state: &mut State,
+    changed: Vec<crate::core::record::Escalation>,
+    by_others: &[(i64, String)],
+) -> Vec<Effect> {
+    // Before the first load there is nothing to merge into: that load has them.
+    if !state.has_loaded || changed.is_empty() {
+        return Vec::new();
+    }
+    let ids: std::collections::HashSet<i64> = changed.iter().map(|e| e.id).collect();
+    let mut caseload: Vec<_> = state
+        .entries
+        .iter()
+        .filter(|e| !ids.contains(&e.escalation.id))
+        .map(|e| e.escalation.clone())
+        .collect();
+    caseload.extend(changed);
+    caseload.sort_by_key(|e| e.id);
+    let settled = state.set_caseload(caseload);
+    let mut effects = Vec::new();
+    if !settled.is_empty() {
+        effects.push(Effect::Settle(settled));
+    }
+    if let Some((shown, _)) = &state.trail
+        && ids.contains(shown)
+    {
+        effects.push(Effect::LoadTrail(*shown));
+    }
+    match by_others {
+        [] => {}
+        [(id, who)] => {
+            state.status = Some(format!(
+                "Escalation {id} was changed by {}: updated live",
+                crate::core::record::printable(who, false)
+            ));
+        }
+        many => {
+            state.status = Some(format!(
+                "{} escalations were changed by others: updated live",
+                many.len()
+            ));
+        }
+    }
+    state.is_dirty = true;
+    effects
+}
+
 fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Ticked(now) => {
@@ -296,6 +345,29 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.is_dirty = true;
             }
             Vec::new()
+        }
+        Msg::LiveChanged {
+            escalations,
+            by_others,
+        } => on_live_change(state, escalations, &by_others),
+        Msg::LiveListening { again } => {
+            if again {
+                state.status = Some(
+                    "Connected to the database again: the caseload was reloaded in full".to_owned(),
+                );
+                state.is_dirty = true;
+            }
+            vec![Effect::LoadCaseload]
+        }
+        Msg::LiveLost(why) => {
+            state.status = Some(format!("{why}; changes by others show once it is back"));
+            state.is_dirty = true;
+            // The caseload is loaded by whoever can, even with no live connection yet.
+            if state.has_loaded {
+                Vec::new()
+            } else {
+                vec![Effect::LoadCaseload]
+            }
         }
         Msg::UserRemembered(result) => {
             state.is_dirty = true;
@@ -505,6 +577,22 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             state.arrange();
         }
         Intent::StartFilter => state.is_filtering = true,
+        Intent::NextSchool => {
+            if state.schools.len() > 1 {
+                state.filter = state.next_school_filter();
+                state.status = Some(if state.filter.is_empty() {
+                    "Showing every school".to_owned()
+                } else {
+                    format!("Showing {} only (S: the next school)", state.filter)
+                });
+                state.arrange();
+            } else {
+                state.status = Some(
+                    "The caseload is one school's: the school filter is for a trust's caseload"
+                        .to_owned(),
+                );
+            }
+        }
         Intent::ShowReport => return open_report(state),
         Intent::ToggleClosed => {
             state.is_showing_closed = !state.is_showing_closed;
@@ -1250,6 +1338,7 @@ fn on_form(state: &mut State, intent: Intent) -> Vec<Effect> {
 fn open_new_escalation(state: &mut State) {
     let mut form = Form::new_escalation(&state.procedures);
     let problem = form.prefill(&state.procedures, &state.preferences);
+    form.offer_schools(&state.writable_schools);
     open_form(state, form);
     if problem.is_some() && state.status.is_none() {
         state.status = problem;
@@ -1358,12 +1447,14 @@ fn save_form(state: &mut State) -> Vec<Effect> {
         Some(output) => {
             form.is_saving = true;
             state.status = Some("Saving…".to_owned());
-            vec![Effect::Save {
+            let school = form.chosen_school().map(Effect::ChooseSchool);
+            let save = Effect::Save {
                 token: form.token,
                 kind: form.kind,
                 seen: form.seen,
                 output,
-            }]
+            };
+            school.into_iter().chain([save]).collect()
         }
         None => {
             state.status = Some("Not saved: put right the fields marked ✗".to_owned());

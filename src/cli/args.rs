@@ -412,6 +412,9 @@ pub struct NewArgs {
     /// The child is at immediate risk of significant harm
     #[arg(long)]
     pub immediate_risk: bool,
+    /// The school it belongs to, on a team's database where you record for several
+    #[arg(long)]
+    pub school: Option<String>,
     /// What the partnership forms ask beyond this (all optional)
     #[command(flatten)]
     pub details: DetailArgs,

@@ -261,6 +261,11 @@ fn new_escalation(
     let actor = context.actor()?;
     let now = context.now;
     let store = context.store()?;
+    if let Some(school) = &args.school {
+        store
+            .choose_school(school)
+            .map_err(|e| CliError(e.to_string()))?;
+    }
     let id = match service::create(store, &procedures, &actor, now, &input) {
         Ok(id) => id,
         Err(ServiceError::Refused(r)) => return Err(refused(r)),

@@ -95,8 +95,14 @@ pub fn list_line(
     } else {
         ""
     };
+    // On a team's database, the school, last (the columns before it line up as ever).
+    let school = escalation
+        .school
+        .as_deref()
+        .map(|s| format!("  [{}]", line(s)))
+        .unwrap_or_default();
     format!(
-        "{:>4}  {:<5}  {:<37}  {:<16}  {risk}{} / {}",
+        "{:>4}  {:<5}  {:<37}  {:<16}  {risk}{} / {}{school}",
         escalation.id,
         format!("{}/{}", schedule.stage, procedure.last_stage()),
         next,
@@ -339,6 +345,15 @@ pub fn escalation_json(
             .collect();
         object.insert("discussions".to_owned(), Value::Array(discussions));
         object.insert("history".to_owned(), audit_json(trail));
+        if let Some(last) = trail.last() {
+            object.insert(
+                "last_changed".to_owned(),
+                json!({ "by": last.actor, "at": time(last.at) }),
+            );
+        }
+    }
+    if let (Some(school), Some(object)) = (&escalation.school, value.as_object_mut()) {
+        object.insert("school".to_owned(), json!(school));
     }
     value
 }
@@ -401,6 +416,17 @@ pub fn escalation_text(
         let _ = writeln!(out, "Concern arose {}", format_local(concern));
     }
     let _ = writeln!(out, "Category: {}", escalation.category);
+    if let Some(school) = &escalation.school {
+        let _ = writeln!(out, "School: {}", line(school));
+    }
+    if let Some(last) = trail.last() {
+        let _ = writeln!(
+            out,
+            "Last changed by {}, {}",
+            line(&last.actor),
+            format_local(last.at)
+        );
+    }
     let _ = writeln!(out, "Circumstances:\n{}", block(&escalation.summary, "  "));
     if let Some(sought) = &escalation.outcome_sought {
         let _ = writeln!(out, "Outcome sought:\n{}", block(sought, "  "));

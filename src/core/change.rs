@@ -1721,6 +1721,7 @@ pub fn as_written(id: i64, new: NewEscalation, actor: &str, now: DateTime<Utc>) 
         corrections: Vec::new(),
         details: super::record::Details::default(),
         attachments: Vec::new(),
+        school: None,
     }
 }
 

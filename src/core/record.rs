@@ -1151,6 +1151,10 @@ pub struct Escalation {
     pub details: Details,
     /// Forms kept with the notifications they were sent with, in the order recorded.
     pub attachments: Vec<Attachment>,
+    /// The school it belongs to, on a team's database (PostgreSQL); `None` in one DSL's own
+    /// database file, which is one school's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
 }
 
 impl Escalation {

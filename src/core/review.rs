@@ -582,6 +582,7 @@ mod tests {
             corrections: Vec::new(),
             details: Default::default(),
             attachments: Vec::new(),
+            school: None,
         }
     }
 

@@ -67,6 +67,26 @@ impl AnyStore {
         }
     }
 
+    /// Puts the new escalations of this session into `school` (a team's database, where a
+    /// person may write for several). A database file is one school's: refused there.
+    pub fn choose_school(&mut self, school: &str) -> Result<()> {
+        match self {
+            Self::Sqlite(_) => Err(super::StoreError::Refused(RecordError::new(
+                "school",
+                "a database file is one school's: --school is for a team's database (--db postgres://...)",
+            ))),
+            Self::Postgres(store) => store.choose_school(school),
+        }
+    }
+
+    /// The schools this person records for, when a team's database says (empty for a file).
+    pub fn writable_schools(&self) -> Vec<String> {
+        match self {
+            Self::Sqlite(_) => Vec::new(),
+            Self::Postgres(store) => store.writable_schools().to_vec(),
+        }
+    }
+
     /// Where the store is, fit to show: a file's path, or a URL without its password.
     pub fn location(&self) -> String {
         match self {

@@ -6,6 +6,8 @@
 //! dashboard costs next to nothing. The terminal is restored on every exit: normal, error or
 //! panic (ratatui's panic hook restores it before the panic is reported). Start at [`run`].
 
+mod live;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -121,6 +123,8 @@ fn spawn_worker(
                         store.caseload().map_err(|e| e.to_string()),
                     ))
                 }
+                // PostgreSQL announces every change (`live`): nothing to poll for.
+                Effect::LoadCaseloadIfChanged if matches!(store, AnyStore::Postgres(_)) => None,
                 Effect::LoadCaseloadIfChanged => {
                     let version = store.data_version().ok();
                     if version == seen_version {
@@ -185,6 +189,11 @@ fn spawn_worker(
                         .map(|applied| (applied.escalation(), applied.describe()))
                         .map_err(|e| e.to_string());
                     finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
+                }
+                // A school not theirs is refused by the save that follows, saying which are.
+                Effect::ChooseSchool(school) => {
+                    let _ = store.choose_school(&school);
+                    None
                 }
                 Effect::SaveDraft(draft) => match store.save_draft(&draft, &actor, now) {
                     Ok(_) => None,
@@ -358,6 +367,7 @@ async fn event_loop(
     }
     state.preferences = preferences;
     state.is_plaintext = store.is_plaintext();
+    state.writable_schools = store.writable_schools();
     state.lock.verifier = verifier;
     state.lock.after = config.lock_after.0;
     if !theme_errors.is_empty() {
@@ -367,6 +377,13 @@ async fn event_loop(
         ));
     }
     let (replies, mut inbox) = unbounded_channel();
+    // On PostgreSQL the live connection, once it listens, asks for the first load itself.
+    let live = match &store {
+        AnyStore::Postgres(pg) => Some(live::spawn(pg.announcements(&actor), replies.clone())),
+        AnyStore::Sqlite(_) => None,
+    };
+    let is_live = live.is_some();
+    let has_demo_database = demo.is_some();
     let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
@@ -376,8 +393,13 @@ async fn event_loop(
         remember_user,
         replies,
     );
+    // The demo loads into a SQLite database of its own: from then on, what the team's
+    // database announces is not about what is on screen.
+    let live = live.filter(|_| has_demo_database);
     let send = |effect: Effect, now: DateTime<Utc>| worker.send((effect, now)).is_ok();
-    send(Effect::LoadCaseload, now);
+    if !is_live {
+        send(Effect::LoadCaseload, now);
+    }
     send(Effect::LoadDrafts, now);
 
     let mut events = EventStream::new();
@@ -419,6 +441,9 @@ async fn event_loop(
             Some(msg) = inbox.recv() => Some(Input::Msg(msg)),
         };
         if let Some(input) = input {
+            if let (Input::Msg(Msg::DemoLoaded(Ok(_))), Some(live)) = (&input, &live) {
+                live.stop();
+            }
             for effect in update(&mut state, input) {
                 if !send(effect, state.now) {
                     return Err(

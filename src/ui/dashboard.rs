@@ -379,9 +379,14 @@ fn render_card(
         second.push(risk);
         second.push(Span::raw(" "));
     }
+    // A trust's caseload names each card's school first.
+    let school = state
+        .school_of(&entry.escalation)
+        .map(|s| format!("{} · ", printable(s, false)))
+        .unwrap_or_default();
     second.push(Span::styled(
         cut_at_word(
-            &format!("{} · {}", entry.escalation.procedure, entry.agency),
+            &format!("{school}{} · {}", entry.escalation.procedure, entry.agency),
             room,
         ),
         muted,
@@ -457,7 +462,7 @@ fn notification_rows(
         // The id `escalate notify` takes, not the procedure's form name (Barnet's `learning-note`
         // is sent on its `action-log` form): what is shown is what the DSL types.
         let pointer = if is_selected { "▶" } else { " " };
-        let what = vec![
+        let mut what = vec![
             Span::styled(pointer, theme.style(Role::Focus)),
             Span::styled(
                 format!("{mark} {:<17} ", countdown.to_string()),
@@ -472,6 +477,13 @@ fn notification_rows(
                 theme.style(Role::Text),
             ),
         ];
+        // A trust's caseload tags each row with its school.
+        if let Some(school) = state.school_of(&entry.escalation) {
+            what.push(Span::styled(
+                format!(" [{}]", printable(school, false)),
+                theme.style(Role::Muted),
+            ));
+        }
         let mut to_whom = format!("due {due} → {}", n.recipient);
         if let Some(contact) = &n.contact {
             to_whom.push_str(&format!(" ({})", printable(contact, false)));

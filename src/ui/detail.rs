@@ -228,6 +228,20 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
         lines.push(field(theme, "Concern arose", when(concern)));
     }
     lines.push(field(theme, "Category", e.category.to_string()));
+    if let Some(school) = &e.school {
+        lines.push(field(theme, "School", printable(school, false)));
+    }
+    // Who last changed it: the audit trail's latest entry, once the trail has loaded.
+    if let Some((trail_id, trail)) = &state.trail
+        && *trail_id == e.id
+        && let Some(last) = trail.last()
+    {
+        lines.push(field(
+            theme,
+            "Last changed",
+            format!("by {}, {}", printable(&last.actor, false), when(last.at)),
+        ));
+    }
     lines.push(Line::styled("Circumstances:", theme.style(Role::Muted)));
     lines.extend(block_lines(theme, &hide(&e.summary)));
     if let Some(sought) = &e.outcome_sought {

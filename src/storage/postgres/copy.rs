@@ -63,7 +63,7 @@ impl Rows for PgStore {
 
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
         let shown = self.shown.clone();
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         tx.execute(
             "SELECT pg_advisory_xact_lock($1)",
             &[&super::schema::CHAIN_LOCK],

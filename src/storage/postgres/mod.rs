@@ -15,6 +15,7 @@
 //! name) is ever put into one. Start at [`PgStore::open`] and `change_all`.
 
 mod audit;
+pub mod listen;
 pub mod schema;
 mod team;
 
@@ -146,14 +147,20 @@ const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE ne
 /// An open connection to an escalate database on PostgreSQL.
 pub struct PgStore {
     client: RefCell<Client>,
+    /// How to connect again: when the connection is found lost, the next call reconnects
+    /// (as the same person), and a listener for live updates connects with it too.
+    config: postgres::Config,
     /// What `--db` said, without its password.
     shown: String,
     wall_clock: Option<WallClock>,
     /// The person this connection is (its role, when listed in `people`): every write is
     /// recorded under their login, whatever name the caller gave.
     person: Option<(String, crate::core::team::Role)>,
-    /// The one school a person writes for, where new escalations go.
+    /// The school new escalations go into: the one a person writes for, or the one chosen
+    /// ([`PgStore::choose_school`]).
     school: Option<String>,
+    /// Every school the person may write for, in order.
+    writable: Vec<String>,
 }
 
 impl PgStore {
@@ -176,19 +183,15 @@ impl PgStore {
         if let Some(password) = password.filter(|_| config.get_password().is_none()) {
             config.password(password);
         }
-        let client = config.connect(NoTls).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot connect to the PostgreSQL database {shown}: {}",
-                e.as_db_error()
-                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())
-            ))
-        })?;
+        let client = connect(&config, &shown)?;
         let mut store = Self {
             client: RefCell::new(client),
+            config,
             shown,
             wall_clock: None,
             person: None,
             school: None,
+            writable: Vec::new(),
         };
         store.migrate()?;
         store.identify()?;
@@ -197,7 +200,7 @@ impl PgStore {
 
     fn migrate(&mut self) -> Result<()> {
         let shown = self.shown.clone();
-        let client = self.client.get_mut();
+        let client = self.client_mut();
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::CHAIN_LOCK])?;
         // Looked for first: a person may read the table but not create one.
@@ -235,7 +238,7 @@ impl PgStore {
     /// Who this connection is: a person listed in `people` (their role and the one school they
     /// write for), or the database's administrator.
     fn identify(&mut self) -> Result<()> {
-        let client = self.client.get_mut();
+        let client = self.client_mut();
         let Some(row) = client.query_opt(
             "SELECT current_user::text, role FROM people WHERE role_name = current_user",
             &[],
@@ -249,11 +252,48 @@ impl PgStore {
             "SELECT school FROM person_schools WHERE role_name = current_user AND escalate_writes(school) ORDER BY school",
             &[],
         )?;
-        if let [only] = schools.as_slice() {
-            self.school = Some(only.get(0));
+        self.writable = schools.iter().map(|r| r.get(0)).collect();
+        if let [only] = self.writable.as_slice() {
+            self.school = Some(only.clone());
         }
         self.person = Some((login, role));
         Ok(())
+    }
+
+    /// Puts new escalations into `school`: one the person may write for (the administrator
+    /// may choose any). Refused, with the schools they may choose, otherwise.
+    pub fn choose_school(&mut self, school: &str) -> Result<()> {
+        if self.person.is_some() && !self.writable.iter().any(|s| s == school) {
+            return Err(StoreError::Refused(RecordError::new(
+                "school",
+                format!(
+                    "you may not record escalations for school \"{}\"; {}",
+                    crate::core::record::printable(school, false),
+                    self.schools_you_write_for()
+                ),
+            )));
+        }
+        self.school = Some(school.to_owned());
+        Ok(())
+    }
+
+    /// Every school the person may record for (none for the administrator, who may record
+    /// for any).
+    pub fn writable_schools(&self) -> &[String] {
+        &self.writable
+    }
+
+    /// The schools the person writes for, as a sentence.
+    fn schools_you_write_for(&self) -> String {
+        if self.writable.is_empty() {
+            return "you may record escalations for no school; ask whoever runs escalate's database to add one for your login (escalate team add)".to_owned();
+        }
+        let list: Vec<String> = self
+            .writable
+            .iter()
+            .map(|s| crate::core::record::printable(s, false))
+            .collect();
+        format!("your schools: {}", list.join(", "))
     }
 
     /// The name a write is recorded under: the person's login, else what the caller gave.
@@ -269,9 +309,15 @@ impl PgStore {
     fn new_school(&self) -> Result<Option<String>> {
         match (&self.person, &self.school) {
             (None, _) | (Some(_), Some(_)) => Ok(self.school.clone()),
+            (Some(_), None) if self.writable.is_empty() => Err(StoreError::Refused(
+                RecordError::new("school", self.schools_you_write_for()),
+            )),
             (Some(_), None) => Err(StoreError::Refused(RecordError::new(
                 "school",
-                "you may record escalations for no school, or for several, so escalate cannot tell which school this one belongs to; ask whoever runs escalate's database to list one school for your login (escalate team add)",
+                format!(
+                    "you record escalations for several schools, so say which this one belongs to (escalate new --school NAME ...); {}",
+                    self.schools_you_write_for()
+                ),
             ))),
         }
     }
@@ -285,10 +331,51 @@ impl PgStore {
         &self.shown
     }
 
-    /// The connection, for the other modules of this backend.
+    /// The connection, for the other modules of this backend: connected again first if it
+    /// was lost (a server restarted, a network dropped). If it cannot be, the lost one is
+    /// kept, and the call fails saying the connection was lost.
     fn client(&self) -> std::cell::RefMut<'_, Client> {
-        self.client.borrow_mut()
+        let mut client = self.client.borrow_mut();
+        if client.is_closed()
+            && let Ok(again) = connect(&self.config, &self.shown)
+        {
+            *client = again;
+        }
+        client
     }
+
+    /// Runs a read, once more on a new connection if the first attempt found the connection
+    /// lost (nothing is written by a read, so trying again is safe; a write is not retried:
+    /// its error says to try again).
+    fn reading<T>(&self, read: impl Fn(&mut Client) -> Result<T>) -> Result<T> {
+        let first = read(&mut self.client());
+        match first {
+            Err(_) if self.client.borrow().is_closed() => read(&mut self.client()),
+            other => other,
+        }
+    }
+
+    /// [`PgStore::client`], for a caller holding the store mutably.
+    fn client_mut(&mut self) -> &mut Client {
+        let client = self.client.get_mut();
+        if client.is_closed()
+            && let Ok(again) = connect(&self.config, &self.shown)
+        {
+            *client = again;
+        }
+        client
+    }
+}
+
+/// A connection to the database `config` names (`shown`, in any error).
+fn connect(config: &postgres::Config, shown: &str) -> Result<Client> {
+    config.connect(NoTls).map_err(|e| {
+        StoreError::Backend(format!(
+            "cannot connect to the PostgreSQL database {shown}: {}",
+            e.as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+        ))
+    })
 }
 
 impl Store for PgStore {
@@ -304,7 +391,7 @@ impl Store for PgStore {
         let written_at = self.written_at();
         let school = self.new_school()?;
         let actor = self.actor(actor);
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let id = write_new(&mut tx, new, &actor, school.as_deref(), now, written_at)?;
         tx.commit()?;
         Ok(id)
@@ -326,7 +413,7 @@ impl Store for PgStore {
         let written_at = self.written_at();
         let actor = self.actor(actor);
         let actor = actor.as_str();
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let locked = tx.query_opt(
             "SELECT escalation_id FROM escalation_state WHERE escalation_id = $1 FOR UPDATE",
             &[&id],
@@ -371,7 +458,7 @@ impl Store for PgStore {
         let school = self.new_school()?;
         let actor = self.actor(actor);
         let actor = actor.as_str();
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let mut ids = Vec::new();
         for item in items {
             let (new, mut plan) = item?;
@@ -399,7 +486,7 @@ impl Store for PgStore {
     }
 
     fn escalation(&self, id: i64) -> Result<Escalation> {
-        load_many(&mut self.client(), "SELECT $1::bigint", &[id])?
+        self.reading(|c| load_many(c, "SELECT $1::bigint", &[id]))?
             .pop()
             .ok_or(StoreError::NotFound(id))
     }
@@ -412,27 +499,29 @@ impl Store for PgStore {
             (true, true) => ALL_IDS_AT_STAGE,
         };
         let stage: Vec<i64> = filter.stage.map(i64::from).into_iter().collect();
-        load_many(&mut self.client(), sql, &stage)
+        self.reading(|c| load_many(c, sql, &stage))
     }
 
     fn closed_after(&self, after: i64, stage: Option<u8>, limit: usize) -> Result<Vec<Escalation>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         match stage {
-            None => load_many(&mut self.client(), CLOSED_IDS_AFTER, &[after, limit]),
-            Some(stage) => load_many(
-                &mut self.client(),
-                CLOSED_IDS_AFTER_AT_STAGE,
-                &[after, limit, i64::from(stage)],
-            ),
+            None => self.reading(|c| load_many(c, CLOSED_IDS_AFTER, &[after, limit])),
+            Some(stage) => self.reading(|c| {
+                load_many(
+                    c,
+                    CLOSED_IDS_AFTER_AT_STAGE,
+                    &[after, limit, i64::from(stage)],
+                )
+            }),
         }
     }
 
     fn caseload(&self) -> Result<Vec<Escalation>> {
-        load_many(&mut self.client(), ATTENTION_IDS, &[])
+        self.reading(|c| load_many(c, ATTENTION_IDS, &[]))
     }
 
     fn settle(&mut self, closed: &[i64]) -> Result<()> {
-        self.client.get_mut().execute(
+        self.client_mut().execute(
             "UPDATE escalation_state SET needs_attention = false WHERE escalation_id = ANY($1) AND NOT is_open",
             &[&closed],
         )?;
@@ -448,7 +537,7 @@ impl Store for PgStore {
         let written_at = self.written_at();
         let actor = self.actor(actor);
         let actor = actor.as_str();
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         let id: i64 = tx
             .query_one(
                 "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
@@ -481,7 +570,7 @@ impl Store for PgStore {
     fn save_draft(&mut self, draft: &Draft, actor: &str, now: DateTime<Utc>) -> Result<i64> {
         let fields = serde_json::to_string(&draft.fields).map_err(|e| unreadable(e.to_string()))?;
         let actor = self.actor(actor);
-        let row = self.client.get_mut().query_one(
+        let row = self.client_mut().query_one(
             "INSERT INTO drafts (form, escalation_id, fields, saved_at, saved_by) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (saved_by, form, coalesce(escalation_id, 0))
              DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at, saved_by = excluded.saved_by
@@ -520,7 +609,7 @@ impl Store for PgStore {
     }
 
     fn discard_draft_of(&mut self, form: &str, escalation_id: Option<i64>) -> Result<()> {
-        self.client.get_mut().execute(
+        self.client_mut().execute(
             "DELETE FROM drafts WHERE form = $1 AND coalesce(escalation_id, 0) = coalesce($2::bigint, 0)",
             &[&form, &escalation_id],
         )?;
@@ -529,11 +618,11 @@ impl Store for PgStore {
 
     /// The audit chain's length: every write to the record appends to it, whoever made it.
     fn data_version(&self) -> Result<i64> {
-        Ok(audit::head(&mut *self.client())?.0)
+        Ok(self.reading(audit::head)?.0)
     }
 
     fn audit_trail(&self, escalation: Option<i64>) -> Result<Vec<AuditEntry>> {
-        audit::entries(&mut *self.client(), escalation)
+        self.reading(|c| audit::entries(c, escalation))
     }
 
     /// The audit chain and every record row against its entry, in one snapshot. It reads every
@@ -944,7 +1033,7 @@ fn load_many_in(
     let rows = tx.query(
         &format!(
             "SELECT id, procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with,
-                    category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk
+                    category, summary, outcome_sought, concern_at, raised_at, recorded_by, recorded_at, immediate_risk, school
              FROM escalations WHERE id IN ({ids}) ORDER BY id"
         ),
         &bind,
@@ -983,6 +1072,7 @@ fn load_many_in(
                 corrections: Vec::new(),
                 details: Details::default(),
                 attachments: Vec::new(),
+                school: Some(r.get(17)),
             },
         );
     }

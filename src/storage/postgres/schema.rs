@@ -437,6 +437,31 @@ fn migration_3_policies() -> String {
 /// The tables migration 3 made. Frozen, as [`MIGRATION_1_TABLES`] is.
 const MIGRATION_3_TABLES: &[&str] = &["escalation_details", "attachments"];
 
+/// The channel every committed change is announced on ([`MIGRATION_4`]).
+pub const CHANGES_CHANNEL: &str = "escalate_changes";
+
+/// Live updates (issue 16): every audit entry written about an escalation announces that
+/// escalation's id on [`CHANGES_CHANNEL`]. The trigger runs inside the writing transaction,
+/// and PostgreSQL delivers a notification only when its transaction commits, so only
+/// committed changes are announced (and several entries about one escalation in one
+/// transaction are announced once). PostgreSQL shows notifications to every user of the
+/// database, whatever they may read: the payload is the opaque id and nothing else, never a
+/// name, and a listener re-reads the escalation under row-level security to learn anything.
+/// Entries about no escalation (a review, a team change) announce nothing: the caseload does
+/// not show them.
+const MIGRATION_4: &str = r"
+CREATE FUNCTION escalate_announce() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.escalation_id IS NOT NULL THEN
+        PERFORM pg_notify('escalate_changes', NEW.escalation_id::text);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_announce AFTER INSERT ON audit
+    FOR EACH ROW EXECUTE FUNCTION escalate_announce();
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -450,6 +475,7 @@ pub fn migrations() -> Vec<String> {
             insert_only_triggers(MIGRATION_3_TABLES),
             migration_3_policies()
         ),
+        MIGRATION_4.to_owned(),
     ]
 }
 

@@ -92,7 +92,7 @@ impl PgStore {
     }
 
     fn team_roles(&mut self) -> Result<(String, String)> {
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::CHAIN_LOCK])?;
         let (app, report) = group_roles(&mut tx)?;
         create_role(&mut tx, &app, false)?;
@@ -137,7 +137,7 @@ impl PgStore {
         } else {
             (report, app)
         };
-        let mut tx = self.client.get_mut().transaction()?;
+        let mut tx = self.client_mut().transaction()?;
         create_role(&mut tx, &login, true).map_err(not_admin)?;
         tx.batch_execute(&format!(
             "GRANT {} TO {}; REVOKE {} FROM {};",
@@ -167,7 +167,7 @@ impl PgStore {
 
     /// Everyone on the team, by login.
     pub fn team_list(&mut self) -> Result<Vec<Person>> {
-        let rows = self.client.get_mut().query(
+        let rows = self.client_mut().query(
             "SELECT p.role_name, p.role, coalesce(array_agg(ps.school ORDER BY ps.school) FILTER (WHERE ps.school IS NOT NULL), '{}')
              FROM people p LEFT JOIN person_schools ps ON ps.role_name = p.role_name
              GROUP BY p.role_name, p.role ORDER BY p.role_name",
@@ -187,7 +187,7 @@ impl PgStore {
     /// How many escalations each school has, open and closed, and how many open ones are at
     /// immediate risk: all a governor or auditor may see (no names).
     pub fn school_counts(&mut self) -> Result<Vec<(String, i64, i64, i64)>> {
-        let rows = self.client.get_mut().query(
+        let rows = self.client_mut().query(
             "SELECT school, open, closed, immediate_risk_open FROM escalate_counts()",
             &[],
         )?;

@@ -1624,6 +1624,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 corrections: Vec::new(),
                 details: Details::default(),
                 attachments: Vec::new(),
+                school: None,
             },
         );
     }
