@@ -2503,3 +2503,41 @@ fn a_report_that_arrives_after_leaving_the_screen_is_not_shown() {
         "{shown}"
     );
 }
+
+/// Issue 14: a short choice marks the item chosen in text as well as style (`[yes]`), so that
+/// a copy of the screen or a screen reader can tell which it is.
+#[test]
+fn a_short_choice_marks_the_chosen_item_in_text() {
+    let (_store, mut state) = demo((120, 40));
+    press_char(&mut state, '1');
+    press_char(&mut state, 'r');
+    let form = state.form.as_mut().expect("the resolve form");
+    let parents = form
+        .fields
+        .iter()
+        .position(|f| f.name == "parents")
+        .unwrap();
+    form.focus = parents;
+    let row = |state: &State| {
+        let buffer = draw(state, &Theme::default());
+        (0..buffer.area.height)
+            .map(|y| row_text(&buffer, y))
+            .find(|r| r.contains("not recorded") && r.contains("yes") && r.contains(" no"))
+            .unwrap_or_else(|| panic!("{}", screen(&buffer)))
+    };
+    let before = row(&state);
+    assert!(before.contains("[not recorded] yes  no "), "{before}");
+    press(&mut state, KeyCode::Right);
+    let after = row(&state);
+    assert!(after.contains(" not recorded [yes] no "), "{after}");
+    assert_eq!(
+        state
+            .form
+            .as_ref()
+            .unwrap()
+            .field("parents")
+            .unwrap()
+            .value(),
+        "yes"
+    );
+}
