@@ -2541,3 +2541,86 @@ fn a_short_choice_marks_the_chosen_item_in_text() {
         "yes"
     );
 }
+
+/// `config.toml` as the runtime reads it, with `change` made to it.
+fn read_preferences(
+    state: &State,
+    change: impl FnOnce(&mut escalate::app::ReadPreferences),
+) -> Msg {
+    let mut read = state.preferences_read.clone();
+    change(&mut read);
+    Msg::PreferencesRead(Ok(Box::new(read)))
+}
+
+/// Issue 14: config.toml changed while the dashboard is open is applied without a restart,
+/// only what changed in the file: an edit to the organisation leaves privacy mode turned on
+/// with `p` as it is; privacy turned on in the file turns it on.
+#[test]
+fn config_read_again_applies_what_changed_in_it() {
+    let (_store, mut state) = demo((120, 40));
+    assert!(!state.is_privacy);
+    press_char(&mut state, 'p');
+    assert!(state.is_privacy);
+    let msg = read_preferences(&state, |r| {
+        r.preferences.organisation = Some("Oak Hill Primary".into());
+    });
+    let effects = update(&mut state, Input::Msg(msg));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(state.is_privacy, "the file's privacy did not change");
+    assert_eq!(
+        state.preferences.organisation.as_deref(),
+        Some("Oak Hill Primary")
+    );
+    assert_eq!(
+        state.status.as_deref(),
+        Some("config.toml read again: organisation")
+    );
+    // The New form opens with it.
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().expect("the new form");
+    assert!(
+        form.fields.iter().any(|f| f.value() == "Oak Hill Primary"),
+        "{:?}",
+        form.fields.iter().map(|f| f.value()).collect::<Vec<_>>()
+    );
+    press(&mut state, KeyCode::Esc);
+
+    // Privacy by default written into the file: on, and the names hidden at once.
+    press_char(&mut state, 'p');
+    assert!(!state.is_privacy);
+    let msg = read_preferences(&state, |r| r.privacy = true);
+    update(&mut state, Input::Msg(msg));
+    assert!(state.is_privacy);
+    assert!(!screen(&draw(&state, &Theme::default())).contains("Ava Sample"));
+
+    // A new name in the file is recorded from now on.
+    let msg = read_preferences(&state, |r| r.preferences.user = Some("R. Patel".into()));
+    let effects = update(&mut state, Input::Msg(msg));
+    assert_eq!(effects, [Effect::UseActor("R. Patel".into())]);
+    assert_eq!(state.preferences.user.as_deref(), Some("R. Patel"));
+}
+
+/// Issue 14: a malformed config.toml read while the dashboard is open is reported on the
+/// status line, and the preferences are kept as they were.
+#[test]
+fn a_malformed_config_read_again_keeps_the_preferences() {
+    let (_store, mut state) = demo((120, 40));
+    let before = (state.preferences.clone(), state.preferences_read.clone());
+    let effects = update(
+        &mut state,
+        Input::Msg(Msg::PreferencesRead(Err(
+            "config.toml:3: privacy: expected a boolean".into(),
+        ))),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(
+        (state.preferences.clone(), state.preferences_read.clone()),
+        before
+    );
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(
+        shown.contains("config.toml not read again: config.toml:3: privacy: expected a boolean"),
+        "{shown}"
+    );
+    assert!(shown.contains("kept"), "{shown}");
+}

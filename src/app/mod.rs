@@ -15,8 +15,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Screen, State, Totals, Urgent,
-    fold, initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, ReadPreferences, Screen,
+    State, Totals, Urgent, fold, initials,
 };
 pub use update::update;
 
@@ -164,6 +164,8 @@ pub enum Msg {
     ReportLoaded(Result<Box<crate::core::report::Report>, String>),
     /// The DSL's name was kept in the settings file (named), or could not be (why).
     UserRemembered(Result<String, String>),
+    /// `config.toml` changed on disk and was read again, or could not be read (why).
+    PreferencesRead(Result<Box<ReadPreferences>, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -211,6 +213,8 @@ pub enum Effect {
     LoadReport(crate::core::report::Period),
     /// Keep the DSL's name in the settings file, and record it on every change from now on.
     RememberUser(String),
+    /// Record this name on every change from now on (the settings file named it).
+    UseActor(String),
 }
 
 /// Either kind of input to [`update`].

@@ -312,6 +312,18 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::PreferencesRead(read) => {
+            state.is_dirty = true;
+            match read {
+                Ok(read) => return preferences_read(state, *read),
+                Err(why) => {
+                    state.status = Some(format!(
+                        "config.toml not read again: {why}; the preferences are kept as they were"
+                    ));
+                }
+            }
+            Vec::new()
+        }
         Msg::DraftsLoaded(drafts) => {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
@@ -1406,4 +1418,62 @@ fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) -> bool {
     };
     form.is_changed |= changed;
     changed
+}
+
+/// Applies `config.toml` read again: only what changed in the file since it was last read, so
+/// that editing one setting leaves what the DSL changed on screen (privacy mode with `p`, a
+/// theme with `t`) as it is. A new name is recorded on every change from now on.
+fn preferences_read(state: &mut State, read: super::ReadPreferences) -> Vec<Effect> {
+    let old = std::mem::replace(&mut state.preferences_read, read.clone());
+    let mut changed = Vec::new();
+    let mut effects = Vec::new();
+    if read.privacy != old.privacy {
+        state.is_privacy = read.privacy;
+        changed.push(if read.privacy {
+            "privacy on"
+        } else {
+            "privacy off"
+        });
+    }
+    if read.lock_after != old.lock_after {
+        state.lock.after = read.lock_after;
+        changed.push("lock_after");
+    }
+    let (new, was) = (&read.preferences, &old.preferences);
+    // The first run's name, just written to the file by the dashboard, is no news.
+    if new.user != was.user && new.user != state.preferences.user {
+        state.preferences.user.clone_from(&new.user);
+        if let Some(name) = &new.user {
+            effects.push(Effect::UseActor(name.clone()));
+        }
+        changed.push("user");
+    }
+    if new.organisation != was.organisation {
+        state.preferences.organisation.clone_from(&new.organisation);
+        changed.push("organisation");
+    }
+    if new.procedure != was.procedure {
+        state.preferences.procedure.clone_from(&new.procedure);
+        changed.push("procedure");
+    }
+    if new.partnership != was.partnership {
+        state.preferences.partnership.clone_from(&new.partnership);
+        changed.push("partnership");
+    }
+    let theme_changed = read.theme != old.theme;
+    if !changed.is_empty() || theme_changed {
+        let mut said = changed.join(", ");
+        if theme_changed {
+            if !said.is_empty() {
+                said.push_str(", ");
+            }
+            said.push_str("theme");
+        }
+        state.status = Some(format!("config.toml read again: {said}"));
+    }
+    // Last, so that an unknown theme's message is the one on the status line.
+    if theme_changed {
+        state.apply_theme(read.theme.as_deref());
+    }
+    effects
 }

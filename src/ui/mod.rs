@@ -543,6 +543,10 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
             "Lanes:",
             "\"Stage 2: 3 open · 1 overdue !!\" counts escalations; the review (R) counts items (each deadline, notification or action). Where narrow the stage's name goes first, then S2 = stage 2, late = overdue.",
         ),
+        (
+            "Config:",
+            "config.toml is read again within a second of being saved (privacy, theme, user, organisation, procedure, partnership, lock_after); a mistake in it is shown on the status line and the settings are kept.",
+        ),
     ];
     let room = usize::from(width).saturating_sub(2 + 10);
     for (label, text) in notes {
