@@ -2179,14 +2179,22 @@ fn the_owed_tab_counts_the_filtered_notifications() {
 #[test]
 fn the_header_labels_every_number_and_is_not_cut_at_any_size() {
     for size in [(80, 24), (100, 30), (120, 40), (200, 50)] {
-        for is_privacy in [false, true] {
+        for (is_privacy, is_badged) in [(false, false), (true, false), (false, true), (true, true)]
+        {
             let (_store, mut state) = demo(size);
             state.is_privacy = is_privacy;
+            // The demo's own database is plain: both badges (found at 80x24 as "1 due tod").
+            state.is_demo = is_badged;
+            state.is_plaintext = is_badged;
             let buffer = draw(&state, &Theme::default());
             let header = row_text(&buffer, 0);
             assert!(
-                header.contains("Escalations: 10 open · 6 overdue !! · 1 due today"),
+                header.contains("10 open · 6 overdue !! · 1 due today"),
                 "{size:?}: {header}"
+            );
+            assert_eq!(
+                header.contains("NOT ENCRYPTED") && header.contains("DEMO"),
+                is_badged
             );
             // Not cut: it ends in a whole label, with room to spare.
             assert!(

@@ -297,15 +297,19 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     // The fullest that fits: the date with its year, then without, then the notifications
     // left to their tab or panel (which count them too), then the day and time alone.
+    // Then, beside the badges of a demo or plain database, the "Escalations:" label (each
+    // number keeps its own word), then the time.
     let candidates = [
-        ("%a %-d %b %Y %H:%M", true, true),
-        ("%a %-d %b %H:%M", true, true),
-        ("%a %-d %b %Y %H:%M", false, true),
-        ("%a %-d %b %H:%M", false, true),
-        ("%a %H:%M", false, true),
-        ("%a %H:%M", false, false),
+        ("%a %-d %b %Y %H:%M", true, true, true),
+        ("%a %-d %b %H:%M", true, true, true),
+        ("%a %-d %b %Y %H:%M", false, true, true),
+        ("%a %-d %b %H:%M", false, true, true),
+        ("%a %H:%M", false, true, true),
+        ("%a %H:%M", false, false, true),
+        ("%a %H:%M", false, false, false),
+        ("", false, false, false),
     ];
-    let build = |(format, with_owed, with_brand): (&str, bool, bool)| {
+    let build = |(format, with_owed, with_brand, with_label): (&str, bool, bool, bool)| {
         let mut spans = Vec::new();
         if with_brand {
             spans.push(brand.clone());
@@ -314,10 +318,14 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         spans.extend(demo.clone());
         spans.extend(plaintext.clone());
         spans.push(Span::styled(
-            format!(" {}  ", local.format(format)),
+            if format.is_empty() {
+                " ".to_owned()
+            } else {
+                format!(" {}  ", local.format(format))
+            },
             theme.style(Role::Text),
         ));
-        spans.extend(escalations.iter().cloned());
+        spans.extend(escalations.iter().skip(usize::from(!with_label)).cloned());
         if with_owed {
             spans.extend(owed.iter().cloned());
         }
