@@ -522,6 +522,17 @@ fn an_immediate_risk_met_offers_no_m_and_is_not_outstanding() {
     assert!(shown.contains("escalated (met"), "{shown}");
     assert!(shown.contains("Recorded as escalated"), "{shown}");
     assert!(!shown.contains("m records the immediate risk"), "{shown}");
+    // m there opens nothing (it opened on another clock, one Ctrl-S from marking it met).
+    assert!(key(&mut state, 'm').is_empty());
+    assert!(state.form.is_none());
+    assert!(
+        state
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("already recorded as escalated")),
+        "{:?}",
+        state.status
+    );
     while keys::scope(&state) == keys::Scope::Review {
         key(&mut state, ' ');
     }

@@ -690,7 +690,30 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                     open_clock_met(state, id, Some(key));
                 }
                 (Intent::MarkClockMet, Subject::ImmediateRisk { .. }) => {
-                    open_clock_met(state, id, Some(crate::core::deadline::IMMEDIATE_RISK_KEY));
+                    // Already recorded as escalated: `m` would open on another of its clocks,
+                    // one Ctrl-S from marking it met by mistake.
+                    let met = state.entry(id).and_then(|entry| {
+                        entry
+                            .schedule
+                            .clocks
+                            .iter()
+                            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+                            .map(|c| c.state)
+                            .filter(|s| !s.is_live())
+                    });
+                    match met {
+                        Some(met) => {
+                            state.status = Some(format!(
+                                "Escalation {id}'s immediate risk is already recorded as escalated ({})",
+                                met.label()
+                            ));
+                        }
+                        None => open_clock_met(
+                            state,
+                            id,
+                            Some(crate::core::deadline::IMMEDIATE_RISK_KEY),
+                        ),
+                    }
                 }
                 (Intent::TightenClock, Subject::Clock { key, .. }) => {
                     open_tighten(state, id, Some(key));
