@@ -2632,3 +2632,21 @@ fn a_malformed_config_read_again_keeps_the_preferences() {
     );
     assert!(shown.contains("kept"), "{shown}");
 }
+
+/// Found using the demo at 80x24: `/zoe` left the focus on an empty stage 1 tab while the one
+/// match was on stage 3's. The focus moves to the first lane with a match.
+#[test]
+fn a_filter_that_empties_the_lane_in_view_moves_to_a_lane_with_a_match() {
+    let (_store, mut state) = demo((80, 24));
+    assert_eq!(state.lane, 0);
+    press_char(&mut state, '/');
+    type_text(&mut state, "zoe");
+    let stage = state.lanes[state.lane].stage;
+    assert_eq!(stage, 3);
+    assert_eq!(state.selected_id(), Some(5));
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("▌ #5 Zoë Ångström"), "{shown}");
+    // Cleared: the lane stays where it is.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.lanes[state.lane].stage, 3);
+}

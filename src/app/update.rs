@@ -462,6 +462,16 @@ fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     state.arrange();
+    // A lane the filter leaves empty gives way to the first with a match: on a narrow screen
+    // `/zoe` left the DSL on an empty stage 1 tab while Zoë sat on stage 3's.
+    if state
+        .lanes
+        .get(state.lane)
+        .is_some_and(|l| l.cards.is_empty())
+        && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
+    {
+        state.lane = first;
+    }
     Vec::new()
 }
 

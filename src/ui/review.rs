@@ -25,10 +25,19 @@ pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
             form,
             recipient,
             ..
-        } => match form {
-            Some(form) => format!("{name} ({form}) to {recipient}"),
-            None => format!("{name} to {recipient}"),
-        },
+        } => {
+            // "Inform the original referrer" names its recipient already: not "... to The
+            // original referrer" again.
+            let to = if name.to_lowercase().contains(&recipient.to_lowercase()) {
+                String::new()
+            } else {
+                format!(" to {recipient}")
+            };
+            match form {
+                Some(form) => format!("{name} ({form}){to}"),
+                None => format!("{name}{to}"),
+            }
+        }
         Subject::Action { what, owner, .. } => format!("Action: {what} (owner {owner})"),
     };
     // In privacy mode every spelling of the child's name is hidden, in an action's wording too.
