@@ -2029,10 +2029,14 @@ fn the_closed_escalations_at_three_sizes() {
         let (store, mut state) = demo((w, h));
         press_char(&mut state, 'c');
         update(&mut state, Input::Msg(closed_of(&store)));
-        insta::assert_snapshot!(
-            format!("closed_{w}x{h}"),
-            screen(&draw(&state, &Theme::default()))
+        let shown = screen(&draw(&state, &Theme::default()));
+        assert!(
+            shown.contains(
+                "3 closed escalations, by the stage each ended at; c shows the open ones"
+            ),
+            "{shown}"
         );
+        insta::assert_snapshot!(format!("closed_{w}x{h}"), shown);
     }
 }
 

@@ -571,7 +571,10 @@ fn the_summary_wraps_its_lines_at_80_columns() {
     );
     // A notification that names its recipient does not name it twice.
     assert!(joined.contains("Inform the original referrer"), "{shown}");
-    assert!(!joined.contains("referrer to The original referrer"), "{shown}");
+    assert!(
+        !joined.contains("referrer to The original referrer"),
+        "{shown}"
+    );
     // Each item starts a line with its mark; those that do not fit are counted.
     let starts = shown
         .lines()

@@ -179,8 +179,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                 // The caseload as it stands, with every closed escalation added to it.
                 let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
                 state.set_caseload(caseload);
+                // Short enough for 80 columns (it was cut at "c shows the ope").
                 state.status = Some(format!(
-                    "Showing the {count} closed escalation(s), by the stage each ended at; c shows the open ones"
+                    "{count} closed escalation{}, by the stage each ended at; c shows the open ones",
+                    if count == 1 { "" } else { "s" }
                 ));
             }
             state.is_dirty = true;
