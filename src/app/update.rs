@@ -319,9 +319,8 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             match read {
                 Ok(read) => return preferences_read(state, *read),
                 Err(why) => {
-                    state.status = Some(format!(
-                        "config.toml not read again: {why}; the preferences are kept as they were"
-                    ));
+                    // The mistake first, so that a narrow status line still shows it.
+                    state.status = Some(format!("{why}; the settings are kept as they were"));
                 }
             }
             Vec::new()

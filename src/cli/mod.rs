@@ -431,7 +431,8 @@ pub fn dashboard(
     // --actor or ESCALATE_ACTOR still wins over the file's).
     let reread_preferences = context.paths.config_dir.as_ref().map(|dir| {
         let path = dir.join("config.toml");
-        let origin = path.display().to_string();
+        // Said on the status line, where the folder's path would cut off the mistake.
+        let origin = "config.toml".to_owned();
         let actor = context.actor.clone();
         crate::tui::watch_settings(path, move |text| {
             let config = match text {
