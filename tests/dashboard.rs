@@ -2655,3 +2655,18 @@ fn a_filter_that_empties_the_lane_in_view_moves_to_a_lane_with_a_match() {
     press(&mut state, KeyCode::Esc);
     assert_eq!(state.lanes[state.lane].stage, 3);
 }
+
+/// Found using the demo at 80x24: the owed tab cut the partnership's address
+/// (`cbscb@centralbedford`), the very thing a DSL copies. It wraps to a line of its own.
+#[test]
+fn the_owed_tab_at_80_columns_shows_the_partnerships_address_whole() {
+    let (_store, mut state) = demo((80, 24));
+    while !state.is_owed_tab() {
+        press(&mut state, KeyCode::Tab);
+    }
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(
+        shown.contains("(cbscb@centralbedfordshire.gov.uk)"),
+        "{shown}"
+    );
+}

@@ -651,7 +651,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     );
     let tmux = Tmux::start(&sandbox, 100, 30, &program);
     tmux.wait_for("the dashboard", |s| {
-        s.contains("Stage 1") && s.contains("╭ Notifications: ")
+        s.contains("S1: 3 open") && s.contains("╭ Notifications: ")
     });
     tmux.send("R");
     // Waiting for the whole frame: a capture can land while a frame is half written.
@@ -696,7 +696,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     });
     tmux.send("Enter");
     tmux.wait_for("the review recorded", |s| {
-        s.contains("Saved: review recorded") && s.contains("Stage 1")
+        s.contains("Saved: review recorded") && s.contains("S1: ")
     });
     tmux.send("q");
     let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));

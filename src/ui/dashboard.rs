@@ -515,18 +515,27 @@ fn notification_rows(
                 .replace("Safeguarding Children Partnership", "SCP")
                 .replace("Safeguarding Children Board", "SCB");
         }
-        let to_whom = Span::styled(to_whom, theme.style(Role::Muted));
-        let one_line = Line::from(what.clone()).width() + 3 + to_whom.width();
+        let one_line = Line::from(what.clone()).width() + 3 + width_of(&to_whom);
         rows.push(if one_line <= usize::from(width) {
             let mut spans = what;
             spans.push(Span::styled(" · ", theme.style(Role::Muted)));
-            spans.push(to_whom);
+            spans.push(Span::styled(to_whom, theme.style(Role::Muted)));
             vec![Line::from(spans)]
         } else {
-            vec![
-                Line::from(what),
-                Line::from(vec![Span::raw("    "), to_whom]),
-            ]
+            // When and to whom below, wrapped at words: the partnership's address is what
+            // the DSL copies, so it is never cut (at 80 columns it read "cbscb@centralbedford").
+            let mut lines = vec![Line::from(what)];
+            lines.extend(
+                wrap_words(&to_whom, usize::from(width).saturating_sub(4), 3)
+                    .into_iter()
+                    .map(|l| {
+                        Line::from(vec![
+                            Span::raw("    "),
+                            Span::styled(l, theme.style(Role::Muted)),
+                        ])
+                    }),
+            );
+            lines
         });
     }
     rows
