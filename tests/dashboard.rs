@@ -2670,3 +2670,14 @@ fn the_owed_tab_at_80_columns_shows_the_partnerships_address_whole() {
         "{shown}"
     );
 }
+
+/// Found in the detail view at 80x24: the date of birth read `born 2018-12-09` in a UK app
+/// where every other date reads as a UK user reads it.
+#[test]
+fn the_detail_view_gives_the_date_of_birth_as_a_uk_date() {
+    let (store, mut state) = demo((80, 24));
+    select_child(&mut state, "Ava Sample");
+    open_selected(&mut state, &store);
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("Ava Sample, born 9 Dec 2018"), "{shown}");
+}
