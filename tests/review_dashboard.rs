@@ -599,3 +599,28 @@ fn the_summary_wraps_its_lines_at_80_columns() {
         "{shown}"
     );
 }
+
+/// Found walking the demo at 80x24: a notification's item named the partnership but not its
+/// address, which the owed panel gives; the DSL had to leave the walk to find where to send it.
+#[test]
+fn a_notification_item_gives_the_partnerships_address() {
+    let (_store, mut state) = demo((80, 24));
+    key(&mut state, 'R');
+    let index = state
+        .review
+        .as_ref()
+        .unwrap()
+        .review
+        .items
+        .iter()
+        .position(|i| matches!(&i.subject, Subject::Notification { id, .. } if id == "appendix-2"))
+        .expect("the demo owes appendix-2");
+    while state.review.as_ref().unwrap().position < index {
+        key(&mut state, ' ');
+    }
+    let shown = draw(&state);
+    assert!(
+        shown.contains("(cbscb@centralbedfordshire.gov.uk)"),
+        "{shown}"
+    );
+}

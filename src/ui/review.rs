@@ -21,18 +21,26 @@ pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
     let text = match &item.subject {
         Subject::ImmediateRisk { name, .. } | Subject::Clock { name, .. } => name.clone(),
         Subject::Notification {
+            id,
             name,
             form,
             recipient,
-            ..
         } => {
             // "Inform the original referrer" names its recipient already: not "... to The
             // original referrer" again.
-            let to = if name.to_lowercase().contains(&recipient.to_lowercase()) {
+            let mut to = if name.to_lowercase().contains(&recipient.to_lowercase()) {
                 String::new()
             } else {
                 format!(" to {recipient}")
             };
+            // The partnership's address or portal, as the dashboard's owed panel gives it.
+            if let Some(contact) = state
+                .entry(item.escalation_id)
+                .and_then(|e| e.schedule.notifications.iter().find(|n| &n.id == id))
+                .and_then(|n| n.contact.as_ref())
+            {
+                to.push_str(&format!(" ({contact})"));
+            }
             match form {
                 Some(form) => format!("{name} ({form}){to}"),
                 None => format!("{name}{to}"),
