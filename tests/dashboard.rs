@@ -677,7 +677,7 @@ fn lanes_are_headed_with_their_count_and_overdue_count() {
     // Each number says what it counts.
     assert!(shown.contains("Escalations: 10 open"), "{shown}");
     assert!(
-        shown.contains("Notifications owed: 4 (3 !! overdue)"),
+        shown.contains("Notifications: 4 owed · 3 overdue !!"),
         "{shown}"
     );
     assert!(shown.contains("1 due today"), "{shown}");
@@ -1123,11 +1123,12 @@ fn a_resize_switches_between_lanes_tabs_and_too_small() {
     let buffer = draw(&state, &Theme::default());
     let shown = screen(&buffer);
     assert!(!side_by_side(&buffer), "{shown}");
-    // The focused lane in full, the others as tabs with their counts.
-    assert!(shown.contains("Stage 2 (3, 2 overdue !!)"), "{shown}");
-    // The others as the lanes are headed, shortened: the stage, then (count, overdue).
-    assert!(shown.contains(" 1 (3, 1!!) "), "{shown}");
-    assert!(shown.contains(" 3 (2, 2!!) "), "{shown}");
+    // The focused lane in full in its border, its tab short with every number labelled, the
+    // others shortened to their stage and whether anything in them is overdue.
+    assert!(shown.contains("Stage 2: 3 open · 2 overdue !!"), "{shown}");
+    assert!(shown.contains(" S2: 3 open · 2 late!! "), "{shown}");
+    assert!(shown.contains(" S1!! "), "{shown}");
+    assert!(shown.contains(" S3!! "), "{shown}");
     assert!(shown.contains("▌ #4 Noah Fictional"), "{shown}");
     assert!(!shown.contains("Ava Sample"), "{shown}");
 
@@ -1370,7 +1371,7 @@ fn question_mark_toggles_the_help_and_it_lists_every_key() {
     press_char(&mut state, '?');
     assert_eq!(state.popup, Some(Popup::Help));
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("Keys (? or Esc closes)"), "{shown}");
+    assert!(shown.contains("Keys (? or Esc closes"), "{shown}");
     // Keys do nothing else while the help is open.
     press_char(&mut state, 'l');
     assert_eq!(state.lane, 0);
@@ -1822,9 +1823,18 @@ fn lane_headings_name_the_stage_as_the_procedures_in_it_do() {
         ]
     );
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("4 BSCB chaired meeting (1"), "{shown}");
-    assert!(shown.contains("Stage 1 (2"), "{shown}");
-    assert!(!shown.contains("Partnership ("), "{shown}");
+    // A quarter of 200 columns has no room for the name beside the counts: it goes first.
+    assert!(shown.contains("Stage 4: 1 open · 1 overdue !!"), "{shown}");
+    assert!(shown.contains("Stage 1: 2 open · 1 overdue !!"), "{shown}");
+    assert!(!shown.contains("Partnership"), "{shown}");
+    // A lane the width of the screen has room for it.
+    let mut narrow = loaded(&store, (80, 24));
+    press_char(&mut narrow, '4');
+    let shown = screen(&draw(&narrow, &Theme::default()));
+    assert!(
+        shown.contains("Stage 4, BSCB chaired meeting: 1 open · 1 overdue !!"),
+        "{shown}"
+    );
 }
 
 /// Issue 11: the number of lanes follows the procedures in use: a caseload under a two-stage
@@ -1986,7 +1996,7 @@ fn the_closed_escalations_can_be_shown_filtered_and_opened() {
         .collect();
     assert!(ids.iter().all(|&id| !state.entry(id).unwrap().is_open()));
     let shown = screen(&draw(&state, &Theme::default()));
-    assert!(shown.contains("Closed at stage"), "{shown}");
+    assert!(shown.contains("Stage 1: 2 closed"), "{shown}");
     // A reload of the caseload (a save, another terminal) keeps them on screen.
     update(
         &mut state,
@@ -2019,10 +2029,14 @@ fn the_closed_escalations_at_three_sizes() {
         let (store, mut state) = demo((w, h));
         press_char(&mut state, 'c');
         update(&mut state, Input::Msg(closed_of(&store)));
-        insta::assert_snapshot!(
-            format!("closed_{w}x{h}"),
-            screen(&draw(&state, &Theme::default()))
+        let shown = screen(&draw(&state, &Theme::default()));
+        assert!(
+            shown.contains(
+                "3 closed escalations, by the stage each ended at; c shows the open ones"
+            ),
+            "{shown}"
         );
+        insta::assert_snapshot!(format!("closed_{w}x{h}"), shown);
     }
 }
 
@@ -2054,22 +2068,142 @@ fn at_120x40_a_card_reads_whole_with_its_number_and_its_deadline() {
     }
 }
 
+/// Issue 14, item 4: every number on the header, the tab bar and the lanes' borders carries
+/// its word (`3 open`, `1 overdue !!`, `1 late!!`, `4 owed`, `2 closed`): a bare number, or one
+/// in brackets, fails.
+fn unlabelled_numbers(row: &str) -> Vec<String> {
+    let words: Vec<&str> = row
+        .split(|c: char| c.is_whitespace() || "┃│┏┓╭╮━─".contains(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut bare = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let number = word.trim_end_matches([':', ',']);
+        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
+            if word.contains('(') && word.chars().any(|c| c.is_ascii_digit()) {
+                bare.push((*word).to_owned());
+            }
+            continue;
+        }
+        let before = i.checked_sub(1).map_or("", |b| words[b]);
+        let after = words.get(i + 1).copied().unwrap_or("");
+        let is_labelled = ["open", "closed", "overdue", "late!!", "owed", "due"].contains(&after)
+            || before == "Stage"
+            // The date: `Mon 23 Nov 2026 11:00`.
+            || after == "Nov"
+            || before == "Nov";
+        if !is_labelled {
+            bare.push(format!("{before} {word} {after}"));
+        }
+    }
+    bare
+}
+
+#[test]
+fn lane_headings_have_one_shape_at_every_size_and_label_every_number() {
+    for size in [(80, 24), (100, 30), (120, 40), (200, 50)] {
+        for is_closed in [false, true] {
+            let (store, mut state) = demo(size);
+            if is_closed {
+                press_char(&mut state, 'c');
+                update(&mut state, Input::Msg(closed_of(&store)));
+            }
+            let buffer = draw(&state, &Theme::default());
+            let shown = screen(&buffer);
+            for y in 0..3 {
+                let row = row_text(&buffer, y);
+                assert_eq!(
+                    unlabelled_numbers(&row),
+                    Vec::<String>::new(),
+                    "{size:?} closed {is_closed}: {shown}"
+                );
+            }
+            // Each lane headed by one shape: its stage (named, numbered or `S2`), a colon,
+            // then its counts, the overdue word shortened to `late` only with the stage.
+            for (index, view) in state.lanes.iter().enumerate() {
+                let (n, cards, late) = (view.stage, view.cards.len(), view.overdue);
+                // Tabs too narrow for every lane's counts: the lane in view has them, in its tab
+                // and its border, and the others their stage, `!!` when something is overdue.
+                if state.is_tabbed() && index != state.lane {
+                    let tab = if late > 0 && !is_closed {
+                        format!(" S{n}!! ")
+                    } else {
+                        format!(" S{n} ")
+                    };
+                    let tabs = row_text(&buffer, 1);
+                    if tabs.contains(&tab) {
+                        continue;
+                    }
+                }
+                let counts = match (is_closed, late) {
+                    (true, _) => vec![format!("{cards} closed")],
+                    (false, 0) => vec![format!("{cards} open")],
+                    (false, late) => vec![
+                        format!("{cards} open · {late} overdue !!"),
+                        format!("{cards} open · {late} late!!"),
+                    ],
+                };
+                let is_headed = counts.iter().any(|c| {
+                    shown.contains(&format!("Stage {n}: {c} "))
+                        || shown.contains(&format!("S{n}: {c} "))
+                        || view
+                            .name
+                            .as_ref()
+                            .is_some_and(|name| shown.contains(&format!("Stage {n}, {name}: {c} ")))
+                });
+                assert!(is_headed, "stage {n} at {size:?}: {shown}");
+            }
+            assert!(!shown.contains("Closed at stage"), "{shown}");
+        }
+        let (_store, state) = demo(size);
+        if size == (100, 30) {
+            insta::assert_snapshot!("dashboard_100x30", screen(&draw(&state, &Theme::default())));
+        }
+    }
+}
+
+/// A filter counts the notifications it leaves, overdue ones too: `0 owed · 3 late` said the
+/// unfiltered count beside the filtered one.
+#[test]
+fn the_owed_tab_counts_the_filtered_notifications() {
+    let (_store, mut state) = demo((80, 24));
+    press_char(&mut state, '/');
+    type_text(&mut state, "staffordshire");
+    press(&mut state, KeyCode::Enter);
+    // Its one notification owed is not overdue; the caseload's three overdue are elsewhere.
+    assert_eq!(state.totals.notifications_overdue, 3);
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(
+        shown.contains(&format!(" {} owed ", state.notifications.len())),
+        "{shown}"
+    );
+    assert!(!shown.contains("0 owed · 3 late"), "{shown}");
+}
+
 #[test]
 fn the_header_labels_every_number_and_is_not_cut_at_any_size() {
     for size in [(80, 24), (100, 30), (120, 40), (200, 50)] {
-        for is_privacy in [false, true] {
+        for (is_privacy, is_badged) in [(false, false), (true, false), (false, true), (true, true)]
+        {
             let (_store, mut state) = demo(size);
             state.is_privacy = is_privacy;
+            // The demo's own database is plain: both badges (found at 80x24 as "1 due tod").
+            state.is_demo = is_badged;
+            state.is_plaintext = is_badged;
             let buffer = draw(&state, &Theme::default());
             let header = row_text(&buffer, 0);
             assert!(
-                header.contains("Escalations: 10 open · !! 6 overdue · 1 due today"),
+                header.contains("10 open · 6 overdue !! · 1 due today"),
                 "{size:?}: {header}"
+            );
+            assert_eq!(
+                header.contains("NOT ENCRYPTED") && header.contains("DEMO"),
+                is_badged
             );
             // Not cut: it ends in a whole label, with room to spare.
             assert!(
                 header.trim_end().ends_with("due today")
-                    || header.trim_end().ends_with("(3 !! overdue)"),
+                    || header.trim_end().ends_with("owed · 3 overdue !!"),
                 "{size:?}: {header}"
             );
             assert_eq!(header.contains("PRIVACY"), is_privacy);
@@ -2546,4 +2680,168 @@ fn the_new_form_asks_which_school_of_someone_who_records_for_several() {
     let form = state.form.as_ref().unwrap();
     assert_ne!(form.fields[0].name, "school");
     assert_eq!(form.chosen_school(), None);
+/// Issue 14: a short choice marks the item chosen in text as well as style (`[yes]`), so that
+/// a copy of the screen or a screen reader can tell which it is.
+#[test]
+fn a_short_choice_marks_the_chosen_item_in_text() {
+    let (_store, mut state) = demo((120, 40));
+    press_char(&mut state, '1');
+    press_char(&mut state, 'r');
+    let form = state.form.as_mut().expect("the resolve form");
+    let parents = form
+        .fields
+        .iter()
+        .position(|f| f.name == "parents")
+        .unwrap();
+    form.focus = parents;
+    let row = |state: &State| {
+        let buffer = draw(state, &Theme::default());
+        (0..buffer.area.height)
+            .map(|y| row_text(&buffer, y))
+            .find(|r| r.contains("not recorded") && r.contains("yes") && r.contains(" no"))
+            .unwrap_or_else(|| panic!("{}", screen(&buffer)))
+    };
+    let before = row(&state);
+    assert!(before.contains("[not recorded] yes  no "), "{before}");
+    press(&mut state, KeyCode::Right);
+    let after = row(&state);
+    assert!(after.contains(" not recorded [yes] no "), "{after}");
+    assert_eq!(
+        state
+            .form
+            .as_ref()
+            .unwrap()
+            .field("parents")
+            .unwrap()
+            .value(),
+        "yes"
+    );
+}
+
+/// `config.toml` as the runtime reads it, with `change` made to it.
+fn read_preferences(
+    state: &State,
+    change: impl FnOnce(&mut escalate::app::ReadPreferences),
+) -> Msg {
+    let mut read = state.preferences_read.clone();
+    change(&mut read);
+    Msg::PreferencesRead(Ok(Box::new(read)))
+}
+
+/// Issue 14: config.toml changed while the dashboard is open is applied without a restart,
+/// only what changed in the file: an edit to the organisation leaves privacy mode turned on
+/// with `p` as it is; privacy turned on in the file turns it on.
+#[test]
+fn config_read_again_applies_what_changed_in_it() {
+    let (_store, mut state) = demo((120, 40));
+    assert!(!state.is_privacy);
+    press_char(&mut state, 'p');
+    assert!(state.is_privacy);
+    let msg = read_preferences(&state, |r| {
+        r.preferences.organisation = Some("Oak Hill Primary".into());
+    });
+    let effects = update(&mut state, Input::Msg(msg));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(state.is_privacy, "the file's privacy did not change");
+    assert_eq!(
+        state.preferences.organisation.as_deref(),
+        Some("Oak Hill Primary")
+    );
+    assert_eq!(
+        state.status.as_deref(),
+        Some("config.toml read again: organisation")
+    );
+    // The New form opens with it.
+    press_char(&mut state, 'n');
+    let form = state.form.as_ref().expect("the new form");
+    assert!(
+        form.fields.iter().any(|f| f.value() == "Oak Hill Primary"),
+        "{:?}",
+        form.fields.iter().map(|f| f.value()).collect::<Vec<_>>()
+    );
+    press(&mut state, KeyCode::Esc);
+
+    // Privacy by default written into the file: on, and the names hidden at once.
+    press_char(&mut state, 'p');
+    assert!(!state.is_privacy);
+    let msg = read_preferences(&state, |r| r.privacy = true);
+    update(&mut state, Input::Msg(msg));
+    assert!(state.is_privacy);
+    assert!(!screen(&draw(&state, &Theme::default())).contains("Ava Sample"));
+
+    // A new name in the file is recorded from now on.
+    let msg = read_preferences(&state, |r| r.preferences.user = Some("R. Patel".into()));
+    let effects = update(&mut state, Input::Msg(msg));
+    assert_eq!(effects, [Effect::UseActor("R. Patel".into())]);
+    assert_eq!(state.preferences.user.as_deref(), Some("R. Patel"));
+}
+
+/// Issue 14: a malformed config.toml read while the dashboard is open is reported on the
+/// status line, and the preferences are kept as they were.
+#[test]
+fn a_malformed_config_read_again_keeps_the_preferences() {
+    let (_store, mut state) = demo((120, 40));
+    let before = (state.preferences.clone(), state.preferences_read.clone());
+    let effects = update(
+        &mut state,
+        Input::Msg(Msg::PreferencesRead(Err(
+            "config.toml:3: privacy: expected a boolean".into(),
+        ))),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(
+        (state.preferences.clone(), state.preferences_read.clone()),
+        before
+    );
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(
+        shown.contains(
+            "config.toml:3: privacy: expected a boolean; the settings are kept as they were"
+        ),
+        "{shown}"
+    );
+}
+
+/// Found using the demo at 80x24: `/zoe` left the focus on an empty stage 1 tab while the one
+/// match was on stage 3's. The focus moves to the first lane with a match.
+#[test]
+fn a_filter_that_empties_the_lane_in_view_moves_to_a_lane_with_a_match() {
+    let (_store, mut state) = demo((80, 24));
+    assert_eq!(state.lane, 0);
+    press_char(&mut state, '/');
+    type_text(&mut state, "zoe");
+    let stage = state.lanes[state.lane].stage;
+    assert_eq!(stage, 3);
+    assert_eq!(state.selected_id(), Some(5));
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("▌ #5 Zoë Ångström"), "{shown}");
+    // Cleared: the lane stays where it is.
+    press(&mut state, KeyCode::Esc);
+    assert_eq!(state.lanes[state.lane].stage, 3);
+}
+
+/// Found using the demo at 80x24: the owed tab cut the partnership's address
+/// (`cbscb@centralbedford`), the very thing a DSL copies. It wraps to a line of its own.
+#[test]
+fn the_owed_tab_at_80_columns_shows_the_partnerships_address_whole() {
+    let (_store, mut state) = demo((80, 24));
+    while !state.is_owed_tab() {
+        press(&mut state, KeyCode::Tab);
+    }
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(
+        shown.contains("(cbscb@centralbedfordshire.gov.uk)"),
+        "{shown}"
+    );
+}
+
+/// Found in the detail view at 80x24: the date of birth read `born 2018-12-09` in a UK app
+/// where every other date reads as a UK user reads it.
+#[test]
+fn the_detail_view_gives_the_date_of_birth_as_a_uk_date() {
+    let (store, mut state) = demo((80, 24));
+    select_child(&mut state, "Ava Sample");
+    open_selected(&mut state, &store);
+    let shown = screen(&draw(&state, &Theme::default()));
+    assert!(shown.contains("Ava Sample, born 9 Dec 2018"), "{shown}");
 }

@@ -857,6 +857,8 @@ fn run_effects(state: &mut State, store: &mut SqliteStore, mut effects: Vec<Effe
                 Effect::RememberUser(_) => {
                     replies.push(Msg::UserRemembered(Ok("config.toml".to_owned())));
                 }
+                // The worker only changes the name it records: nothing comes back.
+                Effect::UseActor(_) => {}
             }
         }
         for reply in replies {

@@ -956,7 +956,7 @@ fn the_dashboard_runs_on_postgresql_and_shows_another_writers_change() {
     ]);
     // Counted in the header and in its lane (its card sorts below the more urgent ones).
     let screen = tmux.wait_for("the new escalation on the dashboard", |s| {
-        s.contains("11 open") && s.contains("Stage 1 (4")
+        s.contains("11 open") && s.contains("Stage 1: 4 open")
     });
     assert!(screen.contains("Ava Sample"), "{screen}");
 }

@@ -482,3 +482,145 @@ fn a_numbered_day_on_good_friday_says_the_working_day_before_it_on_the_review_it
         "{shown}"
     );
 }
+
+/// Issue 14: an immediate risk already recorded as escalated is listed by the review (it says
+/// so) but offers `m` no more and is not "still outstanding" in the summary.
+#[test]
+fn an_immediate_risk_met_offers_no_m_and_is_not_outstanding() {
+    let (mut store, mut state) = demo((80, 24));
+    let procedures = ProcedureSet::builtin();
+    let config = Config::default();
+    escalate::service::apply(
+        &mut store,
+        &escalate::service::Rules {
+            procedures: &procedures,
+            calendar: &config.calendar,
+            settings: &config.settings,
+        },
+        "Test DSL",
+        now(),
+        escalate::service::Subject::Escalation { id: 1, seen: None },
+        &Request::ClockMet {
+            clock: escalate::core::deadline::IMMEDIATE_RISK_KEY.to_owned(),
+            note: "Called the MASH duty team.".into(),
+            at: now(),
+        },
+    )
+    .unwrap();
+    update(
+        &mut state,
+        Input::Msg(Msg::CaseloadLoaded(Ok(store.caseload().unwrap()))),
+    );
+    key(&mut state, 'R');
+    let walk = state.review.as_ref().unwrap();
+    let first = &walk.review.items[0];
+    assert!(
+        matches!(first.subject, Subject::ImmediateRisk { .. }) && first.escalation_id == 1,
+        "{first:?}"
+    );
+    let shown = draw(&state);
+    assert!(shown.contains("escalated (met"), "{shown}");
+    assert!(shown.contains("Recorded as escalated"), "{shown}");
+    assert!(!shown.contains("m records the immediate risk"), "{shown}");
+    // m there opens nothing (it opened on another clock, one Ctrl-S from marking it met).
+    assert!(key(&mut state, 'm').is_empty());
+    assert!(state.form.is_none());
+    assert!(
+        state
+            .status
+            .as_deref()
+            .is_some_and(|s| s.contains("already recorded as escalated")),
+        "{:?}",
+        state.status
+    );
+    while keys::scope(&state) == keys::Scope::Review {
+        key(&mut state, ' ');
+    }
+    let walk = state.review.as_ref().unwrap();
+    let outstanding = &walk.summary.as_ref().unwrap().items;
+    assert!(!outstanding.contains(&0), "{outstanding:?}");
+    assert_eq!(outstanding.len(), walk.review.items.len() - 1);
+}
+
+/// Issue 14: the summary's lines wrap at 80 columns, none cut at the box's edge, and a morning
+/// too long for the screen says how many more there are.
+#[test]
+fn the_summary_wraps_its_lines_at_80_columns() {
+    let (_store, mut state) = demo((80, 24));
+    key(&mut state, 'R');
+    while keys::scope(&state) == keys::Scope::Review {
+        key(&mut state, ' ');
+    }
+    let shown = draw(&state);
+    let walk = state.review.as_ref().unwrap();
+    // Every item shown whole in its lines: its words, joined again, read as the review says.
+    let joined: String = shown
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let outstanding = &walk.summary.as_ref().unwrap().items;
+    // The first item whole across its lines: Ava Sample's immediate risk with its guidance.
+    let first = &walk.review.items[outstanding[0]];
+    let Subject::ImmediateRisk { name, .. } = &first.subject else {
+        panic!("{first:?}");
+    };
+    assert!(
+        joined.contains(&format!("#1 Ava Sample: {name}")),
+        "{shown}"
+    );
+    // A notification that names its recipient does not name it twice.
+    assert!(joined.contains("Inform the original referrer"), "{shown}");
+    assert!(
+        !joined.contains("referrer to The original referrer"),
+        "{shown}"
+    );
+    // Each item starts a line with its mark; those that do not fit are counted.
+    let starts = shown
+        .lines()
+        .filter(|l| {
+            let inner = l.trim_start_matches('│');
+            ["!! ", "!  ", "~  ", "·  ", "✓"]
+                .iter()
+                .any(|m| inner.starts_with(m))
+        })
+        .count();
+    let more = outstanding.len() - starts;
+    assert!(more > 0, "the demo's morning is longer than 80x24: {shown}");
+    assert!(shown.contains(&format!("… and {more} more")), "{shown}");
+    // Nothing runs into the box's right edge: a cut line fills the box to its border.
+    for line in shown.lines().filter(|l| l.starts_with('│')) {
+        let inner: String = line.chars().skip(1).take(78).collect();
+        assert!(inner.ends_with(' '), "cut at the edge: {line}\n{shown}");
+    }
+    assert!(
+        shown.contains("items were not reached")
+            || shown.contains("Enter records this review in the audit trail"),
+        "{shown}"
+    );
+}
+
+/// Found walking the demo at 80x24: a notification's item named the partnership but not its
+/// address, which the owed panel gives; the DSL had to leave the walk to find where to send it.
+#[test]
+fn a_notification_item_gives_the_partnerships_address() {
+    let (_store, mut state) = demo((80, 24));
+    key(&mut state, 'R');
+    let index = state
+        .review
+        .as_ref()
+        .unwrap()
+        .review
+        .items
+        .iter()
+        .position(|i| matches!(&i.subject, Subject::Notification { id, .. } if id == "appendix-2"))
+        .expect("the demo owes appendix-2");
+    while state.review.as_ref().unwrap().position < index {
+        key(&mut state, ' ');
+    }
+    let shown = draw(&state);
+    assert!(
+        shown.contains("(cbscb@centralbedfordshire.gov.uk)"),
+        "{shown}"
+    );
+}

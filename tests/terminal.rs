@@ -211,10 +211,7 @@ const AFTER: &str = "echo EXIT=$?; \
 /// written on the way back from another screen, whose footer differs).
 fn is_whole_dashboard(screen: &str) -> bool {
     let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
-    let Some(panel) = lines
-        .iter()
-        .position(|l| l.contains("Notifications owed ("))
-    else {
+    let Some(panel) = lines.iter().position(|l| l.contains("╭ Notifications: ")) else {
         return false;
     };
     let is_panel_closed = lines[panel + 1..]
@@ -273,7 +270,7 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
         detail.contains("Raised with: Police public protection unit"),
         "{detail}"
     );
-    assert!(!detail.contains("Notifications owed ("), "{detail}");
+    assert!(!detail.contains("╭ Notifications: "), "{detail}");
 
     // Esc on its own: back to the dashboard, with the same card selected. Waiting for the
     // dashboard keeps the next key from arriving with the Esc (which would read as Alt-q).
@@ -291,7 +288,7 @@ fn the_dashboard_runs_in_a_terminal_and_gives_it_back_on_quit() {
         "the terminal was left in raw mode:\n{after}"
     );
     // The alternate screen was left: the shell's own screen shows, without the dashboard.
-    assert!(!after.contains("Notifications owed"), "{after}");
+    assert!(!after.contains("╭ Notifications: "), "{after}");
     assert!(!after.contains("Noah Fictional"), "{after}");
     assert_eq!(
         tmux.pane("alternate_on"),
@@ -439,7 +436,7 @@ fn a_form_killed_mid_typing_is_offered_back_when_the_dashboard_opens_again() {
         quoted(&sandbox.db()),
     );
     let tmux = Tmux::start(&sandbox, 120, 40, &format!("{run}; {run}; {AFTER}"));
-    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed ("));
+    tmux.wait_for("the dashboard", |s| s.contains("╭ Notifications: "));
     tmux.send("d");
     tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
     tmux.send("Tab");
@@ -654,7 +651,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     );
     let tmux = Tmux::start(&sandbox, 100, 30, &program);
     tmux.wait_for("the dashboard", |s| {
-        s.contains("Stage 1") && s.contains("Notifications owed")
+        s.contains("S1: 3 open") && s.contains("╭ Notifications: ")
     });
     tmux.send("R");
     // Waiting for the whole frame: a capture can land while a frame is half written.
@@ -699,7 +696,7 @@ fn a_morning_review_is_walked_end_to_end_and_recorded_in_the_audit_trail() {
     });
     tmux.send("Enter");
     tmux.wait_for("the review recorded", |s| {
-        s.contains("Saved: review recorded") && s.contains("Stage 1")
+        s.contains("Saved: review recorded") && s.contains("S1: ")
     });
     tmux.send("q");
     let after = tmux.wait_for("the program to exit", |s| s.contains("TTY="));
@@ -741,7 +738,7 @@ fn a_paste_lands_whole_in_the_focused_field() {
         quoted(&sandbox.db()),
     );
     let tmux = Tmux::start(&sandbox, 120, 40, &run);
-    tmux.wait_for("the dashboard", |s| s.contains("Notifications owed ("));
+    tmux.wait_for("the dashboard", |s| s.contains("╭ Notifications: "));
     tmux.send("d");
     tmux.wait_for("the discussion form", |s| s.contains("Record a discussion"));
     tmux.send("Tab");
@@ -781,7 +778,7 @@ fn ctrl_l_hides_the_caseload_until_the_passphrase_is_typed() {
         "Leo Example",
         "#1 ",
         "open",
-        "Notifications owed",
+        "Notifications: ",
     ] {
         assert!(!locked.contains(hidden), "{hidden} shows:\n{locked}");
     }

@@ -15,8 +15,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Screen, State, Totals, Urgent,
-    fold, initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, ReadPreferences, Screen,
+    State, Totals, Urgent, fold, initials,
 };
 pub use update::update;
 
@@ -179,6 +179,8 @@ pub enum Msg {
     },
     /// The live connection was lost (why), and is being made again.
     LiveLost(String),
+    /// `config.toml` changed on disk and was read again, or could not be read (why).
+    PreferencesRead(Result<Box<ReadPreferences>, String>),
 }
 
 /// Something for the runtime to do off the UI task.
@@ -229,6 +231,8 @@ pub enum Effect {
     LoadReport(crate::core::report::Period),
     /// Keep the DSL's name in the settings file, and record it on every change from now on.
     RememberUser(String),
+    /// Record this name on every change from now on (the settings file named it).
+    UseActor(String),
 }
 
 /// Either kind of input to [`update`].

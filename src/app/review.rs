@@ -109,9 +109,20 @@ impl ReviewWalk {
     }
 
     /// Ends the walk against `now_review` (the caseload's review at its end): each item is
-    /// outstanding while the caseload still lists it.
+    /// outstanding while the caseload still lists it as needing something done (a met
+    /// immediate-risk clock is listed, done).
     pub fn finish(&mut self, now_review: &Review) {
-        let still: Vec<(i64, String)> = now_review.items.iter().map(identity).collect();
+        // An immediate risk recorded as escalated stays listed (the review says so), but
+        // nothing about it is outstanding.
+        let still: Vec<(i64, String)> = now_review
+            .items
+            .iter()
+            .filter(|item| {
+                !matches!(&item.subject,
+                    Subject::ImmediateRisk { state, .. } if !state.is_live())
+            })
+            .map(identity)
+            .collect();
         let items = self
             .review
             .items

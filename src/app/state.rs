@@ -239,6 +239,19 @@ pub struct State {
     pub preferences: Preferences,
     /// A first run asks the DSL's name for the audit trail: what is typed so far, while asking.
     pub asking_name: Option<String>,
+    /// `config.toml` as last read: a change to the file changes only what changed in it, so
+    /// an edit to one setting does not undo privacy mode turned on with `p`.
+    pub preferences_read: ReadPreferences,
+}
+
+/// What `config.toml` says, as read at start and again whenever the file changes while the
+/// dashboard is open (the runtime reads it; `update` applies what changed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadPreferences {
+    pub privacy: bool,
+    pub theme: Option<String>,
+    pub lock_after: Option<chrono::Duration>,
+    pub preferences: Preferences,
 }
 
 /// What `config.toml` says of the DSL and their usual procedure: a new escalation opens with
@@ -497,6 +510,7 @@ impl State {
             next_change: None,
             preferences: Preferences::default(),
             asking_name: None,
+            preferences_read: ReadPreferences::default(),
         }
     }
 
@@ -596,6 +610,11 @@ impl State {
     /// unknown theme name is reported (with the names there are) and the default kept.
     pub fn apply_preferences(&mut self, privacy: bool, theme: Option<&str>) {
         self.is_privacy = privacy;
+        self.apply_theme(theme);
+    }
+
+    /// Uses the theme named (none: as it is), or says there is no such theme and keeps it.
+    pub fn apply_theme(&mut self, theme: Option<&str>) {
         if let Some(name) = theme {
             match self.theme_names.iter().position(|n| n == name) {
                 Some(index) => self.theme = index,

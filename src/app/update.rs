@@ -228,8 +228,10 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
                 // The caseload as it stands, with every closed escalation added to it.
                 let caseload = state.entries.iter().map(|e| e.escalation.clone()).collect();
                 state.set_caseload(caseload);
+                // Short enough for 80 columns (it was cut at "c shows the ope").
                 state.status = Some(format!(
-                    "Showing the {count} closed escalation(s), by the stage each ended at; c shows the open ones"
+                    "{count} closed escalation{}, by the stage each ended at; c shows the open ones",
+                    if count == 1 { "" } else { "s" }
                 ));
             }
             state.is_dirty = true;
@@ -384,6 +386,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Msg::PreferencesRead(read) => {
+            state.is_dirty = true;
+            match read {
+                Ok(read) => return preferences_read(state, *read),
+                Err(why) => {
+                    // The mistake first, so that a narrow status line still shows it.
+                    state.status = Some(format!("{why}; the settings are kept as they were"));
+                }
+            }
+            Vec::new()
+        }
         Msg::DraftsLoaded(drafts) => {
             if !drafts.is_empty() {
                 let which: Vec<String> = drafts
@@ -522,6 +535,16 @@ fn on_filter(state: &mut State, intent: Intent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     state.arrange();
+    // A lane the filter leaves empty gives way to the first with a match: on a narrow screen
+    // `/zoe` left the DSL on an empty stage 1 tab while Zoë sat on stage 3's.
+    if state
+        .lanes
+        .get(state.lane)
+        .is_some_and(|l| l.cards.is_empty())
+        && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
+    {
+        state.lane = first;
+    }
     Vec::new()
 }
 
@@ -766,7 +789,30 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                     open_clock_met(state, id, Some(key));
                 }
                 (Intent::MarkClockMet, Subject::ImmediateRisk { .. }) => {
-                    open_clock_met(state, id, Some(crate::core::deadline::IMMEDIATE_RISK_KEY));
+                    // Already recorded as escalated: `m` would open on another of its clocks,
+                    // one Ctrl-S from marking it met by mistake.
+                    let met = state.entry(id).and_then(|entry| {
+                        entry
+                            .schedule
+                            .clocks
+                            .iter()
+                            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+                            .map(|c| c.state)
+                            .filter(|s| !s.is_live())
+                    });
+                    match met {
+                        Some(met) => {
+                            state.status = Some(format!(
+                                "Escalation {id}'s immediate risk is already recorded as escalated ({})",
+                                met.label()
+                            ));
+                        }
+                        None => open_clock_met(
+                            state,
+                            id,
+                            Some(crate::core::deadline::IMMEDIATE_RISK_KEY),
+                        ),
+                    }
                 }
                 (Intent::TightenClock, Subject::Clock { key, .. }) => {
                     open_tighten(state, id, Some(key));
@@ -1497,4 +1543,62 @@ fn edit_field(form: &mut Form, key: crossterm::event::KeyEvent) -> bool {
     };
     form.is_changed |= changed;
     changed
+}
+
+/// Applies `config.toml` read again: only what changed in the file since it was last read, so
+/// that editing one setting leaves what the DSL changed on screen (privacy mode with `p`, a
+/// theme with `t`) as it is. A new name is recorded on every change from now on.
+fn preferences_read(state: &mut State, read: super::ReadPreferences) -> Vec<Effect> {
+    let old = std::mem::replace(&mut state.preferences_read, read.clone());
+    let mut changed = Vec::new();
+    let mut effects = Vec::new();
+    if read.privacy != old.privacy {
+        state.is_privacy = read.privacy;
+        changed.push(if read.privacy {
+            "privacy on"
+        } else {
+            "privacy off"
+        });
+    }
+    if read.lock_after != old.lock_after {
+        state.lock.after = read.lock_after;
+        changed.push("lock_after");
+    }
+    let (new, was) = (&read.preferences, &old.preferences);
+    // The first run's name, just written to the file by the dashboard, is no news.
+    if new.user != was.user && new.user != state.preferences.user {
+        state.preferences.user.clone_from(&new.user);
+        if let Some(name) = &new.user {
+            effects.push(Effect::UseActor(name.clone()));
+        }
+        changed.push("user");
+    }
+    if new.organisation != was.organisation {
+        state.preferences.organisation.clone_from(&new.organisation);
+        changed.push("organisation");
+    }
+    if new.procedure != was.procedure {
+        state.preferences.procedure.clone_from(&new.procedure);
+        changed.push("procedure");
+    }
+    if new.partnership != was.partnership {
+        state.preferences.partnership.clone_from(&new.partnership);
+        changed.push("partnership");
+    }
+    let theme_changed = read.theme != old.theme;
+    if !changed.is_empty() || theme_changed {
+        let mut said = changed.join(", ");
+        if theme_changed {
+            if !said.is_empty() {
+                said.push_str(", ");
+            }
+            said.push_str("theme");
+        }
+        state.status = Some(format!("config.toml read again: {said}"));
+    }
+    // Last, so that an unknown theme's message is the one on the status line.
+    if theme_changed {
+        state.apply_theme(read.theme.as_deref());
+    }
+    effects
 }

@@ -427,10 +427,36 @@ pub fn dashboard(
                 .map_err(|e| e.to_string())
         }) as crate::tui::RememberUser
     });
+    // config.toml edited while the dashboard is open is read again (the name given with
+    // --actor or ESCALATE_ACTOR still wins over the file's).
+    let reread_preferences = context.paths.config_dir.as_ref().map(|dir| {
+        let path = dir.join("config.toml");
+        // Said on the status line, where the folder's path would cut off the mistake.
+        let origin = "config.toml".to_owned();
+        let actor = context.actor.clone();
+        crate::tui::watch_settings(path, move |text| {
+            let config = match text {
+                Some(text) => Config::parse(&origin, text).map_err(|e| e.to_string())?,
+                None => Config::default(),
+            };
+            Ok(crate::app::ReadPreferences {
+                privacy: config.privacy,
+                theme: config.theme.clone(),
+                lock_after: config.lock_after.0,
+                preferences: crate::app::Preferences {
+                    user: actor.clone().or(config.user),
+                    organisation: config.organisation,
+                    procedure: config.procedure,
+                    partnership: config.partnership,
+                },
+            })
+        })
+    });
     Ok(crate::tui::Options {
         demo,
         preferences,
         remember_user,
+        reread_preferences,
         store,
         procedures,
         config,

@@ -50,6 +50,41 @@ pub struct Options {
     pub remember_user: Option<RememberUser>,
     /// What the lock checks a typed passphrase against (`None`: a plain database).
     pub verifier: Option<crate::app::lock::Verifier>,
+    /// Reads `config.toml` again when it has changed (see [`watch_settings`]); `None` when
+    /// there is no settings folder.
+    pub reread_preferences: Option<RereadPreferences>,
+}
+
+/// Asked once a second: `None` while the settings file is as last read, else what it says now
+/// (or why it cannot be read).
+pub type RereadPreferences =
+    Box<dyn FnMut() -> Option<Result<crate::app::ReadPreferences, String>> + Send>;
+
+/// Watches the settings file at `path`: each call compares its size and modification time with
+/// the last call's and, only when they differ, reads it and gives its text (`None`: the file
+/// is gone) to `parse`. The first call answers for changes since this was made.
+pub fn watch_settings(
+    path: std::path::PathBuf,
+    parse: impl Fn(Option<&str>) -> Result<crate::app::ReadPreferences, String> + Send + 'static,
+) -> RereadPreferences {
+    let stamp = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let mut seen = stamp(&path);
+    Box::new(move || {
+        let now = stamp(&path);
+        if now == seen {
+            return None;
+        }
+        seen = now;
+        Some(match std::fs::read_to_string(&path) {
+            Ok(text) => parse(Some(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => parse(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        })
+    })
 }
 
 /// Keeps the DSL's name in the settings file (the runtime does not know where it is).
@@ -218,6 +253,10 @@ fn spawn_worker(
                         None => Err("there is no settings folder".to_owned()),
                     }))
                 }
+                Effect::UseActor(name) => {
+                    actor = crate::core::record::printable(&name, false);
+                    None
+                }
                 // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::WriteForm { file_name, text } => Some(Msg::FormWritten(write_form(
                     store.path(),
@@ -343,6 +382,7 @@ async fn event_loop(
         preferences,
         remember_user,
         verifier,
+        mut reread_preferences,
     } = options;
     let size = terminal
         .size()
@@ -365,6 +405,12 @@ async fn event_loop(
     if preferences.user.is_none() && remember_user.is_some() {
         state.asking_name = Some(String::new());
     }
+    state.preferences_read = crate::app::ReadPreferences {
+        privacy: config.privacy,
+        theme: config.theme.clone(),
+        lock_after: config.lock_after.0,
+        preferences: preferences.clone(),
+    };
     state.preferences = preferences;
     state.is_plaintext = store.is_plaintext();
     state.writable_schools = store.writable_schools();
@@ -384,6 +430,7 @@ async fn event_loop(
     };
     let is_live = live.is_some();
     let has_demo_database = demo.is_some();
+    let settings_changed = replies.clone();
     let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
@@ -437,7 +484,13 @@ async fn event_loop(
                 Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
                 None => return Ok(()),
             },
-            _ = tick.tick() => Some(Input::Msg(Msg::Ticked(clock()))),
+            _ = tick.tick() => {
+                // The settings file edited while the dashboard is open: read on the next turn.
+                if let Some(read) = reread_preferences.as_mut().and_then(|reread| reread()) {
+                    let _ = settings_changed.send(Msg::PreferencesRead(read.map(Box::new)));
+                }
+                Some(Input::Msg(Msg::Ticked(clock())))
+            }
             Some(msg) = inbox.recv() => Some(Input::Msg(msg)),
         };
         if let Some(input) = input {
@@ -503,5 +556,33 @@ mod tests {
         let count = load_demo(&mut store, Some(target), &procedures, &config, "jo", now).unwrap();
         assert_eq!(count, 13);
         assert_eq!(store.escalations(all).unwrap().len(), 13);
+    }
+
+    /// Issue 14: the settings file is read again only when it changes, gone reads as the
+    /// defaults, and a mistake in it comes back as the parser's error.
+    #[test]
+    fn the_settings_file_is_read_again_when_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "privacy = false\n").unwrap();
+        let mut reread = watch_settings(path.clone(), |text| match text {
+            Some(text) => Config::parse("config.toml", text)
+                .map(|c| crate::app::ReadPreferences {
+                    privacy: c.privacy,
+                    ..Default::default()
+                })
+                .map_err(|e| e.to_string()),
+            None => Ok(crate::app::ReadPreferences::default()),
+        });
+        assert_eq!(reread(), None, "unchanged since it was read at start");
+        std::fs::write(&path, "privacy = true\n").unwrap();
+        let read = reread().expect("changed").unwrap();
+        assert!(read.privacy);
+        assert_eq!(reread(), None, "read once per change");
+        std::fs::write(&path, "privacy = \"maybe\"\n").unwrap();
+        let error = reread().expect("changed").unwrap_err();
+        assert!(error.contains("privacy"), "{error}");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(reread(), Some(Ok(crate::app::ReadPreferences::default())));
     }
 }

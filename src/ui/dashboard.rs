@@ -141,77 +141,123 @@ pub fn render(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     render_notifications(state, theme, rows, panel_area, buf);
 }
 
-/// A lane's heading: its count and how many are overdue, with its name where there is room.
-fn lane_title(view: &LaneView, width: u16, is_closed: bool) -> String {
-    if is_closed {
-        let full = format!(" Closed at stage {} ({}) ", view.stage, view.cards.len());
-        if full.chars().count() + 2 <= usize::from(width) {
-            return full;
-        }
-        return format!(" Closed {}: {} ", view.stage, view.cards.len());
-    }
-    let overdue = if view.overdue > 0 {
-        format!(", {} overdue !!", view.overdue)
-    } else {
-        String::new()
-    };
-    // The stage's name comes from the procedures in the lane; where they name it differently,
-    // the lane is simply "Stage N" and each card's detail names its own.
-    let full = match &view.name {
-        Some(name) => format!(
-            " {} {} ({}{overdue}) ",
-            view.stage,
-            crate::core::record::printable(name, false),
-            view.cards.len()
-        ),
-        None => format!(" Stage {} ({}{overdue}) ", view.stage, view.cards.len()),
-    };
-    if full.chars().count() + 2 <= usize::from(width) {
-        return full;
-    }
-    let overdue = if view.overdue > 0 {
-        format!(", {}!!", view.overdue)
-    } else {
-        String::new()
-    };
-    format!(" Stage {}: {}{overdue} ", view.stage, view.cards.len())
+/// How much a lane heading says. A heading takes the fullest of these that fits, in this order
+/// (the rule the help explains): the stage's name goes first, then the label words shorten to
+/// their short forms (`S2` for stage 2, `late` for overdue). Every number keeps its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fullness {
+    /// `Stage 2, Line managers: 3 open · 1 overdue !!`
+    Named,
+    /// `Stage 2: 3 open · 1 overdue !!`
+    Numbered,
+    /// `Stage 2: 3 open · 1 late!!`
+    Short,
+    /// `S2: 3 open · 1 late!!`
+    Shortest,
 }
 
-/// The tab bar when lanes are tabs: the focused lane headed as its lane is, the others as
-/// `Stage 2 (3, 2!!)` where they fit, else `2 (3, 2!!)`; the notifications owed last.
+impl Fullness {
+    pub const ALL: [Self; 4] = [Self::Named, Self::Numbered, Self::Short, Self::Shortest];
+}
+
+/// What a lane counts, labelled: `3 open · 1 overdue !!` (`3 open · 1 late!!` short); a lane
+/// of the closed view, `2 closed`. Escalations are counted, not their deadlines: one with two
+/// late deadlines is one overdue.
+fn lane_counts(view: &LaneView, is_closed: bool, fullness: Fullness) -> String {
+    let cards = view.cards.len();
+    if is_closed {
+        return format!("{cards} closed");
+    }
+    match (view.overdue, fullness) {
+        (0, _) => format!("{cards} open"),
+        (late, Fullness::Named | Fullness::Numbered) => {
+            format!("{cards} open · {late} overdue !!")
+        }
+        (late, _) => format!("{cards} open · {late} late!!"),
+    }
+}
+
+/// A lane's heading at `fullness`, the same words in its lane's border and in its tab.
+pub fn lane_heading(view: &LaneView, is_closed: bool, fullness: Fullness) -> String {
+    let counts = lane_counts(view, is_closed, fullness);
+    // The stage's name comes from the procedures in the lane; where they name it differently,
+    // the lane is simply "Stage N" and each card's detail names its own.
+    match (fullness, &view.name) {
+        (Fullness::Named, Some(name)) => {
+            format!("Stage {}, {}: {counts}", view.stage, printable(name, false))
+        }
+        (Fullness::Named | Fullness::Numbered | Fullness::Short, _) => {
+            format!("Stage {}: {counts}", view.stage)
+        }
+        (Fullness::Shortest, _) => format!("S{}: {counts}", view.stage),
+    }
+}
+
+/// A lane's heading in a border `width` wide: the fullest that fits, with a space either side.
+fn lane_title(view: &LaneView, width: u16, is_closed: bool) -> String {
+    let room = usize::from(width).saturating_sub(4);
+    let heading = Fullness::ALL
+        .iter()
+        .map(|&f| lane_heading(view, is_closed, f))
+        .find(|h| width_of(h) <= room)
+        .unwrap_or_else(|| lane_heading(view, is_closed, Fullness::Shortest));
+    format!(" {heading} ")
+}
+
+/// The notifications owed, counted as a lane is: `Notifications: 4 owed · 3 overdue !!`, short
+/// `4 owed · 3 late!!`.
+pub fn owed_heading(owed: usize, overdue: usize, fullness: Fullness) -> String {
+    match (overdue, fullness) {
+        (0, Fullness::Named | Fullness::Numbered) => format!("Notifications: {owed} owed"),
+        (0, _) => format!("{owed} owed"),
+        (late, Fullness::Named | Fullness::Numbered) => {
+            format!("Notifications: {owed} owed · {late} overdue !!")
+        }
+        (late, _) => format!("{owed} owed · {late} late!!"),
+    }
+}
+
+/// How many of the notifications shown (the filter's, when filtering) are overdue.
+fn owed_overdue(state: &State) -> usize {
+    state
+        .notifications
+        .iter()
+        .filter(|row| {
+            state.entries[row.entry].schedule.notifications[row.index].state
+                == crate::core::deadline::ClockState::Overdue
+        })
+        .count()
+}
+
+/// The tab bar when lanes are tabs: every tab headed as its lane is, at the fullest
+/// [`Fullness`] at which the whole bar fits. Where not even the shortest fits, the lane in
+/// view keeps its counts and the others shorten to their stage, marked `!!` when something
+/// in them is overdue (their counts show when they are chosen); the notifications owed last.
 fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let build = |is_short: bool| {
+    let is_closed = state.is_showing_closed;
+    let build = |fullness: Option<Fullness>| {
         let mut spans = Vec::new();
         for (index, view) in state.lanes.iter().enumerate() {
-            if index == state.lane {
-                spans.push(Span::styled(
-                    lane_title(view, u16::MAX, state.is_showing_closed),
-                    theme.style(Role::Focus),
-                ));
+            let (text, role) = if index == state.lane {
+                let heading = lane_heading(view, is_closed, fullness.unwrap_or(Fullness::Shortest));
+                (heading, Role::Focus)
             } else {
-                let overdue = if view.overdue > 0 && !state.is_showing_closed {
-                    format!(", {}!!", view.overdue)
-                } else {
-                    String::new()
+                let heading = match fullness {
+                    Some(fullness) => lane_heading(view, is_closed, fullness),
+                    None if view.overdue > 0 && !is_closed => format!("S{}!!", view.stage),
+                    None => format!("S{}", view.stage),
                 };
-                let name = match (is_short, state.is_showing_closed) {
-                    (true, _) => view.stage.to_string(),
-                    (false, false) => format!("Stage {}", view.stage),
-                    (false, true) => format!("Closed {}", view.stage),
-                };
-                spans.push(Span::styled(
-                    format!(" {name} ({}{overdue}) ", view.cards.len()),
-                    theme.style(Role::stage(usize::from(view.stage))),
-                ));
-            }
+                (heading, Role::stage(usize::from(view.stage)))
+            };
+            spans.push(Span::styled(format!(" {text} "), theme.style(role)));
             spans.push(Span::raw(" "));
         }
-        let overdue = state.totals.notifications_overdue;
-        let owed = if overdue > 0 {
-            format!(" Owed ({}, {overdue}!!) ", state.notifications.len())
-        } else {
-            format!(" Owed ({}) ", state.notifications.len())
-        };
+        let overdue = owed_overdue(state);
+        let owed = owed_heading(
+            state.notifications.len(),
+            overdue,
+            fullness.unwrap_or(Fullness::Shortest),
+        );
         let role = if state.is_owed_tab() {
             Role::Focus
         } else if overdue > 0 {
@@ -219,15 +265,14 @@ fn render_tabs(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         } else {
             Role::Text
         };
-        spans.push(Span::styled(owed, theme.style(role)));
+        spans.push(Span::styled(format!(" {owed} "), theme.style(role)));
         Line::from(spans)
     };
-    let line = build(false);
-    let line = if line.width() <= usize::from(area.width) {
-        line
-    } else {
-        build(true)
-    };
+    let line = Fullness::ALL
+        .iter()
+        .map(|&f| build(Some(f)))
+        .find(|l| l.width() <= usize::from(area.width))
+        .unwrap_or_else(|| build(None));
     line.render(area, buf);
 }
 
@@ -494,18 +539,27 @@ fn notification_rows(
                 .replace("Safeguarding Children Partnership", "SCP")
                 .replace("Safeguarding Children Board", "SCB");
         }
-        let to_whom = Span::styled(to_whom, theme.style(Role::Muted));
-        let one_line = Line::from(what.clone()).width() + 3 + to_whom.width();
+        let one_line = Line::from(what.clone()).width() + 3 + width_of(&to_whom);
         rows.push(if one_line <= usize::from(width) {
             let mut spans = what;
             spans.push(Span::styled(" · ", theme.style(Role::Muted)));
-            spans.push(to_whom);
+            spans.push(Span::styled(to_whom, theme.style(Role::Muted)));
             vec![Line::from(spans)]
         } else {
-            vec![
-                Line::from(what),
-                Line::from(vec![Span::raw("    "), to_whom]),
-            ]
+            // When and to whom below, wrapped at words: the partnership's address is what
+            // the DSL copies, so it is never cut (at 80 columns it read "cbscb@centralbedford").
+            let mut lines = vec![Line::from(what)];
+            lines.extend(
+                wrap_words(&to_whom, usize::from(width).saturating_sub(4), 3)
+                    .into_iter()
+                    .map(|l| {
+                        Line::from(vec![
+                            Span::raw("    "),
+                            Span::styled(l, theme.style(Role::Muted)),
+                        ])
+                    }),
+            );
+            lines
         });
     }
     rows
@@ -519,13 +573,15 @@ fn render_notifications(
     buf: &mut Buffer,
 ) {
     let is_focused = state.is_owed_focus();
+    let heading = owed_heading(
+        state.notifications.len(),
+        owed_overdue(state),
+        Fullness::Numbered,
+    );
     let title = if is_focused {
-        format!(
-            " Notifications owed ({}): s records one sent ",
-            state.notifications.len()
-        )
+        format!(" {heading}: s records one sent ")
     } else {
-        format!(" Notifications owed ({}) ", state.notifications.len())
+        format!(" {heading} ")
     };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)

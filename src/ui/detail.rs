@@ -206,7 +206,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     let mut child = entry.child_shown(state.is_privacy).to_owned();
     if !state.is_privacy {
         if let Some(dob) = e.child.dob {
-            child.push_str(&format!(", born {dob}"));
+            child.push_str(&format!(", born {}", dob.format("%-d %b %Y")));
         }
         if let Some(reference) = &e.child.reference {
             child.push_str(&format!(", record {}", printable(reference, false)));

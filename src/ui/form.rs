@@ -261,14 +261,15 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
             let all: usize = field.labels.iter().map(|l| l.chars().count() + 2).sum();
             let mut spans = Vec::new();
             if field.labels.len() > 1 && all + 5 <= usize::from(editor.width) {
-                // Every item, the chosen one marked, where they fit across the form.
+                // Every item, where they fit across the form, the chosen one marked in words
+                // as well as style (`[yes]`), so that a copy or a screen reader can tell it:
+                // the brackets take the spaces either side, so nothing moves as it changes.
                 for (i, label) in field.labels.iter().enumerate() {
-                    let role = if i == field.choice {
-                        Role::Focus
+                    spans.push(if i == field.choice {
+                        Span::styled(format!("[{label}]"), theme.style(Role::Focus))
                     } else {
-                        Role::Muted
-                    };
-                    spans.push(Span::styled(format!(" {label} "), theme.style(role)));
+                        Span::styled(format!(" {label} "), theme.style(Role::Muted))
+                    });
                 }
                 spans.push(Span::styled(arrows, theme.style(Role::Muted)));
             } else {
@@ -281,7 +282,7 @@ fn render_field(field: &Field, is_focused: bool, theme: &Theme, area: Rect, buf:
                     ));
                 }
                 spans.push(Span::styled(
-                    format!(" {} ", field.chosen_label()),
+                    format!(" [{}]", field.chosen_label()),
                     theme.style(if is_focused { Role::Focus } else { Role::Text }),
                 ));
             }

@@ -254,11 +254,14 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let plaintext = state
         .is_plaintext
         .then(|| Span::styled(" NOT ENCRYPTED ", theme.style(Role::Overdue)));
-    let (overdue_role, overdue_mark) = if totals.overdue > 0 {
-        (Role::Overdue, "!! ")
+    // The same shape as a lane's heading (`3 open · 1 overdue !!`): escalations are counted,
+    // as the lanes count them, not their deadlines (`escalate review` and the walk count items).
+    let overdue_role = if totals.overdue > 0 {
+        Role::Overdue
     } else {
-        (Role::OnTrack, "")
+        Role::OnTrack
     };
+    let overdue_mark = if totals.overdue > 0 { " !!" } else { "" };
     let today_role = if totals.due_today > 0 {
         Role::DueToday
     } else {
@@ -269,7 +272,7 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::styled(format!("{} open", totals.open), theme.style(Role::Text)),
         Span::styled(" · ", muted),
         Span::styled(
-            format!("{overdue_mark}{} overdue", totals.overdue),
+            format!("{} overdue{overdue_mark}", totals.overdue),
             theme.style(overdue_role),
         ),
         Span::styled(" · ", muted),
@@ -279,29 +282,34 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         ),
     ];
     let mut owed = vec![
-        Span::styled(" · Notifications owed: ", muted),
+        Span::styled(" · Notifications: ", muted),
         Span::styled(
-            totals.notifications_owed.to_string(),
+            format!("{} owed", totals.notifications_owed),
             theme.style(Role::Text),
         ),
     ];
     if totals.notifications_overdue > 0 {
+        owed.push(Span::styled(" · ", muted));
         owed.push(Span::styled(
-            format!(" ({} !! overdue)", totals.notifications_overdue),
+            format!("{} overdue !!", totals.notifications_overdue),
             theme.style(Role::Overdue),
         ));
     }
     // The fullest that fits: the date with its year, then without, then the notifications
     // left to their tab or panel (which count them too), then the day and time alone.
+    // Then, beside the badges of a demo or plain database, the "Escalations:" label (each
+    // number keeps its own word), then the time.
     let candidates = [
-        ("%a %-d %b %Y %H:%M", true, true),
-        ("%a %-d %b %H:%M", true, true),
-        ("%a %-d %b %Y %H:%M", false, true),
-        ("%a %-d %b %H:%M", false, true),
-        ("%a %H:%M", false, true),
-        ("%a %H:%M", false, false),
+        ("%a %-d %b %Y %H:%M", true, true, true),
+        ("%a %-d %b %H:%M", true, true, true),
+        ("%a %-d %b %Y %H:%M", false, true, true),
+        ("%a %-d %b %H:%M", false, true, true),
+        ("%a %H:%M", false, true, true),
+        ("%a %H:%M", false, false, true),
+        ("%a %H:%M", false, false, false),
+        ("", false, false, false),
     ];
-    let build = |(format, with_owed, with_brand): (&str, bool, bool)| {
+    let build = |(format, with_owed, with_brand, with_label): (&str, bool, bool, bool)| {
         let mut spans = Vec::new();
         if with_brand {
             spans.push(brand.clone());
@@ -310,10 +318,14 @@ fn render_header(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         spans.extend(demo.clone());
         spans.extend(plaintext.clone());
         spans.push(Span::styled(
-            format!(" {}  ", local.format(format)),
+            if format.is_empty() {
+                " ".to_owned()
+            } else {
+                format!(" {}  ", local.format(format))
+            },
             theme.style(Role::Text),
         ));
-        spans.extend(escalations.iter().cloned());
+        spans.extend(escalations.iter().skip(usize::from(!with_label)).cloned());
         if with_owed {
             spans.extend(owed.iter().cloned());
         }
@@ -528,15 +540,35 @@ fn render_help(state: &State, theme: &Theme, area: Rect, buf: &mut Buffer) {
         "          ✓ met, ✓! met late, – stopped, … not started",
         theme.style(Role::Muted),
     ));
-    lines.push(Line::styled(
-        " Cards:   #4 is the escalation's number, as the command line takes it. A deadline",
-        theme.style(Role::Muted),
-    ));
-    lines.push(Line::styled(
-        "          too long for its lines, or an agency, ends in …; Enter shows it whole.",
-        theme.style(Role::Muted),
-    ));
     let width = (area.width.saturating_sub(4)).min(90);
+    // What the screen's numbers and short forms mean, wrapped to the popup.
+    let notes = [
+        (
+            "Cards:",
+            "#4 is the escalation's number, as the command line takes it. A deadline too long for its lines, or an agency, ends in …; Enter shows it whole.",
+        ),
+        (
+            "Lanes:",
+            "\"Stage 2: 3 open · 1 overdue !!\" counts escalations; the review (R) counts items (each deadline, notification or action). Where narrow the stage's name goes first, then S2 = stage 2, late = overdue.",
+        ),
+        (
+            "Config:",
+            "config.toml is read again within a second of being saved (privacy, theme, user, organisation, procedure, partnership, lock_after); a mistake in it is shown on the status line and the settings are kept.",
+        ),
+    ];
+    let room = usize::from(width).saturating_sub(2 + 10);
+    for (label, text) in notes {
+        for (n, line) in dashboard::wrap_words(text, room, usize::MAX)
+            .into_iter()
+            .enumerate()
+        {
+            let label = if n == 0 { label } else { "" };
+            lines.push(Line::styled(
+                format!(" {label:<8} {line}"),
+                theme.style(Role::Muted),
+            ));
+        }
+    }
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let height = (total + 2).min(area.height.saturating_sub(2));
     // Scrolled no further than its last line reaching the bottom.

@@ -7,6 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
 
+use super::dashboard::wrap_words;
 use super::state_mark;
 use super::theme::{Role, Theme};
 use crate::app::State;
@@ -20,14 +21,31 @@ pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
     let text = match &item.subject {
         Subject::ImmediateRisk { name, .. } | Subject::Clock { name, .. } => name.clone(),
         Subject::Notification {
+            id,
             name,
             form,
             recipient,
-            ..
-        } => match form {
-            Some(form) => format!("{name} ({form}) to {recipient}"),
-            None => format!("{name} to {recipient}"),
-        },
+        } => {
+            // "Inform the original referrer" names its recipient already: not "... to The
+            // original referrer" again.
+            let mut to = if name.to_lowercase().contains(&recipient.to_lowercase()) {
+                String::new()
+            } else {
+                format!(" to {recipient}")
+            };
+            // The partnership's address or portal, as the dashboard's owed panel gives it.
+            if let Some(contact) = state
+                .entry(item.escalation_id)
+                .and_then(|e| e.schedule.notifications.iter().find(|n| &n.id == id))
+                .and_then(|n| n.contact.as_ref())
+            {
+                to.push_str(&format!(" ({contact})"));
+            }
+            match form {
+                Some(form) => format!("{name} ({form}){to}"),
+                None => format!("{name}{to}"),
+            }
+        }
         Subject::Action { what, owner, .. } => format!("Action: {what} (owner {owner})"),
     };
     // In privacy mode every spelling of the child's name is hidden, in an action's wording too.
@@ -148,10 +166,29 @@ fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'s
         for advice in crate::app::form::immediate_risk_advice(p) {
             lines.push(Line::styled(advice, theme.style(Role::ImmediateRisk)));
         }
-        lines.push(Line::styled(
-            "m records the immediate risk as escalated (its clock met), with a note of how",
-            muted,
-        ));
+        // Once it is recorded as escalated (before the walk or during it), it says so instead
+        // of offering `m` again.
+        let met = entry
+            .schedule
+            .clocks
+            .iter()
+            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+            .map(|c| c.state)
+            .filter(|state| !state.is_live());
+        match met {
+            Some(state) => lines.push(Line::styled(
+                format!(
+                    "{} Recorded as escalated ({}): nothing more to record for it here",
+                    state_mark(state).0.trim_end(),
+                    state.label()
+                ),
+                theme.style(Role::OnTrack),
+            )),
+            None => lines.push(Line::styled(
+                "m records the immediate risk as escalated (its clock met), with a note of how",
+                muted,
+            )),
+        }
     }
     lines.push(label(
         "Raised with",
@@ -210,30 +247,56 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
             " Morning review: summary ",
             theme.style(Role::Text).add_modifier(Modifier::BOLD),
         ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let width = usize::from(inner.width).max(1);
     let text = theme.style(Role::Text);
-    let mut lines = vec![
-        Line::styled(
-            format!(
-                "{} reviewed · {} acted on · {} still outstanding",
-                if walked == count {
-                    format!("{count} item{}", if count == 1 { "" } else { "s" })
-                } else {
-                    format!("{walked} of {count} items")
-                },
-                walk.acted_on(),
-                outstanding.len()
-            ),
-            text.add_modifier(Modifier::BOLD),
+    let muted = theme.style(Role::Muted);
+    // Every line wrapped at words to the box, never cut at its edge.
+    let wrapped = |line: &str, style| -> Vec<Line<'static>> {
+        wrap_words(line, width, usize::MAX)
+            .into_iter()
+            .map(|l| Line::styled(l, style))
+            .collect()
+    };
+    let mut top = wrapped(
+        &format!(
+            "{} reviewed · {} acted on · {} still outstanding",
+            if walked == count {
+                format!("{count} item{}", if count == 1 { "" } else { "s" })
+            } else {
+                format!("{walked} of {count} items")
+            },
+            walk.acted_on(),
+            outstanding.len()
         ),
-        Line::default(),
-    ];
+        text.add_modifier(Modifier::BOLD),
+    );
+    top.push(Line::default());
+    let mut bottom = vec![Line::default()];
+    bottom.extend(wrapped(
+        &if walk.is_walked_through() {
+            "Enter records this review in the audit trail and goes back to the dashboard."
+                .to_owned()
+        } else {
+            format!(
+                "{} items were not reached. Enter records the {walked} walked through; Esc leaves without recording.",
+                count - walked
+            )
+        },
+        muted,
+    ));
+    let mut middle: Vec<Line<'static>> = Vec::new();
     if outstanding.is_empty() {
-        lines.push(Line::styled(
+        middle.extend(wrapped(
             "Nothing from this review is outstanding.",
             theme.style(Role::OnTrack),
         ));
     } else {
-        lines.push(Line::styled("Still outstanding:", text));
+        middle.push(Line::styled("Still outstanding:", text));
+        // Each item wrapped under its mark; as many whole items as fit, then how many more.
+        let room = usize::from(inner.height).saturating_sub(top.len() + bottom.len() + 1);
+        let mut items: Vec<Vec<Line<'static>>> = Vec::new();
         for &index in outstanding {
             let Some(item) = walk.review.items.get(index) else {
                 continue;
@@ -247,33 +310,54 @@ fn render_summary(state: &State, walk: &ReviewWalk, theme: &Theme, area: Rect, b
             } else {
                 ""
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{mark} {}  ", item.status()), theme.style(role)),
-                Span::styled(
-                    format!(
-                        "{} {child}: {}{ticked}",
-                        item.escalation_id,
-                        what_is_due(state, item)
+            let status = format!("{mark} {}  ", item.status());
+            let about = format!(
+                "#{} {child}: {}{ticked}",
+                item.escalation_id,
+                what_is_due(state, item)
+            );
+            let mut lines = Vec::new();
+            for (n, line) in wrap_words(
+                &format!("{status}{about}"),
+                width.saturating_sub(3),
+                usize::MAX,
+            )
+            .into_iter()
+            .enumerate()
+            {
+                lines.push(match line.strip_prefix(status.as_str()) {
+                    Some(rest) if n == 0 => Line::from(vec![
+                        Span::styled(status.clone(), theme.style(role)),
+                        Span::styled(rest.to_owned(), text),
+                    ]),
+                    _ if n == 0 => Line::styled(line, text),
+                    _ => Line::styled(format!("   {line}"), text),
+                });
+            }
+            items.push(lines);
+        }
+        let total = items.len();
+        let mut used = 0;
+        for (shown, lines) in items.into_iter().enumerate() {
+            let is_last = shown + 1 == total;
+            // Keep a line for "… more" unless this is the last item.
+            let needed = lines.len() + usize::from(!is_last);
+            if used + needed > room {
+                middle.extend(wrapped(
+                    &format!(
+                        "… and {} more: escalate review lists every one.",
+                        total - shown
                     ),
-                    text,
-                ),
-            ]));
+                    muted,
+                ));
+                break;
+            }
+            used += lines.len();
+            middle.extend(lines);
         }
     }
-    lines.push(Line::default());
-    lines.push(Line::styled(
-        if walk.is_walked_through() {
-            "Enter records this review in the audit trail and goes back to the dashboard.".to_owned()
-        } else {
-            format!(
-                "{} items were not reached. Enter records the {walked} walked through; Esc leaves without recording.",
-                count - walked
-            )
-        },
-        theme.style(Role::Muted),
-    ));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    // One line an item, cut at the edge, so that a long morning's list still fits 80x24.
+    let mut lines = top;
+    lines.extend(middle);
+    lines.extend(bottom);
     Paragraph::new(lines).render(inner, buf);
 }
