@@ -6,7 +6,11 @@ use std::path::Path;
 use super::PgStore;
 use super::audit::canonical;
 use crate::core::record::RecordError;
-use crate::storage::copy::{COPIED_TABLES, Rows, TableRows, not_empty, unknown_column};
+use crate::core::audit::Head;
+use crate::storage::copy::{
+    PAGE_ROWS, RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table,
+    key_of, not_empty, unknown_column,
+};
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Result, StoreError};
 
@@ -23,45 +27,84 @@ fn columns_of(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Vec<Str
         .collect())
 }
 
+/// The head of the trail as `verify` prints it: its length and the last entry's hash.
+fn head(tx: &mut postgres::Transaction<'_>) -> Result<Head> {
+    let (last, hash) = super::audit::head(tx)?;
+    Ok(if last == 0 {
+        Head::of(&[])
+    } else {
+        Head {
+            entries: usize::try_from(last).unwrap_or_default(),
+            hash,
+        }
+    })
+}
+
 impl Rows for PgStore {
-    fn export_rows(&self) -> Result<Vec<TableRows>> {
+    fn stream_rows(&self, tables: &[&str], sink: &mut dyn RowSink) -> Result<()> {
         let mut client = self.client();
+        // One snapshot for every table and the head.
         let mut tx = client
             .build_transaction()
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let mut out = Vec::new();
-        for table in COPIED_TABLES {
-            let key = if *table == "escalation_state" {
-                "escalation_id"
-            } else {
-                "id"
-            };
+        sink.begin(&Snapshot {
+            database: "postgres",
+            schema_version: super::schema::current_version(),
+            head: head(&mut tx)?,
+        })?;
+        for table in tables {
+            let table = check_table(table)?;
             // A school is PostgreSQL's alone (a SQLite database is one school's).
             let columns: Vec<String> = columns_of(&mut tx, table)?
                 .into_iter()
-                .filter(|c| !(*table == "escalations" && c == "school"))
+                .filter(|c| !(table == "escalations" && c == "school"))
                 .collect();
-            let rows = tx.query(
-                &format!("SELECT {} FROM {table} ORDER BY {key}", columns.join(", ")),
+            sink.table(table, &columns)?;
+            // A portal: the server hands the rows over a page at a time.
+            let portal = tx.bind(
+                &format!(
+                    "SELECT {} FROM {table} ORDER BY {}",
+                    columns.join(", "),
+                    key_of(table)
+                ),
                 &[],
             )?;
-            let rows = rows
-                .iter()
-                .map(|row| (0..columns.len()).map(|i| canonical(row, i)).collect())
-                .collect::<Result<Vec<Vec<_>>>>()?;
-            out.push(TableRows {
-                table: (*table).to_owned(),
-                columns,
-                rows,
-            });
+            let mut values = Vec::with_capacity(columns.len());
+            loop {
+                let page = tx.query_portal(&portal, PAGE_ROWS)?;
+                for row in &page {
+                    values.clear();
+                    for index in 0..columns.len() {
+                        values.push(canonical(row, index)?);
+                    }
+                    sink.row(&values)?;
+                }
+                if page.len() < usize::try_from(PAGE_ROWS).unwrap_or(usize::MAX) {
+                    break;
+                }
+            }
+            sink.end_table()?;
         }
         tx.commit()?;
-        Ok(out)
+        Ok(())
+    }
+
+    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
+        check_complete(tables)?;
+        self.write_rows(tables, Some(head))
     }
 
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
+        self.write_rows(tables, None)
+    }
+}
+
+impl PgStore {
+    /// Writes `tables` into this empty database in one transaction; with `expected`, commits
+    /// only if the trail written verifies and ends there.
+    fn write_rows(&mut self, tables: &[TableRows], expected: Option<&Head>) -> Result<()> {
         let shown = self.shown.clone();
         let mut tx = self.client.get_mut().transaction()?;
         tx.execute(
@@ -78,10 +121,13 @@ impl Rows for PgStore {
             return Err(not_empty(&shown));
         }
         for copied in tables {
-            if !COPIED_TABLES.contains(&copied.table.as_str()) {
+            check_table(&copied.table)?;
+            if let Some(row) = copied.rows.iter().find(|r| r.len() != copied.columns.len()) {
                 return Err(super::unreadable(format!(
-                    "a copied table {}",
-                    copied.table
+                    "a row of {} with {} values for {} columns",
+                    copied.table,
+                    row.len(),
+                    copied.columns.len()
                 )));
             }
             let known = columns_of(&mut tx, &copied.table)?;
@@ -126,6 +172,11 @@ impl Rows for PgStore {
                     &[],
                 )?;
             }
+        }
+        if let Some(expected) = expected {
+            let verification = super::audit::verify(&mut tx)?;
+            let found = head(&mut tx)?;
+            check_restored(&verification, &found, expected)?;
         }
         tx.commit()?;
         Ok(())

@@ -4,7 +4,11 @@ use rusqlite::types::{Value, ValueRef};
 
 use super::{SqliteStore, unreadable};
 use crate::storage::Result;
-use crate::storage::copy::{COPIED_TABLES, Rows, TableRows, not_empty, unknown_column};
+use crate::core::audit::Head;
+use crate::storage::copy::{
+    RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table, key_of,
+    not_empty, unknown_column,
+};
 use crate::storage::fingerprint::hex;
 
 fn to_json(value: ValueRef<'_>) -> serde_json::Value {
@@ -29,39 +33,66 @@ fn from_json(value: &serde_json::Value) -> Result<Value> {
     })
 }
 
+/// The head of the trail as `verify` prints it: its length and the last entry's hash.
+fn head(conn: &rusqlite::Connection) -> Result<Head> {
+    let (entries, hash): (i64, Option<String>) = conn.query_row(
+        "SELECT count(*), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1) FROM audit",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(Head {
+        entries: usize::try_from(entries).unwrap_or_default(),
+        hash: hash.unwrap_or_default(),
+    })
+}
+
 impl Rows for SqliteStore {
-    fn export_rows(&self) -> Result<Vec<TableRows>> {
+    fn stream_rows(&self, tables: &[&str], sink: &mut dyn RowSink) -> Result<()> {
+        // One read transaction: every table and the head come from the same snapshot.
         let tx = self.conn.unchecked_transaction()?;
-        let mut out = Vec::new();
-        for table in COPIED_TABLES {
-            let key = if *table == "escalation_state" {
-                "escalation_id"
-            } else {
-                "id"
-            };
-            let mut statement = tx.prepare(&format!("SELECT * FROM {table} ORDER BY {key}"))?;
+        let schema_version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        sink.begin(&Snapshot {
+            database: "sqlite",
+            schema_version,
+            head: head(&tx)?,
+        })?;
+        for table in tables {
+            let table = check_table(table)?;
+            let mut statement =
+                tx.prepare(&format!("SELECT * FROM {table} ORDER BY {}", key_of(table)))?;
             let columns: Vec<String> = statement.column_names().map(str::to_owned).collect();
             let width = columns.len();
-            let mut rows = Vec::new();
+            sink.table(table, &columns)?;
+            // SQLite steps through the rows as they are asked for: one row in memory at a time.
+            let mut values = Vec::with_capacity(width);
             let mut query = statement.query([])?;
             while let Some(row) = query.next()? {
-                let mut values = Vec::with_capacity(width);
+                values.clear();
                 for index in 0..width {
                     values.push(to_json(row.get_ref(index)?));
                 }
-                rows.push(values);
+                sink.row(&values)?;
             }
-            out.push(TableRows {
-                table: (*table).to_owned(),
-                columns,
-                rows,
-            });
+            sink.end_table()?;
         }
         tx.finish()?;
-        Ok(out)
+        Ok(())
     }
 
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
+        self.write_rows(tables, None)
+    }
+
+    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
+        check_complete(tables)?;
+        self.write_rows(tables, Some(head))
+    }
+}
+
+impl SqliteStore {
+    /// Writes `tables` into this empty store in one transaction; with `expected`, commits only
+    /// if the trail written verifies and ends there.
+    fn write_rows(&mut self, tables: &[TableRows], expected: Option<&Head>) -> Result<()> {
         let shown = self
             .path
             .as_ref()
@@ -78,30 +109,38 @@ impl Rows for SqliteStore {
             return Err(not_empty(&shown));
         }
         for copied in tables {
-            if !COPIED_TABLES.contains(&copied.table.as_str()) {
-                return Err(unreadable(format!("a copied table {}", copied.table)));
-            }
+            let table = check_table(&copied.table)?;
             let known: Vec<String> = tx
-                .prepare(&format!("SELECT * FROM {} LIMIT 0", copied.table))?
+                .prepare(&format!("SELECT * FROM {table} LIMIT 0"))?
                 .column_names()
                 .map(str::to_owned)
                 .collect();
             if let Some(column) = copied.columns.iter().find(|c| !known.contains(c)) {
-                return Err(unknown_column(&copied.table, column));
+                return Err(unknown_column(table, column));
             }
             let placeholders: Vec<String> = (1..=copied.columns.len())
                 .map(|i| format!("?{i}"))
                 .collect();
             let mut statement = tx.prepare(&format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                copied.table,
+                "INSERT INTO {table} ({}) VALUES ({})",
                 copied.columns.join(", "),
                 placeholders.join(", ")
             ))?;
             for row in &copied.rows {
+                if row.len() != copied.columns.len() {
+                    return Err(unreadable(format!(
+                        "a row of {table} with {} values for {} columns",
+                        row.len(),
+                        copied.columns.len()
+                    )));
+                }
                 let values = row.iter().map(from_json).collect::<Result<Vec<_>>>()?;
                 statement.execute(rusqlite::params_from_iter(values))?;
             }
+        }
+        if let Some(expected) = expected {
+            let verification = super::audit::verify(&tx)?;
+            check_restored(&verification, &head(&tx)?, expected)?;
         }
         tx.commit()?;
         Ok(())
