@@ -132,7 +132,9 @@ pub fn write_new_in(folder: &Path, file_name: &str, text: &str) -> std::io::Resu
         let path = folder.join(name);
         match create_new(&path) {
             Ok(mut file) => {
-                let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+                let written = file
+                    .write_all(text.as_bytes())
+                    .and_then(|()| file.sync_all());
                 if let Err(e) = written {
                     let _ = std::fs::remove_file(&path);
                     return Err(e);

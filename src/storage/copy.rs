@@ -30,7 +30,8 @@ pub const COPIED_TABLES: &[&str] = &[
 ];
 
 /// One table's rows: canonical values (integer, text or null), one a column.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TableRows {
     pub table: String,
     pub columns: Vec<String>,
@@ -148,7 +149,11 @@ pub fn check_complete(tables: &[TableRows]) -> Result<()> {
         if found != 1 {
             return Err(super::StoreError::Corrupt(format!(
                 "the copy holds the table {wanted} {}; an export holds every table once, so this one is incomplete or was edited",
-                if found == 0 { "nowhere".to_owned() } else { format!("{found} times") }
+                if found == 0 {
+                    "nowhere".to_owned()
+                } else {
+                    format!("{found} times")
+                }
             )));
         }
     }

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::PgStore;
 use super::audit::canonical;
-use crate::core::record::RecordError;
 use crate::core::audit::Head;
+use crate::core::record::RecordError;
 use crate::storage::copy::{
     PAGE_ROWS, RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table,
     key_of, not_empty, unknown_column,

@@ -3,8 +3,8 @@
 use rusqlite::types::{Value, ValueRef};
 
 use super::{SqliteStore, unreadable};
-use crate::storage::Result;
 use crate::core::audit::Head;
+use crate::storage::Result;
 use crate::storage::copy::{
     RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table, key_of,
     not_empty, unknown_column,
@@ -29,7 +29,11 @@ fn from_json(value: &serde_json::Value) -> Result<Value> {
             None => Value::Real(n.as_f64().unwrap_or_default()),
         },
         serde_json::Value::String(s) => Value::Text(s.clone()),
-        other => return Err(unreadable(format!("a copied value {other}"))),
+        _ => {
+            return Err(unreadable(
+                "a copied value that is a list or an object, where a value is text, a number or null",
+            ));
+        }
     })
 }
 
