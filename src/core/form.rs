@@ -19,7 +19,10 @@ use serde::Serialize;
 use super::calendar::local_date;
 use super::deadline::Schedule;
 use super::procedure::{Form, FormField, Procedure};
-use super::record::{Escalation, Mode, Outcome, RecordError, Redactor, initials, printable};
+use super::record::{
+    Attachment, Correction, CorrectionKind, Escalation, Mode, Outcome, RecordError, Redactor,
+    initials, printable,
+};
 
 /// What a field the record cannot fill says when nobody answered it.
 pub const BLANK: &str = "[not recorded — fill in by hand]";
@@ -460,6 +463,22 @@ fn from_record(
         Source::ViewsAgreed => text(details.views_agreed.map(yes_no)),
         Source::FormDate => text(Some(long_date(today))),
     }
+}
+
+/// The correction that withdrew a kept form: its notification corrected as not sent after the
+/// form was kept with it. The form stays on the record (nothing is deleted); it is shown
+/// withdrawn, with the correction. A notification sent again later keeps its new form, which
+/// the earlier correction does not touch. Matched by time: the first not-sent correction of
+/// the same notification recorded at or after the form was kept.
+pub fn withdrawal<'a>(
+    escalation: &'a Escalation,
+    attachment: &Attachment,
+) -> Option<&'a Correction> {
+    escalation.corrections.iter().find(|c| {
+        c.kind == CorrectionKind::NotificationNotSent
+            && c.target == attachment.notification
+            && c.at >= attachment.recorded_at
+    })
 }
 
 /// The attendees as the document's table (Name; Role and Agency): one a line, the name before
