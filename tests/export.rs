@@ -520,6 +520,10 @@ fn a_tampered_or_foreign_export_is_refused_with_nothing_written() {
         for name in ["Ava Sample", "Leo Example"] {
             assert!(!error.contains(name), "{error}");
         }
+        // Into a database the import would make: none is left behind.
+        let new = sandbox.path(&format!("new-{n}.db"));
+        sandbox.refused(&["--db", s(&new), "import", s(&file)]);
+        assert!(!new.exists(), "{}", new.display());
         let rows = sqlite_rows(&target, None);
         assert!(
             rows.iter().all(|t| t.rows.is_empty()),

@@ -308,8 +308,22 @@ pub fn restore(context: &mut Context, path: &Path, dry_run: bool) -> Result<Stri
             head.entries
         ));
     }
+    // A database file the restore makes is taken away again if the restore is refused.
+    let db = context.db_path()?;
+    let made = !context.database_exists()?;
+    let restored = context.store()?.restore_rows(&tables, &head);
+    if let Err(error) = restored {
+        if made {
+            context.store = None;
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = db.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+        }
+        return Err(wrapped(error));
+    }
     let store = context.store()?;
-    store.restore_rows(&tables, &head).map_err(wrapped)?;
     Ok(format!(
         "Restored {escalations} escalations and {} audit entries from {shown} into {}; the audit trail verifies, with the head the export names: {head}\n",
         head.entries,
