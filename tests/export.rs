@@ -499,9 +499,14 @@ fn a_tampered_or_foreign_export_is_refused_with_nothing_written() {
     let text = std::fs::read_to_string(&export).unwrap();
     let truncated = sandbox.path("truncated.json");
     std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
-    let cases = cases
-        .into_iter()
-        .chain([(truncated, "ends part-way through")]);
+    // Changed in place, the file as escalate wrote it otherwise (read a row at a time).
+    let renamed = sandbox.path("renamed.json");
+    assert!(text.contains("Leo Example"));
+    std::fs::write(&renamed, text.replacen("Leo Example", "Leo Exampel", 1)).unwrap();
+    let cases = cases.into_iter().chain([
+        (truncated, "ends part-way through"),
+        (renamed, "has been changed since"),
+    ]);
     for (n, (file, why)) in cases.enumerate() {
         let target = sandbox.path(&format!("target-{n}.db"));
         sandbox.ok(&["--db", s(&target), "init", "--plaintext"]);

@@ -18,13 +18,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::SecondsFormat;
-use serde::Deserialize;
 
 use super::args::ExportArgs;
 use super::{CliError, Context};
 use crate::core::audit::Head;
 use crate::files::{PrivateFile, Replace};
-use crate::storage::copy::{COPIED_TABLES, RowSink, Rows, Snapshot, TableRows};
+use crate::storage::copy::{COPIED_TABLES, RowSink, RowWriter, Rows, Snapshot};
 use crate::storage::{Store, StoreError};
 
 /// The JSON's format name, the first thing a reader checks.
@@ -217,16 +216,6 @@ impl<W: std::io::Write> RowSink for JsonSink<W> {
     }
 }
 
-/// An export as read back: every field optional, so that a file of another format or version
-/// is refused by name rather than by a missing field.
-#[derive(Deserialize)]
-struct Document {
-    format: Option<serde_json::Value>,
-    format_version: Option<serde_json::Value>,
-    head: Option<String>,
-    tables: Option<Vec<TableRows>>,
-}
-
 /// Whether `bytes` (a file's start) looks like JSON rather than CSV: its first character,
 /// after a byte-order mark and white space, opens an object.
 pub fn looks_like_json(bytes: &[u8]) -> bool {
@@ -237,40 +226,95 @@ pub fn looks_like_json(bytes: &[u8]) -> bool {
         .is_some_and(|b| *b == b'{')
 }
 
-/// `escalate import FILE.json`: restores an export into an empty database, or refuses with
-/// nothing written.
-pub fn restore(context: &mut Context, path: &Path, dry_run: bool) -> Result<String, CliError> {
-    let shown = path.display();
-    let refuse = |why: String| {
-        CliError(format!(
-            "{shown} is not restored, and nothing was written: {why}"
-        ))
-    };
-    let file =
-        std::fs::File::open(path).map_err(|e| CliError(format!("could not read {shown}: {e}")))?;
-    let document: Document = serde_json::from_reader(std::io::BufReader::new(file)).map_err(
-        |e| {
-            // The error's category and place, never its text: that may quote a value.
-            let what = match e.classify() {
-                serde_json::error::Category::Eof => "it ends part-way through (was it cut short?)",
-                serde_json::error::Category::Io => "it could not be read",
-                _ => "it is not well-formed JSON, or not laid out as an escalate export",
-            };
-            refuse(format!(
-                "{what} (line {}, column {}); export the database again with escalate export --format json",
-                e.line(),
-                e.column()
-            ))
-        },
-    )?;
-    if document.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(refuse(format!(
-            "it is not an escalate export (its \"format\" is not \"{FORMAT}\"); escalate import restores the JSON escalate export writes, or imports a spreadsheet saved as CSV"
-        )));
+/// Why a restore stopped part-way through reading the file: said in its own words, or an
+/// error from the database the rows were going into.
+enum Stopped {
+    Refused(String),
+    Store(StoreError),
+}
+
+/// Reads an export as it is written: the header's fields, checked before any row is written,
+/// then each table's columns and its rows, handed to the restore a row at a time. What it
+/// found wrong is kept in `stopped` (a serde error carries only text).
+struct Export<'w, 's> {
+    writer: &'w mut dyn RowWriter,
+    stopped: &'s mut Option<Stopped>,
+}
+
+impl Export<'_, '_> {
+    fn stop<E: serde::de::Error>(&mut self, why: Stopped) -> E {
+        *self.stopped = Some(why);
+        E::custom("stopped")
     }
-    let version = document.format_version.as_ref().and_then(|v| v.as_u64());
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Export<'_, '_> {
+    type Value = Option<Head>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Export<'_, '_> {
+    type Value = Option<Head>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an escalate export")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut format: Option<serde_json::Value> = None;
+        let mut version: Option<serde_json::Value> = None;
+        let mut head: Option<String> = None;
+        let mut tables = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "format_version" => version = Some(map.next_value()?),
+                "head" => head = Some(map.next_value()?),
+                "tables" => {
+                    // What the file is, checked before a row of it is written.
+                    if let Err(why) = check_format(format.as_ref(), version.as_ref()) {
+                        return Err(self.stop(Stopped::Refused(why)));
+                    }
+                    map.next_value_seed(Tables {
+                        writer: &mut *self.writer,
+                        stopped: &mut *self.stopped,
+                    })?;
+                    tables = true;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !tables {
+            let why = check_format(format.as_ref(), version.as_ref())
+                .err()
+                .unwrap_or_else(|| "it holds no \"tables\"".to_owned());
+            return Err(self.stop(Stopped::Refused(why)));
+        }
+        Ok(head.as_deref().and_then(parse_head))
+    }
+}
+
+/// The file's format and version, as this escalate restores them; the refusal otherwise.
+fn check_format(
+    format: Option<&serde_json::Value>,
+    version: Option<&serde_json::Value>,
+) -> Result<(), String> {
+    if format.and_then(serde_json::Value::as_str) != Some(FORMAT) {
+        return Err(format!(
+            "it is not an escalate export (its \"format\", first, is not \"{FORMAT}\"); escalate import restores the JSON escalate export writes, or imports a spreadsheet saved as CSV"
+        ));
+    }
+    let version = version.and_then(serde_json::Value::as_u64);
     if version != Some(FORMAT_VERSION) {
-        return Err(refuse(format!(
+        return Err(format!(
             "it is an export of format version {}, and this escalate restores version {FORMAT_VERSION}; restore it with the escalate that wrote it{}",
             version.map_or_else(|| "unknown".to_owned(), |v| v.to_string()),
             if version.is_some_and(|v| v > FORMAT_VERSION) {
@@ -278,42 +322,242 @@ pub fn restore(context: &mut Context, path: &Path, dry_run: bool) -> Result<Stri
             } else {
                 ""
             }
-        )));
+        ));
     }
-    let head = document
-        .head
-        .as_deref()
-        .and_then(parse_head)
-        .ok_or_else(|| {
-            refuse("its \"head\" is missing or is not COUNT:HASH, so the trail it holds cannot be checked".to_owned())
-        })?;
-    let tables = document
-        .tables
-        .ok_or_else(|| refuse("it holds no \"tables\"".to_owned()))?;
-    let escalations = tables
-        .iter()
-        .find(|t| t.table == "escalations")
-        .map_or(0, |t| t.rows.len());
+    Ok(())
+}
+
+/// The `tables` array: each table handed on as it is read.
+struct Tables<'w, 's> {
+    writer: &'w mut dyn RowWriter,
+    stopped: &'s mut Option<Stopped>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Tables<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Tables<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of tables")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(Table {
+                writer: &mut *self.writer,
+                stopped: &mut *self.stopped,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// One table: its name and columns (which must come first), then its rows.
+struct Table<'w, 's> {
+    writer: &'w mut dyn RowWriter,
+    stopped: &'s mut Option<Stopped>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Table<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Table<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut name: Option<String> = None;
+        let mut columns: Option<Vec<String>> = None;
+        let mut rows = false;
+        let mut held: Option<Vec<Vec<serde_json::Value>>> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "table" => name = Some(map.next_value()?),
+                "columns" => columns = Some(map.next_value()?),
+                "rows" => {
+                    let (Some(name), Some(columns)) = (&name, &columns) else {
+                        // Rows before the table's name (a file whose keys a tool sorted): held
+                        // until the name and columns come, as this table's rows alone.
+                        held = Some(map.next_value::<Vec<Vec<serde_json::Value>>>()?);
+                        continue;
+                    };
+                    if let Err(e) = self.writer.table(name, columns) {
+                        *self.stopped = Some(Stopped::Store(e));
+                        return Err(serde::de::Error::custom("stopped"));
+                    }
+                    map.next_value_seed(RowsOf {
+                        writer: &mut *self.writer,
+                        stopped: &mut *self.stopped,
+                    })?;
+                    rows = true;
+                }
+                _ => {
+                    *self.stopped = Some(Stopped::Refused(format!(
+                        "a table holds a field \"{}\" an export does not have",
+                        key.escape_debug()
+                    )));
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+        }
+        if let (Some(held), Some(name), Some(columns)) = (held, &name, &columns) {
+            let written = self
+                .writer
+                .table(name, columns)
+                .and_then(|()| held.iter().try_for_each(|row| self.writer.row(row)));
+            if let Err(e) = written {
+                *self.stopped = Some(Stopped::Store(e));
+                return Err(serde::de::Error::custom("stopped"));
+            }
+            rows = true;
+        }
+        if !rows {
+            *self.stopped = Some(Stopped::Refused(
+                "a table has no \"table\", \"columns\" or \"rows\"; it is incomplete or was edited"
+                    .to_owned(),
+            ));
+            return Err(serde::de::Error::custom("stopped"));
+        }
+        Ok(())
+    }
+}
+
+/// A table's rows, each written as soon as it is read.
+struct RowsOf<'w, 's> {
+    writer: &'w mut dyn RowWriter,
+    stopped: &'s mut Option<Stopped>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowsOf<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowsOf<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(row) = seq.next_element::<Vec<serde_json::Value>>()? {
+            if let Err(e) = self.writer.row(&row) {
+                *self.stopped = Some(Stopped::Store(e));
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hands rows on, counting the escalations.
+struct Counting<'a, 'c> {
+    inner: &'a mut dyn RowWriter,
+    in_escalations: bool,
+    escalations: &'c mut u64,
+}
+
+impl RowWriter for Counting<'_, '_> {
+    fn table(&mut self, table: &str, columns: &[String]) -> crate::storage::Result<()> {
+        self.in_escalations = table == "escalations";
+        self.inner.table(table, columns)
+    }
+
+    fn row(&mut self, values: &[serde_json::Value]) -> crate::storage::Result<()> {
+        if self.in_escalations {
+            *self.escalations += 1;
+        }
+        self.inner.row(values)
+    }
+}
+
+/// `escalate import FILE.json`: restores an export into an empty database, or refuses with
+/// nothing written. The file is read as it is restored, a row at a time, inside the restore's
+/// one transaction, which commits only once the whole file has been read and the trail it
+/// wrote verifies and ends at the head the file names.
+pub fn restore(context: &mut Context, path: &Path, dry_run: bool) -> Result<String, CliError> {
+    use serde::de::DeserializeSeed as _;
+    let shown = path.display();
+    let refuse = |why: String| {
+        CliError(format!(
+            "{shown} is not restored, and nothing was written: {why}"
+        ))
+    };
+    // Opened first, so that a file that cannot be read leaves no database behind.
+    let file =
+        std::fs::File::open(path).map_err(|e| CliError(format!("could not read {shown}: {e}")))?;
+    let mut file = Some(file);
+    let mut stopped: Option<Stopped> = None;
+    let mut parse_error: Option<serde_json::Error> = None;
+    let mut counted: Option<Head> = None;
+    let mut escalations = 0_u64;
+    let mut feed = |writer: &mut dyn RowWriter| -> crate::storage::Result<Head> {
+        let mut writer = Counting {
+            inner: writer,
+            in_escalations: false,
+            escalations: &mut escalations,
+        };
+        let Some(file) = file.take() else {
+            return Err(StoreError::Backend("the file was already read".to_owned()));
+        };
+        let mut reader = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+        let read = Export {
+            writer: &mut writer,
+            stopped: &mut stopped,
+        }
+        .deserialize(&mut reader)
+        .and_then(|head| reader.end().map(|()| head));
+        match read {
+            Ok(Some(head)) => {
+                counted = Some(head.clone());
+                Ok(head)
+            }
+            Ok(None) => {
+                stopped = Some(Stopped::Refused(
+                    "its \"head\" is missing or is not COUNT:HASH, so the trail it holds cannot be checked".to_owned(),
+                ));
+                Err(StoreError::Backend("stopped".to_owned()))
+            }
+            Err(e) => {
+                parse_error = Some(e);
+                Err(StoreError::Backend("stopped".to_owned()))
+            }
+        }
+    };
     let wrapped = |e: StoreError| match e {
         StoreError::Corrupt(why) | StoreError::Backend(why) => refuse(why),
         StoreError::Conflict(why) => CliError(format!("{why}; nothing was written")),
         other => CliError::from(other),
     };
-    if dry_run {
+    let restored = if dry_run {
         // The whole restore, into a database in memory: refused exactly as the real one would be.
-        let mut scratch = crate::storage::sqlite::SqliteStore::open_in_memory()?;
-        scratch.restore_rows(&tables, &head).map_err(wrapped)?;
-        return Ok(format!(
-            "Dry run: nothing was written. {shown} holds {escalations} escalations and an audit trail of {} entries that verifies (head {head}); it would restore into an empty database.\n",
-            head.entries
-        ));
-    }
-    // A database file the restore makes is taken away again if the restore is refused.
-    let db = context.db_path()?;
-    let made = !context.database_exists()?;
-    let restored = context.store()?.restore_rows(&tables, &head);
-    if let Err(error) = restored {
-        if made {
+        crate::storage::sqlite::SqliteStore::open_in_memory()?.restore(&mut feed)
+    } else {
+        // A database file the restore makes is taken away again if the restore is refused.
+        let db = context.db_path()?;
+        let made = !context.database_exists()?;
+        let restored = context.store()?.restore(&mut feed);
+        if restored.is_err() && made {
             context.store = None;
             for suffix in ["", "-wal", "-shm", "-journal"] {
                 let mut name = db.as_os_str().to_owned();
@@ -321,7 +565,36 @@ pub fn restore(context: &mut Context, path: &Path, dry_run: bool) -> Result<Stri
                 let _ = std::fs::remove_file(name);
             }
         }
-        return Err(wrapped(error));
+        restored
+    };
+    if let Err(error) = restored {
+        return Err(match (stopped, parse_error) {
+            (Some(Stopped::Refused(why)), _) => refuse(why),
+            (Some(Stopped::Store(error)), _) => wrapped(error),
+            (None, Some(e)) => {
+                // The error's category and place, never its text: that may quote a value.
+                let what = match e.classify() {
+                    serde_json::error::Category::Eof => {
+                        "it ends part-way through (was it cut short?)"
+                    }
+                    serde_json::error::Category::Io => "it could not be read",
+                    _ => "it is not well-formed JSON, or not laid out as an escalate export",
+                };
+                refuse(format!(
+                    "{what} (line {}, column {}); export the database again with escalate export --format json",
+                    e.line(),
+                    e.column()
+                ))
+            }
+            (None, None) => wrapped(error),
+        });
+    }
+    let head = counted.unwrap_or_else(|| Head::of(&[]));
+    if dry_run {
+        return Ok(format!(
+            "Dry run: nothing was written. {shown} holds {escalations} escalations and an audit trail of {} entries that verifies (head {head}); it would restore into an empty database.\n",
+            head.entries
+        ));
     }
     let store = context.store()?;
     Ok(format!(

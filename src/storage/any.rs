@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::copy::{RowSink, Rows, TableRows};
+use super::copy::{Feed, RowSink, Rows, TableRows};
 use super::postgres::{PgStore, is_url, shown as shown_url};
 use super::sqlite::SqliteStore;
 use super::{Filter, Result, Store, WallClock};
@@ -201,5 +201,9 @@ impl Rows for AnyStore {
 
     fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
         each!(self, s => s.restore_rows(tables, head))
+    }
+
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()> {
+        each!(self, s => s.restore(feed))
     }
 }

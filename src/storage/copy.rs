@@ -30,8 +30,7 @@ pub const COPIED_TABLES: &[&str] = &[
 ];
 
 /// One table's rows: canonical values (integer, text or null), one a column.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TableRows {
     pub table: String,
     pub columns: Vec<String>,
@@ -81,7 +80,77 @@ pub trait Rows {
     /// Writes a whole exported record (every one of [`COPIED_TABLES`]) into this store, which
     /// must hold no record yet, and commits only if the audit trail written verifies and ends
     /// at `head`: otherwise nothing is written.
-    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()>;
+    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
+        self.restore(&mut |writer| {
+            feed_tables(tables, writer)?;
+            Ok(head.clone())
+        })
+    }
+
+    /// As [`Rows::restore_rows`], with the rows handed over by `feed` as it reads them (a
+    /// table, then its rows, a row at a time), inside the one transaction: a restore from a
+    /// file never holds the whole record in memory. `feed` returns the head the rows are said
+    /// to end at; an error from it writes nothing.
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()>;
+}
+
+/// Where a restore's rows go: `table` names the table and its columns, `row` writes a row.
+pub trait RowWriter {
+    fn table(&mut self, table: &str, columns: &[String]) -> Result<()>;
+    fn row(&mut self, values: &[serde_json::Value]) -> Result<()>;
+}
+
+/// What hands a restore its rows, and returns the head they end at.
+pub type Feed<'a> = dyn FnMut(&mut dyn RowWriter) -> Result<Head> + 'a;
+
+/// Hands `tables` to `writer`.
+pub fn feed_tables(tables: &[TableRows], writer: &mut dyn RowWriter) -> Result<()> {
+    for table in tables {
+        writer.table(&table.table, &table.columns)?;
+        for row in &table.rows {
+            writer.row(row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The tables a copy has written so far: each known, and each once.
+#[derive(Debug, Default)]
+pub struct Seen(Vec<&'static str>);
+
+impl Seen {
+    /// Notes `table`, refusing one escalate does not know or one given twice.
+    pub fn add(&mut self, table: &str) -> Result<&'static str> {
+        let table = check_table(table)?;
+        if self.0.contains(&table) {
+            return Err(super::StoreError::Corrupt(format!(
+                "the copy holds the table {table} twice; an export holds every table once, so this one was edited"
+            )));
+        }
+        self.0.push(table);
+        Ok(table)
+    }
+
+    /// Refuses a copy that left a table out.
+    pub fn complete(&self) -> Result<()> {
+        match COPIED_TABLES.iter().find(|t| !self.0.contains(t)) {
+            Some(missing) => Err(super::StoreError::Corrupt(format!(
+                "the copy holds the table {missing} nowhere; an export holds every table once, so this one is incomplete or was edited"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Refuses a row whose values do not match its table's columns.
+pub fn check_width(table: &str, values: usize, columns: usize) -> Result<()> {
+    if values == columns {
+        Ok(())
+    } else {
+        Err(super::StoreError::Corrupt(format!(
+            "the copy holds a row of {table} with {values} values for {columns} columns; it was edited or is damaged"
+        )))
+    }
 }
 
 /// Collects streamed rows into [`TableRows`].
@@ -137,27 +206,6 @@ pub fn check_table(table: &str) -> Result<&'static str> {
                 table.escape_debug()
             ))
         })
-}
-
-/// Refuses a restore that does not hold every table exactly once.
-pub fn check_complete(tables: &[TableRows]) -> Result<()> {
-    for table in tables {
-        check_table(&table.table)?;
-    }
-    for wanted in COPIED_TABLES {
-        let found = tables.iter().filter(|t| t.table == *wanted).count();
-        if found != 1 {
-            return Err(super::StoreError::Corrupt(format!(
-                "the copy holds the table {wanted} {}; an export holds every table once, so this one is incomplete or was edited",
-                if found == 0 {
-                    "nowhere".to_owned()
-                } else {
-                    format!("{found} times")
-                }
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The refusal when a restored trail does not verify or ends elsewhere than it says.

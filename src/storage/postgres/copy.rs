@@ -8,8 +8,8 @@ use super::audit::canonical;
 use crate::core::audit::Head;
 use crate::core::record::RecordError;
 use crate::storage::copy::{
-    PAGE_ROWS, RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table,
-    key_of, not_empty, unknown_column,
+    Feed, PAGE_ROWS, RowSink, RowWriter, Rows, Seen, Snapshot, TableRows, check_restored,
+    check_table, check_width, feed_tables, key_of, not_empty, unknown_column,
 };
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Result, StoreError};
@@ -91,20 +91,104 @@ impl Rows for PgStore {
         Ok(())
     }
 
-    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
-        check_complete(tables)?;
-        self.write_rows(tables, Some(head))
+    fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
+        self.write_rows(
+            &mut |writer| {
+                feed_tables(tables, writer)?;
+                Ok(Head::of(&[]))
+            },
+            false,
+        )
     }
 
-    fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
-        self.write_rows(tables, None)
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()> {
+        self.write_rows(feed, true)
+    }
+}
+
+/// Writes rows into the restore's transaction, a thousand rows a statement: PostgreSQL reads
+/// each canonical value into its column's type (0/1 into a boolean, RFC 3339 text into a
+/// timestamptz).
+struct Writer<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    table: Option<(&'static str, Vec<String>)>,
+    rows: Vec<serde_json::Value>,
+    seen: Seen,
+}
+
+impl Writer<'_, '_> {
+    fn flush_rows(&mut self) -> Result<()> {
+        let Some((table, columns)) = &self.table else {
+            return Ok(());
+        };
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let json = serde_json::Value::Array(std::mem::take(&mut self.rows));
+        let columns = columns.join(", ");
+        self.tx.execute(
+            &format!(
+                "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, $1::text::json)"
+            ),
+            &[&json.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Writes the table's last rows, and moves its id sequence past them.
+    fn finish_table(&mut self) -> Result<()> {
+        self.flush_rows()?;
+        if let Some((table, columns)) = self.table.take()
+            && columns.iter().any(|c| c == "id")
+            && table != "audit"
+        {
+            self.tx.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                ),
+                &[],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl RowWriter for Writer<'_, '_> {
+    fn table(&mut self, table: &str, columns: &[String]) -> Result<()> {
+        self.finish_table()?;
+        let table = self.seen.add(table)?;
+        let known = columns_of(self.tx, table)?;
+        if let Some(column) = columns.iter().find(|c| !known.contains(c)) {
+            return Err(unknown_column(table, column));
+        }
+        self.table = Some((table, columns.to_vec()));
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[serde_json::Value]) -> Result<()> {
+        let Some((table, columns)) = &self.table else {
+            return Err(super::unreadable("a row before its table"));
+        };
+        check_width(table, values.len(), columns.len())?;
+        self.rows.push(serde_json::Value::Object(
+            columns
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect(),
+        ));
+        if self.rows.len() >= 1000 {
+            self.flush_rows()?;
+        }
+        Ok(())
     }
 }
 
 impl PgStore {
-    /// Writes `tables` into this empty database in one transaction; with `expected`, commits
-    /// only if the trail written verifies and ends there.
-    fn write_rows(&mut self, tables: &[TableRows], expected: Option<&Head>) -> Result<()> {
+    /// Writes what `feed` hands over into this empty database in one transaction; with
+    /// `check`, commits only if every table came, and the trail written verifies and ends at
+    /// the head `feed` returns.
+    fn write_rows(&mut self, feed: &mut Feed<'_>, check: bool) -> Result<()> {
         let shown = self.shown.clone();
         let mut tx = self.client.get_mut().transaction()?;
         tx.execute(
@@ -120,63 +204,20 @@ impl PgStore {
         if held > 0 {
             return Err(not_empty(&shown));
         }
-        for copied in tables {
-            check_table(&copied.table)?;
-            if let Some(row) = copied.rows.iter().find(|r| r.len() != copied.columns.len()) {
-                return Err(super::unreadable(format!(
-                    "a row of {} with {} values for {} columns",
-                    copied.table,
-                    row.len(),
-                    copied.columns.len()
-                )));
-            }
-            let known = columns_of(&mut tx, &copied.table)?;
-            if let Some(column) = copied.columns.iter().find(|c| !known.contains(c)) {
-                return Err(unknown_column(&copied.table, column));
-            }
-            if copied.rows.is_empty() {
-                continue;
-            }
-            // PostgreSQL reads each canonical value into its column's type (0/1 into a
-            // boolean, RFC 3339 text into a timestamptz), a thousand rows a statement.
-            for chunk in copied.rows.chunks(1000) {
-                let objects: Vec<serde_json::Value> = chunk
-                    .iter()
-                    .map(|row| {
-                        serde_json::Value::Object(
-                            copied
-                                .columns
-                                .iter()
-                                .cloned()
-                                .zip(row.iter().cloned())
-                                .collect(),
-                        )
-                    })
-                    .collect();
-                let json = serde_json::Value::Array(objects);
-                let columns = copied.columns.join(", ");
-                tx.execute(
-                    &format!(
-                        "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, $1::text::json)",
-                        table = copied.table
-                    ),
-                    &[&json.to_string()],
-                )?;
-            }
-            if copied.columns.iter().any(|c| c == "id") && copied.table != "audit" {
-                tx.execute(
-                    &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)",
-                        table = copied.table
-                    ),
-                    &[],
-                )?;
-            }
-        }
-        if let Some(expected) = expected {
+        let mut writer = Writer {
+            tx: &mut tx,
+            table: None,
+            rows: Vec::new(),
+            seen: Seen::default(),
+        };
+        let expected = feed(&mut writer)?;
+        writer.finish_table()?;
+        let seen = std::mem::take(&mut writer.seen);
+        if check {
+            seen.complete()?;
             let verification = super::audit::verify(&mut tx)?;
             let found = head(&mut tx)?;
-            check_restored(&verification, &found, expected)?;
+            check_restored(&verification, &found, &expected)?;
         }
         tx.commit()?;
         Ok(())

@@ -6,8 +6,8 @@ use super::{SqliteStore, unreadable};
 use crate::core::audit::Head;
 use crate::storage::Result;
 use crate::storage::copy::{
-    RowSink, Rows, Snapshot, TableRows, check_complete, check_restored, check_table, key_of,
-    not_empty, unknown_column,
+    Feed, RowSink, RowWriter, Rows, Seen, Snapshot, TableRows, check_restored, check_table,
+    check_width, feed_tables, key_of, not_empty, unknown_column,
 };
 use crate::storage::fingerprint::hex;
 
@@ -84,19 +84,66 @@ impl Rows for SqliteStore {
     }
 
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
-        self.write_rows(tables, None)
+        self.write_rows(
+            &mut |writer| {
+                feed_tables(tables, writer)?;
+                Ok(Head::of(&[]))
+            },
+            false,
+        )
     }
 
-    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
-        check_complete(tables)?;
-        self.write_rows(tables, Some(head))
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()> {
+        self.write_rows(feed, true)
+    }
+}
+
+/// Writes rows into the restore's transaction: a table's insert prepared once, a row at a time.
+struct Writer<'t> {
+    tx: &'t rusqlite::Connection,
+    insert: Option<(rusqlite::Statement<'t>, &'static str, usize)>,
+    seen: Seen,
+}
+
+impl RowWriter for Writer<'_> {
+    fn table(&mut self, table: &str, columns: &[String]) -> Result<()> {
+        self.insert = None;
+        let table = self.seen.add(table)?;
+        let known: Vec<String> = self
+            .tx
+            .prepare(&format!("SELECT * FROM {table} LIMIT 0"))?
+            .column_names()
+            .map(str::to_owned)
+            .collect();
+        if let Some(column) = columns.iter().find(|c| !known.contains(c)) {
+            return Err(unknown_column(table, column));
+        }
+        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let statement = self.tx.prepare(&format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            columns.join(", "),
+            placeholders.join(", ")
+        ))?;
+        self.insert = Some((statement, table, columns.len()));
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[serde_json::Value]) -> Result<()> {
+        let Some((statement, table, width)) = &mut self.insert else {
+            return Err(unreadable("a row before its table"));
+        };
+        check_width(table, values.len(), *width)?;
+        let values = values.iter().map(from_json).collect::<Result<Vec<_>>>()?;
+        statement.execute(rusqlite::params_from_iter(values))?;
+        Ok(())
     }
 }
 
 impl SqliteStore {
-    /// Writes `tables` into this empty store in one transaction; with `expected`, commits only
-    /// if the trail written verifies and ends there.
-    fn write_rows(&mut self, tables: &[TableRows], expected: Option<&Head>) -> Result<()> {
+    /// Writes what `feed` hands over into this empty store in one transaction; with `check`,
+    /// commits only if every table came, and the trail written verifies and ends at the head
+    /// `feed` returns.
+    fn write_rows(&mut self, feed: &mut Feed<'_>, check: bool) -> Result<()> {
         let shown = self
             .path
             .as_ref()
@@ -112,39 +159,18 @@ impl SqliteStore {
         if held > 0 {
             return Err(not_empty(&shown));
         }
-        for copied in tables {
-            let table = check_table(&copied.table)?;
-            let known: Vec<String> = tx
-                .prepare(&format!("SELECT * FROM {table} LIMIT 0"))?
-                .column_names()
-                .map(str::to_owned)
-                .collect();
-            if let Some(column) = copied.columns.iter().find(|c| !known.contains(c)) {
-                return Err(unknown_column(table, column));
-            }
-            let placeholders: Vec<String> = (1..=copied.columns.len())
-                .map(|i| format!("?{i}"))
-                .collect();
-            let mut statement = tx.prepare(&format!(
-                "INSERT INTO {table} ({}) VALUES ({})",
-                copied.columns.join(", "),
-                placeholders.join(", ")
-            ))?;
-            for row in &copied.rows {
-                if row.len() != copied.columns.len() {
-                    return Err(unreadable(format!(
-                        "a row of {table} with {} values for {} columns",
-                        row.len(),
-                        copied.columns.len()
-                    )));
-                }
-                let values = row.iter().map(from_json).collect::<Result<Vec<_>>>()?;
-                statement.execute(rusqlite::params_from_iter(values))?;
-            }
-        }
-        if let Some(expected) = expected {
+        let mut writer = Writer {
+            tx: &tx,
+            insert: None,
+            seen: Seen::default(),
+        };
+        let expected = feed(&mut writer)?;
+        let seen = std::mem::take(&mut writer.seen);
+        drop(writer);
+        if check {
+            seen.complete()?;
             let verification = super::audit::verify(&tx)?;
-            check_restored(&verification, &head(&tx)?, expected)?;
+            check_restored(&verification, &head(&tx)?, &expected)?;
         }
         tx.commit()?;
         Ok(())
