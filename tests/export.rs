@@ -555,3 +555,73 @@ fn a_database_that_holds_records_is_refused_and_left_as_it_was() {
     let error = sandbox.refused(&["--db", s(&target), "import", "--skip-invalid", s(&export)]);
     assert!(error.contains("whole or not at all"), "{error}");
 }
+
+#[test]
+fn privacy_hides_every_childs_name_and_address_in_the_csv() {
+    let sandbox = Sandbox::new();
+    let (source, _) = sandbox.demo_export();
+    sandbox.ok(&[
+        "--db",
+        s(&source),
+        "amend",
+        "2",
+        "child",
+        "Leo Exampel",
+        "--why",
+        "misspelt",
+    ]);
+    let names: Vec<String> = sqlite_rows(&source, None)
+        .into_iter()
+        .find(|t| t.table == "escalations")
+        .map(|t| {
+            let at = t.columns.iter().position(|c| c == "child_name").unwrap();
+            t.rows
+                .iter()
+                .map(|r| r[at].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap();
+    assert!(names.len() >= 10);
+    let folder = sandbox.path("private");
+    let out = sandbox.ok(&[
+        "--db",
+        s(&source),
+        "export",
+        "--format",
+        "csv",
+        "--privacy",
+        "--out",
+        s(&folder),
+    ]);
+    assert!(out.contains("as initials"), "{out}");
+    let mut all = String::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        all.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for name in names
+        .iter()
+        .map(String::as_str)
+        .chain(["Leo Exampel", "LU1 1AA"])
+    {
+        assert!(!all.contains(name), "{name} is in the private export");
+    }
+    let (headers, rows) = read_csv(&folder.join("escalations.csv"));
+    let child = headers.iter().position(|h| h == "Child").unwrap();
+    assert!(rows.iter().all(|r| r[child].ends_with('.')), "{rows:?}");
+    let (_, details) = read_csv(&folder.join("details.csv"));
+    assert!(
+        details
+            .iter()
+            .any(|r| r.contains(&"[address withheld]".to_owned()))
+    );
+    // The JSON is the record exactly as kept: it has no private form.
+    let error = sandbox.refused(&[
+        "--db",
+        s(&source),
+        "export",
+        "--format",
+        "json",
+        "--privacy",
+    ]);
+    assert!(error.contains("--format csv --privacy"), "{error}");
+}

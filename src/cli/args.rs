@@ -192,6 +192,9 @@ pub struct ExportArgs {
     /// Replace files already there
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// csv only: every spelling of each child's name as initials, addresses withheld
+    #[arg(long)]
+    pub privacy: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ use chrono::SecondsFormat;
 use super::args::ExportArgs;
 use super::{CliError, Context};
 use crate::core::audit::Head;
+use crate::core::record::{Redactor, initials};
 use crate::files::{PrivateFile, Replace};
 use crate::storage::copy::{COPIED_TABLES, RowSink, RowWriter, Rows, Snapshot};
 use crate::storage::{Store, StoreError};
@@ -66,6 +67,11 @@ fn already_there(path: &Path) -> CliError {
 
 fn json(context: &mut Context, args: &ExportArgs) -> Result<String, CliError> {
     use std::io::IsTerminal as _;
+    if args.privacy {
+        return Err(CliError(
+            "--privacy: the JSON is the record exactly as kept, to restore (its audit trail would not verify with the names hidden); for a copy with names hidden, use --format csv --privacy".to_owned(),
+        ));
+    }
     let written_at = context
         .wall_clock
         .to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -727,9 +733,20 @@ fn csv(context: &mut Context, args: &ExportArgs) -> Result<String, CliError> {
         },
         state: std::collections::HashMap::new(),
         state_columns: None,
+        private: None,
         current: None,
         written: Vec::new(),
     };
+    if args.privacy {
+        // A first read for the names and addresses (a few strings an escalation), so that
+        // every file, whichever comes first, has them hidden.
+        let mut private = Private::default();
+        store.stream_rows(
+            &["escalations", "amendments", "escalation_details"],
+            &mut private,
+        )?;
+        sink.private = Some(private);
+    }
     store.stream_rows(&order, &mut sink)?;
     let files: Vec<String> = sink
         .written
@@ -737,11 +754,159 @@ fn csv(context: &mut Context, args: &ExportArgs) -> Result<String, CliError> {
         .map(|(name, rows)| format!("{name} ({rows})"))
         .collect();
     Ok(format!(
-        "Wrote {} CSV files to {} (readable only by you): {}.\nThey are for reading in a spreadsheet, and hold children's names: keep them as safely as the database. To restore a database, export JSON instead.\n",
+        "Wrote {} CSV files to {} (readable only by you): {}.\n{} To restore a database, export JSON instead.\n",
         files.len(),
         folder.display(),
-        files.join(", ")
+        files.join(", "),
+        if args.privacy {
+            "They are for reading in a spreadsheet, with every spelling of each child's name as initials and addresses withheld; the rest of the record is there, so keep them safely."
+        } else {
+            "They are for reading in a spreadsheet, and hold children's names: keep them as safely as the database."
+        }
     ))
+}
+
+/// For `--privacy`: each escalation's child's names (as recorded and as amended) and address
+/// and postcode, read first; each row of an escalation then has them hidden as privacy mode
+/// hides them everywhere ([`Redactor`]): the name as initials, the address withheld.
+#[derive(Default)]
+struct Private {
+    /// Escalation id: (names, places).
+    known: std::collections::HashMap<i64, (Vec<String>, Vec<String>)>,
+    /// Where the columns read are, in the table being read.
+    reading: Option<(&'static str, Vec<Option<usize>>)>,
+    /// The last escalation's redactor: rows come grouped by table, often by escalation.
+    last: Option<(i64, Redactor)>,
+}
+
+const PLACES: &[&str] = &["child-address", "child-postcode"];
+
+impl Private {
+    fn redactor(&mut self, id: i64) -> Option<&Redactor> {
+        if self.last.as_ref().is_none_or(|(last, _)| *last != id) {
+            let (names, places) = self.known.get(&id)?;
+            let mut redactor = Redactor::new(names.iter().map(String::as_str));
+            redactor.hide_places(places.iter().map(String::as_str));
+            self.last = Some((id, redactor));
+        }
+        self.last.as_ref().map(|(_, r)| r)
+    }
+
+    /// Hides the names and places in `record` (a row of `table`, from `values`).
+    fn hide(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        values: &[serde_json::Value],
+        record: &mut [String],
+    ) {
+        let key = if table == "escalations" {
+            "id"
+        } else {
+            "escalation_id"
+        };
+        let Some(id) = columns
+            .iter()
+            .position(|c| c == key)
+            .and_then(|i| values.get(i))
+            .and_then(serde_json::Value::as_i64)
+        else {
+            return;
+        };
+        let field = columns
+            .iter()
+            .position(|c| c == "field")
+            .and_then(|i| values.get(i))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let Some(redactor) = self.redactor(id) else {
+            return;
+        };
+        for (column, text) in columns.iter().zip(record.iter_mut()) {
+            if column == "child_name" {
+                *text = initials(text);
+            } else if field.as_deref().is_some_and(|f| PLACES.contains(&f))
+                && matches!(column.as_str(), "value" | "old_value" | "new_value")
+                && !text.is_empty()
+            {
+                *text = "[address withheld]".to_owned();
+            } else {
+                *text = redactor.apply(text);
+            }
+        }
+    }
+}
+
+impl RowSink for Private {
+    fn begin(&mut self, _: &Snapshot) -> crate::storage::Result<()> {
+        Ok(())
+    }
+
+    fn table(&mut self, table: &str, columns: &[String]) -> crate::storage::Result<()> {
+        let at = |name: &str| columns.iter().position(|c| c == name);
+        self.reading = match table {
+            "escalations" => Some(("escalations", vec![at("id"), at("child_name")])),
+            "amendments" => Some((
+                "amendments",
+                vec![
+                    at("escalation_id"),
+                    at("field"),
+                    at("old_value"),
+                    at("new_value"),
+                ],
+            )),
+            "escalation_details" => Some((
+                "escalation_details",
+                vec![at("escalation_id"), at("field"), at("value")],
+            )),
+            _ => None,
+        };
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[serde_json::Value]) -> crate::storage::Result<()> {
+        let Some((table, at)) = &self.reading else {
+            return Ok(());
+        };
+        let text = |n: usize| {
+            at.get(n)
+                .copied()
+                .flatten()
+                .and_then(|i| values.get(i))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let Some(id) = at
+            .first()
+            .copied()
+            .flatten()
+            .and_then(|i| values.get(i))
+            .and_then(serde_json::Value::as_i64)
+        else {
+            return Ok(());
+        };
+        let entry = self.known.entry(id).or_default();
+        match *table {
+            "escalations" => entry.0.extend(text(1)),
+            "amendments" => match text(1).as_deref() {
+                Some("child") => entry.0.extend(text(2).into_iter().chain(text(3))),
+                Some(f) if PLACES.contains(&f) => {
+                    entry.1.extend(text(2).into_iter().chain(text(3)));
+                }
+                _ => {}
+            },
+            _ => {
+                if text(1).as_deref().is_some_and(|f| PLACES.contains(&f)) {
+                    entry.1.extend(text(2));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn end_table(&mut self) -> crate::storage::Result<()> {
+        Ok(())
+    }
 }
 
 /// The table being written: its file, its columns, and where the stage goes.
@@ -761,6 +926,8 @@ struct CsvSink {
     state: std::collections::HashMap<i64, (i64, bool)>,
     /// Where the escalation's id, stage and openness are among the state's columns.
     state_columns: Option<(usize, usize, usize)>,
+    /// With --privacy: every spelling of each child's name and address, by escalation.
+    private: Option<Private>,
     current: Option<CsvTable>,
     written: Vec<(&'static str, u64)>,
 }
@@ -825,6 +992,9 @@ impl RowSink for CsvSink {
             .zip(values)
             .map(|(column, value)| cell(column, value))
             .collect();
+        if let Some(private) = &mut self.private {
+            private.hide(&current.table, &current.columns, values, &mut record);
+        }
         if current.table == "escalations" {
             let state = values
                 .first()
