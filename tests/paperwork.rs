@@ -924,6 +924,77 @@ fn a_form_sent_is_kept_with_the_record_and_verified() {
     );
 }
 
+#[test]
+fn a_kept_form_follows_its_notification_corrected_as_not_sent() {
+    let s = caseload();
+    s.ok(
+        "2026-11-17 10:00",
+        &["advance", "4", "--reason", "Not resolved"],
+    );
+    let file = s.path("letter.txt");
+    std::fs::write(&file, "Dear referrer,\nFirst letter.\n").unwrap();
+    let notify = |now: &str| {
+        s.ok(
+            now,
+            &[
+                "notify",
+                "4",
+                "inform-referrer",
+                "--method",
+                "letter",
+                "--attach",
+                file.to_str().unwrap(),
+            ],
+        )
+    };
+    notify("2026-11-17 11:00");
+    s.ok(
+        "2026-11-17 12:00",
+        &[
+            "correct",
+            "4",
+            "notification",
+            "inform-referrer",
+            "--not-sent",
+            "--why",
+            "Letter never posted",
+        ],
+    );
+    let shown = s.ok("2026-11-17 12:00", &["show", "4"]);
+    let kept: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("Form kept"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the form is kept, never deleted: {shown}");
+    assert!(
+        kept[0].contains("withdrawn: the notification was corrected as not sent")
+            && kept[0].contains("Letter never posted"),
+        "{shown}"
+    );
+    // Sent again, with the letter as really posted: the new form stands, the old stays withdrawn.
+    std::fs::write(&file, "Dear referrer,\nSecond letter.\n").unwrap();
+    notify("2026-11-18 09:00");
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok("2026-11-18 09:00", &["--json", "show", "4"])).unwrap();
+    let attachments = json["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 2);
+    assert_eq!(attachments[0]["withdrawn"]["why"], "Letter never posted");
+    assert!(attachments[0]["withdrawn"]["correction"].as_i64().is_some());
+    assert!(attachments[1]["withdrawn"].is_null(), "{json}");
+    assert_eq!(attachments[1]["text"], "Dear referrer,\nSecond letter.\n");
+    let shown = s.ok("2026-11-18 09:00", &["show", "4"]);
+    let kept: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("Form kept"))
+        .collect();
+    assert_eq!(kept.len(), 2, "{shown}");
+    assert!(
+        kept[0].contains("withdrawn") && !kept[1].contains("withdrawn"),
+        "{shown}"
+    );
+    assert!(s.ok("2026-11-18 09:00", &["verify"]).starts_with("OK"));
+}
+
 fn sha256(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes())

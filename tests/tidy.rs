@@ -111,6 +111,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("app", &["core"]),
     ("keys.rs", &["app", "core"]),
     ("ui", &["app", "keys", "core"]),
+    ("files.rs", &[]),
 ];
 
 #[test]

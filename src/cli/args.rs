@@ -122,8 +122,13 @@ pub enum Command {
     /// The outcomes report for the partnership and governors: opened, resolved, stages reached,
     /// by category and agency, time to resolve, clocks met on time, notifications late, learning
     Report(ReportArgs),
-    /// Bring in the escalations kept in a spreadsheet (CSV; see --template for the columns)
+    /// Bring in the escalations kept in a spreadsheet (CSV; see --template for the columns), or
+    /// restore an escalate export (JSON) into an empty database
     Import(ImportArgs),
+    /// Write everything out: --format json is the whole record, to restore with escalate import
+    /// (a school transfer, a subject access request); --format csv is a file a record kind, for
+    /// reading in a spreadsheet, not for restoring. Both hold children's names
+    Export(ExportArgs),
     /// Fill one of the procedure's forms from the record (Appendix 2, the escalation form, the
     /// action log entry...); --list shows which forms there are and which are owed
     Form(FormArgs),
@@ -175,8 +180,27 @@ pub struct MigrateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// json (the whole record, to restore with escalate import) or csv (files to read in a
+    /// spreadsheet; not read back)
+    #[arg(long)]
+    pub format: String,
+    /// json: the file to write (without it, standard output, which must not be a terminal);
+    /// csv: the folder to write the files into. Written readable only by you
+    #[arg(long, value_name = "FILE|DIR")]
+    pub out: Option<std::path::PathBuf>,
+    /// Replace files already there
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// csv only: every spelling of each child's name as initials, addresses withheld
+    #[arg(long)]
+    pub privacy: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The CSV file (UTF-8 or Windows-1252, as Excel saves it)
+    /// The CSV file (UTF-8 or Windows-1252, as Excel saves it), or a JSON export to restore
+    /// into an empty database (told apart by what the file holds)
     #[arg(required_unless_present = "template")]
     pub file: Option<std::path::PathBuf>,
     /// Print the columns as a CSV header with one fictional row, to start a spreadsheet from

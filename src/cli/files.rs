@@ -89,40 +89,11 @@ fn read_limited(
         .map_err(|_| refuse("it is not UTF-8 text; save it as UTF-8".to_owned()))
 }
 
-/// Writes a settings file the user keeps, privately and whole: the text goes to a new 0600
-/// file beside it (created exclusively, never through a link), is synced, and is renamed over
-/// the old one, so a crash leaves the old file or the new one and never half of either. A
-/// folder created on the way is 0700.
+/// Writes a settings file (or a calendar, a report, a form) the user keeps, privately and
+/// whole, replacing what is there: [`crate::files::write_private`], worded for the command line.
 pub fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
-    use std::io::Write as _;
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-    let shown = path.display();
-    let fail = |why: std::io::Error| CliError(format!("cannot write {shown}: {why}"));
-    let folder = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(folder)
-        .map_err(fail)?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "settings".into(), |n| n.to_string_lossy().into_owned());
-    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(fail)
+    crate::files::write_private(path, text)
+        .map_err(|why| CliError(format!("cannot write {}: {why}", path.display())))
 }
 
 /// Remembers the DSL's name in `config.toml` (`user = NAME`), keeping the rest of the file:

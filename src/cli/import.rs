@@ -101,6 +101,14 @@ pub fn run(context: &mut Context, args: ImportArgs) -> Result<String, CliError> 
             "give the CSV file to import (escalate import FILE.csv), or see the columns with escalate import --template".to_owned(),
         ));
     };
+    if is_export(path)? {
+        if args.skip_invalid {
+            return Err(CliError(
+                "--skip-invalid: an escalate export is restored whole or not at all; leave --skip-invalid out".to_owned(),
+            ));
+        }
+        return super::export::restore(context, path, args.dry_run);
+    }
     let text = read(path)?;
     let procedures = context.procedures()?;
     let actor = context.actor()?;
@@ -305,6 +313,27 @@ fn read(path: &std::path::Path) -> Result<String, CliError> {
             .0
             .into_owned(),
     })
+}
+
+/// Whether the file is an escalate export (JSON) rather than a spreadsheet: by what it holds,
+/// whatever its name.
+fn is_export(path: &std::path::Path) -> Result<bool, CliError> {
+    use std::io::Read as _;
+    let fail = |e: std::io::Error| CliError(format!("could not read {}: {e}", path.display()));
+    let metadata = std::fs::metadata(path).map_err(fail)?;
+    if !metadata.is_file() {
+        return Err(CliError(format!(
+            "{} is not a regular file; give the CSV file saved from the spreadsheet, or the JSON escalate export wrote",
+            path.display()
+        )));
+    }
+    let mut start = Vec::new();
+    std::fs::File::open(path)
+        .map_err(fail)?
+        .take(4096)
+        .read_to_end(&mut start)
+        .map_err(fail)?;
+    Ok(super::export::looks_like_json(&start))
 }
 
 /// Checks every row; returns those that would be imported and those refused, each with its line.

@@ -10,6 +10,7 @@ mod calendar;
 mod chronology;
 mod commands;
 mod crypt;
+mod export;
 pub mod files;
 mod forms;
 mod import;
@@ -605,6 +606,7 @@ pub fn run(
         Some(Command::Chronology(a)) => chronology::run(&mut context, &a.id, &a.format, a.privacy),
         Some(Command::Report(a)) => report::run(&mut context, a),
         Some(Command::Import(a)) => import::run(&mut context, a),
+        Some(Command::Export(a)) => export::run(&mut context, a),
         Some(Command::Calendar(a)) => {
             // iCalendar lines end in CR LF, which the format requires: each line is made
             // terminal-safe on its own and the line ends kept.

@@ -310,7 +310,19 @@ pub fn escalation_json(
         "summary": escalation.summary,
         "outcome_sought": escalation.outcome_sought,
         "details": escalation.details,
-        "attachments": escalation.attachments,
+        "attachments": escalation
+            .attachments
+            .iter()
+            .map(|a| {
+                let mut value = serde_json::to_value(a).unwrap_or_default();
+                // A kept form whose notification was corrected as not sent: kept, withdrawn.
+                value["withdrawn"] = crate::core::form::withdrawal(escalation, a)
+                    .map_or(serde_json::Value::Null, |c| {
+                        json!({ "correction": c.id, "why": c.why, "by": c.by, "at": time(c.at) })
+                    });
+                value
+            })
+            .collect::<Vec<_>>(),
         "concern_at": escalation.concern_at.map(time),
         "raised_at": time(escalation.raised_at),
         "immediate_risk": escalation.immediate_risk,
@@ -443,9 +455,19 @@ pub fn escalation_text(
         }
     }
     for attachment in &escalation.attachments {
+        let withdrawn = crate::core::form::withdrawal(escalation, attachment)
+            .map(|c| {
+                format!(
+                    "; withdrawn: the notification was corrected as not sent ({}, {}: {})",
+                    format_local(c.at),
+                    line(&c.by),
+                    line(&c.why)
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "Form kept with notification {}: {} (sha256 {}, {} bytes)",
+            "Form kept with notification {}: {} (sha256 {}, {} bytes){withdrawn}",
             line(&attachment.notification),
             line(&attachment.name),
             attachment.sha256,

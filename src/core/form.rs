@@ -19,7 +19,10 @@ use serde::Serialize;
 use super::calendar::local_date;
 use super::deadline::Schedule;
 use super::procedure::{Form, FormField, Procedure};
-use super::record::{Escalation, Mode, Outcome, RecordError, Redactor, initials, printable};
+use super::record::{
+    Attachment, Correction, CorrectionKind, Escalation, Mode, Outcome, RecordError, Redactor,
+    initials, printable,
+};
 
 /// What a field the record cannot fill says when nobody answered it.
 pub const BLANK: &str = "[not recorded — fill in by hand]";
@@ -70,6 +73,8 @@ pub enum Source {
     MeetingAt,
     MeetingNotes,
     MeetingChair,
+    /// The attendees, one a line (`Name, Role and Agency`): a table of two `columns` (the
+    /// document's), or the text as written when the form names no columns.
     MeetingAttendees,
     MeetingReviewDate,
     /// The agreed actions as a table: what, who, by when (three `columns`).
@@ -181,8 +186,15 @@ impl Source {
     pub fn columns(self) -> usize {
         match self {
             Self::ActionsPlan => 3,
+            Self::MeetingAttendees => 2,
             _ => 0,
         }
+    }
+
+    /// Whether a form's field may name `count` columns for this source: a table's own number,
+    /// or none for a source that is text too (the attendees, as forms before the table had them).
+    pub fn fits_columns(self, count: usize) -> bool {
+        count == self.columns() || (count == 0 && self == Self::MeetingAttendees)
     }
 
     /// Whether the value is as private as the child's name.
@@ -453,6 +465,39 @@ fn from_record(
     }
 }
 
+/// The correction that withdrew a kept form: its notification corrected as not sent after the
+/// form was kept with it. The form stays on the record (nothing is deleted); it is shown
+/// withdrawn, with the correction. A notification sent again later keeps its new form, which
+/// the earlier correction does not touch. Matched by time: the first not-sent correction of
+/// the same notification recorded at or after the form was kept.
+pub fn withdrawal<'a>(
+    escalation: &'a Escalation,
+    attachment: &Attachment,
+) -> Option<&'a Correction> {
+    escalation.corrections.iter().find(|c| {
+        c.kind == CorrectionKind::NotificationNotSent
+            && c.target == attachment.notification
+            && c.at >= attachment.recorded_at
+    })
+}
+
+/// The attendees as the document's table (Name; Role and Agency): one a line, the name before
+/// the first comma (or tab, as pasted from a spreadsheet), the role and agency after it; a line
+/// with neither is a name alone. Blank lines are skipped.
+pub fn attendee_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (name, role) = line
+                .split_once('\t')
+                .or_else(|| line.split_once(','))
+                .unwrap_or((line, ""));
+            vec![name.trim().to_owned(), role.trim().to_owned()]
+        })
+        .collect()
+}
+
 /// The fields of `form` the record cannot fill on `escalation`: what to ask for before the form
 /// is made.
 pub fn unfilled<'a>(
@@ -516,6 +561,15 @@ pub fn fill(
     for field in &form.fields {
         let (value, origin) =
             match from_record(field.source, escalation, procedure, schedule, today) {
+                Some(Value::Text(t))
+                    if field.source == Source::MeetingAttendees && !field.columns.is_empty() =>
+                {
+                    let rows = attendee_rows(&t)
+                        .into_iter()
+                        .map(|row| row.into_iter().map(|c| hide(field.source, c)).collect())
+                        .collect();
+                    (Value::Table(rows), "record")
+                }
                 Some(Value::Text(t)) => (Value::Text(hide(field.source, t)), "record"),
                 Some(Value::Table(rows)) => (
                     Value::Table(
@@ -528,7 +582,12 @@ pub fn fill(
                 Some(Value::Blank) | None => match answers.get(&field.id) {
                     Some(answer) if !answer.trim().is_empty() => {
                         let cleaned = super::record::clean_text(&field.id, answer, true)?;
-                        (Value::Text(hide(field.source, cleaned)), "answer")
+                        let cleaned = hide(field.source, cleaned);
+                        if field.source == Source::MeetingAttendees && !field.columns.is_empty() {
+                            (Value::Table(attendee_rows(&cleaned)), "answer")
+                        } else {
+                            (Value::Text(cleaned), "answer")
+                        }
                     }
                     _ => (Value::Blank, "blank"),
                 },
@@ -876,6 +935,25 @@ mod tests {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         assert_eq!(age(d(2015, 3, 4), d(2026, 3, 3)), 10);
         assert_eq!(age(d(2015, 3, 4), d(2026, 3, 4)), 11);
+    }
+
+    #[test]
+    fn attendees_read_as_the_documents_two_columns() {
+        assert_eq!(
+            attendee_rows("Jo Bloggs, DSL, Oak Primary\n\n  Kim Lee\tTeam Manager, MASH \nA Chair"),
+            vec![
+                vec!["Jo Bloggs".to_owned(), "DSL, Oak Primary".to_owned()],
+                vec!["Kim Lee".to_owned(), "Team Manager, MASH".to_owned()],
+                vec!["A Chair".to_owned(), String::new()],
+            ]
+        );
+        assert!(attendee_rows(" \n").is_empty());
+        assert!(Source::MeetingAttendees.fits_columns(2));
+        assert!(Source::MeetingAttendees.fits_columns(0));
+        assert!(!Source::MeetingAttendees.fits_columns(3));
+        assert!(!Source::MeetingChair.fits_columns(2));
+        assert!(Source::ActionsPlan.fits_columns(3));
+        assert!(!Source::ActionsPlan.fits_columns(0));
     }
 
     #[test]

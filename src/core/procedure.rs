@@ -860,9 +860,9 @@ fn build_forms(checker: &mut Checker<'_>, raw: Vec<RawForm>, stage_count: usize)
                         return None;
                     };
                     let columns = x.columns.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
-                    if columns.len() != source.columns() {
+                    if !source.fits_columns(columns.len()) {
                         let message = if source.columns() == 0 {
-                            "only a table's source (actions.plan) takes columns; remove them".to_owned()
+                            "only a table's source (actions.plan, meeting.attendees) takes columns; remove them".to_owned()
                         } else {
                             format!("{} gives a table: name its {} columns, e.g. columns = [\"Action\", \"Person responsible\", \"Completion date\"]", x.source.get_ref(), source.columns())
                         };

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::copy::{Rows, TableRows};
+use super::copy::{Feed, RowSink, Rows, TableRows};
 use super::postgres::{PgStore, is_url, shown as shown_url};
 use super::sqlite::SqliteStore;
 use super::{Filter, Result, Store, WallClock};
@@ -219,7 +219,19 @@ impl Rows for AnyStore {
         each!(self, s => s.export_rows())
     }
 
+    fn stream_rows(&self, tables: &[&str], sink: &mut dyn RowSink) -> Result<()> {
+        each!(self, s => s.stream_rows(tables, sink))
+    }
+
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
         each!(self, s => s.import_rows(tables))
+    }
+
+    fn restore_rows(&mut self, tables: &[TableRows], head: &Head) -> Result<()> {
+        each!(self, s => s.restore_rows(tables, head))
+    }
+
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()> {
+        each!(self, s => s.restore(feed))
     }
 }

@@ -279,51 +279,19 @@ fn spawn_worker(
 }
 
 /// Writes a filled form into the `forms` folder beside the database (made 0700, the file 0600),
-/// never over another file: `-2`, `-3` ... are added to the name until it is new. Returns where.
+/// never over another file ([`crate::files::write_new_in`]). Returns where.
 fn write_form(
     database: Option<&std::path::Path>,
     file_name: &str,
     text: &str,
 ) -> Result<String, String> {
-    use std::io::Write as _;
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
     let folder = database
         .and_then(std::path::Path::parent)
         .ok_or("the database has no folder to write beside")?
         .join("forms");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&folder)
-        .map_err(|e| format!("could not make {}: {e}", folder.display()))?;
-    let (stem, extension) = file_name.rsplit_once('.').unwrap_or((file_name, "html"));
-    for n in 1..1000 {
-        let name = if n == 1 {
-            format!("{stem}.{extension}")
-        } else {
-            format!("{stem}-{n}.{extension}")
-        };
-        let path = folder.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| format!("could not write {}: {e}", path.display()))?;
-                return Ok(path.display().to_string());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("could not write {}: {e}", path.display())),
-        }
-    }
-    Err(format!(
-        "{} holds too many copies of {file_name}",
-        folder.display()
-    ))
+    crate::files::write_new_in(&folder, file_name, text)
+        .map(|path| path.display().to_string())
+        .map_err(|e| format!("could not write in {}: {e}", folder.display()))
 }
 
 /// After a form's write: discards its draft when saved, reports the outcome, and reloads.

@@ -5,8 +5,12 @@ use std::path::Path;
 
 use super::PgStore;
 use super::audit::canonical;
+use crate::core::audit::Head;
 use crate::core::record::RecordError;
-use crate::storage::copy::{COPIED_TABLES, Rows, TableRows, not_empty, unknown_column};
+use crate::storage::copy::{
+    Feed, PAGE_ROWS, RowSink, RowWriter, Rows, Seen, Snapshot, TableRows, check_restored,
+    check_table, check_width, feed_tables, key_of, not_empty, unknown_column,
+};
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Result, StoreError};
 
@@ -23,45 +27,168 @@ fn columns_of(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Vec<Str
         .collect())
 }
 
+/// The head of the trail as `verify` prints it: its length and the last entry's hash.
+fn head(tx: &mut postgres::Transaction<'_>) -> Result<Head> {
+    let (last, hash) = super::audit::head(tx)?;
+    Ok(if last == 0 {
+        Head::of(&[])
+    } else {
+        Head {
+            entries: usize::try_from(last).unwrap_or_default(),
+            hash,
+        }
+    })
+}
+
 impl Rows for PgStore {
-    fn export_rows(&self) -> Result<Vec<TableRows>> {
+    fn stream_rows(&self, tables: &[&str], sink: &mut dyn RowSink) -> Result<()> {
         let mut client = self.client();
+        // One snapshot for every table and the head.
         let mut tx = client
             .build_transaction()
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let mut out = Vec::new();
-        for table in COPIED_TABLES {
-            let key = if *table == "escalation_state" {
-                "escalation_id"
-            } else {
-                "id"
-            };
+        sink.begin(&Snapshot {
+            database: "postgres",
+            schema_version: super::schema::current_version(),
+            head: head(&mut tx)?,
+        })?;
+        for table in tables {
+            let table = check_table(table)?;
             // A school is PostgreSQL's alone (a SQLite database is one school's).
             let columns: Vec<String> = columns_of(&mut tx, table)?
                 .into_iter()
-                .filter(|c| !(*table == "escalations" && c == "school"))
+                .filter(|c| !(table == "escalations" && c == "school"))
                 .collect();
-            let rows = tx.query(
-                &format!("SELECT {} FROM {table} ORDER BY {key}", columns.join(", ")),
+            sink.table(table, &columns)?;
+            // A portal: the server hands the rows over a page at a time.
+            let portal = tx.bind(
+                &format!(
+                    "SELECT {} FROM {table} ORDER BY {}",
+                    columns.join(", "),
+                    key_of(table)
+                ),
                 &[],
             )?;
-            let rows = rows
-                .iter()
-                .map(|row| (0..columns.len()).map(|i| canonical(row, i)).collect())
-                .collect::<Result<Vec<Vec<_>>>>()?;
-            out.push(TableRows {
-                table: (*table).to_owned(),
-                columns,
-                rows,
-            });
+            let mut values = Vec::with_capacity(columns.len());
+            loop {
+                let page = tx.query_portal(&portal, PAGE_ROWS)?;
+                for row in &page {
+                    values.clear();
+                    for index in 0..columns.len() {
+                        values.push(canonical(row, index)?);
+                    }
+                    sink.row(&values)?;
+                }
+                if page.len() < usize::try_from(PAGE_ROWS).unwrap_or(usize::MAX) {
+                    break;
+                }
+            }
+            sink.end_table()?;
         }
         tx.commit()?;
-        Ok(out)
+        Ok(())
     }
 
     fn import_rows(&mut self, tables: &[TableRows]) -> Result<()> {
+        self.write_rows(
+            &mut |writer| {
+                feed_tables(tables, writer)?;
+                Ok(Head::of(&[]))
+            },
+            false,
+        )
+    }
+
+    fn restore(&mut self, feed: &mut Feed<'_>) -> Result<()> {
+        self.write_rows(feed, true)
+    }
+}
+
+/// Writes rows into the restore's transaction, a thousand rows a statement: PostgreSQL reads
+/// each canonical value into its column's type (0/1 into a boolean, RFC 3339 text into a
+/// timestamptz).
+struct Writer<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    table: Option<(&'static str, Vec<String>)>,
+    rows: Vec<serde_json::Value>,
+    seen: Seen,
+}
+
+impl Writer<'_, '_> {
+    fn flush_rows(&mut self) -> Result<()> {
+        let Some((table, columns)) = &self.table else {
+            return Ok(());
+        };
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let json = serde_json::Value::Array(std::mem::take(&mut self.rows));
+        let columns = columns.join(", ");
+        self.tx.execute(
+            &format!(
+                "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, $1::text::json)"
+            ),
+            &[&json.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Writes the table's last rows, and moves its id sequence past them.
+    fn finish_table(&mut self) -> Result<()> {
+        self.flush_rows()?;
+        if let Some((table, columns)) = self.table.take()
+            && columns.iter().any(|c| c == "id")
+            && table != "audit"
+        {
+            self.tx.execute(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+                ),
+                &[],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl RowWriter for Writer<'_, '_> {
+    fn table(&mut self, table: &str, columns: &[String]) -> Result<()> {
+        self.finish_table()?;
+        let table = self.seen.add(table)?;
+        let known = columns_of(self.tx, table)?;
+        if let Some(column) = columns.iter().find(|c| !known.contains(c)) {
+            return Err(unknown_column(table, column));
+        }
+        self.table = Some((table, columns.to_vec()));
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[serde_json::Value]) -> Result<()> {
+        let Some((table, columns)) = &self.table else {
+            return Err(super::unreadable("a row before its table"));
+        };
+        check_width(table, values.len(), columns.len())?;
+        self.rows.push(serde_json::Value::Object(
+            columns
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect(),
+        ));
+        if self.rows.len() >= 1000 {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Writes what `feed` hands over into this empty database in one transaction; with
+    /// `check`, commits only if every table came, and the trail written verifies and ends at
+    /// the head `feed` returns.
+    fn write_rows(&mut self, feed: &mut Feed<'_>, check: bool) -> Result<()> {
         let shown = self.shown.clone();
         let mut tx = self.client_mut().transaction()?;
         tx.execute(
@@ -77,55 +204,20 @@ impl Rows for PgStore {
         if held > 0 {
             return Err(not_empty(&shown));
         }
-        for copied in tables {
-            if !COPIED_TABLES.contains(&copied.table.as_str()) {
-                return Err(super::unreadable(format!(
-                    "a copied table {}",
-                    copied.table
-                )));
-            }
-            let known = columns_of(&mut tx, &copied.table)?;
-            if let Some(column) = copied.columns.iter().find(|c| !known.contains(c)) {
-                return Err(unknown_column(&copied.table, column));
-            }
-            if copied.rows.is_empty() {
-                continue;
-            }
-            // PostgreSQL reads each canonical value into its column's type (0/1 into a
-            // boolean, RFC 3339 text into a timestamptz), a thousand rows a statement.
-            for chunk in copied.rows.chunks(1000) {
-                let objects: Vec<serde_json::Value> = chunk
-                    .iter()
-                    .map(|row| {
-                        serde_json::Value::Object(
-                            copied
-                                .columns
-                                .iter()
-                                .cloned()
-                                .zip(row.iter().cloned())
-                                .collect(),
-                        )
-                    })
-                    .collect();
-                let json = serde_json::Value::Array(objects);
-                let columns = copied.columns.join(", ");
-                tx.execute(
-                    &format!(
-                        "INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, $1::text::json)",
-                        table = copied.table
-                    ),
-                    &[&json.to_string()],
-                )?;
-            }
-            if copied.columns.iter().any(|c| c == "id") && copied.table != "audit" {
-                tx.execute(
-                    &format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)",
-                        table = copied.table
-                    ),
-                    &[],
-                )?;
-            }
+        let mut writer = Writer {
+            tx: &mut tx,
+            table: None,
+            rows: Vec::new(),
+            seen: Seen::default(),
+        };
+        let expected = feed(&mut writer)?;
+        writer.finish_table()?;
+        let seen = std::mem::take(&mut writer.seen);
+        if check {
+            seen.complete()?;
+            let verification = super::audit::verify(&mut tx)?;
+            let found = head(&mut tx)?;
+            check_restored(&verification, &found, &expected)?;
         }
         tx.commit()?;
         Ok(())
