@@ -2680,6 +2680,8 @@ fn the_new_form_asks_which_school_of_someone_who_records_for_several() {
     let form = state.form.as_ref().unwrap();
     assert_ne!(form.fields[0].name, "school");
     assert_eq!(form.chosen_school(), None);
+}
+
 /// Issue 14: a short choice marks the item chosen in text as well as style (`[yes]`), so that
 /// a copy of the screen or a screen reader can tell which it is.
 #[test]

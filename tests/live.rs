@@ -401,10 +401,7 @@ fn quoted(text: impl AsRef<Path>) -> String {
 /// `terminal.rs`): the notifications panel closed below its title, and the dashboard's footer.
 fn is_whole_dashboard(screen: &str) -> bool {
     let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
-    let Some(panel) = lines
-        .iter()
-        .position(|l| l.contains("Notifications owed ("))
-    else {
+    let Some(panel) = lines.iter().position(|l| l.contains("╭ Notifications: ")) else {
         return false;
     };
     let is_panel_closed = lines[panel + 1..]
