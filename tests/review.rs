@@ -1376,3 +1376,27 @@ fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
     }
     conn
 }
+
+/// "Inform the original referrer" names its recipient already: the review says so once, in
+/// every format, and still names a recipient its notification's name does not.
+#[test]
+fn a_notification_that_names_its_recipient_is_not_sent_to_it_twice() {
+    let s = Sandbox::new();
+    let now = "2026-11-23 11:00";
+    s.ok(now, &["demo"]);
+    for format in ["text", "markdown"] {
+        let (_, text, _) = s.review(now, &["--format", format]);
+        assert!(
+            text.contains("inform-referrer: Inform the original referrer"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("referrer, to The original referrer"),
+            "{text}"
+        );
+        assert!(
+            text.contains(", to Central Bedfordshire Safeguarding Children Partnership"),
+            "{text}"
+        );
+    }
+}

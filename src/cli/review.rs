@@ -190,6 +190,14 @@ fn what(item: &ReviewItem, about: &About, clean: &dyn Fn(String) -> String) -> S
             name,
             recipient,
             ..
+        } if crate::core::review::names_its_recipient(name, recipient) => {
+            format!("{}: {}", plain(id), plain(name))
+        }
+        Subject::Notification {
+            id,
+            name,
+            recipient,
+            ..
         } => format!("{}: {}, to {}", plain(id), plain(name), plain(recipient)),
         Subject::Action {
             id, what, owner, ..

@@ -397,6 +397,12 @@ impl ReviewSummary {
 /// `now`, looking `horizon` ahead. Which group an item is in is decided from its due time and
 /// `now` here, not from the state in the schedule, so a schedule a few seconds old still sorts
 /// right.
+/// Whether a notification's name already names its recipient ("Inform the original referrer",
+/// to the original referrer), so that a sentence about it need not say "to ..." again.
+pub fn names_its_recipient(name: &str, recipient: &str) -> bool {
+    name.to_lowercase().contains(&recipient.to_lowercase())
+}
+
 pub fn review<'a>(
     cases: impl IntoIterator<Item = (&'a Escalation, &'a Schedule)>,
     calendar: &Calendar,

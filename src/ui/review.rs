@@ -28,7 +28,7 @@ pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
         } => {
             // "Inform the original referrer" names its recipient already: not "... to The
             // original referrer" again.
-            let mut to = if name.to_lowercase().contains(&recipient.to_lowercase()) {
+            let mut to = if crate::core::review::names_its_recipient(name, recipient) {
                 String::new()
             } else {
                 format!(" to {recipient}")
