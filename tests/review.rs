@@ -1400,3 +1400,25 @@ fn a_notification_that_names_its_recipient_is_not_sent_to_it_twice() {
         );
     }
 }
+
+/// The same after a change: what the change left owed names each recipient once.
+#[test]
+fn what_a_change_leaves_owed_names_each_recipient_once() {
+    let s = Sandbox::new();
+    let now = "2026-11-23 11:00";
+    s.ok(now, &["demo"]);
+    let out = s.ok(
+        "2026-11-23 11:30",
+        &[
+            "advance",
+            "7",
+            "--reason",
+            "No call back from the front door.",
+        ],
+    );
+    assert!(
+        out.contains("Owed: inform-referrer (Inform the original referrer), due"),
+        "{out}"
+    );
+    assert!(!out.contains("to The original referrer"), "{out}");
+}

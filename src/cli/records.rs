@@ -653,12 +653,20 @@ pub(super) fn apply(context: &mut Context, id: i64, request: Request) -> Result<
     let (escalation, procedure) = load(context, id)?;
     let schedule = schedule_of(context, &escalation, &procedure)?;
     for n in schedule.outstanding_notifications() {
+        // "Inform the original referrer" is not sent "to The original referrer" again.
+        let to = if crate::core::review::names_its_recipient(&n.name, &n.recipient) {
+            String::new()
+        } else {
+            format!(
+                " to {}",
+                crate::core::record::printable(&n.recipient, false)
+            )
+        };
         let _ = writeln!(
             out,
-            "  Owed: {} ({}) to {}{}, due {}{}",
+            "  Owed: {} ({}){to}{}, due {}{}",
             n.id,
             n.name,
-            crate::core::record::printable(&n.recipient, false),
             n.contact
                 .as_deref()
                 .map(|c| format!(" ({})", crate::core::record::printable(c, false)))
