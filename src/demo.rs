@@ -669,6 +669,10 @@ enum Act {
     DelayReason {
         at: DateTime<Utc>,
     },
+    ActionDone {
+        id: i64,
+        at: DateTime<Utc>,
+    },
 }
 
 /// One generated escalation's story, told to [`Store::import`] one change at a time.
@@ -899,6 +903,30 @@ impl Script<'_> {
                 });
             }
         }
+        // Agreed actions are done as a DSL would do them: by the time an escalation closes
+        // nearly all (one escalation in 200 is closed with one left undone, and stays on the
+        // dashboard for it), and half of an open one's once they fall due (the rest slip, as actions do). Decided
+        // by the escalation's number rather than the random draws, so the rest of the caseload
+        // is generated as it always was.
+        for action in escalation.actions.iter().filter(|a| a.done_at.is_none()) {
+            let due = action
+                .due_on
+                .and_hms_opt(12, 0, 0)
+                .map_or(now, |noon| noon.and_utc());
+            let is_done = match schedule.closed_at {
+                Some(_) => escalation.id % 200 != 0,
+                None => due <= now && escalation.id % 2 == 0,
+            };
+            if is_done {
+                owed.push(Act::ActionDone {
+                    id: action.id,
+                    at: due
+                        .min(schedule.closed_at.unwrap_or(now))
+                        .min(now)
+                        .max(escalation.raised_at),
+                });
+            }
+        }
         for act in owed.into_iter().rev() {
             self.acts.push_front(act);
         }
@@ -1019,6 +1047,7 @@ impl Script<'_> {
                     now,
                 )
             }
+            Act::ActionDone { id, at } => plan_action_done(escalation, id, at, now),
             Act::CatchUp => Err(RecordError::new("demo", "a catch-up is not a change")),
         }
     }
