@@ -435,9 +435,11 @@ pub fn dashboard(
         // Said on the status line, where the folder's path would cut off the mistake.
         let origin = "config.toml".to_owned();
         let actor = context.actor.clone();
-        crate::tui::watch_settings(path, move |text| {
-            let config = match text {
-                Some(text) => Config::parse(&origin, text).map_err(|e| e.to_string())?,
+        let read = path.clone();
+        crate::tui::watch_settings(path, move || {
+            // The reader used at start: a FIFO or a huge file in its place is refused.
+            let config = match files::read_text(&read, "settings file").map_err(|e| e.0)? {
+                Some(text) => Config::parse(&origin, &text).map_err(|e| e.to_string())?,
                 None => Config::default(),
             };
             Ok(crate::app::ReadPreferences {

@@ -61,11 +61,13 @@ pub type RereadPreferences =
     Box<dyn FnMut() -> Option<Result<crate::app::ReadPreferences, String>> + Send>;
 
 /// Watches the settings file at `path`: each call compares its size and modification time with
-/// the last call's and, only when they differ, reads it and gives its text (`None`: the file
-/// is gone) to `parse`. The first call answers for changes since this was made.
+/// the last call's and, only when they differ, has `load` read it again (through the same
+/// guarded reader as at start, so a FIFO or a huge file put in its place is refused, never
+/// waited on). The first call answers for changes since this was made. Called on a thread of
+/// its own ([`watch_on_own_thread`]), never on the event loop.
 pub fn watch_settings(
     path: std::path::PathBuf,
-    parse: impl Fn(Option<&str>) -> Result<crate::app::ReadPreferences, String> + Send + 'static,
+    load: impl Fn() -> Result<crate::app::ReadPreferences, String> + Send + 'static,
 ) -> RereadPreferences {
     let stamp = |path: &std::path::Path| {
         std::fs::metadata(path)
@@ -79,12 +81,25 @@ pub fn watch_settings(
             return None;
         }
         seen = now;
-        Some(match std::fs::read_to_string(&path) {
-            Ok(text) => parse(Some(&text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => parse(None),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-        })
+        Some(load())
     })
+}
+
+/// Asks `reread` once a second on a thread of its own and sends what changed to the event
+/// loop; the thread ends when the dashboard has closed.
+fn watch_on_own_thread(mut reread: RereadPreferences, replies: UnboundedSender<Msg>) {
+    thread::spawn(move || {
+        while !replies.is_closed() {
+            thread::sleep(Duration::from_secs(1));
+            if let Some(read) = reread()
+                && replies
+                    .send(Msg::PreferencesRead(read.map(Box::new)))
+                    .is_err()
+            {
+                return;
+            }
+        }
+    });
 }
 
 /// Keeps the DSL's name in the settings file (the runtime does not know where it is).
@@ -350,7 +365,7 @@ async fn event_loop(
         preferences,
         remember_user,
         verifier,
-        mut reread_preferences,
+        reread_preferences,
     } = options;
     let size = terminal
         .size()
@@ -398,7 +413,9 @@ async fn event_loop(
     };
     let is_live = live.is_some();
     let has_demo_database = demo.is_some();
-    let settings_changed = replies.clone();
+    if let Some(reread) = reread_preferences {
+        watch_on_own_thread(reread, replies.clone());
+    }
     let (worker, worker_thread) = spawn_worker(
         store,
         procedures,
@@ -452,13 +469,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
                 None => return Ok(()),
             },
-            _ = tick.tick() => {
-                // The settings file edited while the dashboard is open: read on the next turn.
-                if let Some(read) = reread_preferences.as_mut().and_then(|reread| reread()) {
-                    let _ = settings_changed.send(Msg::PreferencesRead(read.map(Box::new)));
-                }
-                Some(Input::Msg(Msg::Ticked(clock())))
-            }
+            _ = tick.tick() => Some(Input::Msg(Msg::Ticked(clock()))),
             Some(msg) = inbox.recv() => Some(Input::Msg(msg)),
         };
         if let Some(input) = input {
@@ -533,14 +544,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "privacy = false\n").unwrap();
-        let mut reread = watch_settings(path.clone(), |text| match text {
-            Some(text) => Config::parse("config.toml", text)
-                .map(|c| crate::app::ReadPreferences {
-                    privacy: c.privacy,
-                    ..Default::default()
-                })
-                .map_err(|e| e.to_string()),
-            None => Ok(crate::app::ReadPreferences::default()),
+        let read = path.clone();
+        let mut reread = watch_settings(path.clone(), move || {
+            match std::fs::read_to_string(&read).ok() {
+                Some(text) => Config::parse("config.toml", &text)
+                    .map(|c| crate::app::ReadPreferences {
+                        privacy: c.privacy,
+                        ..Default::default()
+                    })
+                    .map_err(|e| e.to_string()),
+                None => Ok(crate::app::ReadPreferences::default()),
+            }
         });
         assert_eq!(reread(), None, "unchanged since it was read at start");
         std::fs::write(&path, "privacy = true\n").unwrap();
