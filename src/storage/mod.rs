@@ -16,6 +16,7 @@
 pub mod any;
 pub mod copy;
 pub mod fingerprint;
+mod loading;
 pub mod postgres;
 pub mod sqlite;
 

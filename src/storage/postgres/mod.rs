@@ -995,12 +995,9 @@ fn load(tx: &mut postgres::Transaction<'_>, id: i64) -> Result<Escalation> {
         .ok_or(StoreError::NotFound(id))
 }
 
-fn entry(
-    loaded: &mut std::collections::BTreeMap<i64, Escalation>,
-    id: i64,
-) -> Result<&mut Escalation> {
+fn entry(loaded: &mut crate::storage::loading::ById, id: i64) -> Result<&mut Escalation> {
     loaded
-        .get_mut(&id)
+        .get_mut(id)
         .ok_or_else(|| unreadable(format!("a row of escalation {id}, which was not loaded")))
 }
 
@@ -1026,9 +1023,8 @@ fn load_many_in(
     ids: &str,
     params: &[i64],
 ) -> Result<Vec<Escalation>> {
-    use std::collections::BTreeMap;
     let bind: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let mut by_id: BTreeMap<i64, Escalation> = BTreeMap::new();
+    let mut by_id = crate::storage::loading::ById::default();
 
     let rows = tx.query(
         &format!(
@@ -1040,9 +1036,8 @@ fn load_many_in(
     )?;
     for r in rows {
         let id: i64 = r.get(0);
-        by_id.insert(
-            id,
-            Escalation {
+        by_id
+            .push(Escalation {
                 id,
                 procedure: r.get(1),
                 partnership: r.get(2),
@@ -1073,8 +1068,8 @@ fn load_many_in(
                 details: Details::default(),
                 attachments: Vec::new(),
                 school: Some(r.get(17)),
-            },
-        );
+            })
+            .map_err(|e| unreadable(format!("escalation {} was read out of id order", e.id)))?;
     }
     if by_id.is_empty() {
         return Ok(Vec::new());
@@ -1300,5 +1295,5 @@ fn load_many_in(
         apply_corrected_value(escalation, &correction);
         escalation.corrections.push(correction);
     }
-    Ok(by_id.into_values().collect())
+    Ok(by_id.into_values())
 }

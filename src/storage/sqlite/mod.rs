@@ -1534,12 +1534,9 @@ fn load(conn: &Connection, id: i64) -> Result<Escalation> {
 }
 
 /// The escalation a child row belongs to, among those being loaded.
-fn entry(
-    loaded: &mut std::collections::BTreeMap<i64, Escalation>,
-    id: i64,
-) -> Result<&mut Escalation> {
+fn entry(loaded: &mut crate::storage::loading::ById, id: i64) -> Result<&mut Escalation> {
     loaded
-        .get_mut(&id)
+        .get_mut(id)
         .ok_or_else(|| unreadable(format!("a row of escalation {id}, which was not loaded")))
 }
 
@@ -1559,9 +1556,8 @@ fn load_many(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Escalat
 }
 
 fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Escalation>> {
-    use std::collections::BTreeMap;
     let bind = || rusqlite::params_from_iter(params.iter());
-    let mut by_id: BTreeMap<i64, Escalation> = BTreeMap::new();
+    let mut by_id = crate::storage::loading::ById::default();
 
     let sql = format!(
         "SELECT id, procedure, partnership, child_name, child_dob, child_ref, raised_by, agency, raised_with,
@@ -1592,9 +1588,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
         let raised_at = time_from_sql(&required(12)?)?;
         let recorded_by = required(13)?;
         let recorded_at = time_from_sql(&required(14)?)?;
-        by_id.insert(
-            id,
-            Escalation {
+        by_id
+            .push(Escalation {
                 id,
                 procedure,
                 partnership: f[1].take(),
@@ -1625,8 +1620,8 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 details: Details::default(),
                 attachments: Vec::new(),
                 school: None,
-            },
-        );
+            })
+            .map_err(|e| unreadable(format!("escalation {} was read out of id order", e.id)))?;
     }
     if by_id.is_empty() {
         return Ok(Vec::new());
@@ -1968,7 +1963,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
         apply_corrected_value(escalation, &correction);
         escalation.corrections.push(correction);
     }
-    Ok(by_id.into_values().collect())
+    Ok(by_id.into_values())
 }
 
 #[cfg(test)]
