@@ -15,8 +15,8 @@ mod update;
 use chrono::{DateTime, Utc};
 
 pub use state::{
-    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, ReadPreferences, Screen,
-    State, Totals, Urgent, fold, initials,
+    DetailTab, Entry, LaneView, NotificationRow, Popup, Preferences, Prepared, ReadPreferences,
+    Screen, State, Totals, Urgent, fold, initials,
 };
 pub use update::update;
 
@@ -135,6 +135,9 @@ pub enum Msg {
         height: u16,
     },
     CaseloadLoaded(Result<Vec<Escalation>, String>),
+    /// The caseload read and prepared on the storage worker's threads (what the runtime sends;
+    /// `CaseloadLoaded` prepares it here).
+    CaseloadPrepared(Result<Box<Prepared>, String>),
     /// Every closed escalation, for the view of the closed ones.
     ClosedLoaded(Result<Vec<Escalation>, String>),
     TrailLoaded {

@@ -511,6 +511,116 @@ fn time_fingerprint(state: &State) -> u64 {
     hasher.finish()
 }
 
+/// Escalations made ready for the dashboard: each one's schedule as of `now`, its text made
+/// safe to draw, its search text. This is most of the work of loading a large caseload, so the
+/// storage worker does it on the threads that read the caseload, each part beside the reading
+/// of the next ([`crate::storage::Store::caseload_with`]), and the event loop only
+/// [installs](State::install) the result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    now: DateTime<Utc>,
+    /// Those that need attention: open, or closed with something still owed or undone.
+    entries: Vec<Entry>,
+    /// Closed and owing nothing: shown only in the view of the closed ones, and settled.
+    settled: Vec<Entry>,
+    /// How many follow a procedure no longer defined.
+    unknown: usize,
+}
+
+impl Prepared {
+    /// Prepares `escalations` on this thread, in their order.
+    pub fn new(
+        escalations: Vec<Escalation>,
+        procedures: &ProcedureSet,
+        calendar: &Calendar,
+        settings: &Settings,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut prepared = Self {
+            now,
+            entries: Vec::with_capacity(escalations.len()),
+            settled: Vec::new(),
+            unknown: 0,
+        };
+        for escalation in escalations {
+            let Some(procedure) = procedures.get(&escalation.procedure) else {
+                prepared.unknown += 1;
+                continue;
+            };
+            let Ok(schedule) = schedule(procedure, calendar, settings, &escalation.events(), now)
+            else {
+                continue;
+            };
+            let is_settled = is_settled(&escalation, &schedule);
+            let child = printable(&escalation.child.name, false);
+            let agency = printable(&escalation.raised_with, false);
+            let search = search_text(&escalation, procedure);
+            let entry = Entry {
+                initials: initials(&child),
+                redactor: std::sync::OnceLock::new(),
+                child,
+                agency,
+                search,
+                procedure_title: procedure.title.clone(),
+                stage_count: procedure.last_stage(),
+                escalation,
+                schedule,
+                urgent: None,
+                is_overdue: false,
+                next_change: None,
+            };
+            if is_settled {
+                prepared.settled.push(entry);
+            } else {
+                prepared.entries.push(entry);
+            }
+        }
+        prepared
+    }
+
+    /// Prepares a large caseload in two halves at once (the engine is pure, so the halves
+    /// cannot interfere), a small one on this thread.
+    fn in_halves(
+        mut escalations: Vec<Escalation>,
+        procedures: &ProcedureSet,
+        calendar: &Calendar,
+        settings: &Settings,
+        now: DateTime<Utc>,
+    ) -> Self {
+        if escalations.len() < PARALLEL_FROM {
+            return Self::new(escalations, procedures, calendar, settings, now);
+        }
+        let second = escalations.split_off(escalations.len() / 2);
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| Self::new(second, procedures, calendar, settings, now));
+            let first = Self::new(escalations, procedures, calendar, settings, now);
+            // A panic in the engine would be a bug; its half is then missing, not the whole.
+            match later.join() {
+                Ok(later) => Self::merge(vec![first, later]),
+                Err(_) => first,
+            }
+        })
+    }
+
+    /// Parts prepared apart, as one, in the order given; all must have been prepared at one
+    /// moment (the first part's is kept).
+    pub fn merge(parts: Vec<Self>) -> Self {
+        let mut parts = parts.into_iter();
+        let mut whole = parts.next().unwrap_or(Self {
+            now: DateTime::UNIX_EPOCH,
+            entries: Vec::new(),
+            settled: Vec::new(),
+            unknown: 0,
+        });
+        for part in parts {
+            whole.entries.extend(part.entries);
+            whole.settled.extend(part.settled);
+            whole.unknown += part.unknown;
+        }
+        whole
+    }
+}
+
 impl State {
     pub fn new(
         procedures: ProcedureSet,
@@ -577,53 +687,72 @@ impl State {
     }
 
     /// Builds the entries from loaded escalations. Returns the closed ones that owe nothing.
-    pub fn set_caseload(&mut self, mut escalations: Vec<Escalation>) -> Vec<i64> {
+    pub fn set_caseload(&mut self, escalations: Vec<Escalation>) -> Vec<i64> {
+        let prepared = Prepared::in_halves(
+            escalations,
+            &self.procedures,
+            &self.calendar,
+            &self.settings,
+            self.now,
+        );
+        self.install(prepared)
+    }
+
+    /// Makes `prepared` the caseload (see [`Prepared`]), brought to the state's `now` if it was
+    /// prepared at another moment. Returns the closed escalations that owe nothing, for the
+    /// store to settle.
+    pub fn install(&mut self, prepared: Prepared) -> Vec<i64> {
+        let Prepared {
+            now,
+            mut entries,
+            settled,
+            unknown,
+        } = prepared;
+        let settled_ids: Vec<i64> = settled.iter().map(|e| e.escalation.id).collect();
         // While the closed ones are shown, those the caseload no longer carries come from the
         // last load of them.
         if self.is_showing_closed {
-            let loaded: std::collections::HashSet<i64> = escalations.iter().map(|e| e.id).collect();
-            escalations.extend(
-                self.closed
-                    .iter()
-                    .filter(|e| !loaded.contains(&e.id))
-                    .cloned(),
+            let loaded: std::collections::HashSet<i64> = entries
+                .iter()
+                .chain(&settled)
+                .map(|e| e.escalation.id)
+                .collect();
+            let others: Vec<Escalation> = self
+                .closed
+                .iter()
+                .filter(|e| !loaded.contains(&e.id))
+                .cloned()
+                .collect();
+            let others = Prepared::new(
+                others,
+                &self.procedures,
+                &self.calendar,
+                &self.settings,
+                now,
             );
+            entries.extend(settled);
+            entries.extend(others.entries);
+            entries.extend(others.settled);
         }
-        let mut settled = Vec::new();
-        let mut entries = Vec::with_capacity(escalations.len());
-        let mut unknown = 0;
-        let schedules = self.schedules(&escalations);
-        for (escalation, schedule) in escalations.into_iter().zip(schedules) {
-            let Some(procedure) = self.procedures.get(&escalation.procedure) else {
-                unknown += 1;
-                continue;
-            };
-            let Some(schedule) = schedule else {
-                continue;
-            };
-            if is_settled(&escalation, &schedule) {
-                settled.push(escalation.id);
-                if !self.is_showing_closed {
-                    continue;
+        if now != self.now {
+            for entry in &mut entries {
+                if self.now > now {
+                    entry
+                        .schedule
+                        .refresh(&self.calendar, &self.settings, self.now);
+                } else if let Some(procedure) = self.procedures.get(&entry.escalation.procedure)
+                    && let Ok(schedule) = schedule(
+                        procedure,
+                        &self.calendar,
+                        &self.settings,
+                        &entry.escalation.events(),
+                        self.now,
+                    )
+                {
+                    // The clock went back (a `--now` earlier than the load's): worked out again.
+                    entry.schedule = schedule;
                 }
             }
-            let child = printable(&escalation.child.name, false);
-            let agency = printable(&escalation.raised_with, false);
-            let search = search_text(&escalation, procedure);
-            entries.push(Entry {
-                initials: initials(&child),
-                redactor: std::sync::OnceLock::new(),
-                child,
-                agency,
-                search,
-                procedure_title: procedure.title.clone(),
-                stage_count: procedure.last_stage(),
-                escalation,
-                schedule,
-                urgent: None,
-                is_overdue: false,
-                next_change: None,
-            });
         }
         self.entries = entries;
         let mut schools: Vec<String> = self
@@ -641,31 +770,7 @@ impl State {
             ));
         }
         self.derive();
-        settled
-    }
-
-    /// Every escalation's schedule as of now (`None` where its procedure is unknown). A large
-    /// caseload is split across two threads: deriving ten thousand schedules is the biggest
-    /// single cost of the first frame, and the engine is pure, so the halves cannot interfere.
-    fn schedules(&self, escalations: &[Escalation]) -> Vec<Option<Schedule>> {
-        // Only what the engine needs crosses to the other thread.
-        let (procedures, calendar, settings, now) =
-            (&self.procedures, &self.calendar, &self.settings, self.now);
-        let one = |escalation: &Escalation| {
-            let procedure = procedures.get(&escalation.procedure)?;
-            schedule(procedure, calendar, settings, &escalation.events(), now).ok()
-        };
-        if escalations.len() < PARALLEL_FROM {
-            return escalations.iter().map(one).collect();
-        }
-        let (first, second) = escalations.split_at(escalations.len() / 2);
-        std::thread::scope(|scope| {
-            let later = scope.spawn(|| second.iter().map(one).collect::<Vec<_>>());
-            let mut all: Vec<Option<Schedule>> = first.iter().map(one).collect();
-            // A panic in the engine would be a bug; treat its half as unknown rather than lose all.
-            all.extend(later.join().unwrap_or_else(|_| vec![None; second.len()]));
-            all
-        })
+        settled_ids
     }
 
     /// Applies the remembered preferences at start: privacy mode, and the theme by name. An
@@ -1172,6 +1277,82 @@ mod tests {
                 "escalation {}",
                 escalation.id
             );
+        }
+    }
+
+    /// A caseload read in two halves, each prepared on the thread that read it at one moment
+    /// and installed at another, is the caseload loaded and derived whole at the second: later
+    /// (schedules moved on) and earlier (worked out again).
+    #[test]
+    fn a_caseload_prepared_where_it_was_read_is_the_caseload_derived_here() {
+        use crate::storage::Store as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            crate::storage::sqlite::SqliteStore::open(&dir.path().join("c.db")).unwrap();
+        let procedures = ProcedureSet::builtin();
+        let config = crate::config::Config::default();
+        let read_at: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        crate::demo::generate(
+            &mut store,
+            &procedures,
+            &config,
+            "jo",
+            read_at,
+            crate::demo::Generate {
+                count: 3_000,
+                open_share: 0.8,
+                seed: 5,
+            },
+        )
+        .unwrap();
+        let prepare = |part| {
+            Prepared::new(
+                part,
+                &procedures,
+                &config.calendar,
+                &config.settings,
+                read_at,
+            )
+        };
+        let parts = store.caseload_with(&prepare).unwrap();
+        assert_eq!(
+            parts.len(),
+            2,
+            "a caseload this large is read in two halves"
+        );
+        let prepared = Prepared::merge(parts);
+        for shown_at in [
+            read_at,
+            read_at + chrono::Duration::seconds(90),
+            read_at + chrono::Duration::days(3),
+            read_at - chrono::Duration::hours(5),
+        ] {
+            let state = |now| {
+                State::new(
+                    procedures.clone(),
+                    config.calendar.clone(),
+                    config.settings,
+                    Vec::new(),
+                    now,
+                    (120, 40),
+                )
+            };
+            let mut installed = state(shown_at);
+            let settled_installed = installed.install(prepared.clone());
+            let mut derived = state(shown_at);
+            let settled_derived = derived.set_caseload(store.caseload().unwrap());
+            assert_eq!(settled_installed, settled_derived, "at {shown_at}");
+            assert!(
+                installed.entries == derived.entries,
+                "entries at {shown_at}"
+            );
+            assert_eq!(installed.lanes, derived.lanes, "at {shown_at}");
+            assert_eq!(installed.totals, derived.totals, "at {shown_at}");
+            assert_eq!(
+                installed.notifications, derived.notifications,
+                "at {shown_at}"
+            );
+            assert!(installed.totals.open > 1_000, "{:?}", installed.totals);
         }
     }
 }

@@ -158,6 +158,32 @@ fn on_live_change(
     effects
 }
 
+/// After a caseload is installed: the selection followed, the focus on a lane with cards at
+/// the first load, and the closed escalations owing nothing handed to the store to settle.
+fn caseload_installed(state: &mut State, settled: Vec<i64>) -> Vec<Effect> {
+    if let Some(id) = state.follow.take() {
+        state.select(id);
+    }
+    // On opening, the focus starts on the first lane with a card, not on an empty
+    // stage 1 ("Nothing at this stage") while the caseload sits further along.
+    if !state.has_loaded
+        && state
+            .lanes
+            .get(state.lane)
+            .is_some_and(|l| l.cards.is_empty())
+        && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
+    {
+        state.lane = first;
+    }
+    state.has_loaded = true;
+    state.is_loading = false;
+    if settled.is_empty() {
+        Vec::new()
+    } else {
+        vec![Effect::Settle(settled)]
+    }
+}
+
 fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Ticked(now) => {
@@ -199,27 +225,17 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::CaseloadLoaded(Ok(escalations)) => {
             let settled = state.set_caseload(escalations);
-            if let Some(id) = state.follow.take() {
-                state.select(id);
-            }
-            // On opening, the focus starts on the first lane with a card, not on an empty
-            // stage 1 ("Nothing at this stage") while the caseload sits further along.
-            if !state.has_loaded
-                && state
-                    .lanes
-                    .get(state.lane)
-                    .is_some_and(|l| l.cards.is_empty())
-                && let Some(first) = state.lanes.iter().position(|l| !l.cards.is_empty())
-            {
-                state.lane = first;
-            }
-            state.has_loaded = true;
+            caseload_installed(state, settled)
+        }
+        Msg::CaseloadPrepared(Ok(prepared)) => {
+            let settled = state.install(*prepared);
+            caseload_installed(state, settled)
+        }
+        Msg::CaseloadPrepared(Err(error)) | Msg::CaseloadLoaded(Err(error)) => {
             state.is_loading = false;
-            if settled.is_empty() {
-                Vec::new()
-            } else {
-                vec![Effect::Settle(settled)]
-            }
+            state.status = Some(format!("Could not load the caseload: {error}"));
+            state.is_dirty = true;
+            Vec::new()
         }
         Msg::ClosedLoaded(Ok(closed)) => {
             let count = closed.len();
@@ -239,12 +255,6 @@ fn on_msg(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::ClosedLoaded(Err(error)) => {
             state.status = Some(format!("Could not load the closed escalations: {error}"));
-            state.is_dirty = true;
-            Vec::new()
-        }
-        Msg::CaseloadLoaded(Err(error)) => {
-            state.is_loading = false;
-            state.status = Some(format!("Could not load the caseload: {error}"));
             state.is_dirty = true;
             Vec::new()
         }

@@ -160,6 +160,13 @@ impl Store for AnyStore {
         each!(self, s => s.caseload())
     }
 
+    fn caseload_with<T: Send>(
+        &self,
+        prepare: &(dyn Fn(Vec<Escalation>) -> T + Sync),
+    ) -> Result<Vec<T>> {
+        each!(self, s => s.caseload_with(prepare))
+    }
+
     fn settle(&mut self, closed: &[i64]) -> Result<()> {
         each!(self, s => s.settle(closed))
     }

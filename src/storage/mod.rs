@@ -200,6 +200,17 @@ pub trait Store {
     /// What the dashboard shows: every open escalation, and every closed one not yet settled.
     fn caseload(&self) -> Result<Vec<Escalation>>;
 
+    /// The caseload, each part of it handed to `prepare` on the thread that read it, the
+    /// results in id order. A store that reads a large caseload in parts at once (SQLite) lets
+    /// the dashboard work out each part beside the reading of the next, instead of all of it
+    /// after; this one reads it whole and prepares it here.
+    fn caseload_with<T: Send>(
+        &self,
+        prepare: &(dyn Fn(Vec<Escalation>) -> T + Sync),
+    ) -> Result<Vec<T>> {
+        Ok(vec![prepare(self.caseload()?)])
+    }
+
     /// Marks closed escalations as settled (nothing about them can be overdue again), so the
     /// caseload stops including them. Any later change to one unsettles it.
     fn settle(&mut self, closed: &[i64]) -> Result<()>;

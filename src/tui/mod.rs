@@ -18,7 +18,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::app::form::{FormKind, FormToken};
-use crate::app::{Effect, Input, Msg, State, update};
+use crate::app::{Effect, Input, Msg, Prepared, State, update};
 use crate::config::Config;
 use crate::core::procedure::ProcedureSet;
 use crate::keys;
@@ -169,9 +169,7 @@ fn spawn_worker(
             let reply = match effect {
                 Effect::LoadCaseload => {
                     seen_version = store.data_version().ok();
-                    Some(Msg::CaseloadLoaded(
-                        store.caseload().map_err(|e| e.to_string()),
-                    ))
+                    Some(load_caseload(&store, &procedures, &config, now))
                 }
                 // PostgreSQL announces every change (`live`): nothing to poll for.
                 Effect::LoadCaseloadIfChanged if matches!(store, AnyStore::Postgres(_)) => None,
@@ -181,9 +179,7 @@ fn spawn_worker(
                         None
                     } else {
                         seen_version = version;
-                        Some(Msg::CaseloadLoaded(
-                            store.caseload().map_err(|e| e.to_string()),
-                        ))
+                        Some(load_caseload(&store, &procedures, &config, now))
                     }
                 }
                 Effect::LoadClosed => Some(Msg::ClosedLoaded(
@@ -238,7 +234,15 @@ fn spawn_worker(
                     let saved = service::apply(&mut store, &rules, &actor, now, subject, &output)
                         .map(|applied| (applied.escalation(), applied.describe()))
                         .map_err(|e| e.to_string());
-                    finish_save(&mut store, saved, token, kind, &replies, &mut seen_version)
+                    let load = |store: &AnyStore| load_caseload(store, &procedures, &config, now);
+                    finish_save(
+                        &mut store,
+                        saved,
+                        (token, kind),
+                        &replies,
+                        &mut seen_version,
+                        load,
+                    )
                 }
                 // A school not theirs is refused by the save that follows, saying which are.
                 Effect::ChooseSchool(school) => {
@@ -272,12 +276,12 @@ fn spawn_worker(
                     actor = crate::core::record::printable(&name, false);
                     None
                 }
-                // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::WriteForm { file_name, text } => Some(Msg::FormWritten(write_form(
                     store.path(),
                     &file_name,
                     &text,
                 ))),
+                // Settling is only a cache; if it fails the caseload is simply loaded again.
                 Effect::Settle(ids) => {
                     let _ = store.settle(&ids);
                     None
@@ -313,10 +317,10 @@ fn write_form(
 fn finish_save(
     store: &mut AnyStore,
     saved: Result<(i64, String), String>,
-    token: FormToken,
-    kind: FormKind,
+    (token, kind): (FormToken, FormKind),
     replies: &UnboundedSender<Msg>,
     seen_version: &mut Option<i64>,
+    load: impl FnOnce(&AnyStore) -> Msg,
 ) -> Option<Msg> {
     if saved.is_ok() {
         let _ = store.discard_draft_of(kind.draft_name(), kind.escalation());
@@ -328,9 +332,24 @@ fn finish_save(
         escalation,
     });
     *seen_version = store.data_version().ok();
-    Some(Msg::CaseloadLoaded(
-        store.caseload().map_err(|e| e.to_string()),
-    ))
+    Some(load(store))
+}
+
+/// Reads the caseload and prepares it for the dashboard as of `now`, each part on the thread
+/// that read it ([`Store::caseload_with`]): the event loop is left only to install it.
+fn load_caseload(
+    store: &AnyStore,
+    procedures: &ProcedureSet,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Msg {
+    let prepare = |part| Prepared::new(part, procedures, &config.calendar, &config.settings, now);
+    Msg::CaseloadPrepared(
+        store
+            .caseload_with(&prepare)
+            .map(|parts| Box::new(Prepared::merge(parts)))
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// Opens the dashboard and runs it until the user quits.

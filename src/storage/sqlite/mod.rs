@@ -876,16 +876,25 @@ impl Store for SqliteStore {
     /// What the dashboard shows: every open escalation, and any closed one that may still owe a
     /// notification. Read through an index, with one query a table.
     fn caseload(&self) -> Result<Vec<Escalation>> {
+        let parts = self.caseload_with(&|part| part)?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    fn caseload_with<T: Send>(
+        &self,
+        prepare: &(dyn Fn(Vec<Escalation>) -> T + Sync),
+    ) -> Result<Vec<T>> {
         // A large caseload is read in two halves at once, the second on a connection of its
-        // own, which roughly halves the wait on a two-core machine. Each half is one consistent
-        // snapshot; a write landing between them is picked up by the next reload.
+        // own, which roughly halves the wait on a two-core machine; each half is prepared on
+        // the thread that read it. Each half is one consistent snapshot; a write landing
+        // between them is picked up by the next reload.
         let count: i64 = self.conn.query_row(
             "SELECT count(*) FROM escalation_state WHERE needs_attention = 1",
             [],
             |row| row.get(0),
         )?;
         let Some(path) = self.path.as_deref().filter(|_| count >= PARALLEL_LOAD_FROM) else {
-            return load_many(&self.conn, ATTENTION_IDS, &[]);
+            return Ok(vec![prepare(load_many(&self.conn, ATTENTION_IDS, &[])?)]);
         };
         let middle: i64 = self.conn.query_row(
             "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1
@@ -895,7 +904,7 @@ impl Store for SqliteStore {
         )?;
         let key = &self.key;
         std::thread::scope(|scope| {
-            let second = scope.spawn(move || -> Result<Vec<Escalation>> {
+            let second = scope.spawn(move || -> Result<T> {
                 let conn = Connection::open_with_flags(
                     path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -904,14 +913,13 @@ impl Store for SqliteStore {
                 apply_key(&conn, key)?;
                 conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.pragma_update(None, "cache_size", -8_192)?;
-                load_many(&conn, ATTENTION_IDS_FROM, &[middle])
+                Ok(prepare(load_many(&conn, ATTENTION_IDS_FROM, &[middle])?))
             });
-            let mut caseload = load_many(&self.conn, ATTENTION_IDS_BEFORE, &[middle])?;
+            let first = prepare(load_many(&self.conn, ATTENTION_IDS_BEFORE, &[middle])?);
             let rest = second.join().map_err(|_| {
                 StoreError::Backend("the second loading thread failed".to_owned())
             })??;
-            caseload.extend(rest);
-            Ok(caseload)
+            Ok(vec![first, rest])
         })
     }
 
