@@ -72,12 +72,15 @@ const OPEN_IDS: &str =
 const OPEN_IDS_AT_STAGE: &str = "SELECT escalation_id FROM escalation_state WHERE is_open = 1 AND stage = ?1 ORDER BY escalation_id";
 const ALL_IDS: &str = "SELECT escalation_id FROM escalation_state ORDER BY escalation_id";
 const ATTENTION_IDS: &str = "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1";
-const ATTENTION_IDS_BEFORE: &str =
-    "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id < ?1";
-const ATTENTION_IDS_FROM: &str =
-    "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1 AND escalation_id >= ?1";
-/// From how many escalations the caseload is read in two halves at once.
+/// One part of the caseload: the escalations needing attention from one id to another.
+const ATTENTION_IDS_BETWEEN: &str = "SELECT escalation_id FROM escalation_state
+     WHERE needs_attention = 1 AND escalation_id BETWEEN ?1 AND ?2";
+/// From how many escalations the caseload is read in parts, on two threads at once.
 const PARALLEL_LOAD_FROM: i64 = 2_000;
+/// How many parts a large caseload is read in. More parts than threads, so that a thread
+/// whose parts are slow (old escalations scattered over the file, each read from a page of its
+/// own) is helped by the other, rather than waited for.
+const LOAD_PARTS: usize = 8;
 /// A page of the closed history: through the primary key, so reading every page is one pass.
 /// (The unary `+` keeps SQLite off the `is_open` index, which would sort every closed id again
 /// for each page.)
@@ -884,27 +887,39 @@ impl Store for SqliteStore {
         &self,
         prepare: &(dyn Fn(Vec<Escalation>) -> T + Sync),
     ) -> Result<Vec<T>> {
-        // A large caseload is read in two halves at once, the second on a connection of its
-        // own, which roughly halves the wait on a two-core machine; each half is prepared on
-        // the thread that read it. Each half is one consistent snapshot; a write landing
-        // between them is picked up by the next reload.
-        let count: i64 = self.conn.query_row(
-            "SELECT count(*) FROM escalation_state WHERE needs_attention = 1",
-            [],
-            |row| row.get(0),
-        )?;
-        let Some(path) = self.path.as_deref().filter(|_| count >= PARALLEL_LOAD_FROM) else {
+        // A large caseload is read in parts by two threads at once, the second on a
+        // connection of its own, each taking the next part as it finishes one and preparing
+        // it there: on a two-core machine the wait is roughly halved. Each part is one
+        // consistent snapshot; a write landing between them is picked up by the next reload.
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(ATTENTION_IDS)?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(path) = self
+            .path
+            .as_deref()
+            .filter(|_| ids.len() as i64 >= PARALLEL_LOAD_FROM)
+        else {
             return Ok(vec![prepare(load_many(&self.conn, ATTENTION_IDS, &[])?)]);
         };
-        let middle: i64 = self.conn.query_row(
-            "SELECT escalation_id FROM escalation_state WHERE needs_attention = 1
-             ORDER BY escalation_id LIMIT 1 OFFSET ?1",
-            params![count / 2],
-            |row| row.get(0),
-        )?;
+        let parts = parts_of(ids);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // Takes parts until none is left, keeping each one's index to put them back in order.
+        let work = |conn: &Connection| -> Result<Vec<(usize, T)>> {
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(from, to)) = parts.get(index) else {
+                    return Ok(done);
+                };
+                let part = load_many(conn, ATTENTION_IDS_BETWEEN, &[from, to])?;
+                done.push((index, prepare(part)));
+            }
+        };
         let key = &self.key;
-        std::thread::scope(|scope| {
-            let second = scope.spawn(move || -> Result<T> {
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| -> Result<Vec<(usize, T)>> {
                 let conn = Connection::open_with_flags(
                     path,
                     rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -913,14 +928,18 @@ impl Store for SqliteStore {
                 apply_key(&conn, key)?;
                 conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.pragma_update(None, "cache_size", -8_192)?;
-                Ok(prepare(load_many(&conn, ATTENTION_IDS_FROM, &[middle])?))
+                work(&conn)
             });
-            let first = prepare(load_many(&self.conn, ATTENTION_IDS_BEFORE, &[middle])?);
-            let rest = second.join().map_err(|_| {
-                StoreError::Backend("the second loading thread failed".to_owned())
-            })??;
-            Ok(vec![first, rest])
-        })
+            let first = work(&self.conn);
+            let second = second
+                .join()
+                .map_err(|_| StoreError::Backend("the second loading thread failed".to_owned()));
+            (first, second)
+        });
+        let mut done = first?;
+        done.extend(second??);
+        done.sort_by_key(|(index, _)| *index);
+        Ok(done.into_iter().map(|(_, part)| part).collect())
     }
 
     /// Records that `actor` finished a morning review at `now`: a row in `reviews` and the audit
@@ -1546,6 +1565,16 @@ fn entry(loaded: &mut crate::storage::loading::ById, id: i64) -> Result<&mut Esc
     loaded
         .get_mut(id)
         .ok_or_else(|| unreadable(format!("a row of escalation {id}, which was not loaded")))
+}
+
+/// The caseload's ids cut into [`LOAD_PARTS`] runs of about as many each, as the first and
+/// last id of each run.
+fn parts_of(mut ids: Vec<i64>) -> Vec<(i64, i64)> {
+    ids.sort_unstable();
+    let size = ids.len().div_ceil(LOAD_PARTS).max(1);
+    ids.chunks(size)
+        .map(|run| (run[0], run[run.len() - 1]))
+        .collect()
 }
 
 /// Loads every escalation whose id the query `ids` selects (with `params` bound), in id order,
@@ -2648,6 +2677,28 @@ mod tests {
     }
 
     #[test]
+    fn the_parts_of_a_caseload_cover_every_id_once_in_order() {
+        for count in [1_usize, 7, 8, 9, 2_000, 10_851] {
+            // Gaps and an unsorted start, as the index may not promise an order.
+            let mut ids: Vec<i64> = (0..count as i64).map(|i| i * 3 + 1).collect();
+            ids.reverse();
+            let parts = parts_of(ids.clone());
+            assert!(parts.len() <= LOAD_PARTS, "{count}: {parts:?}");
+            ids.sort_unstable();
+            let covered: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| parts.iter().any(|&(from, to)| (from..=to).contains(id)))
+                .collect();
+            assert_eq!(covered, ids, "{count}");
+            assert!(
+                parts.windows(2).all(|w| w[0].1 < w[1].0),
+                "{count}: {parts:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_large_caseload_read_in_two_halves_is_the_caseload() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SqliteStore::open(&dir.path().join("big.db")).unwrap();
@@ -2765,8 +2816,7 @@ mod tests {
             OPEN_IDS,
             OPEN_IDS_AT_STAGE,
             ATTENTION_IDS,
-            ATTENTION_IDS_BEFORE,
-            ATTENTION_IDS_FROM,
+            ATTENTION_IDS_BETWEEN,
         ] {
             let mut statement = store
                 .conn
