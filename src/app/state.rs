@@ -75,6 +75,14 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Works out, as of `now`, what the card shows of the time: its most urgent deadline,
+    /// whether anything is overdue, and when it next changes between whole minutes.
+    fn derive(&mut self, calendar: &Calendar, now: DateTime<Utc>) {
+        self.urgent = most_urgent(&self.escalation, &self.schedule, calendar, now);
+        self.is_overdue = is_overdue(&self.escalation, &self.schedule, now);
+        self.next_change = next_change(&self.schedule, now);
+    }
+
     pub fn is_open(&self) -> bool {
         self.schedule.status == Status::Open
     }
@@ -566,7 +574,7 @@ impl Prepared {
             let child = printable(&escalation.child.name, false);
             let agency = printable(&escalation.raised_with, false);
             let search = search_text(&escalation, procedure);
-            let entry = Entry {
+            let mut entry = Entry {
                 initials: initials(&child),
                 redactor: std::sync::OnceLock::new(),
                 child,
@@ -580,6 +588,7 @@ impl Prepared {
                 is_overdue: false,
                 next_change: None,
             };
+            entry.derive(calendar, now);
             if is_settled {
                 prepared.settled.push(entry);
             } else {
@@ -745,13 +754,11 @@ impl State {
             entries.extend(others.entries);
             entries.extend(others.settled);
         }
-        if now != self.now {
+        // The clock gone back (a `--now` earlier than the load's): worked out again.
+        let is_behind = self.now < now;
+        if is_behind {
             for entry in &mut entries {
-                if self.now > now {
-                    entry
-                        .schedule
-                        .refresh(&self.calendar, &self.settings, self.now);
-                } else if let Some(procedure) = self.procedures.get(&entry.escalation.procedure)
+                if let Some(procedure) = self.procedures.get(&entry.escalation.procedure)
                     && let Ok(schedule) = schedule(
                         procedure,
                         &self.calendar,
@@ -760,7 +767,6 @@ impl State {
                         self.now,
                     )
                 {
-                    // The clock went back (a `--now` earlier than the load's): worked out again.
                     entry.schedule = schedule;
                 }
             }
@@ -780,7 +786,15 @@ impl State {
                 "{unknown} escalation(s) follow a procedure that is no longer defined; restore its file to see them"
             ));
         }
-        self.derive();
+        if is_behind {
+            self.derive();
+        } else {
+            // Each entry comes derived as of the moment it was prepared: the whole is ordered
+            // as of then, and moved on to now doing only what the time passed calls for.
+            let shown_at = std::mem::replace(&mut self.now, now);
+            self.reorder();
+            self.advance_clock(shown_at);
+        }
         settled_ids
     }
 
@@ -812,11 +826,14 @@ impl State {
     /// cards and notifications, totals; then lanes and panels through [`State::arrange`].
     pub fn derive(&mut self) {
         for entry in &mut self.entries {
-            entry.urgent =
-                most_urgent(&entry.escalation, &entry.schedule, &self.calendar, self.now);
-            entry.is_overdue = is_overdue(&entry.escalation, &entry.schedule, self.now);
-            entry.next_change = next_change(&entry.schedule, self.now);
+            entry.derive(&self.calendar, self.now);
         }
+        self.reorder();
+    }
+
+    /// What [`State::derive`] works out across the entries, from what each already has: the
+    /// order of cards and notifications, totals, lanes and panels.
+    fn reorder(&mut self) {
         self.next_change = self.entries.iter().filter_map(|e| e.next_change).min();
         self.next_full = next_trigger(DateTime::UNIX_EPOCH, self.now);
         let entries = &self.entries;
@@ -1291,7 +1308,7 @@ mod tests {
         }
     }
 
-    /// A caseload read in two halves, each prepared on the thread that read it at one moment
+    /// A caseload read in parts, each prepared on the thread that read it at one moment
     /// and installed at another, is the caseload loaded and derived whole at the second: later
     /// (schedules moved on) and earlier (worked out again).
     #[test]
@@ -1330,6 +1347,9 @@ mod tests {
         let prepared = Prepared::merge(parts);
         for shown_at in [
             read_at,
+            // Within the minute (only what turns over is worked out again), across it, days on.
+            read_at + chrono::Duration::milliseconds(500),
+            read_at + chrono::Duration::seconds(59),
             read_at + chrono::Duration::seconds(90),
             read_at + chrono::Duration::days(3),
             read_at - chrono::Duration::hours(5),
