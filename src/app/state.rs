@@ -64,8 +64,10 @@ pub struct Entry {
     pub agency: String,
     /// What the filter matches, folded by [`fold`]: the child's name and record reference, the
     /// id, who raised it and their agency, who it was raised with, the procedure, the dates it
-    /// was raised and the concern arose, and the text of its discussions.
-    pub search: String,
+    /// was raised and the concern arose, and the text of its discussions. Built the first time
+    /// it is asked for ([`Entry::search`]); the runtime builds every entry's just after the
+    /// first frame ([`State::build_search`]), so that the first frame never waits for it.
+    pub search: std::sync::OnceLock<String>,
     pub urgent: Option<Urgent>,
     /// Anything overdue as of the state's `now` ([`crate::core::overdue::is_overdue`]).
     pub is_overdue: bool,
@@ -94,7 +96,13 @@ impl Entry {
 
     /// Whether the entry matches a filter already folded (an empty one matches everything).
     pub fn matches(&self, folded: &str) -> bool {
-        folded.is_empty() || self.search.contains(folded)
+        folded.is_empty() || self.search().contains(folded)
+    }
+
+    /// What the filter matches ([`Entry::search`](field@Entry::search)), built if not yet.
+    pub fn search(&self) -> &str {
+        self.search
+            .get_or_init(|| search_text(&self.escalation, &self.procedure_title))
     }
 
     pub fn is_immediate_risk(&self) -> bool {
@@ -238,6 +246,8 @@ pub struct State {
     /// so the next letter only searches what the last one matched, and a backspace finds its
     /// answer already here. Cleared whenever the entries change.
     filtered: Vec<(String, Vec<usize>)>,
+    /// Whether every entry's search text has been built since the caseload was installed.
+    is_search_built: bool,
     /// When a tick next has to work everything out again: the next whole minute (or the
     /// millisecond after it), where the minute shown, day-based states and actions change.
     next_full: DateTime<Utc>,
@@ -345,7 +355,7 @@ fn fold_char(c: char, folded: &mut String) {
 /// What the filter matches on an escalation, folded (see [`Entry::search`]): its parts one to a
 /// line, each made printable and folded as it is appended (no part is copied on the way: this
 /// runs for every escalation loaded).
-fn search_text(escalation: &Escalation, procedure: &crate::core::procedure::Procedure) -> String {
+fn search_text(escalation: &Escalation, procedure_title: &str) -> String {
     let mut search = String::with_capacity(256);
     let mut is_first = true;
     let mut add = |part: &str| {
@@ -364,8 +374,8 @@ fn search_text(escalation: &Escalation, procedure: &crate::core::procedure::Proc
     add(&escalation.raised_by);
     add(&escalation.agency);
     add(&escalation.raised_with);
-    add(&procedure.id);
-    add(&procedure.title);
+    add(&escalation.procedure);
+    add(procedure_title);
     add(&search_dates(escalation.raised_at));
     if let Some(at) = escalation.concern_at {
         add(&search_dates(at));
@@ -573,13 +583,12 @@ impl Prepared {
             let is_settled = is_settled(&escalation, &schedule);
             let child = printable(&escalation.child.name, false);
             let agency = printable(&escalation.raised_with, false);
-            let search = search_text(&escalation, procedure);
             let mut entry = Entry {
                 initials: initials(&child),
                 redactor: std::sync::OnceLock::new(),
                 child,
                 agency,
-                search,
+                search: std::sync::OnceLock::new(),
                 procedure_title: procedure.title.clone(),
                 stage_count: procedure.last_stage(),
                 escalation,
@@ -698,6 +707,7 @@ impl State {
             order: Vec::new(),
             owed_order: Vec::new(),
             filtered: Vec::new(),
+            is_search_built: false,
             next_full: now,
             next_change: None,
             preferences: Preferences::default(),
@@ -716,6 +726,36 @@ impl State {
             self.now,
         );
         self.install(prepared)
+    }
+
+    /// Builds every entry's search text not built yet, on two threads for a large caseload:
+    /// the runtime calls it once the caseload is on screen, so that the filter's first letter
+    /// finds it ready. Returns whether there was anything to build.
+    pub fn build_search(&mut self) -> bool {
+        if self.is_search_built {
+            return false;
+        }
+        self.is_search_built = true;
+        let first_missing = self.entries.iter().position(|e| e.search.get().is_none());
+        let Some(first_missing) = first_missing else {
+            return false;
+        };
+        let missing = &self.entries[first_missing..];
+        let build = |entries: &[Entry]| {
+            for entry in entries {
+                entry.search();
+            }
+        };
+        if missing.len() < PARALLEL_FROM {
+            build(missing);
+        } else {
+            let (first, second) = missing.split_at(missing.len() / 2);
+            std::thread::scope(|scope| {
+                scope.spawn(|| build(second));
+                build(first);
+            });
+        }
+        true
     }
 
     /// Makes `prepared` the caseload (see [`Prepared`]), brought to the state's `now` if it was
@@ -772,6 +812,7 @@ impl State {
             }
         }
         self.entries = entries;
+        self.is_search_built = false;
         let mut schools: Vec<String> = self
             .entries
             .iter()
@@ -1300,7 +1341,7 @@ mod tests {
         for escalation in &escalations {
             let procedure = procedures.get(&escalation.procedure).unwrap();
             assert_eq!(
-                search_text(escalation, procedure),
+                search_text(escalation, &procedure.title),
                 search_text_joined(escalation, procedure),
                 "escalation {}",
                 escalation.id
@@ -1483,5 +1524,48 @@ mod tests {
             }
         }
         assert!(compared > 1_000, "{compared}");
+    }
+
+    /// The filter's text waits for the first frame, then is built for every entry at once;
+    /// a filter typed before that builds what it needs and finds the same.
+    #[test]
+    fn the_search_text_is_built_after_the_caseload_and_found_either_way() {
+        let mut store = crate::storage::sqlite::SqliteStore::open_in_memory().unwrap();
+        let procedures = ProcedureSet::builtin();
+        let config = crate::config::Config::default();
+        let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        let how = crate::demo::Generate {
+            count: 2_500,
+            open_share: 1.0,
+            seed: 2,
+        };
+        crate::demo::generate(&mut store, &procedures, &config, "jo", now, how).unwrap();
+        let caseload = crate::storage::Store::caseload(&store).unwrap();
+        let fresh = || {
+            let mut state = State::new(
+                procedures.clone(),
+                config.calendar.clone(),
+                config.settings,
+                Vec::new(),
+                now,
+                (120, 40),
+            );
+            state.set_caseload(caseload.clone());
+            state
+        };
+        let mut built = fresh();
+        assert!(built.entries.iter().all(|e| e.search.get().is_none()));
+        assert!(built.build_search(), "there was text to build");
+        assert!(built.entries.iter().all(|e| e.search.get().is_some()));
+        assert!(!built.build_search(), "built once");
+        let mut lazy = fresh();
+        let name = fold(built.entries[7].child.split_whitespace().next().unwrap());
+        for state in [&mut built, &mut lazy] {
+            state.filter = name.clone();
+            state.arrange();
+        }
+        let cards = |s: &State| s.lanes.iter().map(|l| l.cards.clone()).collect::<Vec<_>>();
+        assert_eq!(cards(&built), cards(&lazy));
+        assert!(cards(&lazy).iter().any(|c| !c.is_empty()), "{name} matched");
     }
 }

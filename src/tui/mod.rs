@@ -465,6 +465,8 @@ async fn event_loop(
                 .draw(|frame| crate::ui::render(&state, theme, frame.area(), frame.buffer_mut()))
                 .map_err(|e| format!("cannot draw: {e}"))?;
             state.is_dirty = false;
+            // The caseload is on screen: the filter's text is built now, not before it.
+            state.build_search();
             // The detail view's last line, as drawn: j stops there.
             if let Some(max) = crate::ui::detail_max_scroll(&state, theme)
                 && state.detail_max_scroll != Some(max)
