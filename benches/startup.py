@@ -30,14 +30,24 @@ Run from the repository root, after `cargo build --release`:
     python3 benches/startup.py                  # 1k, 10k, 100k; medians of 11 runs
     python3 benches/startup.py --runs 3 --sizes 100000
     python3 benches/startup.py --busy           # with the second core kept busy
-    python3 benches/startup.py --backend postgres --sizes 10000   # on PostgreSQL (issue 16)
+    python3 benches/startup.py --backend both --sizes 100000 --runs 5   # SQLite beside PostgreSQL
 
 With --backend postgres each caseload is generated into SQLite as above, then moved with
-`escalate migrate --to postgres://... --school main` into a throwaway PostgreSQL cluster that
-the script starts itself (the newest /usr/lib/postgresql/*/bin, or --pg-bin; a Unix socket in a
-private temporary folder, no TCP port, trust authentication, fsync off, which touches writes
-only; as `nobody` when run as root), and the dashboard opens the URL. The cluster is stopped
-and removed at the end, however the script ends. Moving 10,000 escalations takes minutes.
+`escalate migrate --to postgres://... --school main` into a PostgreSQL cluster that the script
+keeps in --db-dir (the newest /usr/lib/postgresql/*/bin, or --pg-bin; a Unix socket in its
+folder, no TCP port, trust authentication, fsync off, which touches writes only; as `nobody`
+when run as root), started when the script starts and stopped when it ends. Moving 100,000
+escalations takes a minute or more, so each caseload is moved once and kept, like the SQLite
+files (--fresh-pg starts again). `escalate team init` and `team add` then put a DSL of school
+`main` (bench_dsl) and a trust lead (bench_lead) on its team, and the dashboard and commands
+connect as whom --as names: the DSL by default, so that row-level security applies as it does
+to a real team member; `--as owner` connects as the cluster's superuser, whom it does not. A
+kept database is brought up to the binary's schema (by `team init`, as the owner) before each
+run. With --backend both the two are measured alternately, run by run, under the same load.
+
+Beside the dashboard, each run times the read-only commands --commands names (default
+`escalate review` and `escalate list --overdue`): wall time, and escalate's own CPU (the
+server's is not counted). --no-dashboard times only those.
 
 The databases are made with `escalate demo --count N --open-share 0.1 --seed 1 --now ...` in
 --db-dir (kept between runs, so only the first run pays for generating them). The page cache is
@@ -528,10 +538,19 @@ def one_run(args, db: Path, open_count: int, env: dict[str, str], measure_idle: 
         dashboard.close()
 
 
+def caseload_name(args, size: int) -> str:
+    """The kept caseload's name: escalate-100000-seed1, or escalate-10000-seed1-open1 for a
+    share open other than a tenth."""
+    name = f"escalate-{size}-seed{args.seed}"
+    if args.open_share != 0.1:
+        name += f"-open{args.open_share:g}"
+    return name
+
+
 def make_db(args, size: int) -> tuple[Path, int]:
     """The caseload of `size` escalations, generated once into --db-dir; returns it and how many
     are open."""
-    db = args.db_dir / f"escalate-{size}-seed{args.seed}.db"
+    db = args.db_dir / f"{caseload_name(args, size)}.db"
     marker = db.with_suffix(".open")
     if db.exists() and marker.exists():
         return db, int(marker.read_text())
@@ -539,7 +558,7 @@ def make_db(args, size: int) -> tuple[Path, int]:
         stale.unlink(missing_ok=True)
     print(f"  generating {size:,} escalations into {db} …", file=sys.stderr, flush=True)
     out = subprocess.run(
-        [str(args.binary), "demo", "--count", str(size), "--open-share", "0.1",
+        [str(args.binary), "demo", "--count", str(size), "--open-share", f"{args.open_share:g}",
          "--seed", str(args.seed), "--db", str(db), "--now", NOW],
         capture_output=True, text=True, timeout=1800, env=clean_env(args),
     )
@@ -577,25 +596,44 @@ def encrypted_copy(args, db: Path, env: dict[str, str]) -> Path:
 
 
 class Cluster:
-    """A throwaway PostgreSQL cluster: a Unix socket in a private folder, no TCP port, trust
-    authentication, fsync off; run as `nobody` when this script is root (initdb refuses root)."""
+    """The benchmark's own PostgreSQL cluster, kept in --db-dir between runs as the SQLite files
+    are (moving 100,000 escalations into it takes minutes): a Unix socket in its folder, no TCP
+    port, trust authentication, fsync off (which touches writes only); run as `nobody` when this
+    script is root (initdb refuses root). Started when the script starts, stopped (not removed)
+    when it ends; --fresh-pg removes it first."""
 
     PORT = 5432
 
-    def __init__(self, pg_bin: Path | None) -> None:
+    def __init__(self, pg_bin: Path | None, db_dir: Path, fresh: bool) -> None:
         self.bin = pg_bin or self._newest_bin()
-        self.dir = Path(tempfile.mkdtemp(prefix="escalate-bench-pg-"))
+        self.dir = db_dir / f"pg-{self.bin.parent.name}"
         self.owner = None
         if os.geteuid() == 0:
             nobody = pwd.getpwnam("nobody")
             self.owner = (nobody.pw_uid, nobody.pw_gid)
-            os.chown(self.dir, *self.owner)
         self.data = self.dir / "data"
-        self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N"], "initdb")
-        options = (f"-c listen_addresses='' -c unix_socket_directories={self.dir} "
-                   f"-c port={self.PORT} -c fsync=off -c synchronous_commit=off")
-        self._run(["pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.dir / "log"),
-                   "-o", options], "pg_ctl start")
+        if fresh or not (self.data / "PG_VERSION").exists():
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir.mkdir(parents=True)
+            if self.owner is not None:
+                os.chown(self.dir, *self.owner)
+            self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N"],
+                      "initdb")
+        # One left running (by hand, or by a run killed before it could stop it) is used as
+        # it is, and left running.
+        self.started = not self._is_running()
+        if self.started:
+            options = (f"-c listen_addresses='' -c unix_socket_directories={self.dir} "
+                       f"-c port={self.PORT} -c fsync=off -c synchronous_commit=off")
+            self._run(["pg_ctl", "start", "-w", "-D", str(self.data), "-l", str(self.dir / "log"),
+                       "-o", options], "pg_ctl start")
+
+    def _is_running(self) -> bool:
+        try:
+            self._run(["pg_ctl", "status", "-D", str(self.data)], "pg_ctl status")
+        except MeasureError:
+            return False
+        return True
 
     @staticmethod
     def _newest_bin() -> Path:
@@ -606,41 +644,88 @@ class Cluster:
                                "install postgresql, or give --pg-bin")
         return found[-1].parent
 
-    def _run(self, argv: list[str], what: str) -> None:
+    def _run(self, argv: list[str], what: str, timeout: float = 120) -> str:
         kwargs = {}
         if self.owner is not None:
             kwargs = {"user": self.owner[0], "group": self.owner[1], "extra_groups": []}
         out = subprocess.run([str(self.bin / argv[0]), *argv[1:]], capture_output=True, text=True,
-                             timeout=120, cwd=self.dir, **kwargs)
+                             timeout=timeout, cwd=self.dir, **kwargs)
         if out.returncode != 0:
             raise MeasureError(f"{what} failed: {out.stderr.strip() or out.stdout.strip()}")
+        return out.stdout
 
-    def create(self, name: str) -> str:
-        """A new database; returns its URL."""
-        self._run(["createdb", "-h", str(self.dir), "-p", str(self.PORT), "-U", "postgres", name],
-                  f"createdb {name}")
+    def url(self, user: str, name: str) -> str:
         host = urllib.parse.quote(str(self.dir), safe="")
-        return f"postgres://postgres@{host}:{self.PORT}/{name}"
+        return f"postgres://{user}@{host}:{self.PORT}/{name}"
+
+    def recreate(self, name: str) -> None:
+        """An empty database `name`, dropping any left half-made by an earlier run."""
+        socket = ["-h", str(self.dir), "-p", str(self.PORT), "-U", "postgres"]
+        self._run(["dropdb", *socket, "--if-exists", name], f"dropdb {name}")
+        self._run(["createdb", *socket, name], f"createdb {name}")
+
+    def ready_marker(self, name: str) -> Path:
+        return self.dir / f"{name}.ready"
 
     def stop(self) -> None:
+        if not self.started:
+            return
         try:
-            self._run(["pg_ctl", "stop", "-m", "immediate", "-D", str(self.data)], "pg_ctl stop")
+            self._run(["pg_ctl", "stop", "-m", "fast", "-D", str(self.data)], "pg_ctl stop")
         except (MeasureError, subprocess.TimeoutExpired):
             pass
-        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Who the dashboard and the commands connect as on PostgreSQL (--as): people that `escalate team
+# add` puts on the team, whom row-level security applies to, or the administrator, whom it does
+# not (a superuser; the figures before issue 16's benchmark were taken as this).
+PEOPLE = {
+    "dsl": ("bench_dsl", "a DSL of school main (row-level security applies)"),
+    "trust-lead": ("bench_lead", "a trust lead, reading every school (row-level security applies)"),
+    "owner": ("postgres", "the cluster's superuser, the tables' owner (row-level security skipped)"),
+}
 
 
 def postgres_copy(args, cluster: Cluster, db: Path, size: int, env: dict[str, str]) -> str:
-    """The SQLite caseload `db` moved into a new database of `cluster`; returns its URL."""
-    url = cluster.create(f"escalate_{size}")
-    print(f"  moving {size:,} escalations into PostgreSQL …", file=sys.stderr, flush=True)
-    out = subprocess.run(
-        [str(args.binary), "--db", str(db), "migrate", "--to", url, "--school", "main"],
-        capture_output=True, text=True, timeout=3600, env=env,
-    )
-    if out.returncode != 0:
-        raise MeasureError(f"escalate migrate failed: {out.stderr.strip()}")
-    return url
+    """The SQLite caseload `db` moved into a database of `cluster` (once: kept between runs),
+    with a DSL of school `main` and a trust lead on its team; returns the URL of the person
+    --as names."""
+    name = re.sub(r"[^a-z0-9]", "_", caseload_name(args, size))
+    owner = cluster.url("postgres", name)
+    marker = cluster.ready_marker(name)
+
+    def escalate(*argv: str, timeout: float = 600) -> None:
+        out = subprocess.run([str(args.binary), "--db", owner, *argv], capture_output=True,
+                             text=True, timeout=timeout, env=env)
+        if out.returncode != 0:
+            raise MeasureError(f"escalate {' '.join(argv[:2])} failed: {out.stderr.strip()}")
+
+    if not marker.exists():
+        cluster.recreate(name)
+        print(f"  moving {size:,} escalations into PostgreSQL …", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        out = subprocess.run(
+            [str(args.binary), "--db", str(db), "migrate", "--to", owner, "--school", "main"],
+            capture_output=True, text=True, timeout=3600, env=env,
+        )
+        if out.returncode != 0:
+            raise MeasureError(f"escalate migrate failed: {out.stderr.strip()}")
+        print(f"  moved in {time.perf_counter() - started:.0f} s: {out.stdout.strip()}",
+              file=sys.stderr, flush=True)
+        escalate("team", "init")
+        escalate("team", "add", PEOPLE["dsl"][0], "--role", "dsl", "--school", "main")
+        escalate("team", "add", PEOPLE["trust-lead"][0], "--role", "trust-lead")
+        marker.write_text(f"{size}\n")
+    else:
+        # As the administrator, before anyone else connects: brings the schema up to this
+        # binary's (a team member may not migrate it) and grants again; safe to repeat.
+        started = time.perf_counter()
+        escalate("team", "init", timeout=3600)
+        took = time.perf_counter() - started
+        if took > 5:
+            print(f"  brought {name} up to this escalate's schema in {took:.0f} s",
+                  file=sys.stderr, flush=True)
+    return cluster.url(PEOPLE[args.person][0], name)
 
 
 def clean_env(args) -> dict[str, str]:
@@ -680,6 +765,42 @@ def spread(values: list[float]) -> str:
     return f"{min(values):.1f}–{max(values):.1f}"
 
 
+# The read-only commands timed beside the dashboard (--commands): `review` exits 1 when
+# anything is overdue, as it is in these caseloads.
+COMMANDS = {
+    "review": ["review"],
+    "overdue": ["list", "--overdue"],
+}
+
+
+@dataclass
+class Timed:
+    wall_s: float
+    cpu_s: float  # escalate's own user+system time (wait4), not the server's
+
+
+def time_command(args, db: Path | str, argv: list[str], env: dict[str, str]) -> Timed:
+    """One run of `escalate --db DB --now NOW ARGV`, its output discarded."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen([str(args.binary), "--db", str(db), "--now", NOW, *argv],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                env=env)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        wall = time.perf_counter() - started
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            err.seek(0)
+            raise MeasureError(f"escalate {' '.join(argv)} exited {code}: "
+                               f"{err.read().decode(errors='replace').strip()}")
+    return Timed(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", type=Path, default=Path("target/release/escalate"))
@@ -696,6 +817,8 @@ def main() -> int:
                         help="quiet time after which a frame counts as finished")
     parser.add_argument("--timeout", type=float, default=60.0, help="longest wait, seconds")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--open-share", type=float, default=0.1,
+                        help="the share of each caseload left open (1: all open)")
     parser.add_argument("--db-dir", type=Path,
                         default=Path(tempfile.gettempdir()) / "escalate-startup-bench",
                         help="where the generated databases are kept between runs")
@@ -705,16 +828,42 @@ def main() -> int:
     parser.add_argument("--encrypted", action="store_true",
                         help="measure encrypted copies of the databases (escalate encrypt, with "
                              "a passphrase file), as a real database is; default: plain")
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite",
-                        help="postgres: move each caseload into a throwaway PostgreSQL cluster "
-                             "(escalate migrate) and open the dashboard on its URL")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite",
+                        help="postgres: move each caseload into the script's own PostgreSQL "
+                             "cluster (escalate migrate) and open the dashboard on its URL; "
+                             "both: SQLite and PostgreSQL alternately, run by run")
+    parser.add_argument("--as", dest="person", choices=list(PEOPLE), default="dsl",
+                        help="whom to connect to PostgreSQL as: a DSL of the caseload's school "
+                             "(default), a trust lead, or the owner (the superuser, whom "
+                             "row-level security skips)")
+    parser.add_argument("--commands", default="review,overdue",
+                        help="read-only commands timed once a run beside the dashboard, "
+                             f"comma-separated, of: {', '.join(COMMANDS)} (empty: none)")
+    parser.add_argument("--no-dashboard", action="store_true",
+                        help="time only the --commands, not the dashboard")
+    parser.add_argument("--fresh-pg", action="store_true",
+                        help="remove the kept PostgreSQL cluster first and move every caseload "
+                             "into it again")
     parser.add_argument("--pg-bin", type=Path, default=None,
                         help="PostgreSQL's server programs (default: the newest "
                              "/usr/lib/postgresql/*/bin)")
     args = parser.parse_args()
-    if args.backend == "postgres" and args.encrypted:
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if "postgres" in backends and args.encrypted:
         print("--encrypted is for a database file; PostgreSQL is guarded by its server",
               file=sys.stderr)
+        return 2
+    commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    unknown = [c for c in commands if c not in COMMANDS]
+    if unknown:
+        print(f"--commands: {', '.join(unknown)} not known; choose from {', '.join(COMMANDS)}",
+              file=sys.stderr)
+        return 2
+    if args.no_dashboard and not commands:
+        print("--no-dashboard with no --commands measures nothing", file=sys.stderr)
+        return 2
+    if not 0 < args.open_share <= 1:
+        print("--open-share: give a share above 0 and at most 1", file=sys.stderr)
         return 2
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     if not args.binary.exists():
@@ -725,35 +874,49 @@ def main() -> int:
 
     busy = None
     cluster = None
+    results: dict[tuple[str, int], list[Run]] = {}
+    timings: dict[tuple[str, int, str], list[Timed]] = {}
+    open_counts: dict[int, int] = {}
     with tempfile.TemporaryDirectory(prefix="escalate-startup-") as home:
         args.home = Path(home)
         env = clean_env(args)
         try:
             if args.busy:
                 busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-            results: dict[int, list[Run]] = {}
-            if args.backend == "postgres":
-                cluster = Cluster(args.pg_bin)
+            if "postgres" in backends:
+                cluster = Cluster(args.pg_bin, args.db_dir, args.fresh_pg)
             for size in sizes:
                 db, open_count = make_db(args, size)
+                open_counts[size] = open_count
                 if args.encrypted:
                     db = encrypted_copy(args, db, env)
+                where: dict[str, Path | str] = {"sqlite": db}
                 if cluster is not None:
-                    db = postgres_copy(args, cluster, db, size, env)
-                runs = []
+                    where["postgres"] = postgres_copy(args, cluster, db, size, env)
                 for n in range(args.runs):
-                    run = one_run(args, db, open_count, env, measure_idle=n < args.idle_runs)
-                    runs.append(run)
-                    print(
-                        f"  {size:>7,} run {n + 1:>2}: first frame {run.first_frame_ms:7.1f} ms "
-                        f"(CPU {run.first_frame_cpu_ms:4.0f} ms), "
-                        f"filter {median(run.filter_keys_ms):6.2f} ms, j/k {median(run.jk_ms):5.2f} ms, "
-                        f"peak {run.peak_rss_mib:5.1f} MiB"
-                        + (f", idle {run.idle_cpu_percent:.2f}%" if run.idle_cpu_percent is not None else "")
-                        + ("" if run.is_restored else f", NOT RESTORED: {run.problems}"),
-                        file=sys.stderr, flush=True,
-                    )
-                results[size] = runs
+                    # Alternately, and each first in turn, so that both see the same load.
+                    for backend in backends if n % 2 == 0 else backends[::-1]:
+                        label = f"{size:>7,} {backend:<8} run {n + 1:>2}:"
+                        parts = []
+                        if not args.no_dashboard:
+                            run = one_run(args, where[backend], open_count, env,
+                                          measure_idle=n < args.idle_runs)
+                            results.setdefault((backend, size), []).append(run)
+                            parts.append(
+                                f"first frame {run.first_frame_ms:7.1f} ms "
+                                f"(CPU {run.first_frame_cpu_ms:4.0f} ms), "
+                                f"filter {median(run.filter_keys_ms):6.2f} ms, "
+                                f"j/k {median(run.jk_ms):5.2f} ms, peak {run.peak_rss_mib:5.1f} MiB"
+                                + (f", idle {run.idle_cpu_percent:.2f}%"
+                                   if run.idle_cpu_percent is not None else "")
+                                + ("" if run.is_restored else f", NOT RESTORED: {run.problems}")
+                            )
+                        for command in commands:
+                            timed = time_command(args, where[backend], COMMANDS[command], env)
+                            timings.setdefault((backend, size, command), []).append(timed)
+                            parts.append(f"{command} {timed.wall_s * 1000:.0f} ms "
+                                         f"(CPU {timed.cpu_s * 1000:.0f})")
+                        print(f"  {label} " + ", ".join(parts), file=sys.stderr, flush=True)
         except MeasureError as error:
             print(f"startup benchmark: {error}", file=sys.stderr)
             return 2
@@ -767,23 +930,28 @@ def main() -> int:
             if cluster is not None:
                 cluster.stop()
 
-    return report(args, results)
+    return report(args, backends, results, timings, open_counts)
 
 
-def report(args, results: dict[int, list[Run]]) -> int:
+def report(args, backends: list[str], results: dict[tuple[str, int], list[Run]],
+           timings: dict[tuple[str, int, str], list[Timed]], open_counts: dict[int, int]) -> int:
     condition = "second core busy" if args.busy else "second core idle"
-    if args.backend == "postgres":
-        condition += "; PostgreSQL, a throwaway cluster on a Unix socket"
+    if "postgres" in backends:
+        condition += (f"; PostgreSQL: the script's own cluster on a Unix socket, connected to as "
+                      f"{PEOPLE[args.person][1]}")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\nescalate in a {WIDTH}x{HEIGHT} pty, medians of {args.runs} runs ({condition}; "
-          f"idle CPU from {min(args.idle_runs, args.runs)} runs of {args.idle_seconds:.0f} s; "
-          f"load average at the end {load})\n")
-    print("| escalations (open) | first frame, ms (range) | CPU to first frame, ms "
-          "| filter letter, ms (range) | j/k, ms | peak RSS, MiB | idle CPU, % of a core "
-          "| terminal restored |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    share = "a tenth open" if args.open_share == 0.1 else f"a share of {args.open_share:g} open"
+    print(f"\nescalate in a {WIDTH}x{HEIGHT} pty, {args.binary}, medians of {args.runs} runs "
+          f"({share}; {condition}; idle CPU from {min(args.idle_runs, args.runs)} runs of "
+          f"{args.idle_seconds:.0f} s; load average at the end {load}; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
     summary = {}
-    for size, runs in results.items():
+    if results:
+        print("| backend | escalations (open) | first frame, ms (range) | CPU to first frame, ms "
+              "| filter letter, ms (range) | j/k, ms | peak RSS, MiB | idle CPU, % of a core "
+              "| terminal restored |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for (backend, size), runs in results.items():
         first = [r.first_frame_ms for r in runs]
         first_cpu = [r.first_frame_cpu_ms for r in runs]
         filter_keys = [k for r in runs for k in r.filter_keys_ms]
@@ -791,20 +959,33 @@ def report(args, results: dict[int, list[Run]]) -> int:
         rss = [r.peak_rss_mib for r in runs]
         idle = [r.idle_cpu_percent for r in runs if r.idle_cpu_percent is not None]
         restored = all(r.is_restored for r in runs)
-        summary[size] = (median(first), median(filter_keys), median(jk), median(rss),
-                         median(idle) if idle else None, restored)
-        print(f"| {size:,} ({size // 10:,}) | {median(first):.1f} ({spread(first)}) "
+        summary[(backend, size)] = (median(first), median(filter_keys), median(jk), median(rss),
+                                    median(idle) if idle else None, restored)
+        opened = open_counts[size]
+        print(f"| {backend} | {size:,} ({opened:,}) | {median(first):.1f} ({spread(first)}) "
               f"| {median(first_cpu):.0f} | {median(filter_keys):.2f} ({spread(filter_keys)}) "
               f"| {median(jk):.2f} | {median(rss):.1f} "
               f"| {f'{median(idle):.2f}' if idle else '-'} | {'yes' if restored else 'NO'} |")
+    if timings:
+        print("\n| backend | escalations (open) | command | wall, ms (range) "
+              "| escalate's CPU, ms (range) |")
+        print("|---|---|---|---:|---:|")
+        for (backend, size, command), runs in timings.items():
+            wall = [t.wall_s * 1000 for t in runs]
+            cpu = [t.cpu_s * 1000 for t in runs]
+            opened = open_counts[size]
+            print(f"| {backend} | {size:,} ({opened:,}) | `escalate {' '.join(COMMANDS[command])}` "
+                  f"| {median(wall):.0f} ({min(wall):.0f}–{max(wall):.0f}) "
+                  f"| {median(cpu):.0f} ({min(cpu):.0f}–{max(cpu):.0f}) |")
 
     missed = []
     if not all(s[5] for s in summary.values()):
         missed.append("the terminal was not given back on q")
-    if TARGET_SIZE not in summary:
+    checked = [(b, s) for (b, s) in summary if s == TARGET_SIZE]
+    if summary and not checked:
         print(f"\n(no targets checked: they apply at {TARGET_SIZE:,} escalations)")
-    else:
-        first, filter_key, jk, rss, idle, _ = summary[TARGET_SIZE]
+    for backend, size in checked:
+        first, filter_key, jk, rss, idle, _ = summary[(backend, size)]
         first_target = FIRST_FRAME_BUSY_MS if args.busy else FIRST_FRAME_MS
         checks = [
             (f"first full frame < {first_target:.0f} ms", first, first_target, "ms"),
@@ -814,14 +995,14 @@ def report(args, results: dict[int, list[Run]]) -> int:
         ]
         if idle is not None:
             checks.append((f"idle CPU < {IDLE_CPU_PERCENT}% of a core", idle, IDLE_CPU_PERCENT, "%"))
-        print(f"\nTargets at {TARGET_SIZE:,} escalations ({TARGET_SIZE // 10:,} open):\n")
+        print(f"\nTargets at {TARGET_SIZE:,} escalations, {backend}:\n")
         print("| target | measured | |")
         print("|---|---:|---|")
         for name, value, limit, unit in checks:
             is_met = value < limit
             print(f"| {name} | {value:.2f} {unit} | {'met' if is_met else '**missed**'} |")
             if not is_met:
-                missed.append(name)
+                missed.append(f"{name} ({backend})")
     if missed:
         print("\nmissed: " + "; ".join(missed))
         return 0 if args.no_check else 1

@@ -631,6 +631,118 @@ fn a_team_set_up_before_the_forms_tables_can_use_them_once_escalate_is_updated()
     );
 }
 
+/// Every row of an escalation carries the escalation's school (PostgreSQL migration 6), which
+/// its row-level security reads: the database writes it, and refuses a row whose school
+/// disagrees with its escalation's, whoever writes it, the owner (whom row-level security lets
+/// through) included.
+#[test]
+fn a_row_whose_school_disagrees_with_its_escalations_cannot_be_inserted() {
+    let team = Team::new();
+    let now = t("2026-11-23 10:00");
+    let ours = team
+        .store_as(&team.deputy_a)
+        .create(&new_escalation("Ava Sample"), "a", now)
+        .unwrap();
+    let mut b = team.store_as(&team.deputy_b);
+    let theirs = b.create(&new_escalation("Leo Example"), "b", now).unwrap();
+    b.change(theirs, "b", now, |e| {
+        plan_action(e, "Send the chronology", "DSL", "2026-11-25")
+    })
+    .unwrap();
+    let mut su = pg::cluster().superuser(pg::database_of(&team.url));
+    let school: String = su
+        .query_one(
+            "SELECT school FROM actions WHERE escalation_id = $1",
+            &[&theirs],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        school, "school-b",
+        "the store names no school; the database does"
+    );
+
+    let naming = "INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at, school)
+                  VALUES ($1, 2, now(), 'x', current_user, now(), $2)";
+    let mut sql = team.sql_as(&team.deputy_a);
+    // A deputy of school A, claiming their own school for school B's escalation.
+    let message = denied(sql.execute(naming, &[&theirs, &"school-a"]));
+    assert!(message.contains("foreign key"), "{message}");
+    // Naming none, the row takes a school the deputy may not write for: refused.
+    let message = denied(sql.execute(
+        "INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at)
+         VALUES ($1, 2, now(), 'x', current_user, now())",
+        &[&theirs],
+    ));
+    assert!(message.contains("row-level security"), "{message}");
+    // The owner is refused a disagreeing school too.
+    let message = denied(su.execute(naming, &[&ours, &"school-b"]));
+    assert!(message.contains("foreign key"), "{message}");
+    let message = denied(su.execute(
+        "INSERT INTO escalation_details (escalation_id, field, value, recorded_by, recorded_at, school)
+         VALUES ($1, 'referrer-phone', '1', 'jo', now(), 'school-a')",
+        &[&theirs],
+    ));
+    assert!(message.contains("foreign key"), "{message}");
+    // The agreeing school is accepted: the refusals above are about the school, not the rows.
+    assert_eq!(sql.execute(naming, &[&ours, &"school-a"]).unwrap(), 1);
+}
+
+/// A team database from before migration 6: the rows already there are given their
+/// escalation's school, and stay insert-only.
+#[test]
+fn migration_6_gives_the_rows_already_there_their_escalations_school() {
+    let url = pg::fresh_database();
+    let mut su = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    su.batch_execute(
+        "CREATE TABLE escalate_schema (version integer NOT NULL); INSERT INTO escalate_schema (version) VALUES (5);",
+    )
+    .unwrap();
+    for sql in &escalate::storage::postgres::schema::migrations()[..5] {
+        su.batch_execute(sql).unwrap();
+    }
+    su.batch_execute(
+        "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
+         VALUES ('london', 'Ava Sample', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-a'),
+                ('london', 'Leo Example', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-b');
+         INSERT INTO stage_changes (escalation_id, to_stage, at, reason, recorded_by, recorded_at)
+         VALUES (1, 2, now(), 'r', 'jo', now()), (2, 2, now(), 'r', 'jo', now()), (2, 3, now(), 'r', 'jo', now());
+         INSERT INTO escalation_details (escalation_id, field, value, recorded_by, recorded_at)
+         VALUES (2, 'referrer-phone', '1', 'jo', now());",
+    )
+    .unwrap();
+    PgStore::open(&url).unwrap();
+    let rows: Vec<(String, i64, String)> = su
+        .query(
+            "SELECT 'stage_changes', escalation_id, school FROM stage_changes
+             UNION ALL SELECT 'escalation_details', escalation_id, school FROM escalation_details
+             ORDER BY 1 DESC, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected = [
+        ("stage_changes", 1, "school-a"),
+        ("stage_changes", 2, "school-b"),
+        ("stage_changes", 2, "school-b"),
+        ("escalation_details", 2, "school-b"),
+    ]
+    .map(|(t, id, s)| (t.to_owned(), id, s.to_owned()));
+    assert_eq!(rows, expected);
+    let message = denied(su.execute("UPDATE stage_changes SET school = 'school-a'", &[]));
+    assert!(message.contains("never changed"), "{message}");
+    let version: i32 = su
+        .query_one("SELECT version FROM escalate_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        i64::from(version),
+        escalate::storage::postgres::schema::current_version()
+    );
+}
+
 #[test]
 fn a_draft_is_offered_only_to_whoever_typed_it() {
     let team = Team::new();
