@@ -1553,6 +1553,28 @@ fn optional(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
     row.get(index)
 }
 
+/// A text column parsed where SQLite holds it, not copied into a `String` first: a large
+/// caseload has hundreds of thousands of times and words that are only ever parsed.
+fn parsed<T>(row: &Row<'_>, index: usize, parse: fn(&str) -> Result<T>) -> Result<T> {
+    parse(
+        row.get_ref(index)?
+            .as_str()
+            .map_err(rusqlite::Error::from)?,
+    )
+}
+
+/// [`parsed`], for a column that may be NULL.
+fn parsed_optional<T>(
+    row: &Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Result<T>,
+) -> Result<Option<T>> {
+    match row.get_ref(index)? {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        value => parse(value.as_str().map_err(rusqlite::Error::from)?).map(Some),
+    }
+}
+
 /// Loads one escalation with everything recorded on it, amendments applied in order.
 fn load(conn: &Connection, id: i64) -> Result<Escalation> {
     load_many(conn, "SELECT ?1", &[id])?
@@ -1602,50 +1624,29 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
          FROM escalations WHERE id IN ({ids}) ORDER BY id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(bind(), |row| {
-        let texts = (1..16)
-            .map(|i| optional(row, i))
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((row.get::<_, i64>(0)?, texts, row.get::<_, bool>(16)?))
-    })?;
-    for row in rows {
-        let (id, mut f, immediate_risk) = row?;
-        // Each text is moved out of the row, not copied: a large caseload has many.
-        let mut required = |i: usize| {
-            f[i].take()
-                .ok_or_else(|| unreadable(format!("missing field {i} of escalation {id}")))
-        };
-        let procedure = required(0)?;
-        let child_name = required(2)?;
-        let raised_by = required(5)?;
-        let agency = required(6)?;
-        let raised_with = required(7)?;
-        let category = word_from_sql(&required(8)?)?;
-        let summary = required(9)?;
-        let raised_at = time_from_sql(&required(12)?)?;
-        let recorded_by = required(13)?;
-        let recorded_at = time_from_sql(&required(14)?)?;
+    let mut rows = statement.query(bind())?;
+    while let Some(row) = rows.next()? {
         by_id
             .push(Escalation {
-                id,
-                procedure,
-                partnership: f[1].take(),
+                id: row.get(0)?,
+                procedure: text(row, 1)?,
+                partnership: optional(row, 2)?,
                 child: Child {
-                    name: child_name,
-                    dob: f[3].as_deref().map(date_from_sql).transpose()?,
-                    reference: f[4].take(),
+                    name: text(row, 3)?,
+                    dob: parsed_optional(row, 4, date_from_sql)?,
+                    reference: optional(row, 5)?,
                 },
-                raised_by,
-                agency,
-                raised_with,
-                category,
-                summary,
-                outcome_sought: f[10].take(),
-                concern_at: f[11].as_deref().map(time_from_sql).transpose()?,
-                raised_at,
-                immediate_risk,
-                recorded_by,
-                recorded_at,
+                raised_by: text(row, 6)?,
+                agency: text(row, 7)?,
+                raised_with: text(row, 8)?,
+                category: parsed(row, 9, word_from_sql)?,
+                summary: text(row, 10)?,
+                outcome_sought: optional(row, 11)?,
+                concern_at: parsed_optional(row, 12, time_from_sql)?,
+                raised_at: parsed(row, 13, time_from_sql)?,
+                immediate_risk: row.get(16)?,
+                recorded_by: text(row, 14)?,
+                recorded_at: parsed(row, 15, time_from_sql)?,
                 stage_changes: Vec::new(),
                 discussions: Vec::new(),
                 actions: Vec::new(),
@@ -1670,23 +1671,16 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
         live("stage_changes", "stage-undone")
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(bind(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, u8>(1)?,
-            text(r, 2)?,
-            text(r, 3)?,
-            text(r, 4)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, to_stage, at, by, reason) = row?;
-        entry(&mut by_id, id)?.stage_changes.push(StageChange {
-            to_stage,
-            at: time_from_sql(&at)?,
-            by,
-            reason,
-        });
+    let mut rows = statement.query(bind())?;
+    while let Some(r) = rows.next()? {
+        entry(&mut by_id, r.get(0)?)?
+            .stage_changes
+            .push(StageChange {
+                to_stage: r.get(1)?,
+                at: parsed(r, 2, time_from_sql)?,
+                by: text(r, 3)?,
+                reason: text(r, 4)?,
+            });
     }
 
     let sql = format!(
@@ -1694,40 +1688,19 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
          FROM discussions WHERE escalation_id IN ({ids}) ORDER BY escalation_id, at, id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(bind(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            [text(r, 2)?, text(r, 3)?, text(r, 4)?, text(r, 5)?],
-            optional(r, 6)?,
-            r.get::<_, bool>(7)?,
-            r.get::<_, u8>(8)?,
-            text(r, 9)?,
-            text(r, 10)?,
-        ))
-    })?;
-    for row in rows {
-        let (
-            id,
-            discussion_id,
-            [at, participants, mode, notes],
-            decisions,
-            is_agreement,
-            stage,
-            recorded_by,
-            recorded_at,
-        ) = row?;
-        entry(&mut by_id, id)?.discussions.push(Discussion {
-            id: discussion_id,
-            at: time_from_sql(&at)?,
-            participants,
-            mode: word_from_sql(&mode)?,
-            notes,
-            decisions,
-            is_agreement,
-            stage,
-            recorded_by,
-            recorded_at: time_from_sql(&recorded_at)?,
+    let mut rows = statement.query(bind())?;
+    while let Some(r) = rows.next()? {
+        entry(&mut by_id, r.get(0)?)?.discussions.push(Discussion {
+            id: r.get(1)?,
+            at: parsed(r, 2, time_from_sql)?,
+            participants: text(r, 3)?,
+            mode: parsed(r, 4, word_from_sql)?,
+            notes: text(r, 5)?,
+            decisions: optional(r, 6)?,
+            is_agreement: r.get(7)?,
+            stage: r.get(8)?,
+            recorded_by: text(r, 9)?,
+            recorded_at: parsed(r, 10, time_from_sql)?,
         });
     }
 
@@ -1738,33 +1711,17 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
          ORDER BY a.escalation_id, a.id"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(bind(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            [
-                text(r, 2)?,
-                text(r, 3)?,
-                text(r, 4)?,
-                text(r, 5)?,
-                text(r, 6)?,
-            ],
-            optional(r, 7)?,
-            optional(r, 8)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, action_id, [what, owner, due_on, recorded_by, recorded_at], done_at, done_by) =
-            row?;
-        entry(&mut by_id, id)?.actions.push(AgreedAction {
-            id: action_id,
-            what,
-            owner,
-            due_on: date_from_sql(&due_on)?,
-            done_at: done_at.as_deref().map(time_from_sql).transpose()?,
-            done_by,
-            recorded_by,
-            recorded_at: time_from_sql(&recorded_at)?,
+    let mut rows = statement.query(bind())?;
+    while let Some(r) = rows.next()? {
+        entry(&mut by_id, r.get(0)?)?.actions.push(AgreedAction {
+            id: r.get(1)?,
+            what: text(r, 2)?,
+            owner: text(r, 3)?,
+            due_on: parsed(r, 4, date_from_sql)?,
+            done_at: parsed_optional(r, 7, time_from_sql)?,
+            done_by: optional(r, 8)?,
+            recorded_by: text(r, 5)?,
+            recorded_at: parsed(r, 6, time_from_sql)?,
         });
     }
 
@@ -1774,24 +1731,15 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
         live("notifications_sent", "notification-not-sent")
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(bind(), |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            [text(r, 1)?, text(r, 2)?, text(r, 3)?],
-            optional(r, 4)?,
-            text(r, 5)?,
-            text(r, 6)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, [notification, sent_at, method], reference, recorded_by, recorded_at) = row?;
-        entry(&mut by_id, id)?.sent.push(SentNotification {
-            notification,
-            sent_at: time_from_sql(&sent_at)?,
-            method: word_from_sql(&method)?,
-            reference,
-            recorded_by,
-            recorded_at: time_from_sql(&recorded_at)?,
+    let mut rows = statement.query(bind())?;
+    while let Some(r) = rows.next()? {
+        entry(&mut by_id, r.get(0)?)?.sent.push(SentNotification {
+            notification: text(r, 1)?,
+            sent_at: parsed(r, 2, time_from_sql)?,
+            method: parsed(r, 3, word_from_sql)?,
+            reference: optional(r, 4)?,
+            recorded_by: text(r, 5)?,
+            recorded_at: parsed(r, 6, time_from_sql)?,
         });
     }
 
