@@ -331,6 +331,16 @@ pub fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), C
 /// time, so memory grows with the open caseload, not with years of closed records (issue 17).
 const HISTORY_PAGE: usize = 500;
 
+/// What `list` makes of one escalation it read.
+enum Listed {
+    /// A row to print, with its schedule.
+    Row(Escalation, Schedule),
+    /// One whose procedure is no longer defined: named at the end.
+    Missing(Escalation),
+    /// One the deadline engine could not work out: the listing stops with this.
+    Failed(String),
+}
+
 /// Lists escalations, writing to `out` as it reads: open ones most urgent first, then (with
 /// `--all`) the closed history a page at a time in id order, which is where the sort puts them
 /// anyway (a closed escalation has no live deadline). One whose procedure file is gone is still
@@ -359,34 +369,66 @@ pub fn list(
         .transpose()?;
     // A database not yet created holds no escalations; listing does not create it.
     let exists = context.database_exists()?;
-    let escalations = if !exists {
+    let procedures = context.procedures()?;
+    let (calendar, settings) = {
+        let config = context.config()?;
+        (config.calendar.clone(), config.settings)
+    };
+    let (now, is_overdue_only) = (context.now, args.overdue);
+    // Each escalation's schedule, worked out where it was read (on the loading threads for
+    // the caseload); those not overdue, when only the overdue are asked for, dropped there.
+    let sift = |escalation: Escalation| -> Option<Listed> {
+        let Some(procedure) = procedures.get(&escalation.procedure) else {
+            return Some(Listed::Missing(escalation));
+        };
+        match schedule(procedure, &calendar, &settings, &escalation.events(), now) {
+            Err(e) => Some(Listed::Failed(format!("escalation {}: {e}", escalation.id))),
+            Ok(schedule)
+                if is_overdue_only
+                    && !crate::core::overdue::is_overdue(&escalation, &schedule, now) =>
+            {
+                None
+            }
+            Ok(schedule) => Some(Listed::Row(escalation, schedule)),
+        }
+    };
+    let listed: Vec<Listed> = if !exists {
         Vec::new()
     } else if args.overdue {
         // Overdue includes closed escalations that still owe something: the set the store
         // keeps of what can need attention, never the settled history (issue 17). A settled
         // escalation owes nothing, so `--all` adds nothing here.
-        let mut caseload = context.store()?.caseload()?;
-        caseload.retain(|e| stage.is_none_or(|s| e.stage() == s));
-        caseload
+        let sift_part = |part: Vec<Escalation>| -> Vec<Listed> {
+            part.into_iter()
+                .filter(|e| stage.is_none_or(|s| e.stage() == s))
+                .filter_map(sift)
+                .collect()
+        };
+        let parts = context.store()?.caseload_with(&sift_part)?;
+        parts.into_iter().flatten().collect()
     } else {
-        context.store()?.escalations(Filter {
-            include_closed: false,
-            stage,
-        })?
+        context
+            .store()?
+            .escalations(Filter {
+                include_closed: false,
+                stage,
+            })?
+            .into_iter()
+            .filter_map(sift)
+            .collect()
     };
-    let procedures = context.procedures()?;
     let mut printer = ListPrinter::new(context, out, args.overdue, args.all)?;
     let mut rows = Vec::new();
-    for escalation in escalations {
-        let Some(procedure) = procedures.get(&escalation.procedure) else {
-            printer.missing.push(escalation);
-            continue;
-        };
-        let schedule = schedule_of(context, &escalation, procedure)?;
-        if args.overdue && !crate::core::overdue::is_overdue(&escalation, &schedule, context.now) {
-            continue;
+    for listed in listed {
+        match listed {
+            Listed::Row(escalation, schedule) => {
+                if let Some(procedure) = procedures.get(&escalation.procedure) {
+                    rows.push((escalation, procedure, schedule));
+                }
+            }
+            Listed::Missing(escalation) => printer.missing.push(escalation),
+            Listed::Failed(why) => return Err(CliError(why)),
         }
-        rows.push((escalation, procedure, schedule));
     }
     // Most urgent first: immediate risk, then the soonest live deadline, then the rest by id.
     rows.sort_by_key(|(e, _, s)| {
