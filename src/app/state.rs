@@ -634,13 +634,14 @@ impl Prepared {
     /// Parts prepared apart, as one, in the order given; all must have been prepared at one
     /// moment (the first part's is kept).
     pub fn merge(parts: Vec<Self>) -> Self {
-        let mut parts = parts.into_iter();
-        let mut whole = parts.next().unwrap_or(Self {
-            now: DateTime::UNIX_EPOCH,
-            entries: Vec::new(),
-            settled: Vec::new(),
+        // Sized once: an entry is over a kilobyte, and a vector grown by doubling would hold
+        // the old copy and the new at once (tens of MiB at 10,000 escalations).
+        let mut whole = Self {
+            now: parts.first().map_or(DateTime::UNIX_EPOCH, |p| p.now),
+            entries: Vec::with_capacity(parts.iter().map(|p| p.entries.len()).sum()),
+            settled: Vec::with_capacity(parts.iter().map(|p| p.settled.len()).sum()),
             unknown: 0,
-        });
+        };
         for part in parts {
             whole.entries.extend(part.entries);
             whole.settled.extend(part.settled);
