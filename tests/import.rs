@@ -240,6 +240,24 @@ fn stages_and_outcomes_are_planned_by_the_procedure_rules() {
     assert_eq!(dan["outcome"]["learning"], "Share early");
     let eve = listed.iter().find(|e| e["procedure"] == "london").unwrap();
     assert_eq!(eve["outcome"]["kind"], "withdrawn");
+    // Closed and owing nothing, Eve's leaves the caseload the dashboard and review read; Dan's
+    // still owes Barnet's learning note, so it stays.
+    let attention = |id: i64| {
+        support::db::text(
+            &s.db,
+            &format!(
+                "SELECT CASE WHEN needs_attention THEN 'attention' ELSE 'settled' END
+                 FROM escalation_state WHERE escalation_id = {id}"
+            ),
+        )
+    };
+    assert_eq!(
+        (
+            attention(dan["id"].as_i64().unwrap()),
+            attention(eve["id"].as_i64().unwrap())
+        ),
+        ("attention".to_owned(), "settled".to_owned())
+    );
     assert!(s.ok(&["verify"]).starts_with("OK"));
 }
 
