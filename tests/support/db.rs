@@ -58,6 +58,30 @@ pub fn behind_the_apps_back(db: &Path, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+/// Runs one statement behind the app's back, as [`behind_the_apps_back`] does, and returns the
+/// database's error rather than failing on it: for what the database itself must refuse.
+pub fn try_execute(db: &Path, sql: &str) -> Result<(), String> {
+    if is_url(db) {
+        let url = db.to_str().unwrap();
+        return pg::cluster()
+            .superuser(pg::database_of(url))
+            .batch_execute(sql)
+            .map_err(|e| format!("{e}: {}", e.as_db_error().map_or("", |d| d.message())));
+    }
+    open_keyed(db).execute_batch(sql).map_err(|e| e.to_string())
+}
+
+/// The SQL that drops the triggers keeping `table` insert-only, on this backend (SQLite has one
+/// for UPDATE and one for DELETE; PostgreSQL one for both), so that a test can change what
+/// escalate never changes and see `verify` catch it.
+pub fn unguard(db: &Path, table: &str) -> String {
+    if is_url(db) {
+        format!("DROP TRIGGER {table}_insert_only ON {table};")
+    } else {
+        format!("DROP TRIGGER {table}_no_update; DROP TRIGGER {table}_no_delete;")
+    }
+}
+
 /// The SQLite file opened directly (to look at or tamper with rows behind escalate's back),
 /// keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation of it,
 /// which escalate's equals).
