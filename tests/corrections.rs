@@ -7,6 +7,7 @@
 //! Mon 23 Nov 2026 (GMT).
 
 mod common;
+mod support;
 use common::write_passphrase_file;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ struct Sandbox {
 impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
+        let db = support::db::path(dir.path(), "escalate.db");
         write_passphrase_file(dir.path());
         Self { dir, db }
     }
@@ -95,15 +96,12 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("no id in {value}"))
     }
 
-    fn bytes(&self) -> Vec<u8> {
-        std::fs::read(&self.db).unwrap()
-    }
-
     /// A command that must be refused: exit status 2, nothing on standard output, one line on
-    /// standard error containing each of `needles`, and the database file byte-for-byte as it
-    /// was (the previous command has exited, so its connection is closed and checkpointed).
+    /// standard error containing each of `needles`, and the database as it was: the file
+    /// byte-for-byte (the previous command has exited, so its connection is closed and
+    /// checkpointed), or on PostgreSQL every row of every table.
     fn refused(&self, now: &str, args: &[&str], needles: &[&str]) -> String {
-        let before = self.bytes();
+        let before = support::db::state(&self.db);
         let out = self.run(now, args);
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert_eq!(
@@ -134,7 +132,7 @@ impl Sandbox {
             );
         }
         assert!(
-            self.bytes() == before,
+            support::db::state(&self.db) == before,
             "{args:?} changed the database file although it was refused ({stderr})"
         );
         let wal = wal_path(&self.db);
@@ -251,14 +249,8 @@ fn a_discussion_is_reworded_and_the_original_kept() {
         "{text}"
     );
     // The discussion row itself is as it was written.
-    let conn = open_keyed(&s.db);
-    let notes: String = conn
-        .query_row("SELECT notes FROM discussions WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let notes = support::db::text(&s.db, "SELECT notes FROM discussions WHERE id = 1");
     assert_eq!(notes, "Spoke to Jon.");
-    drop(conn);
     s.refused(
         LATER,
         &[
@@ -719,21 +711,6 @@ fn expect_fails(s: &Sandbox, head: &str, needle: &str) {
     assert!(stderr.contains(needle), "{needle:?} in {stderr}");
 }
 
-/// An audit row's hashed columns: id, at, actor, escalation, action, summary, table, record,
-/// record hash, written at.
-type AuditRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-);
-
 fn sha256(text: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(text.as_bytes())
@@ -773,13 +750,14 @@ fn a_truncated_chain_is_caught_with_expect() {
     let kept = head(&s);
     // The last change and its audit entry removed behind escalate's back: what is left still
     // chains, so verify alone cannot tell.
-    let conn = open_keyed(&s.db);
-    conn.execute_batch(
-        "DROP TRIGGER audit_no_delete; DROP TRIGGER notifications_sent_no_delete;
-         DELETE FROM notifications_sent; DELETE FROM audit WHERE id = 5;",
-    )
-    .unwrap();
-    drop(conn);
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{}{} DELETE FROM notifications_sent; DELETE FROM audit WHERE id = 5;",
+            support::db::unguard(&s.db, "audit"),
+            support::db::unguard(&s.db, "notifications_sent")
+        ),
+    );
     assert!(head(&s).starts_with("4:"));
     expect_fails(
         &s,
@@ -794,12 +772,28 @@ fn a_reforged_chain_is_caught_with_expect() {
     let kept = head(&s);
     // A discussion's notes edited, its fingerprint and every entry's hash computed again: the
     // chain verifies on its own, but no longer holds the head kept.
-    let conn = open_keyed(&s.db);
-    conn.execute_batch(
-        "DROP TRIGGER discussions_no_update; DROP TRIGGER audit_no_update;
-         UPDATE discussions SET notes = 'Nothing of concern.' WHERE id = 1;",
-    )
-    .unwrap();
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{}{} UPDATE discussions SET notes = 'Nothing of concern.' WHERE id = 1;",
+            support::db::unguard(&s.db, "discussions"),
+            support::db::unguard(&s.db, "audit")
+        ),
+    );
+    // The rows as the store holds them, each value in the one form both backends hash.
+    let tables = support::db::rows(&s.db);
+    let table = |name: &str| tables.iter().find(|t| t.table == name).unwrap();
+    let column = |table: &escalate::storage::copy::TableRows, row: &[Value], name: &str| {
+        let at = table.columns.iter().position(|c| c == name).unwrap();
+        row[at].clone()
+    };
+    let discussions = table("discussions");
+    let edited = discussions
+        .rows
+        .iter()
+        .find(|r| column(discussions, r, "id") == 1)
+        .unwrap();
+    assert_eq!(column(discussions, edited, "notes"), "Nothing of concern.");
     let fields = [
         "id",
         "escalation_id",
@@ -813,88 +807,47 @@ fn a_reforged_chain_is_caught_with_expect() {
         "recorded_by",
         "recorded_at",
     ];
-    let values: Vec<(String, Value)> = conn
-        .query_row(
-            &format!("SELECT {} FROM discussions WHERE id = 1", fields.join(", ")),
-            [],
-            |r| {
-                Ok(fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| {
-                        let value = match r.get_ref(i).unwrap() {
-                            rusqlite::types::ValueRef::Null => Value::Null,
-                            rusqlite::types::ValueRef::Integer(n) => Value::from(n),
-                            rusqlite::types::ValueRef::Text(t) => {
-                                Value::from(String::from_utf8_lossy(t).into_owned())
-                            }
-                            other => panic!("{other:?}"),
-                        };
-                        ((*name).to_owned(), value)
-                    })
-                    .collect())
-            },
-        )
-        .unwrap();
+    let values: Vec<(String, Value)> = fields
+        .iter()
+        .map(|name| ((*name).to_owned(), column(discussions, edited, name)))
+        .collect();
     let fingerprint = sha256(&serde_json::to_string(&values).unwrap());
-    conn.execute(
-        "UPDATE audit SET record_hash = ?1 WHERE record_table = 'discussions' AND record_id = 1",
-        [&fingerprint],
-    )
-    .unwrap();
+    let mut forged = format!(
+        "UPDATE audit SET record_hash = '{fingerprint}' WHERE record_table = 'discussions' AND record_id = 1;"
+    );
+    let audit = table("audit");
     let mut prev = "0".repeat(64);
-    let rows: Vec<AuditRow> = {
-        let mut statement = conn
-            .prepare("SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, written_at FROM audit ORDER BY id")
-            .unwrap();
-        statement
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                ))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
-    for (id, at, actor, escalation, action, summary, table, record, record_hash, written_at) in rows
-    {
+    for row in &audit.rows {
+        let field = |name: &str| column(audit, row, name);
+        let record_hash = if field("record_table") == "discussions" && field("record_id") == 1 {
+            Value::from(fingerprint.clone())
+        } else {
+            field("record_hash")
+        };
         let mut canonical = serde_json::json!([
             prev,
-            id,
-            at,
-            actor,
-            escalation,
-            action,
-            summary,
-            table,
-            record,
+            field("id"),
+            field("at"),
+            field("actor"),
+            field("escalation_id"),
+            field("action"),
+            field("summary"),
+            field("record_table"),
+            field("record_id"),
             record_hash
         ]);
-        if let Some(written_at) = written_at {
-            canonical
-                .as_array_mut()
-                .unwrap()
-                .push(Value::from(written_at));
+        let written_at = field("written_at");
+        if !written_at.is_null() {
+            canonical.as_array_mut().unwrap().push(written_at);
         }
         let hash = sha256(&canonical.to_string());
-        conn.execute(
-            "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
-            rusqlite::params![prev, hash, id],
-        )
-        .unwrap();
+        forged.push_str(&format!(
+            "UPDATE audit SET prev_hash = '{prev}', hash = '{hash}' WHERE id = {};",
+            field("id")
+        ));
         prev = hash;
     }
-    drop(conn);
+    support::db::behind_the_apps_back(&s.db, &forged);
     let forged = head(&s);
     assert!(forged.starts_with("5:") && forged != kept, "{forged}");
     expect_fails(&s, &kept, "audit entry 5 has the hash");
@@ -903,7 +856,7 @@ fn a_reforged_chain_is_caught_with_expect() {
 
 #[test]
 fn a_rolled_back_file_is_caught_with_expect() {
-    let s = with_a_history();
+    let mut s = with_a_history();
     let older = s.dir.path().join("older.db");
     s.ok(LATER, &["backup", older.to_str().unwrap()]);
     s.ok(
@@ -919,9 +872,26 @@ fn a_rolled_back_file_is_caught_with_expect() {
         ],
     );
     let kept = head(&s);
-    // The older copy put back in place of the database: it verifies, but it is behind.
-    std::fs::copy(&older, &s.db).unwrap();
-    let _ = std::fs::remove_file(wal_path(&s.db));
+    // The older copy put back in place of the database: it verifies, but it is behind. (A
+    // team's database is put back as its IT would from escalate's backup: into a new database.)
+    if support::db::is_url(&s.db) {
+        let restored = support::pg::fresh_database();
+        let out = s
+            .command()
+            .args(["--db", older.to_str().unwrap(), "--now", LATER])
+            .args(["migrate", "--to", &restored, "--school", "main"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        s.db = PathBuf::from(restored);
+    } else {
+        std::fs::copy(&older, &s.db).unwrap();
+        let _ = std::fs::remove_file(wal_path(&s.db));
+    }
     assert!(head(&s).starts_with("5:"));
     expect_fails(&s, &kept, "fewer than the 6 of the head kept");
     expect_fails(&s, &kept, "an older copy of the database");
@@ -972,16 +942,13 @@ fn verify_names_entries_stated_later_than_they_were_written() {
     assert_eq!(value["stated_after_written"], serde_json::json!([6]));
 }
 
-/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
-/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
-/// of it, which escalate's equals).
-fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
-    let is_plain = std::fs::read(db)
-        .map(|b| b.starts_with(b"SQLite format 3\0"))
-        .unwrap_or(true);
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if !is_plain {
-        conn.pragma_update(None, "key", "test passphrase").unwrap();
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so every test above passes on PostgreSQL too: a
+/// parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
     }
-    conn
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

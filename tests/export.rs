@@ -8,9 +8,10 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use escalate::storage::copy::{Rows, TableRows};
+use escalate::storage::copy::Rows;
 use escalate::storage::postgres::PgStore;
 use escalate::storage::sqlite::SqliteStore;
+use support::db::rows;
 use support::pg;
 
 const NOW: [&str; 2] = ["--now", "2026-11-23 10:00"];
@@ -29,6 +30,12 @@ impl Sandbox {
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A database for the test's commands: the file `name` here, or on PostgreSQL a fresh
+    /// database of its own.
+    fn db(&self, name: &str) -> PathBuf {
+        support::db::path(self.dir.path(), name)
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
@@ -63,9 +70,14 @@ impl Sandbox {
         String::from_utf8(out.stderr).unwrap()
     }
 
-    /// The demo caseload, with a kept form and details, in a plain `source.db`; and its export.
+    /// The demo caseload, with a kept form and details, in a plain `source.db` (or a
+    /// PostgreSQL database); and its export.
     fn demo_export(&self) -> (PathBuf, PathBuf) {
-        let source = self.path("source.db");
+        self.demo_export_from(self.db("source.db"))
+    }
+
+    /// The demo caseload, with a kept form and details, in `source`; and its export.
+    fn demo_export_from(&self, source: PathBuf) -> (PathBuf, PathBuf) {
         self.ok(&["--db", s(&source), "demo"]);
         self.ok(&[
             "--db",
@@ -106,21 +118,6 @@ fn head_of(verify: &str) -> String {
         .to_owned()
 }
 
-fn sqlite_rows(path: &Path, passphrase: Option<&str>) -> Vec<TableRows> {
-    let store = match passphrase {
-        Some(p) => SqliteStore::open_keyed(
-            path,
-            escalate::storage::Key::Passphrase(
-                escalate::storage::Passphrase::new(p.to_owned()).unwrap(),
-            ),
-            false,
-        )
-        .unwrap(),
-        None => SqliteStore::open(path).unwrap(),
-    };
-    store.export_rows().unwrap()
-}
-
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -138,25 +135,30 @@ fn the_demo_caseload_round_trips_through_json_into_a_new_database() {
     assert_eq!(document["format"], "escalate-export");
     assert_eq!(document["format_version"], 1);
     assert_eq!(document["app_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(document["database"], "sqlite");
+    let backend = if support::db::is_url(&source) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(document["database"], backend);
     assert_eq!(document["head"], source_head.as_str());
     // --now changes nothing about when the file was really written.
     let written = document["written_at"].as_str().unwrap();
     assert!(!written.starts_with("2026-11-23T10:00"), "{written}");
     assert_eq!(document["tables"].as_array().unwrap().len(), 15);
 
-    // A new, encrypted database, made by the import itself.
-    let target = sandbox.path("restored.db");
+    // A new database (encrypted, for a file), made by the import itself.
+    let target = sandbox.db("restored.db");
     let out = sandbox.ok(&["--db", s(&target), "import", s(&export)]);
     assert!(out.contains(&source_head), "{out}");
     assert_eq!(
         head_of(&sandbox.ok(&["--db", s(&target), "verify"])),
         source_head
     );
-    let original = sqlite_rows(&source, None);
+    let original = rows(&source);
     assert!(original[0].rows.len() >= 10, "the demo caseload");
     assert_eq!(
-        sqlite_rows(&target, Some("test passphrase")),
+        rows(&target),
         original,
         "every table, row and value identical"
     );
@@ -216,7 +218,7 @@ fn the_json_goes_to_standard_output_only_when_it_is_not_a_terminal() {
 #[test]
 fn the_demo_caseload_restores_into_postgresql() {
     let sandbox = Sandbox::new();
-    let (source, export) = sandbox.demo_export();
+    let (source, export) = sandbox.demo_export_from(sandbox.path("source.db"));
     let source_head = head_of(&sandbox.ok(&["--db", s(&source), "verify"]));
     let url = pg::fresh_database();
     let out = sandbox.ok(&["--db", &url, "import", s(&export)]);
@@ -510,7 +512,7 @@ fn a_tampered_or_foreign_export_is_refused_with_nothing_written() {
         (renamed, "has been changed since"),
     ]);
     for (n, (file, why)) in cases.enumerate() {
-        let target = sandbox.path(&format!("target-{n}.db"));
+        let target = sandbox.db(&format!("target-{n}.db"));
         sandbox.ok(&["--db", s(&target), "init", "--plaintext"]);
         let error = sandbox.refused(&["--db", s(&target), "import", s(&file)]);
         assert!(
@@ -528,10 +530,16 @@ fn a_tampered_or_foreign_export_is_refused_with_nothing_written() {
             assert!(!error.contains(name), "{error}");
         }
         // Into a database the import would make: none is left behind.
-        let new = sandbox.path(&format!("new-{n}.db"));
+        let new = sandbox.db(&format!("new-{n}.db"));
         sandbox.refused(&["--db", s(&new), "import", s(&file)]);
-        assert!(!new.exists(), "{}", new.display());
-        let rows = sqlite_rows(&target, None);
+        if support::db::is_url(&new) {
+            // A team's database gets escalate's tables on first use, as from any command
+            // (`Context::database_exists`); not a row of the record.
+            assert!(rows(&new).iter().all(|t| t.rows.is_empty()), "{n}");
+        } else {
+            assert!(!new.exists(), "{}", new.display());
+        }
+        let rows = rows(&target);
         assert!(
             rows.iter().all(|t| t.rows.is_empty()),
             "{}: something was written",
@@ -544,16 +552,17 @@ fn a_tampered_or_foreign_export_is_refused_with_nothing_written() {
 fn a_database_that_holds_records_is_refused_and_left_as_it_was() {
     let sandbox = Sandbox::new();
     let (source, export) = sandbox.demo_export();
-    let before = sqlite_rows(&source, None);
+    let before = rows(&source);
     let error = sandbox.refused(&["--db", s(&source), "import", s(&export)]);
     assert!(error.contains("empty database"), "{error}");
     assert!(error.contains("nothing was written"), "{error}");
-    assert_eq!(sqlite_rows(&source, None), before);
+    assert_eq!(rows(&source), before);
     // A dry run checks the whole file and writes nothing anywhere.
-    let target = sandbox.path("dry.db");
+    let target = sandbox.db("dry.db");
+    let before = support::db::state(&target);
     let out = sandbox.ok(&["--db", s(&target), "import", "--dry-run", s(&export)]);
     assert!(out.starts_with("Dry run: nothing was written."), "{out}");
-    assert!(!target.exists());
+    assert_eq!(support::db::state(&target), before);
     let error = sandbox.refused(&["--db", s(&target), "import", "--skip-invalid", s(&export)]);
     assert!(error.contains("whole or not at all"), "{error}");
 }
@@ -572,7 +581,7 @@ fn privacy_hides_every_childs_name_and_address_in_the_csv() {
         "--why",
         "misspelt",
     ]);
-    let names: Vec<String> = sqlite_rows(&source, None)
+    let names: Vec<String> = rows(&source)
         .into_iter()
         .find(|t| t.table == "escalations")
         .map(|t| {
@@ -626,4 +635,21 @@ fn privacy_hides_every_childs_name_and_address_in_the_csv() {
         "--privacy",
     ]);
     assert!(error.contains("--format csv --privacy"), "{error}");
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so every test above passes on PostgreSQL too: a
+/// parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres(
+        "every_test_here_passes_on_postgresql_too",
+        &[
+            // Already SQLite to PostgreSQL to SQLite on every run: the same test again.
+            "the_demo_caseload_restores_into_postgresql",
+        ],
+    );
 }

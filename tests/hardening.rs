@@ -6,6 +6,7 @@
 //! century) fails the test instead of stalling the suite.
 
 mod common;
+mod support;
 use common::write_passphrase_file;
 
 use std::io::{Read as _, Write as _};
@@ -33,7 +34,7 @@ struct Sandbox {
 impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
+        let db = support::db::path(dir.path(), "escalate.db");
         write_passphrase_file(dir.path());
         Self { dir, db }
     }
@@ -1104,4 +1105,15 @@ fn an_amendment_to_a_year_outside_the_range_is_refused_not_recorded() {
         ],
     );
     assert!(s.ok(NOW, &["show", "1"]).contains("22 Nov 2026"));
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so every test above passes on PostgreSQL too: a
+/// parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

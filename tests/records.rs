@@ -1858,17 +1858,10 @@ fn amend_keeps_the_original_and_the_record_row() {
     assert_eq!(history.len(), 4);
     assert!(history.iter().skip(1).all(|h| h["action"] == "amended"));
     // The original row is untouched.
-    let conn = open_keyed(&s.db);
-    let (name, summary): (String, String) = conn
-        .query_row(
-            "SELECT child_name, summary FROM escalations WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let name = support::db::text(&s.db, "SELECT child_name FROM escalations WHERE id = 1");
+    let summary = support::db::text(&s.db, "SELECT summary FROM escalations WHERE id = 1");
     assert_eq!(name, "Hana Test");
     assert_eq!(summary, "Referral refused.");
-    drop(conn);
     // Amending to the same value is refused; so is an amendment with no reason.
     s.refused(
         NOW,
@@ -2054,7 +2047,6 @@ fn verify_passes_on_an_untouched_database() {
 #[test]
 fn the_record_tables_refuse_update_and_delete() {
     let s = with_three_entries();
-    let conn = open_keyed(&s.db);
     for sql in [
         "UPDATE discussions SET notes = 'changed' WHERE id = 1",
         "DELETE FROM discussions WHERE id = 1",
@@ -2063,10 +2055,10 @@ fn the_record_tables_refuse_update_and_delete() {
         "UPDATE audit SET summary = 'nothing happened' WHERE id = 2",
         "UPDATE stage_changes SET reason = 'x' WHERE id = 1",
     ] {
-        let err = conn.execute(sql, []).unwrap_err().to_string();
+        // Even as PostgreSQL's superuser, whom row-level security and grants let through.
+        let err = support::db::try_execute(&s.db, sql).unwrap_err();
         assert!(err.contains("never changed or deleted"), "{sql}: {err}");
     }
-    drop(conn);
     s.ok(NOW, &["verify"]);
     assert_eq!(s.show(NOW, 1)["discussions"][0]["notes"], "Original notes");
 }
@@ -2074,12 +2066,13 @@ fn the_record_tables_refuse_update_and_delete() {
 #[test]
 fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
     let s = with_three_entries();
-    let conn = open_keyed(&s.db);
-    conn.execute_batch("DROP TRIGGER discussions_no_update")
-        .unwrap();
-    conn.execute("UPDATE discussions SET notes = 'changed' WHERE id = 1", [])
-        .unwrap();
-    drop(conn);
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{} UPDATE discussions SET notes = 'changed' WHERE id = 1;",
+            support::db::unguard(&s.db, "discussions")
+        ),
+    );
     let err = verify_fails(&s);
     // The discussion was written by entry 2.
     assert!(err.contains("audit entry 2"), "{err}");
@@ -2092,10 +2085,13 @@ fn verify_names_the_entry_of_a_row_edited_behind_the_apps_back() {
 #[test]
 fn verify_names_the_entry_after_a_deleted_audit_row() {
     let s = with_three_entries();
-    let conn = open_keyed(&s.db);
-    conn.execute_batch("DROP TRIGGER audit_no_delete").unwrap();
-    conn.execute("DELETE FROM audit WHERE id = 2", []).unwrap();
-    drop(conn);
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{} DELETE FROM audit WHERE id = 2;",
+            support::db::unguard(&s.db, "audit")
+        ),
+    );
     let err = verify_fails(&s);
     assert!(err.contains("audit entry 3"), "{err}");
     assert!(err.contains("entry 2 is missing"), "{err}");
@@ -2104,12 +2100,13 @@ fn verify_names_the_entry_after_a_deleted_audit_row() {
 #[test]
 fn verify_names_the_entry_of_a_deleted_record_row() {
     let s = with_three_entries();
-    let conn = open_keyed(&s.db);
-    conn.execute_batch("DROP TRIGGER stage_changes_no_delete")
-        .unwrap();
-    conn.execute("DELETE FROM stage_changes WHERE id = 1", [])
-        .unwrap();
-    drop(conn);
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{} DELETE FROM stage_changes WHERE id = 1;",
+            support::db::unguard(&s.db, "stage_changes")
+        ),
+    );
     let err = verify_fails(&s);
     assert!(err.contains("audit entry 3"), "{err}");
     assert!(err.contains("deleted"), "{err}");
@@ -2118,14 +2115,13 @@ fn verify_names_the_entry_of_a_deleted_record_row() {
 #[test]
 fn verify_notices_an_edited_audit_entry() {
     let s = with_three_entries();
-    let conn = open_keyed(&s.db);
-    conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
-    conn.execute(
-        "UPDATE audit SET summary = 'nothing to see' WHERE id = 2",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+    support::db::behind_the_apps_back(
+        &s.db,
+        &format!(
+            "{} UPDATE audit SET summary = 'nothing to see' WHERE id = 2;",
+            support::db::unguard(&s.db, "audit")
+        ),
+    );
     let err = verify_fails(&s);
     assert!(err.contains("audit entry 2"), "{err}");
 }
@@ -2639,21 +2635,14 @@ fn amendments_re_derive_the_deadlines() {
 #[test]
 fn a_row_added_behind_the_apps_back_is_caught_and_printed_safely() {
     let s = with_one_escalation();
-    let conn = open_keyed(&s.db);
-    conn.execute(
+    support::db::behind_the_apps_back(
+        &s.db,
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
          VALUES ('london', 'Evil\u{1b}[2J\u{1b}]0;pwned\u{7}', 'x', 'x', 'x', 'other', 'x',
-            '2026-11-23T09:00:00.000Z', 0, 'x', '2026-11-23T09:00:00.000Z')",
-        [],
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (2, 1, 1)",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+            '2026-11-23T09:00:00.000Z', false, 'x', '2026-11-23T09:00:00.000Z');
+         INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (2, true, 1);",
+    );
     let out = s.run(NOW, &["verify"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
@@ -3520,42 +3509,16 @@ fn new_takes_what_is_not_given_from_the_settings() {
     assert_eq!(shown["agency"], "Another School");
 }
 
-/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
-/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
-/// of it, which escalate's equals).
-fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
-    let is_plain = std::fs::read(db)
-        .map(|b| b.starts_with(b"SQLite format 3\0"))
-        .unwrap_or(true);
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if !is_plain {
-        conn.pragma_update(None, "key", "test passphrase").unwrap();
-    }
-    conn
-}
-
 /// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
 /// database of its own on the tests' cluster), so the tests above pass on PostgreSQL too: a
-/// parameter, not a copy. Left out there: the tests that open the SQLite file behind the
-/// app's back to tamper with it or read its rows (`tests/postgres.rs` does the same to
-/// PostgreSQL: triggers, a row edited behind the app's back, verify naming it).
+/// parameter, not a copy. Rows tampered with behind the app's back are tampered with there as
+/// the cluster's superuser (`support::db`), through PostgreSQL's own insert-only triggers.
 #[test]
 fn every_test_here_passes_on_postgresql_too() {
     if support::pg::on_postgres() {
         return;
     }
-    support::pg::rerun_on_postgres(
-        "every_test_here_passes_on_postgresql_too",
-        &[
-            "a_row_added_behind_the_apps_back_is_caught_and_printed_safely",
-            "amend_keeps_the_original_and_the_record_row",
-            "the_record_tables_refuse_update_and_delete",
-            "verify_names_the_entry_after_a_deleted_audit_row",
-            "verify_names_the_entry_of_a_deleted_record_row",
-            "verify_names_the_entry_of_a_row_edited_behind_the_apps_back",
-            "verify_notices_an_edited_audit_entry",
-        ],
-    );
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }
 
 /// `verify` names SQLite's integrity check only where it ran: on PostgreSQL the server keeps

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 mod common;
+mod support;
 
 const NOW: &str = "2026-12-02 09:00";
 
@@ -23,7 +24,7 @@ impl Sandbox {
     /// A database holding a generated caseload of `count` escalations.
     fn with_caseload(count: usize, seed: u32) -> Self {
         let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
+        let db = support::db::path(dir.path(), "escalate.db");
         let sandbox = Self { dir, db };
         sandbox.ok(&[
             "demo",
@@ -344,7 +345,7 @@ fn a_report_on_one_procedure_counts_only_its_escalations() {
 fn every_format_on_the_demo_caseload_as_golden_files() {
     let dir = TempDir::new().unwrap();
     let sandbox = Sandbox {
-        db: dir.path().join("demo.db"),
+        db: support::db::path(dir.path(), "demo.db"),
         dir,
     };
     sandbox.ok(&["demo"]);
@@ -352,4 +353,15 @@ fn every_format_on_the_demo_caseload_as_golden_files() {
         let out = sandbox.ok(&["report", "--from", "2026-09-01", "--format", format]);
         insta::assert_snapshot!(format!("report_demo_{format}"), out);
     }
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so every test above passes on PostgreSQL too: a
+/// parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

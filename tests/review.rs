@@ -17,6 +17,7 @@
 //! The horizon `1d` reaches close of business on the next working day after today.
 
 mod common;
+mod support;
 use common::write_passphrase_file;
 
 use std::path::PathBuf;
@@ -35,7 +36,7 @@ struct Sandbox {
 impl Sandbox {
     fn new() -> Self {
         let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
+        let db = support::db::path(dir.path(), "escalate.db");
         write_passphrase_file(dir.path());
         Self { dir, db }
     }
@@ -166,14 +167,10 @@ impl Sandbox {
         (code, lines)
     }
 
-    fn bytes(&self) -> Vec<u8> {
-        std::fs::read(&self.db).unwrap()
-    }
-
     /// A review that must be refused: exit 2, nothing on standard output, one line on standard
-    /// error containing each of `needles`, and the database file as it was.
+    /// error containing each of `needles`, and the database as it was.
     fn refused(&self, now: &str, args: &[&str], needles: &[&str]) {
-        let before = self.db.exists().then(|| self.bytes());
+        let before = support::db::state(&self.db);
         let (code, stdout, stderr) = self.review(now, args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
@@ -183,7 +180,7 @@ impl Sandbox {
             assert!(stderr.contains(needle), "{args:?}: {needle:?} in {stderr}");
         }
         assert_eq!(
-            self.db.exists().then(|| self.bytes()),
+            support::db::state(&self.db),
             before,
             "{args:?} changed the database"
         );
@@ -971,21 +968,14 @@ fn odd_text_is_shown_safely() {
         );
     }
     // And a row written behind the app's back, with escape sequences and a bell in the name.
-    let conn = open_keyed(&s.db);
-    conn.execute(
+    support::db::behind_the_apps_back(
+        &s.db,
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
          VALUES ('london', 'Evil\u{1b}[2J\u{1b}]0;pwned\u{7}', 'x', 'x', 'x', 'other', 'x',
-            '2027-04-06T08:00:00.000Z', 1, 'x', '2027-04-06T08:00:00.000Z')",
-        [],
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (5, 1, 1)",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+            '2027-04-06T08:00:00.000Z', true, 'x', '2027-04-06T08:00:00.000Z');
+         INSERT INTO escalation_state (escalation_id, is_open, stage) VALUES (5, true, 1);",
+    );
     let now = "2027-04-06 10:00";
     let (code, text, stderr) = s.review(now, &[]);
     // London sets no immediate-risk timescale: the app's default (immediately) applies, so each
@@ -1173,12 +1163,12 @@ fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
     use escalate::config::Config;
     use escalate::core::procedure::ProcedureSet;
     use escalate::storage::Store;
-    use escalate::storage::sqlite::SqliteStore;
+    use escalate::storage::any::AnyStore;
 
     let sandbox = Sandbox::new();
     let generated_at = escalate::core::time::parse_instant("2026-11-23T10:00:00Z").unwrap();
     {
-        let mut store = SqliteStore::open(&sandbox.db).unwrap();
+        let mut store = AnyStore::open(&sandbox.db, None).unwrap();
         let how = escalate::demo::Generate {
             count: 150,
             open_share: 0.6,
@@ -1197,7 +1187,7 @@ fn the_dashboard_list_overdue_review_and_json_agree_on_what_is_overdue() {
     let mut slipping_actions_seen = false;
     for now in ["2026-11-23T10:00:00Z", "2026-11-24T10:00:00Z"] {
         let at = escalate::core::time::parse_instant(now).unwrap();
-        let store = SqliteStore::open(&sandbox.db).unwrap();
+        let store = AnyStore::open(&sandbox.db, None).unwrap();
         let config = Config::default();
         let mut state = State::new(
             ProcedureSet::builtin(),
@@ -1300,21 +1290,15 @@ fn the_review_and_list_overdue_never_read_the_settled_history() {
     let at = "2027-04-06 09:00";
     s.new_escalation(at, &["--procedure", "london", "--child", "Ava Sample"]);
     // A closed escalation, settled, under a procedure that has since gone.
-    let conn = open_keyed(&s.db);
-    conn.execute(
+    support::db::behind_the_apps_back(
+        &s.db,
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary,
             raised_at, immediate_risk, recorded_by, recorded_at)
          VALUES ('gone', 'Old Case', 'x', 'x', 'x', 'other', 'x',
-            '2020-01-06T09:00:00.000Z', 0, 'x', '2020-01-06T09:00:00.000Z')",
-        [],
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention) VALUES (2, 0, 1, 0)",
-        [],
-    )
-    .unwrap();
-    drop(conn);
+            '2020-01-06T09:00:00.000Z', false, 'x', '2020-01-06T09:00:00.000Z');
+         INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention)
+         VALUES (2, false, 1, false);",
+    );
     let (code, _, stderr) = s.review("2027-04-06 10:00", &[]);
     assert_eq!((code, stderr.as_str()), (0, ""));
     let overdue = s.run("2027-04-06 10:00", &["list", "--overdue"]);
@@ -1363,20 +1347,6 @@ fn a_numbered_day_on_a_weekend_says_which_working_day_comes_before_it() {
     );
 }
 
-/// The sandbox database opened directly (to look at or tamper with rows behind escalate's
-/// back), keyed with the sandbox's passphrase when it is encrypted (SQLCipher's own derivation
-/// of it, which escalate's equals).
-fn open_keyed(db: &std::path::Path) -> rusqlite::Connection {
-    let is_plain = std::fs::read(db)
-        .map(|b| b.starts_with(b"SQLite format 3\0"))
-        .unwrap_or(true);
-    let conn = rusqlite::Connection::open(db).unwrap();
-    if !is_plain {
-        conn.pragma_update(None, "key", "test passphrase").unwrap();
-    }
-    conn
-}
-
 /// "Inform the original referrer" names its recipient already: the review says so once, in
 /// every format, and still names a recipient its notification's name does not.
 #[test]
@@ -1421,4 +1391,15 @@ fn what_a_change_leaves_owed_names_each_recipient_once() {
         "{out}"
     );
     assert!(!out.contains("to The original referrer"), "{out}");
+}
+
+/// Runs this very binary again with `ESCALATE_TEST_BACKEND=postgres` (each sandbox's `--db` a
+/// database of its own on the tests' cluster), so every test above passes on PostgreSQL too: a
+/// parameter, not a copy.
+#[test]
+fn every_test_here_passes_on_postgresql_too() {
+    if support::pg::on_postgres() {
+        return;
+    }
+    support::pg::rerun_on_postgres("every_test_here_passes_on_postgresql_too", &[]);
 }

@@ -29,6 +29,9 @@ use crate::storage::Store;
 /// The largest file imported: far more than 10,000 rows of a spreadsheet.
 const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How many closed escalations are read at once to see which of those imported are settled.
+const IMPORTED_PAGE: usize = 500;
+
 /// The columns, in the template's order: (name, required, what goes in it).
 pub const COLUMNS: &[(&str, bool, &str)] = &[
     ("child", true, "the child's full name"),
@@ -176,25 +179,34 @@ pub fn run(context: &mut Context, args: ImportArgs) -> Result<String, CliError> 
     let store = context.store()?;
     let ids = store.import(items, &actor, now)?;
     progress.finish_and_clear();
-    // Those closed that owe nothing leave the dashboard's caseload, as after any closure.
+    // Those closed that owe nothing leave the dashboard's caseload, as after any closure. Only
+    // the closed ones are read, a page at a time: read one by one, ten thousand rows cost
+    // ten thousand reads, each a round of queries on PostgreSQL.
     let config = context.config()?.clone();
+    let imported: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    let last = ids.iter().max().copied().unwrap_or_default();
+    let mut after = ids.iter().min().map_or(last, |first| first - 1);
     let mut settled = Vec::new();
-    for &id in &ids {
-        let escalation = context.store()?.escalation(id)?;
-        if escalation.is_open() {
-            continue;
-        }
-        if let Some(procedure) = procedures.get(&escalation.procedure)
-            && let Ok(schedule) = crate::core::deadline::schedule(
-                procedure,
-                &config.calendar,
-                &config.settings,
-                &escalation.events(),
-                now,
-            )
-            && crate::core::overdue::is_settled(&escalation, &schedule)
-        {
-            settled.push(id);
+    while after < last {
+        let page = context.store()?.closed_after(after, None, IMPORTED_PAGE)?;
+        let Some(end) = page.last() else { break };
+        after = end.id;
+        for escalation in page {
+            if !imported.contains(&escalation.id) {
+                continue;
+            }
+            if let Some(procedure) = procedures.get(&escalation.procedure)
+                && let Ok(schedule) = crate::core::deadline::schedule(
+                    procedure,
+                    &config.calendar,
+                    &config.settings,
+                    &escalation.events(),
+                    now,
+                )
+                && crate::core::overdue::is_settled(&escalation, &schedule)
+            {
+                settled.push(escalation.id);
+            }
         }
     }
     context.store()?.settle(&settled)?;
