@@ -543,7 +543,7 @@ fn time_fingerprint(state: &State) -> u64 {
 /// Escalations made ready for the dashboard: each one's schedule as of `now`, its text made
 /// safe to draw, its search text. This is most of the work of loading a large caseload, so the
 /// storage worker does it on the threads that read the caseload, each part beside the reading
-/// of the next ([`crate::storage::Store::caseload_with`]), and the event loop only
+/// of the next (the store's `caseload_with`), and the event loop only
 /// [installs](State::install) the result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
