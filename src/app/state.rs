@@ -523,6 +523,18 @@ fn next_change(schedule: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>>
         .min()
 }
 
+/// The distinct names among `ids`, in order (as a set would give them), for the few there are.
+fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for id in ids {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen.sort_unstable();
+    seen
+}
+
 /// What on screen depends on the time: the minute shown, and every state and countdown.
 fn time_fingerprint(state: &State) -> u64 {
     use std::hash::{DefaultHasher, Hash as _, Hasher as _};
@@ -1028,21 +1040,25 @@ impl State {
                 view.longest_deadline = Some(index);
             }
         }
-        // An empty lane is named by every procedure in use that has that stage.
-        let open_procedures: std::collections::BTreeSet<&str> = self
-            .entries
-            .iter()
-            .filter(|e| e.is_open())
-            .map(|e| e.escalation.procedure.as_str())
-            .collect();
+        // An empty lane is named by every procedure in use that has that stage. (A caseload
+        // follows a handful of procedures: they are gathered by looking through a short list,
+        // not by collecting ten thousand names into a set, which sorted them on every letter
+        // typed into the filter.)
+        let open_procedures = distinct(
+            self.entries
+                .iter()
+                .filter(|e| e.is_open())
+                .map(|e| e.escalation.procedure.as_str()),
+        );
         for lane in &mut lanes {
-            let in_use: std::collections::BTreeSet<&str> = if lane.cards.is_empty() {
+            let in_use = if lane.cards.is_empty() {
                 open_procedures.clone()
             } else {
-                lane.cards
-                    .iter()
-                    .map(|&i| self.entries[i].escalation.procedure.as_str())
-                    .collect()
+                distinct(
+                    lane.cards
+                        .iter()
+                        .map(|&i| self.entries[i].escalation.procedure.as_str()),
+                )
             };
             let mut names = in_use.iter().filter_map(|id| {
                 self.procedures
