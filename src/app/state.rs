@@ -54,6 +54,9 @@ pub struct Entry {
     pub escalation: Escalation,
     pub schedule: Schedule,
     pub procedure_title: String,
+    /// Where its procedure comes in the procedure set (by id): lanes are named from the
+    /// procedures of their cards, gathered by this number rather than by comparing names.
+    pub procedure_rank: usize,
     pub stage_count: u8,
     /// Text from the record made safe to draw.
     pub child: String,
@@ -523,18 +526,6 @@ fn next_change(schedule: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>>
         .min()
 }
 
-/// The distinct names among `ids`, in order (as a set would give them), for the few there are.
-fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut seen: Vec<&str> = Vec::new();
-    for id in ids {
-        if !seen.contains(&id) {
-            seen.push(id);
-        }
-    }
-    seen.sort_unstable();
-    seen
-}
-
 /// What on screen depends on the time: the minute shown, and every state and countdown.
 fn time_fingerprint(state: &State) -> u64 {
     use std::hash::{DefaultHasher, Hash as _, Hasher as _};
@@ -602,6 +593,10 @@ impl Prepared {
                 agency,
                 search: std::sync::OnceLock::new(),
                 procedure_title: procedure.title.clone(),
+                procedure_rank: procedures
+                    .iter()
+                    .position(|p| p.id == escalation.procedure)
+                    .unwrap_or_default(),
                 stage_count: procedure.last_stage(),
                 escalation,
                 schedule,
@@ -1021,12 +1016,24 @@ impl State {
                 ..LaneView::default()
             })
             .collect();
+        // Which procedures the open cards follow, all and each lane's, by rank in the set.
+        let procedure_count = self.procedures.iter().count();
+        let mut open_procedures = vec![false; procedure_count];
+        let mut lane_procedures = vec![vec![false; procedure_count]; lanes.len()];
         for &index in &self.order {
             let entry = &self.entries[index];
+            if entry.is_open()
+                && let Some(seen) = open_procedures.get_mut(entry.procedure_rank)
+            {
+                *seen = true;
+            }
             if entry.is_open() == self.is_showing_closed || !matches(index) {
                 continue;
             }
             let lane = usize::from(entry.schedule.stage.clamp(1, lane_count) - 1);
+            if let Some(seen) = lane_procedures[lane].get_mut(entry.procedure_rank) {
+                *seen = true;
+            }
             let view = &mut lanes[lane];
             view.cards.push(index);
             if entry.is_overdue() {
@@ -1040,32 +1047,23 @@ impl State {
                 view.longest_deadline = Some(index);
             }
         }
-        // An empty lane is named by every procedure in use that has that stage. (A caseload
-        // follows a handful of procedures: they are gathered by looking through a short list,
-        // not by collecting ten thousand names into a set, which sorted them on every letter
-        // typed into the filter.)
-        let open_procedures = distinct(
-            self.entries
-                .iter()
-                .filter(|e| e.is_open())
-                .map(|e| e.escalation.procedure.as_str()),
-        );
-        for lane in &mut lanes {
+        // A lane is named by the procedures of its cards (an empty one by every procedure in
+        // use that has that stage), in the set's order. They are gathered by rank as the cards
+        // are placed: collecting every card's procedure id into a set sorted ten thousand names
+        // on every letter typed into the filter.
+        for (lane, seen) in lanes.iter_mut().zip(&lane_procedures) {
             let in_use = if lane.cards.is_empty() {
-                open_procedures.clone()
+                &open_procedures
             } else {
-                distinct(
-                    lane.cards
-                        .iter()
-                        .map(|&i| self.entries[i].escalation.procedure.as_str()),
-                )
+                seen
             };
-            let mut names = in_use.iter().filter_map(|id| {
-                self.procedures
-                    .get(id)
-                    .and_then(|p| p.stage(lane.stage))
-                    .map(|s| s.name.as_str())
-            });
+            let mut names = self
+                .procedures
+                .iter()
+                .zip(in_use)
+                .filter(|(_, is_used)| **is_used)
+                .filter_map(|(p, _)| p.stage(lane.stage))
+                .map(|s| s.name.as_str());
             let first = names.next();
             lane.name = first
                 .filter(|first| names.all(|n| n.eq_ignore_ascii_case(first)))
