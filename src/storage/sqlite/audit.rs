@@ -13,7 +13,7 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::storage::Result;
 use crate::storage::fingerprint::{
     ChainWalk, FINGERPRINT_VERSION, GENESIS, StoredEntry, entry_hash, fingerprint_fields, hex,
-    row_fingerprint, unrecorded_row,
+    row_fingerprint_of, row_problem, unrecorded_row,
 };
 
 /// A hash of a record row's fingerprinted fields
@@ -58,20 +58,36 @@ fn row_hash(
 fn hash_row(row: &rusqlite::Row<'_>, from: usize, fields: &[&str]) -> Result<String> {
     let mut values = Vec::with_capacity(fields.len());
     for index in from..from + fields.len() {
-        let value = match row.get_ref(index)? {
-            ValueRef::Null => serde_json::Value::Null,
-            ValueRef::Integer(i) => serde_json::Value::from(i),
-            ValueRef::Real(f) => serde_json::Value::from(f),
-            ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => serde_json::Value::from(hex(b)),
-        };
-        values.push(value);
+        values.push(Canonical(row.get_ref(index)?));
     }
-    Ok(row_fingerprint(fields, values))
+    Ok(row_fingerprint_of(fields, &values))
 }
 
-/// Fingerprints rows for `verify`, a prepared statement per table kept for the whole walk.
-/// (Reading each table ahead in id order instead was measured slower at 100,000 escalations.)
+/// A column's value as its fingerprint hashes it, borrowed from the row: what
+/// `serde_json::Value` made of it serialises to (a text read as UTF-8, a blob as hex).
+struct Canonical<'r>(ValueRef<'r>);
+
+impl serde::Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self.0 {
+            ValueRef::Null => serializer.serialize_unit(),
+            ValueRef::Integer(i) => serializer.serialize_i64(i),
+            // Not finite: `null`, as `Value::from` has it.
+            ValueRef::Real(f) => serde_json::Value::from(f).serialize(serializer),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(text) => serializer.serialize_str(text),
+                Err(_) => serializer.serialize_str(&String::from_utf8_lossy(t)),
+            },
+            ValueRef::Blob(b) => serializer.serialize_str(&hex(b)),
+        }
+    }
+}
+
+/// Fingerprints rows for `verify` by looking each up, a prepared statement per table kept for
+/// the whole walk.
 struct Fingerprinter<'c> {
     conn: &'c Connection,
     statements: std::collections::HashMap<&'static str, rusqlite::Statement<'c>>,
@@ -94,6 +110,55 @@ impl<'c> Fingerprinter<'c> {
             }
         };
         row_hash(statement, fields, id)
+    }
+}
+
+/// The query reading a whole table's fingerprinted fields in id order, the id first.
+fn scan_fields(table: &str, fields: &[&str]) -> String {
+    format!("SELECT id, {} FROM {table} ORDER BY id", fields.join(", "))
+}
+
+/// One table read in id order beside the trail: where its cursor stands (the id and
+/// fingerprint of the row it last read), or that it has read every row.
+struct Scan<'s> {
+    rows: rusqlite::Rows<'s>,
+    fields: &'static [&'static str],
+    current: Option<(i64, String)>,
+    is_done: bool,
+}
+
+/// Fingerprints rows for `verify` as the walk asks for them. A trail written by escalate names
+/// each table's rows in id order (a row and its entry are written together), so each table is
+/// read once, in order, a cursor per table stepping forward beside the trail: a step to the
+/// next row, not a lookup from the root and a statement run for every entry (issue 17). An
+/// entry naming a row behind its table's cursor (a trail put together some other way) has the
+/// row looked up on its own, so the answer is the same either way.
+struct Scans<'s, 'c> {
+    scans: Vec<(&'static str, Scan<'s>)>,
+    lookups: Fingerprinter<'c>,
+}
+
+impl Scans<'_, '_> {
+    fn of(&mut self, table: &str, id: i64) -> Result<Option<String>> {
+        let Some((_, scan)) = self.scans.iter_mut().find(|(name, _)| *name == table) else {
+            return self.lookups.of(table, id);
+        };
+        if scan.current.as_ref().is_some_and(|(at, _)| *at > id) {
+            return self.lookups.of(table, id);
+        }
+        loop {
+            match &scan.current {
+                Some((at, hash)) if *at == id => return Ok(Some(hash.clone())),
+                // Stepped past where it would be: there is no such row.
+                Some((at, _)) if *at > id => return Ok(None),
+                _ if scan.is_done => return Ok(None),
+                _ => {}
+            }
+            match scan.rows.next()? {
+                Some(row) => scan.current = Some((row.get(0)?, hash_row(row, 1, scan.fields)?)),
+                None => scan.is_done = true,
+            }
+        }
     }
 }
 
@@ -270,15 +335,61 @@ fn stored_entry(r: &rusqlite::Row<'_>) -> Result<StoredEntry> {
     })
 }
 
+/// The audit trail in order, every column [`stored_entry`] reads.
+const TRAIL: &str = "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at
+     FROM audit ORDER BY id";
+
+/// Each record table read in id order, for [`Scans`]: the statements, which the scans borrow.
+fn scan_statements(
+    conn: &Connection,
+) -> Result<
+    Vec<(
+        &'static str,
+        &'static [&'static str],
+        rusqlite::Statement<'_>,
+    )>,
+> {
+    RECORD_TABLES
+        .iter()
+        .map(|table| {
+            let (table, fields) = fields_of(table)?;
+            Ok((table, fields, conn.prepare(&scan_fields(table, fields))?))
+        })
+        .collect()
+}
+
+fn scans<'s, 'c>(
+    conn: &'c Connection,
+    statements: &'s mut [(
+        &'static str,
+        &'static [&'static str],
+        rusqlite::Statement<'c>,
+    )],
+) -> Result<Scans<'s, 'c>> {
+    Ok(Scans {
+        scans: statements
+            .iter_mut()
+            .map(|(table, fields, statement)| {
+                let scan = Scan {
+                    rows: statement.query([])?,
+                    fields,
+                    current: None,
+                    is_done: false,
+                };
+                Ok((*table, scan))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        lookups: Fingerprinter::new(conn),
+    })
+}
+
 /// The walk over the chain alone: its problem, if any, and what it counted and noticed.
 pub fn walk_chain(conn: &Connection) -> Result<Verification> {
-    let mut statement = conn.prepare(
-        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at
-         FROM audit ORDER BY id",
-    )?;
+    let mut statement = conn.prepare(TRAIL)?;
     let mut rows = statement.query([])?;
+    let mut statements = scan_statements(conn)?;
+    let mut rows_now = scans(conn, &mut statements)?;
     let mut walk = ChainWalk::new();
-    let mut rows_now = Fingerprinter::new(conn);
     while let Some(r) = rows.next()? {
         let entry = stored_entry(r)?;
         if let Some(problem) = walk.check(entry, |table, id| rows_now.of(table, id))? {
@@ -294,6 +405,85 @@ pub fn walk_chain(conn: &Connection) -> Result<Verification> {
         problem: None,
         stated_after_written: walk.stated_later,
     })
+}
+
+/// [`walk_chain`] in two halves that can run at once, each on a connection of its own, put
+/// together by [`joined`]: the entries alone (this), and the rows they recorded
+/// ([`walk_rows`]). Together they find what `walk_chain` finds (issue 17: one pass did the
+/// work of both on one core while the other waited for SQLite's integrity check).
+pub fn walk_entries(conn: &Connection) -> Result<Verification> {
+    let mut statement = conn.prepare(TRAIL)?;
+    let mut rows = statement.query([])?;
+    let mut walk = ChainWalk::new();
+    while let Some(r) = rows.next()? {
+        let entry = stored_entry(r)?;
+        if let Some(problem) = walk.check_entry(&entry) {
+            return Ok(Verification {
+                entries: walk.entries,
+                problem: Some(problem),
+                stated_after_written: Vec::new(),
+            });
+        }
+        walk.follow(entry);
+    }
+    Ok(Verification {
+        entries: walk.entries,
+        problem: None,
+        stated_after_written: walk.stated_later,
+    })
+}
+
+/// The first entry, in trail order, whose recorded row is gone or changed: its place in the
+/// trail (counting from 1) and the problem, or the error looking the row up gave there.
+pub type RowProblem = Option<(usize, Result<String>)>;
+
+/// The other half of [`walk_entries`]: every entry's recorded row against the fingerprint the
+/// entry holds, in trail order, up to the first that no longer matches.
+pub fn walk_rows(conn: &Connection) -> Result<RowProblem> {
+    let mut statement = conn.prepare(TRAIL)?;
+    let mut rows = statement.query([])?;
+    let mut statements = scan_statements(conn)?;
+    let mut rows_now = scans(conn, &mut statements)?;
+    let mut place = 0;
+    while let Some(r) = rows.next()? {
+        place += 1;
+        let (table, record_id, record_hash) = (text(r, 6)?, r.get::<_, i64>(7)?, text(r, 8)?);
+        let now = match rows_now.of(table, record_id) {
+            Ok(now) => now,
+            Err(e) => return Ok(Some((place, Err(e)))),
+        };
+        if now.as_deref() != Some(record_hash) {
+            let entry = stored_entry(r)?;
+            if let Some(problem) = row_problem(&entry, now.as_deref()) {
+                return Ok(Some((place, Ok(problem))));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A text column, borrowed from the row.
+fn text<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> Result<&'r str> {
+    match row.get_ref(index)? {
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .map_err(|e| unreadable(format!("audit column {index} is not UTF-8: {e}"))),
+        _ => Err(unreadable(format!("audit column {index} is not text"))),
+    }
+}
+
+/// What [`walk_entries`] and [`walk_rows`] found together: the first problem in trail order,
+/// an entry's own before its row's (the order [`ChainWalk::check`] checks them in).
+pub fn joined(entries: Verification, rows: RowProblem) -> Result<Verification> {
+    match rows {
+        Some((place, problem)) if entries.problem.is_none() || place < entries.entries => {
+            Ok(Verification {
+                entries: place,
+                problem: Some(problem?),
+                stated_after_written: Vec::new(),
+            })
+        }
+        _ => Ok(entries),
+    }
 }
 
 /// What `verify` checks after the chain, needing nothing from it: a record row no entry
@@ -535,6 +725,112 @@ mod tests {
                 && problem.ends_with("its content was changed after it was written"),
             "{problem}"
         );
+    }
+
+    /// `verify` on a file walks the entries and their rows in two passes at once (issue 17);
+    /// together they must find exactly what the one pass finds, tampering or not, including
+    /// on a trail that names a table's rows out of id order (read by lookup, not the scan).
+    #[test]
+    fn the_two_halves_of_the_walk_find_what_the_one_pass_finds() {
+        use crate::core::time::parse_instant;
+        let now = parse_instant("2026-11-23 10:00").unwrap();
+        let both = |conn: &Connection| {
+            let one = walk_chain(conn).unwrap();
+            let two = joined(walk_entries(conn).unwrap(), walk_rows(conn).unwrap()).unwrap();
+            assert_eq!(one, two);
+            one
+        };
+        let fresh = || {
+            let store = SqliteStore::open_in_memory().unwrap();
+            // Six reviews, their entries written for rows 1, 2, 5, 4, 3, 6: out of id order.
+            for _ in 0..6 {
+                store
+                    .conn
+                    .execute(
+                        "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+                         VALUES ('2026-11-23T10:00:00.000Z', 5, 1, 0, 1, 'jo')",
+                        [],
+                    )
+                    .unwrap();
+            }
+            for id in [1, 2, 5, 4, 3, 6] {
+                let summary = format!("review {id}");
+                append(
+                    &store.conn,
+                    (now, None),
+                    "jo",
+                    None,
+                    "review",
+                    &summary,
+                    "reviews",
+                    id,
+                )
+                .unwrap();
+            }
+            store
+                .conn
+                .execute_batch(
+                    "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;
+                     DROP TRIGGER reviews_no_update; DROP TRIGGER reviews_no_delete;",
+                )
+                .unwrap();
+            store
+        };
+        let sound = both(&fresh().conn);
+        assert_eq!((sound.entries, sound.problem), (6, None));
+        for (tampering, entries, expected) in [
+            // A row behind its table's cursor (entry 5 names row 3, after row 5 was read).
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 3",
+                5,
+                "the reviews row 3 it recorded has been changed since",
+            ),
+            (
+                "DELETE FROM reviews WHERE id = 4",
+                4,
+                "the reviews row 4 it recorded has been deleted",
+            ),
+            // A row the scan steps past (row 3 is where row 2 was wanted).
+            (
+                "DELETE FROM reviews WHERE id = 2",
+                2,
+                "the reviews row 2 it recorded has been deleted",
+            ),
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 6",
+                6,
+                "row 6 it recorded has been changed",
+            ),
+            // The entry's own problem comes first, at the same entry and before a later row's.
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 4; UPDATE audit SET summary = 'x' WHERE id = 4",
+                4,
+                "its content was changed after it was written",
+            ),
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 6; UPDATE audit SET summary = 'x' WHERE id = 2",
+                2,
+                "its content was changed after it was written",
+            ),
+            // A row's problem comes first when it is at an earlier entry.
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 2; DELETE FROM audit WHERE id = 5",
+                2,
+                "the reviews row 2 it recorded has been changed since",
+            ),
+            (
+                "DELETE FROM audit WHERE id = 5",
+                5,
+                "entry 5 is missing before it",
+            ),
+        ] {
+            let store = fresh();
+            store.conn.execute_batch(tampering).unwrap();
+            let found = both(&store.conn);
+            let problem = found.problem.unwrap_or_default();
+            assert!(problem.contains(expected), "{tampering}: {problem}");
+            assert_eq!(found.entries, entries, "{tampering}: {problem}");
+        }
     }
 
     #[test]
