@@ -26,42 +26,14 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
-/// The SHA-256 of `value`'s compact JSON, written straight into the hash (no text between),
-/// through a small buffer: the serialiser writes a few bytes at a time (a quote, a comma), and
-/// each hash update has a cost of its own.
+/// The SHA-256 of `value`'s compact JSON. The text is written into a buffer and hashed in one
+/// go: the serialiser writes a few bytes at a time (a quote, a comma), and each hash update has
+/// a cost of its own.
 fn sha256_of_json(value: &impl serde::Serialize) -> String {
-    struct Hashing {
-        sha: Sha256,
-        buffer: [u8; 512],
-        len: usize,
-    }
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            if self.len + bytes.len() > self.buffer.len() {
-                self.sha.update(&self.buffer[..self.len]);
-                self.len = 0;
-            }
-            if bytes.len() >= self.buffer.len() {
-                self.sha.update(bytes);
-            } else {
-                self.buffer[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-                self.len += bytes.len();
-            }
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing {
-        sha: Sha256::new(),
-        buffer: [0; 512],
-        len: 0,
-    };
-    // Strings, integers and plain JSON values always serialise, and the writer never fails.
-    let _ = serde_json::to_writer(&mut hashing, value);
-    hashing.sha.update(&hashing.buffer[..hashing.len]);
-    hex(&hashing.sha.finalize())
+    let mut text = Vec::with_capacity(512);
+    // Strings, integers and plain JSON values always serialise, and a Vec never fails.
+    let _ = serde_json::to_writer(&mut text, value);
+    hex(&Sha256::digest(&text))
 }
 
 /// Which version of the fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]) the audit entries' fingerprints were made with.
@@ -341,24 +313,25 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// One audit entry as stored, its times already in their hashed text form ([`time_text`]).
+/// One audit entry as stored, its times already in their hashed text form ([`time_text`]),
+/// borrowed from the row it was read from (the walk reads half a million of them).
 #[derive(Debug, Clone)]
-pub struct StoredEntry {
+pub struct StoredEntry<'a> {
     pub id: i64,
-    pub at: String,
-    pub actor: String,
+    pub at: &'a str,
+    pub actor: &'a str,
     pub escalation_id: Option<i64>,
-    pub action: String,
-    pub summary: String,
-    pub table: String,
+    pub action: &'a str,
+    pub summary: &'a str,
+    pub table: &'a str,
     pub record_id: i64,
-    pub record_hash: String,
-    pub prev: String,
-    pub hash: String,
-    pub written_at: Option<String>,
+    pub record_hash: &'a str,
+    pub prev: &'a str,
+    pub hash: &'a str,
+    pub written_at: Option<&'a str>,
 }
 
-impl StoredEntry {
+impl StoredEntry<'_> {
     /// How a problem names the entry: its id, what it recorded, when and by whom.
     fn name(&self) -> String {
         format!(
@@ -408,13 +381,13 @@ impl ChainWalk {
     /// problem, worded for `verify`, or `None` when the entry holds.
     pub fn check<E>(
         &mut self,
-        entry: StoredEntry,
+        entry: StoredEntry<'_>,
         current: impl FnOnce(&str, i64) -> Result<Option<String>, E>,
     ) -> Result<Option<String>, E> {
         if let Some(problem) = self.check_entry(&entry) {
             return Ok(Some(problem));
         }
-        let now = current(&entry.table, entry.record_id)?;
+        let now = current(entry.table, entry.record_id)?;
         if let Some(problem) = row_problem(&entry, now.as_deref()) {
             return Ok(Some(problem));
         }
@@ -427,7 +400,7 @@ impl ChainWalk {
     /// the rows apart (in a pass of their own, [`row_problem`]) calls this and then
     /// [`Self::follow`] for an entry that holds; the first problem in entry order, the entry's
     /// own before its row's, is what `check` would have found.
-    pub fn check_entry(&mut self, entry: &StoredEntry) -> Option<String> {
+    pub fn check_entry(&mut self, entry: &StoredEntry<'_>) -> Option<String> {
         self.entries += 1;
         let fail = |what: &str| Some(format!("{} does not match: {what}", entry.name()));
         if entry.id != self.expected_id {
@@ -440,17 +413,17 @@ impl ChainWalk {
             return fail("it does not follow on from the entry before it; the trail was altered");
         }
         let recomputed = entry_hash(
-            &entry.prev,
+            entry.prev,
             entry.id,
-            &entry.at,
-            &entry.actor,
+            entry.at,
+            entry.actor,
             entry.escalation_id,
-            &entry.action,
-            &entry.summary,
-            &entry.table,
+            entry.action,
+            entry.summary,
+            entry.table,
             entry.record_id,
-            &entry.record_hash,
-            entry.written_at.as_deref(),
+            entry.record_hash,
+            entry.written_at,
         );
         if recomputed != entry.hash {
             return fail("its content was changed after it was written");
@@ -459,12 +432,12 @@ impl ChainWalk {
     }
 
     /// Moves on past an entry that holds, noting it if it states a time later than written.
-    pub fn follow(&mut self, entry: StoredEntry) {
+    pub fn follow(&mut self, entry: StoredEntry<'_>) {
         // Both times are hashed text in one format, so text order is time order: only an entry
         // that may state a later time has its times read.
-        if let Some(written) = &entry.written_at
-            && entry.at > *written
-            && let (Some(at), Some(written_at)) = (parse_time(&entry.at), parse_time(written))
+        if let Some(written) = entry.written_at
+            && entry.at > written
+            && let (Some(at), Some(written_at)) = (parse_time(entry.at), parse_time(written))
             && crate::core::audit::is_stated_later(at, written_at)
         {
             self.stated_later.push(crate::core::audit::StatedLater {
@@ -473,14 +446,15 @@ impl ChainWalk {
                 written_at,
             });
         }
-        self.expected_prev = entry.hash;
+        self.expected_prev.clear();
+        self.expected_prev.push_str(entry.hash);
         self.expected_id += 1;
     }
 }
 
 /// The second half of [`ChainWalk::check`]: whether the row `entry` recorded, whose
 /// fingerprint is `now` (`None` if it is gone), is still as it was written.
-pub fn row_problem(entry: &StoredEntry, now: Option<&str>) -> Option<String> {
+pub fn row_problem(entry: &StoredEntry<'_>, now: Option<&str>) -> Option<String> {
     let what = match now {
         None => "has been deleted",
         Some(now) if now != entry.record_hash => "has been changed since",

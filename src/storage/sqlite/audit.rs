@@ -318,20 +318,23 @@ pub fn verify_chain(conn: &Connection) -> Result<Verification> {
     })
 }
 
-fn stored_entry(r: &rusqlite::Row<'_>) -> Result<StoredEntry> {
+fn stored_entry<'r>(r: &'r rusqlite::Row<'_>) -> Result<StoredEntry<'r>> {
     Ok(StoredEntry {
         id: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
+        at: text(r, 1)?,
+        actor: text(r, 2)?,
         escalation_id: r.get(3)?,
-        action: r.get(4)?,
-        summary: r.get(5)?,
-        table: r.get(6)?,
+        action: text(r, 4)?,
+        summary: text(r, 5)?,
+        table: text(r, 6)?,
         record_id: r.get(7)?,
-        record_hash: r.get(8)?,
-        prev: r.get(9)?,
-        hash: r.get(10)?,
-        written_at: r.get(11)?,
+        record_hash: text(r, 8)?,
+        prev: text(r, 9)?,
+        hash: text(r, 10)?,
+        written_at: match r.get_ref(11)? {
+            ValueRef::Null => None,
+            _ => Some(text(r, 11)?),
+        },
     })
 }
 
