@@ -124,7 +124,36 @@ struct Scan<'s> {
     rows: rusqlite::Rows<'s>,
     fields: &'static [&'static str],
     current: Option<(i64, String)>,
+    /// Whether an entry named the row the cursor stands on.
+    is_named: bool,
+    /// The first row the cursor stepped past that no entry named.
+    unnamed: Option<i64>,
     is_done: bool,
+}
+
+impl Scan<'_> {
+    /// Steps to the next row, noting the one it leaves if no entry named it.
+    fn step(&mut self, hash: bool) -> Result<()> {
+        if let Some((at, _)) = self.current
+            && !self.is_named
+        {
+            self.unnamed.get_or_insert(at);
+        }
+        self.is_named = false;
+        match self.rows.next()? {
+            Some(row) => {
+                let hash = if hash {
+                    hash_row(row, 1, self.fields)?
+                } else {
+                    String::new()
+                };
+                self.current = Some((row.get(0)?, hash));
+            }
+            // `current` stays: the last row's id, which the cursor is now past.
+            None => self.is_done = true,
+        }
+        Ok(())
+    }
 }
 
 /// Fingerprints rows for `verify` as the walk asks for them. A trail written by escalate names
@@ -136,6 +165,8 @@ struct Scan<'s> {
 struct Scans<'s, 'c> {
     scans: Vec<(&'static str, Scan<'s>)>,
     lookups: Fingerprinter<'c>,
+    /// Whether any row was looked up behind its cursor.
+    is_out_of_order: bool,
 }
 
 impl Scans<'_, '_> {
@@ -143,22 +174,45 @@ impl Scans<'_, '_> {
         let Some((_, scan)) = self.scans.iter_mut().find(|(name, _)| *name == table) else {
             return self.lookups.of(table, id);
         };
-        if scan.current.as_ref().is_some_and(|(at, _)| *at > id) {
+        if scan
+            .current
+            .as_ref()
+            .is_some_and(|(at, _)| *at > id || (scan.is_done && *at == id))
+        {
+            self.is_out_of_order = true;
             return self.lookups.of(table, id);
         }
         loop {
             match &scan.current {
-                Some((at, hash)) if *at == id => return Ok(Some(hash.clone())),
+                Some((at, hash)) if *at == id => {
+                    scan.is_named = true;
+                    return Ok(Some(hash.clone()));
+                }
                 // Stepped past where it would be: there is no such row.
                 Some((at, _)) if *at > id => return Ok(None),
                 _ if scan.is_done => return Ok(None),
-                _ => {}
-            }
-            match scan.rows.next()? {
-                Some(row) => scan.current = Some((row.get(0)?, hash_row(row, 1, scan.fields)?)),
-                None => scan.is_done = true,
+                _ => scan.step(true)?,
             }
         }
+    }
+
+    /// Once every entry has been walked without a problem: the first record row, by table and
+    /// then id, that no entry named, as the query in [`unrecorded_problem`] finds it (every row
+    /// an entry names was asked for, in order). `None` when a row was looked up out of order, and
+    /// the scans cannot tell: then ask the query.
+    fn unrecorded(mut self) -> Result<Option<Option<String>>> {
+        if self.is_out_of_order {
+            return Ok(None);
+        }
+        for (table, scan) in &mut self.scans {
+            while scan.unnamed.is_none() && !scan.is_done {
+                scan.step(false)?;
+            }
+            if let Some(row) = scan.unnamed {
+                return Ok(Some(Some(unrecorded_row(table, row))));
+            }
+        }
+        Ok(Some(None))
     }
 }
 
@@ -377,12 +431,15 @@ fn scans<'s, 'c>(
                     rows: statement.query([])?,
                     fields,
                     current: None,
+                    is_named: false,
+                    unnamed: None,
                     is_done: false,
                 };
                 Ok((*table, scan))
             })
             .collect::<Result<Vec<_>>>()?,
         lookups: Fingerprinter::new(conn),
+        is_out_of_order: false,
     })
 }
 
@@ -440,29 +497,47 @@ pub fn walk_entries(conn: &Connection) -> Result<Verification> {
 /// trail (counting from 1) and the problem, or the error looking the row up gave there.
 pub type RowProblem = Option<(usize, Result<String>)>;
 
+/// What [`walk_rows`] found.
+pub struct RowsWalked {
+    pub problem: RowProblem,
+    /// With no problem: the first record row no entry recorded (as [`unrecorded_problem`]
+    /// finds it), or `None` if the walk could not tell and the query must be asked.
+    pub unrecorded: Option<Option<String>>,
+}
+
 /// The other half of [`walk_entries`]: every entry's recorded row against the fingerprint the
-/// entry holds, in trail order, up to the first that no longer matches.
-pub fn walk_rows(conn: &Connection) -> Result<RowProblem> {
+/// entry holds, in trail order, up to the first that no longer matches; and, reading every
+/// record table to its end, the rows no entry recorded.
+pub fn walk_rows(conn: &Connection) -> Result<RowsWalked> {
     let mut statement = conn.prepare(TRAIL)?;
     let mut rows = statement.query([])?;
     let mut statements = scan_statements(conn)?;
     let mut rows_now = scans(conn, &mut statements)?;
     let mut place = 0;
+    let found = |problem| {
+        Ok(RowsWalked {
+            problem: Some(problem),
+            unrecorded: None,
+        })
+    };
     while let Some(r) = rows.next()? {
         place += 1;
         let (table, record_id, record_hash) = (text(r, 6)?, r.get::<_, i64>(7)?, text(r, 8)?);
         let now = match rows_now.of(table, record_id) {
             Ok(now) => now,
-            Err(e) => return Ok(Some((place, Err(e)))),
+            Err(e) => return found((place, Err(e))),
         };
         if now.as_deref() != Some(record_hash) {
             let entry = stored_entry(r)?;
             if let Some(problem) = row_problem(&entry, now.as_deref()) {
-                return Ok(Some((place, Ok(problem))));
+                return found((place, Ok(problem)));
             }
         }
     }
-    Ok(None)
+    Ok(RowsWalked {
+        problem: None,
+        unrecorded: rows_now.unrecorded()?,
+    })
 }
 
 /// A text column, borrowed from the row.
@@ -492,6 +567,14 @@ pub fn joined(entries: Verification, rows: RowProblem) -> Result<Verification> {
 /// What `verify` checks after the chain, needing nothing from it: a record row no entry
 /// recorded, then the `escalation_state` cache.
 pub fn unrecorded_or_cache_problem(conn: &Connection) -> Result<Option<String>> {
+    match unrecorded_problem(conn)? {
+        Some(problem) => Ok(Some(problem)),
+        None => cache_problem(conn),
+    }
+}
+
+/// The first record row, by table and then id, that no audit entry recorded.
+pub fn unrecorded_problem(conn: &Connection) -> Result<Option<String>> {
     for table in RECORD_TABLES {
         let orphan: Option<i64> = conn
             .query_row(
@@ -509,14 +592,14 @@ pub fn unrecorded_or_cache_problem(conn: &Connection) -> Result<Option<String>> 
             return Ok(Some(unrecorded_row(table, row)));
         }
     }
-    cache_problem(conn)
+    Ok(None)
 }
 
 /// Checks `escalation_state`, the cache the caseload and `list` are read through, against what
 /// the record says: every escalation has its row, with the stage and openness derived from its
 /// stage changes and outcome, and an open one is never marked as needing no attention. A row
 /// deleted or edited there would hide a case from the dashboard and from `escalate list`.
-fn cache_problem(conn: &Connection) -> Result<Option<String>> {
+pub fn cache_problem(conn: &Connection) -> Result<Option<String>> {
     // What the record says, with the rows corrections took out of it left out (a stage move
     // reversed, an outcome reopened).
     let mut statement = conn.prepare(&format!(
@@ -737,15 +820,24 @@ mod tests {
     fn the_two_halves_of_the_walk_find_what_the_one_pass_finds() {
         use crate::core::time::parse_instant;
         let now = parse_instant("2026-11-23 10:00").unwrap();
+        // The one pass and the two halves, and the rows no entry recorded as the query and
+        // (when it can tell) the row walk find them.
         let both = |conn: &Connection| {
             let one = walk_chain(conn).unwrap();
-            let two = joined(walk_entries(conn).unwrap(), walk_rows(conn).unwrap()).unwrap();
+            let rows = walk_rows(conn).unwrap();
+            let unrecorded = rows.unrecorded.clone();
+            let two = joined(walk_entries(conn).unwrap(), rows.problem).unwrap();
             assert_eq!(one, two);
-            one
+            if one.problem.is_none()
+                && let Some(unrecorded) = unrecorded.clone()
+            {
+                assert_eq!(unrecorded, unrecorded_problem(conn).unwrap());
+            }
+            (one, unrecorded)
         };
-        let fresh = || {
+        // Six reviews, with entries written for the rows in `order`.
+        let written = |order: &[i64]| {
             let store = SqliteStore::open_in_memory().unwrap();
-            // Six reviews, their entries written for rows 1, 2, 5, 4, 3, 6: out of id order.
             for _ in 0..6 {
                 store
                     .conn
@@ -756,7 +848,7 @@ mod tests {
                     )
                     .unwrap();
             }
-            for id in [1, 2, 5, 4, 3, 6] {
+            for &id in order {
                 let summary = format!("review {id}");
                 append(
                     &store.conn,
@@ -779,8 +871,31 @@ mod tests {
                 .unwrap();
             store
         };
-        let sound = both(&fresh().conn);
+        for (order, orphan) in [
+            (&[1, 2, 3, 4, 5, 6][..], None),
+            (
+                &[1, 2, 3, 5, 6],
+                Some("the reviews row 4 has no audit entry"),
+            ),
+            (
+                &[2, 3, 4, 5, 6],
+                Some("the reviews row 1 has no audit entry"),
+            ),
+            (
+                &[1, 2, 3, 4, 5],
+                Some("the reviews row 6 has no audit entry"),
+            ),
+        ] {
+            let (found, unrecorded) = both(&written(order).conn);
+            assert_eq!(found.problem, None, "{order:?}");
+            let unrecorded = unrecorded.expect("in order, the row walk can tell");
+            assert_eq!(unrecorded.as_deref().map(|u| &u[..36]), orphan, "{order:?}");
+        }
+        // Written for rows 1, 2, 5, 4, 3, 6: out of id order.
+        let fresh = || written(&[1, 2, 5, 4, 3, 6]);
+        let (sound, unrecorded) = both(&fresh().conn);
         assert_eq!((sound.entries, sound.problem), (6, None));
+        assert_eq!(unrecorded, None, "out of order, the query is asked");
         for (tampering, entries, expected) in [
             // A row behind its table's cursor (entry 5 names row 3, after row 5 was read).
             (
@@ -829,7 +944,7 @@ mod tests {
         ] {
             let store = fresh();
             store.conn.execute_batch(tampering).unwrap();
-            let found = both(&store.conn);
+            let (found, _) = both(&store.conn);
             let problem = found.problem.unwrap_or_default();
             assert!(problem.contains(expected), "{tampering}: {problem}");
             assert_eq!(found.entries, entries, "{tampering}: {problem}");

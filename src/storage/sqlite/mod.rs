@@ -1083,13 +1083,13 @@ impl Store for SqliteStore {
         };
         std::thread::scope(|scope| {
             // Beside the walk over the entries, each on a connection of its own: SQLite's check,
-            // then the rows no entry recorded and the cache; and the rows the entries recorded.
+            // then the cache; and the rows the entries recorded, and those none recorded.
             let check = scope.spawn(move || -> Result<(Option<String>, Option<String>)> {
                 let conn = open()?;
                 if let Some(problem) = audit::integrity_problem(&conn)? {
                     return Ok((Some(problem), None));
                 }
-                Ok((None, audit::unrecorded_or_cache_problem(&conn)?))
+                Ok((None, audit::cache_problem(&conn)?))
             });
             let rows = scope.spawn(move || audit::walk_rows(&open()?));
             let walked = audit::walk_entries(&self.conn);
@@ -1102,10 +1102,18 @@ impl Store for SqliteStore {
             if let Some(problem) = integrity {
                 return Ok(audit::integrity_failed(problem));
             }
-            let walked = audit::joined(walked?, rows??)?;
+            let rows = rows??;
+            let walked = audit::joined(walked?, rows.problem)?;
             if walked.problem.is_some() {
                 return Ok(walked);
             }
+            // The rows no entry recorded, as the row walk found them (or, if it could not tell,
+            // as the query finds them), then the cache.
+            let unrecorded = match rows.unrecorded {
+                Some(unrecorded) => unrecorded,
+                None => audit::unrecorded_problem(&self.conn)?,
+            };
+            let afterwards = unrecorded.or(afterwards);
             Ok(Verification {
                 problem: afterwards,
                 ..walked
