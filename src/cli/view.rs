@@ -177,12 +177,12 @@ pub fn audit_json(trail: &[AuditEntry]) -> Vec<AuditJson<'_>> {
         .iter()
         .map(|a| AuditJson {
             action: &a.action,
-            at: time(a.at),
+            at: Time(a.at),
             by: &a.actor,
             hash: &a.hash,
             id: a.id,
             summary: &a.summary,
-            written_at: a.written_at.map(time),
+            written_at: a.written_at.map(Time),
         })
         .collect()
 }
@@ -229,17 +229,17 @@ pub fn escalation_json<'a>(
         .iter()
         .map(|c| ClockJson {
             act_now: c.is_act_now,
-            due: c.due_at.map(time),
-            ended_at: c.ended_at.map(time),
+            due: c.due_at.map(Time),
+            ended_at: c.ended_at.map(Time),
             form: c.form.as_deref(),
             is_provisional: c.is_provisional,
             key: &c.key,
             name: &c.name,
             reason_required: c.is_reason_required,
             stage: c.stage,
-            started_at: c.started_at.map(time),
+            started_at: c.started_at.map(Time),
             state: c.state,
-            tightened_from: c.tightened_from.map(time),
+            tightened_from: c.tightened_from.map(Time),
             timescale: c.timescale.to_string(),
         })
         .collect();
@@ -251,8 +251,8 @@ pub fn escalation_json<'a>(
             NotificationJson {
                 act_now: n.is_act_now,
                 contact: n.contact.as_deref(),
-                counted_from: time(n.counted_from),
-                due: time(n.due_at),
+                counted_from: Time(n.counted_from),
+                due: Time(n.due_at),
                 form: n.form.as_deref(),
                 id: &n.id,
                 method: sent.map(|s| s.method.as_str()),
@@ -260,10 +260,10 @@ pub fn escalation_json<'a>(
                 recipient: &n.recipient,
                 recipients: &n.recipients,
                 reference: sent.and_then(|s| s.reference.as_deref()),
-                sent_at: n.sent_at.map(time),
+                sent_at: n.sent_at.map(Time),
                 stage: n.stage,
                 state: n.state,
-                triggered_at: time(n.triggered_at),
+                triggered_at: Time(n.triggered_at),
             }
         })
         .collect();
@@ -271,7 +271,7 @@ pub fn escalation_json<'a>(
         .actions
         .iter()
         .map(|a| ActionJson {
-            done_at: a.done_at.map(time),
+            done_at: a.done_at.map(Time),
             done_by: a.done_by.as_deref(),
             due_on: a.due_on.to_string(),
             id: a.id,
@@ -290,8 +290,8 @@ pub fn escalation_json<'a>(
                 .find(|c| c.to_stage == p.stage);
             StageJson {
                 by: change.map_or(escalation.recorded_by.as_str(), |c| c.by.as_str()),
-                entered_at: time(p.entered_at),
-                left_at: p.left_at.map(time),
+                entered_at: Time(p.entered_at),
+                left_at: p.left_at.map(Time),
                 name: procedure.stage(p.stage).map(|s| s.name.as_str()),
                 reason: change.map(|c| c.reason.as_str()),
                 stage: p.stage,
@@ -309,7 +309,7 @@ pub fn escalation_json<'a>(
             child_record_updated,
             by,
         } => OutcomeJson::Resolved {
-            at: time(*at),
+            at: Time(*at),
             by,
             child_record_updated: *child_record_updated,
             how,
@@ -320,7 +320,7 @@ pub fn escalation_json<'a>(
             why_not: why_not.as_deref(),
         },
         Outcome::Withdrawn { at, stage, why, by } => OutcomeJson::Withdrawn {
-            at: time(*at),
+            at: Time(*at),
             by,
             kind: "withdrawn",
             stage: *stage,
@@ -349,7 +349,7 @@ pub fn escalation_json<'a>(
                 text,
                 // A kept form whose notification was corrected as not sent: kept, withdrawn.
                 withdrawn: crate::core::form::withdrawal(escalation, a).map(|c| WithdrawnJson {
-                    at: time(c.at),
+                    at: Time(c.at),
                     by: &c.by,
                     correction: c.id,
                     why: &c.why,
@@ -366,12 +366,12 @@ pub fn escalation_json<'a>(
                     .rev()
                     .map(|d| DiscussionJson {
                         agreed: d.is_agreement,
-                        at: time(d.at),
+                        at: Time(d.at),
                         decisions: d.decisions.as_deref(),
                         id: d.id,
                         mode: d.mode.as_str(),
                         notes: &d.notes,
-                        recorded_at: time(d.recorded_at),
+                        recorded_at: Time(d.recorded_at),
                         recorded_by: &d.recorded_by,
                         stage: d.stage,
                         with: &d.participants,
@@ -380,7 +380,7 @@ pub fn escalation_json<'a>(
             ),
             Some(audit_json(trail)),
             trail.last().map(|last| LastChangedJson {
-                at: time(last.at),
+                at: Time(last.at),
                 by: &last.actor,
             }),
         ),
@@ -393,7 +393,7 @@ pub fn escalation_json<'a>(
             .amendments
             .iter()
             .map(|a| AmendmentJson {
-                at: time(a.at),
+                at: Time(a.at),
                 by: &a.by,
                 field: &a.field,
                 new_value: a.new_value.as_deref(),
@@ -409,12 +409,12 @@ pub fn escalation_json<'a>(
             reference: escalation.child.reference.as_deref(),
         },
         clocks,
-        concern_at: escalation.concern_at.map(time),
+        concern_at: escalation.concern_at.map(Time),
         corrections: escalation
             .corrections
             .iter()
             .map(|c| CorrectionJson {
-                at: time(c.at),
+                at: Time(c.at),
                 by: &c.by,
                 id: c.id,
                 kind: c.kind.as_str(),
@@ -443,7 +443,7 @@ pub fn escalation_json<'a>(
                 name: &p.name,
             }),
         procedure: &procedure.id,
-        raised_at: time(escalation.raised_at),
+        raised_at: Time(escalation.raised_at),
         raised_by: &escalation.raised_by,
         raised_with: &escalation.raised_with,
         school: escalation.school.as_deref(),
@@ -472,6 +472,63 @@ pub fn write_json_element<T: Serialize + ?Sized>(
     value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter))
 }
 
+/// A time as [`time`] writes it (RFC 3339 in UK time, to the second), serialised as it is
+/// written rather than through a `String` of its own: an escalation has dozens.
+#[derive(Debug, Clone, Copy)]
+struct Time(DateTime<Utc>);
+
+impl Time {
+    /// The text into `out`, digit by digit (`write!` and its formatting machinery cost more
+    /// than the rest of the time's JSON): what `to_rfc3339_opts` writes, for every year it
+    /// writes in four digits and every second that is not a leap second; `None` for the rest.
+    fn text(self, out: &mut [u8; 25]) -> Option<&str> {
+        use chrono::{Datelike as _, Offset as _, Timelike as _};
+        fn digits(out: &mut [u8], mut value: u32) {
+            for slot in out.iter_mut().rev() {
+                *slot = b'0' + u8::try_from(value % 10).unwrap_or(0);
+                value /= 10;
+            }
+        }
+        let local = self.0.with_timezone(&crate::core::calendar::LONDON);
+        let (date, clock) = (local.date_naive(), local.time());
+        let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+        if clock.nanosecond() >= 1_000_000_000 {
+            return None;
+        }
+        let offset = local.offset().fix().local_minus_utc();
+        let minutes = offset.unsigned_abs() / 60;
+        *out = *b"0000-00-00T00:00:00+00:00";
+        digits(&mut out[0..4], year);
+        digits(&mut out[5..7], date.month());
+        digits(&mut out[8..10], date.day());
+        digits(&mut out[11..13], clock.hour());
+        digits(&mut out[14..16], clock.minute());
+        digits(&mut out[17..19], clock.second());
+        out[19] = if offset < 0 { b'-' } else { b'+' };
+        digits(&mut out[20..22], minutes / 60);
+        digits(&mut out[23..25], minutes % 60);
+        std::str::from_utf8(out).ok()
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.text(&mut [0; 25]) {
+            Some(text) => serializer.serialize_str(text),
+            None => serializer.serialize_str(&time(self.0)),
+        }
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text(&mut [0; 25]) {
+            Some(text) => f.write_str(text),
+            None => f.write_str(&time(self.0)),
+        }
+    }
+}
+
 /// One escalation as `list --json` and `show --json` print it (see [`escalation_json`]): the
 /// fields in sorted order.
 #[derive(Debug, Serialize)]
@@ -483,7 +540,7 @@ pub struct EscalationJson<'a> {
     category: &'static str,
     child: ChildJson<'a>,
     clocks: Vec<ClockJson<'a>>,
-    concern_at: Option<String>,
+    concern_at: Option<Time>,
     corrections: Vec<CorrectionJson<'a>>,
     details: DetailsJson<'a>,
     /// `show` only, newest first.
@@ -503,7 +560,7 @@ pub struct EscalationJson<'a> {
     outcome_sought: Option<&'a str>,
     partnership: Option<PartnershipJson<'a>>,
     procedure: &'a str,
-    raised_at: String,
+    raised_at: Time,
     raised_by: &'a str,
     raised_with: &'a str,
     /// Only on a team's database.
@@ -518,7 +575,7 @@ pub struct EscalationJson<'a> {
 
 #[derive(Debug, Serialize)]
 struct ActionJson<'a> {
-    done_at: Option<String>,
+    done_at: Option<Time>,
     done_by: Option<&'a str>,
     due_on: String,
     id: i64,
@@ -529,7 +586,7 @@ struct ActionJson<'a> {
 
 #[derive(Debug, Serialize)]
 struct AmendmentJson<'a> {
-    at: String,
+    at: Time,
     by: &'a str,
     field: &'a str,
     new_value: Option<&'a str>,
@@ -551,7 +608,7 @@ struct AttachmentJson<'a> {
 
 #[derive(Debug, Serialize)]
 struct WithdrawnJson<'a> {
-    at: String,
+    at: Time,
     by: &'a str,
     correction: i64,
     why: &'a str,
@@ -567,23 +624,23 @@ struct ChildJson<'a> {
 #[derive(Debug, Serialize)]
 struct ClockJson<'a> {
     act_now: bool,
-    due: Option<String>,
-    ended_at: Option<String>,
+    due: Option<Time>,
+    ended_at: Option<Time>,
     form: Option<&'a str>,
     is_provisional: bool,
     key: &'a str,
     name: &'a str,
     reason_required: bool,
     stage: Option<u8>,
-    started_at: Option<String>,
+    started_at: Option<Time>,
     state: ClockState,
-    tightened_from: Option<String>,
+    tightened_from: Option<Time>,
     timescale: String,
 }
 
 #[derive(Debug, Serialize)]
 struct CorrectionJson<'a> {
-    at: String,
+    at: Time,
     by: &'a str,
     id: i64,
     kind: &'static str,
@@ -646,12 +703,12 @@ impl<'a> DetailsJson<'a> {
 #[derive(Debug, Serialize)]
 struct DiscussionJson<'a> {
     agreed: bool,
-    at: String,
+    at: Time,
     decisions: Option<&'a str>,
     id: i64,
     mode: &'static str,
     notes: &'a str,
-    recorded_at: String,
+    recorded_at: Time,
     recorded_by: &'a str,
     stage: u8,
     with: &'a str,
@@ -661,17 +718,17 @@ struct DiscussionJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct AuditJson<'a> {
     action: &'a str,
-    at: String,
+    at: Time,
     by: &'a str,
     hash: &'a str,
     id: i64,
     summary: &'a str,
-    written_at: Option<String>,
+    written_at: Option<Time>,
 }
 
 #[derive(Debug, Serialize)]
 struct LastChangedJson<'a> {
-    at: String,
+    at: Time,
     by: &'a str,
 }
 
@@ -679,8 +736,8 @@ struct LastChangedJson<'a> {
 struct NotificationJson<'a> {
     act_now: bool,
     contact: Option<&'a str>,
-    counted_from: String,
-    due: String,
+    counted_from: Time,
+    due: Time,
     form: Option<&'a str>,
     id: &'a str,
     method: Option<&'static str>,
@@ -688,10 +745,10 @@ struct NotificationJson<'a> {
     recipient: &'a str,
     recipients: &'a [String],
     reference: Option<&'a str>,
-    sent_at: Option<String>,
+    sent_at: Option<Time>,
     stage: u8,
     state: ClockState,
-    triggered_at: String,
+    triggered_at: Time,
 }
 
 /// The outcome: each kind's fields sorted, `kind` among them.
@@ -699,7 +756,7 @@ struct NotificationJson<'a> {
 #[serde(untagged)]
 enum OutcomeJson<'a> {
     Resolved {
-        at: String,
+        at: Time,
         by: &'a str,
         child_record_updated: Option<bool>,
         how: &'a str,
@@ -710,7 +767,7 @@ enum OutcomeJson<'a> {
         why_not: Option<&'a str>,
     },
     Withdrawn {
-        at: String,
+        at: Time,
         by: &'a str,
         kind: &'static str,
         stage: u8,
@@ -727,8 +784,8 @@ struct PartnershipJson<'a> {
 #[derive(Debug, Serialize)]
 struct StageJson<'a> {
     by: &'a str,
-    entered_at: String,
-    left_at: Option<String>,
+    entered_at: Time,
+    left_at: Option<Time>,
     name: Option<&'a str>,
     reason: Option<&'a str>,
     stage: u8,
@@ -1064,4 +1121,37 @@ pub fn escalation_text(
     let _ = writeln!(out, "\nHistory (audit trail)");
     out.push_str(&audit_text(trail));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A time in the JSON reads exactly as [`time`] writes it: either side of each clock
+    /// change, at odd seconds and fractions, and far from now.
+    #[test]
+    fn a_time_is_written_as_rfc3339_in_uk_time() {
+        let start: DateTime<Utc> = "1969-03-28T22:59:59.999Z".parse().unwrap();
+        let mut t = start;
+        for step in 0..20_000 {
+            assert_eq!(Time(t).to_string(), time(t), "{t:?}");
+            t += chrono::Duration::seconds(3_607 * 7 + step % 61)
+                + chrono::Duration::milliseconds(step % 1000);
+        }
+        for text in [
+            "2026-03-29T00:59:59Z",
+            "2026-03-29T01:00:00Z",
+            "2026-10-25T00:59:59Z",
+            "2026-10-25T01:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let t: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(Time(t).to_string(), time(t), "{text}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Time("2026-06-01T12:00:00Z".parse().unwrap())).unwrap(),
+            "\"2026-06-01T13:00:00+01:00\""
+        );
+    }
 }
