@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::args::{
     ActionArgs, ActionCommand, AdvanceArgs, AmendArgs, BackupArgs, CorrectArgs, CorrectCommand,
@@ -468,8 +468,11 @@ pub fn list(
 /// Writes `list`'s rows as they come, in the one escaping rule, and remembers what it needs for
 /// the end: whether anything was written, and the escalations whose procedure is gone.
 struct ListPrinter<'a> {
-    out: &'a mut dyn std::io::Write,
+    /// Buffered: a line-buffered standard output would take a system call a line.
+    out: std::io::BufWriter<&'a mut dyn std::io::Write>,
     json: bool,
+    /// The JSON of the element being written, kept to be written into again.
+    element: Vec<u8>,
     now: DateTime<Utc>,
     calendar: crate::core::calendar::Calendar,
     is_overdue: bool,
@@ -486,8 +489,9 @@ impl<'a> ListPrinter<'a> {
         is_all: bool,
     ) -> Result<Self, CliError> {
         Ok(Self {
-            out,
+            out: std::io::BufWriter::with_capacity(1 << 16, out),
             json: context.json,
+            element: Vec::new(),
             now: context.now,
             calendar: context.config()?.calendar.clone(),
             is_overdue,
@@ -497,14 +501,16 @@ impl<'a> ListPrinter<'a> {
         })
     }
 
-    /// Writes one piece of output, made terminal-safe. A closed pipe (`escalate list | head`)
-    /// ends the listing quietly, as it would have before anything streamed.
+    /// Writes one piece of output, made terminal-safe (see [`written`] for a closed pipe).
     fn write(&mut self, text: &str) -> Result<(), CliError> {
-        let safe = super::terminal_safe(text, self.json);
-        match self.out.write_all(safe.as_bytes()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other.map_err(|e| CliError(format!("could not write the list: {e}"))),
-        }
+        let safe;
+        let text = if crate::core::record::is_plain_ascii(text, true) {
+            text // nothing in it to escape, in text or in JSON
+        } else {
+            safe = super::terminal_safe(text, self.json);
+            &safe
+        };
+        written(std::io::Write::write_all(&mut self.out, text.as_bytes()))
     }
 
     fn heading(&mut self) -> Result<(), CliError> {
@@ -528,42 +534,52 @@ impl<'a> ListPrinter<'a> {
         procedure: &Procedure,
         schedule: &Schedule,
     ) -> Result<(), CliError> {
-        let text = if self.json {
-            json_element(&view::escalation_json(
-                escalation, procedure, schedule, self.now, None,
-            ))
-        } else {
-            view::list_line(&self.calendar, escalation, procedure, schedule, self.now)
-        };
+        if self.json {
+            let value = view::escalation_json(escalation, procedure, schedule, self.now, None);
+            return self.json_item(&value);
+        }
+        let text = view::list_line(&self.calendar, escalation, procedure, schedule, self.now);
         self.item(&text)
     }
 
-    /// One element: a line of the table, or an element of the JSON array (as
-    /// `serde_json::to_string_pretty` lays out an array, so the output is the same whether or
-    /// not it streamed).
+    /// An element of the JSON array, as `serde_json::to_string_pretty` lays out an array, so
+    /// the output is the same whether or not it streamed.
+    fn json_item<T: serde::Serialize>(&mut self, value: &T) -> Result<(), CliError> {
+        let mut element = std::mem::take(&mut self.element);
+        element.clear();
+        let result = view::write_json_element(&mut element, value)
+            .map_err(|e| CliError(format!("could not write the list as JSON: {e}")))
+            .and_then(|()| {
+                std::str::from_utf8(&element)
+                    .map_err(|e| CliError(format!("could not write the list as JSON: {e}")))
+            })
+            .and_then(|text| self.item(text));
+        self.element = element;
+        result
+    }
+
+    /// One element: a line of the table, or an element of the JSON array.
     fn item(&mut self, text: &str) -> Result<(), CliError> {
         self.heading()?;
-        let separator = if self.json && self.written > 0 {
-            ",\n"
-        } else {
-            ""
-        };
+        if self.json && self.written > 0 {
+            self.write(",\n")?;
+        }
         self.written += 1;
-        self.write(&format!(
-            "{separator}{text}{}",
-            if self.json { "" } else { "\n" }
-        ))
+        self.write(text)?;
+        if !self.json {
+            self.write("\n")?;
+        }
+        Ok(())
     }
 
     fn finish(mut self) -> Result<super::Finished, CliError> {
         let missing = std::mem::take(&mut self.missing);
         for escalation in &missing {
-            let text = if self.json {
-                json_element(&view::missing_procedure_json(escalation))
+            if self.json {
+                self.json_item(&view::missing_procedure_json(escalation))?;
             } else {
-                view::missing_procedure_line(escalation)
-            };
-            self.item(&text)?;
+                self.item(&view::missing_procedure_line(escalation))?;
+            }
         }
         let ending = match (self.written, self.json) {
             (0, true) => "[]\n",
@@ -580,7 +596,7 @@ impl<'a> ListPrinter<'a> {
             (_, false) => "",
         };
         self.write(ending)?;
-        let _ = self.out.flush();
+        written(std::io::Write::flush(&mut self.out))?;
         let warnings = if missing.is_empty() {
             Vec::new()
         } else {
@@ -596,18 +612,13 @@ impl<'a> ListPrinter<'a> {
     }
 }
 
-/// A value as an element of a pretty-printed JSON array: its lines indented one level.
-fn json_element(value: &Value) -> String {
-    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-    let mut out = String::with_capacity(pretty.len() + 64);
-    for (i, line) in pretty.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str("  ");
-        out.push_str(line);
+/// What writing the list came to. A closed pipe (`escalate list | head`) ends the listing
+/// quietly, as it would have before anything streamed.
+fn written(result: std::io::Result<()>) -> Result<(), CliError> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| CliError(format!("could not write the list: {e}"))),
     }
-    out
 }
 
 pub fn show(context: &mut Context, args: IdArgs) -> Result<String, CliError> {

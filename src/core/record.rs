@@ -187,8 +187,15 @@ pub fn printable(text: &str, keep_newlines: bool) -> String {
 /// is far cheaper than looking at every character (issue 17: `list --all --json` spent an eighth
 /// of its time escaping text that needed none).
 pub fn is_plain_ascii(text: &str, keep_newlines: bool) -> bool {
-    text.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || (keep_newlines && (b == b'\n' || b == b'\t')))
+    // Without a branch inside a chunk, so that the compiler checks many bytes at a time (a
+    // byte-at-a-time test was a tenth of `list --all --json`, which checks all 400 MiB of it).
+    text.as_bytes().chunks(256).all(|chunk| {
+        chunk.iter().fold(true, |plain, &b| {
+            let printable = (0x20..0x7f).contains(&b);
+            let kept = keep_newlines & ((b == b'\n') | (b == b'\t'));
+            plain & (printable | kept)
+        })
+    })
 }
 
 /// Hides a child's name in free text for privacy mode, on the dashboard and in every report.
@@ -1278,6 +1285,26 @@ pub const AMENDABLE: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The chunked check says what a look at each byte says, for every byte, wherever it falls.
+    #[test]
+    fn plain_ascii_is_each_byte_printable_ascii_or_a_kept_newline_or_tab() {
+        for byte in 0u8..=0x7f {
+            for at in [0, 1, 255, 256, 257, 600] {
+                let mut text = vec![b'a'; 700];
+                text[at] = byte;
+                let text = String::from_utf8(text).unwrap();
+                for keep in [false, true] {
+                    let expected = text
+                        .bytes()
+                        .all(|b| (0x20..0x7f).contains(&b) || (keep && (b == b'\n' || b == b'\t')));
+                    assert_eq!(is_plain_ascii(&text, keep), expected, "{byte:#x} at {at}");
+                }
+            }
+        }
+        assert!(!is_plain_ascii(&format!("{}é", "a".repeat(300)), true));
+        assert!(is_plain_ascii("", false));
+    }
 
     #[test]
     fn text_keeps_unicode_and_refuses_controls() {

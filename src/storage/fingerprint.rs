@@ -26,22 +26,14 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
-/// The SHA-256 of `value`'s compact JSON, written straight into the hash (no text between).
+/// The SHA-256 of `value`'s compact JSON. The text is written into a buffer and hashed in one
+/// go: the serialiser writes a few bytes at a time (a quote, a comma), and each hash update has
+/// a cost of its own.
 fn sha256_of_json(value: &impl serde::Serialize) -> String {
-    struct Hashing(Sha256);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(Sha256::new());
-    // Strings, integers and plain JSON values always serialise, and the writer never fails.
-    let _ = serde_json::to_writer(&mut hashing, value);
-    hex(&hashing.0.finalize())
+    let mut text = Vec::with_capacity(512);
+    // Strings, integers and plain JSON values always serialise, and a Vec never fails.
+    let _ = serde_json::to_writer(&mut text, value);
+    hex(&Sha256::digest(&text))
 }
 
 /// Which version of the fingerprinted fields ([`FINGERPRINT_FIELDS_V1`]) the audit entries' fingerprints were made with.
@@ -259,8 +251,20 @@ pub fn time_text(t: DateTime<Utc>) -> String {
 /// The fingerprint of one record row: the hash of its fingerprinted fields as `[name, value]`
 /// pairs, in order. `values` are the canonical values of `fields`, one each.
 pub fn row_fingerprint(fields: &[&str], values: Vec<serde_json::Value>) -> String {
-    let pairs: Vec<(&str, serde_json::Value)> = fields.iter().copied().zip(values).collect();
-    sha256_of_json(&pairs)
+    row_fingerprint_of(fields, &values)
+}
+
+/// [`row_fingerprint`] of values that serialise as their canonical JSON values do, so that a
+/// backend can hash a row as it reads it, with no `serde_json::Value` built for each field.
+pub fn row_fingerprint_of<V: serde::Serialize>(fields: &[&str], values: &[V]) -> String {
+    /// `[[name, value], ...]`: a pair serialises exactly as the array of its two values.
+    struct Pairs<'a, V>(&'a [&'a str], &'a [V]);
+    impl<V: serde::Serialize> serde::Serialize for Pairs<'_, V> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().zip(self.1))
+        }
+    }
+    sha256_of_json(&Pairs(fields, values))
 }
 
 #[allow(
@@ -309,24 +313,25 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// One audit entry as stored, its times already in their hashed text form ([`time_text`]).
+/// One audit entry as stored, its times already in their hashed text form ([`time_text`]),
+/// borrowed from the row it was read from (the walk reads half a million of them).
 #[derive(Debug, Clone)]
-pub struct StoredEntry {
+pub struct StoredEntry<'a> {
     pub id: i64,
-    pub at: String,
-    pub actor: String,
+    pub at: &'a str,
+    pub actor: &'a str,
     pub escalation_id: Option<i64>,
-    pub action: String,
-    pub summary: String,
-    pub table: String,
+    pub action: &'a str,
+    pub summary: &'a str,
+    pub table: &'a str,
     pub record_id: i64,
-    pub record_hash: String,
-    pub prev: String,
-    pub hash: String,
-    pub written_at: Option<String>,
+    pub record_hash: &'a str,
+    pub prev: &'a str,
+    pub hash: &'a str,
+    pub written_at: Option<&'a str>,
 }
 
-impl StoredEntry {
+impl StoredEntry<'_> {
     /// How a problem names the entry: its id, what it recorded, when and by whom.
     fn name(&self) -> String {
         format!(
@@ -376,58 +381,63 @@ impl ChainWalk {
     /// problem, worded for `verify`, or `None` when the entry holds.
     pub fn check<E>(
         &mut self,
-        entry: StoredEntry,
+        entry: StoredEntry<'_>,
         current: impl FnOnce(&str, i64) -> Result<Option<String>, E>,
     ) -> Result<Option<String>, E> {
+        if let Some(problem) = self.check_entry(&entry) {
+            return Ok(Some(problem));
+        }
+        let now = current(entry.table, entry.record_id)?;
+        if let Some(problem) = row_problem(&entry, now.as_deref()) {
+            return Ok(Some(problem));
+        }
+        self.follow(entry);
+        Ok(None)
+    }
+
+    /// The first half of [`Self::check`], the entry on its own (counted, whatever it finds):
+    /// that it follows on from the one before and hashes to what it says. A walk that checks
+    /// the rows apart (in a pass of their own, [`row_problem`]) calls this and then
+    /// [`Self::follow`] for an entry that holds; the first problem in entry order, the entry's
+    /// own before its row's, is what `check` would have found.
+    pub fn check_entry(&mut self, entry: &StoredEntry<'_>) -> Option<String> {
         self.entries += 1;
-        let fail = |what: String| Ok(Some(format!("{} does not match: {what}", entry.name())));
+        let fail = |what: &str| Some(format!("{} does not match: {what}", entry.name()));
         if entry.id != self.expected_id {
-            return fail(format!(
+            return fail(&format!(
                 "entry {} is missing before it; entries were deleted",
                 self.expected_id
             ));
         }
         if entry.prev != self.expected_prev {
-            return fail(
-                "it does not follow on from the entry before it; the trail was altered".to_owned(),
-            );
+            return fail("it does not follow on from the entry before it; the trail was altered");
         }
         let recomputed = entry_hash(
-            &entry.prev,
+            entry.prev,
             entry.id,
-            &entry.at,
-            &entry.actor,
+            entry.at,
+            entry.actor,
             entry.escalation_id,
-            &entry.action,
-            &entry.summary,
-            &entry.table,
+            entry.action,
+            entry.summary,
+            entry.table,
             entry.record_id,
-            &entry.record_hash,
-            entry.written_at.as_deref(),
+            entry.record_hash,
+            entry.written_at,
         );
         if recomputed != entry.hash {
-            return fail("its content was changed after it was written".to_owned());
+            return fail("its content was changed after it was written");
         }
-        match current(&entry.table, entry.record_id)? {
-            None => {
-                return fail(format!(
-                    "the {} row {} it recorded has been deleted",
-                    entry.table, entry.record_id
-                ));
-            }
-            Some(now) if now != entry.record_hash => {
-                return fail(format!(
-                    "the {} row {} it recorded has been changed since",
-                    entry.table, entry.record_id
-                ));
-            }
-            Some(_) => {}
-        }
+        None
+    }
+
+    /// Moves on past an entry that holds, noting it if it states a time later than written.
+    pub fn follow(&mut self, entry: StoredEntry<'_>) {
         // Both times are hashed text in one format, so text order is time order: only an entry
         // that may state a later time has its times read.
-        if let Some(written) = &entry.written_at
-            && entry.at > *written
-            && let (Some(at), Some(written_at)) = (parse_time(&entry.at), parse_time(written))
+        if let Some(written) = entry.written_at
+            && entry.at > written
+            && let (Some(at), Some(written_at)) = (parse_time(entry.at), parse_time(written))
             && crate::core::audit::is_stated_later(at, written_at)
         {
             self.stated_later.push(crate::core::audit::StatedLater {
@@ -436,10 +446,26 @@ impl ChainWalk {
                 written_at,
             });
         }
-        self.expected_prev = entry.hash;
+        self.expected_prev.clear();
+        self.expected_prev.push_str(entry.hash);
         self.expected_id += 1;
-        Ok(None)
     }
+}
+
+/// The second half of [`ChainWalk::check`]: whether the row `entry` recorded, whose
+/// fingerprint is `now` (`None` if it is gone), is still as it was written.
+pub fn row_problem(entry: &StoredEntry<'_>, now: Option<&str>) -> Option<String> {
+    let what = match now {
+        None => "has been deleted",
+        Some(now) if now != entry.record_hash => "has been changed since",
+        Some(_) => return None,
+    };
+    Some(format!(
+        "{} does not match: the {} row {} it recorded {what}",
+        entry.name(),
+        entry.table,
+        entry.record_id
+    ))
 }
 
 /// The head of a chain whose last entry is `last_id` with `hash`: an empty chain (`last_id` 0)

@@ -181,11 +181,11 @@ pub fn verify(client: &mut impl GenericClient) -> Result<Verification> {
     )?;
     let mut walk = ChainWalk::new();
     for r in &rows {
-        let at: DateTime<Utc> = r.get(1);
-        let written_at: Option<DateTime<Utc>> = r.get(11);
+        let at = time_text(r.get(1));
+        let written_at = r.get::<_, Option<DateTime<Utc>>>(11).map(time_text);
         let entry = StoredEntry {
             id: r.get(0),
-            at: time_text(at),
+            at: &at,
             actor: r.get(2),
             escalation_id: r.get(3),
             action: r.get(4),
@@ -195,7 +195,7 @@ pub fn verify(client: &mut impl GenericClient) -> Result<Verification> {
             record_hash: r.get(8),
             prev: r.get(9),
             hash: r.get(10),
-            written_at: written_at.map(time_text),
+            written_at: written_at.as_deref(),
         };
         if let Some(problem) = walk.check(entry, |table, id| fingerprint(client, table, id))? {
             return Ok(Verification {

@@ -13,7 +13,7 @@ use crate::core::audit::{AuditEntry, Verification};
 use crate::storage::Result;
 use crate::storage::fingerprint::{
     ChainWalk, FINGERPRINT_VERSION, GENESIS, StoredEntry, entry_hash, fingerprint_fields, hex,
-    row_fingerprint, unrecorded_row,
+    row_fingerprint_of, row_problem, unrecorded_row,
 };
 
 /// A hash of a record row's fingerprinted fields
@@ -58,20 +58,36 @@ fn row_hash(
 fn hash_row(row: &rusqlite::Row<'_>, from: usize, fields: &[&str]) -> Result<String> {
     let mut values = Vec::with_capacity(fields.len());
     for index in from..from + fields.len() {
-        let value = match row.get_ref(index)? {
-            ValueRef::Null => serde_json::Value::Null,
-            ValueRef::Integer(i) => serde_json::Value::from(i),
-            ValueRef::Real(f) => serde_json::Value::from(f),
-            ValueRef::Text(t) => serde_json::Value::from(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => serde_json::Value::from(hex(b)),
-        };
-        values.push(value);
+        values.push(Canonical(row.get_ref(index)?));
     }
-    Ok(row_fingerprint(fields, values))
+    Ok(row_fingerprint_of(fields, &values))
 }
 
-/// Fingerprints rows for `verify`, a prepared statement per table kept for the whole walk.
-/// (Reading each table ahead in id order instead was measured slower at 100,000 escalations.)
+/// A column's value as its fingerprint hashes it, borrowed from the row: what
+/// `serde_json::Value` made of it serialises to (a text read as UTF-8, a blob as hex).
+struct Canonical<'r>(ValueRef<'r>);
+
+impl serde::Serialize for Canonical<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self.0 {
+            ValueRef::Null => serializer.serialize_unit(),
+            ValueRef::Integer(i) => serializer.serialize_i64(i),
+            // Not finite: `null`, as `Value::from` has it.
+            ValueRef::Real(f) => serde_json::Value::from(f).serialize(serializer),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(text) => serializer.serialize_str(text),
+                Err(_) => serializer.serialize_str(&String::from_utf8_lossy(t)),
+            },
+            ValueRef::Blob(b) => serializer.serialize_str(&hex(b)),
+        }
+    }
+}
+
+/// Fingerprints rows for `verify` by looking each up, a prepared statement per table kept for
+/// the whole walk.
 struct Fingerprinter<'c> {
     conn: &'c Connection,
     statements: std::collections::HashMap<&'static str, rusqlite::Statement<'c>>,
@@ -94,6 +110,109 @@ impl<'c> Fingerprinter<'c> {
             }
         };
         row_hash(statement, fields, id)
+    }
+}
+
+/// The query reading a whole table's fingerprinted fields in id order, the id first.
+fn scan_fields(table: &str, fields: &[&str]) -> String {
+    format!("SELECT id, {} FROM {table} ORDER BY id", fields.join(", "))
+}
+
+/// One table read in id order beside the trail: where its cursor stands (the id and
+/// fingerprint of the row it last read), or that it has read every row.
+struct Scan<'s> {
+    rows: rusqlite::Rows<'s>,
+    fields: &'static [&'static str],
+    current: Option<(i64, String)>,
+    /// Whether an entry named the row the cursor stands on.
+    is_named: bool,
+    /// The first row the cursor stepped past that no entry named.
+    unnamed: Option<i64>,
+    is_done: bool,
+}
+
+impl Scan<'_> {
+    /// Steps to the next row, noting the one it leaves if no entry named it.
+    fn step(&mut self, hash: bool) -> Result<()> {
+        if let Some((at, _)) = self.current
+            && !self.is_named
+        {
+            self.unnamed.get_or_insert(at);
+        }
+        self.is_named = false;
+        match self.rows.next()? {
+            Some(row) => {
+                let hash = if hash {
+                    hash_row(row, 1, self.fields)?
+                } else {
+                    String::new()
+                };
+                self.current = Some((row.get(0)?, hash));
+            }
+            // `current` stays: the last row's id, which the cursor is now past.
+            None => self.is_done = true,
+        }
+        Ok(())
+    }
+}
+
+/// Fingerprints rows for `verify` as the walk asks for them. A trail written by escalate names
+/// each table's rows in id order (a row and its entry are written together), so each table is
+/// read once, in order, a cursor per table stepping forward beside the trail: a step to the
+/// next row, not a lookup from the root and a statement run for every entry (issue 17). An
+/// entry naming a row behind its table's cursor (a trail put together some other way) has the
+/// row looked up on its own, so the answer is the same either way.
+struct Scans<'s, 'c> {
+    scans: Vec<(&'static str, Scan<'s>)>,
+    lookups: Fingerprinter<'c>,
+    /// Whether any row was looked up behind its cursor.
+    is_out_of_order: bool,
+}
+
+impl Scans<'_, '_> {
+    fn of(&mut self, table: &str, id: i64) -> Result<Option<String>> {
+        let Some((_, scan)) = self.scans.iter_mut().find(|(name, _)| *name == table) else {
+            return self.lookups.of(table, id);
+        };
+        if scan
+            .current
+            .as_ref()
+            .is_some_and(|(at, _)| *at > id || (scan.is_done && *at == id))
+        {
+            self.is_out_of_order = true;
+            return self.lookups.of(table, id);
+        }
+        loop {
+            match &scan.current {
+                Some((at, hash)) if *at == id => {
+                    scan.is_named = true;
+                    return Ok(Some(hash.clone()));
+                }
+                // Stepped past where it would be: there is no such row.
+                Some((at, _)) if *at > id => return Ok(None),
+                _ if scan.is_done => return Ok(None),
+                _ => scan.step(true)?,
+            }
+        }
+    }
+
+    /// Once every entry has been walked without a problem: the first record row, by table and
+    /// then id, that no entry named, as the query in [`unrecorded_problem`] finds it (every row
+    /// an entry names was asked for, in order). `None` when a row was looked up out of order, and
+    /// the scans cannot tell: then ask the query.
+    fn unrecorded(mut self) -> Result<Option<Option<String>>> {
+        if self.is_out_of_order {
+            return Ok(None);
+        }
+        for (table, scan) in &mut self.scans {
+            while scan.unnamed.is_none() && !scan.is_done {
+                scan.step(false)?;
+            }
+            if let Some(row) = scan.unnamed {
+                return Ok(Some(Some(unrecorded_row(table, row))));
+            }
+        }
+        Ok(Some(None))
     }
 }
 
@@ -253,32 +372,84 @@ pub fn verify_chain(conn: &Connection) -> Result<Verification> {
     })
 }
 
-fn stored_entry(r: &rusqlite::Row<'_>) -> Result<StoredEntry> {
+fn stored_entry<'r>(r: &'r rusqlite::Row<'_>) -> Result<StoredEntry<'r>> {
     Ok(StoredEntry {
         id: r.get(0)?,
-        at: r.get(1)?,
-        actor: r.get(2)?,
+        at: text(r, 1)?,
+        actor: text(r, 2)?,
         escalation_id: r.get(3)?,
-        action: r.get(4)?,
-        summary: r.get(5)?,
-        table: r.get(6)?,
+        action: text(r, 4)?,
+        summary: text(r, 5)?,
+        table: text(r, 6)?,
         record_id: r.get(7)?,
-        record_hash: r.get(8)?,
-        prev: r.get(9)?,
-        hash: r.get(10)?,
-        written_at: r.get(11)?,
+        record_hash: text(r, 8)?,
+        prev: text(r, 9)?,
+        hash: text(r, 10)?,
+        written_at: match r.get_ref(11)? {
+            ValueRef::Null => None,
+            _ => Some(text(r, 11)?),
+        },
+    })
+}
+
+/// The audit trail in order, every column [`stored_entry`] reads.
+const TRAIL: &str = "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at
+     FROM audit ORDER BY id";
+
+/// Each record table read in id order, for [`Scans`]: the statements, which the scans borrow.
+fn scan_statements(
+    conn: &Connection,
+) -> Result<
+    Vec<(
+        &'static str,
+        &'static [&'static str],
+        rusqlite::Statement<'_>,
+    )>,
+> {
+    RECORD_TABLES
+        .iter()
+        .map(|table| {
+            let (table, fields) = fields_of(table)?;
+            Ok((table, fields, conn.prepare(&scan_fields(table, fields))?))
+        })
+        .collect()
+}
+
+fn scans<'s, 'c>(
+    conn: &'c Connection,
+    statements: &'s mut [(
+        &'static str,
+        &'static [&'static str],
+        rusqlite::Statement<'c>,
+    )],
+) -> Result<Scans<'s, 'c>> {
+    Ok(Scans {
+        scans: statements
+            .iter_mut()
+            .map(|(table, fields, statement)| {
+                let scan = Scan {
+                    rows: statement.query([])?,
+                    fields,
+                    current: None,
+                    is_named: false,
+                    unnamed: None,
+                    is_done: false,
+                };
+                Ok((*table, scan))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        lookups: Fingerprinter::new(conn),
+        is_out_of_order: false,
     })
 }
 
 /// The walk over the chain alone: its problem, if any, and what it counted and noticed.
 pub fn walk_chain(conn: &Connection) -> Result<Verification> {
-    let mut statement = conn.prepare(
-        "SELECT id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, written_at
-         FROM audit ORDER BY id",
-    )?;
+    let mut statement = conn.prepare(TRAIL)?;
     let mut rows = statement.query([])?;
+    let mut statements = scan_statements(conn)?;
+    let mut rows_now = scans(conn, &mut statements)?;
     let mut walk = ChainWalk::new();
-    let mut rows_now = Fingerprinter::new(conn);
     while let Some(r) = rows.next()? {
         let entry = stored_entry(r)?;
         if let Some(problem) = walk.check(entry, |table, id| rows_now.of(table, id))? {
@@ -296,9 +467,114 @@ pub fn walk_chain(conn: &Connection) -> Result<Verification> {
     })
 }
 
+/// [`walk_chain`] in two halves that can run at once, each on a connection of its own, put
+/// together by [`joined`]: the entries alone (this), and the rows they recorded
+/// ([`walk_rows`]). Together they find what `walk_chain` finds (issue 17: one pass did the
+/// work of both on one core while the other waited for SQLite's integrity check).
+pub fn walk_entries(conn: &Connection) -> Result<Verification> {
+    let mut statement = conn.prepare(TRAIL)?;
+    let mut rows = statement.query([])?;
+    let mut walk = ChainWalk::new();
+    while let Some(r) = rows.next()? {
+        let entry = stored_entry(r)?;
+        if let Some(problem) = walk.check_entry(&entry) {
+            return Ok(Verification {
+                entries: walk.entries,
+                problem: Some(problem),
+                stated_after_written: Vec::new(),
+            });
+        }
+        walk.follow(entry);
+    }
+    Ok(Verification {
+        entries: walk.entries,
+        problem: None,
+        stated_after_written: walk.stated_later,
+    })
+}
+
+/// The first entry, in trail order, whose recorded row is gone or changed: its place in the
+/// trail (counting from 1) and the problem, or the error looking the row up gave there.
+pub type RowProblem = Option<(usize, Result<String>)>;
+
+/// What [`walk_rows`] found.
+pub struct RowsWalked {
+    pub problem: RowProblem,
+    /// With no problem: the first record row no entry recorded (as [`unrecorded_problem`]
+    /// finds it), or `None` if the walk could not tell and the query must be asked.
+    pub unrecorded: Option<Option<String>>,
+}
+
+/// The other half of [`walk_entries`]: every entry's recorded row against the fingerprint the
+/// entry holds, in trail order, up to the first that no longer matches; and, reading every
+/// record table to its end, the rows no entry recorded.
+pub fn walk_rows(conn: &Connection) -> Result<RowsWalked> {
+    let mut statement = conn.prepare(TRAIL)?;
+    let mut rows = statement.query([])?;
+    let mut statements = scan_statements(conn)?;
+    let mut rows_now = scans(conn, &mut statements)?;
+    let mut place = 0;
+    let found = |problem| {
+        Ok(RowsWalked {
+            problem: Some(problem),
+            unrecorded: None,
+        })
+    };
+    while let Some(r) = rows.next()? {
+        place += 1;
+        let (table, record_id, record_hash) = (text(r, 6)?, r.get::<_, i64>(7)?, text(r, 8)?);
+        let now = match rows_now.of(table, record_id) {
+            Ok(now) => now,
+            Err(e) => return found((place, Err(e))),
+        };
+        if now.as_deref() != Some(record_hash) {
+            let entry = stored_entry(r)?;
+            if let Some(problem) = row_problem(&entry, now.as_deref()) {
+                return found((place, Ok(problem)));
+            }
+        }
+    }
+    Ok(RowsWalked {
+        problem: None,
+        unrecorded: rows_now.unrecorded()?,
+    })
+}
+
+/// A text column, borrowed from the row.
+fn text<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> Result<&'r str> {
+    match row.get_ref(index)? {
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .map_err(|e| unreadable(format!("audit column {index} is not UTF-8: {e}"))),
+        _ => Err(unreadable(format!("audit column {index} is not text"))),
+    }
+}
+
+/// What [`walk_entries`] and [`walk_rows`] found together: the first problem in trail order,
+/// an entry's own before its row's (the order [`ChainWalk::check`] checks them in).
+pub fn joined(entries: Verification, rows: RowProblem) -> Result<Verification> {
+    match rows {
+        Some((place, problem)) if entries.problem.is_none() || place < entries.entries => {
+            Ok(Verification {
+                entries: place,
+                problem: Some(problem?),
+                stated_after_written: Vec::new(),
+            })
+        }
+        _ => Ok(entries),
+    }
+}
+
 /// What `verify` checks after the chain, needing nothing from it: a record row no entry
 /// recorded, then the `escalation_state` cache.
 pub fn unrecorded_or_cache_problem(conn: &Connection) -> Result<Option<String>> {
+    match unrecorded_problem(conn)? {
+        Some(problem) => Ok(Some(problem)),
+        None => cache_problem(conn),
+    }
+}
+
+/// The first record row, by table and then id, that no audit entry recorded.
+pub fn unrecorded_problem(conn: &Connection) -> Result<Option<String>> {
     for table in RECORD_TABLES {
         let orphan: Option<i64> = conn
             .query_row(
@@ -316,14 +592,14 @@ pub fn unrecorded_or_cache_problem(conn: &Connection) -> Result<Option<String>> 
             return Ok(Some(unrecorded_row(table, row)));
         }
     }
-    cache_problem(conn)
+    Ok(None)
 }
 
 /// Checks `escalation_state`, the cache the caseload and `list` are read through, against what
 /// the record says: every escalation has its row, with the stage and openness derived from its
 /// stage changes and outcome, and an open one is never marked as needing no attention. A row
 /// deleted or edited there would hide a case from the dashboard and from `escalate list`.
-fn cache_problem(conn: &Connection) -> Result<Option<String>> {
+pub fn cache_problem(conn: &Connection) -> Result<Option<String>> {
     // What the record says, with the rows corrections took out of it left out (a stage move
     // reversed, an outcome reopened).
     let mut statement = conn.prepare(&format!(
@@ -535,6 +811,144 @@ mod tests {
                 && problem.ends_with("its content was changed after it was written"),
             "{problem}"
         );
+    }
+
+    /// `verify` on a file walks the entries and their rows in two passes at once (issue 17);
+    /// together they must find exactly what the one pass finds, tampering or not, including
+    /// on a trail that names a table's rows out of id order (read by lookup, not the scan).
+    #[test]
+    fn the_two_halves_of_the_walk_find_what_the_one_pass_finds() {
+        use crate::core::time::parse_instant;
+        let now = parse_instant("2026-11-23 10:00").unwrap();
+        // The one pass and the two halves, and the rows no entry recorded as the query and
+        // (when it can tell) the row walk find them.
+        let both = |conn: &Connection| {
+            let one = walk_chain(conn).unwrap();
+            let rows = walk_rows(conn).unwrap();
+            let unrecorded = rows.unrecorded.clone();
+            let two = joined(walk_entries(conn).unwrap(), rows.problem).unwrap();
+            assert_eq!(one, two);
+            if one.problem.is_none()
+                && let Some(unrecorded) = unrecorded.clone()
+            {
+                assert_eq!(unrecorded, unrecorded_problem(conn).unwrap());
+            }
+            (one, unrecorded)
+        };
+        // Six reviews, with entries written for the rows in `order`.
+        let written = |order: &[i64]| {
+            let store = SqliteStore::open_in_memory().unwrap();
+            for _ in 0..6 {
+                store
+                    .conn
+                    .execute(
+                        "INSERT INTO reviews (at, horizon_working_days, items, acted_on, outstanding, recorded_by)
+                         VALUES ('2026-11-23T10:00:00.000Z', 5, 1, 0, 1, 'jo')",
+                        [],
+                    )
+                    .unwrap();
+            }
+            for &id in order {
+                let summary = format!("review {id}");
+                append(
+                    &store.conn,
+                    (now, None),
+                    "jo",
+                    None,
+                    "review",
+                    &summary,
+                    "reviews",
+                    id,
+                )
+                .unwrap();
+            }
+            store
+                .conn
+                .execute_batch(
+                    "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;
+                     DROP TRIGGER reviews_no_update; DROP TRIGGER reviews_no_delete;",
+                )
+                .unwrap();
+            store
+        };
+        for (order, orphan) in [
+            (&[1, 2, 3, 4, 5, 6][..], None),
+            (
+                &[1, 2, 3, 5, 6],
+                Some("the reviews row 4 has no audit entry"),
+            ),
+            (
+                &[2, 3, 4, 5, 6],
+                Some("the reviews row 1 has no audit entry"),
+            ),
+            (
+                &[1, 2, 3, 4, 5],
+                Some("the reviews row 6 has no audit entry"),
+            ),
+        ] {
+            let (found, unrecorded) = both(&written(order).conn);
+            assert_eq!(found.problem, None, "{order:?}");
+            let unrecorded = unrecorded.expect("in order, the row walk can tell");
+            assert_eq!(unrecorded.as_deref().map(|u| &u[..36]), orphan, "{order:?}");
+        }
+        // Written for rows 1, 2, 5, 4, 3, 6: out of id order.
+        let fresh = || written(&[1, 2, 5, 4, 3, 6]);
+        let (sound, unrecorded) = both(&fresh().conn);
+        assert_eq!((sound.entries, sound.problem), (6, None));
+        assert_eq!(unrecorded, None, "out of order, the query is asked");
+        for (tampering, entries, expected) in [
+            // A row behind its table's cursor (entry 5 names row 3, after row 5 was read).
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 3",
+                5,
+                "the reviews row 3 it recorded has been changed since",
+            ),
+            (
+                "DELETE FROM reviews WHERE id = 4",
+                4,
+                "the reviews row 4 it recorded has been deleted",
+            ),
+            // A row the scan steps past (row 3 is where row 2 was wanted).
+            (
+                "DELETE FROM reviews WHERE id = 2",
+                2,
+                "the reviews row 2 it recorded has been deleted",
+            ),
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 6",
+                6,
+                "row 6 it recorded has been changed",
+            ),
+            // The entry's own problem comes first, at the same entry and before a later row's.
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 4; UPDATE audit SET summary = 'x' WHERE id = 4",
+                4,
+                "its content was changed after it was written",
+            ),
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 6; UPDATE audit SET summary = 'x' WHERE id = 2",
+                2,
+                "its content was changed after it was written",
+            ),
+            // A row's problem comes first when it is at an earlier entry.
+            (
+                "UPDATE reviews SET items = 9 WHERE id = 2; DELETE FROM audit WHERE id = 5",
+                2,
+                "the reviews row 2 it recorded has been changed since",
+            ),
+            (
+                "DELETE FROM audit WHERE id = 5",
+                5,
+                "entry 5 is missing before it",
+            ),
+        ] {
+            let store = fresh();
+            store.conn.execute_batch(tampering).unwrap();
+            let (found, _) = both(&store.conn);
+            let problem = found.problem.unwrap_or_default();
+            assert!(problem.contains(expected), "{tampering}: {problem}");
+            assert_eq!(found.entries, entries, "{tampering}: {problem}");
+        }
     }
 
     #[test]

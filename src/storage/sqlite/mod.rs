@@ -1098,34 +1098,49 @@ impl Store for SqliteStore {
             return audit::verify(&self.conn);
         };
         let key = &self.key;
+        let open = move || -> Result<Connection> {
+            let conn = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            apply_key(&conn, key)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            Ok(conn)
+        };
         std::thread::scope(|scope| {
-            // The other thread: SQLite's check, then the rows no entry recorded and the cache.
+            // Beside the walk over the entries, each on a connection of its own: SQLite's check,
+            // then the cache; and the rows the entries recorded, and those none recorded.
             let check = scope.spawn(move || -> Result<(Option<String>, Option<String>)> {
-                let conn = Connection::open_with_flags(
-                    path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                apply_key(&conn, key)?;
-                conn.busy_timeout(BUSY_TIMEOUT)?;
+                let conn = open()?;
                 if let Some(problem) = audit::integrity_problem(&conn)? {
                     return Ok((Some(problem), None));
                 }
-                Ok((None, audit::unrecorded_or_cache_problem(&conn)?))
+                Ok((None, audit::cache_problem(&conn)?))
             });
-            let walked = audit::walk_chain(&self.conn);
-            let (integrity, afterwards) = check.join().map_err(|_| {
-                StoreError::Backend("the integrity check's thread failed".to_owned())
-            })??;
+            let rows = scope.spawn(move || audit::walk_rows(&open()?));
+            let walked = audit::walk_entries(&self.conn);
+            let failed = |what: &str| StoreError::Backend(format!("the {what} thread failed"));
+            let rows = rows.join().map_err(|_| failed("row walk's"));
+            let (integrity, afterwards) =
+                check.join().map_err(|_| failed("integrity check's"))??;
             // Said in the order they were always checked: a damaged file first (what the walk
             // read from it means little), then the chain, then the rest.
             if let Some(problem) = integrity {
                 return Ok(audit::integrity_failed(problem));
             }
-            let walked = walked?;
+            let rows = rows??;
+            let walked = audit::joined(walked?, rows.problem)?;
             if walked.problem.is_some() {
                 return Ok(walked);
             }
+            // The rows no entry recorded, as the row walk found them (or, if it could not tell,
+            // as the query finds them), then the cache.
+            let unrecorded = match rows.unrecorded {
+                Some(unrecorded) => unrecorded,
+                None => audit::unrecorded_problem(&self.conn)?,
+            };
+            let afterwards = unrecorded.or(afterwards);
             Ok(Verification {
                 problem: afterwards,
                 ..walked
