@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// How long a command may run before the test calls it hung.
+const HANG: Duration = Duration::from_secs(90);
+
 const NOW: &str = "2026-11-25 10:00";
 
 /// What a run left behind.
@@ -72,7 +75,7 @@ impl Sandbox {
         command
     }
 
-    /// Runs `args` exactly as given, with `stdin` on standard input, killed after 20 seconds.
+    /// Runs `args` exactly as given, with `stdin` on standard input, killed after [`HANG`].
     fn raw_with(&self, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
         let started = Instant::now();
         let mut command = self.command();
@@ -107,10 +110,12 @@ impl Sandbox {
             if let Some(status) = child.try_wait().unwrap() {
                 break status;
             }
-            if started.elapsed() > Duration::from_secs(20) {
+            // A hang never ends; a command on a loaded CI machine (two cores, PostgreSQL
+            // re-runs beside it) once took over 20 s. The bound tells the two apart.
+            if started.elapsed() > HANG {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("{args:?} still running after 20 s: it hangs");
+                panic!("{args:?} still running after {HANG:?}: it hangs");
             }
             std::thread::sleep(Duration::from_millis(20));
         };
