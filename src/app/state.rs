@@ -1249,6 +1249,21 @@ impl State {
 mod tests {
     use super::*;
 
+    /// Fills `store` with the fictional caseload made at `at`: `(count, open share, seed)`.
+    fn fill(
+        store: &mut crate::storage::sqlite::SqliteStore,
+        at: DateTime<Utc>,
+        (count, open_share, seed): (usize, f64, u64),
+    ) {
+        let how = crate::demo::Generate {
+            count,
+            open_share,
+            seed,
+        };
+        let config = crate::config::Config::default();
+        crate::demo::generate(store, &ProcedureSet::builtin(), &config, "jo", at, how).unwrap();
+    }
+
     /// The fold as first written, a character at a time: the fast one must agree with it.
     fn fold_by_chars(text: &str) -> String {
         let mut folded = String::new();
@@ -1332,19 +1347,11 @@ mod tests {
     fn the_search_text_is_every_part_made_printable_and_folded() {
         let mut store = crate::storage::sqlite::SqliteStore::open_in_memory().unwrap();
         let procedures = ProcedureSet::builtin();
-        crate::demo::generate(
+        fill(
             &mut store,
-            &procedures,
-            &crate::config::Config::default(),
-            "jo",
             "2026-11-23T10:00:00Z".parse().unwrap(),
-            crate::demo::Generate {
-                count: 300,
-                open_share: 0.5,
-                seed: 3,
-            },
-        )
-        .unwrap();
+            (300, 0.5, 3),
+        );
         let mut escalations = crate::storage::Store::caseload(&store).unwrap();
         assert!(escalations.iter().any(|e| !e.discussions.is_empty()));
         // Text no demo writes: accents, escapes, a school, an empty name and reference.
@@ -1376,19 +1383,7 @@ mod tests {
         let procedures = ProcedureSet::builtin();
         let config = crate::config::Config::default();
         let read_at: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
-        crate::demo::generate(
-            &mut store,
-            &procedures,
-            &config,
-            "jo",
-            read_at,
-            crate::demo::Generate {
-                count: 3_000,
-                open_share: 0.8,
-                seed: 5,
-            },
-        )
-        .unwrap();
+        fill(&mut store, read_at, (3_000, 0.8, 5));
         let prepare = |part| {
             Prepared::new(
                 part,
@@ -1501,19 +1496,7 @@ mod tests {
         let procedures = ProcedureSet::builtin();
         let config = crate::config::Config::default();
         let made_at: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
-        crate::demo::generate(
-            &mut store,
-            &procedures,
-            &config,
-            "jo",
-            made_at,
-            crate::demo::Generate {
-                count: 600,
-                open_share: 0.7,
-                seed: 11,
-            },
-        )
-        .unwrap();
+        fill(&mut store, made_at, (600, 0.7, 11));
         let caseload = crate::storage::Store::caseload(&store).unwrap();
         let mut compared = 0;
         for days in [0, 1, 4, 20] {
@@ -1549,12 +1532,7 @@ mod tests {
         let procedures = ProcedureSet::builtin();
         let config = crate::config::Config::default();
         let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
-        let how = crate::demo::Generate {
-            count: 2_500,
-            open_share: 1.0,
-            seed: 2,
-        };
-        crate::demo::generate(&mut store, &procedures, &config, "jo", now, how).unwrap();
+        fill(&mut store, now, (2_500, 1.0, 2));
         let caseload = crate::storage::Store::caseload(&store).unwrap();
         let fresh = || {
             let mut state = State::new(

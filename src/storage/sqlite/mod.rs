@@ -920,13 +920,7 @@ impl Store for SqliteStore {
         let key = &self.key;
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| -> Result<Vec<(usize, T)>> {
-                let conn = Connection::open_with_flags(
-                    path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                apply_key(&conn, key)?;
-                conn.busy_timeout(BUSY_TIMEOUT)?;
+                let conn = open_reader(path, key)?;
                 conn.pragma_update(None, "cache_size", -8_192)?;
                 work(&conn)
             });
@@ -1098,16 +1092,7 @@ impl Store for SqliteStore {
             return audit::verify(&self.conn);
         };
         let key = &self.key;
-        let open = move || -> Result<Connection> {
-            let conn = Connection::open_with_flags(
-                path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            apply_key(&conn, key)?;
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            Ok(conn)
-        };
+        let open = move || open_reader(path, key);
         std::thread::scope(|scope| {
             // Beside the walk over the entries, each on a connection of its own: SQLite's check,
             // then the cache; and the rows the entries recorded, and those none recorded.
@@ -1602,6 +1587,18 @@ fn entry(loaded: &mut crate::storage::loading::ById, id: i64) -> Result<&mut Esc
     loaded
         .get_mut(id)
         .ok_or_else(|| unreadable(format!("a row of escalation {id}, which was not loaded")))
+}
+
+/// A read-only connection of its own to the database at `path`, unlocked with `key`: for the
+/// threads that read beside the store's own connection (the caseload's parts, `verify`).
+fn open_reader(path: &Path, key: &Cipher) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    apply_key(&conn, key)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
 
 /// The caseload's ids cut into [`LOAD_PARTS`] runs of about as many each, as the first and
