@@ -650,6 +650,7 @@ impl Prepared {
             unknown: 0,
         };
         for part in parts {
+            debug_assert_eq!(part.now, whole.now, "parts are prepared at one moment");
             whole.entries.extend(part.entries);
             whole.settled.extend(part.settled);
             whole.unknown += part.unknown;

@@ -332,9 +332,9 @@ pub fn load(context: &mut Context, id: i64) -> Result<(Escalation, Procedure), C
 const HISTORY_PAGE: usize = 500;
 
 /// What `list` makes of one escalation it read.
-enum Listed {
-    /// A row to print, with its schedule.
-    Row(Escalation, Schedule),
+enum Listed<'p> {
+    /// A row to print, with its procedure and schedule.
+    Row(Escalation, &'p Procedure, Schedule),
     /// One whose procedure is no longer defined: named at the end.
     Missing(Escalation),
     /// One the deadline engine could not work out: the listing stops with this.
@@ -389,7 +389,7 @@ pub fn list(
             {
                 None
             }
-            Ok(schedule) => Some(Listed::Row(escalation, schedule)),
+            Ok(schedule) => Some(Listed::Row(escalation, procedure, schedule)),
         }
     };
     let listed: Vec<Listed> = if !exists {
@@ -421,10 +421,8 @@ pub fn list(
     let mut rows = Vec::new();
     for listed in listed {
         match listed {
-            Listed::Row(escalation, schedule) => {
-                if let Some(procedure) = procedures.get(&escalation.procedure) {
-                    rows.push((escalation, procedure, schedule));
-                }
+            Listed::Row(escalation, procedure, schedule) => {
+                rows.push((escalation, procedure, schedule));
             }
             Listed::Missing(escalation) => printer.missing.push(escalation),
             Listed::Failed(why) => return Err(CliError(why)),
