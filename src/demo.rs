@@ -897,7 +897,7 @@ impl Script<'_> {
             if self.rng.u32(0..1000) < send {
                 let delay = Duration::minutes(self.rng.i64(30 * MINUTE..=30 * HOUR));
                 owed.push(Act::Send {
-                    notification: notification.id.clone(),
+                    notification: notification.id.to_string(),
                     at: (notification.triggered_at + delay).min(now),
                     method: pick(&mut self.rng, METHODS),
                 });

@@ -98,7 +98,11 @@ fn focus_owed_form(state: &mut State) -> (i64, String, String) {
             && let Some(form) = &n.form
         {
             let (form, notification) = (form.clone(), n.id.clone());
-            return (state.selected_id().unwrap(), notification, form);
+            return (
+                state.selected_id().unwrap(),
+                notification.to_string(),
+                form.to_string(),
+            );
         }
         press(state, KeyCode::Down);
     }

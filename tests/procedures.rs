@@ -139,9 +139,9 @@ fn clock<'a>(s: &'a Schedule, key: &str) -> &'a ClockStatus {
 fn note<'a>(s: &'a Schedule, id: &str) -> &'a NotificationStatus {
     s.notifications
         .iter()
-        .find(|n| n.id == id)
+        .find(|n| *n.id == *id)
         .unwrap_or_else(|| {
-            let ids: Vec<&str> = s.notifications.iter().map(|n| n.id.as_str()).collect();
+            let ids: Vec<&str> = s.notifications.iter().map(|n| &*n.id).collect();
             panic!("no notification {id}; the notifications are {ids:?}")
         })
 }
@@ -191,7 +191,7 @@ type NoteWant<'a> = (&'a str, &'a str, &'a str, ClockState);
 
 /// Checks every notification: exactly these ids, each with its due time, recipient and state.
 fn expect_notes(s: &Schedule, want: &[NoteWant]) {
-    let mut got: Vec<&str> = s.notifications.iter().map(|n| n.id.as_str()).collect();
+    let mut got: Vec<&str> = s.notifications.iter().map(|n| &*n.id).collect();
     let mut expected: Vec<&str> = want.iter().map(|w| w.0).collect();
     got.sort_unstable();
     expected.sort_unstable();
@@ -723,7 +723,7 @@ fn pan_bedfordshire_withdrawn_at_stage_4_stops_its_clocks() {
             .collect::<Vec<_>>()
     );
     // A withdrawal is not a resolution: no Appendix 3.
-    assert!(s.notifications.iter().all(|n| n.id != "appendix-3"));
+    assert!(s.notifications.iter().all(|n| &*n.id != "appendix-3"));
     // Appendix 4 was triggered on entering stage 4 (Mon 16 Nov + 1 working day) and never sent.
     assert_eq!(note(&s, "appendix-4").due_at, t("2026-11-17 17:00"));
 }
@@ -1361,7 +1361,11 @@ fn barnet_all_four_stages_after_cob_raise_over_christmas() {
         ],
     );
     assert_eq!(
-        note(&s, "board-referral").recipients,
+        note(&s, "board-referral")
+            .recipients
+            .iter()
+            .map(|r| &**r)
+            .collect::<Vec<_>>(),
         [
             "Barnet Safeguarding Children Board Manager",
             "the Head of Safeguarding in Barnet"

@@ -878,7 +878,7 @@ impl Form {
                     .chain(
                         p.partnerships
                             .iter()
-                            .map(|b| (b.id.clone(), b.name.clone())),
+                            .map(|b| (b.id.clone(), b.name.to_string())),
                     )
                     .collect()
             }

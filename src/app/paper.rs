@@ -79,7 +79,7 @@ pub fn open(state: &mut State, id: i64, notification: Option<(String, Option<Str
                 .schedule
                 .outstanding_notifications()
                 .find(|n| n.form.as_deref() == Some(chosen.as_str()))
-                .map(|n| n.id.clone())
+                .map(|n| n.id.to_string())
         });
         Some((chosen, notification, forms))
     });
@@ -251,7 +251,7 @@ pub fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
                     e.schedule
                         .outstanding_notifications()
                         .find(|n| n.form.as_deref() == Some(form_id.as_str()))
-                        .map(|n| n.id.clone())
+                        .map(|n| n.id.to_string())
                 });
                 show(state, id, &form_id, notification, forms, BTreeMap::new());
             }

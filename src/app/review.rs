@@ -48,7 +48,7 @@ fn identity(item: &ReviewItem) -> (i64, String) {
 
 /// The review of the caseload as the dashboard has it now.
 pub fn review_of(
-    entries: &[Entry],
+    entries: &[Box<Entry>],
     calendar: &Calendar,
     now: DateTime<Utc>,
     horizon: Horizon,

@@ -647,7 +647,7 @@ fn on_dashboard(state: &mut State, intent: Intent) -> Vec<Effect> {
             if let Some(id) = state.selected_id() {
                 let chosen = state
                     .selected_notification()
-                    .map(|n| (n.id.clone(), n.form.clone()));
+                    .map(|n| (n.id.to_string(), n.form.as_deref().map(str::to_owned)));
                 super::paper::open(state, id, chosen);
             }
         }
@@ -873,7 +873,7 @@ fn open_delay_reason(state: &mut State, id: i64, subject: Option<&Subject>) {
         );
         late.extend(entry.schedule.outstanding_notifications().map(|n| {
             (
-                n.id.clone(),
+                n.id.to_string(),
                 printable(
                     &format!("{}, due {}", n.name, format_local(n.due_at)),
                     false,
@@ -1043,11 +1043,11 @@ fn open_notification_sent_of(
     let owed: Vec<(String, String)> = entry
         .schedule
         .outstanding_notifications()
-        .filter(|n| !is_only_chosen || Some(n.id.as_str()) == chosen)
+        .filter(|n| !is_only_chosen || Some(&*n.id) == chosen)
         .map(|n| {
             let form = n.form.as_deref().unwrap_or(&n.id);
             (
-                n.id.clone(),
+                n.id.to_string(),
                 crate::core::record::printable(
                     &format!("{form}, due {} → {}", format_local(n.due_at), n.recipient),
                     false,
@@ -1299,12 +1299,12 @@ fn advance_preview(state: &State, entry: &Entry, at: DateTime<Utc>) -> Vec<Strin
             .schedule
             .notifications
             .iter()
-            .map(|n| n.id.as_str())
+            .map(|n| &*n.id)
             .collect();
         for n in after
             .notifications
             .iter()
-            .filter(|n| !before.contains(&n.id.as_str()))
+            .filter(|n| !before.contains(&&*n.id))
         {
             preview.push(format!(
                 "Owed: {} to {}, due {}",

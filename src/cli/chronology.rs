@@ -135,7 +135,7 @@ pub fn run(
     for sent in &escalation.sent {
         let name = procedure
             .notification(&sent.notification)
-            .map_or_else(|| sent.notification.clone(), |n| n.name.clone());
+            .map_or_else(|| sent.notification.clone(), |n| n.name.to_string());
         entries.push((
             sent.sent_at,
             format!(

@@ -152,7 +152,7 @@ fn describe_notification(
         .iter()
         .map(|r| match r {
             Recipient::Partnership => "the partnership",
-            Recipient::Named(name) => name.as_str(),
+            Recipient::Named(name) => &**name,
         })
         .collect::<Vec<_>>()
         .join(" and ");
@@ -222,7 +222,7 @@ fn describe(out: &mut String, procedure: &Procedure, default_notification: Times
         .iter()
         .map(|p| match is_chosen {
             true => format!("{} ({})", p.id, p.name),
-            false => p.name.clone(),
+            false => p.name.to_string(),
         })
         .collect();
     let label = if is_chosen {

@@ -408,8 +408,8 @@ pub fn attachment(
         schedule
             .notifications
             .iter()
-            .find(|n| n.id == args.notification.trim())
-            .and_then(|n| n.form.clone())
+            .find(|n| *n.id == *args.notification.trim())
+            .and_then(|n| n.form.as_deref().map(str::to_owned))
             .ok_or_else(|| {
                 CliError(format!(
                     "--form: notification {} names no form; name one (see escalate form {id} --list) or use --attach FILE",

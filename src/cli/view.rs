@@ -247,7 +247,7 @@ pub fn escalation_json<'a>(
         .notifications
         .iter()
         .map(|n| {
-            let sent = escalation.sent.iter().find(|s| s.notification == n.id);
+            let sent = escalation.sent.iter().find(|s| *s.notification == *n.id);
             NotificationJson {
                 act_now: n.is_act_now,
                 contact: n.contact.as_deref(),
@@ -743,7 +743,7 @@ struct NotificationJson<'a> {
     method: Option<&'static str>,
     name: &'a str,
     recipient: &'a str,
-    recipients: &'a [String],
+    recipients: &'a [std::sync::Arc<str>],
     reference: Option<&'a str>,
     sent_at: Option<Time>,
     stage: u8,
@@ -949,7 +949,7 @@ pub fn escalation_text(
     for n in &schedule.notifications {
         let state = match n.sent_at {
             Some(sent) => {
-                let record = escalation.sent.iter().find(|s| s.notification == n.id);
+                let record = escalation.sent.iter().find(|s| *s.notification == *n.id);
                 let how = record
                     .map(|s| format!(" by {}", s.method))
                     .unwrap_or_default();

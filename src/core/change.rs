@@ -622,10 +622,10 @@ pub fn plan_notification_sent(
     now: DateTime<Utc>,
 ) -> Result<Change, RecordError> {
     let wanted = notification.trim();
-    let Some(required) = schedule.notifications.iter().find(|n| n.id == wanted) else {
+    let Some(required) = schedule.notifications.iter().find(|n| *n.id == *wanted) else {
         let owed: Vec<&str> = schedule
             .outstanding_notifications()
-            .map(|n| n.id.as_str())
+            .map(|n| &*n.id)
             .collect();
         let known = if owed.is_empty() {
             "none is outstanding".to_owned()
@@ -661,7 +661,7 @@ pub fn plan_notification_sent(
         "the event that required it",
     )?;
     Ok(Change::NotificationSent {
-        notification: required.id.clone(),
+        notification: required.id.to_string(),
         at,
         method,
         reference,
@@ -1270,7 +1270,7 @@ pub fn plan_correction(
             let owed: Vec<&str> = schedule
                 .outstanding_notifications()
                 .filter(|n| n.state.is_live())
-                .map(|n| n.id.as_str())
+                .map(|n| &*n.id)
                 .collect();
             if !owed.contains(&wanted) {
                 return Err(RecordError::new(

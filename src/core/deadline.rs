@@ -6,6 +6,8 @@
 //! stored, so that a corrected calendar or procedure re-derives every due time. The engine is a
 //! pure function ([`schedule`]): it reads no clock, and the same input gives the same output.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -139,8 +141,8 @@ pub struct ClockStatus {
     /// Unique within the escalation: `s2.resolve` for a stage clock, `resolve` for an
     /// escalation-wide one, `immediate-risk` for the immediate-risk clock.
     pub key: String,
-    pub id: String,
-    pub name: String,
+    pub id: Arc<str>,
+    pub name: Arc<str>,
     /// The stage the clock belongs to; `None` for escalation-wide clocks.
     pub stage: Option<u8>,
     pub timescale: Timescale,
@@ -152,7 +154,7 @@ pub struct ClockStatus {
     pub state: ClockState,
     /// When it was met, or stopped.
     pub ended_at: Option<DateTime<Utc>>,
-    pub form: Option<String>,
+    pub form: Option<Arc<str>>,
     /// True when a reason for the delay must be recorded and has not been.
     pub is_reason_required: bool,
     /// True when the procedure asks for a reason once this clock is missed and none is recorded.
@@ -167,15 +169,15 @@ pub struct ClockStatus {
 /// One notification the escalation requires (it has been triggered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotificationStatus {
-    pub id: String,
-    pub name: String,
-    pub form: Option<String>,
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    pub form: Option<Arc<str>>,
     /// Everyone it goes to, as one line.
     pub recipient: String,
-    pub recipients: Vec<String>,
+    pub recipients: Vec<Arc<str>>,
     /// How to reach the partnership (its email or portal, from the procedure), where it is a
     /// recipient and the procedure gives one.
-    pub contact: Option<String>,
+    pub contact: Option<Arc<str>>,
     pub stage: u8,
     pub triggered_at: DateTime<Utc>,
     /// What its timescale counts from: the trigger, or the moment the procedure names.
@@ -427,7 +429,17 @@ pub fn schedule(
         start: raised_at,
         end: closed_at,
     };
-    let mut clocks = Vec::new();
+    // Sized once: a caseload holds thousands of schedules, and a vector grown by doubling
+    // keeps up to half its room empty.
+    let mut clocks = Vec::with_capacity(
+        usize::from(*immediate_risk)
+            + procedure.clocks.len()
+            + stages
+                .iter()
+                .filter_map(|p| procedure.stage(p.stage))
+                .map(|d| d.clocks.len())
+                .sum::<usize>(),
+    );
     if *immediate_risk {
         clocks.push(context.clock(&procedure.immediate.clock, &whole, has_delay_reason));
     }
@@ -450,7 +462,7 @@ pub fn schedule(
 
     let body = procedure.notified_body(partnership.as_deref());
     let partnership_name = body.map_or_else(
-        || "the partnership (none chosen)".to_owned(),
+        || Arc::from("the partnership (none chosen)"),
         |p| p.name.clone(),
     );
     let partnership_contact = body.and_then(|p| p.contact.clone());
@@ -466,7 +478,7 @@ pub fn schedule(
     let mut owed_if_missed = Vec::new();
     for rule in &procedure.notifications {
         let applies = |h: &&Happening| rule.stages.is_empty() || rule.stages.contains(&h.stage);
-        let recipients: Vec<String> = rule
+        let recipients: Vec<Arc<str>> = rule
             .recipients
             .iter()
             .map(|r| match r {
@@ -477,7 +489,7 @@ pub fn schedule(
         let timescale = rule.timescale.unwrap_or(settings.default_notification);
         let sent_at = happened
             .iter()
-            .find(|h| matches!(&h.what, Occurrence::NotificationSent(id) if *id == rule.id))
+            .find(|h| matches!(&h.what, Occurrence::NotificationSent(id) if **id == *rule.id))
             .map(|h| h.at);
         let owed = |trigger_at: DateTime<Utc>, trigger_stage: u8, counted_from: DateTime<Utc>| {
             let due = calendar.due(timescale, counted_from, day_one);
@@ -513,7 +525,7 @@ pub fn schedule(
             let missed = clocks
                 .iter()
                 .filter(|c| {
-                    c.id == *clock_id
+                    *c.id == **clock_id
                         && (rule.stages.is_empty()
                             || c.stage.is_none_or(|s| rule.stages.contains(&s)))
                 })
@@ -566,11 +578,13 @@ pub fn schedule(
         notifications.push(owed(trigger.at, trigger.stage, counted_from));
     }
     for notification in &mut notifications {
-        if notification.sent_at.is_none() && not_needed.contains(&notification.id.as_str()) {
+        if notification.sent_at.is_none() && not_needed.contains(&&*notification.id) {
             notification.state = ClockState::Stopped;
         }
     }
     notifications.sort_by_key(|n| (n.triggered_at, n.due_at));
+    notifications.shrink_to_fit();
+    owed_if_missed.shrink_to_fit();
 
     Ok(Schedule {
         status,
@@ -646,7 +660,7 @@ impl Context<'_> {
     fn clock(&self, rule: &ClockRule, window: &Window, has_delay_reason: bool) -> ClockStatus {
         let key = match window.stage {
             Some(stage) => format!("s{stage}.{}", rule.id),
-            None => rule.id.clone(),
+            None => rule.id.to_string(),
         };
         let real_start = self.anchor(&rule.from, window);
         let provisional_start = rule

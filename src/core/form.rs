@@ -275,12 +275,12 @@ pub fn owed(schedule: &Schedule) -> Vec<(String, String)> {
     let mut owed: Vec<(String, String)> = Vec::new();
     for n in schedule.outstanding_notifications() {
         if let Some(form) = &n.form {
-            owed.push((form.clone(), format!("notification {}", n.id)));
+            owed.push((form.to_string(), format!("notification {}", n.id)));
         }
     }
     for c in schedule.clocks.iter().filter(|c| c.state.is_live()) {
         if let Some(form) = &c.form {
-            owed.push((form.clone(), format!("clock {}", c.key)));
+            owed.push((form.to_string(), format!("clock {}", c.key)));
         }
     }
     owed
@@ -387,7 +387,7 @@ fn from_record(
         Source::Partnership => text(
             procedure
                 .notified_body(escalation.partnership.as_deref())
-                .map(|p| p.name.clone()),
+                .map(|p| p.name.to_string()),
         ),
         Source::StageEnteredAt(n) => {
             let at = if n == 1 {

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -83,8 +84,8 @@ pub const DEFAULT_IMMEDIATE_RISK_CLOCK: &str = "Act on the immediate risk now";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Partnership {
     pub id: String,
-    pub name: String,
-    pub contact: Option<String>,
+    pub name: Arc<str>,
+    pub contact: Option<Arc<str>>,
 }
 
 /// A form the procedure's documents ask for, with its fields in the document's order and words
@@ -255,8 +256,8 @@ impl Serialize for Occurrence {
 /// A deadline the procedure sets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClockRule {
-    pub id: String,
-    pub name: String,
+    pub id: Arc<str>,
+    pub name: Arc<str>,
     /// What the clock counts from.
     pub from: Occurrence,
     /// What the clock counts from until `from` has happened (Pan Bedfordshire counts the
@@ -265,7 +266,7 @@ pub struct ClockRule {
     pub timescale: Timescale,
     /// What meets the clock. A clock can also always be marked met by hand.
     pub met_by: Vec<Occurrence>,
-    pub form: Option<String>,
+    pub form: Option<Arc<str>>,
     /// Whether a reason for the delay must be recorded once the clock is missed.
     pub reason_if_late: bool,
     pub note: Option<String>,
@@ -277,15 +278,15 @@ pub struct ClockRule {
 pub enum Recipient {
     /// The partnership or board body chosen for the escalation.
     Partnership,
-    Named(String),
+    Named(Arc<str>),
 }
 
 /// A notification the procedure requires when something happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotificationRule {
-    pub id: String,
-    pub name: String,
-    pub form: Option<String>,
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    pub form: Option<Arc<str>>,
     /// Everyone it goes to (at least one).
     pub recipients: Vec<Recipient>,
     pub on: Occurrence,
@@ -314,7 +315,7 @@ impl Procedure {
     }
 
     pub fn notification(&self, id: &str) -> Option<&NotificationRule> {
-        self.notifications.iter().find(|n| n.id == id)
+        self.notifications.iter().find(|n| *n.id == *id)
     }
 
     /// The body an escalation notifies: the one it chose, or the procedure's only one.
@@ -819,8 +820,8 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
             .into_iter()
             .map(|p| Partnership {
                 id: p.id.into_inner(),
-                name: p.name,
-                contact: p.contact,
+                name: p.name.into(),
+                contact: p.contact.map(Into::into),
             })
             .collect(),
         forms: build_forms(checker, raw.forms, stage_count),
@@ -985,10 +986,11 @@ fn build_immediate(
         None => (Timescale::Immediately, true),
     };
     let clock = ClockRule {
-        id: crate::core::deadline::IMMEDIATE_RISK_KEY.to_owned(),
+        id: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
         name: rule
             .name
-            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned()),
+            .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned())
+            .into(),
         from,
         provisional_from: None,
         timescale,
@@ -1014,8 +1016,8 @@ fn build_immediate(
 fn default_immediate_rule() -> ImmediateRiskRule {
     ImmediateRiskRule {
         clock: ClockRule {
-            id: crate::core::deadline::IMMEDIATE_RISK_KEY.to_owned(),
-            name: DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned(),
+            id: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
+            name: DEFAULT_IMMEDIATE_RISK_CLOCK.into(),
             from: Occurrence::ConcernArose,
             provisional_from: None,
             timescale: Timescale::Immediately,
@@ -1210,13 +1212,13 @@ fn build_clock(
         );
     }
     ClockRule {
-        id: raw.id.into_inner(),
-        name: raw.name,
+        id: raw.id.into_inner().into(),
+        name: raw.name.into(),
         from: from.unwrap_or(Occurrence::Raised),
         provisional_from,
         timescale: raw.timescale.into_inner(),
         met_by,
-        form: raw.form.map(Spanned::into_inner),
+        form: raw.form.map(|f| f.into_inner().into()),
         reason_if_late: raw.reason_if_late,
         note: raw.note,
     }
@@ -1332,13 +1334,13 @@ fn build_notification(
             }
             recipients.push(Recipient::Partnership);
         } else {
-            recipients.push(Recipient::Named(name));
+            recipients.push(Recipient::Named(name.into()));
         }
     }
     NotificationRule {
-        id: raw.id.into_inner(),
-        name: raw.name,
-        form: raw.form.map(Spanned::into_inner),
+        id: raw.id.into_inner().into(),
+        name: raw.name.into(),
+        form: raw.form.map(|f| f.into_inner().into()),
         recipients,
         on: on.unwrap_or(Occurrence::StageEntered),
         from,

@@ -340,10 +340,10 @@ impl Builder {
             };
             let tally = self
                 .clocks
-                .entry((clock.stage, clock.name.clone()))
+                .entry((clock.stage, clock.name.to_string()))
                 .or_insert_with(|| OnTime {
                     stage: clock.stage,
-                    clock: clock.name.clone(),
+                    clock: clock.name.to_string(),
                     on_time: 0,
                     late: 0,
                     missed: 0,
@@ -371,7 +371,7 @@ impl Builder {
             if late {
                 report.notifications_late.push(LateNotification {
                     escalation: escalation.id,
-                    notification: notification.id.clone(),
+                    notification: notification.id.to_string(),
                     due_at: notification.due_at,
                     sent_at: notification.sent_at,
                 });

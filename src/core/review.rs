@@ -456,7 +456,10 @@ pub fn review<'a>(
                         clock.state
                     };
                     let name = clock.name.clone();
-                    let subject = Subject::ImmediateRisk { name, state };
+                    let subject = Subject::ImmediateRisk {
+                        name: name.to_string(),
+                        state,
+                    };
                     let mut listed = item(
                         Group::ImmediateRisk,
                         subject,
@@ -476,9 +479,9 @@ pub fn review<'a>(
             if let Some(group) = place(due, Group::OverdueClock, None) {
                 let subject = Subject::Clock {
                     key: clock.key.clone(),
-                    name: clock.name.clone(),
+                    name: clock.name.to_string(),
                     stage: clock.stage,
-                    form: clock.form.clone(),
+                    form: clock.form.as_deref().map(str::to_owned),
                 };
                 let mut listed = item(group, subject, due, counts_working_days, clock.is_act_now);
                 listed.is_overdue = is_clock_overdue(escalation, schedule, clock, now);
@@ -491,9 +494,9 @@ pub fn review<'a>(
             let due = notification.due_at;
             if let Some(group) = place(due, Group::OverdueNotification, Some(Group::Outstanding)) {
                 let subject = Subject::Notification {
-                    id: notification.id.clone(),
-                    name: notification.name.clone(),
-                    form: notification.form.clone(),
+                    id: notification.id.to_string(),
+                    name: notification.name.to_string(),
+                    form: notification.form.as_deref().map(str::to_owned),
                     recipient: notification.recipient.clone(),
                 };
                 let counts_working_days = notification.timescale.counts_working_days();

@@ -514,7 +514,7 @@ fn notification_rows(
                 theme.style(role),
             ),
             Span::styled(
-                n.id.clone(),
+                n.id.to_string(),
                 theme.style(Role::Text).add_modifier(Modifier::BOLD),
             ),
             Span::styled(

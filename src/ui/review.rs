@@ -36,7 +36,7 @@ pub fn what_is_due(state: &State, item: &ReviewItem) -> String {
             // The partnership's address or portal, as the dashboard's owed panel gives it.
             if let Some(contact) = state
                 .entry(item.escalation_id)
-                .and_then(|e| e.schedule.notifications.iter().find(|n| &n.id == id))
+                .and_then(|e| e.schedule.notifications.iter().find(|n| *n.id == **id))
                 .and_then(|n| n.contact.as_ref())
             {
                 to.push_str(&format!(" ({contact})"));
