@@ -691,11 +691,13 @@ impl SqliteStore {
         // What is deleted is overwritten, not left in free pages: a draft the DSL threw away
         // (the only rows escalate ever deletes) must not linger in the file or its backups.
         conn.pragma_update(None, "secure_delete", "ON")?;
-        // 8 MiB of page cache (the default is 2 MiB): loading a large open caseload reads the
-        // same index pages for every table, and re-reading them was an eighth of the load. More
-        // (32 MiB, once) bought nothing measurable and cost the dashboard 25 MiB of its peak
-        // memory, the caseload being read on two connections at once.
-        conn.pragma_update(None, "cache_size", -8_192)?;
+        // 2 MiB of page cache, SQLite's default. 8 MiB once paid when the caseload was read in
+        // two halves, each re-reading the same index pages for every table; read in eight short
+        // runs of ids, a run's pages are few, and the larger cache only cost its memory: at
+        // 100,000 escalations, 2 MiB against 8 took the dashboard's peak from 76 to 67 MiB, its
+        // first frame from 106-113 ms to 86-98 ms, and `list --overdue` from 0.091 s to 0.082 s
+        // (alternated; BENCHMARKS.md, session 7).
+        conn.pragma_update(None, "cache_size", -2_048)?;
         let mut store = Self {
             conn,
             path,
@@ -921,7 +923,7 @@ impl Store for SqliteStore {
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| -> Result<Vec<(usize, T)>> {
                 let conn = open_reader(path, key)?;
-                conn.pragma_update(None, "cache_size", -8_192)?;
+                conn.pragma_update(None, "cache_size", -2_048)?;
                 work(&conn)
             });
             let first = work(&self.conn);
