@@ -1174,6 +1174,20 @@ impl Escalation {
         self.outcome.is_none()
     }
 
+    /// Gives back the room its lists hold beyond their items. A list read in a row at a time
+    /// holds room for four at least: for a caseload of thousands, that was a tenth of the
+    /// dashboard's memory.
+    pub fn shrink_to_fit(&mut self) {
+        self.stage_changes.shrink_to_fit();
+        self.discussions.shrink_to_fit();
+        self.actions.shrink_to_fit();
+        self.sent.shrink_to_fit();
+        self.notes.shrink_to_fit();
+        self.amendments.shrink_to_fit();
+        self.corrections.shrink_to_fit();
+        self.attachments.shrink_to_fit();
+    }
+
     /// The history the deadline engine reads.
     pub fn events(&self) -> Vec<Event> {
         let mut events = vec![Event {

@@ -33,8 +33,11 @@ impl ById {
         self.ids.is_empty()
     }
 
-    /// The escalations, in id order.
-    pub fn into_values(self) -> Vec<Escalation> {
+    /// The escalations, in id order, each holding no more room than its rows need.
+    pub fn into_values(mut self) -> Vec<Escalation> {
+        for escalation in &mut self.escalations {
+            escalation.shrink_to_fit();
+        }
         self.escalations
     }
 }
