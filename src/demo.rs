@@ -1251,11 +1251,11 @@ mod tests {
         }
         assert!(
             all.iter()
-                .any(|e| matches!(e.outcome, Some(Outcome::Resolved { .. })))
+                .any(|e| matches!(e.outcome.as_deref(), Some(Outcome::Resolved { .. })))
         );
         assert!(
             all.iter()
-                .any(|e| matches!(e.outcome, Some(Outcome::Withdrawn { .. })))
+                .any(|e| matches!(e.outcome.as_deref(), Some(Outcome::Withdrawn { .. })))
         );
         assert!(
             all.iter()

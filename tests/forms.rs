@@ -1343,7 +1343,7 @@ fn a_clock_is_marked_met_from_the_detail_view_through_the_service() {
         .schedule
         .clocks
         .iter()
-        .find(|c| c.key == clock)
+        .find(|c| *c.key == *clock)
         .unwrap();
     assert!(!met.state.is_live(), "{:?}", met.state);
 }
@@ -1432,7 +1432,7 @@ fn a_clock_is_tightened_from_the_detail_view_and_never_loosened() {
         .schedule
         .clocks
         .iter()
-        .find(|c| c.key == clock)
+        .find(|c| *c.key == *clock)
         .unwrap();
     assert_eq!(tightened.due_at, Some(at("2026-11-23 16:00")));
 }
@@ -1455,7 +1455,7 @@ fn a_shorter_timescale_in_the_tighten_form_counts_from_the_clocks_start_as_the_c
         .schedule
         .clocks
         .iter()
-        .find(|c| c.key == "s1.resolve")
+        .find(|c| &*c.key == "s1.resolve")
         .unwrap();
     let started = clock.started_at.unwrap();
     let expected = started + chrono::Duration::hours(6);

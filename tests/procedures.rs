@@ -130,8 +130,8 @@ fn show(at: Option<DateTime<Utc>>) -> String {
 }
 
 fn clock<'a>(s: &'a Schedule, key: &str) -> &'a ClockStatus {
-    s.clocks.iter().find(|c| c.key == key).unwrap_or_else(|| {
-        let keys: Vec<&str> = s.clocks.iter().map(|c| c.key.as_str()).collect();
+    s.clocks.iter().find(|c| *c.key == *key).unwrap_or_else(|| {
+        let keys: Vec<&str> = s.clocks.iter().map(|c| &*c.key).collect();
         panic!("no clock {key}; the clocks are {keys:?}")
     })
 }
@@ -176,7 +176,7 @@ type ClockWant<'a> = (&'a str, &'a str, ClockState);
 
 /// Checks every clock: exactly these keys, each with its due time and state.
 fn expect_clocks(s: &Schedule, want: &[ClockWant]) {
-    let mut got: Vec<&str> = s.clocks.iter().map(|c| c.key.as_str()).collect();
+    let mut got: Vec<&str> = s.clocks.iter().map(|c| &*c.key).collect();
     let mut expected: Vec<&str> = want.iter().map(|w| w.0).collect();
     got.sort_unstable();
     expected.sort_unstable();
@@ -2032,7 +2032,7 @@ fn staffordshire_and_london_immediate_risk_is_due_at_once() {
         &[raise("2026-12-01 10:30", None, false, None)],
         "2026-12-01 10:31",
     );
-    assert!(s.clocks.iter().all(|c| c.key != "immediate-risk"));
+    assert!(s.clocks.iter().all(|c| &*c.key != "immediate-risk"));
 }
 
 /// Closures in config.toml are the DSL's own organisation's: the other agencies work through

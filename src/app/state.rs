@@ -397,6 +397,9 @@ fn search_text(escalation: &Escalation, procedure_title: &str) -> String {
             add(decisions);
         }
     }
+    // Kept for the session, ten thousand of them: the room grown for it and left over is
+    // given back.
+    search.shrink_to_fit();
     search
 }
 

@@ -806,7 +806,7 @@ fn on_review(state: &mut State, intent: Intent) -> Vec<Effect> {
                             .schedule
                             .clocks
                             .iter()
-                            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+                            .find(|c| *c.key == *crate::core::deadline::IMMEDIATE_RISK_KEY)
                             .map(|c| c.state)
                             .filter(|s| !s.is_live())
                     });
@@ -866,7 +866,7 @@ fn open_delay_reason(state: &mut State, id: i64, subject: Option<&Subject>) {
                 .filter_map(|c| {
                     let due = c.due_at?;
                     Some((
-                        c.key.clone(),
+                        c.key.to_string(),
                         printable(&format!("{}, due {}", c.name, format_local(due)), false),
                     ))
                 }),
@@ -936,7 +936,7 @@ fn clock_items(entry: &Entry, is_tightening: bool) -> Vec<(String, String)> {
                 |d| format!("due {}", format_local(d)),
             );
             (
-                c.key.clone(),
+                c.key.to_string(),
                 crate::core::record::printable(&format!("{}, {when}", c.name), false),
             )
         })

@@ -193,7 +193,7 @@ pub fn run(
             ),
         ));
     }
-    match &escalation.outcome {
+    match escalation.outcome.as_deref() {
         Some(Outcome::Resolved {
             at,
             stage,

@@ -298,7 +298,7 @@ fn new_escalation(
         if let Some(clock) = schedule
             .clocks
             .iter()
-            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+            .find(|c| *c.key == *crate::core::deadline::IMMEDIATE_RISK_KEY)
         {
             let now = context.now;
             let summary = view::clock_summary(&context.config()?.calendar, clock, now);

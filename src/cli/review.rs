@@ -166,7 +166,7 @@ fn describe(escalation: &Escalation, last_stage: u8, is_privacy: bool) -> About 
         json_child,
         procedure: printable(&escalation.procedure, false),
         last_stage,
-        closed: match escalation.outcome {
+        closed: match escalation.outcome.as_deref() {
             Some(Outcome::Resolved { .. }) => Some("resolved"),
             Some(Outcome::Withdrawn { .. }) => Some("withdrawn"),
             None => None,

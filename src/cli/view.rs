@@ -156,7 +156,7 @@ pub fn missing_procedure_json(escalation: &Escalation) -> Value {
         "id": escalation.id,
         "procedure": escalation.procedure,
         "stage": escalation.stage(),
-        "status": match escalation.outcome {
+        "status": match escalation.outcome.as_deref() {
             None => "open",
             Some(crate::core::record::Outcome::Resolved { .. }) => "resolved",
             Some(crate::core::record::Outcome::Withdrawn { .. }) => "withdrawn",
@@ -298,7 +298,7 @@ pub fn escalation_json<'a>(
             }
         })
         .collect();
-    let outcome = escalation.outcome.as_ref().map(|o| match o {
+    let outcome = escalation.outcome.as_deref().map(|o| match o {
         Outcome::Resolved {
             at,
             stage,
@@ -820,7 +820,7 @@ pub fn escalation_text(
         let is_out_of_hours = schedule
             .clocks
             .iter()
-            .any(|c| c.key == IMMEDIATE_RISK_KEY && c.is_act_now && c.state.is_live());
+            .any(|c| *c.key == *IMMEDIATE_RISK_KEY && c.is_act_now && c.state.is_live());
         if let (true, Some(text)) = (is_out_of_hours, &procedure.immediate.out_of_hours) {
             let _ = writeln!(out, "!! {}", line(text));
         }
@@ -923,7 +923,7 @@ pub fn escalation_text(
                 .notes
                 .iter()
                 .filter(|n| n.kind == crate::core::record::NoteKind::ClockTightened)
-                .filter(|n| n.clock == clock.key && Some(n.at) == clock.due_at)
+                .filter(|n| *n.clock == *clock.key && Some(n.at) == clock.due_at)
                 .map(|n| line(&n.text))
                 .next()
                 .unwrap_or_default();
@@ -1048,7 +1048,7 @@ pub fn escalation_text(
     }
     if let Some(outcome) = &escalation.outcome {
         let _ = writeln!(out, "\nOutcome");
-        match outcome {
+        match &**outcome {
             Outcome::Resolved {
                 at,
                 stage,

@@ -218,7 +218,7 @@ fn must_be_open(escalation: &Escalation, what: &str) -> Result<(), RecordError> 
     match &escalation.outcome {
         None => Ok(()),
         Some(outcome) => {
-            let state = match outcome {
+            let state = match &**outcome {
                 super::record::Outcome::Resolved { .. } => "resolved",
                 super::record::Outcome::Withdrawn { .. } => "withdrawn",
             };
@@ -342,8 +342,8 @@ pub fn plan_tighten(
 ) -> Result<Change, RecordError> {
     must_be_open(escalation, "tightened")?;
     let clock = clock.trim();
-    let Some(status) = schedule.clocks.iter().find(|c| c.key == clock) else {
-        let keys: Vec<&str> = schedule.clocks.iter().map(|c| c.key.as_str()).collect();
+    let Some(status) = schedule.clocks.iter().find(|c| *c.key == *clock) else {
+        let keys: Vec<&str> = schedule.clocks.iter().map(|c| &*c.key).collect();
         return Err(RecordError::new(
             "clock",
             format!(
@@ -421,7 +421,7 @@ pub fn due_within(
     let started = schedule
         .clocks
         .iter()
-        .find(|c| c.key == clock)
+        .find(|c| *c.key == *clock)
         .and_then(|c| c.started_at)
         .ok_or_else(|| {
             RecordError::new(
@@ -747,8 +747,8 @@ pub fn plan_note(
     let text = required_text("text", text, true)?;
     let clock = clock.trim().to_owned();
     if kind == NoteKind::ClockMet {
-        let Some(status) = schedule.clocks.iter().find(|c| c.key == clock) else {
-            let keys: Vec<&str> = schedule.clocks.iter().map(|c| c.key.as_str()).collect();
+        let Some(status) = schedule.clocks.iter().find(|c| *c.key == *clock) else {
+            let keys: Vec<&str> = schedule.clocks.iter().map(|c| &*c.key).collect();
             return Err(RecordError::new(
                 "clock",
                 format!(
@@ -1323,7 +1323,7 @@ pub fn plan_correction(
                     format!("escalation {id} is open; there is nothing to reopen"),
                 ));
             };
-            let was = match outcome {
+            let was = match &**outcome {
                 Outcome::Resolved { at, how, .. } => {
                     format!("resolved {}: {how}", super::calendar::format_local(*at))
                 }
@@ -1830,7 +1830,7 @@ pub fn remember(
             why_not,
             child_record_updated,
         } => {
-            escalation.outcome = Some(Outcome::Resolved {
+            escalation.outcome = Some(Box::new(Outcome::Resolved {
                 at: as_stored(at),
                 stage,
                 how,
@@ -1839,15 +1839,15 @@ pub fn remember(
                 why_not,
                 child_record_updated,
                 by,
-            });
+            }));
         }
         Change::Withdraw { at, stage, why } => {
-            escalation.outcome = Some(Outcome::Withdrawn {
+            escalation.outcome = Some(Box::new(Outcome::Withdrawn {
                 at: as_stored(at),
                 stage,
                 why,
                 by,
-            });
+            }));
         }
         Change::Amend {
             field,

@@ -140,7 +140,7 @@ impl ClockState {
 pub struct ClockStatus {
     /// Unique within the escalation: `s2.resolve` for a stage clock, `resolve` for an
     /// escalation-wide one, `immediate-risk` for the immediate-risk clock.
-    pub key: String,
+    pub key: Arc<str>,
     pub id: Arc<str>,
     pub name: Arc<str>,
     /// The stage the clock belongs to; `None` for escalation-wide clocks.
@@ -658,10 +658,15 @@ impl Context<'_> {
     }
 
     fn clock(&self, rule: &ClockRule, window: &Window, has_delay_reason: bool) -> ClockStatus {
-        let key = match window.stage {
-            Some(stage) => format!("s{stage}.{}", rule.id),
-            None => rule.id.to_string(),
-        };
+        debug_assert_eq!(
+            *rule.key,
+            *match window.stage {
+                Some(stage) => format!("s{stage}.{}", rule.id),
+                None => rule.id.to_string(),
+            },
+            "a clock's key is made for the stage it belongs to"
+        );
+        let key = rule.key.clone();
         let real_start = self.anchor(&rule.from, window);
         let provisional_start = rule
             .provisional_from
@@ -703,7 +708,7 @@ impl Context<'_> {
         let due = self
             .tightened
             .iter()
-            .filter(|(k, _)| *k == status.key)
+            .filter(|(k, _)| **k == *status.key)
             .map(|&(_, at)| at)
             .min()
             .filter(|&at| at < allowed)
@@ -721,7 +726,7 @@ impl Context<'_> {
         let met_by_hand = self
             .marked
             .iter()
-            .filter(|(k, _)| *k == status.key)
+            .filter(|(k, _)| **k == *status.key)
             .map(|&(_, at)| at)
             .min();
         let met = met_by_event.into_iter().chain(met_by_hand).min();

@@ -335,7 +335,7 @@ fn from_record(
         .iter()
         .filter(|d| d.is_agreement)
         .max_by_key(|d| d.at);
-    let resolved = match &escalation.outcome {
+    let resolved = match escalation.outcome.as_deref() {
         Some(Outcome::Resolved {
             at,
             stage,

@@ -26,7 +26,7 @@ pub fn is_clock_overdue(
     clock: &ClockStatus,
     now: DateTime<Utc>,
 ) -> bool {
-    if clock.key == IMMEDIATE_RISK_KEY
+    if *clock.key == *IMMEDIATE_RISK_KEY
         && !(escalation.immediate_risk && schedule.status == Status::Open)
     {
         return false;

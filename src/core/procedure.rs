@@ -257,6 +257,11 @@ impl Serialize for Occurrence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClockRule {
     pub id: Arc<str>,
+    /// What a schedule calls the clock, unique within an escalation: `s2.resolve` for a
+    /// stage's clock, the id for an escalation-wide one. Made once here and shared by every
+    /// schedule, rather than written out again for each escalation.
+    #[serde(skip)]
+    pub key: Arc<str>,
     pub name: Arc<str>,
     /// What the clock counts from.
     pub from: Occurrence,
@@ -781,7 +786,15 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
         let clocks = stage
             .clocks
             .into_iter()
-            .map(|c| build_clock(checker, c, &format!("{field}.clocks"), true, &context))
+            .map(|c| {
+                build_clock(
+                    checker,
+                    c,
+                    &format!("{field}.clocks"),
+                    Some(number),
+                    &context,
+                )
+            })
             .collect();
         stages.push(Stage {
             number,
@@ -797,7 +810,7 @@ fn build(checker: &mut Checker<'_>, raw: RawProcedure) -> Procedure {
     let clocks = raw
         .clocks
         .into_iter()
-        .map(|c| build_clock(checker, c, "clocks", false, &context))
+        .map(|c| build_clock(checker, c, "clocks", None, &context))
         .collect();
 
     let notifications = raw_notifications
@@ -987,6 +1000,7 @@ fn build_immediate(
     };
     let clock = ClockRule {
         id: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
+        key: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
         name: rule
             .name
             .unwrap_or_else(|| DEFAULT_IMMEDIATE_RISK_CLOCK.to_owned())
@@ -1017,6 +1031,7 @@ fn default_immediate_rule() -> ImmediateRiskRule {
     ImmediateRiskRule {
         clock: ClockRule {
             id: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
+            key: crate::core::deadline::IMMEDIATE_RISK_KEY.into(),
             name: DEFAULT_IMMEDIATE_RISK_CLOCK.into(),
             from: Occurrence::ConcernArose,
             provisional_from: None,
@@ -1136,9 +1151,10 @@ fn build_clock(
     checker: &mut Checker<'_>,
     raw: RawClock,
     field: &str,
-    in_stage: bool,
+    stage: Option<u8>,
     context: &RefContext<'_>,
 ) -> ClockRule {
+    let in_stage = stage.is_some();
     checker.check_id(&raw.id, &format!("{field}.id"));
     let anchor_ok = |o: &Occurrence| {
         !matches!(
@@ -1211,8 +1227,13 @@ fn build_clock(
             context,
         );
     }
+    let id = raw.id.into_inner();
     ClockRule {
-        id: raw.id.into_inner().into(),
+        key: match stage {
+            Some(stage) => format!("s{stage}.{id}").into(),
+            None => id.as_str().into(),
+        },
+        id: id.into(),
         name: raw.name.into(),
         from: from.unwrap_or(Occurrence::Raised),
         provisional_from,

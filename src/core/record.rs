@@ -1150,7 +1150,9 @@ pub struct Escalation {
     pub actions: Vec<AgreedAction>,
     pub sent: Vec<SentNotification>,
     pub notes: Vec<Note>,
-    pub outcome: Option<Outcome>,
+    /// Boxed: most escalations loaded are open, and an outcome inline would add its 112 bytes
+    /// to every one of them.
+    pub outcome: Option<Box<Outcome>>,
     pub amendments: Vec<Amendment>,
     /// Corrections of what is recorded beyond the header, in the order made, already applied.
     pub corrections: Vec<Correction>,
@@ -1255,7 +1257,7 @@ impl Escalation {
                 });
             }
         }
-        match &self.outcome {
+        match self.outcome.as_deref() {
             Some(Outcome::Resolved { at, .. }) => events.push(Event {
                 at: *at,
                 kind: EventKind::Resolved,

@@ -281,13 +281,13 @@ impl Builder {
         {
             return;
         }
-        let closed = escalation.outcome.as_ref().map(Outcome::at);
+        let closed = escalation.outcome.as_deref().map(Outcome::at);
         if period.contains(escalation.raised_at) {
             report.opened += 1;
             let month = local_date(escalation.raised_at).format("%Y-%m").to_string();
             *self.months.entry(month).or_default() += 1;
         }
-        match &escalation.outcome {
+        match escalation.outcome.as_deref() {
             Some(Outcome::Resolved {
                 at,
                 stage,

@@ -447,7 +447,7 @@ pub fn review<'a>(
         for clock in &schedule.clocks {
             let Some(due) = clock.due_at else { continue };
             let counts_working_days = clock.timescale.counts_working_days();
-            if clock.key == IMMEDIATE_RISK_KEY {
+            if *clock.key == *IMMEDIATE_RISK_KEY {
                 if is_open && escalation.immediate_risk {
                     let is_live = clock.state.is_live();
                     let state = if is_live && now > due {
@@ -478,7 +478,7 @@ pub fn review<'a>(
             }
             if let Some(group) = place(due, Group::OverdueClock, None) {
                 let subject = Subject::Clock {
-                    key: clock.key.clone(),
+                    key: clock.key.to_string(),
                     name: clock.name.to_string(),
                     stage: clock.stage,
                     form: clock.form.as_deref().map(str::to_owned),
@@ -779,19 +779,19 @@ mod tests {
         // Safeguarding was to be told of the immediate risk at once (09:00) and still is owed
         // that, closed or not.
         let mut e = escalation(4, "barnet", "2026-11-25 09:00", true);
-        e.outcome = Some(crate::core::record::Outcome::Withdrawn {
+        e.outcome = Some(Box::new(crate::core::record::Outcome::Withdrawn {
             at: t("2026-11-25 09:30"),
             stage: 1,
             why: "w".into(),
             by: "DSL".into(),
-        });
+        }));
         check(
             &[e.clone()],
             "2026-11-25 10:00",
             "1d",
             &["OverdueNotification 4 notification head-of-safeguarding ACT NOW"],
         );
-        e.outcome = Some(crate::core::record::Outcome::Resolved {
+        e.outcome = Some(Box::new(crate::core::record::Outcome::Resolved {
             at: t("2026-11-25 09:30"),
             stage: 1,
             how: "h".into(),
@@ -800,7 +800,7 @@ mod tests {
             why_not: None,
             child_record_updated: None,
             by: "DSL".into(),
-        });
+        }));
         check(
             &[e],
             "2026-11-25 10:00",

@@ -465,7 +465,7 @@ fn render_card(
         None => {
             // A closed escalation says how it ended, and when.
             let ended = entry.escalation.outcome.as_ref().map(|o| {
-                let how = match o {
+                let how = match &**o {
                     crate::core::record::Outcome::Resolved { .. } => "resolved",
                     crate::core::record::Outcome::Withdrawn { .. } => "withdrawn",
                 };

@@ -186,7 +186,9 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
             theme.style(Role::ImmediateRisk),
         ));
         let is_act_now = s.clocks.iter().any(|c| {
-            c.key == crate::core::deadline::IMMEDIATE_RISK_KEY && c.is_act_now && c.state.is_live()
+            *c.key == *crate::core::deadline::IMMEDIATE_RISK_KEY
+                && c.is_act_now
+                && c.state.is_live()
         });
         if let (true, Some(text)) = (
             is_act_now,
@@ -316,7 +318,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
                 .iter()
                 .find(|n| {
                     n.kind == crate::core::record::NoteKind::ClockTightened
-                        && n.clock == clock.key
+                        && *n.clock == *clock.key
                         && n.at == due
                 })
                 .map(|n| printable(&hide(&n.text), false))
@@ -418,7 +420,7 @@ fn record_lines(state: &State, theme: &Theme, entry: &Entry) -> Vec<Line<'static
     if let Some(outcome) = &e.outcome {
         lines.push(Line::default());
         lines.push(heading(theme, "Outcome"));
-        match outcome {
+        match &**outcome {
             Outcome::Resolved {
                 at,
                 stage,

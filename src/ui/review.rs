@@ -172,7 +172,7 @@ fn context_lines(state: &State, item: &ReviewItem, theme: &Theme) -> Vec<Line<'s
             .schedule
             .clocks
             .iter()
-            .find(|c| c.key == crate::core::deadline::IMMEDIATE_RISK_KEY)
+            .find(|c| *c.key == *crate::core::deadline::IMMEDIATE_RISK_KEY)
             .map(|c| c.state)
             .filter(|state| !state.is_live());
         match met {

@@ -1197,25 +1197,26 @@ fn load_many_in(
     for r in rows {
         let at = r.get(2);
         let stage = stage(r.get(3))?;
-        entry(&mut by_id, r.get(0))?.outcome = Some(if r.get::<_, &str>(1) == "withdrawn" {
-            Outcome::Withdrawn {
-                at,
-                stage,
-                why: r.get(4),
-                by: r.get(9),
-            }
-        } else {
-            Outcome::Resolved {
-                at,
-                stage,
-                how: r.get(4),
-                learning: r.get(5),
-                parents_informed: r.get(6),
-                why_not: r.get(7),
-                child_record_updated: r.get(8),
-                by: r.get(9),
-            }
-        });
+        entry(&mut by_id, r.get(0))?.outcome =
+            Some(Box::new(if r.get::<_, &str>(1) == "withdrawn" {
+                Outcome::Withdrawn {
+                    at,
+                    stage,
+                    why: r.get(4),
+                    by: r.get(9),
+                }
+            } else {
+                Outcome::Resolved {
+                    at,
+                    stage,
+                    how: r.get(4),
+                    learning: r.get(5),
+                    parents_informed: r.get(6),
+                    why_not: r.get(7),
+                    child_record_updated: r.get(8),
+                    by: r.get(9),
+                }
+            }));
     }
 
     // Details recorded (each once, where not yet recorded), before the amendments that

@@ -1830,7 +1830,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
             by,
         ) = row?;
         let at = time_from_sql(&at)?;
-        entry(&mut by_id, id)?.outcome = Some(if kind == "withdrawn" {
+        entry(&mut by_id, id)?.outcome = Some(Box::new(if kind == "withdrawn" {
             Outcome::Withdrawn {
                 at,
                 stage,
@@ -1848,7 +1848,7 @@ fn load_many_in(conn: &Connection, ids: &str, params: &[i64]) -> Result<Vec<Esca
                 child_record_updated,
                 by,
             }
-        });
+        }));
     }
 
     // Details recorded (each once, where not yet recorded), before the amendments that
@@ -2480,9 +2480,12 @@ mod tests {
             "the planner saw each escalation exactly as it loads"
         );
         assert_eq!(written[0].amendments.len(), 1);
-        assert!(matches!(written[0].outcome, Some(Outcome::Resolved { .. })));
         assert!(matches!(
-            written[1].outcome,
+            written[0].outcome.as_deref(),
+            Some(Outcome::Resolved { .. })
+        ));
+        assert!(matches!(
+            written[1].outcome.as_deref(),
             Some(Outcome::Withdrawn { .. })
         ));
         assert_eq!(written[1].notes[0].kind, NoteKind::ClockMet);
@@ -2988,7 +2991,10 @@ mod tests {
         let mut store = SqliteStore::configure(conn, None, Cipher::Plain).unwrap();
         assert_eq!(store.verify().unwrap().problem, None);
         let closed = store.escalation(1).unwrap();
-        assert!(matches!(closed.outcome, Some(Outcome::Resolved { .. })));
+        assert!(matches!(
+            closed.outcome.as_deref(),
+            Some(Outcome::Resolved { .. })
+        ));
         store
             .change(1, "jo", now, |e| {
                 plan_correction(e, None, &Correcting::Reopen, "Not agreed.", now)
@@ -3002,7 +3008,9 @@ mod tests {
         store
             .change(1, "jo", now, |e| plan_resolve(e, &again, now))
             .unwrap();
-        let Some(Outcome::Resolved { how, .. }) = store.escalation(1).unwrap().outcome else {
+        let Some(Outcome::Resolved { how, .. }) =
+            store.escalation(1).unwrap().outcome.as_deref().cloned()
+        else {
             panic!("not resolved");
         };
         assert_eq!(how, "Agreed at last");
