@@ -9,55 +9,9 @@
 //! a Barnet one open at immediate risk, whose child's name is not plain ASCII.
 
 mod common;
-use common::write_passphrase_file;
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-use tempfile::TempDir;
-
-struct Sandbox {
-    dir: TempDir,
-    db: PathBuf,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = TempDir::new().unwrap();
-        let db = dir.path().join("escalate.db");
-        write_passphrase_file(dir.path());
-        Self { dir, db }
-    }
-
-    fn run(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_escalate"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .env(
-                "ESCALATE_PASSPHRASE_FILE",
-                self.dir.path().join("passphrase"),
-            )
-            .env("USER", "test-dsl")
-            .env_remove("LOGNAME")
-            .env_remove("ESCALATE_NOW")
-            .env_remove("ESCALATE_DB")
-            .args(["--db", self.db.to_str().unwrap(), "--now", now])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, now: &str, args: &[&str]) -> String {
-        let out = self.run(now, args);
-        assert!(
-            out.status.success(),
-            "{args:?} at {now} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
+mod sandbox;
+mod support;
+use sandbox::Sandbox;
 
 /// When the listing and the records are read.
 const NOW: &str = "2026-12-02 11:00";

@@ -6,67 +6,18 @@
 //!
 //! They run on SQLite, and again on PostgreSQL ([`every_test_here_passes_on_postgresql_too`]).
 
+mod sandbox;
 mod support;
 
 mod common;
-use common::write_passphrase_file;
+use sandbox::Sandbox;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-use tempfile::TempDir;
-
-struct Sandbox {
-    dir: TempDir,
-    db: PathBuf,
-}
+use std::process::{Command, Stdio};
 
 impl Sandbox {
-    fn new() -> Self {
-        let dir = TempDir::new().unwrap();
-        let db = if support::pg::on_postgres() {
-            PathBuf::from(support::pg::fresh_database())
-        } else {
-            dir.path().join("escalate.db")
-        };
-        write_passphrase_file(dir.path());
-        Self { dir, db }
-    }
-
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
-    }
-
-    /// Runs `args` at `now` against the sandbox database, with standard input closed (never a
-    /// terminal, so nothing is asked).
-    fn run(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_escalate"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .env(
-                "ESCALATE_PASSPHRASE_FILE",
-                self.dir.path().join("passphrase"),
-            )
-            .env("USER", "test-dsl")
-            .env_remove("LOGNAME")
-            .env_remove("ESCALATE_NOW")
-            .env_remove("ESCALATE_DB")
-            .args(["--db", self.db.to_str().unwrap(), "--now", now])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, now: &str, args: &[&str]) -> String {
-        let out = self.run(now, args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
     }
 
     fn fails(&self, now: &str, args: &[&str]) -> String {

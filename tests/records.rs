@@ -10,94 +10,20 @@
 //!
 //! They run on SQLite, and again on PostgreSQL ([`every_test_here_passes_on_postgresql_too`]).
 
+mod sandbox;
 mod support;
 
 mod common;
-use common::write_passphrase_file;
+use sandbox::Sandbox;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-use tempfile::TempDir;
-
-/// A sandbox: a temp folder holding the database and the XDG folders, so that no test sees the
-/// developer's files or another test's database.
-struct Sandbox {
-    dir: TempDir,
-    db: PathBuf,
-}
 
 impl Sandbox {
-    fn new() -> Self {
-        let dir = TempDir::new().unwrap();
-        let db = if support::pg::on_postgres() {
-            PathBuf::from(support::pg::fresh_database())
-        } else {
-            dir.path().join("escalate.db")
-        };
-        write_passphrase_file(dir.path());
-        Self { dir, db }
-    }
-
-    fn db_arg(&self) -> &str {
-        self.db.to_str().unwrap()
-    }
-
-    /// The binary with the sandbox's environment and nothing else of the caller's.
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
-        command
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .env(
-                "ESCALATE_PASSPHRASE_FILE",
-                self.dir.path().join("passphrase"),
-            )
-            .env("USER", "test-dsl")
-            .env_remove("LOGNAME")
-            .env_remove("ESCALATE_NOW")
-            .env_remove("ESCALATE_DB");
-        command
-    }
-
     /// Runs `args` exactly as given (the caller supplies `--db` and `--now`).
     fn raw(&self, args: &[&str]) -> Output {
         self.command().args(args).output().unwrap()
-    }
-
-    /// Runs a command against the sandbox database at `now`.
-    fn run(&self, now: &str, args: &[&str]) -> Output {
-        self.command()
-            .args(["--db", self.db_arg(), "--now", now])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// A command that must succeed; returns its standard output.
-    fn ok(&self, now: &str, args: &[&str]) -> String {
-        let out = self.run(now, args);
-        assert!(
-            out.status.success(),
-            "{args:?} at {now} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// A command that must succeed, with `--json`; returns the parsed output.
-    fn json(&self, now: &str, args: &[&str]) -> Value {
-        let mut with_json = args.to_vec();
-        with_json.push("--json");
-        let text = self.ok(now, &with_json);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
-    }
-
-    fn show(&self, now: &str, id: i64) -> Value {
-        self.json(now, &["show", &id.to_string()])
     }
 
     /// `new` with `--json`; returns the id.
@@ -117,58 +43,6 @@ impl Sandbox {
         }
         std::fs::read(&self.db).unwrap()
     }
-
-    /// A command that must be refused: exit status 2, nothing on standard output, one line on
-    /// standard error containing each of `needles`, and the database file byte-for-byte as it
-    /// was (the previous command has exited, so its connection is closed and checkpointed).
-    fn refused(&self, now: &str, args: &[&str], needles: &[&str]) -> String {
-        let before = self.bytes();
-        let out = self.run(now, args);
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?} at {now} should be refused with exit 2; stderr: {stderr}; stdout: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert!(
-            out.stdout.is_empty(),
-            "{args:?} printed to stdout when refused: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert_eq!(
-            stderr.lines().count(),
-            1,
-            "{args:?}: expected one line on stderr, got:\n{stderr}"
-        );
-        assert!(stderr.ends_with('\n'), "{args:?}: {stderr:?}");
-        assert!(
-            stderr.starts_with("escalate: "),
-            "{args:?}: the error should name the program: {stderr}"
-        );
-        for needle in needles {
-            assert!(
-                stderr.contains(needle),
-                "{args:?}: expected {needle:?} in the error: {stderr}"
-            );
-        }
-        assert!(
-            self.bytes() == before,
-            "{args:?} changed the database file although it was refused ({stderr})"
-        );
-        let wal = wal_path(&self.db);
-        assert!(
-            std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
-            "{args:?} left a write-ahead log with content behind"
-        );
-        stderr
-    }
-}
-
-fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
 }
 
 /// The clock with `key` in a `show --json` value.

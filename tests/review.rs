@@ -17,73 +17,13 @@
 //! The horizon `1d` reaches close of business on the next working day after today.
 
 mod common;
+mod sandbox;
 mod support;
-use common::write_passphrase_file;
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use sandbox::Sandbox;
 
 use serde_json::Value;
-use tempfile::TempDir;
-
-/// A sandbox: a temp folder holding the database and the XDG folders, so that no test sees the
-/// developer's files or another test's database.
-struct Sandbox {
-    dir: TempDir,
-    db: PathBuf,
-}
 
 impl Sandbox {
-    fn new() -> Self {
-        let dir = TempDir::new().unwrap();
-        let db = support::db::path(dir.path(), "escalate.db");
-        write_passphrase_file(dir.path());
-        Self { dir, db }
-    }
-
-    fn db_arg(&self) -> &str {
-        self.db.to_str().unwrap()
-    }
-
-    /// The binary with the sandbox's environment and nothing else of the caller's.
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_escalate"));
-        command
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .env(
-                "ESCALATE_PASSPHRASE_FILE",
-                self.dir.path().join("passphrase"),
-            )
-            .env("USER", "test-dsl")
-            .env_remove("LOGNAME")
-            .env_remove("ESCALATE_NOW")
-            .env_remove("ESCALATE_DB");
-        command
-    }
-
-    /// Runs a command against the sandbox database at `now`.
-    fn run(&self, now: &str, args: &[&str]) -> Output {
-        self.command()
-            .args(["--db", self.db_arg(), "--now", now])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// A command that must succeed; returns its standard output.
-    fn ok(&self, now: &str, args: &[&str]) -> String {
-        let out = self.run(now, args);
-        assert!(
-            out.status.success(),
-            "{args:?} at {now} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// `new` with `--json`, on top of the usual required fields; returns the id.
     fn new_escalation(&self, now: &str, args: &[&str]) -> i64 {
         let mut full = vec![
@@ -169,7 +109,7 @@ impl Sandbox {
 
     /// A review that must be refused: exit 2, nothing on standard output, one line on standard
     /// error containing each of `needles`, and the database as it was.
-    fn refused(&self, now: &str, args: &[&str], needles: &[&str]) {
+    fn review_refused(&self, now: &str, args: &[&str], needles: &[&str]) {
         let before = support::db::state(&self.db);
         let (code, stdout, stderr) = self.review(now, args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
@@ -909,24 +849,24 @@ fn bad_options_are_refused_with_one_line_and_exit_2() {
     let s = easter_caseload();
     let now = "2027-03-30 09:00";
     for bad in ["2w", "tomorrow", "-1d", "1.5d", "21d", ""] {
-        s.refused(now, &["--horizon", bad], &["--horizon"]);
+        s.review_refused(now, &["--horizon", bad], &["--horizon"]);
     }
-    s.refused(
+    s.review_refused(
         now,
         &["--horizon", "2w"],
         &["\"2w\" is not a horizon", "1d", "0d"],
     );
-    s.refused(
+    s.review_refused(
         now,
         &["--format", "html"],
         &["--format", "text or markdown"],
     );
-    s.refused(
+    s.review_refused(
         now,
         &["--format", "markdown", "--json"],
         &["cannot be combined"],
     );
-    s.refused("next tuesday", &[], &["--now"]);
+    s.review_refused("next tuesday", &[], &["--now"]);
     // A database that is not there is an error, never an empty (calm) review; and it is not
     // created.
     let missing = s.dir.path().join("elsewhere.db");
