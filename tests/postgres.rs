@@ -1220,3 +1220,99 @@ fn new_asks_which_school_of_someone_who_records_for_several() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `escalate --db URL list`, with `PGSSLROOTCERT` as given (or unset) and nothing else of the
+/// caller's that could change how it connects.
+fn list_over_tls(url: &str, root: Option<&std::path::Path>) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_escalate"));
+    command
+        .args(["--db", url, "--now", "2026-11-23 10:00", "list"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("USER", "test-dsl")
+        .env_remove("ESCALATE_DB")
+        .env_remove("ESCALATE_NOW")
+        .env_remove("PGPASSWORD")
+        .env_remove("PGSSLROOTCERT");
+    if let Some(root) = root {
+        command.env("PGSSLROOTCERT", root);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn connections_are_encrypted_whenever_the_server_offers_tls() {
+    let tls = pg::tls_cluster();
+    let database = "escalate_tls";
+    let mut admin = tls.cluster.superuser("postgres");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .unwrap();
+    // Whether the connection named `name` (its application_name) is encrypted. Named, since
+    // a connection just closed may still be listed for a moment.
+    let mut encrypted = |name: &str| -> bool {
+        admin
+            .query_one(
+                "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.datname = $1 AND a.application_name = $2",
+                &[&database, &name],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let tcp = |query: &str| {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{database}?{query}",
+            tls.tcp_port
+        )
+    };
+
+    // sslmode=prefer, and a URL without one (which means prefer): TLS, since the server
+    // offers it.
+    let store = PgStore::open(&tcp("sslmode=prefer&application_name=prefer")).unwrap();
+    assert!(encrypted("prefer"));
+    drop(store);
+    let store = PgStore::open(&tcp("application_name=unsaid")).unwrap();
+    assert!(encrypted("unsaid"));
+    drop(store);
+    // sslmode=disable is heard: in the clear.
+    let store = PgStore::open(&tcp("sslmode=disable&application_name=disable")).unwrap();
+    assert!(!encrypted("disable"));
+    drop(store);
+
+    // sslmode=require on a server without TLS (the socket-only cluster): no connection, and
+    // the error says why.
+    let plain = pg::fresh_database();
+    let Err(error) = PgStore::open(&format!("{plain}?sslmode=require")) else {
+        panic!("sslmode=require connected without TLS");
+    };
+    assert!(error.to_string().contains("TLS"), "{error}");
+
+    // With a certificate authority named (PGSSLROOTCERT, as psql takes it), the server's
+    // certificate must come from it: the server's own (self-signed) is accepted, another's is
+    // refused before anything is sent.
+    let url = tls.tcp_url(database, "require");
+    let out = list_over_tls(&url, Some(&tls.cert));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let other = tempfile::tempdir().unwrap();
+    let stranger = pg::self_signed(other.path(), None).unwrap();
+    let out = list_over_tls(&url, Some(&stranger));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot connect to the PostgreSQL database") && stderr.contains("TLS"),
+        "{stderr}"
+    );
+    // A file that is not a certificate is named in the error.
+    let junk = other.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let out = list_over_tls(&url, Some(&junk));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("junk.pem"), "{stderr}");
+}

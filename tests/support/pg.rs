@@ -229,6 +229,112 @@ fn reap_leftovers() {
 }
 
 fn start() -> Result<Cluster, String> {
+    let port = 50_000 + u16::try_from(std::process::id() % 10_000).unwrap_or(0);
+    start_with(port, |_, _| Ok(String::new()))
+}
+
+/// A second cluster, for the tests of encryption in transit: like [`cluster`], and also
+/// listening on 127.0.0.1 with TLS on, its certificate self-signed for localhost.
+pub struct TlsCluster {
+    pub cluster: Cluster,
+    /// Its TCP port on 127.0.0.1.
+    pub tcp_port: u16,
+    /// Its certificate, which is its own certificate authority (for `PGSSLROOTCERT`).
+    pub cert: PathBuf,
+}
+
+static TLS_CLUSTER: OnceLock<Result<TlsCluster, String>> = OnceLock::new();
+
+/// The TLS cluster of this test binary, started on first use.
+pub fn tls_cluster() -> &'static TlsCluster {
+    let started = TLS_CLUSTER.get_or_init(|| {
+        let tcp_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("finding a free TCP port: {e}"))?
+            .port();
+        let mut cert = PathBuf::new();
+        // The port names its socket too, in its own folder.
+        let cluster = start_with(tcp_port, |data, owner| {
+            cert = self_signed(data, owner)?;
+            Ok(
+                " -c listen_addresses='127.0.0.1' -c ssl=on -c ssl_cert_file=server.crt \
+                -c ssl_key_file=server.key"
+                    .to_owned(),
+            )
+        })?;
+        Ok(TlsCluster {
+            cluster,
+            tcp_port,
+            cert,
+        })
+    });
+    match started {
+        Ok(cluster) => cluster,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+impl TlsCluster {
+    /// The URL of `database` over TCP, as `postgres`, with `sslmode` as given.
+    pub fn tcp_url(&self, database: &str, sslmode: &str) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{database}?sslmode={sslmode}",
+            self.tcp_port
+        )
+    }
+}
+
+/// Writes a self-signed certificate and its key for localhost into `data`, readable only by
+/// the server's user; returns the certificate's path.
+pub fn self_signed(data: &Path, owner: Option<(u32, u32)>) -> Result<PathBuf, String> {
+    use openssl::asn1::Asn1Time;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::SubjectAlternativeName;
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    let made = (|| -> Result<(Vec<u8>, Vec<u8>), openssl::error::ErrorStack> {
+        let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+        let mut name = X509NameBuilder::new()?;
+        name.append_entry_by_text("CN", "localhost")?;
+        let name = name.build();
+        let mut cert = X509Builder::new()?;
+        cert.set_version(2)?;
+        cert.set_subject_name(&name)?;
+        cert.set_issuer_name(&name)?;
+        cert.set_pubkey(&key)?;
+        cert.set_not_before(Asn1Time::days_from_now(0)?.as_ref())?;
+        cert.set_not_after(Asn1Time::days_from_now(2)?.as_ref())?;
+        let san = SubjectAlternativeName::new()
+            .dns("localhost")
+            .ip("127.0.0.1")
+            .build(&cert.x509v3_context(None, None))?;
+        cert.append_extension(san)?;
+        cert.sign(&key, MessageDigest::sha256())?;
+        Ok((cert.build().to_pem()?, key.private_key_to_pem_pkcs8()?))
+    })()
+    .map_err(|e| format!("making the test certificate: {e}"))?;
+    let cert = data.join("server.crt");
+    let key = data.join("server.key");
+    for (path, pem) in [(&cert, &made.0), (&key, &made.1)] {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::write(path, pem).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some((uid, gid)) = owner {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .map_err(|e| format!("handing {} to the server's user: {e}", path.display()))?;
+        }
+    }
+    Ok(cert)
+}
+
+/// Starts a cluster; `extra` is given its data folder and owner once initdb has made it, and
+/// returns server options to add.
+fn start_with(
+    port: u16,
+    extra: impl FnOnce(&Path, Option<(u32, u32)>) -> Result<String, String>,
+) -> Result<Cluster, String> {
     let bin = find_bin()?;
     let owner = unprivileged()?;
     reap_leftovers();
@@ -265,10 +371,10 @@ fn start() -> Result<Cluster, String> {
             .args(["--locale", "C", "--no-sync", "--no-instructions"]),
         "initdb",
     )?;
-    let port = 50_000 + u16::try_from(std::process::id() % 10_000).unwrap_or(0);
+    let added = extra(&data, owner)?;
     let options = format!(
         "-c listen_addresses='' -k {} -p {port} -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300",
+         -c full_page_writes=off -c max_connections=300{added}",
         dir.display()
     );
     run(
@@ -288,8 +394,11 @@ fn start() -> Result<Cluster, String> {
             .arg("start"),
         "pg_ctl start",
     )?;
+    static AT_EXIT: std::sync::Once = std::sync::Once::new();
     // SAFETY: `stop_at_exit` is an extern "C" fn with no arguments, as atexit requires.
-    unsafe { libc::atexit(stop_at_exit) };
+    AT_EXIT.call_once(|| unsafe {
+        libc::atexit(stop_at_exit);
+    });
     let url = format!(
         "postgres://postgres@{}:{port}/postgres",
         encode(&dir.to_string_lossy())
@@ -305,11 +414,17 @@ fn start() -> Result<Cluster, String> {
     })
 }
 
-/// Stops this binary's cluster, at once, and removes its folder.
+/// Stops this binary's clusters, at once, and removes their folders.
 extern "C" fn stop_at_exit() {
-    let Some(Ok(cluster)) = CLUSTER.get() else {
-        return;
-    };
+    if let Some(Ok(cluster)) = CLUSTER.get() {
+        stop(cluster);
+    }
+    if let Some(Ok(tls)) = TLS_CLUSTER.get() {
+        stop(&tls.cluster);
+    }
+}
+
+fn stop(cluster: &Cluster) {
     let _ = as_owner(&mut Command::new(cluster.bin.join("pg_ctl")), cluster.owner)
         .arg("--pgdata")
         .arg(cluster.dir.join("data"))

@@ -25,7 +25,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls};
+use postgres::{Client, GenericClient};
 
 use super::{Filter, Result, Store, StoreError, WallClock};
 use crate::core::audit::{AuditEntry, Head, Verification};
@@ -367,15 +367,66 @@ impl PgStore {
     }
 }
 
-/// A connection to the database `config` names (`shown`, in any error).
+/// A connection to the database `config` names (`shown`, in any error), encrypted with TLS
+/// as `psql` would: by the URL's `sslmode` (`prefer` when not given: TLS whenever the server
+/// offers it; `require`: TLS or no connection; `disable`: never), the server's certificate
+/// checked against the certificate authority in `PGSSLROOTCERT` (or `~/.postgresql/root.crt`)
+/// when there is one, and otherwise taken as it comes, encrypting without proving who the
+/// server is (libpq's own behaviour for `prefer` and `require`).
 fn connect(config: &postgres::Config, shown: &str) -> Result<Client> {
-    config.connect(NoTls).map_err(|e| {
+    let tls = tls_connector().map_err(|why| {
+        StoreError::Backend(format!(
+            "cannot set up TLS for the PostgreSQL database {shown}: {why}"
+        ))
+    })?;
+    config.connect(tls).map_err(|e| {
         StoreError::Backend(format!(
             "cannot connect to the PostgreSQL database {shown}: {}",
             e.as_db_error()
                 .map_or_else(|| e.to_string(), |d| d.message().to_owned())
         ))
     })
+}
+
+/// The TLS side of [`connect`].
+fn tls_connector() -> std::result::Result<postgres_openssl::MakeTlsConnector, String> {
+    use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
+    let root = std::env::var_os("PGSSLROOTCERT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| Path::new(&home).join(".postgresql/root.crt"))
+                .filter(|path| path.is_file())
+        });
+    let verifies = match root {
+        Some(root) => {
+            builder.set_ca_file(&root).map_err(|e| {
+                format!(
+                    "the certificate authority file {} cannot be used ({e}); fix it, or unset PGSSLROOTCERT",
+                    root.display()
+                )
+            })?;
+            builder.set_verify(SslVerifyMode::PEER);
+            true
+        }
+        None => {
+            builder.set_verify(SslVerifyMode::NONE);
+            false
+        }
+    };
+    let mut connector = postgres_openssl::MakeTlsConnector::new(builder.build());
+    // As libpq's verify-ca: the certificate must come from the authority; the host name in it
+    // is not compared (a team's server is often reached by an address its certificate does
+    // not name).
+    connector.set_callback(move |connection, _| {
+        connection.set_verify_hostname(false);
+        if !verifies {
+            connection.set_verify(SslVerifyMode::NONE);
+        }
+        Ok(())
+    });
+    Ok(connector)
 }
 
 impl Store for PgStore {
