@@ -744,6 +744,74 @@ fn migration_6_gives_the_rows_already_there_their_escalations_school() {
 }
 
 #[test]
+fn migration_7_gives_the_state_and_the_audit_trail_their_escalations_school() {
+    let url = pg::fresh_database();
+    let mut su = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    su.batch_execute(
+        "CREATE TABLE escalate_schema (version integer NOT NULL); INSERT INTO escalate_schema (version) VALUES (6);",
+    )
+    .unwrap();
+    for sql in &escalate::storage::postgres::schema::migrations()[..6] {
+        su.batch_execute(sql).unwrap();
+    }
+    su.batch_execute(
+        "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
+         VALUES ('london', 'Ava Sample', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-a'),
+                ('london', 'Leo Example', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-b');
+         INSERT INTO escalation_state (escalation_id, is_open, stage, needs_attention)
+         VALUES (1, true, 1, true), (2, true, 1, true);
+         INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
+         VALUES (1, now(), 'jo', 1, 'create', 's', 'escalations', 1, 'h', 'p', 'h1'),
+                (2, now(), 'jo', 2, 'create', 's', 'escalations', 2, 'h', 'h1', 'h2'),
+                (3, now(), 'jo', NULL, 'review', 's', 'reviews', 1, 'h', 'h2', 'h3');",
+    )
+    .unwrap();
+    PgStore::open(&url).unwrap();
+    let rows: Vec<(String, i64, Option<String>)> = su
+        .query(
+            "SELECT 'state', escalation_id, school FROM escalation_state
+             UNION ALL SELECT 'audit', id, school FROM audit
+             ORDER BY 1 DESC, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected = [
+        ("state", 1, Some("school-a")),
+        ("state", 2, Some("school-b")),
+        ("audit", 1, Some("school-a")),
+        ("audit", 2, Some("school-b")),
+        ("audit", 3, None),
+    ]
+    .map(|(t, id, s)| (t.to_owned(), id, s.map(str::to_owned)));
+    assert_eq!(rows, expected);
+    // The audit trail is still insert-only, the new column included.
+    let message = denied(su.execute("UPDATE audit SET school = 'school-b' WHERE id = 1", &[]));
+    assert!(message.contains("never changed"), "{message}");
+    // An entry's school must be its escalation's, and an entry about none has none: even the
+    // owner is refused otherwise.
+    let entry = "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash, school)
+                 VALUES (4, now(), 'jo', $1, 'note', 's', 'notes', 1, 'h', 'h3', 'h4', $2)";
+    let message = denied(su.execute(entry, &[&1_i64, &"school-b"]));
+    assert!(message.contains("foreign key"), "{message}");
+    let message = denied(su.execute(entry, &[&None::<i64>, &"school-a"]));
+    assert!(message.contains("audit_school_given"), "{message}");
+    assert_eq!(su.execute(entry, &[&1_i64, &"school-a"]).unwrap(), 1);
+    let message = denied(su.execute(
+        "UPDATE escalation_state SET school = 'school-b' WHERE escalation_id = 1",
+        &[],
+    ));
+    assert!(message.contains("foreign key"), "{message}");
+    let version: i32 = su
+        .query_one("SELECT version FROM escalate_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 7);
+}
+
+#[test]
 fn a_draft_is_offered_only_to_whoever_typed_it() {
     let team = Team::new();
     let mut a = team.store_as(&team.deputy_a);

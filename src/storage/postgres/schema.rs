@@ -598,6 +598,64 @@ fn migration_6_tables() -> String {
     sql
 }
 
+/// `escalation_state` and the audit trail carry the escalation's school too, as the record's
+/// other tables do since migration 6, and for the same reason: their row-level security
+/// probed `escalations` (and its policy) for every row, 35-50 ms of every caseload load at
+/// 100,000 escalations (BENCHMARKS.md, PostgreSQL). The column is filled in the same ways (the
+/// rows already there under the migration's lock, each new row by `escalate_child_school()`
+/// reading the escalation as its writer) and held to the escalation's by the same composite
+/// foreign key.
+///
+/// - An audit entry about no escalation (an import, a review) has no school, and one about an
+///   escalation must have one: a check says so, so an entry cannot slip past the policy by
+///   leaving it out.
+/// - Who may read and write what is unchanged: an entry about no escalation is read by the
+///   DSLs, deputies and trust leads, as before, and every other row by whoever reads its
+///   escalation's school.
+///
+/// The column is PostgreSQL's alone, as in migration 6: not in the fingerprint, not copied
+/// into a SQLite file. Safe to run again.
+const MIGRATION_7: &str = r"
+ALTER TABLE escalation_state ADD COLUMN IF NOT EXISTS school text;
+UPDATE escalation_state SET school = e.school FROM escalations e
+    WHERE e.id = escalation_state.escalation_id AND escalation_state.school IS NULL;
+ALTER TABLE escalation_state ALTER COLUMN school SET NOT NULL;
+ALTER TABLE escalation_state DROP CONSTRAINT IF EXISTS escalation_state_escalation_school;
+ALTER TABLE escalation_state ADD CONSTRAINT escalation_state_escalation_school
+    FOREIGN KEY (escalation_id, school) REFERENCES escalations (id, school);
+DROP TRIGGER IF EXISTS escalation_state_school ON escalation_state;
+CREATE TRIGGER escalation_state_school BEFORE INSERT ON escalation_state
+    FOR EACH ROW EXECUTE FUNCTION escalate_child_school();
+ALTER POLICY people_read ON escalation_state
+    USING ((SELECT escalate_reads_every_school()) OR school = ANY ((SELECT escalate_schools_read())::text[]));
+ALTER POLICY people_write ON escalation_state
+    WITH CHECK (school = ANY ((SELECT escalate_schools_written())::text[]));
+ALTER POLICY people_update ON escalation_state
+    USING (school = ANY ((SELECT escalate_schools_written())::text[]))
+    WITH CHECK (school = ANY ((SELECT escalate_schools_written())::text[]));
+
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS school text;
+ALTER TABLE audit DISABLE TRIGGER audit_insert_only;
+UPDATE audit SET school = e.school FROM escalations e
+    WHERE e.id = audit.escalation_id AND audit.school IS NULL;
+ALTER TABLE audit ENABLE TRIGGER audit_insert_only;
+ALTER TABLE audit DROP CONSTRAINT IF EXISTS audit_school_given;
+ALTER TABLE audit ADD CONSTRAINT audit_school_given CHECK ((escalation_id IS NULL) = (school IS NULL));
+ALTER TABLE audit DROP CONSTRAINT IF EXISTS audit_escalation_school;
+ALTER TABLE audit ADD CONSTRAINT audit_escalation_school
+    FOREIGN KEY (escalation_id, school) REFERENCES escalations (id, school);
+DROP TRIGGER IF EXISTS audit_school ON audit;
+CREATE TRIGGER audit_school BEFORE INSERT ON audit
+    FOR EACH ROW EXECUTE FUNCTION escalate_child_school();
+ALTER POLICY people_read ON audit
+    USING ((escalation_id IS NULL AND (SELECT escalate_role()) IN ('dsl', 'deputy', 'trust-lead'))
+           OR (escalation_id IS NOT NULL
+               AND ((SELECT escalate_reads_every_school()) OR school = ANY ((SELECT escalate_schools_read())::text[]))));
+ALTER POLICY people_write ON audit
+    WITH CHECK (actor = current_user
+                AND (escalation_id IS NULL OR school = ANY ((SELECT escalate_schools_written())::text[])));
+";
+
 /// The migrations, in order; migration N brings the schema to version N.
 pub fn migrations() -> Vec<String> {
     vec![
@@ -614,6 +672,7 @@ pub fn migrations() -> Vec<String> {
         MIGRATION_4.to_owned(),
         format!("{MIGRATION_5}\n{}", migration_5_owner_policies()),
         format!("{MIGRATION_6}\n{}", migration_6_tables()),
+        MIGRATION_7.to_owned(),
     ]
 }
 
