@@ -173,12 +173,21 @@ fn a_change_rolled_back_is_never_announced() {
     let team = Team::new();
     let mut dsl = team.listener_as(&team.dsl_a);
     let mut admin = pg::cluster().superuser(pg::database_of(&team.url));
+    // An escalation and its audit entry written, then rolled back.
     let mut tx = admin.transaction().unwrap();
-    tx.batch_execute(
-        "INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
-         VALUES (1, now(), 'x', 41, 'created', 's', 'escalations', 41, 'h', 'h', 'h')",
-    )
-    .unwrap();
+    let rolled_back: i64 = tx
+        .query_one(
+            "WITH e AS (
+                 INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
+                 VALUES ('london', 'Leo Example', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'x', now(), 'school-a')
+                 RETURNING id)
+             INSERT INTO audit (id, at, actor, escalation_id, action, summary, record_table, record_id, record_hash, prev_hash, hash)
+             SELECT 1, now(), 'x', e.id, 'created', 's', 'escalations', e.id, 'h', 'h', 'h' FROM e
+             RETURNING escalation_id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
     tx.rollback().unwrap();
     // Then one committed: only it is heard.
     let mut deputy = team.store_as(&team.deputy_a);
@@ -189,7 +198,7 @@ fn a_change_rolled_back_is_never_announced() {
             t("2026-11-23 10:00"),
         )
         .unwrap();
-    assert_ne!(id, 41);
+    assert_ne!(id, rolled_back);
     assert_eq!(hear(&mut dsl), [id]);
 }
 
