@@ -392,38 +392,30 @@ fn connect(config: &postgres::Config, shown: &str) -> Result<Client> {
 fn tls_connector() -> std::result::Result<postgres_openssl::MakeTlsConnector, String> {
     use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
     let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
-    let root = std::env::var_os("PGSSLROOTCERT")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| Path::new(&home).join(".postgresql/root.crt"))
-                .filter(|path| path.is_file())
-        });
-    let verifies = match root {
-        Some(root) => {
-            builder.set_ca_file(&root).map_err(|e| {
-                format!(
-                    "the certificate authority file {} cannot be used ({e}); fix it, or unset PGSSLROOTCERT",
-                    root.display()
-                )
-            })?;
-            builder.set_verify(SslVerifyMode::PEER);
-            true
-        }
-        None => {
-            builder.set_verify(SslVerifyMode::NONE);
-            false
-        }
+    // Where the certificate authority comes from, named in an error about it.
+    let root = match std::env::var_os("PGSSLROOTCERT") {
+        Some(path) => Some((std::path::PathBuf::from(path), "unset PGSSLROOTCERT")),
+        None => std::env::var_os("HOME")
+            .map(|home| Path::new(&home).join(".postgresql/root.crt"))
+            .filter(|path| path.is_file())
+            .map(|path| (path, "remove it")),
     };
+    match root {
+        Some((root, or_else)) => builder.set_ca_file(&root).map_err(|e| {
+            format!(
+                "the certificate authority file {} cannot be used ({e}); fix it, or {or_else}",
+                root.display()
+            )
+        })?,
+        // The connection's own settings follow the connector's: no check at all.
+        None => builder.set_verify(SslVerifyMode::NONE),
+    }
     let mut connector = postgres_openssl::MakeTlsConnector::new(builder.build());
     // As libpq's verify-ca: the certificate must come from the authority; the host name in it
     // is not compared (a team's server is often reached by an address its certificate does
     // not name).
-    connector.set_callback(move |connection, _| {
+    connector.set_callback(|connection, _| {
         connection.set_verify_hostname(false);
-        if !verifies {
-            connection.set_verify(SslVerifyMode::NONE);
-        }
         Ok(())
     });
     Ok(connector)
