@@ -690,17 +690,24 @@ fn a_row_whose_school_disagrees_with_its_escalations_cannot_be_inserted() {
 
 /// A team database from before migration 6: the rows already there are given their
 /// escalation's school, and stay insert-only.
-#[test]
-fn migration_6_gives_the_rows_already_there_their_escalations_school() {
+/// A fresh database brought to schema `version` by the migrations as they were, as an older
+/// build left it; returns its URL and a superuser connection.
+fn database_at_version(version: usize) -> (String, postgres::Client) {
     let url = pg::fresh_database();
     let mut su = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    su.batch_execute(
-        "CREATE TABLE escalate_schema (version integer NOT NULL); INSERT INTO escalate_schema (version) VALUES (5);",
-    )
+    su.batch_execute(&format!(
+        "CREATE TABLE escalate_schema (version integer NOT NULL); INSERT INTO escalate_schema (version) VALUES ({version});"
+    ))
     .unwrap();
-    for sql in &escalate::storage::postgres::schema::migrations()[..5] {
+    for sql in &escalate::storage::postgres::schema::migrations()[..version] {
         su.batch_execute(sql).unwrap();
     }
+    (url, su)
+}
+
+#[test]
+fn migration_6_gives_the_rows_already_there_their_escalations_school() {
+    let (url, mut su) = database_at_version(5);
     su.batch_execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
          VALUES ('london', 'Ava Sample', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-a'),
@@ -745,15 +752,7 @@ fn migration_6_gives_the_rows_already_there_their_escalations_school() {
 
 #[test]
 fn migration_7_gives_the_state_and_the_audit_trail_their_escalations_school() {
-    let url = pg::fresh_database();
-    let mut su = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    su.batch_execute(
-        "CREATE TABLE escalate_schema (version integer NOT NULL); INSERT INTO escalate_schema (version) VALUES (6);",
-    )
-    .unwrap();
-    for sql in &escalate::storage::postgres::schema::migrations()[..6] {
-        su.batch_execute(sql).unwrap();
-    }
+    let (url, mut su) = database_at_version(6);
     su.batch_execute(
         "INSERT INTO escalations (procedure, child_name, raised_by, agency, raised_with, category, summary, raised_at, immediate_risk, recorded_by, recorded_at, school)
          VALUES ('london', 'Ava Sample', 'a', 'b', 'c', 'thresholds', 's', now(), false, 'jo', now(), 'school-a'),
